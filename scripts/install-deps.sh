@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install every Debian package vnet needs to build, test and run the demo.
+# Idempotent: does nothing (not even apt-get update) when all are present.
+set -euo pipefail
+
+pkgs=(
+  # build
+  gcc meson ninja-build pkg-config
+  libxml2-dev libnftables-dev libmnl-dev libjansson-dev libsystemd-dev
+  # run
+  dnsmasq-base
+  # tests and demo: namespaces, real clients, inspection
+  iproute2 nftables isc-dhcp-client udhcpc bind9-dnsutils socat procps libxml2-utils
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,54 @@
+/* dnsmasq: plan (definition -> config + hosts files, pure), process, leases. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf/netdef.h"
+#include "util/error.h"
+
+typedef struct dnsmasq_plan_opts {
+    const char *state_dir;   /* where NAME.hostsfile / NAME.addnhosts / NAME.leases live */
+    const char *pid_file;    /* NULL: no pid-file line */
+    bool libvirt_compat;     /* emit exactly libvirt's config (conformance tests) */
+    bool fast_dhcp;          /* vnet default: no ping check before offering (no-ping) */
+} dnsmasq_plan_opts;
+
+typedef struct dnsmasq_plan {
+    char *conf;       /* NAME.conf contents */
+    char *hostsfile;  /* dhcp-hostsfile contents ("" when empty) */
+    char *addnhosts;  /* addn-hosts contents ("" when empty) */
+} dnsmasq_plan;
+
+/* Does the network need a dnsmasq at all (any DHCP, TFTP, RA, or DNS enabled)? */
+bool dnsmasq_needed(const netdef *def);
+int dnsmasq_plan_build(const netdef *def, const dnsmasq_plan_opts *opts, dnsmasq_plan *ret, verr *err);
+void dnsmasq_plan_free(dnsmasq_plan *p);
+
+/* Start dnsmasq with the config file; returns once it is serving (its
+ * daemonizing parent exited 0) with the daemon's pid (read from pid_file).
+ * On failure, dnsmasq's own message is in err. */
+int dnsmasq_spawn(const char *binary, const char *conf_path, const char *pid_file, pid_t *ret_pid,
+                  verr *err);
+/* Is `pid` a live dnsmasq running with this config file? */
+bool dnsmasq_is_ours(pid_t pid, const char *conf_path);
+int dnsmasq_reload(pid_t pid, verr *err); /* SIGHUP: re-read hosts files */
+/* SIGTERM, wait (bounded) for exit, SIGKILL if needed. Absent is success. */
+int dnsmasq_stop(pid_t pid, verr *err);
+/* Check the binary exists and is runnable; fills version "2.90". */
+int dnsmasq_check_binary(const char *binary, char *version, size_t len, verr *err);
+
+typedef struct dnsmasq_lease {
+    int64_t expiry;      /* epoch seconds; 0 = infinite */
+    int family;          /* AF_INET / AF_INET6 */
+    char mac[18];        /* "" for IPv6 leases without one */
+    char ip[46];
+    char hostname[256];  /* "" when none ("*" in the file) */
+    char client_id[256]; /* client id or DUID, "" when none */
+    unsigned iaid;       /* IPv6 */
+} dnsmasq_lease;
+
+/* Parse a dnsmasq lease file. A missing file is an empty list. */
+int dnsmasq_leases_read(const char *path, dnsmasq_lease **ret, size_t *ret_n, verr *err);

@@ -1,0 +1,56 @@
+/* Files on disk: paths under one prefix, atomic writes, definitions, autostart
+ * links and status files.
+ *
+ *   config:  ROOT/etc/vnet/networks/NAME.xml, autostart links in .../autostart/
+ *   runtime: ROOT/run/vnet/  (vnetd.sock, status/NAME.json, NAME.pid)
+ *   data:    ROOT/var/lib/vnet/dnsmasq/  (NAME.conf, NAME.hostsfile, NAME.addnhosts, NAME.leases)
+ * ROOT is "" for a real install, or the --root DIR given to vnetd / vnet.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+typedef struct vnet_paths {
+    char *root;          /* "" or DIR, no trailing slash */
+    char *config_dir;    /* ROOT/etc/vnet/networks */
+    char *autostart_dir; /* ROOT/etc/vnet/networks/autostart */
+    char *run_dir;       /* ROOT/run/vnet */
+    char *status_dir;    /* ROOT/run/vnet/status */
+    char *socket_path;   /* ROOT/run/vnet/vnetd.sock */
+    char *data_dir;      /* ROOT/var/lib/vnet */
+    char *dnsmasq_dir;   /* ROOT/var/lib/vnet/dnsmasq */
+} vnet_paths;
+
+/* root NULL or "" = system paths. Does not touch the disk. */
+void vnet_paths_init(vnet_paths *p, const char *root);
+void vnet_paths_free(vnet_paths *p);
+/* Create every directory (0755, so dnsmasq's unprivileged user can traverse). */
+int vnet_paths_mkdirs(const vnet_paths *p, verr *err);
+
+/* Write a file atomically: temp file, fsync, rename, fsync the directory. */
+int store_write_atomic(const char *path, const char *data, size_t len, mode_t mode, verr *err);
+/* Read a whole file (NUL-terminated). 1 read, 0 absent (ENOENT), -1 error. */
+int store_read_file(const char *path, char **ret, size_t *ret_len, verr *err);
+int store_unlink(const char *path, verr *err); /* absent is success */
+int store_mkdir_p(const char *path, mode_t mode, verr *err);
+
+/* Definitions: names of NAME.xml files in config_dir, sorted. */
+int store_list_definitions(const vnet_paths *p, char ***ret_names, size_t *ret_n, verr *err);
+void store_free_names(char **names, size_t n);
+char *store_definition_path(const vnet_paths *p, const char *name);
+int store_save_definition(const vnet_paths *p, const char *name, const char *xml, verr *err);
+int store_delete_definition(const vnet_paths *p, const char *name, verr *err);
+
+int store_autostart_set(const vnet_paths *p, const char *name, bool on, verr *err);
+bool store_autostart_get(const vnet_paths *p, const char *name);
+
+/* Status files (JSON text, written by the daemon for each active network). */
+char *store_status_path(const vnet_paths *p, const char *name);
+int store_list_status(const vnet_paths *p, char ***ret_names, size_t *ret_n, verr *err);
+
+/* Path helpers for dnsmasq files: ROOT/var/lib/vnet/dnsmasq/NAME.EXT */
+char *store_dnsmasq_path(const vnet_paths *p, const char *name, const char *ext);
