@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Build vnet and run every test: unit, conformance (libvirt's own data, read
+# from ../shared/conformance/libvirt) and end-to-end (root, in network
+# namespaces the tests create and delete). Then the unit and conformance
+# suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh || exit 1
+
+run_meson_tests() { # BUILDDIR [meson test args...]
+  local dir=$1
+  shift
+  meson test -C "$dir" --print-errorlogs "$@" > "$dir/test-output.txt" 2>&1
+  local rc=$?
+  cat "$dir/test-output.txt"
+  return $rc
+}
+
+count() { # BUILDDIR KEY -> number from meson's summary
+  sed -n "s/^$2: *\([0-9]\+\).*/\1/p" "$1/test-output.txt" | tail -n1
+}
+
+status=0
+passed=0
+failed=0
+
+echo "== build (debugoptimized, -Werror)"
+if [ ! -f build/build.ninja ]; then
+  meson setup build >/dev/null || exit 1
+fi
+ninja -C build || exit 1
+
+echo "== tests: unit, conformance, e2e"
+run_meson_tests build || status=1
+passed=$((passed + $(count build Ok) + $(count build 'Expected Fail')))
+failed=$((failed + $(count build Fail) + $(count build 'Unexpected Pass') + $(count build Timeout)))
+
+echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer"
+if [ ! -f build-asan/build.ninja ]; then
+  meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || exit 1
+fi
+ninja -C build-asan || exit 1
+echo "== tests under ASan+UBSan: unit, conformance"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+run_meson_tests build-asan --suite unit --suite conformance || status=1
+passed=$((passed + $(count build-asan Ok)))
+failed=$((failed + $(count build-asan Fail) + $(count build-asan Timeout)))
+
+echo
+echo "tests: $passed passed, $failed failed"
+exit $status

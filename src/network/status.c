@@ -1,0 +1,107 @@
+#include "network/status.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "firewall/firewall.h"
+#include "store/store.h"
+#include "util/strbuf.h"
+
+#define STATUS_VERSION 1
+
+json_t *net_run_to_json(const net_run *run, const network_env *env, const netdef *def)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "version", json_integer(STATUS_VERSION));
+    json_object_set_new(o, "bridge", json_string(def->bridge_name));
+    json_object_set_new(o, "bridge_created", json_boolean(run->bridge_created));
+
+    json_t *addrs = json_array();
+    for (size_t i = 0; i < def->n_ips; i++) {
+        char buf[VNET_ADDR_STRLEN];
+        char *s = xasprintf("%s/%u", vnet_addr_str(&def->ips[i].address, buf), def->ips[i].prefix);
+        json_array_append_new(addrs, json_string(s));
+        free(s);
+    }
+    json_object_set_new(o, "addresses", addrs);
+
+    if (run->firewall) {
+        char table[64];
+        char *t = xasprintf("inet %s", fw_table_name(def, table, sizeof(table)));
+        json_object_set_new(o, "firewall_table", json_string(t));
+        free(t);
+    } else {
+        json_object_set_new(o, "firewall_table", json_null());
+    }
+
+    if (run->dnsmasq_files) {
+        json_t *d = json_object();
+        char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
+        json_object_set_new(d, "pid", json_integer(run->dnsmasq_pid));
+        json_object_set_new(d, "conf", json_string(conf));
+        json_object_set_new(o, "dnsmasq", d);
+        free(conf);
+    } else {
+        json_object_set_new(o, "dnsmasq", json_null());
+    }
+
+    json_t *sys = json_array();
+    for (size_t i = 0; i < run->n_sysctls; i++)
+        json_array_append_new(sys, json_string(run->sysctls[i]));
+    json_object_set_new(o, "sysctls_enabled", sys);
+    json_object_set_new(o, "updated", json_integer((json_int_t)time(NULL)));
+    return o;
+}
+
+void net_run_from_json(const json_t *status, net_run *run)
+{
+    memset(run, 0, sizeof(*run));
+    if (!json_is_object(status))
+        return;
+    run->bridge_created = json_is_true(json_object_get(status, "bridge_created"));
+    run->firewall = json_is_string(json_object_get(status, "firewall_table"));
+    json_t *d = json_object_get(status, "dnsmasq");
+    if (json_is_object(d)) {
+        run->dnsmasq_files = true;
+        run->dnsmasq_pid = (pid_t)json_integer_value(json_object_get(d, "pid"));
+    }
+    json_t *sys = json_object_get(status, "sysctls_enabled");
+    size_t i;
+    json_t *v;
+    json_array_foreach(sys, i, v)
+    {
+        if (json_is_string(v))
+            net_run_note_sysctl(run, json_string_value(v));
+    }
+}
+
+void net_run_note_sysctl(net_run *run, const char *path)
+{
+    char **slot = xarray_push(&run->sysctls, &run->n_sysctls, sizeof(char *));
+    *slot = xstrdup(path);
+}
+
+void net_run_clear(net_run *run)
+{
+    for (size_t i = 0; i < run->n_sysctls; i++)
+        free(run->sysctls[i]);
+    free(run->sysctls);
+    memset(run, 0, sizeof(*run));
+}
+
+char *net_pidfile_path(const vnet_paths *paths, const char *name)
+{
+    return xasprintf("%s/%s.pid", paths->run_dir, name);
+}
+
+pid_t network_status_dnsmasq_pid(const json_t *status)
+{
+    json_t *d = json_object_get(status, "dnsmasq");
+    return json_is_object(d) ? (pid_t)json_integer_value(json_object_get(d, "pid")) : 0;
+}
+
+const char *network_status_bridge(const json_t *status)
+{
+    return json_string_value(json_object_get(status, "bridge"));
+}
