@@ -47,6 +47,7 @@ int64_t netdef_lease_seconds(const netdef_lease *l);
 typedef struct netdef_dhcp_range {
     vnet_addr start, end;
     netdef_lease lease;
+    unsigned line;          /* source line of the element (0: unknown), for messages */
 } netdef_dhcp_range;
 
 typedef struct netdef_dhcp_host {
@@ -55,6 +56,7 @@ typedef struct netdef_dhcp_host {
     char *name;     /* hostname or NULL */
     vnet_addr ip;   /* family 0 when absent */
     netdef_lease lease;
+    unsigned line;          /* source line of the element (0: unknown), for messages */
 } netdef_dhcp_host;
 
 typedef struct netdef_ip {
@@ -73,6 +75,7 @@ typedef struct netdef_ip {
     size_t n_hosts;
     char *bootp_file;        /* <bootp file= server=> */
     char *bootp_server;
+    unsigned line;          /* source line of the element (0: unknown), for messages */
 } netdef_ip;
 
 typedef struct netdef_route {
@@ -84,28 +87,33 @@ typedef struct netdef_route {
     vnet_addr gateway;
     bool has_metric;
     unsigned metric;
+    unsigned line;          /* source line of the element (0: unknown), for messages */
 } netdef_route;
 
 typedef struct netdef_dns_forwarder {
     char *addr;   /* may be NULL */
     char *domain; /* may be NULL */
+    unsigned line;          /* source line of the element (0: unknown), for messages */
 } netdef_dns_forwarder;
 
 typedef struct netdef_dns_host {
     vnet_addr ip;
     char **hostnames;
     size_t n_hostnames;
+    unsigned line;          /* source line of the element (0: unknown), for messages */
 } netdef_dns_host;
 
 typedef struct netdef_dns_txt {
     char *name;
     char *value;
+    unsigned line;          /* source line of the element (0: unknown), for messages */
 } netdef_dns_txt;
 
 typedef struct netdef_dns_srv {
     char *service, *protocol, *domain, *target; /* NULL when absent */
     bool has_port, has_priority, has_weight;
     unsigned port, priority, weight;
+    unsigned line;          /* source line of the element (0: unknown), for messages */
 } netdef_dns_srv;
 
 typedef struct netdef_dns {
@@ -139,6 +147,7 @@ typedef struct netdef_nat {
 typedef struct netdef_pf_range {
     unsigned start, end; /* host ports; end == start for a single port */
     unsigned to;         /* first guest port; 0 when not written (= start) */
+    unsigned line;          /* source line of the element (0: unknown), for messages */
 } netdef_pf_range;
 
 typedef struct netdef_port_forward {
@@ -147,6 +156,7 @@ typedef struct netdef_port_forward {
     vnet_addr guest;    /* guest address */
     netdef_pf_range *ranges;
     size_t n_ranges;
+    unsigned line;          /* source line of the element (0: unknown), for messages */
 } netdef_port_forward;
 
 struct netdef_extra; /* forward pools, portgroups, bandwidth, vlan, virtualport, ... (conf-private) */
@@ -158,6 +168,7 @@ typedef struct netdef {
     char *title;
     char *description;
     char *metadata_xml;      /* <metadata> subtree, serialized, kept verbatim; NULL if absent */
+                             /* (indented for its place under <network>) */
     vtristate ipv6;          /* <network ipv6='yes'> */
     vtristate trust_guest_rx_filters;
     uint64_t connections;    /* live-only attribute; 0 when absent */
@@ -212,6 +223,19 @@ int netdef_parse_file(const char *path, netdef **ret, verr *err);
 int netdef_parse_string(const char *xml, const char *source, netdef **ret, verr *err);
 
 enum {
+    /* Only the checks libvirt 9.9 makes while parsing (no define-time
+     * validation): what libvirt's networkxml2xml test expects. */
+    NETDEF_PARSE_LIBVIRT_ONLY = 1 << 0,
+    /* No validation at all: re-reading a definition vnet formatted itself
+     * (netdef_copy), which may hold edits made by net-update. */
+    NETDEF_PARSE_NO_VALIDATE = 1 << 1,
+};
+int netdef_parse_string_flags(const char *xml, const char *source, unsigned flags, netdef **ret,
+                              verr *err);
+/* Largest document accepted (bytes). */
+#define NETDEF_XML_MAX (1024 * 1024)
+
+enum {
     NETDEF_FORMAT_INACTIVE = 1 << 0, /* omit live-only data (connections) */
 };
 /* Format as libvirt does (2-space indent, single quotes). Returns malloc'd text. */
@@ -220,6 +244,8 @@ char *netdef_format(const netdef *def, unsigned flags);
 /* Structural + semantic validation (what libvirt refuses, plus injection and
  * subnet checks). Parse already calls this; exposed for edited definitions. */
 int netdef_validate(const netdef *def, verr *err);
+/* Only the checks libvirt makes at parse time (see NETDEF_PARSE_LIBVIRT_ONLY). */
+int netdef_validate_libvirt(const netdef *def, verr *err);
 
 netdef *netdef_copy(const netdef *def); /* deep copy, via format+parse */
 void netdef_free(netdef *def);

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "conf/netdef.h"
 #include "util/error.h"
@@ -32,3 +34,45 @@ int fw_apply(const char *script, verr *err);
 int fw_available(verr *err);
 /* 1 if the network's table exists, 0 if not, -1 on error. */
 int fw_table_exists(const netdef *def, verr *err);
+
+/* ---- Port forwards (vnet extension, netdef.port_forwards) ----
+ *
+ * Forwards live in four nft maps of the network's table (pf4_any, pf4_addr,
+ * pf6_any, pf6_addr: by guest family, and whether a host address is given),
+ * so the lookup cost does not grow with their number and adding or removing
+ * one forward is a single element change, not a ruleset rewrite. The maps
+ * exist (maybe empty) in every nat and route network's table. */
+
+/* Script adding pf's elements to the live table (one transaction). `def` is
+ * the network pf belongs to (pf need not be in def->port_forwards yet). */
+char *fw_plan_forward_add(const netdef *def, const netdef_port_forward *pf, verr *err);
+/* Script removing pf's elements; succeeds if they are already absent. */
+char *fw_plan_forward_del(const netdef *def, const netdef_port_forward *pf, verr *err);
+/* Check one forward against its network (mode, families, subnet, ports). */
+int fw_forward_check(const netdef *def, const netdef_port_forward *pf, verr *err);
+
+/* Forwards to a loopback host address (127.0.0.0/8) need the sysctl
+ * net.ipv4.conf.BRIDGE.route_localnet=1 (network/ sets it) and a masquerade
+ * rule in the table. */
+bool fw_needs_route_localnet(const netdef *def);
+/* Does adding or deleting pf change the table beyond its map elements? True
+ * when pf is a loopback forward and no other forward of def (compared by
+ * pointer, so pf may be one of def's) is: the caller then re-plans the whole
+ * network with fw_plan_network instead of fw_plan_forward_add/del. `def` is
+ * the definition whose plan is currently applied. */
+bool fw_forward_changes_table(const netdef *def, const netdef_port_forward *pf);
+
+/* Per-forward traffic counters, summed over the forward's map elements.
+ * Counted where the DNAT lookup happens (nat chains see only the first packet
+ * of a connection), so `packets` is the number of connections forwarded and
+ * `bytes` their first packets' size. */
+typedef struct fw_forward_stats {
+    uint64_t packets;
+    uint64_t bytes;
+} fw_forward_stats;
+/* Fill ret[i] for def->port_forwards[i] (ret has def->n_port_forwards slots;
+ * forwards without elements in the table get zeros). */
+int fw_forward_counters(const netdef *def, fw_forward_stats *ret, verr *err);
+
+/* The network's table as nft prints it (`nft list table`); caller frees. */
+int fw_list_table(const netdef *def, char **ret_text, verr *err);

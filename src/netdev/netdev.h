@@ -23,6 +23,9 @@ typedef struct netdev_link {
     unsigned mtu;
     uint8_t mac[6];
     int master;         /* ifindex of master, 0 if none */
+    /* Bridges only (kind "bridge"): */
+    bool stp;           /* STP on */
+    unsigned delay_ms;  /* forward delay as the kernel holds it (10 ms steps) */
 } netdev_link;
 
 typedef struct netdev_bridge_opts {
@@ -33,6 +36,8 @@ typedef struct netdev_bridge_opts {
     bool stp;
     unsigned delay_ms;  /* STP forward delay in ms; kernel minimum 2000 when stp on */
 } netdev_bridge_opts;
+/* The kernel keeps the delay in 10 ms steps and, with STP on, within 2..30 s:
+ * create/configure clamp to that range when stp is set. */
 
 /* Look up a link by name. 1 found (ret filled), 0 absent, -1 error. */
 int netdev_link_get(const char *name, netdev_link *ret, verr *err);
@@ -43,6 +48,15 @@ int netdev_bridge_configure(const netdev_bridge_opts *opts, verr *err);
 int netdev_link_set_up(const char *name, bool up, verr *err);
 /* Delete a link; absent is success. */
 int netdev_link_delete(const char *name, verr *err);
+/* Create a dummy link / a veth pair (fail with VERR_EXISTS if a name is taken).
+ * Mostly for tests and benchmarks. */
+int netdev_dummy_create(const char *name, verr *err);
+int netdev_veth_create(const char *name, const char *peer, verr *err);
+/* Enslave a link to a bridge; master NULL or "" detaches it. */
+int netdev_link_set_master(const char *name, const char *master, verr *err);
+/* Close the cached netlink socket (it reopens on the next call). Optional; for
+ * leak-free exits. */
+void netdev_close(void);
 
 /* Addresses on a link. add: present already is success; del: absent is success. */
 int netdev_addr_add(const char *ifname, const vnet_addr *addr, unsigned prefix, verr *err);
@@ -50,16 +64,22 @@ int netdev_addr_del(const char *ifname, const vnet_addr *addr, unsigned prefix, 
 /* 1 if the link has exactly this address/prefix, 0 if not, -1 error. */
 int netdev_addr_has(const char *ifname, const vnet_addr *addr, unsigned prefix, verr *err);
 
-/* Routes in the main table. gateway/ifname may be NULL; metric 0 = default. */
+/* Routes in the main table (protocol static). gateway/ifname may be NULL (not
+ * both); metric 0 = the kernel's default. add: the same route present already is
+ * success, a different route with the same destination and metric is VERR_EXISTS;
+ * del: absent (or its link gone) is success. */
 int netdev_route_add(const vnet_addr *dst, unsigned prefix, const vnet_addr *gateway,
                      const char *ifname, unsigned metric, verr *err);
 int netdev_route_del(const vnet_addr *dst, unsigned prefix, const vnet_addr *gateway,
                      const char *ifname, unsigned metric, verr *err);
 
 /* Subnet collision check for start: does any address on a link other than
- * `own_ifname`, or any route in the main table not via `own_ifname`, overlap
- * net/prefix? 1 = collision (ret_what gets e.g. "interface eth0 has 192.168.122.5/24"
- * or "route 192.168.0.0/16 via eth0"), 0 = free, -1 error. */
+ * `own_ifname` (may be NULL), or any route in the main table not via `own_ifname`,
+ * overlap net/prefix? Default routes and the kernel's fe80::/64 and ff00::/8
+ * routes (and link-local addresses) are ignored. 1 = collision, and ret_what gets a
+ * whole sentence: "192.168.122.0/24 is already in use by interface eth0
+ * (192.168.122.5/24)" or "192.168.122.0/24 is already in use by a route to
+ * 192.168.0.0/16 via eth0"; 0 = free; -1 error. */
 int netdev_subnet_conflict(const vnet_addr *net, unsigned prefix, const char *own_ifname,
                            char *ret_what, size_t what_len, verr *err);
 
@@ -69,8 +89,16 @@ int netdev_sysctl_write(const char *path, const char *value, verr *err);
 int netdev_sysctl_read(const char *path, char *buf, size_t len, verr *err);
 
 /* A netlink socket subscribed to link and address changes, for the daemon's
- * drift detection. Returns an fd to poll; netdev_monitor_drain() reads what is
- * pending and calls cb(ifname, deleted_or_down, userdata) for each link event. */
+ * drift detection. Returns a non-blocking, close-on-exec fd to poll (close it
+ * with close()); netdev_monitor_drain() reads what is pending and calls
+ * cb(ifname, ifindex, true, userdata) for each link deleted (RTM_DELLINK) or seen
+ * without IFF_UP (RTM_NEWLINK), and cb(ifname, ifindex, false, userdata) when an
+ * address was removed from a link (recheck its addresses; ifname is "" if the link
+ * is gone by then). Bridge-port notices (a port joining or leaving a bridge) are
+ * not link events and are skipped. If the kernel dropped events (socket overrun),
+ * cb(NULL, 0, true, userdata) means "recheck everything". One call reads at most
+ * 256 datagrams; if more are queued the fd stays readable. Returns the number of
+ * callbacks made, or -1 on a socket error (errno set). */
 int netdev_monitor_open(verr *err);
 typedef void (*netdev_monitor_cb)(const char *ifname, int ifindex, bool gone_or_down, void *userdata);
 int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata);

@@ -51,6 +51,13 @@ bool store_autostart_get(const vnet_paths *p, const char *name);
 /* Status files (JSON text, written by the daemon for each active network). */
 char *store_status_path(const vnet_paths *p, const char *name);
 int store_list_status(const vnet_paths *p, char ***ret_names, size_t *ret_n, verr *err);
+/* Write / remove ROOT/run/vnet/status/NAME.json (atomic, 0644; absent is success). */
+int store_save_status(const vnet_paths *p, const char *name, const char *json_text, verr *err);
+int store_delete_status(const vnet_paths *p, const char *name, verr *err);
+
+/* Take the daemon's lock (flock on ROOT/run/vnet/vnetd.lock, non-blocking).
+ * Returns the fd to keep open; VERR_BUSY when another process holds it. */
+int store_lock_daemon(const vnet_paths *p, verr *err);
 
 /* Path helpers for dnsmasq files: ROOT/var/lib/vnet/dnsmasq/NAME.EXT */
 char *store_dnsmasq_path(const vnet_paths *p, const char *name, const char *ext);

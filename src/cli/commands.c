@@ -1,0 +1,464 @@
+#include "cli/commands.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/output.h"
+#include "conf/netdef.h"
+#include "proto/proto.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return -1;
+}
+
+/* Print text, adding the final newline if the text lacks one. */
+static void print_text(const char *s)
+{
+    fputs(s, stdout);
+    size_t n = strlen(s);
+    if (n > 0 && s[n - 1] != '\n')
+        fputc('\n', stdout);
+}
+
+static void print_json(json_t *v)
+{
+    _cleanup_free_ char *s = output_json(v);
+    fputs(s, stdout);
+}
+
+/* One round trip; on failure the daemon's (or transport's) message is printed. */
+static int call(const cli_ctx *ctx, json_t *req, json_t **ret_reply)
+{
+    verr err = VERR_INIT;
+    json_t *reply = NULL;
+    int r = proto_call(ctx->socket_path, req, &reply, &err);
+    json_decref(req);
+    if (r < 0)
+        return cli_error("%s", err.msg);
+    if (ret_reply)
+        *ret_reply = reply;
+    else
+        json_decref(reply);
+    return 0;
+}
+
+static json_t *request_for(const char *op, const char *name)
+{
+    json_t *req = proto_request(op);
+    if (name)
+        json_object_set_new(req, "name", json_string(name));
+    return req;
+}
+
+static const char *reply_str(json_t *reply, const char *key, const char *dflt)
+{
+    json_t *v = json_object_get(reply, key);
+    return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+/* Read FILE ("-" = stdin) whole; NUL bytes are refused (XML has none). */
+static int read_input(const char *path, char **ret)
+{
+    _cleanup_fclose_ FILE *f = streq(path, "-") ? NULL : fopen(path, "re");
+    FILE *in = streq(path, "-") ? stdin : f;
+    if (!in)
+        return cli_error("cannot read '%s': %s", path, strerror(errno));
+    strbuf b = STRBUF_INIT;
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0) {
+        if (memchr(chunk, '\0', n)) {
+            strbuf_free(&b);
+            return cli_error("cannot read '%s': it contains NUL bytes (not an XML file)", path);
+        }
+        strbuf_addn(&b, chunk, n);
+        if (b.len > PROTO_MAX_MSG) {
+            strbuf_free(&b);
+            return cli_error("cannot read '%s': larger than %d bytes", path, PROTO_MAX_MSG);
+        }
+    }
+    if (ferror(in)) {
+        strbuf_free(&b);
+        return cli_error("cannot read '%s': %s", path, strerror(errno));
+    }
+    *ret = strbuf_take(&b);
+    return 0;
+}
+
+/* Parse one file ("-" = stdin) with the conf layer. */
+static int validate_one(const char *path, netdef **ret, verr *err)
+{
+    if (!streq(path, "-"))
+        return netdef_parse_file(path, ret, err);
+    _cleanup_free_ char *xml = NULL;
+    if (read_input(path, &xml) < 0)
+        return -2; /* already printed */
+    return netdef_parse_string(xml, "<stdin>", ret, err);
+}
+
+int cmd_validate(const cli_ctx *ctx, const args *a)
+{
+    bool format = args_has(a, "format");
+    int rc = 0;
+    for (size_t i = 0; i < a->n_pos; i++) {
+        verr err = VERR_INIT;
+        _cleanup_(netdef_freep) netdef *def = NULL;
+        int r = validate_one(a->pos[i], &def, &err);
+        if (r < 0) {
+            rc = -1;
+            if (r == -1)
+                cli_error("%s", err.msg);
+            continue;
+        }
+        if (format) {
+            _cleanup_free_ char *xml = netdef_format(def, 0);
+            print_text(xml);
+        }
+    }
+    return rc;
+}
+
+/* define and create: send the file's text, named by the file for messages. */
+static int send_definition(const cli_ctx *ctx, const args *a, const char *op, const char *verb)
+{
+    const char *path = a->pos[0];
+    _cleanup_free_ char *xml = NULL;
+    if (read_input(path, &xml) < 0)
+        return -1;
+    json_t *req = proto_request(op);
+    json_object_set_new(req, "xml", json_string(xml));
+    json_object_set_new(req, "source", json_string(streq(path, "-") ? "<stdin>" : path));
+    _cleanup_(json_decrefp) json_t *reply = NULL;
+    if (call(ctx, req, &reply) < 0)
+        return -1;
+    printf("Network %s %s from %s\n", reply_str(reply, "name", "?"), verb, path);
+    return 0;
+}
+
+int cmd_define(const cli_ctx *ctx, const args *a)
+{
+    return send_definition(ctx, a, "define", "defined");
+}
+
+int cmd_create(const cli_ctx *ctx, const args *a)
+{
+    return send_definition(ctx, a, "create", "created");
+}
+
+/* Commands whose request is just the name and whose reply is a fixed line. */
+static int simple(const cli_ctx *ctx, const args *a, const char *op, const char *done)
+{
+    if (call(ctx, request_for(op, a->pos[0]), NULL) < 0)
+        return -1;
+    printf("Network %s %s\n", a->pos[0], done);
+    return 0;
+}
+
+int cmd_undefine(const cli_ctx *ctx, const args *a)
+{
+    return simple(ctx, a, "undefine", "has been undefined");
+}
+
+int cmd_start(const cli_ctx *ctx, const args *a)
+{
+    return simple(ctx, a, "start", "started");
+}
+
+int cmd_destroy(const cli_ctx *ctx, const args *a)
+{
+    return simple(ctx, a, "destroy", "destroyed");
+}
+
+int cmd_autostart(const cli_ctx *ctx, const args *a)
+{
+    bool enable = !args_has(a, "disable");
+    json_t *req = request_for("autostart", a->pos[0]);
+    json_object_set_new(req, "enable", json_boolean(enable));
+    if (call(ctx, req, NULL) < 0)
+        return -1;
+    printf("Network %s %s as autostarted\n", a->pos[0], enable ? "marked" : "unmarked");
+    return 0;
+}
+
+int cmd_ping(const cli_ctx *ctx, const args *a)
+{
+    _cleanup_(json_decrefp) json_t *reply = NULL;
+    if (call(ctx, proto_request("ping"), &reply) < 0)
+        return -1;
+    printf("vnetd %s is running\n", reply_str(reply, "version", "(unknown version)"));
+    return 0;
+}
+
+int cmd_list(const cli_ctx *ctx, const args *a)
+{
+    output_list_opts o = {
+        .all = args_has(a, "all"),
+        .inactive = args_has(a, "inactive"),
+        .persistent = args_has(a, "persistent"),
+        .transient = args_has(a, "transient"),
+        .autostart = args_has(a, "autostart"),
+        .no_autostart = args_has(a, "no-autostart"),
+        .name = args_has(a, "name"),
+        .uuid = args_has(a, "uuid"),
+        .title = args_has(a, "title"),
+    };
+    _cleanup_(json_decrefp) json_t *reply = NULL;
+    if (call(ctx, proto_request("list"), &reply) < 0)
+        return -1;
+    _cleanup_(json_decrefp) json_t *nets =
+        output_list_filter(json_object_get(reply, "networks"), &o);
+    if (args_has(a, "json")) {
+        print_json(nets);
+        return 0;
+    }
+    _cleanup_free_ char *text = output_list(nets, &o);
+    fputs(text, stdout);
+    return 0;
+}
+
+int cmd_info(const cli_ctx *ctx, const args *a)
+{
+    _cleanup_(json_decrefp) json_t *reply = NULL;
+    if (call(ctx, request_for("info", a->pos[0]), &reply) < 0)
+        return -1;
+    json_t *net = json_object_get(reply, "network");
+    if (!json_is_object(net))
+        return cli_error("the daemon's reply to 'info' has no network object");
+    if (args_has(a, "json")) {
+        print_json(net);
+        return 0;
+    }
+    _cleanup_free_ char *text = output_info(net);
+    fputs(text, stdout);
+    return 0;
+}
+
+int cmd_dumpxml(const cli_ctx *ctx, const args *a)
+{
+    json_t *req = request_for("dumpxml", a->pos[0]);
+    json_object_set_new(req, "inactive", json_boolean(args_has(a, "inactive")));
+    _cleanup_(json_decrefp) json_t *reply = NULL;
+    if (call(ctx, req, &reply) < 0)
+        return -1;
+    print_text(reply_str(reply, "xml", ""));
+    return 0;
+}
+
+int cmd_dhcp_leases(const cli_ctx *ctx, const args *a)
+{
+    const char *mac = args_get(a, "mac");
+    if (mac && a->n_pos > 1)
+        return cli_error("give the MAC address either as --mac or as an argument, not both");
+    if (!mac && a->n_pos > 1)
+        mac = a->pos[1];
+    uint8_t bytes[6];
+    char norm[18];
+    if (mac && vnet_mac_parse(mac, bytes) < 0)
+        return cli_error("invalid MAC address '%s' (expected aa:bb:cc:dd:ee:ff)", mac);
+    json_t *req = request_for("dhcp-leases", a->pos[0]);
+    if (mac)
+        json_object_set_new(req, "mac", json_string(vnet_mac_str(bytes, norm)));
+    _cleanup_(json_decrefp) json_t *reply = NULL;
+    if (call(ctx, req, &reply) < 0)
+        return -1;
+    json_t *leases = json_object_get(reply, "leases");
+    if (args_has(a, "json")) {
+        _cleanup_(json_decrefp) json_t *sel = output_leases_select(leases, mac ? norm : NULL);
+        print_json(sel);
+        return 0;
+    }
+    _cleanup_free_ char *text = output_leases(leases, mac ? norm : NULL);
+    fputs(text, stdout);
+    return 0;
+}
+
+/* uuid NAME and name UUID: the lookup op answers both. */
+static int lookup(const cli_ctx *ctx, const char *key, const char *value, const char *want)
+{
+    json_t *req = proto_request("lookup");
+    json_object_set_new(req, key, json_string(value));
+    _cleanup_(json_decrefp) json_t *reply = NULL;
+    if (call(ctx, req, &reply) < 0)
+        return -1;
+    const char *v = reply_str(reply, want, NULL);
+    if (!v)
+        return cli_error("the daemon's reply to 'lookup' has no %s", want);
+    printf("%s\n", v);
+    return 0;
+}
+
+int cmd_uuid(const cli_ctx *ctx, const args *a)
+{
+    return lookup(ctx, "name", a->pos[0], "uuid");
+}
+
+int cmd_name(const cli_ctx *ctx, const args *a)
+{
+    uint8_t raw[16];
+    if (netdef_uuid_parse(a->pos[0], raw) < 0)
+        return cli_error("'%s' is not a valid UUID", a->pos[0]);
+    return lookup(ctx, "uuid", a->pos[0], "name");
+}
+
+/* Canonical protocol name for an update command ("add" is "add-last"). */
+static const char *update_command(const char *s)
+{
+    static const char *names[] = {
+        [NETDEF_UPDATE_ADD_LAST] = "add-last",
+        [NETDEF_UPDATE_ADD_FIRST] = "add-first",
+        [NETDEF_UPDATE_DELETE] = "delete",
+        [NETDEF_UPDATE_MODIFY] = "modify",
+    };
+    int c = netdef_update_cmd_from_string(s);
+    return c >= 0 && (size_t)c < ARRAY_SIZE(names) ? names[c] : NULL;
+}
+
+static int parse_parent_index(const char *s, long *ret)
+{
+    char *end;
+    errno = 0;
+    long v = s ? strtol(s, &end, 10) : -1;
+    if (s && (errno || end == s || *end || v < -1 || v > 65535))
+        return cli_error("--parent-index '%s': expected a number >= 0 (or -1 for the first "
+                         "matching <ip>)",
+                         s);
+    *ret = v;
+    return 0;
+}
+
+/* What an update touched, in virsh's words. The daemon's reply says which
+ * parts it changed (it resolves "current"); without that, ask for the state. */
+static const char *update_affected(const cli_ctx *ctx, const char *name, json_t *reply, bool live,
+                                   bool config)
+{
+    json_t *rl = json_object_get(reply, "live"), *rc = json_object_get(reply, "config");
+    if (json_is_boolean(rl) && json_is_boolean(rc) && (json_is_true(rl) || json_is_true(rc))) {
+        live = json_is_true(rl);
+        config = json_is_true(rc);
+    }
+    if (config)
+        return live ? "persistent config and live state" : "persistent config";
+    if (live)
+        return "live state";
+    _cleanup_(json_decrefp) json_t *info = NULL;
+    verr err = VERR_INIT;
+    json_t *req = request_for("info", name);
+    int r = proto_call(ctx->socket_path, req, &info, &err);
+    json_decref(req);
+    json_t *net = r == 0 ? json_object_get(info, "network") : NULL;
+    return json_is_true(json_object_get(net, "active")) ? "live state" : "persistent config";
+}
+
+int cmd_update(const cli_ctx *ctx, const args *a)
+{
+    const char *name = a->pos[0], *cmd = update_command(a->pos[1]), *what = a->pos[3];
+    if (!cmd)
+        return cli_error("unknown update command '%s' (expected add, add-last, add-first, "
+                         "delete or modify)",
+                         a->pos[1]);
+    if (netdef_section_from_string(a->pos[2]) < 0)
+        return cli_error("unknown section '%s' (see 'vnet update --help')", a->pos[2]);
+    long parent = -1;
+    if (parse_parent_index(args_get(a, "parent-index"), &parent) < 0)
+        return -1;
+    _cleanup_free_ char *xml = NULL;
+    if (what[0] == '<')
+        xml = xstrdup(what);
+    else if (read_input(what, &xml) < 0)
+        return -1;
+    bool live = args_has(a, "live"), config = args_has(a, "config");
+    json_t *req = request_for("update", name);
+    json_object_set_new(req, "command", json_string(cmd));
+    json_object_set_new(req, "section", json_string(a->pos[2]));
+    json_object_set_new(req, "xml", json_string(xml));
+    json_object_set_new(req, "parent_index", json_integer(parent));
+    json_object_set_new(req, "live", json_boolean(live));
+    json_object_set_new(req, "config", json_boolean(config));
+    _cleanup_(json_decrefp) json_t *reply = NULL;
+    if (call(ctx, req, &reply) < 0)
+        return -1;
+    printf("Updated network %s %s\n", name, update_affected(ctx, name, reply, live, config));
+    return 0;
+}
+
+static void set_addr(json_t *req, const char *key, const vnet_addr *addr)
+{
+    char buf[VNET_ADDR_STRLEN];
+    json_object_set_new(req, key, json_string(vnet_addr_str(addr, buf)));
+}
+
+/* Common part of forward-add/del: checked arguments into a request. */
+static json_t *forward_request(const char *op, const args *a, const args_forward *f)
+{
+    json_t *req = request_for(op, a->pos[0]);
+    json_object_set_new(req, "proto", json_string(f->proto));
+    json_object_set_new(req, "port", json_integer(f->host.start));
+    if (f->has_address)
+        set_addr(req, "address", &f->address);
+    return req;
+}
+
+int cmd_forward_add(const cli_ctx *ctx, const args *a)
+{
+    args_forward f;
+    verr err = VERR_INIT;
+    const char *to = args_get(a, "to");
+    if (!to)
+        return cli_error("missing --to GUESTADDR[:PORT[-END]]");
+    if (args_parse_forward(args_get(a, "proto"), args_get(a, "port"), to, args_get(a, "address"),
+                           &f, &err) < 0)
+        return cli_error("%s", err.msg);
+    json_t *req = forward_request("forward-add", a, &f);
+    if (f.host.end != f.host.start)
+        json_object_set_new(req, "port_end", json_integer(f.host.end));
+    set_addr(req, "to_addr", &f.target.addr);
+    if (f.target.has_ports)
+        json_object_set_new(req, "to_port", json_integer(f.target.ports.start));
+    if (call(ctx, req, NULL) < 0)
+        return -1;
+    printf("Forward %s %s -> %s added to network %s\n", f.proto, args_get(a, "port"), to,
+           a->pos[0]);
+    return 0;
+}
+
+int cmd_forward_del(const cli_ctx *ctx, const args *a)
+{
+    args_forward f;
+    verr err = VERR_INIT;
+    if (args_parse_forward(args_get(a, "proto"), args_get(a, "port"), NULL, args_get(a, "address"),
+                           &f, &err) < 0)
+        return cli_error("%s", err.msg);
+    if (call(ctx, forward_request("forward-del", a, &f), NULL) < 0)
+        return -1;
+    printf("Forward %s %s removed from network %s\n", f.proto, args_get(a, "port"), a->pos[0]);
+    return 0;
+}
+
+int cmd_forward_list(const cli_ctx *ctx, const args *a)
+{
+    _cleanup_(json_decrefp) json_t *reply = NULL;
+    if (call(ctx, request_for("forward-list", a->pos[0]), &reply) < 0)
+        return -1;
+    json_t *fwds = json_object_get(reply, "forwards");
+    if (!json_is_array(fwds))
+        return cli_error("the daemon's reply to 'forward-list' has no forwards array");
+    if (args_has(a, "json")) {
+        print_json(fwds);
+        return 0;
+    }
+    _cleanup_free_ char *text = output_forwards(fwds);
+    fputs(text, stdout);
+    return 0;
+}

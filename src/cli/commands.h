@@ -1,0 +1,49 @@
+/* The vnet commands: each builds a request, calls the daemon, prints the
+ * reply. The command table itself (names, options, help) is in main.c. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "cli/args.h"
+
+typedef struct cli_ctx {
+    const char *socket_path; /* ROOT/run/vnet/vnetd.sock */
+} cli_ctx;
+
+/* A handler returns 0 on success, -1 after printing "error: ..." to stderr. */
+typedef int (*command_fn)(const cli_ctx *ctx, const args *a);
+
+typedef struct command {
+    const char *name;     /* vnet name: "list" */
+    const char *virsh;    /* virsh alias: "net-list" */
+    const char *synopsis; /* positional arguments for usage: "NAME" */
+    unsigned min_args;
+    unsigned max_args; /* UINT_MAX: any number */
+    const args_option *options;
+    bool read_only;      /* allowed to non-root users by the daemon */
+    const char *summary; /* one line for `vnet --help` */
+    const char *help;    /* paragraph for `vnet CMD --help` */
+    command_fn run;
+} command;
+
+/* Print "error: MESSAGE" on stderr; returns -1. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cmd_validate(const cli_ctx *ctx, const args *a);
+int cmd_define(const cli_ctx *ctx, const args *a);
+int cmd_create(const cli_ctx *ctx, const args *a);
+int cmd_undefine(const cli_ctx *ctx, const args *a);
+int cmd_start(const cli_ctx *ctx, const args *a);
+int cmd_destroy(const cli_ctx *ctx, const args *a);
+int cmd_autostart(const cli_ctx *ctx, const args *a);
+int cmd_list(const cli_ctx *ctx, const args *a);
+int cmd_info(const cli_ctx *ctx, const args *a);
+int cmd_dumpxml(const cli_ctx *ctx, const args *a);
+int cmd_dhcp_leases(const cli_ctx *ctx, const args *a);
+int cmd_uuid(const cli_ctx *ctx, const args *a);
+int cmd_name(const cli_ctx *ctx, const args *a);
+int cmd_update(const cli_ctx *ctx, const args *a);
+int cmd_forward_add(const cli_ctx *ctx, const args *a);
+int cmd_forward_del(const cli_ctx *ctx, const args *a);
+int cmd_forward_list(const cli_ctx *ctx, const args *a);
+int cmd_ping(const cli_ctx *ctx, const args *a);

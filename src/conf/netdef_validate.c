@@ -1,0 +1,621 @@
+/* Validation of a parsed (or edited) definition.
+ *
+ * Two levels: what libvirt 9.9 refuses while parsing (netdef_validate_libvirt,
+ * kept apart so libvirt's own test corpus reads the same), and on top of it
+ * what libvirt refuses at define time plus what would break dnsmasq or the
+ * firewall even where libvirt lets it through: values that would inject
+ * dnsmasq options, DHCP ranges and hosts outside their subnet, duplicates,
+ * bad port forwards. Messages: "SOURCE:LINE: <element> attribute 'x': ...". */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf/netdef_priv.h"
+#include "util/strbuf.h"
+
+typedef struct vctx {
+    const netdef *def;
+    verr *err;
+} vctx;
+
+static int fail(const vctx *v, unsigned line, const char *elem, const char *attr, const char *fmt,
+                ...) __attribute__((format(printf, 5, 6)));
+static int fail(const vctx *v, unsigned line, const char *elem, const char *attr, const char *fmt,
+                ...)
+{
+    char msg[VERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return netdef_err(v->err, netdef_source(v->def), line, elem, attr, "%s", msg);
+}
+
+static unsigned xline(const netdef *def, size_t off)
+{
+    if (!def->extra)
+        return 0;
+    return *(const unsigned *)((const char *)def->extra + off);
+}
+#define XLINE(def, field) xline(def, offsetof(struct netdef_extra, field))
+
+static const char *astr(const vnet_addr *a, char *buf)
+{
+    return vnet_addr_str(a, buf);
+}
+
+/* ================================================ libvirt's parse-time checks */
+
+static int lv_forward(const vctx *v)
+{
+    const netdef *def = v->def;
+    const struct netdef_extra *x = def->extra;
+    unsigned line = XLINE(def, line_forward);
+    const char *mode = netdef_forward_mode_name(def->forward_mode);
+
+    for (size_t i = 0; i < def->n_forward_ifaces; i++)
+        for (size_t j = 0; j < i; j++)
+            if (streq(def->forward_ifaces[i], def->forward_ifaces[j]))
+                return fail(v, line, "forward", NULL, "interface '%s' is listed more than once",
+                            def->forward_ifaces[i]);
+    for (size_t i = 0; x && i < x->n_addrs; i++)
+        for (size_t j = 0; j < i; j++)
+            if (!memcmp(&x->addrs[i], &x->addrs[j], offsetof(netdef_pci_addr, line)))
+                return fail(v, x->addrs[i].line, "address", NULL,
+                            "PCI device %04x:%02x:%02x.%x is listed more than once",
+                            x->addrs[i].domain, x->addrs[i].bus, x->addrs[i].slot,
+                            x->addrs[i].function);
+    switch (def->forward_mode) {
+    case NETDEF_FWD_NAT:
+    case NETDEF_FWD_ROUTE:
+    case NETDEF_FWD_OPEN:
+        if (def->n_ips == 0)
+            return fail(v, line, "forward", "mode", "'%s' needs at least one <ip> address", mode);
+        if (def->forward_mode == NETDEF_FWD_OPEN && def->n_forward_ifaces)
+            return fail(v, line, "forward", "dev", "not allowed with mode 'open'");
+        break;
+    case NETDEF_FWD_PRIVATE:
+    case NETDEF_FWD_VEPA:
+    case NETDEF_FWD_PASSTHROUGH:
+    case NETDEF_FWD_HOSTDEV:
+        if (def->bridge_name)
+            return fail(v, XLINE(def, line_bridge), "bridge", "name", "not allowed in mode '%s'",
+                        mode);
+        if (def->mac_table_manager)
+            return fail(v, XLINE(def, line_bridge), "bridge", "macTableManager",
+                        "not allowed in mode '%s'", mode);
+        /* fall through */
+    case NETDEF_FWD_BRIDGE:
+        if (def->zone)
+            return fail(v, XLINE(def, line_bridge), "bridge", "zone", "not allowed in mode '%s'",
+                        mode);
+        if (def->stp != VT_ABSENT || def->delay)
+            return fail(v, XLINE(def, line_bridge), "bridge", def->stp ? "stp" : "delay",
+                        "only allowed in modes nat, route, open and isolated, not '%s'", mode);
+        if (def->bridge_name && (def->n_forward_ifaces || (x && x->forward_pf)))
+            return fail(v, line, "forward", NULL,
+                        "mode '%s' takes a bridge name or a forward dev, not both", mode);
+        break;
+    case NETDEF_FWD_NONE:
+        break;
+    }
+    return 0;
+}
+
+static int lv_portgroups(const vctx *v)
+{
+    const struct netdef_extra *x = v->def->extra;
+    const netdef_portgroup *dflt = NULL;
+
+    for (size_t i = 0; x && i < x->n_portgroups; i++) {
+        const netdef_portgroup *pg = &x->portgroups[i];
+        if (pg->is_default) {
+            if (dflt)
+                return fail(v, pg->line, "portgroup", "default",
+                            "'%s' and '%s' are both default; only one may be", dflt->name,
+                            pg->name);
+            dflt = pg;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (streq(x->portgroups[j].name, pg->name))
+                return fail(v, pg->line, "portgroup", "name", "'%s' is used twice", pg->name);
+    }
+    return 0;
+}
+
+static int lv_range(const vctx *v, const netdef_ip *ip, const netdef_dhcp_range *r)
+{
+    char a[VNET_ADDR_STRLEN], b[VNET_ADDR_STRLEN], n[VNET_ADDR_STRLEN];
+
+    if (r->start.family != ip->family || r->end.family != ip->family)
+        return fail(v, r->line, "range", NULL, "address family differs from its <ip>");
+    if (!vnet_addr_in_subnet(&r->start, &ip->address, ip->prefix) ||
+        !vnet_addr_in_subnet(&r->end, &ip->address, ip->prefix))
+        return fail(v, r->line, "range", NULL, "%s - %s is not inside network %s/%u",
+                    astr(&r->start, a), astr(&r->end, b), astr(&ip->address, n), ip->prefix);
+    if (vnet_addr_cmp(&r->start, &r->end) > 0)
+        return fail(v, r->line, "range", NULL, "%s - %s is reversed (start > end)",
+                    astr(&r->start, a), astr(&r->end, b));
+    if (ip->family == AF_INET && vnet_addr_range_size(&r->start, &r->end) > 65535)
+        return fail(v, r->line, "range", NULL, "%s - %s is too large (more than 65535)",
+                    astr(&r->start, a), astr(&r->end, b));
+    return 0;
+}
+
+static int lv_lease(const vctx *v, unsigned line, const netdef_lease *l)
+{
+    int64_t s = netdef_lease_seconds(l);
+    if (s > 0 && s < 120)
+        return fail(v, line, "lease", "expiry", "%" PRIu64 " %s is shorter than 2 minutes",
+                    l->expiry, l->unit == NETDEF_UNIT_SECONDS ? "seconds" : "minutes");
+    return 0;
+}
+
+static int lv_ips(const vctx *v)
+{
+    const netdef *def = v->def;
+    for (size_t i = 0; i < def->n_ips; i++) {
+        const netdef_ip *ip = &def->ips[i];
+        for (size_t j = 0; j < ip->n_ranges; j++) {
+            if (lv_range(v, ip, &ip->ranges[j]) < 0 ||
+                lv_lease(v, ip->ranges[j].line, &ip->ranges[j].lease) < 0)
+                return -1;
+        }
+        for (size_t j = 0; j < ip->n_hosts; j++)
+            if (lv_lease(v, ip->hosts[j].line, &ip->hosts[j].lease) < 0)
+                return -1;
+    }
+    return 0;
+}
+
+/* A static route's gateway must be on one of the network's subnets. */
+static int lv_routes(const vctx *v)
+{
+    const netdef *def = v->def;
+    char a[VNET_ADDR_STRLEN];
+
+    for (size_t i = 0; i < def->n_routes; i++) {
+        const netdef_route *r = &def->routes[i];
+        bool ok = false;
+        for (size_t j = 0; j < def->n_ips && !ok; j++)
+            ok = vnet_addr_in_subnet(&r->gateway, &def->ips[j].address, def->ips[j].prefix);
+        if (!ok)
+            return fail(v, r->line, "route", "gateway",
+                        "%s is not reachable: it is on none of the network's <ip> subnets",
+                        astr(&r->gateway, a));
+    }
+    return 0;
+}
+
+int netdef_validate_libvirt(const netdef *def, verr *err)
+{
+    vctx v = {.def = def, .err = err};
+    const netdef_dns *d = &def->dns;
+
+    if (!def->name || !*def->name)
+        return fail(&v, XLINE(def, line_network), "network", NULL, "missing <name>");
+    if (strchr(def->name, '/'))
+        return fail(&v, XLINE(def, line_name), "name", NULL, "'%s' contains '/'", def->name);
+    if (def->has_mac && vnet_mac_is_multicast(def->mac))
+        return fail(&v, XLINE(def, line_mac), "mac", "address",
+                    "a multicast MAC cannot be a bridge address");
+    if (d->enable == VT_NO && (d->n_forwarders || d->n_hosts || d->n_srvs || d->n_txts))
+        return fail(&v, XLINE(def, line_dns), "dns", "enable",
+                    "DNS records or forwarders are not allowed when enable='no'");
+    if (def->title && strchr(def->title, '\n'))
+        return fail(&v, XLINE(def, line_network), "title", NULL, "must be a single line");
+    if (def->mtu && !netdef_is_managed_bridge(def))
+        return fail(&v, XLINE(def, line_mtu), "mtu", NULL,
+                    "only allowed in modes nat, route, open and isolated, not '%s'",
+                    netdef_forward_mode_name(def->forward_mode));
+    if (lv_forward(&v) < 0 || lv_portgroups(&v) < 0 || lv_ips(&v) < 0 || lv_routes(&v) < 0)
+        return -1;
+    return 0;
+}
+
+/* ============================================== vnet's checks (strict level) */
+
+/* Characters a value may hold before it reaches a dnsmasq config line or an
+ * nft rule; anything else (newline, space, comma, quotes...) is refused. */
+#define HOST_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._"
+#define IFNAME_CHARS HOST_CHARS ":@+"
+
+static bool only(const char *s, const char *chars)
+{
+    return *s && strspn(s, chars) == strlen(s);
+}
+
+static bool has_ctrl(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
+static int check_hostname(const vctx *v, unsigned line, const char *elem, const char *attr,
+                          const char *s)
+{
+    if (!s)
+        return 0;
+    if (!only(s, HOST_CHARS) || strlen(s) > 253)
+        return fail(v, line, elem, attr,
+                    "'%s' is not a valid DNS name (letters, digits, '-', '.', '_' only)", s);
+    return 0;
+}
+
+static int check_ifname(const vctx *v, unsigned line, const char *elem, const char *attr,
+                        const char *s)
+{
+    if (!only(s, IFNAME_CHARS) || strlen(s) > 15)
+        return fail(v, line, elem, attr, "'%s' is not a valid interface name", s);
+    return 0;
+}
+
+static int check_bridge_name(const vctx *v, const char *s)
+{
+    char tmp[64];
+    const char *pct = strstr(s, "%d");
+    unsigned line = XLINE(v->def, line_bridge);
+
+    /* a "virbr%d" style template is filled in at define time */
+    if (pct && strlen(s) < sizeof(tmp) && !strstr(pct + 2, "%")) {
+        snprintf(tmp, sizeof(tmp), "%.*s%s", (int)(pct - s), s, pct + 2);
+        s = tmp;
+        if (!*s)
+            return fail(v, line, "bridge", "name", "template has no fixed part");
+    }
+    if (!only(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ||
+        strlen(s) > 15 || streq(s, ".") || streq(s, ".."))
+        return fail(v, line, "bridge", "name", "'%s' must be 1-15 of [A-Za-z0-9_.-]", s);
+    return 0;
+}
+
+static int check_top(const vctx *v)
+{
+    const netdef *def = v->def;
+    unsigned nl = XLINE(def, line_name);
+
+    if (has_ctrl(def->name))
+        return fail(v, nl, "name", NULL, "'%s' contains a line break or control character",
+                    def->name);
+    if (strlen(def->name) > 200)
+        return fail(v, nl, "name", NULL, "longer than 200 characters");
+    if (def->name[0] == '.')
+        return fail(v, nl, "name", NULL, "'%s' must not start with '.'", def->name);
+    if (def->title && has_ctrl(def->title))
+        return fail(v, XLINE(def, line_network), "title", NULL, "must be a single line");
+    if (def->bridge_name && check_bridge_name(v, def->bridge_name) < 0)
+        return -1;
+    if (def->zone && !only(def->zone, HOST_CHARS))
+        return fail(v, XLINE(def, line_bridge), "bridge", "zone", "'%s' is not a valid zone name",
+                    def->zone);
+    if (def->mtu && (def->mtu < 68 || def->mtu > 65535))
+        return fail(v, XLINE(def, line_mtu), "mtu", "size", "%u is not in 68..65535", def->mtu);
+    if (check_hostname(v, XLINE(def, line_domain), "domain", "name", def->domain) < 0)
+        return -1;
+    if (def->domain_register == VT_YES && def->domain_local_only != VT_YES)
+        return fail(v, XLINE(def, line_domain), "domain", "register",
+                    "register='yes' needs localOnly='yes'");
+    for (size_t i = 0; i < def->n_forward_ifaces; i++)
+        if (check_ifname(v, XLINE(def, line_forward), "interface", "dev", def->forward_ifaces[i]) <
+            0)
+            return -1;
+    for (size_t i = 0; i < def->n_dnsmasq_options; i++)
+        if (has_ctrl(def->dnsmasq_options[i]))
+            return fail(v, XLINE(def, line_dnsmasq), "dnsmasq:option", "value",
+                        "must be a single line");
+    return 0;
+}
+
+static bool vlan_allowed(const netdef *def)
+{
+    const struct netdef_extra *x = def->extra;
+    if (def->forward_mode == NETDEF_FWD_HOSTDEV || def->forward_mode == NETDEF_FWD_PASSTHROUGH)
+        return true;
+    return def->forward_mode == NETDEF_FWD_BRIDGE && x && x->vport && x->vport->type &&
+           streq(x->vport->type, "openvswitch");
+}
+
+/* Bridge and pass-through modes have no addresses or services of ours. */
+static int check_mode_features(const vctx *v)
+{
+    const netdef *def = v->def;
+    const struct netdef_extra *x = def->extra;
+    const netdef_dns *d = &def->dns;
+    const char *mode = def->forward_mode == NETDEF_FWD_NONE
+                           ? "isolated"
+                           : netdef_forward_mode_name(def->forward_mode);
+
+    if (def->extra && def->extra->n_addrs && def->forward_mode != NETDEF_FWD_HOSTDEV)
+        return fail(v, def->extra->addrs[0].line, "address", NULL,
+                    "PCI addresses are only allowed in mode 'hostdev', not '%s'", mode);
+    if (x && x->bandwidth.present &&
+        (def->forward_mode == NETDEF_FWD_PASSTHROUGH || def->forward_mode == NETDEF_FWD_PRIVATE ||
+         def->forward_mode == NETDEF_FWD_HOSTDEV))
+        return fail(v, x->line_bandwidth, "bandwidth", NULL, "not allowed in mode '%s'", mode);
+    if (x && x->vlan.n_tags && !vlan_allowed(def))
+        return fail(v, x->line_vlan, "vlan", NULL,
+                    "only allowed in modes hostdev and passthrough, or bridge with an "
+                    "openvswitch virtualport");
+    if (def->n_port_forwards && def->forward_mode != NETDEF_FWD_NAT &&
+        def->forward_mode != NETDEF_FWD_ROUTE)
+        return fail(v, def->port_forwards[0].line, "vnet:portForward", NULL,
+                    "port forwards need forward mode 'nat' or 'route', not '%s'", mode);
+    if (netdef_is_managed_bridge(def))
+        return 0;
+    if (def->has_mac)
+        return fail(v, XLINE(def, line_mac), "mac", NULL, "not allowed in mode '%s'", mode);
+    if (def->n_ips)
+        return fail(v, def->ips[0].line, "ip", NULL, "not allowed in mode '%s'", mode);
+    if (def->n_routes)
+        return fail(v, def->routes[0].line, "route", NULL, "not allowed in mode '%s'", mode);
+    if (def->domain)
+        return fail(v, XLINE(def, line_domain), "domain", NULL, "not allowed in mode '%s'", mode);
+    if (d->n_forwarders || d->n_hosts || d->n_srvs || d->n_txts || d->enable ||
+        d->forward_plain_names)
+        return fail(v, XLINE(def, line_dns), "dns", NULL, "not allowed in mode '%s'", mode);
+    return 0;
+}
+
+static int check_nat(const vctx *v)
+{
+    const netdef_nat *nat = &v->def->nat;
+    unsigned line = XLINE(v->def, line_forward);
+
+    if (vnet_addr_is_set(&nat->addr_end) && vnet_addr_cmp(&nat->addr_start, &nat->addr_end) > 0)
+        return fail(v, line, "address", "end", "NAT address range is reversed (start > end)");
+    if (nat->port_end && nat->port_start > nat->port_end)
+        return fail(v, line, "port", "end", "NAT port range is reversed (start > end)");
+    return 0;
+}
+
+static int check_dns(const vctx *v)
+{
+    const netdef_dns *d = &v->def->dns;
+
+    for (size_t i = 0; i < d->n_forwarders; i++)
+        if (check_hostname(v, d->forwarders[i].line, "forwarder", "domain",
+                           d->forwarders[i].domain) < 0)
+            return -1;
+    for (size_t i = 0; i < d->n_hosts; i++)
+        for (size_t j = 0; j < d->hosts[i].n_hostnames; j++)
+            if (check_hostname(v, d->hosts[i].line, "hostname", NULL, d->hosts[i].hostnames[j]) < 0)
+                return -1;
+    for (size_t i = 0; i < d->n_txts; i++) {
+        const netdef_dns_txt *t = &d->txts[i];
+        if (check_hostname(v, t->line, "txt", "name", t->name) < 0)
+            return -1;
+        if (t->value && has_ctrl(t->value))
+            return fail(v, t->line, "txt", "value", "must be a single line");
+    }
+    for (size_t i = 0; i < d->n_srvs; i++) {
+        const netdef_dns_srv *s = &d->srvs[i];
+        if (!streq(s->protocol, "tcp") && !streq(s->protocol, "udp"))
+            return fail(v, s->line, "srv", "protocol", "'%s' is not 'tcp' or 'udp'", s->protocol);
+        if (check_hostname(v, s->line, "srv", "domain", s->domain) < 0 ||
+            check_hostname(v, s->line, "srv", "target", s->target) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int check_ip_address(const vctx *v, const netdef_ip *ip)
+{
+    char a[VNET_ADDR_STRLEN];
+    vnet_addr net, last;
+
+    if (ip->prefix == 0)
+        return fail(v, ip->line, "ip", "prefix",
+                    "%s has no prefix or netmask and is not a class A/B/C address",
+                    astr(&ip->address, a));
+    if (ip->family == AF_INET && ip->prefix > 30)
+        return fail(v, ip->line, "ip", "prefix", "/%u leaves no room for guests", ip->prefix);
+    if (ip->family == AF_INET6 && ip->prefix > 126)
+        return fail(v, ip->line, "ip", "prefix", "/%u leaves no room for guests", ip->prefix);
+    vnet_addr_network(&ip->address, ip->prefix, &net);
+    vnet_addr_last(&ip->address, ip->prefix, &last);
+    if (vnet_addr_equal(&net, &ip->address) ||
+        (ip->family == AF_INET && vnet_addr_equal(&last, &ip->address)))
+        return fail(v, ip->line, "ip", "address",
+                    "%s is the network or broadcast address of /%u, not a host address",
+                    astr(&ip->address, a), ip->prefix);
+    if (ip->tftp_root && (has_ctrl(ip->tftp_root) || strchr(ip->tftp_root, ',')))
+        return fail(v, ip->line, "tftp", "root", "must be a path without ',' or line breaks");
+    if (ip->bootp_file && (has_ctrl(ip->bootp_file) || strpbrk(ip->bootp_file, ", ")))
+        return fail(v, ip->line, "bootp", "file", "must not contain ',', spaces or line breaks");
+    return 0;
+}
+
+/* The subnet's network and (IPv4) broadcast addresses are never a guest's. */
+static bool is_net_or_bcast(const netdef_ip *ip, const vnet_addr *x)
+{
+    vnet_addr net, last;
+    vnet_addr_network(&ip->address, ip->prefix, &net);
+    vnet_addr_last(&ip->address, ip->prefix, &last);
+    return vnet_addr_equal(x, &net) || (ip->family == AF_INET && vnet_addr_equal(x, &last));
+}
+
+static bool range_has(const netdef_dhcp_range *r, const vnet_addr *x)
+{
+    return vnet_addr_cmp(&r->start, x) <= 0 && vnet_addr_cmp(x, &r->end) <= 0;
+}
+
+static int check_ranges(const vctx *v, const netdef_ip *ip)
+{
+    char a[VNET_ADDR_STRLEN], b[VNET_ADDR_STRLEN], c[VNET_ADDR_STRLEN], d[VNET_ADDR_STRLEN];
+    vnet_addr net, last;
+
+    vnet_addr_network(&ip->address, ip->prefix, &net);
+    vnet_addr_last(&ip->address, ip->prefix, &last);
+    for (size_t i = 0; i < ip->n_ranges; i++) {
+        const netdef_dhcp_range *r = &ip->ranges[i];
+        if (range_has(r, &net) || (ip->family == AF_INET && range_has(r, &last)))
+            return fail(v, r->line, "range", NULL,
+                        "%s - %s includes the subnet's network or broadcast address",
+                        astr(&r->start, a), astr(&r->end, b));
+        for (size_t j = 0; j < i; j++) {
+            const netdef_dhcp_range *o = &ip->ranges[j];
+            if (vnet_addr_cmp(&r->start, &o->end) <= 0 && vnet_addr_cmp(&o->start, &r->end) <= 0)
+                return fail(v, r->line, "range", NULL, "%s - %s overlaps range %s - %s",
+                            astr(&r->start, a), astr(&r->end, b), astr(&o->start, c),
+                            astr(&o->end, d));
+        }
+    }
+    return 0;
+}
+
+static int check_host(const vctx *v, const netdef_ip *ip, size_t i)
+{
+    const netdef_dhcp_host *h = &ip->hosts[i];
+    char a[VNET_ADDR_STRLEN], n[VNET_ADDR_STRLEN];
+
+    if (h->ip.family != ip->family)
+        return fail(v, h->line, "host", "ip", "%s is not an %s address", astr(&h->ip, a),
+                    ip->family == AF_INET ? "IPv4" : "IPv6");
+    if (!vnet_addr_in_subnet(&h->ip, &ip->address, ip->prefix))
+        return fail(v, h->line, "host", "ip", "%s is outside network %s/%u", astr(&h->ip, a),
+                    astr(&ip->address, n), ip->prefix);
+    if (is_net_or_bcast(ip, &h->ip) || vnet_addr_equal(&h->ip, &ip->address))
+        return fail(v, h->line, "host", "ip",
+                    "%s is the bridge's own address or the subnet's network or broadcast address",
+                    astr(&h->ip, a));
+    if (check_hostname(v, h->line, "host", "name", h->name) < 0)
+        return -1;
+    for (size_t j = 0; j < i; j++) {
+        const netdef_dhcp_host *o = &ip->hosts[j];
+        if (h->mac && o->mac && streq(h->mac, o->mac))
+            return fail(v, h->line, "host", "mac", "%s is used by two hosts", h->mac);
+        if (h->id && o->id && streq(h->id, o->id))
+            return fail(v, h->line, "host", "id", "%s is used by two hosts", h->id);
+        if (vnet_addr_equal(&h->ip, &o->ip))
+            return fail(v, h->line, "host", "ip", "%s is given to two hosts", astr(&h->ip, a));
+    }
+    return 0;
+}
+
+static int check_ips(const vctx *v)
+{
+    const netdef *def = v->def;
+    const netdef_ip *dhcp4 = NULL, *dhcp6 = NULL;
+
+    for (size_t i = 0; i < def->n_ips; i++) {
+        const netdef_ip *ip = &def->ips[i];
+        if (check_ip_address(v, ip) < 0 || check_ranges(v, ip) < 0)
+            return -1;
+        for (size_t j = 0; j < ip->n_hosts; j++)
+            if (check_host(v, ip, j) < 0)
+                return -1;
+        if (ip->n_ranges || ip->n_hosts) {
+            const netdef_ip **slot = ip->family == AF_INET ? &dhcp4 : &dhcp6;
+            if (*slot)
+                return fail(v, ip->line, "ip", NULL,
+                            "only one %s <ip> may have DHCP (the one on line %u already does)",
+                            ip->family == AF_INET ? "IPv4" : "IPv6", (*slot)->line);
+            *slot = ip;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (vnet_subnet_overlap(&ip->address, ip->prefix, &def->ips[j].address,
+                                    def->ips[j].prefix))
+                return fail(v, ip->line, "ip", "address", "subnet overlaps the <ip> on line %u",
+                            def->ips[j].line);
+    }
+    return 0;
+}
+
+static int check_routes(const vctx *v)
+{
+    char a[VNET_ADDR_STRLEN];
+    for (size_t i = 0; i < v->def->n_routes; i++) {
+        const netdef_route *r = &v->def->routes[i];
+        vnet_addr net;
+        vnet_addr_network(&r->address, r->prefix, &net);
+        if (!vnet_addr_equal(&net, &r->address))
+            return fail(v, r->line, "route", "address", "%s has host bits set for /%u",
+                        astr(&r->address, a), r->prefix);
+    }
+    return 0;
+}
+
+static bool pf_in_subnet(const netdef *def, const vnet_addr *a)
+{
+    for (size_t i = 0; i < def->n_ips; i++)
+        if (vnet_addr_in_subnet(a, &def->ips[i].address, def->ips[i].prefix))
+            return true;
+    return false;
+}
+
+static int check_pf_ranges(const vctx *v, const netdef_port_forward *pf)
+{
+    for (size_t i = 0; i < pf->n_ranges; i++) {
+        const netdef_pf_range *r = &pf->ranges[i];
+        if (r->start < 1 || r->end < 1)
+            return fail(v, r->line, "vnet:range", "start", "ports must be 1..65535");
+        if (r->start > r->end)
+            return fail(v, r->line, "vnet:range", "end", "%u is below start %u", r->end, r->start);
+        if (r->to && r->to + (r->end - r->start) > 65535)
+            return fail(v, r->line, "vnet:range", "to", "guest ports run past 65535");
+    }
+    return 0;
+}
+
+static bool pf_clash(const netdef_port_forward *a, const netdef_port_forward *b, size_t ia,
+                     size_t ib)
+{
+    const netdef_pf_range *ra = &a->ranges[ia], *rb = &b->ranges[ib];
+    if (a->proto != b->proto)
+        return false;
+    if (vnet_addr_is_set(&a->address) && vnet_addr_is_set(&b->address) &&
+        !vnet_addr_equal(&a->address, &b->address))
+        return false;
+    return ra->start <= rb->end && rb->start <= ra->end;
+}
+
+static int check_port_forwards(const vctx *v)
+{
+    const netdef *def = v->def;
+    char a[VNET_ADDR_STRLEN];
+
+    for (size_t i = 0; i < def->n_port_forwards; i++) {
+        const netdef_port_forward *pf = &def->port_forwards[i];
+        if (!pf_in_subnet(def, &pf->guest))
+            return fail(v, pf->line, "vnet:portForward", "guest",
+                        "%s is not inside any of the network's <ip> subnets", astr(&pf->guest, a));
+        for (size_t j = 0; j < def->n_ips; j++)
+            if (vnet_addr_equal(&pf->guest, &def->ips[j].address))
+                return fail(v, pf->line, "vnet:portForward", "guest",
+                            "%s is the network's own address, not a guest", astr(&pf->guest, a));
+        if (vnet_addr_is_set(&pf->address) && pf->address.family != pf->guest.family)
+            return fail(v, pf->line, "vnet:portForward", "address",
+                        "address family differs from the guest address");
+        if (check_pf_ranges(v, pf) < 0)
+            return -1;
+        for (size_t j = 0; j <= i; j++)
+            for (size_t ri = 0; ri < pf->n_ranges; ri++)
+                for (size_t rj = 0; rj < def->port_forwards[j].n_ranges; rj++) {
+                    if (j == i && rj >= ri)
+                        break;
+                    if (pf_clash(pf, &def->port_forwards[j], ri, rj))
+                        return fail(v, pf->ranges[ri].line, "vnet:range", "start",
+                                    "host port %u/%s is already forwarded", pf->ranges[ri].start,
+                                    pf->proto == IPPROTO_UDP ? "udp" : "tcp");
+                }
+    }
+    return 0;
+}
+
+int netdef_validate(const netdef *def, verr *err)
+{
+    vctx v = {.def = def, .err = err};
+
+    if (netdef_validate_libvirt(def, err) < 0)
+        return -1;
+    if (check_top(&v) < 0 || check_mode_features(&v) < 0 || check_nat(&v) < 0 ||
+        check_dns(&v) < 0 || check_ips(&v) < 0 || check_routes(&v) < 0 ||
+        check_port_forwards(&v) < 0)
+        return -1;
+    return 0;
+}

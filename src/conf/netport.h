@@ -1,0 +1,47 @@
+/* libvirt's network *port* XML (<networkport>): the record of one guest NIC
+ * plugged into a network. Parsed and formatted back as libvirt 9.9 does; vnet
+ * keeps it for compatibility (libvirt's virnetworkportxml2xml corpus). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/netdef.h"
+#include "util/error.h"
+
+typedef enum {
+    NETPORT_PLUG_NONE = 0,
+    NETPORT_PLUG_NETWORK,
+    NETPORT_PLUG_BRIDGE,
+    NETPORT_PLUG_DIRECT,
+    NETPORT_PLUG_HOSTDEV_PCI,
+} netport_plug_type;
+
+struct netport_extra; /* vlan, virtualport, bandwidth (conf-private) */
+
+typedef struct netport {
+    uint8_t uuid[16];
+    char *owner_name;
+    uint8_t owner_uuid[16];
+    char *group; /* portgroup or NULL */
+    uint8_t mac[6];
+    vtristate trust_guest_rx_filters; /* <rxfilters trustGuest=> */
+    vtristate isolated;               /* <port isolated=> */
+
+    netport_plug_type plug;
+    char *bridge;            /* network, bridge */
+    char *mac_table_manager; /* network, bridge: "kernel" | "libvirt" | NULL */
+    char *dev;               /* direct */
+    char *mode;              /* direct: vepa | private | bridge | passthrough */
+    vtristate managed;       /* hostdev-pci */
+    char *driver;            /* hostdev-pci: kvm | vfio | NULL */
+    unsigned pci_domain, pci_bus, pci_slot, pci_function; /* hostdev-pci */
+
+    unsigned class_id; /* <bandwidth classID=> */
+    struct netport_extra *extra;
+} netport;
+
+/* Errors: VERR_INVALID, "SOURCE:LINE: <element> attribute 'x': what is wrong". */
+int netport_parse_string(const char *xml, const char *source, netport **ret, verr *err);
+char *netport_format(const netport *port); /* malloc'd */
+void netport_free(netport *port);

@@ -1,0 +1,265 @@
+/* The control socket: one request per connection. The peer is not trusted:
+ * its credentials decide which ops it may run, its request is bounded in
+ * size (PROTO_MAX_MSG) and in time (PROTO_REQUEST_TIMEOUT_MS), and anything
+ * malformed gets an error reply while the daemon carries on. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "proto/proto.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+typedef struct conn {
+    vnetd *daemon;
+    int fd;
+    uid_t uid;
+    pid_t pid;
+    strbuf in;
+    char *out;
+    size_t out_len, out_off;
+    sd_event_source *io;
+    sd_event_source *timer;
+    bool discard; /* request refused: read and drop the rest before closing */
+    bool in_eof;
+    struct conn *next, *prev;
+} conn;
+
+static void conn_free(conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->daemon->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    sd_event_source_disable_unref(c->io);
+    sd_event_source_disable_unref(c->timer);
+    if (c->fd >= 0)
+        close(c->fd);
+    strbuf_free(&c->in);
+    free(c->out);
+    free(c);
+}
+
+json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid)
+{
+    verr err = VERR_INIT;
+    const char *op = json_string_value(json_object_get(req, "op"));
+    const op_def *def = op ? ops_find(op) : NULL;
+    if (!def) {
+        verr_set(&err, VERR_INVALID, "unknown operation '%s'", op ? op : "");
+        return proto_reply_error(&err);
+    }
+    if (!def->read_only && peer_uid != 0) {
+        verr_set(&err, VERR_SYSTEM,
+                 "access denied: operation '%s' needs root privileges (caller uid %u)", op,
+                 (unsigned)peer_uid);
+        err.sys_errno = EPERM;
+        return proto_reply_error(&err);
+    }
+    json_t *reply = def->fn(d, req, &err);
+    if (!reply) {
+        if (!verr_is_set(&err))
+            verr_set(&err, VERR_INTERNAL, "operation '%s' failed without a message", op);
+        if (!def->read_only)
+            log_warn("%s: %s", op, err.msg);
+        return proto_reply_error(&err);
+    }
+    return reply;
+}
+
+static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+
+/* Switch the connection to sending `reply` (consumed). */
+static void conn_reply(conn *c, json_t *reply)
+{
+    c->out = proto_dump(reply, &c->out_len);
+    json_decref(reply);
+    c->out_off = 0;
+    strbuf_free(&c->in);
+    sd_event_source_set_io_events(c->io, EPOLLOUT | (c->discard ? EPOLLIN : 0));
+    /* A fresh deadline for the reply to be taken. */
+    uint64_t now;
+    sd_event_now(c->daemon->event, CLOCK_MONOTONIC, &now);
+    sd_event_source_set_time(c->timer, now + (uint64_t)PROTO_REQUEST_TIMEOUT_MS * 1000);
+    sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+}
+
+static void conn_reply_error(conn *c, const verr *err)
+{
+    conn_reply(c, proto_reply_error(err));
+}
+
+static void conn_handle_request(conn *c)
+{
+    verr err = VERR_INIT;
+    json_t *req = NULL;
+    if (proto_parse_request(strbuf_str(&c->in), c->in.len, &req, &err) < 0) {
+        conn_reply_error(c, &err);
+        return;
+    }
+    long long t0 = proto_now_ms();
+    json_t *reply = control_dispatch(c->daemon, req, c->uid);
+    if (c->daemon->verbose)
+        log_debug("op %s from uid %u pid %d: %s in %lld ms",
+                  json_string_value(json_object_get(req, "op")), (unsigned)c->uid, (int)c->pid,
+                  json_is_true(json_object_get(reply, "ok")) ? "ok" : "error",
+                  proto_now_ms() - t0);
+    json_decref(req);
+    conn_reply(c, reply);
+}
+
+/* Drop input after a refused request. Closing a unix socket with unread data
+ * makes the peer's read fail (ECONNRESET) before it sees our reply. */
+static void conn_discard_input(conn *c)
+{
+    char sink[16384];
+    for (;;) {
+        ssize_t n = read(c->fd, sink, sizeof(sink));
+        if (n > 0)
+            continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+            c->in_eof = true;
+        return;
+    }
+}
+
+static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+    conn *c = userdata;
+    verr err = VERR_INIT;
+    if (!c->out) {
+        int r = proto_read_some(fd, &c->in, PROTO_MAX_MSG, &err);
+        if (r < 0) {
+            if (err.sys_errno) { /* the peer went away */
+                conn_free(c);
+                return 0;
+            }
+            verr_prefix(&err, "request refused");
+            c->discard = true;
+            conn_reply_error(c, &err);
+        } else if (r == 1) {
+            conn_handle_request(c);
+        } else {
+            return 0;
+        }
+    }
+    if (c->discard && !c->in_eof)
+        conn_discard_input(c);
+    if (c->out_off < c->out_len) {
+        int r = proto_write_some(fd, c->out, c->out_len, &c->out_off, &err);
+        if (r < 0) {
+            log_debug("control: %s", err.msg);
+            conn_free(c);
+            return 0;
+        }
+        if (r == 0)
+            return 0;
+    }
+    if (!c->discard || c->in_eof)
+        conn_free(c);
+    else
+        sd_event_source_set_io_events(c->io, EPOLLIN);
+    return 0;
+}
+
+static int conn_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    conn *c = userdata;
+    if (c->out) { /* the peer does not take its reply */
+        conn_free(c);
+        return 0;
+    }
+    verr err = VERR_INIT;
+    verr_set(&err, VERR_INVALID, "request refused: not received within %d ms",
+             PROTO_REQUEST_TIMEOUT_MS);
+    conn_reply_error(c, &err);
+    /* Try to send it right away; the io source finishes otherwise. */
+    return conn_io(c->io, c->fd, EPOLLOUT, c);
+}
+
+static int control_accept(sd_event_source *s, int lfd, uint32_t revents, void *userdata)
+{
+    vnetd *d = userdata;
+    for (;;) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                errno != ECONNABORTED)
+                log_warn("control socket: accept: %s", strerror(errno));
+            return 0;
+        }
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+            close(fd);
+            continue;
+        }
+        conn *c = xcalloc(1, sizeof(*c));
+        c->daemon = d;
+        c->fd = fd;
+        c->uid = cred.uid;
+        c->pid = cred.pid;
+        c->next = d->conns;
+        if (d->conns)
+            d->conns->prev = c;
+        d->conns = c;
+        uint64_t now;
+        sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+        if (sd_event_add_io(d->event, &c->io, fd, EPOLLIN, conn_io, c) < 0 ||
+            sd_event_add_time(d->event, &c->timer, CLOCK_MONOTONIC,
+                              now + (uint64_t)PROTO_REQUEST_TIMEOUT_MS * 1000, 0, conn_timeout,
+                              c) < 0) {
+            conn_free(c);
+            continue;
+        }
+        /* Try right away: a small request is usually already there. */
+        conn_io(c->io, fd, EPOLLIN, c);
+    }
+}
+
+int control_listen(vnetd *d, verr *err)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    const char *path = d->paths.socket_path;
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return verr_set(err, VERR_INVALID, "control socket path %s is too long", path);
+    strcpy(sa.sun_path, path);
+    _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return verr_errno(err, errno, "creating the control socket");
+    /* We hold the daemon lock, so a socket file left here is stale. */
+    if (unlink(path) < 0 && errno != ENOENT)
+        return verr_errno(err, errno, "removing stale socket %s", path);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        return verr_errno(err, errno, "binding the control socket %s", path);
+    if (chmod(path, 0666) < 0)
+        return verr_errno(err, errno, "chmod %s", path);
+    if (listen(fd, SOMAXCONN) < 0)
+        return verr_errno(err, errno, "listening on %s", path);
+    int r = sd_event_add_io(d->event, &d->listen_src, fd, EPOLLIN, control_accept, d);
+    if (r < 0)
+        return verr_errno(err, -r, "watching the control socket");
+    d->listen_fd = TAKE_FD(fd);
+    return 0;
+}
+
+void control_close(vnetd *d)
+{
+    while (d->conns)
+        conn_free(d->conns);
+    d->listen_src = sd_event_source_disable_unref(d->listen_src);
+    if (d->listen_fd >= 0) {
+        close(d->listen_fd);
+        d->listen_fd = -1;
+    }
+}

@@ -1,0 +1,139 @@
+/* vnetd internals: the daemon state shared by its files.
+ *
+ *   main.c       arguments, setup, event loop, signals, sd_notify
+ *   control.c    control socket: accept, peer credentials, framing, dispatch
+ *   registry.c   the networks in memory: definitions + live state, lookup
+ *   ops.c        one function per request op (define, start, ...)
+ *   ops_update.c net-update, dhcp-leases and port forwards
+ *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
+ *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
+ */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+#include "conf/netdef.h"
+#include "network/network.h"
+#include "store/store.h"
+#include "util/error.h"
+
+#define VNETD_REPAIR_BURST 5          /* repairs allowed per network ... */
+#define VNETD_REPAIR_WINDOW_MS 60000  /* ... within this window */
+#define VNETD_RESCAN_USEC (60ULL * 1000000ULL) /* safety-net re-adoption period */
+#define VNETD_REPAIR_DELAY_USEC (200ULL * 1000ULL) /* coalesce drift events */
+
+struct vnetd;
+
+/* One network known to the daemon. A persistent network has `config`; an
+ * active one has `live` and `status`. A transient network is active with no
+ * config and is forgotten when destroyed. */
+typedef struct vnet_net {
+    char *name;
+    uint8_t uuid[16];
+    netdef *config;   /* saved definition, NULL for a transient network */
+    netdef *live;     /* definition the network was started with, NULL when inactive */
+    json_t *status;   /* network_start()'s record, NULL when inactive */
+    bool autostart;
+
+    struct vnetd *daemon;
+    sd_event_source *dnsmasq_watch; /* pidfd io source, NULL when not watched */
+    sd_event_source *repair_timer;  /* pending (coalesced) repair, NULL if none */
+    char *repair_reason;            /* why the pending repair was asked for */
+    long long repair_times[VNETD_REPAIR_BURST]; /* ms timestamps of recent repairs */
+    bool repair_throttled_logged;
+} vnet_net;
+
+typedef struct vnetd {
+    vnet_paths paths;
+    network_env env;
+    const char *dnsmasq_bin;
+    bool verbose;
+    sd_event *event;
+    int lock_fd;
+    int listen_fd;
+    sd_event_source *listen_src;
+    int monitor_fd;
+    sd_event_source *monitor_src;
+    sd_event_source *rescan_timer;
+
+    struct conn *conns; /* open control connections (freed at exit) */
+
+    vnet_net **nets; /* sorted by name */
+    size_t n_nets;
+} vnetd;
+
+/* ---- registry.c ---- */
+vnet_net *registry_find(vnetd *d, const char *name);
+vnet_net *registry_find_uuid(vnetd *d, const uint8_t uuid[16]);
+/* Lookup for requests: VERR_NOT_FOUND with the virsh message when absent. */
+vnet_net *registry_get(vnetd *d, const char *name, verr *err);
+/* Add a new (empty) entry; the name must not exist. */
+vnet_net *registry_add(vnetd *d, const char *name);
+void registry_remove(vnetd *d, vnet_net *net);
+void registry_free_all(vnetd *d);
+static inline bool net_active(const vnet_net *n)
+{
+    return n->live != NULL;
+}
+static inline bool net_persistent(const vnet_net *n)
+{
+    return n->config != NULL;
+}
+/* The definition to show: live when active, else config. */
+const netdef *net_current(const vnet_net *n);
+const char *net_bridge(const vnet_net *n);
+/* Fill what a definition may leave out: uuid, MAC, bridge name (lowest free
+ * virbrN, or a "%d" template). `self` is the entry being (re)defined, if any. */
+int registry_fill_def(vnetd *d, netdef *def, const vnet_net *self, verr *err);
+/* Check the definition does not clash with another network: same uuid under
+ * another name, or (when check_bridge) the same managed bridge name. */
+int registry_check_conflicts(vnetd *d, const netdef *def, bool check_bridge, verr *err);
+/* Save a definition file (formatted, inactive) atomically. */
+int registry_save_config(vnetd *d, const netdef *def, verr *err);
+/* Write the network's status file from live + status. */
+int registry_save_status(vnetd *d, vnet_net *net, verr *err);
+/* Start the network with `def` (becomes its live definition). On failure the
+ * network stays inactive and err says why. */
+int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err);
+/* Stop an active network; a transient one is removed from the registry (net
+ * is freed then: do not use it afterwards). */
+int registry_stop(vnetd *d, vnet_net *net, verr *err);
+
+/* ---- control.c ---- */
+int control_listen(vnetd *d, verr *err);
+void control_close(vnetd *d);
+/* Handle one parsed request from a peer; returns the reply (never NULL). */
+json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid);
+
+/* ---- ops.c / ops_update.c ---- */
+typedef json_t *(*op_fn)(vnetd *d, json_t *req, verr *err);
+typedef struct op_def {
+    const char *name;
+    op_fn fn;
+    bool read_only; /* allowed for unprivileged peers */
+} op_def;
+const op_def *ops_find(const char *name);
+json_t *op_dhcp_leases(vnetd *d, json_t *req, verr *err);
+json_t *op_update(vnetd *d, json_t *req, verr *err);
+json_t *op_forward_add(vnetd *d, json_t *req, verr *err);
+json_t *op_forward_del(vnetd *d, json_t *req, verr *err);
+json_t *op_forward_list(vnetd *d, json_t *req, verr *err);
+
+/* ---- reconcile.c ---- */
+int reconcile_startup(vnetd *d, verr *err);
+/* Ask for a repair of an active network (coalesced, rate-limited). */
+void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
+/* Re-adopt now (used by the slow timer and by pending repairs). */
+void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
+
+/* ---- supervise.c ---- */
+int supervise_setup(vnetd *d, verr *err);
+void supervise_close(vnetd *d);
+/* (Re)watch the network's dnsmasq per its status; stops watching when inactive. */
+void supervise_watch_dnsmasq(vnetd *d, vnet_net *net);
+void supervise_unwatch(vnet_net *net);
+/* Read and drop pending link events (the ones our own changes caused). */
+void supervise_flush_links(vnetd *d);

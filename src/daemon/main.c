@@ -1,0 +1,181 @@
+/* vnetd: arguments, setup, the event loop, signals and sd_notify. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon/daemon.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+typedef struct vnetd_args {
+    const char *root;
+    const char *dnsmasq;
+    bool verbose;
+} vnetd_args;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: vnetd [OPTIONS]\n"
+            "\n"
+            "The vnet daemon: manages virtual networks (bridges, firewall rules, dnsmasq)\n"
+            "and serves the control socket used by `vnet`.\n"
+            "\n"
+            "Options:\n"
+            "  --root DIR       keep every file under DIR (config, runtime, data)\n"
+            "  --foreground     do not daemonize (vnetd never does; accepted for clarity)\n"
+            "  --dnsmasq PATH   dnsmasq binary to run (default %s)\n"
+            "  --verbose        log debug messages\n"
+            "  --help           show this help\n"
+            "  --version        show the version\n",
+            VNET_DNSMASQ);
+}
+
+/* 0 to run, 1 to exit successfully (help/version), -1 on a usage error. */
+static int parse_args(int argc, char **argv, vnetd_args *a)
+{
+    enum { OPT_ROOT = 256, OPT_FOREGROUND, OPT_DNSMASQ, OPT_VERBOSE, OPT_HELP, OPT_VERSION };
+    static const struct option opts[] = {
+        {"root", required_argument, NULL, OPT_ROOT},
+        {"foreground", no_argument, NULL, OPT_FOREGROUND},
+        {"dnsmasq", required_argument, NULL, OPT_DNSMASQ},
+        {"verbose", no_argument, NULL, OPT_VERBOSE},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    a->dnsmasq = VNET_DNSMASQ;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_ROOT:
+            a->root = optarg;
+            break;
+        case OPT_FOREGROUND:
+            break;
+        case OPT_DNSMASQ:
+            a->dnsmasq = optarg;
+            break;
+        case OPT_VERBOSE:
+            a->verbose = true;
+            break;
+        case OPT_HELP:
+            usage(stdout);
+            return 1;
+        case OPT_VERSION:
+            printf("vnetd %s\n", VNET_VERSION);
+            return 1;
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "vnetd: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* dnsmasq runs from "/", so every path handed to it must be absolute. */
+static char *absolute_root(const char *root)
+{
+    if (strempty(root) || root[0] == '/')
+        return xstrdup(root ? root : "");
+    _cleanup_free_ char *cwd = getcwd(NULL, 0);
+    if (!cwd)
+        return xstrdup(root);
+    return xasprintf("%s/%s", cwd, root);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+    log_info("received %s, exiting (networks keep running)", strsignal((int)si->ssi_signo));
+    sd_notify(0, "STOPPING=1");
+    sd_event_exit(sd_event_source_get_event(s), 0);
+    return 0;
+}
+
+static int vnetd_setup(vnetd *d, verr *err)
+{
+    d->lock_fd = store_lock_daemon(&d->paths, err);
+    if (d->lock_fd < 0)
+        return -1;
+    if (vnet_paths_mkdirs(&d->paths, err) < 0)
+        return -1;
+    int r = sd_event_default(&d->event);
+    if (r < 0)
+        return verr_errno(err, -r, "creating the event loop");
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    if ((r = sd_event_add_signal(d->event, NULL, SIGTERM, on_signal, NULL)) < 0 ||
+        (r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, NULL)) < 0)
+        return verr_errno(err, -r, "setting up signal handling");
+    if (supervise_setup(d, err) < 0)
+        return -1;
+    if (reconcile_startup(d, err) < 0)
+        return -1;
+    return control_listen(d, err);
+}
+
+static void vnetd_teardown(vnetd *d)
+{
+    if (d->listen_fd >= 0)
+        unlink(d->paths.socket_path);
+    control_close(d);
+    supervise_close(d);
+    registry_free_all(d);
+    d->event = sd_event_unref(d->event);
+    if (d->lock_fd >= 0)
+        close(d->lock_fd);
+    vnet_paths_free(&d->paths);
+}
+
+int main(int argc, char **argv)
+{
+    vnetd_args args = {0};
+    int pr = parse_args(argc, argv, &args);
+    if (pr != 0)
+        return pr > 0 ? 0 : 2;
+
+    signal(SIGPIPE, SIG_IGN);
+    /* Under systemd (INVOCATION_ID) log to the journal too, unless stderr is
+     * already connected to it (JOURNAL_STREAM): no line twice. */
+    log_setup("vnetd", args.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,
+              getenv("INVOCATION_ID") != NULL && getenv("JOURNAL_STREAM") == NULL);
+
+    vnetd d = {.lock_fd = -1, .listen_fd = -1, .monitor_fd = -1, .verbose = args.verbose};
+    _cleanup_free_ char *root = absolute_root(args.root);
+    vnet_paths_init(&d.paths, root);
+    d.dnsmasq_bin = args.dnsmasq;
+    d.env.paths = &d.paths;
+    d.env.dnsmasq_bin = args.dnsmasq;
+
+    verr err = VERR_INIT;
+    int rc = 0;
+    if (vnetd_setup(&d, &err) < 0) {
+        log_err("%s", err.msg);
+        rc = 1;
+    } else {
+        log_info("ready: %zu network(s), control socket %s", d.n_nets, d.paths.socket_path);
+        sd_notify(0, "READY=1\nSTATUS=Serving the control socket");
+        int r = sd_event_loop(d.event);
+        if (r < 0) {
+            log_err("event loop: %s", strerror(-r));
+            rc = 1;
+        }
+    }
+    vnetd_teardown(&d);
+    return rc;
+}

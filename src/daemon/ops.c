@@ -1,0 +1,274 @@
+/* Request ops: one function each, reply built from the in-memory registry.
+ * A handler returns the reply object, or NULL with err set. */
+#include <string.h>
+
+#include "config.h"
+#include "daemon/daemon.h"
+#include "proto/proto.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+static json_t *net_summary(const vnet_net *n, bool with_title)
+{
+    char ubuf[37];
+    const netdef *def = net_current(n);
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(n->name));
+    json_object_set_new(o, "uuid", json_string(netdef_uuid_str(def, ubuf)));
+    json_object_set_new(o, "active", json_boolean(net_active(n)));
+    json_object_set_new(o, "persistent", json_boolean(net_persistent(n)));
+    json_object_set_new(o, "autostart", json_boolean(n->autostart));
+    const char *br = net_bridge(n);
+    json_object_set_new(o, "bridge", br ? json_string(br) : json_null());
+    if (with_title && def->title)
+        json_object_set_new(o, "title", json_string(def->title));
+    return o;
+}
+
+static json_t *op_ping(vnetd *d, json_t *req, verr *err)
+{
+    json_t *r = proto_reply_ok();
+    json_object_set_new(r, "version", json_string(VNET_VERSION));
+    return r;
+}
+
+static json_t *op_list(vnetd *d, json_t *req, verr *err)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < d->n_nets; i++)
+        json_array_append_new(arr, net_summary(d->nets[i], true));
+    json_t *r = proto_reply_ok();
+    json_object_set_new(r, "networks", arr);
+    return r;
+}
+
+static json_t *op_info(vnetd *d, json_t *req, verr *err)
+{
+    const char *name = proto_get_str(req, "name", err);
+    vnet_net *n = name ? registry_get(d, name, err) : NULL;
+    if (!n)
+        return NULL;
+    json_t *r = proto_reply_ok();
+    json_object_set_new(r, "network", net_summary(n, false));
+    return r;
+}
+
+static json_t *op_lookup(vnetd *d, json_t *req, verr *err)
+{
+    const char *name = proto_get_str_opt(req, "name");
+    const char *uuid = proto_get_str_opt(req, "uuid");
+    vnet_net *n;
+    if (name) {
+        n = registry_get(d, name, err);
+    } else if (uuid) {
+        uint8_t u[16];
+        n = netdef_uuid_parse(uuid, u) == 0 ? registry_find_uuid(d, u) : NULL;
+        if (!n)
+            verr_set(err, VERR_NOT_FOUND, "Network not found: no network with matching uuid '%s'",
+                     uuid);
+    } else {
+        verr_set(err, VERR_INVALID, "request field 'name' or 'uuid' is required");
+        return NULL;
+    }
+    if (!n)
+        return NULL;
+    char ubuf[37];
+    json_t *r = proto_reply_ok();
+    json_object_set_new(r, "name", json_string(n->name));
+    json_object_set_new(r, "uuid", json_string(netdef_uuid_str(net_current(n), ubuf)));
+    return r;
+}
+
+/* Parse a definition from a request and fill in what it leaves out (uuid,
+ * MAC, bridge), checking it against the other networks. */
+static netdef *parse_request_def(vnetd *d, json_t *req, vnet_net **ret_existing, verr *err)
+{
+    const char *xml = proto_get_str(req, "xml", err);
+    if (!xml)
+        return NULL;
+    const char *source = proto_get_str_opt(req, "source");
+    _cleanup_(netdef_freep) netdef *def = NULL;
+    if (netdef_parse_string(xml, source ? source : "<request>", &def, err) < 0)
+        return NULL;
+    vnet_net *existing = registry_find(d, def->name);
+    if (existing && def->has_uuid && memcmp(def->uuid, existing->uuid, 16) != 0) {
+        char ubuf[37];
+        netdef tmp = {.uuid = {0}};
+        memcpy(tmp.uuid, existing->uuid, 16);
+        verr_set(err, VERR_EXISTS, "operation failed: network '%s' already exists with uuid %s",
+                 def->name, netdef_uuid_str(&tmp, ubuf));
+        return NULL;
+    }
+    if (registry_fill_def(d, def, existing, err) < 0 || registry_check_conflicts(d, def, true, err) < 0)
+        return NULL;
+    *ret_existing = existing;
+    return TAKE_PTR(def);
+}
+
+static json_t *op_define(vnetd *d, json_t *req, verr *err)
+{
+    vnet_net *n = NULL;
+    _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
+    if (!def)
+        return NULL;
+    if (registry_save_config(d, def, err) < 0)
+        return NULL;
+    if (!n) {
+        n = registry_add(d, def->name);
+        memcpy(n->uuid, def->uuid, 16);
+    } else if (!n->config && n->live) {
+        /* A transient network becomes persistent: its status file says so. */
+        n->config = TAKE_PTR(def);
+        verr e = VERR_INIT;
+        if (registry_save_status(d, n, &e) < 0)
+            log_warn("%s", e.msg);
+    }
+    if (def) {
+        netdef_free(n->config);
+        n->config = TAKE_PTR(def);
+    }
+    log_info("network '%s' defined", n->name);
+    json_t *r = proto_reply_ok();
+    json_object_set_new(r, "name", json_string(n->name));
+    return r;
+}
+
+static json_t *op_undefine(vnetd *d, json_t *req, verr *err)
+{
+    const char *name = proto_get_str(req, "name", err);
+    vnet_net *n = name ? registry_get(d, name, err) : NULL;
+    if (!n)
+        return NULL;
+    if (net_active(n)) {
+        verr_set(err, VERR_BUSY,
+                 "Requested operation is not valid: network '%s' is active; destroy it first",
+                 n->name);
+        return NULL;
+    }
+    if (store_delete_definition(&d->paths, n->name, err) < 0)
+        return NULL;
+    log_info("network '%s' undefined", n->name);
+    registry_remove(d, n);
+    return proto_reply_ok();
+}
+
+static json_t *op_create(vnetd *d, json_t *req, verr *err)
+{
+    vnet_net *n = NULL;
+    _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
+    if (!def)
+        return NULL;
+    if (n && net_active(n)) {
+        verr_set(err, VERR_BUSY, "Requested operation is not valid: network '%s' is already active",
+                 n->name);
+        return NULL;
+    }
+    bool added = false;
+    if (!n) {
+        n = registry_add(d, def->name);
+        memcpy(n->uuid, def->uuid, 16);
+        added = true;
+    }
+    /* An inactive persistent network of that name starts with this definition
+     * as its live one and keeps its saved config. */
+    if (registry_start(d, n, def, err) < 0) {
+        if (added)
+            registry_remove(d, n);
+        return NULL;
+    }
+    json_t *r = proto_reply_ok();
+    json_object_set_new(r, "name", json_string(n->name));
+    return r;
+}
+
+static json_t *op_start(vnetd *d, json_t *req, verr *err)
+{
+    const char *name = proto_get_str(req, "name", err);
+    vnet_net *n = name ? registry_get(d, name, err) : NULL;
+    if (!n)
+        return NULL;
+    if (net_active(n)) {
+        verr_set(err, VERR_BUSY, "Requested operation is not valid: network '%s' is already active",
+                 n->name);
+        return NULL;
+    }
+    if (registry_start(d, n, n->config, err) < 0)
+        return NULL;
+    return proto_reply_ok();
+}
+
+static json_t *op_destroy(vnetd *d, json_t *req, verr *err)
+{
+    const char *name = proto_get_str(req, "name", err);
+    vnet_net *n = name ? registry_get(d, name, err) : NULL;
+    if (!n)
+        return NULL;
+    if (!net_active(n)) {
+        verr_set(err, VERR_BUSY, "Requested operation is not valid: network '%s' is not active",
+                 n->name);
+        return NULL;
+    }
+    if (registry_stop(d, n, err) < 0)
+        return NULL;
+    return proto_reply_ok();
+}
+
+static json_t *op_autostart(vnetd *d, json_t *req, verr *err)
+{
+    const char *name = proto_get_str(req, "name", err);
+    vnet_net *n = name ? registry_get(d, name, err) : NULL;
+    if (!n)
+        return NULL;
+    bool enable = proto_get_bool(req, "enable", true);
+    if (!net_persistent(n)) {
+        verr_set(err, VERR_BUSY,
+                 "Requested operation is not valid: cannot set autostart for transient network");
+        return NULL;
+    }
+    if (store_autostart_set(&d->paths, n->name, enable, err) < 0)
+        return NULL;
+    n->autostart = enable;
+    return proto_reply_ok();
+}
+
+static json_t *op_dumpxml(vnetd *d, json_t *req, verr *err)
+{
+    const char *name = proto_get_str(req, "name", err);
+    vnet_net *n = name ? registry_get(d, name, err) : NULL;
+    if (!n)
+        return NULL;
+    bool inactive = proto_get_bool(req, "inactive", false);
+    const netdef *def = (inactive && n->config) ? n->config : net_current(n);
+    _cleanup_free_ char *xml = netdef_format(def, def == n->live ? 0 : NETDEF_FORMAT_INACTIVE);
+    json_t *r = proto_reply_ok();
+    json_object_set_new(r, "xml", json_string(xml));
+    return r;
+}
+
+static const op_def op_table[] = {
+    {"ping", op_ping, true},
+    {"list", op_list, true},
+    {"info", op_info, true},
+    {"lookup", op_lookup, true},
+    {"dumpxml", op_dumpxml, true},
+    {"dhcp-leases", op_dhcp_leases, true},
+    {"forward-list", op_forward_list, true},
+    {"define", op_define, false},
+    {"undefine", op_undefine, false},
+    {"create", op_create, false},
+    {"start", op_start, false},
+    {"destroy", op_destroy, false},
+    {"autostart", op_autostart, false},
+    {"update", op_update, false},
+    {"forward-add", op_forward_add, false},
+    {"forward-del", op_forward_del, false},
+};
+
+const op_def *ops_find(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(op_table); i++)
+        if (streq(op_table[i].name, name))
+            return &op_table[i];
+    return NULL;
+}

@@ -1,0 +1,250 @@
+/* Converging the host to the desired state: at startup (load definitions,
+ * seed the default network, adopt what is running, autostart) and when the
+ * host drifts (rate-limited repairs through network_adopt). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "daemon/daemon.h"
+#include "proto/proto.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+static char *seed_marker_path(vnetd *d)
+{
+    return xasprintf("%s/.default-seeded", d->paths.config_dir);
+}
+
+/* Load one saved definition; a definition missing uuid/MAC/bridge (written
+ * by hand) gets them assigned and saved back, as define would. */
+static void load_definition(vnetd *d, const char *name)
+{
+    _cleanup_free_ char *path = store_definition_path(&d->paths, name);
+    _cleanup_(netdef_freep) netdef *def = NULL;
+    verr err = VERR_INIT;
+    if (netdef_parse_file(path, &def, &err) < 0) {
+        log_err("ignoring %s: %s", path, err.msg);
+        return;
+    }
+    if (!streq(def->name, name)) {
+        log_err("ignoring %s: it defines network '%s', not '%s'", path, def->name, name);
+        return;
+    }
+    bool complete = def->has_uuid && (!netdef_is_managed_bridge(def) ||
+                                      (def->has_mac && def->bridge_name &&
+                                       !strchr(def->bridge_name, '%')));
+    if (registry_fill_def(d, def, NULL, &err) < 0 ||
+        registry_check_conflicts(d, def, false, &err) < 0) {
+        log_err("ignoring %s: %s", path, err.msg);
+        return;
+    }
+    if (registry_check_conflicts(d, def, true, &err) < 0)
+        log_warn("%s: %s (starting both at once will fail)", path, err.msg);
+    if (!complete && registry_save_config(d, def, &err) < 0)
+        log_warn("%s", err.msg);
+    vnet_net *n = registry_add(d, name);
+    memcpy(n->uuid, def->uuid, 16);
+    n->config = TAKE_PTR(def);
+    n->autostart = store_autostart_get(&d->paths, name);
+}
+
+/* First start on a root: define `default` from the built-in definition and
+ * mark it autostart, once (the marker keeps an undefined default undefined). */
+static void seed_default(vnetd *d)
+{
+    _cleanup_free_ char *marker = seed_marker_path(d);
+    struct stat st;
+    if (stat(marker, &st) == 0)
+        return;
+    verr err = VERR_INIT;
+    if (!registry_find(d, "default")) {
+        _cleanup_(netdef_freep) netdef *def = netdef_builtin_default();
+        if (registry_fill_def(d, def, NULL, &err) < 0 ||
+            registry_check_conflicts(d, def, true, &err) < 0 ||
+            registry_save_config(d, def, &err) < 0 ||
+            store_autostart_set(&d->paths, "default", true, &err) < 0) {
+            log_err("defining the default network: %s", err.msg);
+            return;
+        }
+        vnet_net *n = registry_add(d, "default");
+        memcpy(n->uuid, def->uuid, 16);
+        n->config = TAKE_PTR(def);
+        n->autostart = true;
+        log_info("defined the default network (autostart)");
+    }
+    if (store_write_atomic(marker, "", 0, 0644, &err) < 0)
+        log_warn("%s", err.msg);
+}
+
+/* Parse a status file into (name, live definition, status, transient). */
+static int load_status_file(vnetd *d, const char *name, netdef **ret_def, json_t **ret_status,
+                            bool *ret_transient, verr *err)
+{
+    _cleanup_free_ char *path = store_status_path(&d->paths, name);
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    int r = store_read_file(path, &text, &len, err);
+    if (r <= 0)
+        return r < 0 ? -1 : verr_set(err, VERR_NOT_FOUND, "%s vanished", path);
+    json_error_t jerr;
+    json_t *j = json_loadb(text, len, 0, &jerr);
+    if (!j)
+        return verr_set(err, VERR_INVALID, "%s:%d: %s", path, jerr.line, jerr.text);
+    const char *xml = json_string_value(json_object_get(j, "def"));
+    _cleanup_free_ char *source = xasprintf("%s (def)", path);
+    if (!xml) {
+        json_decref(j);
+        return verr_set(err, VERR_INVALID, "%s: no live definition ('def')", path);
+    }
+    if (netdef_parse_string(xml, source, ret_def, err) < 0) {
+        json_decref(j);
+        return -1;
+    }
+    *ret_status = json_incref(json_object_get(j, "status"));
+    *ret_transient = json_is_true(json_object_get(j, "transient"));
+    json_decref(j);
+    return 0;
+}
+
+/* A network that was active when the daemon stopped: take it over, repairing
+ * what is missing without disturbing what works. */
+static void adopt_active(vnetd *d, const char *name)
+{
+    verr err = VERR_INIT;
+    netdef *def = NULL;
+    json_t *status = NULL;
+    bool transient = false;
+    if (load_status_file(d, name, &def, &status, &transient, &err) < 0) {
+        log_err("network '%s': cannot read its status: %s", name, err.msg);
+        return;
+    }
+    vnet_net *n = registry_find(d, name);
+    if (!n) {
+        n = registry_add(d, name);
+        memcpy(n->uuid, def->uuid, 16);
+        if (!transient)
+            log_warn("network '%s' is active but has no saved definition; keeping it as "
+                     "transient",
+                     name);
+    }
+    n->live = def;
+    n->status = status;
+    json_t *newstatus = NULL;
+    bool repaired = false;
+    if (network_adopt(&d->env, def, status, &newstatus, &repaired, &err) < 0) {
+        log_err("%s", err.msg);
+    } else {
+        json_decref(n->status);
+        n->status = newstatus;
+        if (repaired)
+            log_info("network '%s': adopted, repaired what was missing", name);
+        else
+            log_info("network '%s': adopted", name);
+    }
+    if (registry_save_status(d, n, &err) < 0)
+        log_err("%s", err.msg);
+    supervise_flush_links(d);
+    supervise_watch_dnsmasq(d, n);
+}
+
+int reconcile_startup(vnetd *d, verr *err)
+{
+    char **names = NULL;
+    size_t n = 0;
+    if (store_list_definitions(&d->paths, &names, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        load_definition(d, names[i]);
+    store_free_names(names, n);
+    seed_default(d);
+
+    if (store_list_status(&d->paths, &names, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        adopt_active(d, names[i]);
+    store_free_names(names, n);
+
+    for (size_t i = 0; i < d->n_nets; i++) {
+        vnet_net *net = d->nets[i];
+        if (!net->autostart || net_active(net) || !net->config)
+            continue;
+        verr e = VERR_INIT;
+        if (registry_start(d, net, net->config, &e) < 0)
+            log_err("autostart: %s", e.msg);
+    }
+    return 0;
+}
+
+/* Allow at most VNETD_REPAIR_BURST repairs per network per window, so a fight
+ * with another tool over the same bridge or table does not spin. */
+static bool repair_allowed(vnet_net *net)
+{
+    long long now = proto_now_ms();
+    size_t oldest = 0;
+    for (size_t i = 0; i < VNETD_REPAIR_BURST; i++)
+        if (net->repair_times[i] < net->repair_times[oldest])
+            oldest = i;
+    if (net->repair_times[oldest] != 0 && now - net->repair_times[oldest] < VNETD_REPAIR_WINDOW_MS)
+        return false;
+    net->repair_times[oldest] = now;
+    return true;
+}
+
+void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
+{
+    if (!net_active(net))
+        return;
+    if (!repair_allowed(net)) {
+        if (!net->repair_throttled_logged)
+            log_warn("network '%s': %s; not repairing (more than %d repairs in %d s, "
+                     "something else keeps changing it)",
+                     net->name, reason, VNETD_REPAIR_BURST, VNETD_REPAIR_WINDOW_MS / 1000);
+        net->repair_throttled_logged = true;
+        return;
+    }
+    net->repair_throttled_logged = false;
+    verr err = VERR_INIT;
+    json_t *newstatus = NULL;
+    bool repaired = false;
+    supervise_unwatch(net);
+    if (network_adopt(&d->env, net->live, net->status, &newstatus, &repaired, &err) < 0) {
+        log_err("network '%s': %s: %s", net->name, reason, err.msg);
+    } else {
+        bool changed = !json_equal(newstatus, net->status);
+        json_decref(net->status);
+        net->status = newstatus;
+        if (repaired)
+            log_info("network '%s': repaired (%s)", net->name, reason);
+        if (changed && registry_save_status(d, net, &err) < 0)
+            log_err("%s", err.msg);
+    }
+    supervise_flush_links(d);
+    supervise_watch_dnsmasq(d, net);
+}
+
+static int repair_timer_fired(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    vnet_net *net = userdata;
+    _cleanup_free_ char *reason = net->repair_reason;
+    net->repair_reason = NULL;
+    net->repair_timer = sd_event_source_disable_unref(net->repair_timer);
+    reconcile_repair_now(net->daemon, net, reason ? reason : "drift");
+    return 0;
+}
+
+void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
+{
+    if (!net_active(net) || net->repair_timer)
+        return;
+    uint64_t now;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+    if (sd_event_add_time(d->event, &net->repair_timer, CLOCK_MONOTONIC,
+                          now + VNETD_REPAIR_DELAY_USEC, 0, repair_timer_fired, net) < 0) {
+        reconcile_repair_now(d, net, reason);
+        return;
+    }
+    free(net->repair_reason);
+    net->repair_reason = xstrdup(reason);
+}

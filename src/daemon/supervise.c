@@ -1,0 +1,136 @@
+/* Drift watches: rtnetlink link events, a pidfd per dnsmasq (it daemonizes, so
+ * it is not our child and SIGCHLD would not tell us), and a slow timer that
+ * re-adopts everything as a safety net. Each one ends in a rate-limited
+ * network_adopt of the affected network. */
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "netdev/netdev.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+static int pidfd_open_compat(pid_t pid)
+{
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static void link_event(const char *ifname, int ifindex, bool gone_or_down, void *userdata)
+{
+    vnetd *d = userdata;
+    if (!gone_or_down || !ifname)
+        return;
+    for (size_t i = 0; i < d->n_nets; i++) {
+        vnet_net *n = d->nets[i];
+        if (!net_active(n) || !n->live->bridge_name || !streq(n->live->bridge_name, ifname))
+            continue;
+        if (!netdef_is_managed_bridge(n->live))
+            continue;
+        char reason[64 + IF_NAMESIZE];
+        snprintf(reason, sizeof(reason), "bridge %s was deleted or set down", ifname);
+        log_warn("network '%s': %s", n->name, reason);
+        reconcile_request_repair(d, n, reason);
+    }
+}
+
+static int monitor_ready(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+    netdev_monitor_drain(fd, link_event, userdata);
+    return 0;
+}
+
+static void ignore_event(const char *ifname, int ifindex, bool gone_or_down, void *userdata)
+{
+}
+
+void supervise_flush_links(vnetd *d)
+{
+    if (d->monitor_fd >= 0)
+        netdev_monitor_drain(d->monitor_fd, ignore_event, NULL);
+}
+
+static int dnsmasq_exited(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+    vnet_net *net = userdata;
+    pid_t pid = network_status_dnsmasq_pid(net->status);
+    supervise_unwatch(net);
+    char reason[96];
+    snprintf(reason, sizeof(reason), "dnsmasq (pid %d) exited", (int)pid);
+    log_warn("network '%s': %s", net->name, reason);
+    reconcile_request_repair(net->daemon, net, reason);
+    return 0;
+}
+
+void supervise_unwatch(vnet_net *net)
+{
+    /* The io source owns the pidfd (fd_close set), so unref closes it. */
+    net->dnsmasq_watch = sd_event_source_disable_unref(net->dnsmasq_watch);
+}
+
+void supervise_watch_dnsmasq(vnetd *d, vnet_net *net)
+{
+    supervise_unwatch(net);
+    if (!net_active(net) || !d->event)
+        return;
+    pid_t pid = network_status_dnsmasq_pid(net->status);
+    if (pid <= 0)
+        return;
+    int fd = pidfd_open_compat(pid);
+    if (fd < 0) {
+        if (errno == ESRCH)
+            reconcile_request_repair(d, net, "dnsmasq is not running");
+        else
+            log_warn("network '%s': cannot watch dnsmasq (pid %d): %s", net->name, (int)pid,
+                     strerror(errno));
+        return;
+    }
+    int r = sd_event_add_io(d->event, &net->dnsmasq_watch, fd, EPOLLIN, dnsmasq_exited, net);
+    if (r < 0) {
+        close(fd);
+        log_warn("network '%s': cannot watch dnsmasq: %s", net->name, strerror(-r));
+        return;
+    }
+    sd_event_source_set_io_fd_own(net->dnsmasq_watch, 1);
+}
+
+static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    vnetd *d = userdata;
+    for (size_t i = 0; i < d->n_nets; i++)
+        if (net_active(d->nets[i]))
+            reconcile_repair_now(d, d->nets[i], "periodic check");
+    sd_event_source_set_time(s, usec + VNETD_RESCAN_USEC);
+    sd_event_source_set_enabled(s, SD_EVENT_ON);
+    return 0;
+}
+
+int supervise_setup(vnetd *d, verr *err)
+{
+    d->monitor_fd = netdev_monitor_open(err);
+    if (d->monitor_fd < 0) {
+        log_warn("link events unavailable (%s); relying on the periodic check", err->msg);
+        verr_clear(err);
+    } else {
+        int r = sd_event_add_io(d->event, &d->monitor_src, d->monitor_fd, EPOLLIN, monitor_ready, d);
+        if (r < 0)
+            return verr_errno(err, -r, "watching link events");
+    }
+    uint64_t now;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+    int r = sd_event_add_time(d->event, &d->rescan_timer, CLOCK_MONOTONIC, now + VNETD_RESCAN_USEC,
+                              1000000, rescan_fired, d);
+    if (r < 0)
+        return verr_errno(err, -r, "setting up the periodic check");
+    return 0;
+}
+
+void supervise_close(vnetd *d)
+{
+    d->monitor_src = sd_event_source_disable_unref(d->monitor_src);
+    d->rescan_timer = sd_event_source_disable_unref(d->rescan_timer);
+    if (d->monitor_fd >= 0)
+        close(d->monitor_fd);
+    d->monitor_fd = -1;
+}

@@ -1,0 +1,137 @@
+/* The applier: scripts go to the kernel through libnftables. One
+ * nft_run_cmd_from_buffer call is one netlink batch, so a script is applied
+ * entirely or not at all. nft's own error text becomes the error message.
+ */
+#include <errno.h>
+#include <nftables/libnftables.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "firewall/firewall.h"
+#include "firewall/fw_internal.h"
+#include "util/cleanup.h"
+
+static void nft_ctx_freep(struct nft_ctx **ctx)
+{
+    if (*ctx)
+        nft_ctx_free(*ctx);
+}
+
+/* Copy nft's error buffer into err, trimmed, prefixed with `what`; every
+ * occurrence of `path` (the script's memfd) is shown as "script". */
+static int nft_error(struct nft_ctx *ctx, const char *what, const char *path, verr *err)
+{
+    const char *text = nft_ctx_get_error_buffer(ctx);
+    if (!text || !*text)
+        return verr_set(err, VERR_SYSTEM, "nftables: %s failed", what);
+    strbuf b = STRBUF_INIT;
+    size_t plen = path ? strlen(path) : 0;
+    for (const char *s = text; *s;) {
+        if (plen && strncmp(s, path, plen) == 0) {
+            strbuf_add(&b, "script");
+            s += plen;
+        } else {
+            strbuf_addc(&b, *s++);
+        }
+    }
+    size_t n = b.len;
+    while (n > 0 && (b.s[n - 1] == '\n' || b.s[n - 1] == ' '))
+        n--;
+    verr_set(err, VERR_SYSTEM, "nftables: %s failed: %.*s", what, (int)n, b.s);
+    strbuf_free(&b);
+    return -1;
+}
+
+/* nft 1.0.6 shows the wrong source line in errors for multi-line buffers, so
+ * scripts go in through a memfd and nft_run_cmd_from_filename (still one
+ * batch); its errors then name the right line. */
+static int run_nft_script(struct nft_ctx *ctx, const char *script, const char *what, verr *err)
+{
+    _cleanup_close_ int fd = memfd_create("vnet-nft", MFD_CLOEXEC);
+    if (fd < 0)
+        return verr_errno(err, errno, "nftables: %s: memfd_create", what);
+    size_t len = strlen(script);
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, script + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return verr_errno(err, errno, "nftables: %s: writing the script", what);
+        off += (size_t)w;
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    if (nft_run_cmd_from_filename(ctx, path) != 0)
+        return nft_error(ctx, what, path, err);
+    return 0;
+}
+
+/* Run `cmd`; on success *ret_out (if given) gets nft's output text. A
+ * multi-line `cmd` is a script (see run_nft_script). */
+static int run_nft(const char *cmd, bool json, const char *what, char **ret_out, verr *err)
+{
+    _cleanup_(nft_ctx_freep) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+    if (!ctx)
+        return verr_set(err, VERR_SYSTEM, "nftables: cannot create a libnftables context");
+    if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)
+        return verr_set(err, VERR_SYSTEM, "nftables: cannot buffer libnftables output");
+    if (json)
+        nft_ctx_output_set_flags(ctx, nft_ctx_output_get_flags(ctx) | NFT_CTX_OUTPUT_JSON);
+    if (strchr(cmd, '\n')) {
+        if (run_nft_script(ctx, cmd, what, err) < 0)
+            return -1;
+    } else if (nft_run_cmd_from_buffer(ctx, cmd) != 0) {
+        return nft_error(ctx, what, NULL, err);
+    }
+    if (ret_out) {
+        const char *out = nft_ctx_get_output_buffer(ctx);
+        *ret_out = xstrdup(out ? out : "");
+    }
+    return 0;
+}
+
+int fw_apply(const char *script, verr *err)
+{
+    return run_nft(script, false, "applying the ruleset", NULL, err);
+}
+
+int fw_available(verr *err)
+{
+    return run_nft("list tables", false, "listing tables", NULL, err);
+}
+
+int fw_table_exists(const netdef *def, verr *err)
+{
+    char table[FW_TABLE_NAME_MAX], want[FW_TABLE_NAME_MAX + 16];
+    _cleanup_free_ char *out = NULL;
+    if (!def->bridge_name)
+        return verr_set(err, VERR_INVALID, "network '%s': no bridge name", def->name);
+    if (run_nft("list tables inet", false, "listing tables", &out, err) < 0)
+        return -1;
+    snprintf(want, sizeof(want), "table inet %s", fw_table_name(def, table, sizeof(table)));
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
+        if (streq(line, want))
+            return 1;
+    return 0;
+}
+
+int fw_list_table(const netdef *def, char **ret_text, verr *err)
+{
+    char table[FW_TABLE_NAME_MAX];
+    if (!def->bridge_name || !fw_ifname_ok(def->bridge_name))
+        return verr_set(err, VERR_INVALID, "network '%s': no usable bridge name", def->name);
+    _cleanup_free_ char *cmd =
+        xasprintf("list table inet %s", fw_table_name(def, table, sizeof(table)));
+    return run_nft(cmd, false, "listing the network's table", ret_text, err);
+}
+
+int fw_list_table_json(const netdef *def, char **ret_json, verr *err)
+{
+    char table[FW_TABLE_NAME_MAX];
+    if (!def->bridge_name || !fw_ifname_ok(def->bridge_name))
+        return verr_set(err, VERR_INVALID, "network '%s': no usable bridge name", def->name);
+    _cleanup_free_ char *cmd =
+        xasprintf("list table inet %s", fw_table_name(def, table, sizeof(table)));
+    return run_nft(cmd, true, "listing the network's table", ret_json, err);
+}

@@ -1,0 +1,55 @@
+/* Helpers shared by the firewall layer's files; not part of its interface. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/netdef.h"
+#include "util/ipaddr.h"
+#include "util/strbuf.h"
+
+/* Enough for "vnet-" + any interface name we accept. */
+#define FW_TABLE_NAME_MAX 64
+
+/* The four port-forward maps of a table. */
+typedef enum { FW_MAP_4ANY = 0, FW_MAP_4ADDR, FW_MAP_6ANY, FW_MAP_6ADDR, FW_MAP_COUNT } fw_map;
+
+const char *fw_map_name(fw_map m);
+/* nft type declaration of the map ("type ... : ..."). */
+const char *fw_map_type(fw_map m);
+fw_map fw_forward_map(const netdef_port_forward *pf);
+
+/* Can `s` be written into a script as an interface name or table-name part? */
+bool fw_ifname_ok(const char *s);
+
+/* Does this network get the port-forward maps and chains (nat, route)? */
+bool fw_forwarding_mode(const netdef *def);
+
+/* Check every forward of def, and that no two of them claim the same
+ * (host address, protocol, port). */
+int fw_forwards_check(const netdef *def, verr *err);
+
+/* Append pf's map elements ("KEY : VALUE" or, without values, "KEY"),
+ * comma-separated; *first tracks whether a separator is needed. `sep` goes
+ * between elements (", " or ",\n\t\t\t"). */
+void fw_forward_elements(strbuf *b, const netdef_port_forward *pf, bool with_values,
+                         const char *sep, bool *first);
+
+/* Is a an IPv4 loopback (127.0.0.0/8) address? */
+bool fw_addr_is_loopback4(const vnet_addr *a);
+
+/* One map element's key, for duplicate checks and counter matching. */
+typedef struct fw_key {
+    uint8_t map;  /* fw_map */
+    uint8_t proto;
+    uint16_t port;
+    uint8_t addr[16]; /* host address for the *_ADDR maps, else zero */
+    size_t index;     /* which def->port_forwards entry */
+} fw_key;
+
+/* All keys of def's forwards, sorted by fw_key_cmp (index ignored). */
+size_t fw_forward_keys(const netdef *def, fw_key **ret);
+int fw_key_cmp(const void *a, const void *b);
+
+/* The network's table as libnftables JSON (fw_apply.c). */
+int fw_list_table_json(const netdef *def, char **ret_json, verr *err);

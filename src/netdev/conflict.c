@@ -1,0 +1,118 @@
+/* Subnet collision check: is a network's subnet already used on this host? */
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "netdev/nl.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+typedef struct conflict_ctx {
+    vnet_addr net;
+    unsigned prefix;
+    int own_ifindex; /* 0 = no own link (yet) */
+    netdev_link *links;
+    size_t n_links;
+    char *what;
+    size_t what_len;
+} conflict_ctx;
+
+static bool addr_is_link_local6(const vnet_addr *a)
+{
+    return a->family == AF_INET6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80;
+}
+
+static bool addr_is_multicast6(const vnet_addr *a)
+{
+    return a->family == AF_INET6 && a->bytes[0] == 0xff;
+}
+
+/* Default routes and the routes the kernel puts on every IPv6 link (fe80::/64,
+ * ff00::/8) say nothing about who uses a subnet. */
+static bool route_ignored(const nl_route *r)
+{
+    return r->dst_len == 0 || addr_is_link_local6(&r->dst) || addr_is_multicast6(&r->dst);
+}
+
+static const char *link_name(const conflict_ctx *c, int ifindex, char buf[IF_NAMESIZE + 8])
+{
+    for (size_t i = 0; i < c->n_links; i++)
+        if (c->links[i].ifindex == ifindex)
+            return c->links[i].name;
+    snprintf(buf, IF_NAMESIZE + 8, "#%d", ifindex);
+    return buf;
+}
+
+static int conflict_addrs(conflict_ctx *c, verr *err)
+{
+    _cleanup_free_ nl_addr *list = NULL;
+    size_t n = 0;
+    char net[VNET_ADDR_STRLEN], a[VNET_ADDR_STRLEN], name[IF_NAMESIZE + 8];
+    if (nl_addr_list(c->net.family, 0, &list, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const nl_addr *x = &list[i];
+        if (x->ifindex == c->own_ifindex || addr_is_link_local6(&x->addr))
+            continue;
+        if (!vnet_subnet_overlap(&c->net, c->prefix, &x->addr, x->prefix))
+            continue;
+        snprintf(c->what, c->what_len, "%s/%u is already in use by interface %s (%s/%u)",
+                 vnet_addr_str(&c->net, net), c->prefix, link_name(c, x->ifindex, name),
+                 vnet_addr_str(&x->addr, a), x->prefix);
+        return 1;
+    }
+    return 0;
+}
+
+static int conflict_routes(conflict_ctx *c, verr *err)
+{
+    _cleanup_free_ nl_route *list = NULL;
+    size_t n = 0;
+    char net[VNET_ADDR_STRLEN], d[VNET_ADDR_STRLEN], name[IF_NAMESIZE + 8];
+    if (nl_route_list(c->net.family, &list, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const nl_route *r = &list[i];
+        if (route_ignored(r) || (r->oif && r->oif == c->own_ifindex))
+            continue;
+        if (!vnet_subnet_overlap(&c->net, c->prefix, &r->dst, r->dst_len))
+            continue;
+        int k =
+            snprintf(c->what, c->what_len, "%s/%u is already in use by a route to %s/%u",
+                     vnet_addr_str(&c->net, net), c->prefix, vnet_addr_str(&r->dst, d), r->dst_len);
+        if (r->oif && k > 0 && (size_t)k < c->what_len)
+            snprintf(c->what + k, c->what_len - (size_t)k, " via %s", link_name(c, r->oif, name));
+        return 1;
+    }
+    return 0;
+}
+
+int netdev_subnet_conflict(const vnet_addr *net, unsigned prefix, const char *own_ifname,
+                           char *ret_what, size_t what_len, verr *err)
+{
+    if (!net || (net->family != AF_INET && net->family != AF_INET6))
+        return verr_set(err, VERR_INVALID, "subnet check: address is not set");
+    if (prefix > vnet_addr_bits(net->family))
+        return verr_set(err, VERR_INVALID, "subnet check: prefix /%u is too long", prefix);
+    char scratch[256];
+    conflict_ctx c = {.prefix = prefix, .what = ret_what, .what_len = what_len};
+    if (!ret_what || what_len == 0) {
+        c.what = scratch;
+        c.what_len = sizeof(scratch);
+    }
+    vnet_addr_network(net, prefix, &c.net);
+    if (!strempty(own_ifname)) {
+        netdev_link own;
+        int r = netdev_link_get(own_ifname, &own, err);
+        if (r < 0)
+            return -1;
+        c.own_ifindex = r > 0 ? own.ifindex : 0;
+    }
+    if (nl_link_list(&c.links, &c.n_links, err) < 0)
+        return -1;
+    int r = conflict_addrs(&c, err);
+    if (r == 0)
+        r = conflict_routes(&c, err);
+    free(c.links);
+    return r;
+}

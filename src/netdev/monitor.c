@@ -1,0 +1,113 @@
+/* Link and address events for the daemon's drift detection. */
+#include <errno.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "netdev/nl.h"
+#include "util/cleanup.h"
+
+#define MONITOR_RECV_SIZE 32768
+#define MONITOR_EINTR_MAX 100
+/* Return to the event loop after this many reads even if more is queued. */
+#define MONITOR_READS_MAX 256
+
+int netdev_monitor_open(verr *err)
+{
+    _cleanup_close_ int fd =
+        socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0)
+        return verr_errno(err, errno, "opening the rtnetlink monitor socket");
+    struct sockaddr_nl sa = {
+        .nl_family = AF_NETLINK,
+        .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+    };
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        return verr_errno(err, errno, "subscribing to rtnetlink link and address events");
+    /* A bigger queue makes overruns (and full rechecks) rarer during bursts. */
+    int size = 1 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    return TAKE_FD(fd);
+}
+
+typedef struct monitor_ctx {
+    netdev_monitor_cb cb;
+    void *userdata;
+    int calls;
+} monitor_ctx;
+
+/* AF_BRIDGE messages speak about bridge ports (RTM_DELLINK there means "left the
+ * bridge", not "deleted"); only the AF_UNSPEC ones are about the link itself. */
+static void monitor_link(const struct nlmsghdr *nlh, monitor_ctx *c)
+{
+    netdev_link link;
+    const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+    if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi) || ifi->ifi_family == AF_BRIDGE)
+        return;
+    if (nl_link_parse(nlh, &link) < 0)
+        return;
+    if (nlh->nlmsg_type == RTM_DELLINK || !link.up) {
+        c->cb(link.name, link.ifindex, true, c->userdata);
+        c->calls++;
+    }
+}
+
+static void monitor_addr(const struct nlmsghdr *nlh, monitor_ctx *c)
+{
+    if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifaddrmsg))
+        return;
+    const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+    char name[IF_NAMESIZE] = "";
+    if (!if_indextoname(ifa->ifa_index, name))
+        name[0] = '\0'; /* the link is gone too; its RTM_DELLINK says so */
+    c->cb(name, (int)ifa->ifa_index, false, c->userdata);
+    c->calls++;
+}
+
+static int monitor_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+    monitor_ctx *c = data;
+    switch (nlh->nlmsg_type) {
+    case RTM_NEWLINK:
+    case RTM_DELLINK:
+        monitor_link(nlh, c);
+        break;
+    case RTM_DELADDR:
+        monitor_addr(nlh, c);
+        break;
+    default:
+        break;
+    }
+    return MNL_CB_OK;
+}
+
+int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata)
+{
+    static char buf[MONITOR_RECV_SIZE] __attribute__((aligned(8)));
+    monitor_ctx c = {.cb = cb, .userdata = userdata};
+    int eintr = 0;
+    for (int reads = 0; reads < MONITOR_READS_MAX; reads++) {
+        struct sockaddr_nl from = {0};
+        socklen_t fromlen = sizeof(from);
+        ssize_t n =
+            recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return c.calls;
+            if (errno == EINTR && ++eintr < MONITOR_EINTR_MAX)
+                continue;
+            if (errno == ENOBUFS) { /* events were lost: have everything rechecked */
+                cb(NULL, 0, true, userdata);
+                c.calls++;
+                continue;
+            }
+            return -1;
+        }
+        if (from.nl_pid != 0) /* only the kernel speaks on these groups */
+            continue;
+        mnl_cb_run(buf, (size_t)n, 0, 0, monitor_msg_cb, &c);
+    }
+    return c.calls;
+}

@@ -1,0 +1,243 @@
+/* Golden tests for the conf layer: tests/data/conf/
+ *
+ *   NAME.xml + NAME.out   parse must succeed; netdef_format() must equal .out,
+ *                         and formatting the re-parsed output gives the same text
+ *   NAME.xml + NAME.err   parse must fail with exactly this message
+ *   builtin-default.out   netdef_format(netdef_builtin_default())
+ *   NAME.update + NAME.out|.err
+ *                         net-update: "base=FILE", "command=", "section=",
+ *                         "index=" lines, then the element's XML; .out is the
+ *                         result, .err the message (and the base must be unchanged)
+ *
+ * The source name in messages is the file's base name, so .err files do not
+ * depend on where the tree is. VNET_REGEN=1 writes missing expectations from
+ * the current output (review them before committing). */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/netdef.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+static const char *dir;
+static int failures, passed;
+
+static char *slurp(const char *name)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    strbuf b = STRBUF_INIT;
+    char buf[4096];
+    size_t n;
+
+    if (!f)
+        return NULL;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        strbuf_addn(&b, buf, n);
+    return strbuf_take(&b);
+}
+
+static void spew(const char *name, const char *text)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+    _cleanup_fclose_ FILE *f = fopen(path, "we");
+    if (f)
+        fputs(text, f);
+    printf("  wrote %s\n", name);
+}
+
+static void result(bool ok, const char *name, const char *why, const char *want, const char *got)
+{
+    if (ok) {
+        passed++;
+        return;
+    }
+    failures++;
+    fprintf(stderr, "FAIL %s: %s\n", name, why);
+    if (want)
+        fprintf(stderr, "---- expected\n%s---- got\n%s----\n", want, got ? got : "(null)");
+}
+
+static void check_ok(const char *name, const char *xml, const char *out_name)
+{
+    _cleanup_free_ char *want = slurp(out_name);
+    netdef *def = NULL, *again = NULL;
+    verr err = VERR_INIT;
+
+    if (netdef_parse_string(xml, name, &def, &err) < 0) {
+        result(false, name, err.msg, NULL, NULL);
+        return;
+    }
+    _cleanup_free_ char *got = netdef_format(def, 0);
+    netdef_free(def);
+    if (!want && getenv("VNET_REGEN")) {
+        spew(out_name, got);
+        return;
+    }
+    if (!want || !streq(want, got)) {
+        result(false, name, "format differs", want ? want : "", got);
+        return;
+    }
+    /* the output is itself a valid definition that formats the same */
+    if (netdef_parse_string(got, out_name, &again, &err) < 0) {
+        result(false, out_name, err.msg, NULL, NULL);
+        return;
+    }
+    _cleanup_free_ char *got2 = netdef_format(again, 0);
+    netdef_free(again);
+    result(streq(got, got2), out_name, "does not round-trip", got, got2);
+}
+
+static void check_err(const char *name, const char *xml, const char *err_name)
+{
+    _cleanup_free_ char *want = slurp(err_name);
+    netdef *def = NULL;
+    verr err = VERR_INIT;
+
+    if (netdef_parse_string(xml, name, &def, &err) == 0) {
+        netdef_free(def);
+        result(false, name, "parse succeeded, an error was expected", NULL, NULL);
+        return;
+    }
+    _cleanup_free_ char *got = xasprintf("%s\n", err.msg);
+    if (!want && getenv("VNET_REGEN")) {
+        spew(err_name, got);
+        return;
+    }
+    result(want && streq(want, got), name, "wrong error", want ? want : "", got);
+}
+
+static void check_builtin(void)
+{
+    _cleanup_free_ char *want = slurp("builtin-default.out");
+    netdef *def = netdef_builtin_default();
+    _cleanup_free_ char *got = netdef_format(def, 0);
+
+    netdef_free(def);
+    if (!want && getenv("VNET_REGEN")) {
+        spew("builtin-default.out", got);
+        return;
+    }
+    result(want && streq(want, got), "builtin-default", "format differs", want ? want : "", got);
+}
+
+/* Split "key=value" header lines off an .update file. */
+static const char *header(const char *text, const char *key, char *buf, size_t len)
+{
+    size_t kl = strlen(key);
+    for (const char *p = text; p && *p && *p != '<';
+         p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        if (!strncmp(p, key, kl) && p[kl] == '=') {
+            size_t n = strcspn(p + kl + 1, "\n");
+            snprintf(buf, len, "%.*s", (int)n, p + kl + 1);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+static void check_update(const char *name, const char *text, const char *out_name,
+                         const char *err_name)
+{
+    char base[256], cmd[64], sec[64], idx[16] = "-1";
+    const char *snippet = strchr(text, '<');
+    _cleanup_free_ char *want_out = slurp(out_name);
+    _cleanup_free_ char *want_err = slurp(err_name);
+    netdef *def = NULL;
+    verr err = VERR_INIT;
+
+    if (!header(text, "base", base, sizeof(base)) || !header(text, "command", cmd, sizeof(cmd)) ||
+        !header(text, "section", sec, sizeof(sec)) || !snippet) {
+        result(false, name, "needs base=, command=, section= and an element", NULL, NULL);
+        return;
+    }
+    header(text, "index", idx, sizeof(idx));
+    _cleanup_free_ char *xml = slurp(base);
+    if (!xml || netdef_parse_string(xml, base, &def, &err) < 0) {
+        result(false, name, xml ? err.msg : "cannot read base", NULL, NULL);
+        return;
+    }
+    _cleanup_free_ char *before = netdef_format(def, 0);
+    int r = netdef_update(def, netdef_update_cmd_from_string(cmd), netdef_section_from_string(sec),
+                          atoi(idx), snippet, &err);
+    _cleanup_free_ char *after = netdef_format(def, 0);
+    netdef_free(def);
+    if (r < 0) {
+        _cleanup_free_ char *got = xasprintf("%s\n", err.msg);
+        if (!want_err && !want_out && getenv("VNET_REGEN")) {
+            spew(err_name, got);
+            return;
+        }
+        if (!want_err) {
+            result(false, name, err.msg, NULL, NULL);
+            return;
+        }
+        result(streq(want_err, got) && streq(before, after), name,
+               streq(before, after) ? "wrong error" : "failed update changed the definition",
+               want_err, got);
+        return;
+    }
+    if (!want_err && !want_out && getenv("VNET_REGEN")) {
+        spew(out_name, after);
+        return;
+    }
+    result(want_out && streq(want_out, after), name,
+           want_out ? "result differs" : "update succeeded, an error was expected",
+           want_out ? want_out : NULL, after);
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && streq(s + a - b, suf);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+int main(int argc, char **argv)
+{
+    struct dirent **ents;
+    int n;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s DATA_DIR\n", argv[0]);
+        return 2;
+    }
+    dir = argv[1];
+    n = scandir(dir, &ents, NULL, by_name);
+    if (n < 0) {
+        perror(dir);
+        return 2;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = ents[i]->d_name;
+        if (has_suffix(name, ".update")) {
+            size_t base = strlen(name) - 7;
+            _cleanup_free_ char *out = xasprintf("%.*s.out", (int)base, name);
+            _cleanup_free_ char *errf = xasprintf("%.*s.err", (int)base, name);
+            _cleanup_free_ char *text = slurp(name);
+            check_update(name, text, out, errf);
+        } else if (has_suffix(name, ".xml")) {
+            size_t base = strlen(name) - 4;
+            _cleanup_free_ char *out = xasprintf("%.*s.out", (int)base, name);
+            _cleanup_free_ char *errf = xasprintf("%.*s.err", (int)base, name);
+            _cleanup_free_ char *xml = slurp(name);
+            _cleanup_free_ char *have_out = slurp(out);
+            _cleanup_free_ char *have_err = slurp(errf);
+            if (have_err || (!have_out && strncmp(name, "bad-", 4) == 0))
+                check_err(name, xml, errf);
+            else
+                check_ok(name, xml, out);
+        }
+        free(ents[i]);
+    }
+    free(ents);
+    check_builtin();
+    printf("%d golden tests passed, %d failed\n", passed, failures);
+    return failures ? 1 : 0;
+}

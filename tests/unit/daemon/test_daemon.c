@@ -1,0 +1,665 @@
+/* Unit tests for vnetd's request handling: runs the daemon (built against a
+ * stub network layer that touches nothing) with --root in a temporary
+ * directory, inside a network namespace this test creates, and talks to it
+ * over the control socket with proto_call.
+ *
+ * Usage: test-daemon VNETD-BINARY
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto/proto.h"
+#include "store/store.h"
+#include "tests/unit/testlib.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+static const char *vnetd_bin;
+static char root[] = "/tmp/vnetd-test-XXXXXX";
+static vnet_paths paths;
+static char *stub_log;
+
+#define NET_XML(name, extra)                                                                       \
+    "<network>\n  <name>" name "</name>\n" extra "</network>\n"
+
+static pid_t daemon_start(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("/dev/null", O_RDONLY);
+        dup2(fd, 0);
+        execl(vnetd_bin, vnetd_bin, "--root", root, "--dnsmasq", "/nonexistent/dnsmasq",
+              "--verbose", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Wait (bounded) until the daemon answers ping. */
+static bool daemon_wait_ready(pid_t pid)
+{
+    long long deadline = proto_now_ms() + 10000;
+    while (proto_now_ms() < deadline) {
+        json_t *req = proto_request("ping"), *reply = NULL;
+        verr err = VERR_INIT;
+        int r = proto_call_full(paths.socket_path, req, 2000, false, &reply, &err);
+        json_decref(req);
+        json_decref(reply);
+        if (r == 0)
+            return true;
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return false;
+        usleep(20000);
+    }
+    return false;
+}
+
+/* SIGTERM and wait (bounded); returns the exit status or -1. */
+static int daemon_stop(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    long long deadline = proto_now_ms() + 10000;
+    int st;
+    while (proto_now_ms() < deadline) {
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    return -1;
+}
+
+/* One request; returns the reply (ok or not) — caller decrefs. */
+static json_t *call(json_t *req)
+{
+    json_t *reply = NULL;
+    verr err = VERR_INIT;
+    if (proto_call_full(paths.socket_path, req, 10000, true, &reply, &err) < 0) {
+        fprintf(stderr, "transport error: %s\n", err.msg);
+        reply = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", err.msg, "kind", "transport");
+    }
+    json_decref(req);
+    return reply;
+}
+
+static json_t *req_name(const char *op, const char *name)
+{
+    json_t *r = proto_request(op);
+    json_object_set_new(r, "name", json_string(name));
+    return r;
+}
+
+static json_t *req_xml(const char *op, const char *xml)
+{
+    json_t *r = proto_request(op);
+    json_object_set_new(r, "xml", json_string(xml));
+    json_object_set_new(r, "source", json_string("test.xml"));
+    return r;
+}
+
+static bool reply_ok(json_t *reply)
+{
+    bool ok = json_is_true(json_object_get(reply, "ok"));
+    if (!ok)
+        fprintf(stderr, "  (error reply: %s)\n",
+                json_string_value(json_object_get(reply, "error")));
+    return ok;
+}
+
+/* Expect an error reply with exactly this message; frees the reply. */
+#define CHECK_ERR(reply, want)                                                                     \
+    do {                                                                                           \
+        json_t *_r = (reply);                                                                      \
+        CHECK(json_is_false(json_object_get(_r, "ok")));                                           \
+        CHECK_STR(json_string_value(json_object_get(_r, "error")), (want));                        \
+        json_decref(_r);                                                                           \
+    } while (0)
+
+#define CHECK_OK(reply)                                                                            \
+    do {                                                                                           \
+        json_t *_r = (reply);                                                                      \
+        CHECK(reply_ok(_r));                                                                       \
+        json_decref(_r);                                                                           \
+    } while (0)
+
+static json_t *info(const char *name)
+{
+    json_t *r = call(req_name("info", name));
+    json_t *n = json_incref(json_object_get(r, "network"));
+    json_decref(r);
+    return n;
+}
+
+static char *dumpxml(const char *name, bool inactive)
+{
+    json_t *req = req_name("dumpxml", name);
+    json_object_set_new(req, "inactive", json_boolean(inactive));
+    json_t *r = call(req);
+    char *xml = xstrdup(json_string_value(json_object_get(r, "xml")));
+    json_decref(r);
+    return xml;
+}
+
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+static bool stub_log_has(const char *line)
+{
+    char *text = NULL;
+    verr err = VERR_INIT;
+    if (store_read_file(stub_log, &text, NULL, &err) <= 0)
+        return false;
+    _cleanup_free_ char *needle = xasprintf("%s\n", line);
+    bool found = strstr(text, needle) != NULL;
+    free(text);
+    return found;
+}
+
+static void test_seed_and_list(void)
+{
+    /* A fresh root: the built-in default is defined, autostarted and active. */
+    json_t *r = call(proto_request("list"));
+    CHECK(reply_ok(r));
+    json_t *nets = json_object_get(r, "networks");
+    CHECK(json_array_size(nets) == 1);
+    json_t *def = json_array_get(nets, 0);
+    CHECK_STR(json_string_value(json_object_get(def, "name")), "default");
+    CHECK(json_is_true(json_object_get(def, "active")));
+    CHECK(json_is_true(json_object_get(def, "autostart")));
+    CHECK(json_is_true(json_object_get(def, "persistent")));
+    CHECK_STR(json_string_value(json_object_get(def, "bridge")), "virbr0");
+    CHECK(strlen(json_string_value(json_object_get(def, "uuid")) ?: "") == 36);
+    json_decref(r);
+    _cleanup_free_ char *marker = xasprintf("%s/.default-seeded", paths.config_dir);
+    CHECK(file_exists(marker));
+    _cleanup_free_ char *link = xasprintf("%s/default.xml", paths.autostart_dir);
+    CHECK(file_exists(link));
+    CHECK(stub_log_has("start default"));
+    r = call(proto_request("ping"));
+    CHECK(reply_ok(r));
+    CHECK(json_string_value(json_object_get(r, "version")) != NULL);
+    json_decref(r);
+}
+
+static void test_define(void)
+{
+    /* uuid, MAC and bridge are assigned: virbr0 is default's, virbr1 exists on the host. */
+    json_t *r = call(req_xml("define", NET_XML("lab", "  <forward mode='nat'/>\n"
+                                                      "  <ip address='192.168.100.1' "
+                                                      "netmask='255.255.255.0'/>\n")));
+    CHECK(reply_ok(r));
+    CHECK_STR(json_string_value(json_object_get(r, "name")), "lab");
+    json_decref(r);
+    _cleanup_free_ char *xml = dumpxml("lab", false);
+    CHECK(xml && strstr(xml, "<bridge name='virbr2'") != NULL);
+    CHECK(xml && strstr(xml, "<mac address='52:54:00:") != NULL);
+    CHECK(xml && strstr(xml, "<uuid>") != NULL);
+    _cleanup_free_ char *path = store_definition_path(&paths, "lab");
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
+
+    json_t *n = info("lab");
+    CHECK(n && json_is_false(json_object_get(n, "active")));
+    CHECK(n && json_is_true(json_object_get(n, "persistent")));
+    CHECK(n && json_is_false(json_object_get(n, "autostart")));
+    CHECK_STR(json_string_value(json_object_get(n, "bridge")), "virbr2");
+    _cleanup_free_ char *uuid = xstrdup(json_string_value(json_object_get(n, "uuid")));
+    json_decref(n);
+
+    /* Redefining keeps the uuid, MAC and bridge. */
+    CHECK_OK(call(req_xml("define", NET_XML("lab", "  <title>Lab</title>\n  <forward mode='nat'/>\n"
+                                                   "  <ip address='192.168.100.1' "
+                                                   "prefix='24'/>\n"))));
+    _cleanup_free_ char *xml2 = dumpxml("lab", false);
+    CHECK(xml2 && strstr(xml2, "<title>Lab</title>") != NULL);
+    CHECK(xml2 && uuid && strstr(xml2, uuid) != NULL);
+    CHECK(xml2 && strstr(xml2, "virbr2") != NULL);
+
+    /* lookup both ways */
+    r = call(req_name("lookup", "lab"));
+    CHECK_STR(json_string_value(json_object_get(r, "uuid")), uuid);
+    json_decref(r);
+    json_t *req = proto_request("lookup");
+    json_object_set_new(req, "uuid", json_string(uuid));
+    r = call(req);
+    CHECK_STR(json_string_value(json_object_get(r, "name")), "lab");
+    json_decref(r);
+    req = proto_request("lookup");
+    json_object_set_new(req, "uuid", json_string("11111111-2222-3333-4444-555555555555"));
+    CHECK_ERR(call(req), "Network not found: no network with matching uuid "
+                         "'11111111-2222-3333-4444-555555555555'");
+
+    /* Same name, another uuid. */
+    _cleanup_free_ char *want = xasprintf(
+        "operation failed: network 'lab' already exists with uuid %s", uuid);
+    CHECK_ERR(call(req_xml("define", NET_XML("lab", "  <uuid>11111111-2222-3333-4444-"
+                                                    "555555555555</uuid>\n"))),
+              want);
+    /* Another name, the same uuid. */
+    _cleanup_free_ char *other = xasprintf("<network><name>other</name><uuid>%s</uuid></network>",
+                                           uuid);
+    _cleanup_free_ char *want2 = xasprintf(
+        "operation failed: network 'lab' is already defined with uuid %s", uuid);
+    CHECK_ERR(call(req_xml("define", other)), want2);
+    /* A bridge another network has. */
+    CHECK_ERR(call(req_xml("define", NET_XML("dup", "  <bridge name='virbr2'/>\n"))),
+              "operation failed: bridge name 'virbr2' is already in use by network 'lab'");
+    /* Invalid XML: the conf layer's message with the source name, kind invalid. */
+    r = call(req_xml("define", "<network><name>x</name>"));
+    CHECK(json_is_false(json_object_get(r, "ok")));
+    CHECK_STR(json_string_value(json_object_get(r, "kind")), "invalid");
+    CHECK(strstr(json_string_value(json_object_get(r, "error")) ?: "", "test.xml") != NULL);
+    json_decref(r);
+    /* Missing field. */
+    CHECK_ERR(call(proto_request("define")), "request field 'xml' is missing or not a string");
+
+    /* A second network gets the next free bridge. */
+    CHECK_OK(call(req_xml("define", NET_XML("iso", ""))));
+    json_t *iso = info("iso");
+    CHECK_STR(json_string_value(json_object_get(iso, "bridge")), "virbr3");
+    json_decref(iso);
+}
+
+static void test_lifecycle(void)
+{
+    CHECK_ERR(call(req_name("start", "nope")),
+              "Network not found: no network with matching name 'nope'");
+    CHECK_OK(call(req_name("start", "lab")));
+    CHECK(stub_log_has("start lab"));
+    CHECK_ERR(call(req_name("start", "lab")),
+              "Requested operation is not valid: network 'lab' is already active");
+    json_t *n = info("lab");
+    CHECK(json_is_true(json_object_get(n, "active")));
+    json_decref(n);
+
+    /* The status file holds the live definition. */
+    _cleanup_free_ char *sp = store_status_path(&paths, "lab");
+    char *text = NULL;
+    verr err = VERR_INIT;
+    CHECK(store_read_file(sp, &text, NULL, &err) == 1);
+    json_t *st = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    CHECK_STR(json_string_value(json_object_get(st, "name")), "lab");
+    CHECK(json_is_false(json_object_get(st, "transient")));
+    CHECK(strstr(json_string_value(json_object_get(st, "def")) ?: "", "virbr2") != NULL);
+    CHECK(json_is_true(json_object_get(json_object_get(st, "status"), "stub")));
+    json_decref(st);
+
+    /* Redefine while active: only the saved definition changes. */
+    CHECK_OK(call(req_xml("define", NET_XML("lab", "  <title>Changed</title>\n"
+                                                   "  <forward mode='nat'/>\n"
+                                                   "  <ip address='192.168.100.1' "
+                                                   "prefix='24'/>\n"))));
+    _cleanup_free_ char *live = dumpxml("lab", false);
+    _cleanup_free_ char *saved = dumpxml("lab", true);
+    CHECK(live && strstr(live, "<title>Lab</title>") != NULL);
+    CHECK(saved && strstr(saved, "<title>Changed</title>") != NULL);
+
+    CHECK_ERR(call(req_name("undefine", "lab")),
+              "Requested operation is not valid: network 'lab' is active; destroy it first");
+    CHECK_OK(call(req_name("destroy", "lab")));
+    CHECK(stub_log_has("stop lab"));
+    CHECK(!file_exists(sp));
+    CHECK_ERR(call(req_name("destroy", "lab")),
+              "Requested operation is not valid: network 'lab' is not active");
+
+    /* A start failure leaves the network inactive with the layer's message. */
+    CHECK_OK(call(req_xml("define", NET_XML("bad", "  <title>fail</title>\n"))));
+    CHECK_ERR(call(req_name("start", "bad")), "starting network 'bad': stub: refused");
+    n = info("bad");
+    CHECK(json_is_false(json_object_get(n, "active")));
+    json_decref(n);
+
+    /* autostart on and off */
+    json_t *req = req_name("autostart", "lab");
+    json_object_set_new(req, "enable", json_true());
+    CHECK_OK(call(req));
+    CHECK(store_autostart_get(&paths, "lab"));
+    req = req_name("autostart", "lab");
+    json_object_set_new(req, "enable", json_false());
+    CHECK_OK(call(req));
+    CHECK(!store_autostart_get(&paths, "lab"));
+
+    CHECK_OK(call(req_name("undefine", "bad")));
+    CHECK_OK(call(req_name("undefine", "iso")));
+    CHECK_ERR(call(req_name("info", "iso")),
+              "Network not found: no network with matching name 'iso'");
+    _cleanup_free_ char *ip = store_definition_path(&paths, "iso");
+    CHECK(!file_exists(ip));
+}
+
+static void test_transient(void)
+{
+    CHECK_OK(call(req_xml("create", NET_XML("tr", ""))));
+    json_t *n = info("tr");
+    CHECK(json_is_true(json_object_get(n, "active")));
+    CHECK(json_is_false(json_object_get(n, "persistent")));
+    json_decref(n);
+    _cleanup_free_ char *dp = store_definition_path(&paths, "tr");
+    CHECK(!file_exists(dp));
+    json_t *req = req_name("autostart", "tr");
+    json_object_set_new(req, "enable", json_true());
+    CHECK_ERR(call(req),
+              "Requested operation is not valid: cannot set autostart for transient network");
+    CHECK_ERR(call(req_xml("create", NET_XML("tr", ""))),
+              "Requested operation is not valid: network 'tr' is already active");
+    CHECK_OK(call(req_name("destroy", "tr")));
+    CHECK_ERR(call(req_name("info", "tr")),
+              "Network not found: no network with matching name 'tr'");
+    /* A create that fails to start leaves nothing behind. */
+    json_t *r = call(req_xml("create", NET_XML("trbad", "  <title>fail</title>\n")));
+    CHECK(json_is_false(json_object_get(r, "ok")));
+    json_decref(r);
+    CHECK_ERR(call(req_name("info", "trbad")),
+              "Network not found: no network with matching name 'trbad'");
+}
+
+static void test_update_and_forwards(void)
+{
+    /* config-only update of an inactive network */
+    json_t *req = req_name("update", "lab");
+    json_object_set_new(req, "command", json_string("add-last"));
+    json_object_set_new(req, "section", json_string("ip-dhcp-range"));
+    json_object_set_new(req, "xml", json_string("<range start='192.168.100.10' end='192.168.100.20'/>"));
+    json_object_set_new(req, "parent_index", json_integer(-1));
+    json_t *r = call(req);
+    CHECK(reply_ok(r));
+    CHECK(json_is_true(json_object_get(r, "config")));
+    CHECK(json_is_false(json_object_get(r, "live")));
+    json_decref(r);
+    _cleanup_free_ char *xml = dumpxml("lab", true);
+    CHECK(xml && strstr(xml, "192.168.100.10") != NULL);
+    req = req_name("update", "lab");
+    json_object_set_new(req, "command", json_string("add-last"));
+    json_object_set_new(req, "section", json_string("nonsense"));
+    json_object_set_new(req, "xml", json_string("<x/>"));
+    CHECK_ERR(call(req), "unknown section 'nonsense'");
+    req = req_name("update", "lab");
+    json_object_set_new(req, "command", json_string("add-last"));
+    json_object_set_new(req, "section", json_string("ip-dhcp-host"));
+    json_object_set_new(req, "xml", json_string("<host mac='52:54:00:00:00:01' ip='192.168.100.50'/>"));
+    json_object_set_new(req, "live", json_true());
+    CHECK_ERR(call(req), "Requested operation is not valid: network 'lab' is not active");
+
+    /* live update of an active network: hosts go through reload_hosts */
+    CHECK_OK(call(req_name("start", "lab")));
+    req = req_name("update", "lab");
+    json_object_set_new(req, "command", json_string("add-last"));
+    json_object_set_new(req, "section", json_string("ip-dhcp-host"));
+    json_object_set_new(req, "xml", json_string("<host mac='52:54:00:00:00:01' ip='192.168.100.50'/>"));
+    json_object_set_new(req, "live", json_true());
+    json_object_set_new(req, "config", json_true());
+    r = call(req);
+    CHECK(reply_ok(r));
+    CHECK(json_is_true(json_object_get(r, "config")) && json_is_true(json_object_get(r, "live")));
+    json_decref(r);
+    CHECK(stub_log_has("reload lab"));
+    _cleanup_free_ char *live = dumpxml("lab", false);
+    _cleanup_free_ char *saved = dumpxml("lab", true);
+    CHECK(live && strstr(live, "192.168.100.50") != NULL);
+    CHECK(saved && strstr(saved, "192.168.100.50") != NULL);
+    CHECK_OK(call(req_name("destroy", "lab")));
+
+    /* port forwards on an inactive network: the model only */
+    req = req_name("forward-add", "lab");
+    json_object_set_new(req, "proto", json_string("tcp"));
+    json_object_set_new(req, "port", json_integer(8080));
+    json_object_set_new(req, "to_addr", json_string("192.168.100.50"));
+    json_object_set_new(req, "to_port", json_integer(80));
+    CHECK_OK(call(req));
+    req = req_name("forward-add", "lab");
+    json_object_set_new(req, "proto", json_string("tcp"));
+    json_object_set_new(req, "port", json_integer(8080));
+    json_object_set_new(req, "to_addr", json_string("192.168.100.51"));
+    CHECK_ERR(call(req), "network 'lab' already forwards tcp port 8080");
+    r = call(req_name("forward-list", "lab"));
+    CHECK(reply_ok(r));
+    json_t *fw = json_object_get(r, "forwards");
+    CHECK(json_array_size(fw) == 1);
+    json_t *f0 = json_array_get(fw, 0);
+    CHECK_STR(json_string_value(json_object_get(f0, "proto")), "tcp");
+    CHECK(json_integer_value(json_object_get(f0, "port")) == 8080);
+    CHECK(json_integer_value(json_object_get(f0, "to_port")) == 80);
+    CHECK_STR(json_string_value(json_object_get(f0, "to_addr")), "192.168.100.50");
+    json_decref(r);
+    _cleanup_free_ char *saved2 = dumpxml("lab", true);
+    CHECK(saved2 && strstr(saved2, "portForward") != NULL);
+    req = req_name("forward-del", "lab");
+    json_object_set_new(req, "proto", json_string("tcp"));
+    json_object_set_new(req, "port", json_integer(8080));
+    CHECK_OK(call(req));
+    req = req_name("forward-del", "lab");
+    json_object_set_new(req, "proto", json_string("tcp"));
+    json_object_set_new(req, "port", json_integer(8080));
+    CHECK_ERR(call(req), "network 'lab' has no tcp port forward from port 8080");
+    r = call(req_name("forward-list", "lab"));
+    CHECK(json_array_size(json_object_get(r, "forwards")) == 0);
+    json_decref(r);
+}
+
+static void test_leases(void)
+{
+    _cleanup_free_ char *lp = store_dnsmasq_path(&paths, "default", "leases");
+    long long now = (long long)time(NULL);
+    _cleanup_free_ char *text = xasprintf(
+        "%lld 52:54:00:bb:00:02 192.168.122.20 vm2 01:52:54:00:bb:00:02\n"
+        "%lld 52:54:00:AA:00:01 192.168.122.10 * *\n"
+        "%lld 52:54:00:cc:00:03 192.168.122.30 old *\n",
+        now + 3600, now + 3600, now - 10);
+    verr err = VERR_INIT;
+    CHECK(store_write_atomic(lp, text, strlen(text), 0644, &err) == 0);
+    json_t *r = call(req_name("dhcp-leases", "default"));
+    CHECK(reply_ok(r));
+    json_t *l = json_object_get(r, "leases");
+    CHECK(json_array_size(l) == 2);
+    json_t *a = json_array_get(l, 0), *b = json_array_get(l, 1);
+    CHECK_STR(json_string_value(json_object_get(a, "ip")), "192.168.122.10");
+    CHECK(json_integer_value(json_object_get(a, "prefix")) == 24);
+    CHECK_STR(json_string_value(json_object_get(a, "type")), "ipv4");
+    CHECK(json_is_null(json_object_get(a, "hostname")));
+    CHECK_STR(json_string_value(json_object_get(b, "hostname")), "vm2");
+    CHECK(json_integer_value(json_object_get(b, "expiry")) == now + 3600);
+    json_decref(r);
+    json_t *req = req_name("dhcp-leases", "default");
+    json_object_set_new(req, "mac", json_string("52:54:00:BB:00:02"));
+    r = call(req);
+    CHECK(json_array_size(json_object_get(r, "leases")) == 1);
+    json_decref(r);
+}
+
+/* Send raw bytes as a request and return the reply text. */
+static char *raw_call(const char *data, size_t len, bool shut)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    strcpy(sa.sun_path, paths.socket_path);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        close(fd);
+        return NULL;
+    }
+    verr err = VERR_INIT;
+    proto_write_all(fd, data, len, proto_now_ms() + 5000, &err);
+    if (shut)
+        shutdown(fd, SHUT_WR);
+    char *out = NULL;
+    if (proto_read_all(fd, PROTO_MAX_MSG, proto_now_ms() + 10000, &out, NULL, &err) < 0)
+        out = NULL;
+    close(fd);
+    return out;
+}
+
+static void test_bad_requests(void)
+{
+    char *out = raw_call("{not json", 9, true);
+    CHECK(out && strstr(out, "\"ok\":false") && strstr(out, "malformed request"));
+    free(out);
+    out = raw_call("[1]", 3, true);
+    CHECK(out && strstr(out, "not a JSON object"));
+    free(out);
+    CHECK_ERR(call(proto_request("frobnicate")), "unknown operation 'frobnicate'");
+    /* Over 1 MiB: refused, connection answered, daemon keeps going. */
+    size_t big = PROTO_MAX_MSG + 4096;
+    char *buf = xmalloc(big);
+    memset(buf, ' ', big);
+    out = raw_call(buf, big, true);
+    free(buf);
+    CHECK(out && strstr(out, "too large"));
+    free(out);
+    /* A client that sends nothing does not block others. */
+    int stuck = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    strcpy(sa.sun_path, paths.socket_path);
+    CHECK(connect(stuck, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+    long long t0 = proto_now_ms();
+    CHECK_OK(call(proto_request("ping")));
+    CHECK(proto_now_ms() - t0 < 1000);
+    /* ... and gets an error once its time is up. */
+    verr err = VERR_INIT;
+    out = NULL;
+    CHECK(proto_read_all(stuck, PROTO_MAX_MSG, proto_now_ms() + PROTO_REQUEST_TIMEOUT_MS + 5000,
+                         &out, NULL, &err) == 0);
+    CHECK(out && strstr(out, "not received within"));
+    free(out);
+    close(stuck);
+    CHECK_OK(call(proto_request("ping")));
+}
+
+static void test_unprivileged(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setgid(65534) < 0 || setuid(65534) < 0)
+            _exit(3);
+        json_t *r = call(proto_request("list"));
+        bool list_ok = json_is_true(json_object_get(r, "ok"));
+        json_decref(r);
+        r = call(req_name("start", "lab"));
+        const char *e = json_string_value(json_object_get(r, "error"));
+        bool denied = e && strstr(e, "access denied") && strstr(e, "'start'");
+        json_decref(r);
+        _exit(list_ok && denied ? 0 : 1);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void test_list_speed(void)
+{
+    long long t0 = proto_now_ms();
+    int n = 200;
+    for (int i = 0; i < n; i++) {
+        json_t *r = call(proto_request("list"));
+        json_decref(r);
+    }
+    double per = (double)(proto_now_ms() - t0) / n;
+    printf("list round trip: %.3f ms\n", per);
+    CHECK(per < 10.0);
+}
+
+static void test_restart(pid_t *pid)
+{
+    /* A second daemon on the same root refuses to start. */
+    pid_t second = daemon_start();
+    int st;
+    long long deadline = proto_now_ms() + 10000;
+    bool exited = false;
+    while (proto_now_ms() < deadline && !exited) {
+        if (waitpid(second, &st, WNOHANG) == second)
+            exited = true;
+        else
+            usleep(10000);
+    }
+    CHECK(exited && WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    if (!exited) {
+        kill(second, SIGKILL);
+        waitpid(second, &st, 0);
+    }
+
+    CHECK_OK(call(req_name("start", "lab")));
+    CHECK(daemon_stop(*pid) == 0);
+    CHECK(!file_exists(paths.socket_path));
+    _cleanup_free_ char *sp = store_status_path(&paths, "lab");
+    CHECK(file_exists(sp)); /* networks keep running */
+    unlink(stub_log);
+    *pid = daemon_start();
+    CHECK(daemon_wait_ready(*pid));
+    CHECK(stub_log_has("adopt lab"));
+    CHECK(stub_log_has("adopt default"));
+    CHECK(!stub_log_has("start default")); /* already active: adopted, not restarted */
+    json_t *n = info("lab");
+    CHECK(json_is_true(json_object_get(n, "active")));
+    json_decref(n);
+    CHECK_OK(call(req_name("destroy", "lab")));
+    CHECK_OK(call(req_name("destroy", "default")));
+
+    /* Undefined default stays undefined across restarts (the marker). */
+    CHECK_OK(call(req_name("undefine", "default")));
+    CHECK(daemon_stop(*pid) == 0);
+    *pid = daemon_start();
+    CHECK(daemon_wait_ready(*pid));
+    CHECK_ERR(call(req_name("info", "default")),
+              "Network not found: no network with matching name 'default'");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s VNETD\n", argv[0]);
+        return 2;
+    }
+    vnetd_bin = argv[1];
+    signal(SIGPIPE, SIG_IGN);
+    if (unshare(CLONE_NEWNET) < 0) {
+        fprintf(stderr, "cannot create a network namespace (%s): skipping\n", strerror(errno));
+        return 77;
+    }
+    if (!mkdtemp(root))
+        return 1;
+    chmod(root, 0755); /* the unprivileged-peer test traverses it */
+    vnet_paths_init(&paths, root);
+    stub_log = xasprintf("%s/stub.log", root);
+    setenv("VNET_STUB_LOG", stub_log, 1);
+    /* A host link (bridge) named virbr1 makes bridge allocation skip it. */
+    if (system("ip link add virbr1 type bridge") != 0)
+        fprintf(stderr, "could not add a link\n");
+
+    pid_t pid = daemon_start();
+    if (!daemon_wait_ready(pid)) {
+        fprintf(stderr, "vnetd did not come up\n");
+        return 1;
+    }
+    test_seed_and_list();
+    test_define();
+    test_lifecycle();
+    test_transient();
+    test_update_and_forwards();
+    test_leases();
+    test_bad_requests();
+    test_unprivileged();
+    test_list_speed();
+    test_restart(&pid);
+    CHECK(daemon_stop(pid) == 0);
+
+    vnet_paths_free(&paths);
+    _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", root);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", root);
+    free(stub_log);
+    return testlib_done("daemon");
+}

@@ -1,0 +1,127 @@
+/* Conformance: libvirt's networkxml2confdata, read in place from the shared
+ * corpus. Every `networkxml2conf` row of cases.tsv: parse the XML, plan in
+ * libvirt_compat mode (state dir /var/lib/libvirt/dnsmasq, no pid file) and
+ * compare byte for byte with the expected .conf and .hostsfile (no .hostsfile
+ * means ours must be empty). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/netdef.h"
+#include "dnsmasq/dnsmasq.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return NULL;
+    strbuf b = STRBUF_INIT;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        strbuf_addn(&b, buf, n);
+    fclose(f);
+    return strbuf_take(&b);
+}
+
+/* Show the first line where got and want differ. */
+static void show_diff(const char *what, const char *got, const char *want)
+{
+    unsigned line = 1;
+    while (*got && *got == *want) {
+        if (*got == '\n')
+            line++;
+        got++;
+        want++;
+    }
+    int gl = (int)strcspn(got, "\n"), wl = (int)strcspn(want, "\n");
+    fprintf(stderr, "    %s line %u:\n      got:  %.*s\n      want: %.*s\n", what, line, gl, got,
+            wl, want);
+}
+
+static bool compare(const char *what, const char *got, const char *want)
+{
+    if (streq(got, want))
+        return true;
+    show_diff(what, got, want);
+    return false;
+}
+
+/* One case: input XML path and expected files (";"-separated). */
+static bool run_case(const char *dir, const char *input, const char *expected)
+{
+    _cleanup_free_ char *xml = xasprintf("%s/%s", dir, input);
+    _cleanup_free_ char *exp = xstrdup(expected);
+    char *want_conf_path = strtok(exp, ";");
+    char *want_hosts_path = strtok(NULL, ";");
+    _cleanup_free_ char *conf_path = xasprintf("%s/%s", dir, want_conf_path);
+    _cleanup_free_ char *hosts_path =
+        want_hosts_path ? xasprintf("%s/%s", dir, want_hosts_path) : NULL;
+    _cleanup_free_ char *want_conf = read_file(conf_path);
+    _cleanup_free_ char *want_hosts = hosts_path ? read_file(hosts_path) : xstrdup("");
+    if (!want_conf || !want_hosts) {
+        fprintf(stderr, "FAIL %s: cannot read expected output\n", input);
+        return false;
+    }
+    netdef *def = NULL;
+    verr err = VERR_INIT;
+    if (netdef_parse_file(xml, &def, &err) < 0) {
+        fprintf(stderr, "FAIL %s: parse: %s\n", input, err.msg);
+        return false;
+    }
+    dnsmasq_plan_opts opts = {.state_dir = "/var/lib/libvirt/dnsmasq", .libvirt_compat = true};
+    dnsmasq_plan plan = {0};
+    bool ok = false;
+    if (dnsmasq_plan_build(def, &opts, &plan, &err) < 0) {
+        fprintf(stderr, "FAIL %s: plan: %s\n", input, err.msg);
+    } else {
+        bool c = compare("conf", plan.conf, want_conf);
+        bool h = compare("hostsfile", plan.hostsfile, want_hosts);
+        ok = c && h;
+        if (!ok)
+            fprintf(stderr, "FAIL %s\n", input);
+    }
+    dnsmasq_plan_free(&plan);
+    netdef_free(def);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s CONFORMANCE_DIR\n", argv[0]);
+        return 2;
+    }
+    const char *dir = argv[1];
+    _cleanup_free_ char *tsv_path = xasprintf("%s/cases.tsv", dir);
+    _cleanup_fclose_ FILE *tsv = fopen(tsv_path, "re");
+    if (!tsv) {
+        perror(tsv_path);
+        return 1;
+    }
+    _cleanup_free_ char *line = NULL;
+    size_t cap = 0;
+    unsigned passed = 0, failed = 0;
+    while (getline(&line, &cap, tsv) >= 0) {
+        char *save = NULL;
+        char *corpus = strtok_r(line, "\t\n", &save);
+        char *input = strtok_r(NULL, "\t\n", &save);
+        char *expected = strtok_r(NULL, "\t\n", &save);
+        char *expect = strtok_r(NULL, "\t\n", &save);
+        if (!corpus || !streq(corpus, "networkxml2conf") || !input || !expected)
+            continue;
+        if (expect && !streq(expect, "ok"))
+            continue;
+        if (run_case(dir, input, expected)) {
+            passed++;
+            printf("ok   %s\n", input);
+        } else {
+            failed++;
+        }
+    }
+    printf("networkxml2conf: %u cases\n", passed + failed);
+    printf("%u passed, %u failed\n", passed, failed);
+    return failed || passed == 0 ? 1 : 0;
+}

@@ -1,0 +1,54 @@
+/* Test helper for the datapath test: drives the firewall layer from a shell
+ * script (run inside a namespace the script made).
+ *   fw-tool plan|apply|remove|counters NETWORK.xml
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firewall/firewall.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+static int run(const char *cmd, const netdef *def, verr *err)
+{
+    if (streq(cmd, "plan") || streq(cmd, "apply")) {
+        _cleanup_free_ char *plan = fw_plan_network(def, err);
+        if (!plan)
+            return -1;
+        if (streq(cmd, "plan"))
+            return fputs(plan, stdout) < 0 ? -1 : 0;
+        return fw_apply(plan, err);
+    }
+    if (streq(cmd, "remove")) {
+        _cleanup_free_ char *rm = fw_plan_remove(def);
+        return rm ? fw_apply(rm, err) : verr_set(err, VERR_INVALID, "no bridge name");
+    }
+    if (streq(cmd, "counters")) {
+        _cleanup_free_ fw_forward_stats *st = xcalloc(def->n_port_forwards + 1, sizeof(*st));
+        if (fw_forward_counters(def, st, err) < 0)
+            return -1;
+        for (size_t i = 0; i < def->n_port_forwards; i++)
+            printf("%zu %llu %llu\n", i, (unsigned long long)st[i].packets,
+                   (unsigned long long)st[i].bytes);
+        return 0;
+    }
+    return verr_set(err, VERR_INVALID, "unknown command '%s'", cmd);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s plan|apply|remove|counters NETWORK.xml\n", argv[0]);
+        return 2;
+    }
+    netdef *def = NULL;
+    verr err = VERR_INIT;
+    int r = netdef_parse_file(argv[2], &def, &err);
+    if (r == 0)
+        r = run(argv[1], def, &err);
+    if (r < 0)
+        fprintf(stderr, "fw-tool: %s\n", err.msg);
+    netdef_freep(&def);
+    return r < 0 ? 1 : 0;
+}
