@@ -193,7 +193,8 @@ typedef struct netdef {
     /* <forward> */
     bool has_forward;        /* element present (mode may still default to nat) */
     netdef_forward_mode forward_mode;
-    char *forward_dev;       /* dev='..' or NULL */
+    char *forward_dev;       /* dev='..' or NULL; equals forward_ifaces[0] when there
+                                are interfaces (libvirt keeps dev= as the first one) */
     vtristate forward_managed;
     netdef_nat nat;
     char **forward_ifaces;   /* <interface dev=..> list */
@@ -265,7 +266,8 @@ const char *netdef_builtin_default_xml(void);
 static inline netdef_forward_mode netdef_mode(const netdef *d) { return d->forward_mode; }
 /* True for modes where vnet owns a bridge, addresses and services (none/nat/route/open). */
 bool netdef_is_managed_bridge(const netdef *def);
-/* The first IPv4 (or IPv6) <ip> that has <dhcp>, or NULL. */
+/* The first IPv4 (or IPv6) <ip> that has <dhcp>, or NULL. DHCP counts as on
+ * when there are ranges or static hosts: an empty <dhcp/> does nothing (libvirt). */
 const netdef_ip *netdef_dhcp_ip(const netdef *def, int family);
 /* UUID as 36-char lower-case text (buf >= 37). */
 const char *netdef_uuid_str(const netdef *def, char buf[37]);

@@ -141,5 +141,5 @@ void nd_fmt_portgroup(strbuf *b, int indent, const netdef_portgroup *pg);
 void nd_fmt_vlan(strbuf *b, int indent, const netdef_vlan *v);
 void nd_fmt_vport(strbuf *b, int indent, const netdef_vport *vp);
 void nd_fmt_bandwidth(strbuf *b, int indent, const netdef_bandwidth *bw, unsigned class_id);
-void nd_esc(strbuf *b, const char *s);                          /* text content */
+void nd_esc(strbuf *b, const char *s);                        /* text content */
 void nd_attr(strbuf *b, const char *name, const char *value); /* " name='value'" or nothing */

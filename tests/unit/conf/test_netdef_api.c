@@ -70,7 +70,7 @@ static void test_builtin(void)
 
     CHECK(streq(def->name, "default"));
     CHECK(def->bridge_name && streq(def->bridge_name, "virbr0"));
-    CHECK(def->stp != VT_NO && def->delay == 0);
+    CHECK(def->stp == VT_NO && def->delay == 0); /* STP off: no 4 s port settling */
     CHECK(def->has_forward && netdef_mode(def) == NETDEF_FWD_NAT);
     CHECK(!def->has_uuid && !def->has_mac && !def->forward_dev);
     CHECK(netdef_is_managed_bridge(def));
