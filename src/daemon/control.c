@@ -110,8 +110,7 @@ static void conn_handle_request(conn *c)
     if (c->daemon->verbose)
         log_debug("op %s from uid %u pid %d: %s in %lld ms",
                   json_string_value(json_object_get(req, "op")), (unsigned)c->uid, (int)c->pid,
-                  json_is_true(json_object_get(reply, "ok")) ? "ok" : "error",
-                  proto_now_ms() - t0);
+                  json_is_true(json_object_get(reply, "ok")) ? "ok" : "error", proto_now_ms() - t0);
     json_decref(req);
     conn_reply(c, reply);
 }
@@ -193,8 +192,7 @@ static int control_accept(sd_event_source *s, int lfd, uint32_t revents, void *u
     for (;;) {
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-                errno != ECONNABORTED)
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
                 log_warn("control socket: accept: %s", strerror(errno));
             return 0;
         }

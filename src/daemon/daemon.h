@@ -20,9 +20,9 @@
 #include "store/store.h"
 #include "util/error.h"
 
-#define VNETD_REPAIR_BURST 5          /* repairs allowed per network ... */
-#define VNETD_REPAIR_WINDOW_MS 60000  /* ... within this window */
-#define VNETD_RESCAN_USEC (60ULL * 1000000ULL) /* safety-net re-adoption period */
+#define VNETD_REPAIR_BURST 5                       /* repairs allowed per network ... */
+#define VNETD_REPAIR_WINDOW_MS 60000               /* ... within this window */
+#define VNETD_RESCAN_USEC (60ULL * 1000000ULL)     /* safety-net re-adoption period */
 #define VNETD_REPAIR_DELAY_USEC (200ULL * 1000ULL) /* coalesce drift events */
 
 struct vnetd;
@@ -33,15 +33,15 @@ struct vnetd;
 typedef struct vnet_net {
     char *name;
     uint8_t uuid[16];
-    netdef *config;   /* saved definition, NULL for a transient network */
-    netdef *live;     /* definition the network was started with, NULL when inactive */
-    json_t *status;   /* network_start()'s record, NULL when inactive */
+    netdef *config; /* saved definition, NULL for a transient network */
+    netdef *live;   /* definition the network was started with, NULL when inactive */
+    json_t *status; /* network_start()'s record, NULL when inactive */
     bool autostart;
 
     struct vnetd *daemon;
-    sd_event_source *dnsmasq_watch; /* pidfd io source, NULL when not watched */
-    sd_event_source *repair_timer;  /* pending (coalesced) repair, NULL if none */
-    char *repair_reason;            /* why the pending repair was asked for */
+    sd_event_source *dnsmasq_watch;             /* pidfd io source, NULL when not watched */
+    sd_event_source *repair_timer;              /* pending (coalesced) repair, NULL if none */
+    char *repair_reason;                        /* why the pending repair was asked for */
     long long repair_times[VNETD_REPAIR_BURST]; /* ms timestamps of recent repairs */
     bool repair_throttled_logged;
 } vnet_net;

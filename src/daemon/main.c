@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -150,6 +151,7 @@ int main(int argc, char **argv)
         return pr > 0 ? 0 : 2;
 
     signal(SIGPIPE, SIG_IGN);
+    umask(022); /* directories must stay traversable for dnsmasq's unprivileged user */
     /* Under systemd (INVOCATION_ID) log to the journal too, unless stderr is
      * already connected to it (JOURNAL_STREAM): no line twice. */
     log_setup("vnetd", args.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,

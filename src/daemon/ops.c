@@ -100,7 +100,8 @@ static netdef *parse_request_def(vnetd *d, json_t *req, vnet_net **ret_existing,
                  def->name, netdef_uuid_str(&tmp, ubuf));
         return NULL;
     }
-    if (registry_fill_def(d, def, existing, err) < 0 || registry_check_conflicts(d, def, true, err) < 0)
+    if (registry_fill_def(d, def, existing, err) < 0 ||
+        registry_check_conflicts(d, def, true, err) < 0)
         return NULL;
     *ret_existing = existing;
     return TAKE_PTR(def);

@@ -267,9 +267,8 @@ static int forward_conflict(const netdef *def, const netdef_port_forward *pf, ve
             continue;
         for (size_t k = 0; k < o->n_ranges; k++)
             if (o->ranges[k].start <= r->end && r->start <= o->ranges[k].end)
-                return verr_set(err, VERR_EXISTS,
-                                "network '%s' already forwards %s port %u", def->name,
-                                proto_str(pf->proto), o->ranges[k].start);
+                return verr_set(err, VERR_EXISTS, "network '%s' already forwards %s port %u",
+                                def->name, proto_str(pf->proto), o->ranges[k].start);
     }
     return 0;
 }
@@ -293,7 +292,8 @@ static int forward_apply_live(const netdef *oldlive, const netdef *newlive,
         }
         script = fw_plan_network(newlive, err);
     } else {
-        script = add ? fw_plan_forward_add(oldlive, pf, err) : fw_plan_forward_del(oldlive, pf, err);
+        script =
+            add ? fw_plan_forward_add(oldlive, pf, err) : fw_plan_forward_del(oldlive, pf, err);
     }
     if (!script)
         return -1;
@@ -315,8 +315,8 @@ static int forward_commit(vnetd *d, vnet_net *n, netdef *newconf, netdef *newliv
                           const netdef_port_forward *pf, bool add, verr *err)
 {
     if (newlive && forward_apply_live(n->live, newlive, pf, add, err) < 0)
-        return verr_prefix(err, "%s the port forward in network '%s'",
-                           add ? "adding" : "removing", n->name);
+        return verr_prefix(err, "%s the port forward in network '%s'", add ? "adding" : "removing",
+                           n->name);
     if (newconf && registry_save_config(d, newconf, err) < 0) {
         if (newlive) {
             verr e = VERR_INIT;
@@ -361,8 +361,8 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
     netdef *defs[2] = {n->config ? netdef_copy(n->config) : NULL,
                        n->live ? netdef_copy(n->live) : NULL};
     for (int i = 0; i < 2; i++) {
-        if (defs[i] && (fw_forward_check(defs[i], &pf, err) < 0 ||
-                        forward_conflict(defs[i], &pf, err) < 0))
+        if (defs[i] &&
+            (fw_forward_check(defs[i], &pf, err) < 0 || forward_conflict(defs[i], &pf, err) < 0))
             goto fail;
         if (defs[i])
             pf_append(defs[i], &pf);
@@ -430,7 +430,8 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
     if (!found) {
         char abuf[VNET_ADDR_STRLEN];
         verr_set(err, VERR_NOT_FOUND, "network '%s' has no %s port forward from %s%sport %u",
-                 n->name, proto_str(proto), vnet_addr_is_set(&addr) ? vnet_addr_str(&addr, abuf) : "",
+                 n->name, proto_str(proto),
+                 vnet_addr_is_set(&addr) ? vnet_addr_str(&addr, abuf) : "",
                  vnet_addr_is_set(&addr) ? " " : "", port);
     } else {
         /* The live table holds what the live definition had (when it had it). */
@@ -474,9 +475,10 @@ json_t *op_forward_list(vnetd *d, json_t *req, verr *err)
             unsigned to = r->to ? r->to : r->start;
             json_t *o = json_object();
             json_object_set_new(o, "proto", json_string(proto_str(pf->proto)));
-            json_object_set_new(o, "address", vnet_addr_is_set(&pf->address)
-                                                  ? json_string(vnet_addr_str(&pf->address, abuf))
-                                                  : json_null());
+            json_object_set_new(o, "address",
+                                vnet_addr_is_set(&pf->address)
+                                    ? json_string(vnet_addr_str(&pf->address, abuf))
+                                    : json_null());
             json_object_set_new(o, "port", json_integer(r->start));
             json_object_set_new(o, "port_end", json_integer(r->end));
             json_object_set_new(o, "to_addr", json_string(vnet_addr_str(&pf->guest, abuf)));

@@ -32,9 +32,9 @@ static void load_definition(vnetd *d, const char *name)
         log_err("ignoring %s: it defines network '%s', not '%s'", path, def->name, name);
         return;
     }
-    bool complete = def->has_uuid && (!netdef_is_managed_bridge(def) ||
-                                      (def->has_mac && def->bridge_name &&
-                                       !strchr(def->bridge_name, '%')));
+    bool complete =
+        def->has_uuid && (!netdef_is_managed_bridge(def) ||
+                          (def->has_mac && def->bridge_name && !strchr(def->bridge_name, '%')));
     if (registry_fill_def(d, def, NULL, &err) < 0 ||
         registry_check_conflicts(d, def, false, &err) < 0) {
         log_err("ignoring %s: %s", path, err.msg);

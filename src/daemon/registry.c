@@ -134,8 +134,7 @@ static bool bridge_template_ok(const char *t)
 }
 
 /* Lowest N such that template(N) is used by no other network and no host link. */
-static int bridge_allocate(vnetd *d, netdef *def, const char *tmpl, const vnet_net *self,
-                           verr *err)
+static int bridge_allocate(vnetd *d, netdef *def, const char *tmpl, const vnet_net *self, verr *err)
 {
     for (unsigned i = 0; i < 4096; i++) {
         char name[IF_NAMESIZE + 8];
@@ -163,7 +162,7 @@ static int bridge_allocate(vnetd *d, netdef *def, const char *tmpl, const vnet_n
 
 int registry_fill_def(vnetd *d, netdef *def, const vnet_net *self, verr *err)
 {
-    const netdef *prev = self ? self->config : NULL;
+    const netdef *prev = self ? (self->config ? self->config : self->live) : NULL;
     if (!def->has_uuid) {
         if (self)
             memcpy(def->uuid, self->uuid, 16);

@@ -30,7 +30,8 @@ static void link_event(const char *ifname, int ifindex, bool gone_or_down, void 
             continue;
         char reason[64 + IF_NAMESIZE];
         snprintf(reason, sizeof(reason), "bridge %s was deleted or set down", ifname);
-        log_warn("network '%s': %s", n->name, reason);
+        if (!n->repair_timer) /* one line per burst of events */
+            log_warn("network '%s': %s", n->name, reason);
         reconcile_request_repair(d, n, reason);
     }
 }
@@ -113,7 +114,8 @@ int supervise_setup(vnetd *d, verr *err)
         log_warn("link events unavailable (%s); relying on the periodic check", err->msg);
         verr_clear(err);
     } else {
-        int r = sd_event_add_io(d->event, &d->monitor_src, d->monitor_fd, EPOLLIN, monitor_ready, d);
+        int r =
+            sd_event_add_io(d->event, &d->monitor_src, d->monitor_fd, EPOLLIN, monitor_ready, d);
         if (r < 0)
             return verr_errno(err, -r, "watching link events");
     }

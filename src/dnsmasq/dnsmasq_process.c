@@ -1,7 +1,7 @@
 /* dnsmasq process control: start (and learn whether it serves), identify,
  * reload, stop, and check the binary.
  *
- * dnsmasq daemonizes itself: the process we fork waits until its daemon
+ * dnsmasq daemonizes itself: the process we start waits until its daemon
  * child has bound its sockets and opened its files, then exits 0, or exits
  * 1..5 with the reason on stderr. So a zero exit status means "serving" and
  * needs no polling or sleeping on our side.
@@ -49,6 +49,8 @@ static int spawn_clean(char *const argv[], int out_fd, pid_t *ret_pid)
     sigset_t none, all;
     sigemptyset(&none);
     sigfillset(&all);
+    sigdelset(&all, SIGKILL);
+    sigdelset(&all, SIGSTOP);
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out_fd, 1);

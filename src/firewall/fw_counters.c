@@ -75,8 +75,8 @@ static void add_map_counters(json_t *map, const fw_key *keys, size_t n, fw_forwa
     {
         fw_key k;
         uint64_t packets, bytes;
-        if (!json_is_array(pair) || !parse_elem((fw_map)m, json_array_get(pair, 0), &k, &packets,
-                                                &bytes))
+        if (!json_is_array(pair) ||
+            !parse_elem((fw_map)m, json_array_get(pair, 0), &k, &packets, &bytes))
             continue;
         const fw_key *hit = bsearch(&k, keys, n, sizeof(*keys), fw_key_cmp);
         if (!hit)

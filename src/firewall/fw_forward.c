@@ -65,7 +65,9 @@ static const char *forward_desc(const netdef_port_forward *pf, char *buf, size_t
     char a[VNET_ADDR_STRLEN], g[VNET_ADDR_STRLEN];
     unsigned start = pf->n_ranges ? pf->ranges[0].start : 0;
     snprintf(buf, len, "port forward %s %s%s%u -> %s",
-             pf->proto == IPPROTO_UDP ? "udp" : pf->proto == IPPROTO_TCP ? "tcp" : "?",
+             pf->proto == IPPROTO_UDP   ? "udp"
+             : pf->proto == IPPROTO_TCP ? "tcp"
+                                        : "?",
              vnet_addr_is_set(&pf->address) ? vnet_addr_str(&pf->address, a) : "",
              vnet_addr_is_set(&pf->address) ? " port " : "port ", start,
              vnet_addr_str(&pf->guest, g));
@@ -86,8 +88,8 @@ static bool guest_in_network(const netdef *def, const vnet_addr *guest)
 static int check_range(const netdef_pf_range *r, const char *what, verr *err)
 {
     if (r->start < 1 || r->start > 65535 || r->end < r->start || r->end > 65535)
-        return verr_set(err, VERR_INVALID, "%s: host port range %u-%u is not within 1-65535",
-                        what, r->start, r->end);
+        return verr_set(err, VERR_INVALID, "%s: host port range %u-%u is not within 1-65535", what,
+                        r->start, r->end);
     unsigned to = r->to ? r->to : r->start;
     if (to > 65535 || to + (r->end - r->start) > 65535)
         return verr_set(err, VERR_INVALID, "%s: guest ports from %u run past 65535", what, to);

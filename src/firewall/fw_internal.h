@@ -40,7 +40,7 @@ bool fw_addr_is_loopback4(const vnet_addr *a);
 
 /* One map element's key, for duplicate checks and counter matching. */
 typedef struct fw_key {
-    uint8_t map;  /* fw_map */
+    uint8_t map; /* fw_map */
     uint8_t proto;
     uint16_t port;
     uint8_t addr[16]; /* host address for the *_ADDR maps, else zero */

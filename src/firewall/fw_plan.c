@@ -255,8 +255,8 @@ static void add_masquerade(plan *p, const netdef_ip *ip)
             snprintf(snat, sizeof(snat), "%s", s);
     }
     for (int l4 = 1; l4 >= 0; l4--) {
-        strbuf_addf(&p->b, "\t\t%s%s saddr %s %s daddr != %s", l4 ? "meta l4proto { tcp, udp } " : "",
-                    fam, net, fam, net);
+        strbuf_addf(&p->b, "\t\t%s%s saddr %s %s daddr != %s",
+                    l4 ? "meta l4proto { tcp, udp } " : "", fam, net, fam, net);
         dev_match(p, "oifname");
         strbuf_add(&p->b, " counter ");
         if (*snat)

@@ -31,8 +31,7 @@ json_t *proto_reply_error(const verr *err)
     const char *msg = err && err->msg[0] ? err->msg : "unknown error";
     json_object_set_new(r, "ok", json_false());
     json_object_set_new(r, "error", json_string(msg));
-    json_object_set_new(r, "kind",
-                        json_string(verr_kind_name(err ? err->kind : VERR_INTERNAL)));
+    json_object_set_new(r, "kind", json_string(verr_kind_name(err ? err->kind : VERR_INTERNAL)));
     return r;
 }
 
@@ -95,8 +94,8 @@ static int proto_parse_object(const char *buf, size_t len, const char *what, jso
     json_error_t jerr;
     json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!j)
-        return verr_set(err, VERR_INVALID, "malformed %s: %s (line %d, column %d)", what,
-                        jerr.text, jerr.line, jerr.column);
+        return verr_set(err, VERR_INVALID, "malformed %s: %s (line %d, column %d)", what, jerr.text,
+                        jerr.line, jerr.column);
     if (!json_is_object(j)) {
         json_decref(j);
         return verr_set(err, VERR_INVALID, "malformed %s: not a JSON object", what);
@@ -112,7 +111,8 @@ int proto_parse_request(const char *buf, size_t len, json_t **ret, verr *err)
         return -1;
     if (!json_is_string(json_object_get(j, "op"))) {
         json_decref(j);
-        return verr_set(err, VERR_INVALID, "malformed request: field 'op' is missing or not a string");
+        return verr_set(err, VERR_INVALID,
+                        "malformed request: field 'op' is missing or not a string");
     }
     *ret = j;
     return 0;
@@ -259,8 +259,7 @@ int proto_call_full(const char *socket_path, json_t *req, int timeout_ms, bool k
     size_t len;
     _cleanup_free_ char *text = proto_dump(req, &len);
     if (len > PROTO_MAX_MSG)
-        return verr_set(err, VERR_INVALID, "request too large (more than %d bytes)",
-                        PROTO_MAX_MSG);
+        return verr_set(err, VERR_INVALID, "request too large (more than %d bytes)", PROTO_MAX_MSG);
     if (proto_write_all(fd, text, len, deadline, err) < 0)
         return verr_prefix(err, "sending request to the vnet daemon at %s", socket_path);
     if (shutdown(fd, SHUT_WR) < 0)
@@ -270,15 +269,15 @@ int proto_call_full(const char *socket_path, json_t *req, int timeout_ms, bool k
     if (proto_read_all(fd, PROTO_MAX_MSG, deadline, &rbuf, &rlen, err) < 0)
         return -1;
     if (rlen == 0)
-        return verr_set(err, VERR_SYSTEM, "the vnet daemon at %s closed the connection without a reply",
-                        socket_path);
+        return verr_set(err, VERR_SYSTEM,
+                        "the vnet daemon at %s closed the connection without a reply", socket_path);
     json_t *reply;
     if (proto_parse_reply(rbuf, rlen, &reply, err) < 0)
         return -1;
     if (!keep_errors && !json_is_true(json_object_get(reply, "ok"))) {
         const char *msg = json_string_value(json_object_get(reply, "error"));
-        verr_set(err, proto_kind_from_name(json_string_value(json_object_get(reply, "kind"))),
-                 "%s", msg ? msg : "the vnet daemon reported an unspecified error");
+        verr_set(err, proto_kind_from_name(json_string_value(json_object_get(reply, "kind"))), "%s",
+                 msg ? msg : "the vnet daemon reported an unspecified error");
         json_decref(reply);
         return -1;
     }

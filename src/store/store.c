@@ -114,7 +114,8 @@ static int store_write_fd(int fd, const char *data, size_t len)
 int store_write_atomic(const char *path, const char *data, size_t len, mode_t mode, verr *err)
 {
     _cleanup_free_ char *dir = store_dirname(path);
-    _cleanup_free_ char *tmp = xasprintf("%s/.%s.XXXXXX", dir, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+    _cleanup_free_ char *tmp =
+        xasprintf("%s/.%s.XXXXXX", dir, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
     _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return verr_errno(err, errno, "creating a temporary file in %s", dir);
@@ -180,8 +181,8 @@ static int store_cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Names NAME of files NAME<suffix> in dir (not hidden), sorted. A missing
- * directory is an empty list. */
+/* Names NAME of files NAME<suffix> in dir, sorted. A missing directory is an
+ * empty list. (Temporary files, ".NAME<suffix>.XXXXXX", do not end in suffix.) */
 static int store_list_suffix(const char *dir, const char *suffix, char ***ret_names, size_t *ret_n,
                              verr *err)
 {
@@ -196,7 +197,7 @@ static int store_list_suffix(const char *dir, const char *suffix, char ***ret_na
         size_t slen = strlen(suffix);
         while ((de = readdir(d))) {
             size_t len = strlen(de->d_name);
-            if (de->d_name[0] == '.' || len <= slen || !streq(de->d_name + len - slen, suffix))
+            if (len <= slen || !streq(de->d_name + len - slen, suffix))
                 continue;
             if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
                 continue;

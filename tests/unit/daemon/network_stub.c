@@ -53,8 +53,7 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
     return 0;
 }
 
-int network_reload_hosts(const network_env *env, const netdef *def, const json_t *status,
-                         verr *err)
+int network_reload_hosts(const network_env *env, const netdef *def, const json_t *status, verr *err)
 {
     stub_log("reload", def);
     return 0;

@@ -29,8 +29,7 @@ static char root[] = "/tmp/vnetd-test-XXXXXX";
 static vnet_paths paths;
 static char *stub_log;
 
-#define NET_XML(name, extra)                                                                       \
-    "<network>\n  <name>" name "</name>\n" extra "</network>\n"
+#define NET_XML(name, extra) "<network>\n  <name>" name "</name>\n" extra "</network>\n"
 
 static pid_t daemon_start(void)
 {
@@ -170,6 +169,32 @@ static bool stub_log_has(const char *line)
     return found;
 }
 
+static int stub_log_count(const char *line)
+{
+    char *text = NULL;
+    verr err = VERR_INIT;
+    if (store_read_file(stub_log, &text, NULL, &err) <= 0)
+        return 0;
+    _cleanup_free_ char *needle = xasprintf("%s\n", line);
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    free(text);
+    return n;
+}
+
+/* Wait (bounded) until the stub log has `line`. */
+static bool stub_log_wait(const char *line, int ms)
+{
+    long long deadline = proto_now_ms() + ms;
+    while (proto_now_ms() < deadline) {
+        if (stub_log_has(line))
+            return true;
+        usleep(20000);
+    }
+    return false;
+}
+
 static void test_seed_and_list(void)
 {
     /* A fresh root: the built-in default is defined, autostarted and active. */
@@ -245,16 +270,16 @@ static void test_define(void)
                          "'11111111-2222-3333-4444-555555555555'");
 
     /* Same name, another uuid. */
-    _cleanup_free_ char *want = xasprintf(
-        "operation failed: network 'lab' already exists with uuid %s", uuid);
+    _cleanup_free_ char *want =
+        xasprintf("operation failed: network 'lab' already exists with uuid %s", uuid);
     CHECK_ERR(call(req_xml("define", NET_XML("lab", "  <uuid>11111111-2222-3333-4444-"
                                                     "555555555555</uuid>\n"))),
               want);
     /* Another name, the same uuid. */
-    _cleanup_free_ char *other = xasprintf("<network><name>other</name><uuid>%s</uuid></network>",
-                                           uuid);
-    _cleanup_free_ char *want2 = xasprintf(
-        "operation failed: network 'lab' is already defined with uuid %s", uuid);
+    _cleanup_free_ char *other =
+        xasprintf("<network><name>other</name><uuid>%s</uuid></network>", uuid);
+    _cleanup_free_ char *want2 =
+        xasprintf("operation failed: network 'lab' is already defined with uuid %s", uuid);
     CHECK_ERR(call(req_xml("define", other)), want2);
     /* A bridge another network has. */
     CHECK_ERR(call(req_xml("define", NET_XML("dup", "  <bridge name='virbr2'/>\n"))),
@@ -375,7 +400,8 @@ static void test_update_and_forwards(void)
     json_t *req = req_name("update", "lab");
     json_object_set_new(req, "command", json_string("add-last"));
     json_object_set_new(req, "section", json_string("ip-dhcp-range"));
-    json_object_set_new(req, "xml", json_string("<range start='192.168.100.10' end='192.168.100.20'/>"));
+    json_object_set_new(req, "xml",
+                        json_string("<range start='192.168.100.10' end='192.168.100.20'/>"));
     json_object_set_new(req, "parent_index", json_integer(-1));
     json_t *r = call(req);
     CHECK(reply_ok(r));
@@ -392,7 +418,8 @@ static void test_update_and_forwards(void)
     req = req_name("update", "lab");
     json_object_set_new(req, "command", json_string("add-last"));
     json_object_set_new(req, "section", json_string("ip-dhcp-host"));
-    json_object_set_new(req, "xml", json_string("<host mac='52:54:00:00:00:01' ip='192.168.100.50'/>"));
+    json_object_set_new(req, "xml",
+                        json_string("<host mac='52:54:00:00:00:01' ip='192.168.100.50'/>"));
     json_object_set_new(req, "live", json_true());
     CHECK_ERR(call(req), "Requested operation is not valid: network 'lab' is not active");
 
@@ -401,7 +428,8 @@ static void test_update_and_forwards(void)
     req = req_name("update", "lab");
     json_object_set_new(req, "command", json_string("add-last"));
     json_object_set_new(req, "section", json_string("ip-dhcp-host"));
-    json_object_set_new(req, "xml", json_string("<host mac='52:54:00:00:00:01' ip='192.168.100.50'/>"));
+    json_object_set_new(req, "xml",
+                        json_string("<host mac='52:54:00:00:00:01' ip='192.168.100.50'/>"));
     json_object_set_new(req, "live", json_true());
     json_object_set_new(req, "config", json_true());
     r = call(req);
@@ -456,11 +484,11 @@ static void test_leases(void)
 {
     _cleanup_free_ char *lp = store_dnsmasq_path(&paths, "default", "leases");
     long long now = (long long)time(NULL);
-    _cleanup_free_ char *text = xasprintf(
-        "%lld 52:54:00:bb:00:02 192.168.122.20 vm2 01:52:54:00:bb:00:02\n"
-        "%lld 52:54:00:AA:00:01 192.168.122.10 * *\n"
-        "%lld 52:54:00:cc:00:03 192.168.122.30 old *\n",
-        now + 3600, now + 3600, now - 10);
+    _cleanup_free_ char *text =
+        xasprintf("%lld 52:54:00:bb:00:02 192.168.122.20 vm2 01:52:54:00:bb:00:02\n"
+                  "%lld 52:54:00:AA:00:01 192.168.122.10 * *\n"
+                  "%lld 52:54:00:cc:00:03 192.168.122.30 old *\n",
+                  now + 3600, now + 3600, now - 10);
     verr err = VERR_INIT;
     CHECK(store_write_atomic(lp, text, strlen(text), 0644, &err) == 0);
     json_t *r = call(req_name("dhcp-leases", "default"));
@@ -572,6 +600,28 @@ static void test_list_speed(void)
     CHECK(per < 10.0);
 }
 
+/* Link events: deleting an active network's bridge triggers a repair
+ * (network_adopt), and repairs are rate-limited. */
+static void test_drift(void)
+{
+    CHECK(system("ip link add vdrift0 type bridge") == 0);
+    CHECK_OK(call(req_xml("define", NET_XML("drift", "  <bridge name='vdrift0'/>\n"))));
+    CHECK_OK(call(req_name("start", "drift")));
+    unlink(stub_log);
+    CHECK(system("ip link del vdrift0") == 0);
+    CHECK(stub_log_wait("adopt drift", 5000));
+    for (int i = 0; i < 8; i++) {
+        if (system("ip link add vdrift0 type bridge && ip link del vdrift0") != 0)
+            fprintf(stderr, "ip link failed\n");
+        usleep(300000);
+    }
+    int n = stub_log_count("adopt drift");
+    printf("repairs after 9 deletions: %d\n", n);
+    CHECK(n >= 2 && n <= 5);
+    CHECK_OK(call(req_name("destroy", "drift")));
+    CHECK_OK(call(req_name("undefine", "drift")));
+}
+
 static void test_restart(pid_t *pid)
 {
     /* A second daemon on the same root refuses to start. */
@@ -592,6 +642,7 @@ static void test_restart(pid_t *pid)
     }
 
     CHECK_OK(call(req_name("start", "lab")));
+    CHECK_OK(call(req_xml("create", NET_XML("tr2", ""))));
     CHECK(daemon_stop(*pid) == 0);
     CHECK(!file_exists(paths.socket_path));
     _cleanup_free_ char *sp = store_status_path(&paths, "lab");
@@ -605,6 +656,13 @@ static void test_restart(pid_t *pid)
     json_t *n = info("lab");
     CHECK(json_is_true(json_object_get(n, "active")));
     json_decref(n);
+    /* A transient network survives a daemon restart, still transient. */
+    n = info("tr2");
+    CHECK(json_is_true(json_object_get(n, "active")));
+    CHECK(json_is_false(json_object_get(n, "persistent")));
+    json_decref(n);
+    CHECK(stub_log_has("adopt tr2"));
+    CHECK_OK(call(req_name("destroy", "tr2")));
     CHECK_OK(call(req_name("destroy", "lab")));
     CHECK_OK(call(req_name("destroy", "default")));
 
@@ -653,6 +711,7 @@ int main(int argc, char **argv)
     test_bad_requests();
     test_unprivileged();
     test_list_speed();
+    test_drift();
     test_restart(&pid);
     CHECK(daemon_stop(pid) == 0);
 

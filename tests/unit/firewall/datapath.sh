@@ -66,10 +66,13 @@ EOF
 nx $H "$TOOL" apply "$TMP/dp.xml" || die "applying the plan failed"
 nx $H sysctl -qw net.ipv4.conf.virbr1.route_localnet=1
 
-# Listeners answer with their name and the peer address they see.
+# Listeners answer with their name and the peer address they see. nsenter
+# execs socat itself (`ip netns exec` would fork), so $! is socat's PID; the
+# listeners' output goes to a file so no pipe of the caller is held open.
 listen() { # NS NAME PORT [BIND]
     local bind=${4:+,bind=$4}
-    nx "$1" socat TCP-LISTEN:"$3",fork,reuseaddr"$bind" SYSTEM:"echo $2 \$SOCAT_PEERADDR" &
+    nsenter --net=/run/netns/"$1" socat TCP-LISTEN:"$3",fork,reuseaddr"$bind" SYSTEM:"echo $2 \$SOCAT_PEERADDR" \
+        </dev/null >>"$TMP/listeners.log" 2>&1 &
     PIDS+=($!)
 }
 listen $G1 g1 80

@@ -32,9 +32,8 @@ static inline netdef_ip *def_ip(netdef *d, const char *addr, unsigned prefix, bo
     return ip;
 }
 
-static inline netdef_port_forward *def_pf(netdef *d, int proto, const char *host,
-                                          const char *guest, unsigned start, unsigned end,
-                                          unsigned to)
+static inline netdef_port_forward *def_pf(netdef *d, int proto, const char *host, const char *guest,
+                                          unsigned start, unsigned end, unsigned to)
 {
     netdef_port_forward *pf = xarray_push(&d->port_forwards, &d->n_port_forwards, sizeof(*pf));
     pf->proto = proto;

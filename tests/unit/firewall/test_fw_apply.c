@@ -60,7 +60,7 @@ static char *list(const netdef *d)
         verr _e = VERR_INIT;                                                                       \
         int _r = (expr);                                                                           \
         if (_r < 0)                                                                                \
-            fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #expr, _e.msg);               \
+            fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #expr, _e.msg);                 \
         CHECK(_r >= 0);                                                                            \
         (void)_e;                                                                                  \
     } while (0)

@@ -19,7 +19,6 @@
 
 static const char *datadir;
 
-
 static char *read_text(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -110,8 +109,8 @@ static int golden_dir(const char *dir, const char *prefix)
     }
     for (int i = 0; i < n; i++) {
         _cleanup_free_ char *path = xasprintf("%s/%s", dir, list[i]->d_name);
-        _cleanup_free_ char *rel = xasprintf("%s%.*s.nft", prefix,
-                                             (int)strlen(list[i]->d_name) - 4, list[i]->d_name);
+        _cleanup_free_ char *rel =
+            xasprintf("%s%.*s.nft", prefix, (int)strlen(list[i]->d_name) - 4, list[i]->d_name);
         netdef *d = NULL;
         verr err = VERR_INIT;
         _cleanup_free_ char *plan = NULL;

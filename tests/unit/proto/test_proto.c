@@ -60,8 +60,14 @@ static void test_parse(void)
     const char *good = "{\"op\":\"list\"}";
     CHECK(proto_parse_request(good, strlen(good), &j, &err) == 0);
     json_decref(j);
-    const char *bad[] = {"", "{", "[1,2]", "\"op\"", "{\"op\":1}", "{\"name\":\"x\"}",
-                         "{\"op\":\"a\",\"op\":\"b\"}", "{\"op\":\"list\"} trailing"};
+    const char *bad[] = {"",
+                         "{",
+                         "[1,2]",
+                         "\"op\"",
+                         "{\"op\":1}",
+                         "{\"name\":\"x\"}",
+                         "{\"op\":\"a\",\"op\":\"b\"}",
+                         "{\"op\":\"list\"} trailing"};
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         verr_clear(&err);
         CHECK(proto_parse_request(bad[i], strlen(bad[i]), &j, &err) == -1);
@@ -185,9 +191,10 @@ static void test_call(void)
 
     /* No daemon: the message the CLI prints. */
     CHECK(proto_call(path, req, &reply, &err) == -1);
-    _cleanup_free_ char *want = xasprintf("failed to connect to the vnet daemon at %s: No such file "
-                                          "or directory (is vnetd running?)",
-                                          path);
+    _cleanup_free_ char *want =
+        xasprintf("failed to connect to the vnet daemon at %s: No such file "
+                  "or directory (is vnetd running?)",
+                  path);
     CHECK_STR(err.msg, want);
 
     pid_t pid = serve_once(path, NULL);
@@ -196,7 +203,8 @@ static void test_call(void)
     json_decref(reply);
     reap(pid);
 
-    pid = serve_once(path, "{\"ok\":false,\"error\":\"Network not found: x\",\"kind\":\"not-found\"}");
+    pid = serve_once(path,
+                     "{\"ok\":false,\"error\":\"Network not found: x\",\"kind\":\"not-found\"}");
     reply = NULL;
     CHECK(proto_call(path, req, &reply, &err) == -1);
     CHECK(reply == NULL);

@@ -102,6 +102,13 @@ static void test_definitions(const vnet_paths *p)
     }
     store_free_names(names, n);
 
+    /* Leftover temporary files are not definitions. */
+    _cleanup_free_ char *tmpf = xasprintf("%s/.lab.xml.Ab12Cd", p->config_dir);
+    CHECK(store_write_atomic(tmpf, "x", 1, 0644, &err) == 0);
+    CHECK(store_list_definitions(p, &names, &n, &err) == 0 && n == 3);
+    store_free_names(names, n);
+    CHECK(store_unlink(tmpf, &err) == 0);
+
     /* Autostart links: a relative symlink autostart/NAME.xml -> ../NAME.xml. */
     CHECK(!store_autostart_get(p, "lab"));
     CHECK(store_autostart_set(p, "lab", true, &err) == 0);
