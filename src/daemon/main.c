@@ -11,6 +11,8 @@
 
 #include "config.h"
 #include "daemon/daemon.h"
+#include "firewall/firewall.h"
+#include "netdev/netdev.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -141,6 +143,8 @@ static void vnetd_teardown(vnetd *d)
     if (d->lock_fd >= 0)
         close(d->lock_fd);
     vnet_paths_free(&d->paths);
+    fw_close();
+    netdev_close();
 }
 
 int main(int argc, char **argv)

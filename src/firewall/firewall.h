@@ -30,6 +30,8 @@ char *fw_plan_remove(const netdef *def);
 /* Run a script through libnftables as one transaction; the nft error text
  * becomes the error message. */
 int fw_apply(const char *script, verr *err);
+/* Free the process's cached libnftables contexts (optional, at exit). */
+void fw_close(void);
 /* Is nftables usable here (kernel nf_tables, permissions)? */
 int fw_available(verr *err);
 /* 1 if the network's table exists, 0 if not, -1 on error. */
@@ -61,6 +63,13 @@ bool fw_needs_route_localnet(const netdef *def);
  * network with fw_plan_network instead of fw_plan_forward_add/del. `def` is
  * the definition whose plan is currently applied. */
 bool fw_forward_changes_table(const netdef *def, const netdef_port_forward *pf);
+
+/* Delete the kernel's conntrack entries of connections pf DNATed (protocol,
+ * host port in its ranges, host address when given, reply from the guest), so
+ * that flows stop once pf's elements are gone: an existing entry would keep
+ * translating a UDP stream forever. *ret_deleted (may be NULL) gets the number
+ * removed. Works in the caller's network namespace through ctnetlink. */
+int fw_conntrack_forget(const netdef_port_forward *pf, unsigned *ret_deleted, verr *err);
 
 /* Per-forward traffic counters, summed over the forward's map elements.
  * Counted where the DNAT lookup happens (nat chains see only the first packet

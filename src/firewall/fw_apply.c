@@ -12,10 +12,40 @@
 #include "firewall/fw_internal.h"
 #include "util/cleanup.h"
 
-static void nft_ctx_freep(struct nft_ctx **ctx)
+/* libnftables contexts live for the whole process, one for text output and
+ * one for JSON. Creating a context is cheap, but freeing one closes its
+ * netlink socket, and after a committed batch the kernel takes 3-30 ms to
+ * release it: several times the cost of a whole network start. */
+static struct nft_ctx *nft_contexts[2];
+
+static struct nft_ctx *nft_context(bool json, verr *err)
 {
-    if (*ctx)
-        nft_ctx_free(*ctx);
+    struct nft_ctx **slot = &nft_contexts[json];
+    if (*slot)
+        return *slot;
+    struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+    if (!ctx) {
+        verr_set(err, VERR_SYSTEM, "nftables: cannot create a libnftables context");
+        return NULL;
+    }
+    if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0) {
+        nft_ctx_free(ctx);
+        verr_set(err, VERR_SYSTEM, "nftables: cannot buffer libnftables output");
+        return NULL;
+    }
+    if (json)
+        nft_ctx_output_set_flags(ctx, nft_ctx_output_get_flags(ctx) | NFT_CTX_OUTPUT_JSON);
+    *slot = ctx;
+    return ctx;
+}
+
+void fw_close(void)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(nft_contexts); i++) {
+        if (nft_contexts[i])
+            nft_ctx_free(nft_contexts[i]);
+        nft_contexts[i] = NULL;
+    }
 }
 
 /* Copy nft's error buffer into err, trimmed, prefixed with `what`; every
@@ -71,24 +101,20 @@ static int run_nft_script(struct nft_ctx *ctx, const char *script, const char *w
  * multi-line `cmd` is a script (see run_nft_script). */
 static int run_nft(const char *cmd, bool json, const char *what, char **ret_out, verr *err)
 {
-    _cleanup_(nft_ctx_freep) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+    struct nft_ctx *ctx = nft_context(json, err);
     if (!ctx)
-        return verr_set(err, VERR_SYSTEM, "nftables: cannot create a libnftables context");
-    if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)
-        return verr_set(err, VERR_SYSTEM, "nftables: cannot buffer libnftables output");
-    if (json)
-        nft_ctx_output_set_flags(ctx, nft_ctx_output_get_flags(ctx) | NFT_CTX_OUTPUT_JSON);
-    if (strchr(cmd, '\n')) {
-        if (run_nft_script(ctx, cmd, what, err) < 0)
-            return -1;
-    } else if (nft_run_cmd_from_buffer(ctx, cmd) != 0) {
-        return nft_error(ctx, what, NULL, err);
-    }
-    if (ret_out) {
-        const char *out = nft_ctx_get_output_buffer(ctx);
+        return -1;
+    int r = 0;
+    if (strchr(cmd, '\n'))
+        r = run_nft_script(ctx, cmd, what, err);
+    else if (nft_run_cmd_from_buffer(ctx, cmd) != 0)
+        r = nft_error(ctx, what, NULL, err);
+    /* Reading a buffer rewinds it: drain both so the next command starts clean. */
+    const char *out = nft_ctx_get_output_buffer(ctx);
+    nft_ctx_get_error_buffer(ctx);
+    if (r == 0 && ret_out)
         *ret_out = xstrdup(out ? out : "");
-    }
-    return 0;
+    return r;
 }
 
 int fw_apply(const char *script, verr *err)

@@ -3,7 +3,10 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "netdev/nl.h"
 #include "util/strbuf.h"
@@ -235,5 +238,52 @@ int netdev_link_set_master(const char *name, const char *master, verr *err)
             return nl_verr(err, &e, "attaching '%s' to '%s'", name, master);
         return nl_verr(err, &e, "detaching '%s' from its master", name);
     }
+    return 0;
+}
+
+/* Deleting a net device takes the kernel 30-50 ms (RCU grace periods while it
+ * unregisters), in the caller's own sendmsg(). So instead: take the link down,
+ * rename it out of the way (its name is free for a new network at once), and
+ * let a detached grandchild process send the delete and wait for it. The
+ * grandchild is independent of the caller: it finishes even if the daemon
+ * exits, and needs no reaping beyond the immediate child. */
+int netdev_link_delete_background(const char *name, verr *err)
+{
+    if (nl_ifname_check(name, err) < 0)
+        return -1;
+    netdev_link link;
+    int r = netdev_link_get(name, &link, err);
+    if (r <= 0)
+        return r;
+    if (netdev_link_set_up(name, false, err) < 0)
+        return -1;
+
+    char gone[IF_NAMESIZE];
+    snprintf(gone, sizeof(gone), "vnetgc%d", link.ifindex);
+    char buf[NL_REQ_SIZE];
+    struct ifinfomsg *ifi;
+    struct nlmsghdr *nlh = nl_msg_start(buf, RTM_NEWLINK, 0, sizeof(*ifi), (void **)&ifi);
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_index = link.ifindex;
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, gone);
+    nl_error e;
+    if (nl_talk(nlh, NULL, NULL, &e) < 0)
+        return netdev_link_delete(name, err); /* cannot rename: delete in place */
+
+    pid_t child = fork();
+    if (child < 0)
+        return netdev_link_delete(gone, err);
+    if (child == 0) {
+        if (fork() == 0) {
+            /* Hold nothing of the caller's: not its clients' connections
+             * (they would see no EOF until we exit), not its lock files.
+             * nl_talk notices the new pid and opens its own socket. */
+            close_range(3, ~0U, 0);
+            netdev_link_delete(gone, NULL);
+        }
+        _exit(0);
+    }
+    while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+        ;
     return 0;
 }

@@ -48,6 +48,10 @@ int netdev_bridge_configure(const netdev_bridge_opts *opts, verr *err);
 int netdev_link_set_up(const char *name, bool up, verr *err);
 /* Delete a link; absent is success. */
 int netdev_link_delete(const char *name, verr *err);
+/* Take a link down, free its name (rename to vnetgcIFINDEX) and delete it in
+ * a detached process, so the caller does not wait the kernel's 30-50 ms of
+ * device teardown. Absent is success. */
+int netdev_link_delete_background(const char *name, verr *err);
 /* Create a dummy link / a veth pair (fail with VERR_EXISTS if a name is taken).
  * Mostly for tests and benchmarks. */
 int netdev_dummy_create(const char *name, verr *err);
@@ -102,3 +106,16 @@ int netdev_sysctl_read(const char *path, char *buf, size_t len, verr *err);
 int netdev_monitor_open(verr *err);
 typedef void (*netdev_monitor_cb)(const char *ifname, int ifindex, bool gone_or_down, void *userdata);
 int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata);
+
+/* Port-forward check: does a local process hold host port(s) port_start..port_end
+ * (port_end 0 = port_start) of `proto` (IPPROTO_TCP: a listening socket;
+ * IPPROTO_UDP: an unconnected bound socket) that a forward on `addr` would take
+ * over? addr NULL (or unset) means every host address of `family` (AF_INET or
+ * AF_INET6; ignored when addr is set). A socket counts when it is bound to the
+ * wildcard address, to addr, or (addr NULL) to any non-loopback address; an IPv6
+ * wildcard socket without IPV6_V6ONLY counts for IPv4 too. Asked of the kernel
+ * through NETLINK_SOCK_DIAG in the caller's network namespace.
+ * 1 = in use, ret_what gets "listening on 0.0.0.0:8080" / "bound to [::]:53";
+ * 0 = free; -1 error. */
+int netdev_port_in_use(int proto, int family, const vnet_addr *addr, unsigned port_start,
+                       unsigned port_end, char *ret_what, size_t len, verr *err);

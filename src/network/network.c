@@ -199,7 +199,7 @@ static int dnsmasq_write_files(const network_env *env, const netdef *def, bool c
     int r = 0;
     for (size_t i = conf_too ? 0 : 1; i < ARRAY_SIZE(exts) && r == 0; i++) {
         _cleanup_free_ char *path = store_dnsmasq_path(env->paths, def->name, exts[i]);
-        r = store_write_atomic(path, texts[i], strlen(texts[i]), 0644, err);
+        r = store_write_runtime(path, texts[i], strlen(texts[i]), 0644, err);
     }
     dnsmasq_plan_free(&plan);
     return r;
@@ -316,8 +316,7 @@ int network_stop(const network_env *env, const netdef *def, const json_t *status
         first = e;
     }
     if (run.bridge_created && bridge) {
-        netdev_link_set_up(bridge, false, NULL);
-        if (netdev_link_delete(bridge, &e) < 0 && !verr_is_set(&first)) {
+        if (netdev_link_delete_background(bridge, &e) < 0 && !verr_is_set(&first)) {
             verr_prefix(&e, "deleting bridge '%s'", bridge);
             first = e;
         }

@@ -113,13 +113,25 @@ static int store_write_fd(int fd, const char *data, size_t len)
 
 int store_write_atomic(const char *path, const char *data, size_t len, mode_t mode, verr *err)
 {
+    return store_write_file(path, data, len, mode, STORE_DURABLE, err);
+}
+
+int store_write_runtime(const char *path, const char *data, size_t len, mode_t mode, verr *err)
+{
+    return store_write_file(path, data, len, mode, 0, err);
+}
+
+int store_write_file(const char *path, const char *data, size_t len, mode_t mode, unsigned flags,
+                     verr *err)
+{
+    bool durable = flags & STORE_DURABLE;
     _cleanup_free_ char *dir = store_dirname(path);
     _cleanup_free_ char *tmp =
         xasprintf("%s/.%s.XXXXXX", dir, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
     _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return verr_errno(err, errno, "creating a temporary file in %s", dir);
-    if (fchmod(fd, mode) < 0 || store_write_fd(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (fchmod(fd, mode) < 0 || store_write_fd(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
         verr_errno(err, errno, "writing %s", tmp);
         unlink(tmp);
         return -1;
@@ -134,7 +146,7 @@ int store_write_atomic(const char *path, const char *data, size_t len, mode_t mo
         unlink(tmp);
         return -1;
     }
-    return store_fsync_dir(dir, err);
+    return durable ? store_fsync_dir(dir, err) : 0;
 }
 
 int store_read_file(const char *path, char **ret, size_t *ret_len, verr *err)
@@ -172,6 +184,13 @@ int store_unlink(const char *path, verr *err)
             return 0;
         return verr_errno(err, errno, "removing %s", path);
     }
+    return 0;
+}
+
+int store_unlink_durable(const char *path, verr *err)
+{
+    if (store_unlink(path, err) < 0)
+        return -1;
     _cleanup_free_ char *dir = store_dirname(path);
     return store_fsync_dir(dir, err);
 }
@@ -248,14 +267,14 @@ int store_delete_definition(const vnet_paths *p, const char *name, verr *err)
     if (store_autostart_set(p, name, false, err) < 0)
         return -1;
     _cleanup_free_ char *path = store_definition_path(p, name);
-    return store_unlink(path, err);
+    return store_unlink_durable(path, err);
 }
 
 int store_autostart_set(const vnet_paths *p, const char *name, bool on, verr *err)
 {
     _cleanup_free_ char *link = store_autostart_path(p, name);
     if (!on)
-        return store_unlink(link, err);
+        return store_unlink_durable(link, err);
     if (store_mkdir_p(p->autostart_dir, 0755, err) < 0)
         return -1;
     /* Create under a temporary name and rename over, so an existing link (or a
@@ -300,7 +319,7 @@ int store_save_status(const vnet_paths *p, const char *name, const char *json_te
     if (store_mkdir_p(p->status_dir, 0755, err) < 0)
         return -1;
     _cleanup_free_ char *path = store_status_path(p, name);
-    return store_write_atomic(path, json_text, strlen(json_text), 0644, err);
+    return store_write_runtime(path, json_text, strlen(json_text), 0644, err);
 }
 
 int store_delete_status(const vnet_paths *p, const char *name, verr *err)

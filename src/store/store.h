@@ -31,11 +31,21 @@ void vnet_paths_free(vnet_paths *p);
 /* Create every directory (0755, so dnsmasq's unprivileged user can traverse). */
 int vnet_paths_mkdirs(const vnet_paths *p, verr *err);
 
-/* Write a file atomically: temp file, fsync, rename, fsync the directory. */
+/* Write a file atomically: temp file, rename over. With STORE_DURABLE also
+ * fsync the file before the rename and the directory after it. */
+enum { STORE_DURABLE = 1 << 0 };
+int store_write_file(const char *path, const char *data, size_t len, mode_t mode, unsigned flags,
+                     verr *err);
+/* Durable atomic write: for definitions and anything not derived from them. */
 int store_write_atomic(const char *path, const char *data, size_t len, mode_t mode, verr *err);
+/* Atomic but not fsynced: for runtime files regenerated from definitions
+ * (dnsmasq config and hosts files, status files under /run). A crash can lose
+ * the newest version, never leave a torn one. */
+int store_write_runtime(const char *path, const char *data, size_t len, mode_t mode, verr *err);
 /* Read a whole file (NUL-terminated). 1 read, 0 absent (ENOENT), -1 error. */
 int store_read_file(const char *path, char **ret, size_t *ret_len, verr *err);
 int store_unlink(const char *path, verr *err); /* absent is success */
+int store_unlink_durable(const char *path, verr *err); /* and fsync the directory */
 int store_mkdir_p(const char *path, mode_t mode, verr *err);
 
 /* Definitions: names of NAME.xml files in config_dir, sorted. */
