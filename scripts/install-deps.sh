@@ -10,7 +10,7 @@ pkgs=(
   # run
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection
-  iproute2 nftables isc-dhcp-client udhcpc bind9-dnsutils socat procps libxml2-utils
+  iproute2 nftables isc-dhcp-client udhcpc bind9-dnsutils socat procps libxml2-utils jq python3
 )
 
 missing=()

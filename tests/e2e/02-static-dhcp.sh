@@ -33,12 +33,10 @@ expect_no_match "--mac drops the other guest" "$mac2" "$E2E_OUT"
 
 expect_ok "dhcp-leases --json" vnet dhcp-leases e2estat --json
 json=$E2E_OUT
-expect_true "--json output parses" jq -e . <<<"$json"
-got=$(jq -r '[.. | objects | select(has("mac") and has("ip")) | "\(.mac) \(.ip) \(.hostname)"] | sort | .[]' <<<"$json" 2>&1)
-want=$(printf '%s\n' "$MAC_FIXED 192.168.152.50 fixed" "$mac2 $ip2 e2e-dyn" | sort)
-expect_eq "--json lists both leases (mac ip hostname)" "$want" "$got"
-expect_eq "--json leases are ipv4 with prefix 24" "ipv4 24
-ipv4 24" "$(jq -r '.. | objects | select(has("mac") and has("ip")) | "\(.type) \(.prefix)"' <<<"$json" 2>&1)"
+expect_true "--json output parses" json_query . <<<"$json"
+got=$(json_query leases <<<"$json" 2>&1 | sort)
+want=$(printf '%s\n' "$MAC_FIXED 192.168.152.50 fixed ipv4 24" "$mac2 $ip2 e2e-dyn ipv4 24" | sort)
+expect_eq "--json lists both leases (mac ip hostname type prefix)" "$want" "$got"
 
 expect_ok "dhcp-leases of the default network (no guests) works" vnet dhcp-leases default
 e2e_done

@@ -220,6 +220,8 @@ e2e_init() {
     ROOT=$E2E_TMP/root
     mkdir -p "$ROOT" "$E2E_TMP/log"
     chmod 755 "$ROOT"
+    # the DHCP client scripts, executable whatever the checkout did to file modes
+    install -m 755 "$E2E_DIR/dhclient-script.sh" "$E2E_DIR/udhcpc-script.sh" "$E2E_TMP/"
     VNETD_LOG=$E2E_TMP/log/vnetd.log
     : >"$VNETD_LOG"
     trap e2e_exit EXIT
@@ -467,7 +469,7 @@ dhcp_dhclient() {
     d=$E2E_TMP/dhclient-$name
     # our own config file (never /etc/dhcp/dhclient.conf): only the host name to send
     if [ -n "$host" ]; then printf 'send host-name "%s";\n' "$host"; fi >"$d.conf"
-    local args=(-4 -1 -v -cf "$d.conf" -sf "$E2E_DIR/dhclient-script.sh" -lf "$d.leases" -pf "$d.pid")
+    local args=(-4 -1 -v -cf "$d.conf" -sf "$E2E_TMP/dhclient-script.sh" -lf "$d.leases" -pf "$d.pid")
     if ! timeout 60 ip netns exec "$ns" dhclient "${args[@]}" eth0 >"$d.log" 2>&1; then
         e2e_log "dhclient in $name failed:" >&2
         e2e_diag "$(cat "$d.log")" >&2
@@ -482,7 +484,7 @@ dhcp_udhcpc() {
     local name=$1 host=${2:-} ns d
     ns=$(guest_ns "$name")
     d=$E2E_TMP/udhcpc-$name
-    local args=(-i eth0 -s "$E2E_DIR/udhcpc-script.sh" -n -q -f -t 20 -T 2)
+    local args=(-i eth0 -s "$E2E_TMP/udhcpc-script.sh" -n -q -f -t 20 -T 2)
     [ -z "$host" ] || args+=(-x "hostname:$host")
     if ! timeout 60 ip netns exec "$ns" udhcpc "${args[@]}" >"$d.log" 2>&1; then
         e2e_log "udhcpc in $name failed:" >&2
@@ -495,6 +497,34 @@ dhcp_udhcpc() {
 # dig_a NAME HOSTNAME SERVER: A records for HOSTNAME asked from guest NAME to SERVER.
 dig_a() {
     ip netns exec "$(guest_ns "$1")" dig @"$3" "$2" A +short +time=1 +tries=2 2>&1
+}
+
+# json_query FILTER: jq on stdin (python3 stands in for the few filters used here if jq is
+# missing: "." validates, "leases" prints "mac ip hostname type prefix" per lease object).
+json_query() {
+    if command -v jq >/dev/null; then
+        case $1 in
+        .) jq -e . ;;
+        leases) jq -r '.. | objects | select(has("mac") and has("ip")) |
+                       "\(.mac) \(.ip) \(.hostname) \(.type) \(.prefix)"' ;;
+        esac
+    elif command -v python3 >/dev/null; then
+        python3 -c '
+import json, sys
+doc = json.load(sys.stdin)
+if sys.argv[1] == "leases":
+    def walk(o):
+        if isinstance(o, dict):
+            if "mac" in o and "ip" in o:
+                print(o["mac"], o["ip"], o.get("hostname"), o.get("type"), o.get("prefix"))
+            for v in o.values(): walk(v)
+        elif isinstance(o, list):
+            for v in o: walk(v)
+    walk(doc)' "$1"
+    else
+        echo "json_query: needs jq (scripts/install-deps.sh should install it)" >&2
+        return 1
+    fi
 }
 
 # ---------------------------------------------------------------- TCP
