@@ -234,7 +234,7 @@ enum {
 int netdef_parse_string_flags(const char *xml, const char *source, unsigned flags, netdef **ret,
                               verr *err);
 /* Largest document accepted (bytes). */
-#define NETDEF_XML_MAX (1024 * 1024)
+#define NETDEF_XML_MAX (16 * 1024 * 1024) /* room for ~150,000 port forwards */
 
 enum {
     NETDEF_FORMAT_INACTIVE = 1 << 0, /* omit live-only data (connections) */

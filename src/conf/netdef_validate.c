@@ -566,7 +566,9 @@ static bool pf_clash(const netdef_port_forward *a, const netdef_port_forward *b,
                      size_t ib)
 {
     const netdef_pf_range *ra = &a->ranges[ia], *rb = &b->ranges[ib];
-    if (a->proto != b->proto)
+    /* IPv4 and IPv6 forwards live in separate maps: the same port may be
+     * forwarded once per family. */
+    if (a->proto != b->proto || a->guest.family != b->guest.family)
         return false;
     if (vnet_addr_is_set(&a->address) && vnet_addr_is_set(&b->address) &&
         !vnet_addr_equal(&a->address, &b->address))

@@ -44,6 +44,7 @@ typedef struct vnet_net {
     char *repair_reason;                        /* why the pending repair was asked for */
     long long repair_times[VNETD_REPAIR_BURST]; /* ms timestamps of recent repairs */
     bool repair_throttled_logged;
+    bool fw_dirty; /* another program changed the network's nftables table */
 } vnet_net;
 
 typedef struct vnetd {
@@ -57,6 +58,7 @@ typedef struct vnetd {
     sd_event_source *listen_src;
     int monitor_fd;
     sd_event_source *monitor_src;
+    sd_event_source *fw_monitor_src; /* nftables changes by other programs */
     sd_event_source *rescan_timer;
 
     struct conn *conns; /* open control connections (freed at exit) */
@@ -121,6 +123,11 @@ json_t *op_update(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_add(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_del(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_list(vnetd *d, json_t *req, verr *err);
+/* Refuse a definition whose port forwards claim a host port another network's
+ * definition (saved or running) already forwards. */
+int forwards_check_conflicts(vnetd *d, const netdef *def, verr *err);
+/* Drop the conntrack entries of def's port forwards (when it stops). */
+void forwards_forget_connections(const netdef *def);
 
 /* ---- reconcile.c ---- */
 int reconcile_startup(vnetd *d, verr *err);

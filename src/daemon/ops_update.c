@@ -247,57 +247,175 @@ static int parse_port(json_t *req, const char *field, bool required, unsigned *r
     return 0;
 }
 
-static bool addr_overlaps(const vnet_addr *a, const vnet_addr *b)
-{
-    return !vnet_addr_is_set(a) || !vnet_addr_is_set(b) || vnet_addr_equal(a, b);
-}
-
 static const char *proto_str(int proto)
 {
     return proto == IPPROTO_UDP ? "udp" : "tcp";
 }
 
-/* Refuse a forward whose host ports overlap one the definition already has. */
+/* Do two forwards claim the same host port? Same protocol, the same host
+ * address or either for every address, and overlapping host ports. The same
+ * rule as the definition's validation (conf/), which does not tell IPv4 from
+ * IPv6 forwards either: a saved definition must always load again. *ret_port
+ * gets the first shared port and *ret_k the range of `o` holding it. */
+static bool forwards_overlap(const netdef_port_forward *o, const netdef_port_forward *pf,
+                             unsigned *ret_port, size_t *ret_k)
+{
+    if (o->proto != pf->proto || o->guest.family != pf->guest.family)
+        return false;
+    if (vnet_addr_is_set(&o->address) && vnet_addr_is_set(&pf->address) &&
+        !vnet_addr_equal(&o->address, &pf->address))
+        return false;
+    for (size_t k = 0; k < o->n_ranges; k++)
+        for (size_t j = 0; j < pf->n_ranges; j++) {
+            const netdef_pf_range *a = &o->ranges[k], *b = &pf->ranges[j];
+            if (a->start <= b->end && b->start <= a->end) {
+                *ret_port = a->start > b->start ? a->start : b->start;
+                *ret_k = k;
+                return true;
+            }
+        }
+    return false;
+}
+
+/* Refuse a forward whose host ports one of def's forwards already takes:
+ * "host port tcp/8080 is already forwarded by network 'web' to 192.168.100.10:80". */
 static int forward_conflict(const netdef *def, const netdef_port_forward *pf, verr *err)
 {
-    const netdef_pf_range *r = &pf->ranges[0];
     for (size_t i = 0; i < def->n_port_forwards; i++) {
         const netdef_port_forward *o = &def->port_forwards[i];
-        if (o->proto != pf->proto || !addr_overlaps(&o->address, &pf->address))
+        unsigned port;
+        size_t k;
+        if (!forwards_overlap(o, pf, &port, &k))
             continue;
-        for (size_t k = 0; k < o->n_ranges; k++)
-            if (o->ranges[k].start <= r->end && r->start <= o->ranges[k].end)
-                return verr_set(err, VERR_EXISTS, "network '%s' already forwards %s port %u",
-                                def->name, proto_str(pf->proto), o->ranges[k].start);
+        const netdef_pf_range *r = &o->ranges[k];
+        char g[VNET_ADDR_STRLEN], a[VNET_ADDR_STRLEN];
+        unsigned to = (r->to ? r->to : r->start) + (port - r->start);
+        bool v6 = o->guest.family == AF_INET6;
+        const vnet_addr *host = vnet_addr_is_set(&o->address) ? &o->address : &pf->address;
+        return verr_set(err, VERR_EXISTS,
+                        "host port %s/%u%s%s is already forwarded by network '%s' to %s%s%s:%u",
+                        proto_str(pf->proto), port, vnet_addr_is_set(host) ? " on " : "",
+                        vnet_addr_is_set(host) ? vnet_addr_str(host, a) : "", def->name,
+                        v6 ? "[" : "", vnet_addr_str(&o->guest, g), v6 ? "]" : "", to);
     }
     return 0;
 }
 
-/* Change the live table for a forward being added or removed. A loopback
- * forward that switches route_localnet on or off needs the whole table
- * re-planned; otherwise one map-element change does it. */
-static int forward_apply_live(const netdef *oldlive, const netdef *newlive,
-                              const netdef_port_forward *pf, bool add, verr *err)
+/* Check pf against every definition the daemon holds (saved and running, of
+ * every network: a port is claimed by a definition, active or not). */
+static int forward_conflict_any(vnetd *d, const netdef_port_forward *pf, verr *err)
 {
-    if (!fw_wanted(newlive))
-        return 0;
-    _cleanup_free_ char *script = NULL;
-    bool localnet = fw_needs_route_localnet(newlive);
-    if (localnet != fw_needs_route_localnet(oldlive)) {
-        if (localnet) {
-            _cleanup_free_ char *path =
-                xasprintf("net/ipv4/conf/%s/route_localnet", newlive->bridge_name);
-            if (netdev_sysctl_write(path, "1", err) < 0)
-                return -1;
-        }
-        script = fw_plan_network(newlive, err);
-    } else {
-        script =
-            add ? fw_plan_forward_add(oldlive, pf, err) : fw_plan_forward_del(oldlive, pf, err);
+    for (size_t i = 0; i < d->n_nets; i++) {
+        const vnet_net *o = d->nets[i];
+        if ((o->config && forward_conflict(o->config, pf, err) < 0) ||
+            (o->live && forward_conflict(o->live, pf, err) < 0))
+            return -1;
     }
-    if (!script)
+    return 0;
+}
+
+int forwards_check_conflicts(vnetd *d, const netdef *def, verr *err)
+{
+    for (size_t i = 0; i < d->n_nets; i++) {
+        const vnet_net *o = d->nets[i];
+        if (streq(o->name, def->name))
+            continue;
+        for (size_t k = 0; k < def->n_port_forwards; k++) {
+            const netdef_port_forward *pf = &def->port_forwards[k];
+            if ((o->config && forward_conflict(o->config, pf, err) < 0) ||
+                (o->live && forward_conflict(o->live, pf, err) < 0))
+                return verr_prefix(err, "network '%s'", def->name);
+        }
+    }
+    return 0;
+}
+
+/* Refuse host ports a local process holds (in the daemon's namespace). */
+static int forward_port_free(const netdef_port_forward *pf, verr *err)
+{
+    for (size_t k = 0; k < pf->n_ranges; k++) {
+        char what[128];
+        const netdef_pf_range *r = &pf->ranges[k];
+        int used = netdev_port_in_use(pf->proto, pf->guest.family, &pf->address, r->start, r->end,
+                                      what, sizeof(what), err);
+        if (used < 0)
+            return verr_prefix(err, "checking whether host port %s/%u is free",
+                               proto_str(pf->proto), r->start);
+        if (used > 0 && r->end > r->start)
+            return verr_set(err, VERR_BUSY,
+                            "host ports %s/%u-%u are already in use by a local process (%s)",
+                            proto_str(pf->proto), r->start, r->end, what);
+        if (used > 0)
+            return verr_set(err, VERR_BUSY,
+                            "host port %s/%u is already in use by a local process (%s)",
+                            proto_str(pf->proto), r->start, what);
+    }
+    return 0;
+}
+
+/* Drop the conntrack entries of a removed forward, so its flows (UDP above
+ * all) stop instead of being DNATed by their existing entries. Failures are
+ * logged: the forward is gone from the rules either way. */
+static void forward_forget_connections(const char *net, const netdef_port_forward *pf)
+{
+    verr e = VERR_INIT;
+    unsigned n = 0;
+    if (fw_conntrack_forget(pf, &n, &e) < 0)
+        log_warn("network '%s': %s", net, e.msg);
+    else if (n)
+        log_info("network '%s': %u connection(s) of the removed forward dropped", net, n);
+}
+
+void forwards_forget_connections(const netdef *def)
+{
+    verr e = VERR_INIT;
+    unsigned n = 0;
+    if (!def || def->n_port_forwards == 0)
+        return;
+    if (fw_conntrack_forget_all(def, &n, &e) < 0)
+        log_warn("network '%s': %s", def->name, e.msg);
+    else if (n)
+        log_info("network '%s': %u port-forwarded connection(s) dropped", def->name, n);
+}
+
+/* route_localnet on the bridge follows whether a forward on 127.0.0.1 exists. */
+static int forward_set_localnet(const netdef *def, bool on, verr *err)
+{
+    _cleanup_free_ char *path = xasprintf("net/ipv4/conf/%s/route_localnet", def->bridge_name);
+    return netdev_sysctl_write(path, on ? "1" : "0", err);
+}
+
+/* Change the live table for forwards being added or removed: map-element
+ * changes only, all in one transaction (no rule depends on which forwards
+ * exist). A first loopback forward switches route_localnet on before its
+ * elements go in; removing the last one switches it off afterwards. */
+static int forward_apply_live(const netdef *oldlive, const netdef *newlive,
+                              const netdef_port_forward *pfs, size_t n, bool add, verr *err)
+{
+    if (!fw_wanted(newlive) || n == 0)
+        return 0;
+    bool localnet = fw_needs_route_localnet(newlive);
+    bool localnet_changes = localnet != fw_needs_route_localnet(oldlive);
+    if (localnet_changes && localnet && forward_set_localnet(newlive, true, err) < 0)
         return -1;
-    return fw_apply(script, err);
+    strbuf b = STRBUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *part = add ? fw_plan_forward_add(oldlive, &pfs[i], err)
+                                        : fw_plan_forward_del(oldlive, &pfs[i], err);
+        if (!part) {
+            strbuf_free(&b);
+            return -1;
+        }
+        strbuf_add(&b, part);
+    }
+    int r = fw_apply(b.s, err);
+    strbuf_free(&b);
+    if (r == 0 && localnet_changes && !localnet) {
+        verr e = VERR_INIT;
+        if (forward_set_localnet(newlive, false, &e) < 0)
+            log_warn("%s", e.msg);
+    }
+    return r;
 }
 
 static void pf_append(netdef *def, const netdef_port_forward *pf)
@@ -310,17 +428,20 @@ static void pf_append(netdef *def, const netdef_port_forward *pf)
     slot->n_ranges = 1;
 }
 
-/* Commit a forward change: save the config, apply to and record the live network. */
+/* Commit a forward change: apply it to the live table, save the config
+ * (atomically: temporary file + rename), then record both in memory. If the
+ * save fails the live change is undone, so a failure leaves the definition
+ * and the ruleset as they were. Takes newconf and newlive on success. */
 static int forward_commit(vnetd *d, vnet_net *n, netdef *newconf, netdef *newlive,
-                          const netdef_port_forward *pf, bool add, verr *err)
+                          const netdef_port_forward *pfs, size_t npf, bool add, verr *err)
 {
-    if (newlive && forward_apply_live(n->live, newlive, pf, add, err) < 0)
+    if (newlive && forward_apply_live(n->live, newlive, pfs, npf, add, err) < 0)
         return verr_prefix(err, "%s the port forward in network '%s'", add ? "adding" : "removing",
                            n->name);
     if (newconf && registry_save_config(d, newconf, err) < 0) {
         if (newlive) {
             verr e = VERR_INIT;
-            if (forward_apply_live(newlive, n->live, pf, !add, &e) < 0)
+            if (forward_apply_live(newlive, n->live, pfs, npf, !add, &e) < 0)
                 log_err("%s", e.msg);
         }
         return -1;
@@ -331,6 +452,29 @@ static int forward_commit(vnetd *d, vnet_net *n, netdef *newconf, netdef *newliv
     }
     if (newlive)
         commit_live(d, n, newlive, NULL);
+    return 0;
+}
+
+/* A definition must stay loadable: its XML (saved file, status file, the
+ * in-memory copies) is read back with conf/'s size limit. Refuse a forward
+ * that would take it past that limit, or a copy that already failed. */
+static int forward_def_fits(const vnet_net *n, netdef *const defs[2], verr *err)
+{
+    const netdef *orig[2] = {n->config, n->live};
+    for (int i = 0; i < 2; i++) {
+        if (orig[i] && !defs[i])
+            return verr_set(err, VERR_INTERNAL, "network '%s': cannot copy its definition",
+                            n->name);
+        if (!defs[i])
+            continue;
+        _cleanup_free_ char *xml = netdef_format(defs[i], 0);
+        if (strlen(xml) > NETDEF_XML_MAX)
+            return verr_set(err, VERR_UNSUPPORTED,
+                            "network '%s': with this forward its definition would be larger "
+                            "than %d bytes (%zu forwards); forward port ranges instead of "
+                            "single ports",
+                            n->name, NETDEF_XML_MAX, defs[i]->n_port_forwards);
+    }
     return 0;
 }
 
@@ -360,15 +504,27 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
         range.end = range.start;
     netdef *defs[2] = {n->config ? netdef_copy(n->config) : NULL,
                        n->live ? netdef_copy(n->live) : NULL};
-    for (int i = 0; i < 2; i++) {
-        if (defs[i] &&
-            (fw_forward_check(defs[i], &pf, err) < 0 || forward_conflict(defs[i], &pf, err) < 0))
+    for (int i = 0; i < 2; i++)
+        if (defs[i] && fw_forward_check(defs[i], &pf, err) < 0)
             goto fail;
+    if (forward_conflict_any(d, &pf, err) < 0 || forward_port_free(&pf, err) < 0)
+        goto fail;
+    for (int i = 0; i < 2; i++)
         if (defs[i])
             pf_append(defs[i], &pf);
-    }
-    if (forward_commit(d, n, defs[0], defs[1], &pf, true, err) < 0)
+    if (forward_def_fits(n, defs, err) < 0)
         goto fail;
+    if (forward_commit(d, n, defs[0], defs[1], &pf, 1, true, err) < 0)
+        goto fail;
+    if (net_active(n)) { /* (defs now belong to n) */
+        verr e = VERR_INIT;
+        unsigned dropped = 0;
+        if (fw_conntrack_forget_stale(&pf, &dropped, &e) < 0)
+            log_warn("network '%s': %s", n->name, e.msg);
+        else if (dropped)
+            log_info("network '%s': %u earlier connection(s) to the new forward's port dropped",
+                     n->name, dropped);
+    }
     log_info("network '%s': forward %s %u added", n->name, proto_str(pf.proto), range.start);
     return proto_reply_ok();
 fail:
@@ -377,33 +533,43 @@ fail:
     return NULL;
 }
 
-/* Remove the range starting at `port` (proto, host address) from def; the
- * removed forward (one range) is copied to *ret (caller frees ret->ranges).
- * 1 removed, 0 not there. */
-static int pf_remove(netdef *def, int proto, const vnet_addr *addr, unsigned port,
-                     netdef_port_forward *ret)
+/* Remove every range starting at `port` with this protocol and host address
+ * from def (should IPv4 and IPv6 forwards ever share a port, both go). Each
+ * removed range is appended to *ret as a one-range forward (pf_list_free). */
+static void pf_remove(netdef *def, int proto, const vnet_addr *addr, unsigned port,
+                      netdef_port_forward **ret, size_t *n_ret)
 {
-    for (size_t i = 0; i < def->n_port_forwards; i++) {
+    for (size_t i = 0; i < def->n_port_forwards;) {
         netdef_port_forward *o = &def->port_forwards[i];
-        if (o->proto != proto || !vnet_addr_equal(&o->address, addr))
-            continue;
-        for (size_t k = 0; k < o->n_ranges; k++) {
-            if (o->ranges[k].start != port)
+        size_t k = 0;
+        while (o->proto == proto && vnet_addr_equal(&o->address, addr) && k < o->n_ranges) {
+            if (o->ranges[k].start != port) {
+                k++;
                 continue;
-            *ret = *o;
-            ret->ranges = xmalloc(sizeof(*ret->ranges));
-            ret->ranges[0] = o->ranges[k];
-            ret->n_ranges = 1;
-            memmove(o->ranges + k, o->ranges + k + 1, (o->n_ranges - k - 1) * sizeof(*o->ranges));
-            if (--o->n_ranges == 0) {
-                free(o->ranges);
-                memmove(o, o + 1, (def->n_port_forwards - i - 1) * sizeof(*o));
-                def->n_port_forwards--;
             }
-            return 1;
+            netdef_port_forward *r = xarray_push(ret, n_ret, sizeof(**ret));
+            *r = *o;
+            r->ranges = xmalloc(sizeof(*r->ranges));
+            r->ranges[0] = o->ranges[k];
+            r->n_ranges = 1;
+            memmove(o->ranges + k, o->ranges + k + 1, (o->n_ranges - k - 1) * sizeof(*o->ranges));
+            o->n_ranges--;
+        }
+        if (o->n_ranges == 0) {
+            free(o->ranges);
+            memmove(o, o + 1, (def->n_port_forwards - i - 1) * sizeof(*o));
+            def->n_port_forwards--;
+        } else {
+            i++;
         }
     }
-    return 0;
+}
+
+static void pf_list_free(netdef_port_forward *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i].ranges);
+    free(list);
 }
 
 json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
@@ -421,35 +587,42 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
         return NULL;
     netdef *defs[2] = {n->config ? netdef_copy(n->config) : NULL,
                        n->live ? netdef_copy(n->live) : NULL};
-    netdef_port_forward removed[2] = {{0}, {0}};
-    bool found = false;
-    for (int i = 0; i < 2; i++)
-        if (defs[i] && pf_remove(defs[i], proto, &addr, port, &removed[i]) > 0)
-            found = true;
+    netdef_port_forward *removed[2] = {NULL, NULL};
+    size_t n_removed[2] = {0, 0};
     json_t *reply = NULL;
-    if (!found) {
+    if ((n->config && !defs[0]) || (n->live && !defs[1])) {
+        verr_set(err, VERR_INTERNAL, "network '%s': cannot copy its definition", n->name);
+        goto out;
+    }
+    for (int i = 0; i < 2; i++)
+        if (defs[i])
+            pf_remove(defs[i], proto, &addr, port, &removed[i], &n_removed[i]);
+    if (n_removed[0] + n_removed[1] == 0) {
         char abuf[VNET_ADDR_STRLEN];
         verr_set(err, VERR_NOT_FOUND, "network '%s' has no %s port forward from %s%sport %u",
                  n->name, proto_str(proto),
                  vnet_addr_is_set(&addr) ? vnet_addr_str(&addr, abuf) : "",
                  vnet_addr_is_set(&addr) ? " " : "", port);
-    } else {
-        /* The live table holds what the live definition had (when it had it). */
-        netdef *newlive = defs[1];
-        if (newlive && removed[1].n_ranges == 0) {
-            commit_live(d, n, newlive, NULL);
-            defs[1] = newlive = NULL;
-        }
-        if (forward_commit(d, n, defs[0], newlive, &removed[1], false, err) == 0) {
-            defs[0] = defs[1] = NULL;
-            log_info("network '%s': forward %s %u removed", n->name, proto_str(proto), port);
-            reply = proto_reply_ok();
-        }
+        goto out;
     }
+    /* The live table holds what the live definition had: nothing to change
+     * there when the forward was only in the saved one. */
+    if (defs[1] && n_removed[1] == 0) {
+        netdef_free(defs[1]);
+        defs[1] = NULL;
+    }
+    if (forward_commit(d, n, defs[0], defs[1], removed[1], n_removed[1], false, err) < 0)
+        goto out;
+    defs[0] = defs[1] = NULL;
+    for (size_t i = 0; i < n_removed[1]; i++)
+        forward_forget_connections(n->name, &removed[1][i]);
+    log_info("network '%s': forward %s %u removed", n->name, proto_str(proto), port);
+    reply = proto_reply_ok();
+out:
     netdef_free(defs[0]);
     netdef_free(defs[1]);
-    free(removed[0].ranges);
-    free(removed[1].ranges);
+    pf_list_free(removed[0], n_removed[0]);
+    pf_list_free(removed[1], n_removed[1]);
     return reply;
 }
 
@@ -460,10 +633,13 @@ json_t *op_forward_list(vnetd *d, json_t *req, verr *err)
     if (!n)
         return NULL;
     const netdef *def = net_current(n);
-    _cleanup_free_ fw_forward_stats *stats = xcalloc(def->n_port_forwards + 1, sizeof(*stats));
+    size_t n_ranges = 0, slot = 0;
+    for (size_t i = 0; i < def->n_port_forwards; i++)
+        n_ranges += def->port_forwards[i].n_ranges;
+    _cleanup_free_ fw_forward_stats *stats = xcalloc(n_ranges + 1, sizeof(*stats));
     if (net_active(n) && fw_wanted(def)) {
         verr e = VERR_INIT;
-        if (fw_forward_counters(def, stats, &e) < 0)
+        if (fw_forward_range_counters(def, stats, &e) < 0)
             log_debug("forward counters of '%s': %s", n->name, e.msg);
     }
     json_t *arr = json_array();
@@ -484,8 +660,10 @@ json_t *op_forward_list(vnetd *d, json_t *req, verr *err)
             json_object_set_new(o, "to_addr", json_string(vnet_addr_str(&pf->guest, abuf)));
             json_object_set_new(o, "to_port", json_integer(to));
             json_object_set_new(o, "to_port_end", json_integer(to + (r->end - r->start)));
-            json_object_set_new(o, "packets", json_integer((json_int_t)stats[i].packets));
-            json_object_set_new(o, "bytes", json_integer((json_int_t)stats[i].bytes));
+            const fw_forward_stats *st = &stats[slot++];
+            json_object_set_new(o, "packets", json_integer((json_int_t)st->packets));
+            json_object_set_new(o, "bytes", json_integer((json_int_t)st->bytes));
+            json_object_set_new(o, "connections", json_integer((json_int_t)st->connections));
             json_array_append_new(arr, o);
         }
     }

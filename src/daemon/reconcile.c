@@ -209,6 +209,14 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     json_t *newstatus = NULL;
     bool repaired = false;
     supervise_unwatch(net);
+    if (net->fw_dirty) {
+        net->fw_dirty = false;
+        if (network_repair_firewall(&d->env, net->live, &err) < 0)
+            log_err("network '%s': %s: %s", net->name, reason, err.msg);
+        else
+            log_info("network '%s': firewall table restored (%s)", net->name, reason);
+        verr_clear(&err);
+    }
     if (network_adopt(&d->env, net->live, net->status, &newstatus, &repaired, &err) < 0) {
         log_err("network '%s': %s: %s", net->name, reason, err.msg);
     } else {

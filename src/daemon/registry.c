@@ -227,6 +227,7 @@ int registry_check_conflicts(vnetd *d, const netdef *def, bool check_bridge, ver
                                     "network '%s'",
                                     def->bridge_name, n->name);
         }
+        return forwards_check_conflicts(d, def, err); /* host ports are claimed the same way */
     }
     return 0;
 }
@@ -293,6 +294,7 @@ int registry_stop(vnetd *d, vnet_net *net, verr *err)
         return -1;
     }
     supervise_flush_links(d);
+    forwards_forget_connections(net->live);
     verr e = VERR_INIT;
     if (store_delete_status(&d->paths, net->name, &e) < 0)
         log_warn("%s", e.msg);

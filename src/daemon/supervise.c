@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "firewall/firewall.h"
 #include "netdev/netdev.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -39,6 +40,33 @@ static void link_event(const char *ifname, int ifindex, bool gone_or_down, void 
 static int monitor_ready(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
     netdev_monitor_drain(fd, link_event, userdata);
+    return 0;
+}
+
+/* Another program changed one of our nftables tables (or events were lost:
+ * table NULL): restore the whole table of each network concerned. */
+static void firewall_event(const char *table, void *userdata)
+{
+    vnetd *d = userdata;
+    for (size_t i = 0; i < d->n_nets; i++) {
+        vnet_net *n = d->nets[i];
+        if (!net_active(n) || !fw_wanted(n->live))
+            continue;
+        char name[64];
+        if (table && !streq(fw_table_name(n->live, name, sizeof(name)), table))
+            continue;
+        if (!n->fw_dirty)
+            log_warn("network '%s': its nftables table was changed by another program; "
+                     "restoring it",
+                     n->name);
+        n->fw_dirty = true;
+        reconcile_request_repair(d, n, "nftables table changed by another program");
+    }
+}
+
+static int fw_monitor_ready(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+    fw_monitor_drain(fd, firewall_event, userdata);
     return 0;
 }
 
@@ -119,6 +147,15 @@ int supervise_setup(vnetd *d, verr *err)
         if (r < 0)
             return verr_errno(err, -r, "watching link events");
     }
+    int fw_fd = fw_monitor_open(err);
+    if (fw_fd < 0) {
+        log_warn("nftables events unavailable (%s); relying on the periodic check", err->msg);
+        verr_clear(err);
+    } else {
+        int r = sd_event_add_io(d->event, &d->fw_monitor_src, fw_fd, EPOLLIN, fw_monitor_ready, d);
+        if (r < 0)
+            return verr_errno(err, -r, "watching nftables events");
+    }
     uint64_t now;
     sd_event_now(d->event, CLOCK_MONOTONIC, &now);
     int r = sd_event_add_time(d->event, &d->rescan_timer, CLOCK_MONOTONIC, now + VNETD_RESCAN_USEC,
@@ -131,6 +168,8 @@ int supervise_setup(vnetd *d, verr *err)
 void supervise_close(vnetd *d)
 {
     d->monitor_src = sd_event_source_disable_unref(d->monitor_src);
+    d->fw_monitor_src = sd_event_source_disable_unref(d->fw_monitor_src);
+    fw_monitor_close();
     d->rescan_timer = sd_event_source_disable_unref(d->rescan_timer);
     if (d->monitor_fd >= 0)
         close(d->monitor_fd);

@@ -30,6 +30,15 @@ char *fw_plan_remove(const netdef *def);
 /* Run a script through libnftables as one transaction; the nft error text
  * becomes the error message. */
 int fw_apply(const char *script, verr *err);
+/* Watch nftables for changes to vnet-* tables made by other processes (a
+ * flush, a deleted table or rule). Returns an fd to poll; fw_monitor_drain()
+ * calls cb(table, userdata) once per touched vnet table per transaction, and
+ * cb(NULL, userdata) when events were lost (recheck everything). */
+typedef void (*fw_monitor_cb)(const char *table, void *userdata);
+int fw_monitor_open(verr *err);
+int fw_monitor_drain(int fd, fw_monitor_cb cb, void *userdata);
+void fw_monitor_close(void);
+
 /* Free the process's cached libnftables contexts (optional, at exit). */
 void fw_close(void);
 /* Is nftables usable here (kernel nf_tables, permissions)? */
@@ -54,14 +63,13 @@ char *fw_plan_forward_del(const netdef *def, const netdef_port_forward *pf, verr
 int fw_forward_check(const netdef *def, const netdef_port_forward *pf, verr *err);
 
 /* Forwards to a loopback host address (127.0.0.0/8) need the sysctl
- * net.ipv4.conf.BRIDGE.route_localnet=1 (network/ sets it) and a masquerade
- * rule in the table. */
+ * net.ipv4.conf.BRIDGE.route_localnet=1 (network/ sets it at start; the
+ * daemon when such a forward is added live). The table's masquerade rule for
+ * them is always there. */
 bool fw_needs_route_localnet(const netdef *def);
-/* Does adding or deleting pf change the table beyond its map elements? True
- * when pf is a loopback forward and no other forward of def (compared by
- * pointer, so pf may be one of def's) is: the caller then re-plans the whole
- * network with fw_plan_network instead of fw_plan_forward_add/del. `def` is
- * the definition whose plan is currently applied. */
+/* Does adding or deleting pf change the table beyond its map elements? Always
+ * false: no rule depends on which forwards exist, so a forward is always a
+ * map-element change (fw_plan_forward_add/del). Kept for callers. */
 bool fw_forward_changes_table(const netdef *def, const netdef_port_forward *pf);
 
 /* Delete the kernel's conntrack entries of connections pf DNATed (protocol,
@@ -70,18 +78,30 @@ bool fw_forward_changes_table(const netdef *def, const netdef_port_forward *pf);
  * translating a UDP stream forever. *ret_deleted (may be NULL) gets the number
  * removed. Works in the caller's network namespace through ctnetlink. */
 int fw_conntrack_forget(const netdef_port_forward *pf, unsigned *ret_deleted, verr *err);
+/* The same for every forward of def, with one walk of the conntrack table
+ * (for a network being stopped: cost does not grow with its forwards). */
+int fw_conntrack_forget_all(const netdef *def, unsigned *ret_deleted, verr *err);
+/* For a forward just added: delete the entries of connections to its host
+ * ports (on a host address; on pf's when it has one) that were not DNATed
+ * because they began before it, so e.g. a UDP stream already knocking on the
+ * port reaches the guest now instead of after its entry times out. */
+int fw_conntrack_forget_stale(const netdef_port_forward *pf, unsigned *ret_deleted, verr *err);
 
-/* Per-forward traffic counters, summed over the forward's map elements.
- * Counted where the DNAT lookup happens (nat chains see only the first packet
- * of a connection), so `packets` is the number of connections forwarded and
- * `bytes` their first packets' size. */
+/* Per-forward traffic counters, summed over the forward's elements: every
+ * packet of its connections in both directions (the pf*_traffic sets), and
+ * the connections themselves (the DNAT maps' element counters: nat chains see
+ * a connection's first packet only). Reset when the table is re-created. */
 typedef struct fw_forward_stats {
     uint64_t packets;
     uint64_t bytes;
+    uint64_t connections;
 } fw_forward_stats;
 /* Fill ret[i] for def->port_forwards[i] (ret has def->n_port_forwards slots;
  * forwards without elements in the table get zeros). */
 int fw_forward_counters(const netdef *def, fw_forward_stats *ret, verr *err);
+/* The same per range: ret has one slot per <vnet:range> of all forwards, in
+ * order (forward 0's ranges, then forward 1's, ...). */
+int fw_forward_range_counters(const netdef *def, fw_forward_stats *ret, verr *err);
 
 /* The network's table as nft prints it (`nft list table`); caller frees. */
 int fw_list_table(const netdef *def, char **ret_text, verr *err);

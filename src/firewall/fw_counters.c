@@ -1,5 +1,6 @@
-/* Per-forward counters: list the table as JSON once, match every map
- * element to the forward that owns its key (sorted keys + binary search, so
+/* Per-forward counters: list the table as JSON once, match every element of
+ * the DNAT maps (connections) and the counting sets (packets, bytes) to the
+ * forward that owns its key (sorted keys + binary search, so
  * 10,000 forwards cost a sort, not a quadratic scan) and sum.
  */
 #include <arpa/inet.h>
@@ -11,11 +12,19 @@
 #include "firewall/fw_internal.h"
 #include "util/cleanup.h"
 
-static int map_by_name(const char *name)
+/* Which map, or counting set (*ret_set), an object of the listing is. */
+static int map_by_name(const char *name, bool *ret_set)
 {
-    for (fw_map m = 0; m < FW_MAP_COUNT; m++)
-        if (streq(name, fw_map_name(m)))
+    for (fw_map m = 0; m < FW_MAP_COUNT; m++) {
+        if (name && streq(name, fw_map_name(m))) {
+            *ret_set = false;
             return (int)m;
+        }
+        if (name && streq(name, fw_count_set_name(m))) {
+            *ret_set = true;
+            return (int)m;
+        }
+    }
     return -1;
 }
 
@@ -63,35 +72,47 @@ static bool parse_elem(fw_map m, json_t *key, fw_key *k, uint64_t *packets, uint
     return true;
 }
 
-static void add_map_counters(json_t *map, const fw_key *keys, size_t n, fw_forward_stats *ret)
+/* Add the counters of one map (connections) or counting set (traffic). A
+ * map's elements are [key, value] pairs; a set's are the keys themselves. */
+static void add_map_counters(json_t *obj, bool is_set, const fw_key *keys, size_t n, bool per_range,
+                             fw_forward_stats *ret)
 {
-    int m = map_by_name(json_string_value(json_object_get(map, "name")));
-    json_t *elems = json_object_get(map, "elem");
-    if (m < 0 || !json_is_array(elems))
+    bool set_flag = false;
+    int m = map_by_name(json_string_value(json_object_get(obj, "name")), &set_flag);
+    json_t *elems = json_object_get(obj, "elem");
+    if (m < 0 || set_flag != is_set || !json_is_array(elems))
         return;
     size_t i;
-    json_t *pair;
-    json_array_foreach(elems, i, pair)
+    json_t *item;
+    json_array_foreach(elems, i, item)
     {
         fw_key k;
         uint64_t packets, bytes;
-        if (!json_is_array(pair) ||
-            !parse_elem((fw_map)m, json_array_get(pair, 0), &k, &packets, &bytes))
+        json_t *key = is_set ? item : json_array_get(item, 0);
+        if ((!is_set && !json_is_array(item)) || !parse_elem((fw_map)m, key, &k, &packets, &bytes))
             continue;
         const fw_key *hit = bsearch(&k, keys, n, sizeof(*keys), fw_key_cmp);
         if (!hit)
             continue;
-        ret[hit->index].packets += packets;
-        ret[hit->index].bytes += bytes;
+        fw_forward_stats *st = &ret[per_range ? hit->slot : hit->index];
+        if (is_set) {
+            st->packets += packets;
+            st->bytes += bytes;
+        } else {
+            st->connections += packets;
+        }
     }
 }
 
-int fw_forward_counters(const netdef *def, fw_forward_stats *ret, verr *err)
+/* Sum the element counters into ret: one slot per forward, or (per_range)
+ * one per range of all forwards in order. */
+static int counters(const netdef *def, bool per_range, size_t n_slots, fw_forward_stats *ret,
+                    verr *err)
 {
     _cleanup_free_ char *text = NULL;
-    if (def->n_port_forwards == 0)
+    if (n_slots == 0)
         return 0;
-    memset(ret, 0, def->n_port_forwards * sizeof(*ret));
+    memset(ret, 0, n_slots * sizeof(*ret));
     if (fw_list_table_json(def, &text, err) < 0)
         return -1;
     json_error_t jerr;
@@ -107,8 +128,24 @@ int fw_forward_counters(const netdef *def, fw_forward_stats *ret, verr *err)
     json_array_foreach(list, i, obj)
     {
         json_t *map = json_object_get(obj, "map");
+        json_t *set = json_object_get(obj, "set");
         if (map)
-            add_map_counters(map, keys, n, ret);
+            add_map_counters(map, false, keys, n, per_range, ret);
+        else if (set)
+            add_map_counters(set, true, keys, n, per_range, ret);
     }
     return 0;
+}
+
+int fw_forward_counters(const netdef *def, fw_forward_stats *ret, verr *err)
+{
+    return counters(def, false, def->n_port_forwards, ret, err);
+}
+
+int fw_forward_range_counters(const netdef *def, fw_forward_stats *ret, verr *err)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < def->n_port_forwards; i++)
+        n += def->port_forwards[i].n_ranges;
+    return counters(def, true, n, ret, err);
 }

@@ -16,13 +16,19 @@
 static const struct {
     const char *name;
     const char *type;
+    const char *count_set; /* the set counting the forward's traffic, same keys */
+    const char *key_type;
 } map_info[FW_MAP_COUNT] = {
-    [FW_MAP_4ANY] = {"pf4_any", "type inet_proto . inet_service : ipv4_addr . inet_service"},
+    [FW_MAP_4ANY] = {"pf4_any", "type inet_proto . inet_service : ipv4_addr . inet_service",
+                     "pf4_any_traffic", "type inet_proto . inet_service"},
     [FW_MAP_4ADDR] = {"pf4_addr",
-                      "type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service"},
-    [FW_MAP_6ANY] = {"pf6_any", "type inet_proto . inet_service : ipv6_addr . inet_service"},
+                      "type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service",
+                      "pf4_addr_traffic", "type ipv4_addr . inet_proto . inet_service"},
+    [FW_MAP_6ANY] = {"pf6_any", "type inet_proto . inet_service : ipv6_addr . inet_service",
+                     "pf6_any_traffic", "type inet_proto . inet_service"},
     [FW_MAP_6ADDR] = {"pf6_addr",
-                      "type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service"},
+                      "type ipv6_addr . inet_proto . inet_service : ipv6_addr . inet_service",
+                      "pf6_addr_traffic", "type ipv6_addr . inet_proto . inet_service"},
 };
 
 const char *fw_map_name(fw_map m)
@@ -33,6 +39,16 @@ const char *fw_map_name(fw_map m)
 const char *fw_map_type(fw_map m)
 {
     return map_info[m].type;
+}
+
+const char *fw_count_set_name(fw_map m)
+{
+    return map_info[m].count_set;
+}
+
+const char *fw_count_set_type(fw_map m)
+{
+    return map_info[m].key_type;
 }
 
 fw_map fw_forward_map(const netdef_port_forward *pf)
@@ -111,10 +127,22 @@ int fw_forward_check(const netdef *def, const netdef_port_forward *pf, verr *err
     if (pf->guest.family != AF_INET && pf->guest.family != AF_INET6)
         return verr_set(err, VERR_INVALID, "network '%s': %s: guest address missing", def->name,
                         what);
-    if (!guest_in_network(def, &pf->guest))
-        return verr_set(err, VERR_INVALID,
-                        "network '%s': %s: guest address is not in any subnet of the network",
-                        def->name, what);
+    if (!guest_in_network(def, &pf->guest)) {
+        char g[VNET_ADDR_STRLEN];
+        strbuf nets = STRBUF_INIT;
+        for (size_t i = 0; i < def->n_ips; i++) {
+            char a[VNET_ADDR_STRLEN];
+            vnet_addr net;
+            vnet_addr_network(&def->ips[i].address, def->ips[i].prefix, &net);
+            strbuf_addf(&nets, "%s%s/%u", nets.len ? ", " : "", vnet_addr_str(&net, a),
+                        def->ips[i].prefix);
+        }
+        verr_set(err, VERR_INVALID,
+                 "network '%s': %s: guest address %s is not in any subnet of the network (%s)",
+                 def->name, what, vnet_addr_str(&pf->guest, g), nets.len ? nets.s : "none");
+        strbuf_free(&nets);
+        return -1;
+    }
     if (vnet_addr_is_set(&pf->address) && pf->address.family != pf->guest.family)
         return verr_set(err, VERR_INVALID,
                         "network '%s': %s: host and guest addresses are of different families",
@@ -133,7 +161,8 @@ int fw_forward_check(const netdef *def, const netdef_port_forward *pf, verr *err
 }
 
 /* Appends the keys of one forward to *keys (not sorted). */
-static void push_keys(const netdef_port_forward *pf, size_t index, fw_key **keys, size_t *n)
+static void push_keys(const netdef_port_forward *pf, size_t index, size_t *slot, fw_key **keys,
+                      size_t *n)
 {
     fw_map m = fw_forward_map(pf);
     for (size_t r = 0; r < pf->n_ranges; r++) {
@@ -145,7 +174,9 @@ static void push_keys(const netdef_port_forward *pf, size_t index, fw_key **keys
             if (m == FW_MAP_4ADDR || m == FW_MAP_6ADDR)
                 memcpy(k->addr, pf->address.bytes, pf->address.family == AF_INET ? 4 : 16);
             k->index = index;
+            k->slot = *slot;
         }
+        (*slot)++;
     }
 }
 
@@ -165,8 +196,9 @@ size_t fw_forward_keys(const netdef *def, fw_key **ret)
 {
     fw_key *keys = NULL;
     size_t n = 0;
+    size_t slot = 0;
     for (size_t i = 0; i < def->n_port_forwards; i++)
-        push_keys(&def->port_forwards[i], i, &keys, &n);
+        push_keys(&def->port_forwards[i], i, &slot, &keys, &n);
     if (n)
         qsort(keys, n, sizeof(*keys), fw_key_cmp);
     *ret = keys;
@@ -215,9 +247,20 @@ void fw_forward_elements(strbuf *b, const netdef_port_forward *pf, bool with_val
     }
 }
 
-/* `add element` (and for delete, `delete element`) for one forward. Deleting
- * first adds the same element, so the pair succeeds whether or not it was
- * there: one transaction, idempotent, like the table add+delete. */
+/* "add element inet TABLE SET { ... }\n" for one forward's elements. */
+static void element_cmd(strbuf *b, const char *verb, const char *table, const char *set,
+                        const netdef_port_forward *pf, bool with_values)
+{
+    bool first = true;
+    strbuf_addf(b, "%s element inet %s %s { ", verb, table, set);
+    fw_forward_elements(b, pf, with_values, ", ", &first);
+    strbuf_add(b, " }\n");
+}
+
+/* `add element` (and for delete, `delete element`) for one forward, in its
+ * DNAT map and its traffic-counting set. Deleting first adds the same
+ * elements, so the script succeeds whether or not they were there: one
+ * transaction, idempotent, like the table add+delete. */
 static char *plan_forward(const netdef *def, const netdef_port_forward *pf, bool del, verr *err)
 {
     char table[FW_TABLE_NAME_MAX];
@@ -228,17 +271,13 @@ static char *plan_forward(const netdef *def, const netdef_port_forward *pf, bool
     if (fw_forward_check(def, pf, err) < 0)
         return NULL;
     fw_table_name(def, table, sizeof(table));
-    const char *map = fw_map_name(fw_forward_map(pf));
+    fw_map m = fw_forward_map(pf);
     strbuf b = STRBUF_INIT;
-    bool first = true;
-    strbuf_addf(&b, "add element inet %s %s { ", table, map);
-    fw_forward_elements(&b, pf, true, ", ", &first);
-    strbuf_add(&b, " }\n");
+    element_cmd(&b, "add", table, fw_map_name(m), pf, true);
+    element_cmd(&b, "add", table, fw_count_set_name(m), pf, false);
     if (del) {
-        first = true;
-        strbuf_addf(&b, "delete element inet %s %s { ", table, map);
-        fw_forward_elements(&b, pf, false, ", ", &first);
-        strbuf_add(&b, " }\n");
+        element_cmd(&b, "delete", table, fw_map_name(m), pf, false);
+        element_cmd(&b, "delete", table, fw_count_set_name(m), pf, false);
     }
     return strbuf_take(&b);
 }
@@ -265,12 +304,7 @@ bool fw_needs_route_localnet(const netdef *def)
 
 bool fw_forward_changes_table(const netdef *def, const netdef_port_forward *pf)
 {
-    if (!fw_addr_is_loopback4(&pf->address))
-        return false;
-    for (size_t i = 0; i < def->n_port_forwards; i++) {
-        const netdef_port_forward *o = &def->port_forwards[i];
-        if (o != pf && fw_addr_is_loopback4(&o->address))
-            return false;
-    }
-    return true;
+    (void)def;
+    (void)pf;
+    return false; /* the loopback masquerade rule is always planned now */
 }

@@ -17,6 +17,12 @@ typedef enum { FW_MAP_4ANY = 0, FW_MAP_4ADDR, FW_MAP_6ANY, FW_MAP_6ADDR, FW_MAP_
 const char *fw_map_name(fw_map m);
 /* nft type declaration of the map ("type ... : ..."). */
 const char *fw_map_type(fw_map m);
+/* Each map has a set with the same keys and per-element counters, matched
+ * on every packet of a forwarded connection (both directions), for
+ * forward-list's packet and byte counts. */
+const char *fw_count_set_name(fw_map m);
+/* nft type declaration of the set ("type ..."). */
+const char *fw_count_set_type(fw_map m);
 fw_map fw_forward_map(const netdef_port_forward *pf);
 
 /* Can `s` be written into a script as an interface name or table-name part? */
@@ -45,6 +51,7 @@ typedef struct fw_key {
     uint16_t port;
     uint8_t addr[16]; /* host address for the *_ADDR maps, else zero */
     size_t index;     /* which def->port_forwards entry */
+    size_t slot;      /* which range of all forwards' ranges, counted in order */
 } fw_key;
 
 /* All keys of def's forwards, sorted by fw_key_cmp (index ignored). */

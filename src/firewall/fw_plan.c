@@ -111,23 +111,32 @@ static void add_comment(plan *p)
                 netdef_forward_mode_name(netdef_mode(p->def)));
 }
 
+/* One map or counting set with the forwards' elements (values for the map). */
+static void add_forward_object(plan *p, fw_map m, bool is_map)
+{
+    strbuf_addf(&p->b, "\t%s %s {\n\t\t%s\n\t\tcounter\n", is_map ? "map" : "set",
+                is_map ? fw_map_name(m) : fw_count_set_name(m),
+                is_map ? fw_map_type(m) : fw_count_set_type(m));
+    bool first = true;
+    for (size_t i = 0; i < p->def->n_port_forwards; i++) {
+        const netdef_port_forward *pf = &p->def->port_forwards[i];
+        if (fw_forward_map(pf) != m)
+            continue;
+        if (first)
+            strbuf_add(&p->b, "\t\telements = { ");
+        fw_forward_elements(&p->b, pf, is_map, ",\n\t\t\t     ", &first);
+    }
+    if (!first)
+        strbuf_add(&p->b, " }\n");
+    strbuf_add(&p->b, "\t}\n");
+}
+
 static void add_maps(plan *p)
 {
-    for (fw_map m = 0; m < FW_MAP_COUNT; m++) {
-        strbuf_addf(&p->b, "\tmap %s {\n\t\t%s\n\t\tcounter\n", fw_map_name(m), fw_map_type(m));
-        bool first = true;
-        for (size_t i = 0; i < p->def->n_port_forwards; i++) {
-            const netdef_port_forward *pf = &p->def->port_forwards[i];
-            if (fw_forward_map(pf) != m)
-                continue;
-            if (first)
-                strbuf_add(&p->b, "\t\telements = { ");
-            fw_forward_elements(&p->b, pf, true, ",\n\t\t\t     ", &first);
-        }
-        if (!first)
-            strbuf_add(&p->b, " }\n");
-        strbuf_add(&p->b, "\t}\n");
-    }
+    for (fw_map m = 0; m < FW_MAP_COUNT; m++)
+        add_forward_object(p, m, true);
+    for (fw_map m = 0; m < FW_MAP_COUNT; m++)
+        add_forward_object(p, m, false);
 }
 
 static void chain_start(plan *p, const char *name, const char *type, const char *hook,
@@ -225,6 +234,37 @@ static void add_dnat_chain(plan *p, const char *name, const char *hook)
     chain_end(p);
 }
 
+/* Traffic counters of the forwards: every packet of a DNATed connection,
+ * original direction as it leaves for the bridge (postrouting: from outside,
+ * from the host, hairpin alike), replies as they come from it (prerouting),
+ * counted in the element of the set its original destination hits. Other
+ * packets cost one rule per hook. `ct original proto-dst` needs the protocol
+ * known, hence a rule per protocol. */
+static void add_count_chains(plan *p)
+{
+    strbuf_add(&p->b, "\tchain pf_count {\n");
+    static const char *const protos[] = {"tcp", "udp"};
+    for (int i = 0; i < 2; i++)
+        for (fw_map m = 0; m < FW_MAP_COUNT; m++) {
+            bool v6 = m == FW_MAP_6ANY || m == FW_MAP_6ADDR;
+            bool addr = m == FW_MAP_4ADDR || m == FW_MAP_6ADDR;
+            strbuf_addf(&p->b, "\t\tmeta l4proto %s meta nfproto %s ", protos[i],
+                        v6 ? "ipv6" : "ipv4");
+            if (addr)
+                strbuf_addf(&p->b, "ct original %s daddr . ", v6 ? "ip6" : "ip");
+            strbuf_addf(&p->b, "meta l4proto . ct original proto-dst @%s\n", fw_count_set_name(m));
+        }
+    chain_end(p);
+    chain_start(p, "pf_count_out", "filter", "postrouting", "filter");
+    strbuf_addf(&p->b, "\t\toifname \"%s\" ct direction original ct status dnat jump pf_count\n",
+                p->br);
+    chain_end(p);
+    chain_start(p, "pf_count_in", "filter", "prerouting", "filter");
+    strbuf_addf(&p->b, "\t\tiifname \"%s\" ct direction reply ct status dnat jump pf_count\n",
+                p->br);
+    chain_end(p);
+}
+
 /* libvirt's masquerade set for one <ip>: multicast/broadcast exempt, tcp/udp
  * with a source-port range, then everything else. */
 static void add_masquerade(plan *p, const netdef_ip *ip)
@@ -282,10 +322,13 @@ static void add_postrouting_nat(plan *p)
         strbuf_addf(&p->b, "\t\toifname \"%s\" ct status dnat %s saddr %s counter masquerade\n",
                     p->br, def->ips[i].address.family == AF_INET6 ? "ip6" : "ip", net);
     }
-    if (fw_needs_route_localnet(def))
-        strbuf_addf(&p->b,
-                    "\t\toifname \"%s\" ip saddr 127.0.0.0/8 ct status dnat counter masquerade\n",
-                    p->br);
+    /* Forwards on 127.0.0.1 (route_localnet on the bridge): the guest must
+     * answer to the host, not to its own loopback. Present whether or not
+     * such a forward exists yet, so adding one stays a map-element change
+     * (without route_localnet no 127.0.0.0/8 source reaches the bridge). */
+    strbuf_addf(&p->b,
+                "\t\toifname \"%s\" ip saddr 127.0.0.0/8 ct status dnat counter masquerade\n",
+                p->br);
     for (size_t i = 0; i < def->n_ips; i++)
         if (ip_is_nat(def, &def->ips[i]))
             add_masquerade(p, &def->ips[i]);
@@ -354,6 +397,7 @@ char *fw_plan_network(const netdef *def, verr *err)
         add_dnat_chain(&p, "prerouting_nat", "prerouting");
         add_dnat_chain(&p, "output_nat", "output");
         add_postrouting_nat(&p);
+        add_count_chains(&p);
     }
     if (has_dhcp4(def))
         add_checksum_fix(&p);

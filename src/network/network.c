@@ -330,8 +330,10 @@ int network_stop(const network_env *env, const netdef *def, const json_t *status
     return 0;
 }
 
-/* Bridge present, up and addressed; re-created if someone deleted it. */
-static int adopt_bridge(const netdef *def, net_run *run, bool *repaired, verr *err)
+/* Bridge present, up and addressed; re-created if someone deleted it
+ * (*ret_recreated then says so: dnsmasq must start over on the new device). */
+static int adopt_bridge(const netdef *def, net_run *run, bool *repaired, bool *ret_recreated,
+                        verr *err)
 {
     netdev_link link;
     int r = netdev_link_get(def->bridge_name, &link, err);
@@ -348,6 +350,7 @@ static int adopt_bridge(const netdef *def, net_run *run, bool *repaired, verr *e
             return -1;
         run->bridge_created = true;
         *repaired = true;
+        *ret_recreated = true;
         log_warn("network '%s': bridge %s was missing, re-created", def->name, def->bridge_name);
     }
     for (size_t i = 0; i < def->n_ips; i++) {
@@ -386,15 +389,23 @@ static int adopt_firewall(const netdef *def, net_run *run, bool *repaired, verr 
     return 0;
 }
 
-static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run, bool *repaired,
-                         verr *err)
+/* dnsmasq running with our config; restarted when it is gone, or when the
+ * bridge was re-created (dnsmasq's DHCP state belongs to the old device). */
+static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run, bool restart,
+                         bool *repaired, verr *err)
 {
     if (!dnsmasq_needed(def))
         return 0;
     _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
     run->dnsmasq_files = true;
-    if (run->dnsmasq_pid > 0 && dnsmasq_is_ours(run->dnsmasq_pid, conf))
+    bool alive = run->dnsmasq_pid > 0 && dnsmasq_is_ours(run->dnsmasq_pid, conf);
+    if (alive && !restart)
         return 0;
+    if (alive) {
+        if (dnsmasq_stop(run->dnsmasq_pid, err) < 0)
+            return verr_prefix(err, "restarting dnsmasq");
+        run->dnsmasq_pid = 0;
+    }
     if (run->dnsmasq_pid > 0)
         log_warn("network '%s': dnsmasq (pid %d) is gone, restarting it", def->name,
                  (int)run->dnsmasq_pid);
@@ -409,7 +420,7 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
                   json_t **ret_status, bool *ret_repaired, verr *err)
 {
     net_run run = {0};
-    bool repaired = false;
+    bool repaired = false, recreated = false;
     int r = 0;
     net_run_from_json(status, &run);
 
@@ -417,7 +428,7 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
         r = verr_set(err, VERR_UNSUPPORTED, "forward mode '%s' is not supported by vnet",
                      netdef_forward_mode_name(def->forward_mode));
     if (r == 0)
-        r = adopt_bridge(def, &run, &repaired, err);
+        r = adopt_bridge(def, &run, &repaired, &recreated, err);
     if (r == 0) {
         r = forwarding_sysctls(def, NULL, err);
         if (r > 0) {
@@ -432,7 +443,7 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
     if (r == 0)
         r = static_routes(def, err);
     if (r == 0)
-        r = adopt_dnsmasq(env, def, &run, &repaired, err);
+        r = adopt_dnsmasq(env, def, &run, recreated, &repaired, err);
     if (r < 0) {
         net_run_clear(&run);
         return verr_prefix(err, "repairing network '%s'", def->name);
@@ -441,6 +452,15 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
     if (ret_repaired)
         *ret_repaired = repaired;
     net_run_clear(&run);
+    return 0;
+}
+
+int network_repair_firewall(const network_env *env, const netdef *def, verr *err)
+{
+    if (!fw_wanted(def))
+        return 0;
+    if (firewall_apply(def, err) < 0)
+        return verr_prefix(err, "restoring the firewall of '%s'", def->name);
     return 0;
 }
 

@@ -30,6 +30,9 @@ int network_stop(const network_env *env, const netdef *def, const json_t *status
  * *ret_repaired (optional) says whether anything was changed. */
 int network_adopt(const network_env *env, const netdef *def, const json_t *status,
                   json_t **ret_status, bool *ret_repaired, verr *err);
+/* Re-install the network's whole firewall table (one atomic transaction),
+ * e.g. after another program changed or flushed it. No-op for open networks. */
+int network_repair_firewall(const network_env *env, const netdef *def, verr *err);
 /* Re-write the DHCP hosts / DNS hosts files and SIGHUP dnsmasq (live update). */
 int network_reload_hosts(const network_env *env, const netdef *def, const json_t *status,
                          verr *err);

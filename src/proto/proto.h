@@ -14,7 +14,7 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-#define PROTO_MAX_MSG (1024 * 1024)        /* requests and replies larger than this are refused */
+#define PROTO_MAX_MSG (32 * 1024 * 1024)       /* requests and replies larger than this are refused */
 #define PROTO_CALL_TIMEOUT_MS (300 * 1000) /* client deadline for the whole round trip */
 #define PROTO_REQUEST_TIMEOUT_MS 5000      /* server: how long a client may take to send */
 

@@ -59,6 +59,12 @@ int network_reload_hosts(const network_env *env, const netdef *def, const json_t
     return 0;
 }
 
+int network_repair_firewall(const network_env *env, const netdef *def, verr *err)
+{
+    stub_log("repair-firewall", def);
+    return 0;
+}
+
 pid_t network_status_dnsmasq_pid(const json_t *status)
 {
     return 0;

@@ -454,7 +454,8 @@ static void test_update_and_forwards(void)
     json_object_set_new(req, "proto", json_string("tcp"));
     json_object_set_new(req, "port", json_integer(8080));
     json_object_set_new(req, "to_addr", json_string("192.168.100.51"));
-    CHECK_ERR(call(req), "network 'lab' already forwards tcp port 8080");
+    CHECK_ERR(call(req),
+              "host port tcp/8080 is already forwarded by network 'lab' to 192.168.100.50:80");
     r = call(req_name("forward-list", "lab"));
     CHECK(reply_ok(r));
     json_t *fw = json_object_get(r, "forwards");
@@ -540,7 +541,7 @@ static void test_bad_requests(void)
     CHECK(out && strstr(out, "not a JSON object"));
     free(out);
     CHECK_ERR(call(proto_request("frobnicate")), "unknown operation 'frobnicate'");
-    /* Over 1 MiB: refused, connection answered, daemon keeps going. */
+    /* Over PROTO_MAX_MSG: refused, connection answered, daemon keeps going. */
     size_t big = PROTO_MAX_MSG + 4096;
     char *buf = xmalloc(big);
     memset(buf, ' ', big);

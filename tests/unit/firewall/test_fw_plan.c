@@ -189,7 +189,8 @@ static void test_forward_errors(void)
     _cleanup_free_ char *ok = fw_plan_network(d, &err);
     CHECK(ok != NULL); /* same port, other protocol: fine */
     vnet_addr_parse("10.9.9.9", &d->port_forwards[1].guest);
-    expect_pf_error(d, "guest address is not in any subnet");
+    expect_pf_error(
+        d, "guest address 10.9.9.9 is not in any subnet of the network (192.168.122.0/24)");
     vnet_addr_parse("192.168.122.11", &d->port_forwards[1].guest);
     d->port_forwards[1].ranges[0].to = 65530;
     expect_pf_error(d, "guest ports from 65530 run past 65535");
@@ -212,15 +213,18 @@ static void test_forward_scripts(void)
     _cleanup_free_ char *add = fw_plan_forward_add(d, &d->port_forwards[3], &err);
     CHECK_STR(add, "add element inet vnet-virbr1 pf4_addr { 127.0.0.1 . tcp . 6000 : "
                    "192.168.100.12 . 7000, 127.0.0.1 . tcp . 6001 : 192.168.100.12 . 7001, "
-                   "127.0.0.1 . tcp . 6002 : 192.168.100.12 . 7002 }\n");
+                   "127.0.0.1 . tcp . 6002 : 192.168.100.12 . 7002 }\n"
+                   "add element inet vnet-virbr1 pf4_addr_traffic { 127.0.0.1 . tcp . 6000, "
+                   "127.0.0.1 . tcp . 6001, 127.0.0.1 . tcp . 6002 }\n");
     _cleanup_free_ char *del = fw_plan_forward_del(d, &d->port_forwards[4], &err);
     CHECK_STR(del, "add element inet vnet-virbr1 pf6_any { tcp . 8443 : fd00:100::10 . 443 }\n"
-                   "delete element inet vnet-virbr1 pf6_any { tcp . 8443 }\n");
+                   "add element inet vnet-virbr1 pf6_any_traffic { tcp . 8443 }\n"
+                   "delete element inet vnet-virbr1 pf6_any { tcp . 8443 }\n"
+                   "delete element inet vnet-virbr1 pf6_any_traffic { tcp . 8443 }\n");
     CHECK(fw_needs_route_localnet(d));
-    CHECK(fw_forward_changes_table(d, &d->port_forwards[3]));  /* the only loopback one */
-    CHECK(!fw_forward_changes_table(d, &d->port_forwards[0])); /* not loopback */
-    netdef_port_forward extra = d->port_forwards[3];
-    CHECK(!fw_forward_changes_table(d, &extra)); /* a second loopback forward */
+    /* no rule depends on the forwards: even the only loopback one is an element change */
+    CHECK(!fw_forward_changes_table(d, &d->port_forwards[3]));
+    CHECK(!fw_forward_changes_table(d, &d->port_forwards[0]));
     d->n_port_forwards = 3;
     CHECK(fw_needs_route_localnet(d) == false);
     d->n_port_forwards = 6;

@@ -1,0 +1,142 @@
+/* Watching nftables for changes to vnet's tables made by someone else.
+ *
+ * The kernel multicasts every committed nftables transaction to the
+ * NFNLGRP_NFTABLES group: one message per changed object (each names its
+ * table in attribute 1, whatever the object), then NFT_MSG_NEWGEN naming the
+ * process that committed it. We collect the vnet-* tables a transaction
+ * touched and report them unless the committer is this process.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "firewall/firewall.h"
+#include "firewall/fw_internal.h"
+#include "util/strbuf.h"
+
+#define FW_MONITOR_MAX_TABLES 64
+
+static struct mnl_socket *monitor_sock;
+
+/* Tables touched by the transaction being read (deduplicated). */
+typedef struct touched {
+    char names[FW_MONITOR_MAX_TABLES][FW_TABLE_NAME_MAX];
+    size_t n;
+    bool overflow;
+} touched;
+
+int fw_monitor_open(verr *err)
+{
+    if (monitor_sock)
+        return mnl_socket_get_fd(monitor_sock);
+    struct mnl_socket *s = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (!s)
+        return verr_errno(err, errno, "nftables events: opening a netlink socket");
+    int group = NFNLGRP_NFTABLES;
+    if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0 ||
+        mnl_socket_setsockopt(s, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
+        int saved = errno;
+        mnl_socket_close(s);
+        return verr_errno(err, saved, "nftables events: subscribing");
+    }
+    monitor_sock = s;
+    return mnl_socket_get_fd(s);
+}
+
+void fw_monitor_close(void)
+{
+    if (monitor_sock)
+        mnl_socket_close(monitor_sock);
+    monitor_sock = NULL;
+}
+
+static void touched_add(touched *t, const char *name)
+{
+    if (strncmp(name, "vnet-", 5) != 0)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        if (streq(t->names[i], name))
+            return;
+    if (t->n == FW_MONITOR_MAX_TABLES) {
+        t->overflow = true;
+        return;
+    }
+    snprintf(t->names[t->n++], FW_TABLE_NAME_MAX, "%s", name);
+}
+
+/* The committing process of a NEWGEN message, 0 if not given. */
+static uint32_t gen_pid(const struct nlmsghdr *nlh)
+{
+    struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+    {
+        if (mnl_attr_get_type(a) == NFTA_GEN_PROC_PID &&
+            mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+            return ntohl(mnl_attr_get_u32(a));
+    }
+    return 0;
+}
+
+static void handle_msg(const struct nlmsghdr *nlh, touched *t, fw_monitor_cb cb, void *userdata)
+{
+    if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
+        nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg)))
+        return;
+    int type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+    if (type == NFT_MSG_NEWGEN) {
+        if (gen_pid(nlh) != (uint32_t)getpid()) {
+            for (size_t i = 0; i < t->n; i++)
+                cb(t->names[i], userdata);
+            if (t->overflow)
+                cb(NULL, userdata);
+        }
+        t->n = 0;
+        t->overflow = false;
+        return;
+    }
+    const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+    if (g->nfgen_family != NFPROTO_INET)
+        return;
+    /* NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, NFTA_SET_TABLE,
+     * NFTA_SET_ELEM_LIST_TABLE, NFTA_OBJ_TABLE, NFTA_FLOWTABLE_TABLE: all 1. */
+    struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+    {
+        if (mnl_attr_get_type(a) == 1 && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
+            touched_add(t, mnl_attr_get_str(a));
+            break;
+        }
+    }
+}
+
+int fw_monitor_drain(int fd, fw_monitor_cb cb, void *userdata)
+{
+    static touched t; /* a transaction's messages may span reads */
+    static char buf[65536]; /* MNL_SOCKET_BUFFER_SIZE is not a constant expression */
+    for (int reads = 0; reads < 256; reads++) {
+        ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == ENOBUFS) { /* events were lost: recheck everything */
+            t.n = 0;
+            t.overflow = false;
+            cb(NULL, userdata);
+            continue;
+        }
+        if (n <= 0)
+            return 0;
+        int len = (int)n;
+        for (const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+             nlh = mnl_nlmsg_next(nlh, &len))
+            handle_msg(nlh, &t, cb, userdata);
+    }
+    return 0;
+}
