@@ -178,6 +178,11 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
 
     _cleanup_(netdef_freep) netdef *newconf = config ? netdef_copy(n->config) : NULL;
     _cleanup_(netdef_freep) netdef *newlive = live ? netdef_copy(n->live) : NULL;
+    if ((config && !newconf) || (live && !newlive)) {
+        verr_set(err, VERR_INTERNAL, "network '%s': cannot copy its definition for the update",
+                 n->name);
+        return NULL;
+    }
     if (newconf && netdef_update(newconf, cmd, section, parent, xml, err) < 0)
         return NULL;
     if (newlive && netdef_update(newlive, cmd, section, parent, xml, err) < 0)

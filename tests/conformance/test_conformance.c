@@ -16,6 +16,7 @@
 #include "conf/netport.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
+#include "tests/unit/testfile.h"
 
 static const char *data_dir;
 static int verbose;
@@ -23,16 +24,7 @@ static int verbose;
 static char *slurp(const char *rel)
 {
     _cleanup_free_ char *path = xasprintf("%s/%s", data_dir, rel);
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
-    strbuf b = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-
-    if (!f)
-        return NULL;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_addn(&b, buf, n);
-    return strbuf_take(&b);
+    return test_read_file(path);
 }
 
 typedef struct counts {

@@ -20,6 +20,7 @@
 #include "conf/netdef.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
+#include "tests/unit/testfile.h"
 
 static const char *dir;
 static int failures, passed;
@@ -27,16 +28,7 @@ static int failures, passed;
 static char *slurp(const char *name)
 {
     _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
-    strbuf b = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-
-    if (!f)
-        return NULL;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_addn(&b, buf, n);
-    return strbuf_take(&b);
+    return test_read_file(path);
 }
 
 static void spew(const char *name, const char *text)

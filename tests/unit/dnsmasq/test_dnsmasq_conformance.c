@@ -11,20 +11,8 @@
 #include "dnsmasq/dnsmasq.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
+#include "tests/unit/testfile.h"
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    strbuf b = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_addn(&b, buf, n);
-    fclose(f);
-    return strbuf_take(&b);
-}
 
 /* Show the first line where got and want differ. */
 static void show_diff(const char *what, const char *got, const char *want)
@@ -59,8 +47,8 @@ static bool run_case(const char *dir, const char *input, const char *expected)
     _cleanup_free_ char *conf_path = xasprintf("%s/%s", dir, want_conf_path);
     _cleanup_free_ char *hosts_path =
         want_hosts_path ? xasprintf("%s/%s", dir, want_hosts_path) : NULL;
-    _cleanup_free_ char *want_conf = read_file(conf_path);
-    _cleanup_free_ char *want_hosts = hosts_path ? read_file(hosts_path) : xstrdup("");
+    _cleanup_free_ char *want_conf = test_read_file(conf_path);
+    _cleanup_free_ char *want_hosts = hosts_path ? test_read_file(hosts_path) : xstrdup("");
     if (!want_conf || !want_hosts) {
         fprintf(stderr, "FAIL %s: cannot read expected output\n", input);
         return false;

@@ -16,23 +16,11 @@
 #include "tests/unit/testlib.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
+#include "tests/unit/testfile.h"
 
 static const char *data_dir;
 static bool update;
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return NULL;
-    strbuf b = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_addn(&b, buf, n);
-    fclose(f);
-    return strbuf_take(&b);
-}
 
 /* Compare text with data_dir/NAME.EXT (absent file = ""), or rewrite it. */
 static void golden(const char *name, const char *ext, const char *got)
@@ -50,7 +38,7 @@ static void golden(const char *name, const char *ext, const char *got)
         }
         return;
     }
-    _cleanup_free_ char *want = read_file(path);
+    _cleanup_free_ char *want = test_read_file(path);
     testlib_checks++;
     if (!streq(got, want ? want : "")) {
         testlib_failures++;

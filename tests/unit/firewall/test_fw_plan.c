@@ -16,22 +16,10 @@
 #include "tests/unit/firewall/fw_testdefs.h"
 #include "tests/unit/testlib.h"
 #include "util/cleanup.h"
+#include "tests/unit/testfile.h"
 
 static const char *datadir;
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    strbuf b = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        strbuf_addn(&b, buf, n);
-    fclose(f);
-    return strbuf_take(&b);
-}
 
 static void write_text(const char *path, const char *text)
 {
@@ -47,7 +35,7 @@ static void write_text(const char *path, const char *text)
 static void check_golden(const char *rel, const char *got)
 {
     _cleanup_free_ char *path = xasprintf("%s/%s", datadir, rel);
-    _cleanup_free_ char *want = read_text(path);
+    _cleanup_free_ char *want = test_read_file(path);
     testlib_checks++;
     if (want && got && streq(want, got))
         return;
