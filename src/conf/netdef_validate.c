@@ -11,9 +11,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf/netdef_priv.h"
+#include "util/cleanup.h"
 #include "util/strbuf.h"
 
 typedef struct vctx {
@@ -576,10 +578,67 @@ static bool pf_clash(const netdef_port_forward *a, const netdef_port_forward *b,
     return ra->start <= rb->end && rb->start <= ra->end;
 }
 
+/* One host port range of one forward, for the clash search. */
+typedef struct pf_slot {
+    size_t i, ri; /* forward and range index: document order */
+    const netdef_port_forward *pf;
+    const netdef_pf_range *r;
+} pf_slot;
+
+static int pf_slot_cmp(const void *x, const void *y)
+{
+    const pf_slot *a = x, *b = y;
+    if (a->pf->proto != b->pf->proto)
+        return a->pf->proto < b->pf->proto ? -1 : 1;
+    if (a->pf->guest.family != b->pf->guest.family)
+        return a->pf->guest.family < b->pf->guest.family ? -1 : 1;
+    if (a->r->start != b->r->start)
+        return a->r->start < b->r->start ? -1 : 1;
+    return 0;
+}
+
+static bool pf_slot_before(const pf_slot *a, const pf_slot *b)
+{
+    return a->i < b->i || (a->i == b->i && a->ri < b->ri);
+}
+
+/* The first range, in document order, that clashes with an earlier one, or
+ * NULL. Sorting by (proto, family, start) means each range is compared only
+ * with the ranges that start inside it: O(n log n) for the thousands of
+ * forwards a definition may hold, rather than every pair. */
+static const pf_slot *pf_first_clash(pf_slot *slots, size_t n)
+{
+    qsort(slots, n, sizeof(*slots), pf_slot_cmp);
+    const pf_slot *first = NULL;
+    for (size_t x = 0; x < n; x++)
+        for (size_t y = x + 1; y < n && slots[y].pf->proto == slots[x].pf->proto &&
+                               slots[y].pf->guest.family == slots[x].pf->guest.family &&
+                               slots[y].r->start <= slots[x].r->end;
+             y++) {
+            if (!pf_clash(slots[x].pf, slots[y].pf, slots[x].ri, slots[y].ri))
+                continue;
+            const pf_slot *later =
+                pf_slot_before(&slots[x], &slots[y]) ? &slots[y] : &slots[x];
+            if (!first || pf_slot_before(later, first))
+                first = later;
+        }
+    return first;
+}
+
 static int check_port_forwards(const vctx *v)
 {
     const netdef *def = v->def;
     char a[VNET_ADDR_STRLEN];
+
+    size_t n_slots = 0;
+    for (size_t i = 0; i < def->n_port_forwards; i++)
+        n_slots += def->port_forwards[i].n_ranges;
+    _cleanup_free_ pf_slot *slots = xcalloc(n_slots ? n_slots : 1, sizeof(*slots));
+    size_t k = 0;
+    for (size_t i = 0; i < def->n_port_forwards; i++)
+        for (size_t ri = 0; ri < def->port_forwards[i].n_ranges; ri++)
+            slots[k++] = (pf_slot){i, ri, &def->port_forwards[i], &def->port_forwards[i].ranges[ri]};
+    const pf_slot *clash = pf_first_clash(slots, n_slots);
 
     for (size_t i = 0; i < def->n_port_forwards; i++) {
         const netdef_port_forward *pf = &def->port_forwards[i];
@@ -595,16 +654,10 @@ static int check_port_forwards(const vctx *v)
                         "address family differs from the guest address");
         if (check_pf_ranges(v, pf) < 0)
             return -1;
-        for (size_t j = 0; j <= i; j++)
-            for (size_t ri = 0; ri < pf->n_ranges; ri++)
-                for (size_t rj = 0; rj < def->port_forwards[j].n_ranges; rj++) {
-                    if (j == i && rj >= ri)
-                        break;
-                    if (pf_clash(pf, &def->port_forwards[j], ri, rj))
-                        return fail(v, pf->ranges[ri].line, "vnet:range", "start",
-                                    "host port %u/%s is already forwarded", pf->ranges[ri].start,
-                                    pf->proto == IPPROTO_UDP ? "udp" : "tcp");
-                }
+        if (clash && clash->i == i)
+            return fail(v, clash->r->line, "vnet:range", "start",
+                        "host port %u/%s is already forwarded", clash->r->start,
+                        pf->proto == IPPROTO_UDP ? "udp" : "tcp");
     }
     return 0;
 }

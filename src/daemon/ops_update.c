@@ -462,24 +462,25 @@ static int forward_commit(vnetd *d, vnet_net *n, netdef *newconf, netdef *newliv
 
 /* A definition must stay loadable: its XML (saved file, status file, the
  * in-memory copies) is read back with conf/'s size limit. Refuse a forward
- * that would take it past that limit, or a copy that already failed. */
+ * that would take it past that limit, or a copy that already failed. The
+ * saved definition is checked when it is written (registry_save_config); a
+ * transient network's live one is checked here. */
 static int forward_def_fits(const vnet_net *n, netdef *const defs[2], verr *err)
 {
     const netdef *orig[2] = {n->config, n->live};
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 2; i++)
         if (orig[i] && !defs[i])
             return verr_set(err, VERR_INTERNAL, "network '%s': cannot copy its definition",
                             n->name);
-        if (!defs[i])
-            continue;
-        _cleanup_free_ char *xml = netdef_format(defs[i], 0);
-        if (strlen(xml) > NETDEF_XML_MAX)
-            return verr_set(err, VERR_UNSUPPORTED,
-                            "network '%s': with this forward its definition would be larger "
-                            "than %d bytes (%zu forwards); forward port ranges instead of "
-                            "single ports",
-                            n->name, NETDEF_XML_MAX, defs[i]->n_port_forwards);
-    }
+    if (defs[0] || !defs[1])
+        return 0;
+    _cleanup_free_ char *xml = netdef_format(defs[1], 0);
+    if (strlen(xml) > NETDEF_XML_MAX)
+        return verr_set(err, VERR_UNSUPPORTED,
+                        "network '%s': with this forward its definition would be larger "
+                        "than %d bytes (%zu forwards); forward port ranges instead of "
+                        "single ports",
+                        n->name, NETDEF_XML_MAX, defs[1]->n_port_forwards);
     return 0;
 }
 

@@ -235,6 +235,11 @@ int registry_check_conflicts(vnetd *d, const netdef *def, bool check_bridge, ver
 int registry_save_config(vnetd *d, const netdef *def, verr *err)
 {
     _cleanup_free_ char *xml = netdef_format(def, NETDEF_FORMAT_INACTIVE);
+    if (strlen(xml) > NETDEF_XML_MAX)
+        return verr_set(err, VERR_UNSUPPORTED,
+                        "network '%s': its definition would be larger than %d bytes "
+                        "(%zu forwards); forward port ranges instead of single ports",
+                        def->name, NETDEF_XML_MAX, def->n_port_forwards);
     if (store_save_definition(&d->paths, def->name, xml, err) < 0)
         return verr_prefix(err, "saving network '%s'", def->name);
     return 0;
