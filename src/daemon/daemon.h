@@ -45,6 +45,11 @@ typedef struct vnet_net {
     long long repair_times[VNETD_REPAIR_BURST]; /* ms timestamps of recent repairs */
     bool repair_throttled_logged;
     bool fw_dirty; /* another program changed the network's nftables table */
+    /* The live definition equals the saved one (started from it, changed only
+     * together with it): the status file then refers to the saved definition
+     * instead of holding a second copy, which with thousands of port forwards
+     * is most of the cost of every change. */
+    bool live_is_config;
 } vnet_net;
 
 typedef struct vnetd {

@@ -126,6 +126,14 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
             log_warn("%s", e.msg);
     }
     if (def) {
+        if (n->live_is_config) {
+            /* the running network keeps its definition: the status file must
+             * now hold it */
+            n->live_is_config = false;
+            verr e = VERR_INIT;
+            if (registry_save_status(d, n, &e) < 0)
+                log_warn("%s", e.msg);
+        }
         netdef_free(n->config);
         n->config = TAKE_PTR(def);
     }

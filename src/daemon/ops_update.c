@@ -203,6 +203,15 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
         json_decref(newstatus);
         return NULL; /* (a live change already made stays; the message says why) */
     }
+    if ((!newconf || !newlive) && n->live_is_config) {
+        /* changed one of the two only: the status file must hold the live one */
+        n->live_is_config = false;
+        if (!newlive && n->live) {
+            verr e = VERR_INIT;
+            if (registry_save_status(d, n, &e) < 0)
+                log_err("%s", e.msg);
+        }
+    }
     if (newconf) {
         netdef_free(n->config);
         n->config = TAKE_PTR(newconf);
@@ -451,6 +460,8 @@ static int forward_commit(vnetd *d, vnet_net *n, netdef *newconf, netdef *newliv
         }
         return -1;
     }
+    if (!newconf || !newlive)
+        n->live_is_config = false; /* changed one of the two only */
     if (newconf) {
         netdef_free(n->config);
         n->config = newconf;

@@ -80,7 +80,7 @@ static void seed_default(vnetd *d)
 
 /* Parse a status file into (name, live definition, status, transient). */
 static int load_status_file(vnetd *d, const char *name, netdef **ret_def, json_t **ret_status,
-                            bool *ret_transient, verr *err)
+                            bool *ret_transient, bool *ret_is_config, verr *err)
 {
     _cleanup_free_ char *path = store_status_path(&d->paths, name);
     _cleanup_free_ char *text = NULL;
@@ -92,6 +92,21 @@ static int load_status_file(vnetd *d, const char *name, netdef **ret_def, json_t
     json_t *j = json_loadb(text, len, 0, &jerr);
     if (!j)
         return verr_set(err, VERR_INVALID, "%s:%d: %s", path, jerr.line, jerr.text);
+    *ret_is_config = json_is_true(json_object_get(j, "def_is_config"));
+    if (*ret_is_config) {
+        /* the network runs the saved definition (loaded before the statuses) */
+        vnet_net *n = registry_find(d, name);
+        *ret_def = n && n->config ? netdef_copy(n->config) : NULL;
+        if (!*ret_def) {
+            json_decref(j);
+            return verr_set(err, VERR_INVALID,
+                            "%s: the network runs its saved definition, which is missing", path);
+        }
+        *ret_status = json_incref(json_object_get(j, "status"));
+        *ret_transient = false;
+        json_decref(j);
+        return 0;
+    }
     const char *xml = json_string_value(json_object_get(j, "def"));
     _cleanup_free_ char *source = xasprintf("%s (def)", path);
     if (!xml) {
@@ -115,8 +130,8 @@ static void adopt_active(vnetd *d, const char *name)
     verr err = VERR_INIT;
     netdef *def = NULL;
     json_t *status = NULL;
-    bool transient = false;
-    if (load_status_file(d, name, &def, &status, &transient, &err) < 0) {
+    bool transient = false, is_config = false;
+    if (load_status_file(d, name, &def, &status, &transient, &is_config, &err) < 0) {
         log_err("network '%s': cannot read its status: %s", name, err.msg);
         return;
     }
@@ -130,6 +145,7 @@ static void adopt_active(vnetd *d, const char *name)
                      name);
     }
     n->live = def;
+    n->live_is_config = is_config;
     n->status = status;
     json_t *newstatus = NULL;
     bool repaired = false;

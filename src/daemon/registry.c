@@ -247,10 +247,14 @@ int registry_save_config(vnetd *d, const netdef *def, verr *err)
 
 int registry_save_status(vnetd *d, vnet_net *net, verr *err)
 {
-    _cleanup_free_ char *xml = netdef_format(net->live, 0);
     json_t *j = json_object();
     json_object_set_new(j, "name", json_string(net->name));
-    json_object_set_new(j, "def", json_string(xml));
+    if (net->live_is_config && net->config) {
+        json_object_set_new(j, "def_is_config", json_true());
+    } else {
+        _cleanup_free_ char *xml = netdef_format(net->live, 0);
+        json_object_set_new(j, "def", json_string(xml));
+    }
     json_object_set(j, "status", net->status ? net->status : json_null());
     json_object_set_new(j, "transient", json_boolean(!net->config));
     _cleanup_free_ char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -271,6 +275,7 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
         return -1;
     }
     net->live = netdef_copy(def);
+    net->live_is_config = net->config && def == net->config;
     net->status = status;
     if (registry_save_status(d, net, err) < 0) {
         verr undo = VERR_INIT;
@@ -306,6 +311,7 @@ int registry_stop(vnetd *d, vnet_net *net, verr *err)
     log_info("network '%s' stopped", net->name);
     netdef_free(net->live);
     net->live = NULL;
+    net->live_is_config = false;
     json_decref(net->status);
     net->status = NULL;
     if (!net->config)

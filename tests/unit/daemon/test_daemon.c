@@ -312,7 +312,7 @@ static void test_lifecycle(void)
     CHECK(json_is_true(json_object_get(n, "active")));
     json_decref(n);
 
-    /* The status file holds the live definition. */
+    /* Started from the saved definition: the status file refers to it. */
     _cleanup_free_ char *sp = store_status_path(&paths, "lab");
     char *text = NULL;
     verr err = VERR_INIT;
@@ -321,7 +321,8 @@ static void test_lifecycle(void)
     free(text);
     CHECK_STR(json_string_value(json_object_get(st, "name")), "lab");
     CHECK(json_is_false(json_object_get(st, "transient")));
-    CHECK(strstr(json_string_value(json_object_get(st, "def")) ?: "", "virbr2") != NULL);
+    CHECK(json_is_true(json_object_get(st, "def_is_config")));
+    CHECK(json_object_get(st, "def") == NULL);
     CHECK(json_is_true(json_object_get(json_object_get(st, "status"), "stub")));
     json_decref(st);
 
@@ -334,6 +335,15 @@ static void test_lifecycle(void)
     _cleanup_free_ char *saved = dumpxml("lab", true);
     CHECK(live && strstr(live, "<title>Lab</title>") != NULL);
     CHECK(saved && strstr(saved, "<title>Changed</title>") != NULL);
+    /* ... and the status file now holds the live definition itself. */
+    text = NULL;
+    CHECK(store_read_file(sp, &text, NULL, &err) == 1);
+    st = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    const char *stdef = json_string_value(json_object_get(st, "def"));
+    CHECK(stdef && strstr(stdef, "virbr2") && strstr(stdef, "<title>Lab</title>"));
+    CHECK(!json_is_true(json_object_get(st, "def_is_config")));
+    json_decref(st);
 
     CHECK_ERR(call(req_name("undefine", "lab")),
               "Requested operation is not valid: network 'lab' is active; destroy it first");
