@@ -122,26 +122,6 @@ int fw_apply(const char *script, verr *err)
     return run_nft(script, false, "applying the ruleset", NULL, err);
 }
 
-int fw_available(verr *err)
-{
-    return run_nft("list tables", false, "listing tables", NULL, err);
-}
-
-int fw_table_exists(const netdef *def, verr *err)
-{
-    char table[FW_TABLE_NAME_MAX], want[FW_TABLE_NAME_MAX + 16];
-    _cleanup_free_ char *out = NULL;
-    if (!def->bridge_name)
-        return verr_set(err, VERR_INVALID, "network '%s': no bridge name", def->name);
-    if (run_nft("list tables inet", false, "listing tables", &out, err) < 0)
-        return -1;
-    snprintf(want, sizeof(want), "table inet %s", fw_table_name(def, table, sizeof(table)));
-    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
-        if (streq(line, want))
-            return 1;
-    return 0;
-}
-
 int fw_list_table(const netdef *def, char **ret_text, verr *err)
 {
     char table[FW_TABLE_NAME_MAX];

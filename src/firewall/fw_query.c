@@ -1,0 +1,99 @@
+/* Cheap questions to nf_tables, asked over netlink directly.
+ *
+ * Through libnftables even "list tables" first fills its cache with every
+ * rule of every table on the host: seconds once a host has a few thousand
+ * rules. "Is nf_tables there?" and "does this table exist?" need one netlink
+ * round trip each, so they are asked with libmnl.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "firewall/firewall.h"
+#include "firewall/fw_internal.h"
+
+/* Send one nf_tables request (family inet) and wait for its answer.
+ * 0: the kernel answered with data or an ack; -errno: it refused. */
+static int nft_ask(uint16_t msg, const char *table, verr *err)
+{
+    struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+    if (!nl)
+        return verr_errno(err, errno, "nftables: opening a netlink socket");
+    int r = 0;
+    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+        r = -errno;
+        verr_errno(err, errno, "nftables: binding a netlink socket");
+        goto out;
+    }
+    char buf[8192];
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    nlh->nlmsg_seq = (uint32_t)time(NULL);
+    struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+    g->nfgen_family = table ? NFPROTO_INET : AF_UNSPEC;
+    g->version = NFNETLINK_V0;
+    g->res_id = 0;
+    if (table)
+        mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
+    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+        r = -errno;
+        verr_errno(err, errno, "nftables: sending a request");
+        goto out;
+    }
+    unsigned portid = mnl_socket_get_portid(nl);
+    for (int reads = 0; reads < 16; reads++) {
+        ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            r = -errno;
+            verr_errno(err, errno, "nftables: reading the answer");
+            goto out;
+        }
+        int cb = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, NULL, NULL);
+        if (cb < 0) { /* the kernel's error (ENOENT, EPROTONOSUPPORT, ...) */
+            r = -errno;
+            goto out;
+        }
+        if (cb == MNL_CB_STOP)
+            goto out;
+    }
+out:
+    mnl_socket_close(nl);
+    return r;
+}
+
+int fw_available(verr *err)
+{
+    int r = nft_ask(NFT_MSG_GETGEN, NULL, err);
+    if (r < 0 && !verr_is_set(err))
+        verr_errno(err, -r, "the kernel's nf_tables does not answer (is the nf_tables module "
+                            "available?)");
+    return r < 0 ? -1 : 0;
+}
+
+int fw_table_exists(const netdef *def, verr *err)
+{
+    char table[FW_TABLE_NAME_MAX];
+    if (!def->bridge_name)
+        return verr_set(err, VERR_INVALID, "network '%s': no bridge name", def->name);
+    verr e = VERR_INIT;
+    int r = nft_ask(NFT_MSG_GETTABLE, fw_table_name(def, table, sizeof(table)), &e);
+    if (r == 0)
+        return 1;
+    if (r == -ENOENT)
+        return 0;
+    if (verr_is_set(&e)) {
+        if (err)
+            *err = e;
+        return -1;
+    }
+    return verr_errno(err, -r, "nftables: asking for table inet %s", table);
+}
