@@ -101,6 +101,14 @@ bench_init() {
     trap bench_cleanup EXIT
     trap 'exit 130' INT TERM
     host_snapshot "$WORK/host-before.txt"
+    # BENCH_MERGE_JSON=results/X.json: keep that run's results for the
+    # workloads this run does not repeat (e.g. after `--only 4`)
+    if [ -n "${BENCH_MERGE_JSON:-}" ]; then
+        jq -r '.results[] | [.workload, .metric, .tool, (.median|tostring), ((.min // "-")|tostring),
+               ((.max // "-")|tostring), (.runs|tostring), .unit, (.note // "")] | @tsv' "$BENCH_MERGE_JSON" |
+            awk -F'\t' -v only=",$ONLY," '{ split($1, w, "-"); if (index(only, "," w[1] ",") == 0) print }' >>"$RESULTS_TSV"
+        log "kept $(wc -l <"$RESULTS_TSV") results from $BENCH_MERGE_JSON"
+    fi
     export HOME=$WORK/home XDG_CONFIG_HOME=$WORK/home/.config XDG_CACHE_HOME=$WORK/home/.cache \
            XDG_RUNTIME_DIR=$WORK/home/run
     mkdir -p "$XDG_RUNTIME_DIR" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"

@@ -70,16 +70,24 @@ want() { [[ ",$ONLY," == *",$1,"* ]]; }
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for tool in "${TOOLS[@]}"; do
     if want 1 || want 2 || want 3; then
-        tool_up "$tool"
+        tool_up "$tool" || { log "$tool did not start: workloads 1-3 skipped for it"; continue; }
         want 1 && { log "== 1 lifecycle: $tool"; w1_lifecycle "$tool"; }
         want 2 && { log "== 2 dhcp: $tool"; w2_dhcp "$tool"; }
         tool_down "$tool"
     fi
     if want 3; then
+        W3_LAST_TOTAL=""; prev_n=""
         for n in $SCALE_NS; do
-            # libvirt stops growing N once a size took longer than the budget
-            if [ "$tool" = libvirt ] && [ "$n" -gt 100 ]; then log "libvirt: N=$n skipped (N=100 is the last size that fits 2 minutes)"; continue; fi
-            tool_up "$tool"; log "== 3 scale N=$n: $tool"
+            # a size is run only if the previous one, scaled linearly, fits the budget
+            if [ -n "$W3_LAST_TOTAL" ] && [ "$(echo "$W3_LAST_TOTAL * $n / $prev_n > $SCALE_BUDGET" | bc)" = 1 ]; then
+                log "$tool: N=$n not run: N=$prev_n took ${W3_LAST_TOTAL}s, projected over the ${SCALE_BUDGET}s budget"
+                result 3-scale "N=$n define+start total" "$tool" "not run" - - 0 s \
+                    "N=$n not run: N=$prev_n took $(printf %.1f "$W3_LAST_TOTAL") s, x$((n / prev_n)) is over the ${SCALE_BUDGET} s budget"
+                continue
+            fi
+            prev_n=$n
+            tool_up "$tool" || break
+            log "== 3 scale N=$n: $tool"
             w3_scale "$tool" "$n" "$SCALE_BUDGET"
             tool_down "$tool"
         done

@@ -2,6 +2,23 @@
 # namespaces (and, for libvirt, a private mount namespace) that we create.
 # Sourced by run.sh after lib.sh.
 
+UPLINK_HOST=203.0.113.1   # TEST-NET-3, only ever inside our namespaces
+UPLINK_UP=203.0.113.2
+
+# uplink_add HOSTNS: an "upstream" namespace HOSTNS-up joined to HOSTNS by a
+# veth (host 203.0.113.1/24, upstream .2), HOSTNS's default route points there.
+# Same topology for every tool; the upstream only answers, it routes nowhere.
+uplink_add() {
+    local h=$1 u=$1-up
+    netns_add "$u"
+    ip -n "$h" link add up0 type veth peer name eth0 netns "$u" || die "uplink veth"
+    ip -n "$h" addr add $UPLINK_HOST/24 dev up0
+    ip -n "$u" addr add $UPLINK_UP/24 dev eth0
+    ip -n "$h" link set up0 up
+    ip -n "$u" link set eth0 up
+    ip -n "$h" route add default via $UPLINK_UP
+}
+
 LV_DRIVER_DIR=/usr/lib/x86_64-linux-gnu/libvirt/connection-driver
 LV_PID=""; VN_PID=""
 
@@ -23,6 +40,7 @@ lv_start() {
         case $f in *qemu*) ;; *) cp "$f" "$w/drv/" ;; esac
     done
     netns_add "$LV_NS"
+    uplink_add "$LV_NS"
     ip netns exec "$LV_NS" unshare --mount --propagation private -- bash -c "
         set -e
         mount -t tmpfs -o mode=755 tmpfs /run
@@ -49,7 +67,8 @@ lv_cli() { echo virsh -q -c "$LV_URI"; }   # argv prefix for timeit
 lv_stop() {
     [ -n "$LV_PID" ] || return 0
     stop_pid "$LV_PID" 10
-    netns_del "$LV_NS"    # dnsmasq children (daemonized) die with their namespace
+    netns_del "$LV_NS-up"
+    netns_del "$LV_NS"    # also ends the (daemonized) dnsmasq still in it, by PID
     LV_PID=""
 }
 
@@ -66,12 +85,16 @@ vn_start() {
     rm -rf --one-file-system "$VN_ROOT"   # every start is a fresh, empty root
     mkdir -p "$VN_ROOT"
     netns_add "$VN_NS"
+    uplink_add "$VN_NS"
     ip netns exec "$VN_NS" unshare --mount --propagation private -- bash -c "
         mount --bind $WORK/resolv.conf /etc/resolv.conf &&
         exec $VNETD --root $VN_ROOT --foreground" >"$WORK/vnetd.log" 2>&1 &
     VN_PID=$!
     track_pid "$VN_PID"
-    wait_for 30 "$VNET" --root "$VN_ROOT" list --all || { cat "$WORK/vnetd.log" >&2; die "vnetd did not come up"; }
+    if ! wait_for 30 "$VNET" --root "$VN_ROOT" list --all; then
+        log "vnetd did not answer within 30 s; its log:"; cat "$WORK/vnetd.log" >&2
+        vn_stop; return 1
+    fi
     log "vnetd up (pid $VN_PID, netns $VN_NS, root $VN_ROOT)"
 }
 
@@ -81,7 +104,8 @@ vn_vnet() { "$VNET" --root "$VN_ROOT" "$@"; }
 vn_stop() {
     [ -n "$VN_PID" ] || return 0
     stop_pid "$VN_PID" 10
-    netns_del "$VN_NS"    # vnetd leaves networks running on exit; the netns takes them
+    netns_del "$VN_NS-up"
+    netns_del "$VN_NS"    # vnetd leaves networks running on exit: netns_del ends their dnsmasq by PID
     VN_PID=""
 }
 
@@ -92,10 +116,11 @@ nv_start() {
     NV_DIR=$WORK/nv
     mkdir -p "$NV_DIR/config"
     netns_add "$NV_NS"
+    uplink_add "$NV_NS"
 }
 # nv_run ARGS... < json : netavark inside the host namespace we made
 nv_run() { ip netns exec "$NV_NS" "$NETAVARK" --config "$NV_DIR/config" "$@"; }
-nv_stop() { [ -n "${NV_NS:-}" ] && netns_del "$NV_NS"; NV_NS=""; }
+nv_stop() { [ -n "${NV_NS:-}" ] && { netns_del "$NV_NS-up"; netns_del "$NV_NS"; }; NV_NS=""; }
 
 sandbox_cleanup() {
     lv_stop; vn_stop; nv_stop

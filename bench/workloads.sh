@@ -85,8 +85,9 @@ w3_scale() {
     t0=$EPOCHREALTIME
     for ((i = 1; i <= n; i++)); do
         ta=$EPOCHREALTIME
-        "${CLI[@]}" net-define "$WORK/xml/w3/s$i.xml" >/dev/null &&
-            "${CLI[@]}" net-start "bs$i" >/dev/null || { log "$tool: network $i failed"; break; }
+        # one call may not take longer than the whole budget
+        timeout "$budget" "${CLI[@]}" net-define "$WORK/xml/w3/s$i.xml" >/dev/null &&
+            timeout "$budget" "${CLI[@]}" net-start "bs$i" >/dev/null || { log "$tool: network $i failed or timed out"; break; }
         tb=$EPOCHREALTIME
         start_ms+=("$(echo "($tb - $ta) * 1000" | bc)")
         done_n=$i
@@ -96,26 +97,35 @@ w3_scale() {
         fi
     done
     t1=$EPOCHREALTIME
-    local note=""
+    local t0_start=$t0 t1_start=$t1 note=""
     [ "$done_n" -lt "$n" ] && note="only $done_n of $n within ${budget}s"
     result 3-scale "N=$n define+start total" "$tool" "$(printf %.3f "$(echo "$t1 - $t0" | bc)")" - - 1 s "$note"
     read -r a b c d < <(printf '%s\n' "${start_ms[@]}" | stats)
     result 3-scale "N=$n define+start per network" "$tool" "$a" "$b" "$c" "$d" ms "$note"
-    timed 3-scale "N=$n list" "$tool" "$RUNS" -- t "${CLI[@]}" net-list --all
+    timed 3-scale "N=$n list" "$tool" "$RUNS" -- t timeout 60 "${CLI[@]}" net-list --all
     result 3-scale "N=$n firewall rules" "$tool" "$(ns_rules "$HOSTNS")" - - 1 rules "$note"
     result 3-scale "N=$n processes" "$tool" "$(ns_nprocs "$HOSTNS")" - - 1 procs "$note"
     result 3-scale "N=$n RSS daemon+dnsmasq" "$tool" \
         "$(echo "scale=1; $(ns_rss_kb "$HOSTNS" "$DPID") / 1024" | bc)" - - 1 MiB "$note"
     t0=$EPOCHREALTIME
+    local destroyed=0
     for ((i = 1; i <= done_n; i++)); do
         ta=$EPOCHREALTIME
-        "${CLI[@]}" net-destroy "bs$i" >/dev/null || log "$tool: destroy bs$i failed"
+        timeout "$budget" "${CLI[@]}" net-destroy "bs$i" >/dev/null || log "$tool: destroy bs$i failed"
         tb=$EPOCHREALTIME
         stop_ms+=("$(echo "($tb - $ta) * 1000" | bc)")
+        destroyed=$i
+        if [ "$(echo "$tb - $t0 > $budget" | bc)" = 1 ]; then
+            log "$tool: destroy stopped after $i networks: over the ${budget}s budget"
+            note="${note:+$note; }destroyed only $i of $done_n within ${budget}s"
+            break
+        fi
     done
     t1=$EPOCHREALTIME
     result 3-scale "N=$n destroy total" "$tool" "$(printf %.3f "$(echo "$t1 - $t0" | bc)")" - - 1 s "$note"
     read -r a b c d < <(printf '%s\n' "${stop_ms[@]}" | stats)
     result 3-scale "N=$n destroy per network" "$tool" "$a" "$b" "$c" "$d" ms "$note"
-    for ((i = 1; i <= done_n; i++)); do "${CLI[@]}" net-undefine "bs$i" >/dev/null 2>&1; done
+    # what is left is removed with the namespace when the sandbox stops
+    for ((i = 1; i <= destroyed; i++)); do timeout 30 "${CLI[@]}" net-undefine "bs$i" >/dev/null 2>&1; done
+    W3_LAST_TOTAL=$(echo "$t1_start - $t0_start" | bc)
 }
