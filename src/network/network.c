@@ -237,7 +237,7 @@ static void start_rollback(const network_env *env, const netdef *def, const net_
         dnsmasq_remove_files(env, def);
     if (run->firewall && firewall_remove(def, &e) < 0)
         log_warn("rollback of '%s': removing firewall: %s", def->name, e.msg);
-    if (run->bridge_created && netdev_link_delete(def->bridge_name, &e) < 0)
+    if (run->bridge_created && netdev_link_delete_background(def->bridge_name, &e) < 0)
         log_warn("rollback of '%s': deleting bridge: %s", def->name, e.msg);
 }
 
@@ -250,10 +250,8 @@ int network_start(const network_env *env, const netdef *def, json_t **ret_status
 
     netdev_bridge_opts bo;
     bridge_opts_from_def(def, &bo);
-    if (netdev_bridge_create(&bo, err) < 0) {
-        verr_prefix(err, "creating bridge '%s'", def->bridge_name);
+    if (netdev_bridge_create(&bo, err) < 0) /* the message names the bridge */
         goto fail_early;
-    }
     run.bridge_created = true;
 
     if (bridge_ipv6_sysctls(def, err) < 0 || bridge_addresses(def, err) < 0 ||
