@@ -92,11 +92,13 @@ w4_netavark() {
 # forward-add (element change + atomic save of the definition) and its delete.
 vn_forwards_xml() { # N -> the default network's definition with N forwards
     local n=$1 base
-    base=$("${CLI[@]}" net-dumpxml default --inactive | grep -v 'vnet:')
+    base=$("${CLI[@]}" net-dumpxml default --inactive | grep -v '</\?vnet:')
     {
         sed -e '/<\/network>/d' -e "s|^<network[^>]*>|<network xmlns:vnet='urn:vnet:network:1'>|" <<<"$base"
-        awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++)
-            printf "  <vnet:portForward proto=\x27tcp\x27 guest=\x27192.168.122.50\x27>\n    <vnet:range start=\x27%d\x27 to=\x2780\x27/>\n  </vnet:portForward>\n", 20000 + i }'
+        local i
+        for ((i = 0; i < n; i++)); do
+            printf "  <vnet:portForward proto='tcp' guest='192.168.122.50'>\n    <vnet:range start='%d' to='80'/>\n  </vnet:portForward>\n" $((20000 + i))
+        done
         echo '</network>'
     }
 }
