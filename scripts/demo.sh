@@ -71,7 +71,7 @@ heading "Plugging a guest (namespace $(guest_ns g1)) into virbr0; DHCP with udhc
 step "guest plugged" guest_add g1 virbr0
 t0=$EPOCHREALTIME
 ip1=$(dhcp_udhcpc g1 demo-guest) || e2e_fatal "the guest gets a lease"
-echo "the guest got $ip1 in $(elapsed "$t0") s (STP is on: a new bridge port waits ~4 s)"
+echo "the guest got $ip1 in $(elapsed "$t0") s (libvirt's default network: 3-14 s of STP port settling and dnsmasq's ping check)"
 show vnet dhcp-leases default
 
 heading "DNS: the guest's DHCP host name at the network's resolver"
