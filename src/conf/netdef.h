@@ -159,6 +159,15 @@ typedef struct netdef_port_forward {
     unsigned line;          /* source line of the element (0: unknown), for messages */
 } netdef_port_forward;
 
+/* "tcp" or "udp". */
+const char *netdef_proto_name(int proto);
+/* Do range ia of a and range ib of b claim the same host port? Same protocol
+ * and address family (IPv4 and IPv6 forwards live in separate maps), the same
+ * host address or either for every address, and overlapping host ports. The
+ * one rule for validation and for the daemon's checks across networks. */
+bool netdef_pf_clash(const netdef_port_forward *a, size_t ia, const netdef_port_forward *b,
+                     size_t ib);
+
 struct netdef_extra; /* forward pools, portgroups, bandwidth, vlan, virtualport, ... (conf-private) */
 
 typedef struct netdef {

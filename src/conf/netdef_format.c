@@ -532,7 +532,7 @@ static void fmt_port_forwards(strbuf *b, int n, const netdef *def)
         const netdef_port_forward *pf = &def->port_forwards[i];
         ind(b, n);
         strbuf_add(b, "<vnet:portForward");
-        nd_attr(b, "proto", pf->proto == IPPROTO_UDP ? "udp" : "tcp");
+        nd_attr(b, "proto", netdef_proto_name(pf->proto));
         attr_addr(b, "address", &pf->address);
         attr_addr(b, "guest", &pf->guest);
         strbuf_add(b, ">\n");

@@ -564,12 +564,15 @@ static int check_pf_ranges(const vctx *v, const netdef_port_forward *pf)
     return 0;
 }
 
-static bool pf_clash(const netdef_port_forward *a, const netdef_port_forward *b, size_t ia,
+const char *netdef_proto_name(int proto)
+{
+    return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+bool netdef_pf_clash(const netdef_port_forward *a, size_t ia, const netdef_port_forward *b,
                      size_t ib)
 {
     const netdef_pf_range *ra = &a->ranges[ia], *rb = &b->ranges[ib];
-    /* IPv4 and IPv6 forwards live in separate maps: the same port may be
-     * forwarded once per family. */
     if (a->proto != b->proto || a->guest.family != b->guest.family)
         return false;
     if (vnet_addr_is_set(&a->address) && vnet_addr_is_set(&b->address) &&
@@ -615,7 +618,7 @@ static const pf_slot *pf_first_clash(pf_slot *slots, size_t n)
                                slots[y].pf->guest.family == slots[x].pf->guest.family &&
                                slots[y].r->start <= slots[x].r->end;
              y++) {
-            if (!pf_clash(slots[x].pf, slots[y].pf, slots[x].ri, slots[y].ri))
+            if (!netdef_pf_clash(slots[x].pf, slots[x].ri, slots[y].pf, slots[y].ri))
                 continue;
             const pf_slot *later =
                 pf_slot_before(&slots[x], &slots[y]) ? &slots[y] : &slots[x];
@@ -657,7 +660,7 @@ static int check_port_forwards(const vctx *v)
         if (clash && clash->i == i)
             return fail(v, clash->r->line, "vnet:range", "start",
                         "host port %u/%s is already forwarded", clash->r->start,
-                        pf->proto == IPPROTO_UDP ? "udp" : "tcp");
+                        netdef_proto_name(pf->proto));
     }
     return 0;
 }

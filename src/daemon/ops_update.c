@@ -261,32 +261,19 @@ static int parse_port(json_t *req, const char *field, bool required, unsigned *r
     return 0;
 }
 
-static const char *proto_str(int proto)
-{
-    return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
-
-/* Do two forwards claim the same host port? Same protocol, the same host
- * address or either for every address, and overlapping host ports. The same
- * rule as the definition's validation (conf/), which does not tell IPv4 from
- * IPv6 forwards either: a saved definition must always load again. *ret_port
- * gets the first shared port and *ret_k the range of `o` holding it. */
+/* Does `o` claim a host port of `pf` (netdef_pf_clash)? *ret_port gets the
+ * first shared port and *ret_k the range of `o` holding it. */
 static bool forwards_overlap(const netdef_port_forward *o, const netdef_port_forward *pf,
                              unsigned *ret_port, size_t *ret_k)
 {
-    if (o->proto != pf->proto || o->guest.family != pf->guest.family)
-        return false;
-    if (vnet_addr_is_set(&o->address) && vnet_addr_is_set(&pf->address) &&
-        !vnet_addr_equal(&o->address, &pf->address))
-        return false;
     for (size_t k = 0; k < o->n_ranges; k++)
         for (size_t j = 0; j < pf->n_ranges; j++) {
+            if (!netdef_pf_clash(o, k, pf, j))
+                continue;
             const netdef_pf_range *a = &o->ranges[k], *b = &pf->ranges[j];
-            if (a->start <= b->end && b->start <= a->end) {
-                *ret_port = a->start > b->start ? a->start : b->start;
-                *ret_k = k;
-                return true;
-            }
+            *ret_port = a->start > b->start ? a->start : b->start;
+            *ret_k = k;
+            return true;
         }
     return false;
 }
@@ -308,7 +295,7 @@ static int forward_conflict(const netdef *def, const netdef_port_forward *pf, ve
         const vnet_addr *host = vnet_addr_is_set(&o->address) ? &o->address : &pf->address;
         return verr_set(err, VERR_EXISTS,
                         "host port %s/%u%s%s is already forwarded by network '%s' to %s%s%s:%u",
-                        proto_str(pf->proto), port, vnet_addr_is_set(host) ? " on " : "",
+                        netdef_proto_name(pf->proto), port, vnet_addr_is_set(host) ? " on " : "",
                         vnet_addr_is_set(host) ? vnet_addr_str(host, a) : "", def->name,
                         v6 ? "[" : "", vnet_addr_str(&o->guest, g), v6 ? "]" : "", to);
     }
@@ -354,15 +341,15 @@ static int forward_port_free(const netdef_port_forward *pf, verr *err)
                                       what, sizeof(what), err);
         if (used < 0)
             return verr_prefix(err, "checking whether host port %s/%u is free",
-                               proto_str(pf->proto), r->start);
+                               netdef_proto_name(pf->proto), r->start);
         if (used > 0 && r->end > r->start)
             return verr_set(err, VERR_BUSY,
                             "host ports %s/%u-%u are already in use by a local process (%s)",
-                            proto_str(pf->proto), r->start, r->end, what);
+                            netdef_proto_name(pf->proto), r->start, r->end, what);
         if (used > 0)
             return verr_set(err, VERR_BUSY,
                             "host port %s/%u is already in use by a local process (%s)",
-                            proto_str(pf->proto), r->start, what);
+                            netdef_proto_name(pf->proto), r->start, what);
     }
     return 0;
 }
@@ -542,7 +529,7 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
             log_info("network '%s': %u earlier connection(s) to the new forward's port dropped",
                      n->name, dropped);
     }
-    log_info("network '%s': forward %s %u added", n->name, proto_str(pf.proto), range.start);
+    log_info("network '%s': forward %s %u added", n->name, netdef_proto_name(pf.proto), range.start);
     return proto_reply_ok();
 fail:
     netdef_free(defs[0]);
@@ -617,7 +604,7 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
     if (n_removed[0] + n_removed[1] == 0) {
         char abuf[VNET_ADDR_STRLEN];
         verr_set(err, VERR_NOT_FOUND, "network '%s' has no %s port forward from %s%sport %u",
-                 n->name, proto_str(proto),
+                 n->name, netdef_proto_name(proto),
                  vnet_addr_is_set(&addr) ? vnet_addr_str(&addr, abuf) : "",
                  vnet_addr_is_set(&addr) ? " " : "", port);
         goto out;
@@ -633,7 +620,7 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
     defs[0] = defs[1] = NULL;
     for (size_t i = 0; i < n_removed[1]; i++)
         forward_forget_connections(n->name, &removed[1][i]);
-    log_info("network '%s': forward %s %u removed", n->name, proto_str(proto), port);
+    log_info("network '%s': forward %s %u removed", n->name, netdef_proto_name(proto), port);
     reply = proto_reply_ok();
 out:
     netdef_free(defs[0]);
@@ -667,7 +654,7 @@ json_t *op_forward_list(vnetd *d, json_t *req, verr *err)
             const netdef_pf_range *r = &pf->ranges[k];
             unsigned to = r->to ? r->to : r->start;
             json_t *o = json_object();
-            json_object_set_new(o, "proto", json_string(proto_str(pf->proto)));
+            json_object_set_new(o, "proto", json_string(netdef_proto_name(pf->proto)));
             json_object_set_new(o, "address",
                                 vnet_addr_is_set(&pf->address)
                                     ? json_string(vnet_addr_str(&pf->address, abuf))

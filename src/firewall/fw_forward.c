@@ -70,10 +70,6 @@ bool fw_addr_is_loopback4(const vnet_addr *a)
     return a->family == AF_INET && a->bytes[0] == 127;
 }
 
-static const char *proto_name(int proto)
-{
-    return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
 
 /* "tcp 10.0.0.1:8080-8089 -> 192.168.122.10" for error messages. */
 static const char *forward_desc(const netdef_port_forward *pf, char *buf, size_t len)
@@ -219,7 +215,7 @@ int fw_forwards_check(const netdef *def, verr *err)
         return verr_set(err, VERR_INVALID, "network '%s': %s and %s both claim %s port %u",
                         def->name, forward_desc(&def->port_forwards[keys[i - 1].index], a, 160),
                         forward_desc(&def->port_forwards[keys[i].index], b, 160),
-                        proto_name(keys[i].proto), keys[i].port);
+                        netdef_proto_name(keys[i].proto), keys[i].port);
     }
     return 0;
 }
@@ -240,7 +236,7 @@ void fw_forward_elements(strbuf *b, const netdef_port_forward *pf, bool with_val
             *first = false;
             if (addr)
                 strbuf_addf(b, "%s . ", host);
-            strbuf_addf(b, "%s . %u", proto_name(pf->proto), port);
+            strbuf_addf(b, "%s . %u", netdef_proto_name(pf->proto), port);
             if (with_values)
                 strbuf_addf(b, " : %s . %u", guest, to + (port - rg->start));
         }
