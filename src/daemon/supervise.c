@@ -4,7 +4,7 @@
  * network_adopt of the affected network. */
 #include <errno.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <sys/pidfd.h>
 #include <unistd.h>
 
 #include "daemon/daemon.h"
@@ -13,24 +13,23 @@
 #include "util/log.h"
 #include "util/strbuf.h"
 
-static int pidfd_open_compat(pid_t pid)
-{
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
 static void link_event(const char *ifname, int ifindex, bool gone_or_down, void *userdata)
 {
     vnetd *d = userdata;
-    if (!gone_or_down || !ifname)
+    if (!gone_or_down)
         return;
+    /* ifname NULL: the kernel dropped events (socket overrun), check every network */
     for (size_t i = 0; i < d->n_nets; i++) {
         vnet_net *n = d->nets[i];
-        if (!net_active(n) || !n->live->bridge_name || !streq(n->live->bridge_name, ifname))
+        if (!net_active(n) || !n->live->bridge_name || !netdef_is_managed_bridge(n->live))
             continue;
-        if (!netdef_is_managed_bridge(n->live))
+        if (ifname && !streq(n->live->bridge_name, ifname))
             continue;
         char reason[64 + IF_NAMESIZE];
-        snprintf(reason, sizeof(reason), "bridge %s was deleted or set down", ifname);
+        if (ifname)
+            snprintf(reason, sizeof(reason), "bridge %s was deleted or set down", ifname);
+        else
+            snprintf(reason, sizeof(reason), "link events were lost");
         if (!n->repair_timer) /* one line per burst of events */
             log_warn("network '%s': %s", n->name, reason);
         reconcile_request_repair(d, n, reason);
@@ -106,7 +105,7 @@ void supervise_watch_dnsmasq(vnetd *d, vnet_net *net)
     pid_t pid = network_status_dnsmasq_pid(net->status);
     if (pid <= 0)
         return;
-    int fd = pidfd_open_compat(pid);
+    int fd = pidfd_open(pid, 0);
     if (fd < 0) {
         if (errno == ESRCH)
             reconcile_request_repair(d, net, "dnsmasq is not running");
