@@ -7,6 +7,7 @@
  *   ops_update.c net-update, dhcp-leases and port forwards
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
+ *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
  */
 #pragma once
 
@@ -70,6 +71,10 @@ typedef struct vnetd {
 
     vnet_net **nets; /* sorted by name */
     size_t n_nets;
+
+    struct events_sub *subs; /* event bus subscribers (events.c) */
+    size_t n_subs;
+    int next_sub_id;
 } vnetd;
 
 /* ---- registry.c ---- */

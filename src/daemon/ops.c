@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "daemon/daemon.h"
+#include "daemon/events.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -138,6 +139,7 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
         n->config = TAKE_PTR(def);
     }
     log_info("network '%s' defined", n->name);
+    events_emit_net(d, VNET_EV_DEFINED, n->name, n->uuid, NULL);
     json_t *r = proto_reply_ok();
     json_object_set_new(r, "name", json_string(n->name));
     return r;
@@ -158,6 +160,7 @@ static json_t *op_undefine(vnetd *d, json_t *req, verr *err)
     if (store_delete_definition(&d->paths, n->name, err) < 0)
         return NULL;
     log_info("network '%s' undefined", n->name);
+    events_emit_net(d, VNET_EV_UNDEFINED, n->name, n->uuid, NULL);
     registry_remove(d, n);
     return proto_reply_ok();
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "daemon/daemon.h"
+#include "daemon/events.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -225,22 +226,29 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     json_t *newstatus = NULL;
     bool repaired = false;
     supervise_unwatch(net);
+    bool firewall_restored = false;
     if (net->fw_dirty) {
         net->fw_dirty = false;
-        if (network_repair_firewall(&d->env, net->live, &err) < 0)
+        if (network_repair_firewall(&d->env, net->live, &err) < 0) {
             log_err("network '%s': %s: %s", net->name, reason, err.msg);
-        else
+        } else {
             log_info("network '%s': firewall table restored (%s)", net->name, reason);
+            firewall_restored = true;
+        }
         verr_clear(&err);
     }
     if (network_adopt(&d->env, net->live, net->status, &newstatus, &repaired, &err) < 0) {
         log_err("network '%s': %s: %s", net->name, reason, err.msg);
+        _cleanup_free_ char *what = xasprintf("%s: %s", reason, err.msg);
+        events_emit_net(d, VNET_EV_REPAIR_FAILED, net->name, net->uuid, what);
     } else {
         bool changed = !json_equal(newstatus, net->status);
         json_decref(net->status);
         net->status = newstatus;
-        if (repaired)
+        if (repaired || firewall_restored) {
             log_info("network '%s': repaired (%s)", net->name, reason);
+            events_emit_net(d, VNET_EV_REPAIRED, net->name, net->uuid, reason);
+        }
         if (changed && registry_save_status(d, net, &err) < 0)
             log_err("%s", err.msg);
     }

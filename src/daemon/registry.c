@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include "daemon/daemon.h"
+#include "daemon/events.h"
 #include "netdev/netdev.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -291,6 +292,7 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
     supervise_flush_links(d);
     supervise_watch_dnsmasq(d, net);
     log_info("network '%s' started", net->name);
+    events_emit_net(d, VNET_EV_STARTED, net->name, net->uuid, NULL);
     return 0;
 }
 
@@ -309,11 +311,14 @@ int registry_stop(vnetd *d, vnet_net *net, verr *err)
     if (store_delete_status(&d->paths, net->name, &e) < 0)
         log_warn("%s", e.msg);
     log_info("network '%s' stopped", net->name);
+    events_emit_net(d, VNET_EV_STOPPED, net->name, net->uuid, NULL);
     netdef_free(net->live);
     net->live = NULL;
     net->live_is_config = false;
     json_decref(net->status);
     net->status = NULL;
+    if (!net->config)
+        events_emit_net(d, VNET_EV_UNDEFINED, net->name, net->uuid, NULL);
     if (!net->config)
         registry_remove(d, net);
     return 0;
