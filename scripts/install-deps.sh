@@ -6,11 +6,13 @@ set -euo pipefail
 pkgs=(
   # build
   gcc meson ninja-build pkg-config
-  libxml2-dev libnftables-dev libmnl-dev libjansson-dev libsystemd-dev libnetfilter-conntrack-dev
+  libxml2-dev libnftables-dev libmnl-dev libjansson-dev libsystemd-dev libnetfilter-conntrack-dev libtirpc-dev
   # run
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection
   iproute2 nftables isc-dhcp-client udhcpc bind9-dnsutils socat procps libxml2-utils jq python3 conntrack
+  # libvirt clients (no daemon) for the libvirt RPC tests
+  libvirt-clients python3-libvirt
 )
 
 missing=()

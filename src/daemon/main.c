@@ -12,6 +12,8 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/ports.h"
+#include "daemon/rpc_server.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
 #include "util/cleanup.h"
@@ -22,6 +24,7 @@ typedef struct vnetd_args {
     const char *root;
     const char *dnsmasq;
     bool verbose;
+    rpc_opts rpc;
 } vnetd_args;
 
 static void usage(FILE *f)
@@ -37,6 +40,12 @@ static void usage(FILE *f)
             "  --foreground     do not daemonize (vnetd never does; accepted for clarity)\n"
             "  --dnsmasq PATH   dnsmasq binary to run (default %s)\n"
             "  --verbose        log debug messages\n"
+            "  --libvirt-sockets DIR   serve libvirt's network RPC on DIR/virtnetworkd-sock\n"
+            "                   and DIR/virtnetworkd-sock-ro (default ROOT/run/libvirt)\n"
+            "  --no-libvirt-sockets    do not serve libvirt's network RPC\n"
+            "  --libvirt-group GROUP   let GROUP use the read-write libvirt socket (default root only)\n"
+            "  --libvirt-keepalive SECONDS:COUNT  ping silent libvirt clients every SECONDS,\n"
+            "                   drop them after COUNT unanswered pings (default 5:5, 0 = off)\n"
             "  --help           show this help\n"
             "  --version        show the version\n",
             VNET_DNSMASQ);
@@ -45,7 +54,18 @@ static void usage(FILE *f)
 /* 0 to run, 1 to exit successfully (help/version), -1 on a usage error. */
 static int parse_args(int argc, char **argv, vnetd_args *a)
 {
-    enum { OPT_ROOT = 256, OPT_FOREGROUND, OPT_DNSMASQ, OPT_VERBOSE, OPT_HELP, OPT_VERSION };
+    enum {
+        OPT_ROOT = 256,
+        OPT_FOREGROUND,
+        OPT_DNSMASQ,
+        OPT_VERBOSE,
+        OPT_HELP,
+        OPT_VERSION,
+        OPT_LV_SOCKETS,
+        OPT_LV_NONE,
+        OPT_LV_GROUP,
+        OPT_LV_KEEPALIVE,
+    };
     static const struct option opts[] = {
         {"root", required_argument, NULL, OPT_ROOT},
         {"foreground", no_argument, NULL, OPT_FOREGROUND},
@@ -53,9 +73,16 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"libvirt-sockets", required_argument, NULL, OPT_LV_SOCKETS},
+        {"no-libvirt-sockets", no_argument, NULL, OPT_LV_NONE},
+        {"libvirt-group", required_argument, NULL, OPT_LV_GROUP},
+        {"libvirt-keepalive", required_argument, NULL, OPT_LV_KEEPALIVE},
         {NULL, 0, NULL, 0},
     };
     a->dnsmasq = VNET_DNSMASQ;
+    a->rpc.enabled = true;
+    a->rpc.ka_interval = RPC_KEEPALIVE_INTERVAL;
+    a->rpc.ka_count = RPC_KEEPALIVE_COUNT;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -69,6 +96,22 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
             break;
         case OPT_VERBOSE:
             a->verbose = true;
+            break;
+        case OPT_LV_SOCKETS:
+            a->rpc.dir = optarg;
+            break;
+        case OPT_LV_NONE:
+            a->rpc.enabled = false;
+            break;
+        case OPT_LV_GROUP:
+            a->rpc.group = optarg;
+            break;
+        case OPT_LV_KEEPALIVE:
+            if (sscanf(optarg, "%u:%u", &a->rpc.ka_interval, &a->rpc.ka_count) != 2) {
+                fprintf(stderr, "vnetd: --libvirt-keepalive wants SECONDS:COUNT, not '%s'\n",
+                        optarg);
+                return -1;
+            }
             break;
         case OPT_HELP:
             usage(stdout);
@@ -108,7 +151,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     return 0;
 }
 
-static int vnetd_setup(vnetd *d, verr *err)
+static int vnetd_setup(vnetd *d, const vnetd_args *args, verr *err)
 {
     d->lock_fd = store_lock_daemon(&d->paths, err);
     if (d->lock_fd < 0)
@@ -130,6 +173,8 @@ static int vnetd_setup(vnetd *d, verr *err)
         return -1;
     if (reconcile_startup(d, err) < 0)
         return -1;
+    if (ports_setup(d, err) < 0 || rpc_server_start(d, &args->rpc, err) < 0)
+        return -1;
     return control_listen(d, err);
 }
 
@@ -138,6 +183,8 @@ static void vnetd_teardown(vnetd *d)
     if (d->listen_fd >= 0)
         unlink(d->paths.socket_path);
     control_close(d);
+    rpc_server_stop(d);
+    ports_close(d);
     supervise_close(d);
     registry_free_all(d);
     events_free_all(d);
@@ -172,7 +219,7 @@ int main(int argc, char **argv)
 
     verr err = VERR_INIT;
     int rc = 0;
-    if (vnetd_setup(&d, &err) < 0) {
+    if (vnetd_setup(&d, &args, &err) < 0) {
         log_err("%s", err.msg);
         rc = 1;
     } else {

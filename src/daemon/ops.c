@@ -5,6 +5,7 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/ports.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -282,5 +283,5 @@ const op_def *ops_find(const char *name)
     for (size_t i = 0; i < ARRAY_SIZE(op_table); i++)
         if (streq(op_table[i].name, name))
             return &op_table[i];
-    return NULL;
+    return ports_ops_find(name);
 }

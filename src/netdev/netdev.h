@@ -41,6 +41,8 @@ typedef struct netdev_bridge_opts {
 
 /* Look up a link by name. 1 found (ret filled), 0 absent, -1 error. */
 int netdev_link_get(const char *name, netdev_link *ret, verr *err);
+/* Every link of the namespace (malloc'd array). */
+int netdev_link_list(netdev_link **ret, size_t *ret_n, verr *err);
 /* Create a bridge with the options (fails with VERR_EXISTS if a link of that name exists). */
 int netdev_bridge_create(const netdev_bridge_opts *opts, verr *err);
 /* Bring an existing bridge to the options (mac, mtu, stp, delay). Idempotent. */
