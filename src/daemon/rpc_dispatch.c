@@ -758,13 +758,20 @@ static json_t *h_port_set_params(rpc_client *c, const rpc_args *a, rpc_error *er
     if (!r)
         return NULL;
     json_decref(r);
-    if (a->n_params == 0)
-        return json_object();
-    rpc_error_set(err, RPC_ERR_NO_SUPPORT, RPC_FROM_NETWORK,
-                  "this function is not supported by the connection driver: "
-                  "vnet does not shape port bandwidth (parameter '%s')",
-                  a->params[0].field);
-    return NULL;
+    for (uint32_t i = 0; i < a->n_params; i++) {
+        const rpc_param *tp = &a->params[i];
+        bool zero = (tp->type == RPC_PARAM_UINT && tp->v.ui == 0) ||
+                    (tp->type == RPC_PARAM_ULLONG && tp->v.ul == 0) ||
+                    (tp->type == RPC_PARAM_INT && tp->v.i == 0);
+        if (zero)
+            continue;
+        rpc_error_set(err, RPC_ERR_NO_SUPPORT, RPC_FROM_NETWORK,
+                      "this function is not supported by the connection driver: "
+                      "vnet does not shape port bandwidth (parameter '%s')",
+                      tp->field);
+        return NULL;
+    }
+    return json_object();
 }
 
 /* ---- table ---- */
@@ -819,7 +826,7 @@ static const proc_impl impls[] = {
     {410, h_port_delete, NULL},
     {419, h_void, NULL},
     {432, h_define, enc_network},
-    {433, h_create_xml, enc_network},
+    {437, h_create_xml, enc_network},
 };
 
 int rpc_dispatch_call(rpc_client *c, const rpc_proc_info *p, const rpc_args *a, json_t **ret_res,

@@ -408,9 +408,11 @@ static bool xdr_lifecycle(XDR *x, const void *arg)
 static void on_event(vnetd *d, const vnet_event *ev, void *userdata)
 {
     rpc_server *s = userdata;
+    /* VIR_NETWORK_EVENT_* + 1. A drift repair brought the network's host side
+     * back up: subscribers hear it as STARTED, so they re-read its state. */
     static const int lifecycle[VNET_EV__MAX] = {
         [VNET_EV_DEFINED] = 1, [VNET_EV_UNDEFINED] = 2, [VNET_EV_STARTED] = 3,
-        [VNET_EV_STOPPED] = 4};
+        [VNET_EV_STOPPED] = 4, [VNET_EV_REPAIRED] = 3};
     if (ev->type >= VNET_EV__MAX || !lifecycle[ev->type] || !ev->network)
         return;
     lifecycle_msg m = {.net = {.name = (char *)ev->network}, .event = lifecycle[ev->type] - 1};

@@ -47,7 +47,7 @@ static const rpc_proc_info procs[] = {
     {410, "virNetworkPortDelete", RPC_ARGS_PORT_FLAGS, false},
     {419, "virConnectSetIdentity", RPC_ARGS_PARAMS, true},
     {432, "virNetworkDefineXMLFlags", RPC_ARGS_XML_FLAGS, false},
-    {433, "virNetworkCreateXMLFlags", RPC_ARGS_XML_FLAGS, false},
+    {437, "virNetworkCreateXMLFlags", RPC_ARGS_XML_FLAGS, false},
 };
 
 const rpc_proc_info *rpc_proc_find(int32_t proc)
