@@ -47,3 +47,10 @@ int cmd_forward_add(const cli_ctx *ctx, const args *a);
 int cmd_forward_del(const cli_ctx *ctx, const args *a);
 int cmd_forward_list(const cli_ctx *ctx, const args *a);
 int cmd_ping(const cli_ctx *ctx, const args *a);
+/* cmd_port.c */
+int cmd_port_list(const cli_ctx *ctx, const args *a);
+int cmd_port_create(const cli_ctx *ctx, const args *a);
+int cmd_port_dumpxml(const cli_ctx *ctx, const args *a);
+int cmd_port_delete(const cli_ctx *ctx, const args *a);
+/* cmd_import.c */
+int cmd_import_libvirt(const cli_ctx *ctx, const args *a);

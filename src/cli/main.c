@@ -70,6 +70,11 @@ static const args_option opt_forward_del[] = {
     {NULL},
 };
 
+static const args_option opt_import[] = {
+    {"dry-run", NULL, "say what would be defined or refused, change nothing"},
+    {NULL},
+};
+
 static int cmd_help(const cli_ctx *ctx, const args *a);
 
 /* The commands, in the order `vnet --help` lists them. */
@@ -130,6 +135,26 @@ static const command commands[] = {
      "Parse and check network XML files locally. Exit status 0 when all are valid; otherwise\n"
      "each error is printed and the status is 1.",
      cmd_validate},
+    {"port-list", "net-port-list", "NAME", 1, 1, opt_json, true, "List a network's ports",
+     "List the ports (guest NICs plugged by libvirt's VM driver or `vnet port-create`) of a\n"
+     "network. --json adds each port's MAC, owner and the host interface vnet learned.",
+     cmd_port_list},
+    {"port-create", "net-port-create", "NAME FILE", 2, 2, opt_none, false,
+     "Create a network port from XML",
+     "Allocate a port on an active network from a <networkport> file (\"-\" for stdin); its\n"
+     "plug (bridge, macvtap device) is filled in as libvirt's network driver does.",
+     cmd_port_create},
+    {"port-dumpxml", "net-port-dumpxml", "NAME UUID", 2, 2, opt_none, true,
+     "Print a network port's XML", "Print the <networkport> XML of a port, with its plug.",
+     cmd_port_dumpxml},
+    {"port-delete", "net-port-delete", "NAME UUID", 2, 2, opt_none, false,
+     "Delete a network port", "Release a port of a network.", cmd_port_delete},
+    {"import-libvirt", NULL, "[DIR]", 0, 1, opt_import, false,
+     "Define libvirt's saved networks in vnet",
+     "Define every network of libvirt's DIR (default /etc/libvirt/qemu/networks), with its\n"
+     "autostart flag. A network whose name, bridge or subnet is already used in vnet is\n"
+     "refused, with the reason. Exit status 1 when any was refused.",
+     cmd_import_libvirt},
     {"ping", "net-ping", "", 0, 0, opt_none, true, "Check that vnetd answers",
      "Ask vnetd for its version.", cmd_ping},
     {"help", NULL, "[COMMAND]", 0, 1, opt_none, true, "Show help for vnet or a command",
