@@ -417,6 +417,63 @@ def check_malformed(sock, ka_interval, ka_count):
     other.close()
 
 
+# ---------------------------------------------------------------- golden replay
+
+REPLAY_ORDER = ["net-list", "net-define", "net-start", "net-info", "net-dumpxml-inactive",
+                "net-autostart", "net-dhcp-leases", "net-update", "net-name", "net-port-list",
+                "py-port-create-delete", "py-events", "net-undefine", "net-start-missing",
+                "net-define-bad"]
+
+
+def read_capture(path):
+    """[(direction, message bytes)] of a capture file, one entry per RPC message."""
+    out, lines = [], open(path).read().split("\n")
+    for i, line in enumerate(lines):
+        if line[:1] in "<>" and line:
+            data = bytes.fromhex(lines[i + 1].replace(" ", ""))
+            while data:
+                n = struct.unpack(">I", data[:4])[0]
+                out.append((line[0], data[:n]))
+                data = data[n:]
+    return out
+
+
+def shape(msg):
+    prog, vers, proc, mtype, serial, status = struct.unpack(">IIiIII", msg[4:28])
+    return (proc, mtype, serial, status)
+
+
+def check_replay(sock, data_dir):
+    vnet = os.environ["VNET_CMD"].split()
+    for name in REPLAY_ORDER:
+        packets = read_capture(os.path.join(data_dir, name + ".hex"))
+        s = raw(sock)
+        want = [shape(m) for d, m in packets if d == "<" and m[4:8] == struct.pack(">I", REMOTE)]
+        got = []
+        for d, m in packets:
+            if d == ">":
+                s.sendall(m)
+                if name == "py-events" and shape(m)[0] == 313:
+                    r = recv_msg(s)
+                    got.append((r["proc"], r["type"], r["serial"], r["status"]))
+                    subprocess.run(vnet + ["destroy", "rpc"], check=True, capture_output=True)
+                    continue
+                while True:  # the reply, skipping keepalive pings
+                    r = recv_msg(s)
+                    if r is None or r["prog"] == REMOTE:
+                        break
+                if r is None:
+                    break
+                got.append((r["proc"], r["type"], r["serial"], r["status"]))
+        if name == "py-events":
+            r = recv_msg(s)
+            if r:
+                got.append((r["proc"], r["type"], 1, r["status"]))  # libvirt numbers events 1
+        s.close()
+        check("golden conversation %s: replies have libvirt's shape" % name, got == want,
+              "got %s, want %s" % (got, want))
+
+
 def main():
     silence_errors()
     what, sock = sys.argv[1], sys.argv[2]
@@ -435,6 +492,8 @@ def main():
             check_ports(sock, sys.argv[3])
         elif what == "port-create":
             check_port_create(sock, *sys.argv[3:6])
+        elif what == "replay":
+            check_replay(sock, sys.argv[3])
         elif what == "malformed":
             check_malformed(sock, int(sys.argv[3]), int(sys.argv[4]))
     except libvirt.libvirtError as e:
