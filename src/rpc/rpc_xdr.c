@@ -7,14 +7,11 @@
 
 #include "rpc/rpc.h"
 
-static size_t xdr_left(XDR *x, size_t total)
+/* Bytes left in a memory stream (xdrmem keeps the count in x_handy). */
+static size_t xdr_left(XDR *x)
 {
-    size_t pos = XDR_GETPOS(x);
-    return pos <= total ? total - pos : 0;
+    return x->x_handy;
 }
-
-/* The decode limit of the stream being decoded (set by rpc_args_decode). */
-static __thread size_t decode_total;
 
 bool rpc_xdr_int(XDR *x, int32_t *v)
 {
@@ -32,7 +29,7 @@ bool rpc_xdr_string(XDR *x, char **s)
         u_int pos = XDR_GETPOS(x);
         uint32_t n;
         if (!xdr_u_int(x, &n) || n > RPC_STRING_MAX ||
-            ((n + 3) & ~3u) > xdr_left(x, decode_total))
+            ((n + 3) & ~3u) > xdr_left(x))
             return false;
         XDR_SETPOS(x, pos);
         *s = NULL;
@@ -129,7 +126,7 @@ static bool decode_params(XDR *x, rpc_args *a)
 {
     uint32_t n;
     /* each parameter takes at least 12 bytes (empty field, type, int) */
-    if (!xdr_u_int(x, &n) || n > RPC_PARAMS_MAX || (size_t)n * 12 > xdr_left(x, decode_total))
+    if (!xdr_u_int(x, &n) || n > RPC_PARAMS_MAX || (size_t)n * 12 > xdr_left(x))
         return false;
     a->params = calloc(n ? n : 1, sizeof(*a->params));
     if (!a->params)
@@ -211,7 +208,6 @@ bool rpc_args_decode(rpc_args_layout layout, const uint8_t *body, size_t len, rp
         return false;
     XDR x;
     xdrmem_create(&x, (char *)body, (u_int)len, XDR_DECODE);
-    decode_total = len;
     bool ok = decode_layout(&x, layout, ret) && XDR_GETPOS(&x) == len;
     xdr_destroy(&x);
     return ok;
