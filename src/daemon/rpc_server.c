@@ -237,6 +237,12 @@ static bool client_message(rpc_client *c)
             return client_keepalive(c, RPC_KEEPALIVE_PONG);
         return true; /* PONG: the client is alive */
     }
+    if (h.type == 4 /* VIR_NET_CALL_WITH_FDS */) {
+        rpc_error e = {0};
+        rpc_error_set(&e, RPC_ERR_RPC, RPC_FROM_RPC,
+                      "file descriptor passing is not supported by vnetd");
+        return client_send_error(c, &h, &e);
+    }
     if (h.type != RPC_CALL) {
         log_debug("libvirt client pid %d: ignoring message type %u", (int)c->pid, h.type);
         return true;

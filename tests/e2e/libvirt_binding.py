@@ -355,6 +355,21 @@ def raw(sock):
     return s
 
 
+CLIENT_LIMIT = 256  # RPC_MAX_CLIENTS in src/daemon/rpc_server.h
+
+
+def wait_ok(fn, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if fn():
+                return True
+        except libvirt.libvirtError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
 def check_malformed(sock, ka_interval, ka_count):
     other = libvirt.open(uri(sock))
 
@@ -396,6 +411,35 @@ def check_malformed(sock, ka_interval, ka_count):
     s.sendall(frame(REMOTE, 66, 1, length=1000)[:20])  # announces more than it sends
     check("other clients are served while one sends half a message", other_ok())
     s.close()
+
+    # a client that sends and never reads: its replies queue up (bounded), others are served
+    s = raw(sock)
+    s.setblocking(False)
+    one = frame(REMOTE, 46, 9, xdr_string("default"))
+    sent = 0
+    try:
+        for _ in range(200000):
+            s.send(one)
+            sent += 1
+    except BlockingIOError:
+        pass
+    check("a client that does not read its replies (%d calls sent) does not stall others" % sent,
+          other_ok())
+    s.close()
+    check("other clients are unaffected (5)", other_ok())
+    # the number of clients is bounded: beyond it a connection is closed at once
+    socks = []
+    try:
+        for _ in range(CLIENT_LIMIT - 1):  # "other" is one already
+            socks.append(raw(sock))
+    except OSError as e:
+        check("opening many connections", False, e)
+    extra = raw(sock)
+    check("a connection beyond the client limit (%d) is closed" % CLIENT_LIMIT, closed(extra, 5))
+    for x in socks:
+        x.close()
+    extra.close()
+    check("other clients are unaffected (6)", wait_ok(other_ok))
 
     # keepalive from the server side: a client that asked for keepalive and
     # then stays silent is pinged, and dropped when it never answers
