@@ -152,6 +152,10 @@ def check_basic(sock):
     expect_error("invalid definition: VIR_ERR_XML_ERROR", libvirt.VIR_ERR_XML_ERROR,
                  c.networkDefineXML, "<network><name>bad</name><ip address='nope'/></network>")
     n.destroy()
+    for i in range(5):  # at once, while the old bridge is still being deleted in the background
+        n.create()
+        n.destroy()
+    check("5 start+destroy cycles back to back", n.isActive() == 0)
     n.undefine()
     expect_error("undefined network is gone", libvirt.VIR_ERR_NO_NETWORK,
                  c.networkLookupByName, "py1")
