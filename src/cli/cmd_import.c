@@ -172,8 +172,8 @@ int cmd_import_libvirt(const cli_ctx *ctx, const args *a)
     for (size_t i = 0; r == 0 && i < nf; i++)
         done += (size_t)import_one(ctx, dir, files[i], dry, &k);
     if (r == 0)
-        printf("%s: %zu network(s) %s, %zu refused\n", dir, done, dry ? "would be defined" : "defined",
-               nf - done);
+        printf("%s: %zu network(s) %s, %zu refused\n", dir, done,
+               dry ? "would be defined" : "defined", nf - done);
     for (size_t i = 0; i < nf; i++)
         free(files[i]);
     free(files);

@@ -85,8 +85,8 @@ int cmd_port_create(const cli_ctx *ctx, const args *a)
     _cleanup_(json_decrefp) json_t *reply = NULL;
     if (port_call(ctx, req, &reply) < 0)
         return -1;
-    printf("Network port %s created from %s\n",
-           json_string_value(json_object_get(reply, "uuid")), a->pos[1]);
+    printf("Network port %s created from %s\n", json_string_value(json_object_get(reply, "uuid")),
+           a->pos[1]);
     return 0;
 }
 

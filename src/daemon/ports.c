@@ -189,7 +189,8 @@ static void ports_reattach(vnetd *d, vnet_net *net)
         if (!l || l->master == brl.ifindex)
             continue;
         verr_clear(&e);
-        if (netdev_link_set_master(l->name, br, &e) < 0 || netdev_link_set_up(l->name, true, &e) < 0)
+        if (netdev_link_set_master(l->name, br, &e) < 0 ||
+            netdev_link_set_up(l->name, true, &e) < 0)
             log_warn("network '%s': re-attaching %s: %s", net->name, l->name, e.msg);
         else
             log_info("network '%s': re-attached port interface %s to %s", net->name, l->name, br);
@@ -297,8 +298,8 @@ static json_t *port_reply(const vport *p)
     json_t *r = proto_reply_ok();
     json_object_set_new(r, "uuid", json_string(uuid_text(p->port->uuid, ubuf)));
     json_object_set_new(r, "mac", json_string(vnet_mac_str(p->port->mac, mbuf)));
-    json_object_set_new(r, "owner", p->port->owner_name ? json_string(p->port->owner_name)
-                                                        : json_null());
+    json_object_set_new(r, "owner",
+                        p->port->owner_name ? json_string(p->port->owner_name) : json_null());
     json_object_set_new(r, "ifname", p->ifname ? json_string(p->ifname) : json_null());
     json_object_set_new(r, "xml", json_string(xml));
     return r;

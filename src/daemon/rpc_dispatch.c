@@ -90,8 +90,8 @@ static json_t *lookup_name(rpc_client *c, const char *name, rpc_error *err)
     json_t *r = net_op(c, "lookup", name, err);
     if (!r)
         return NULL;
-    json_t *o = json_pack("{sOsO}", "name", json_object_get(r, "name"), "uuid",
-                          json_object_get(r, "uuid"));
+    json_t *o =
+        json_pack("{sOsO}", "name", json_object_get(r, "name"), "uuid", json_object_get(r, "uuid"));
     json_decref(r);
     return o;
 }
@@ -218,9 +218,9 @@ static bool enc_leases(XDR *x, const void *arg)
         int32_t t = type && streq(type, "ipv6") ? 1 : 0;
         char *mac = (char *)json_string_value(json_object_get(l, "mac"));
         json_t *iaid_j = json_object_get(l, "iaid");
-        _cleanup_free_ char *iaid =
-            json_is_integer(iaid_j) ? xasprintf("%lld", (long long)json_integer_value(iaid_j))
-                                    : NULL;
+        _cleanup_free_ char *iaid = json_is_integer(iaid_j)
+                                        ? xasprintf("%lld", (long long)json_integer_value(iaid_j))
+                                        : NULL;
         char *ip = (char *)json_string_value(json_object_get(l, "ip"));
         uint32_t prefix = (uint32_t)json_integer_value(json_object_get(l, "prefix"));
         char *host = (char *)json_string_value(json_object_get(l, "hostname"));
@@ -359,8 +359,8 @@ static json_t *h_list_all(rpc_client *c, const rpc_args *a, rpc_error *err)
         char ubuf[37];
         netdef tmp = {.uuid = {0}};
         memcpy(tmp.uuid, n->uuid, 16);
-        json_array_append_new(out, json_pack("{ssss}", "name", n->name, "uuid",
-                                             netdef_uuid_str(&tmp, ubuf)));
+        json_array_append_new(
+            out, json_pack("{ssss}", "name", n->name, "uuid", netdef_uuid_str(&tmp, ubuf)));
     }
     json_t *r = json_pack("{sI}", "ret", (json_int_t)count);
     json_object_set_new(r, "nets", out);
@@ -423,8 +423,8 @@ static json_t *h_lookup_uuid(rpc_client *c, const rpc_args *a, rpc_error *err)
     json_t *r = run_op(c, req, RPC_ERR_NO_NETWORK, false, err);
     if (!r)
         return NULL;
-    json_t *o = json_pack("{sOsO}", "name", json_object_get(r, "name"), "uuid",
-                          json_object_get(r, "uuid"));
+    json_t *o =
+        json_pack("{sOsO}", "name", json_object_get(r, "name"), "uuid", json_object_get(r, "uuid"));
     json_decref(r);
     return o;
 }
@@ -566,9 +566,10 @@ static json_t *h_set_autostart(rpc_client *c, const rpc_args *a, rpc_error *err)
 
 static const char *const update_commands[] = {NULL, "modify", "delete", "add-last", "add-first"};
 static const char *const update_sections[] = {
-    NULL,      "bridge",       "domain",      "ip",       "ip-dhcp-host",
-    "ip-dhcp-range", "forward", "forward-interface", "forward-pf", "portgroup",
-    "dns-host", "dns-txt",     "dns-srv"};
+    NULL,           "bridge",        "domain",   "ip",
+    "ip-dhcp-host", "ip-dhcp-range", "forward",  "forward-interface",
+    "forward-pf",   "portgroup",     "dns-host", "dns-txt",
+    "dns-srv"};
 
 static json_t *h_update(rpc_client *c, const rpc_args *a, rpc_error *err)
 {
@@ -639,8 +640,8 @@ static json_t *h_event_deregister(rpc_client *c, const rpc_args *a, rpc_error *e
 
 /* ---- ports ---- */
 
-static json_t *port_op(rpc_client *c, const char *op, const rpc_network *net,
-                       const uint8_t *uuid, rpc_error *err)
+static json_t *port_op(rpc_client *c, const char *op, const rpc_network *net, const uint8_t *uuid,
+                       rpc_error *err)
 {
     json_t *req = proto_request(op);
     json_object_set_new(req, "name", json_string(net->name));
@@ -677,8 +678,8 @@ static json_t *h_port_list(rpc_client *c, const rpc_args *a, rpc_error *err)
     json_t *p;
     json_array_foreach(ports, i, p)
     {
-        json_array_append_new(out, json_pack("{sOsO}", "net", net, "uuid",
-                                             json_object_get(p, "uuid")));
+        json_array_append_new(out,
+                              json_pack("{sOsO}", "net", net, "uuid", json_object_get(p, "uuid")));
     }
     json_t *o = json_pack("{sI}", "ret", (json_int_t)json_array_size(out));
     json_object_set_new(o, "ports", a->i1 ? out : json_array());
@@ -734,9 +735,8 @@ static json_t *h_port_delete(rpc_client *c, const rpc_args *a, rpc_error *err)
 
 /* Bandwidth parameters, as libvirt's network driver reports them. vnet does
  * not shape traffic (no QoS), so every value is 0 and setting one is refused. */
-static const char *const port_params[] = {"inbound.average",  "inbound.peak",
-                                          "inbound.floor",    "inbound.burst",
-                                          "outbound.average", "outbound.peak",
+static const char *const port_params[] = {"inbound.average", "inbound.peak",     "inbound.floor",
+                                          "inbound.burst",   "outbound.average", "outbound.peak",
                                           "outbound.burst"};
 
 static json_t *h_port_get_params(rpc_client *c, const rpc_args *a, rpc_error *err)

@@ -416,9 +416,11 @@ static void on_event(vnetd *d, const vnet_event *ev, void *userdata)
     rpc_server *s = userdata;
     /* VIR_NETWORK_EVENT_* + 1. A drift repair brought the network's host side
      * back up: subscribers hear it as STARTED, so they re-read its state. */
-    static const int lifecycle[VNET_EV__MAX] = {
-        [VNET_EV_DEFINED] = 1, [VNET_EV_UNDEFINED] = 2, [VNET_EV_STARTED] = 3,
-        [VNET_EV_STOPPED] = 4, [VNET_EV_REPAIRED] = 3};
+    static const int lifecycle[VNET_EV__MAX] = {[VNET_EV_DEFINED] = 1,
+                                                [VNET_EV_UNDEFINED] = 2,
+                                                [VNET_EV_STARTED] = 3,
+                                                [VNET_EV_STOPPED] = 4,
+                                                [VNET_EV_REPAIRED] = 3};
     if (ev->type >= VNET_EV__MAX || !lifecycle[ev->type] || !ev->network)
         return;
     lifecycle_msg m = {.net = {.name = (char *)ev->network}, .event = lifecycle[ev->type] - 1};
@@ -546,7 +548,8 @@ int rpc_server_start(vnetd *d, const rpc_opts *o, verr *err)
             return verr_set(err, VERR_INVALID, "--libvirt-group: no group named '%s'", o->group);
         gid = g->gr_gid;
     }
-    _cleanup_free_ char *dir = o->dir ? xstrdup(o->dir) : xasprintf("%s/run/libvirt", d->paths.root);
+    _cleanup_free_ char *dir =
+        o->dir ? xstrdup(o->dir) : xasprintf("%s/run/libvirt", d->paths.root);
     if (store_mkdir_p(dir, 0755, err) < 0)
         return -1;
     rpc_server *s = xcalloc(1, sizeof(*s));

@@ -10,10 +10,11 @@
 #include "daemon/daemon.h"
 #include "rpc/rpc.h"
 
-#define RPC_MAX_CLIENTS 256                     /* connections beyond this are closed at once */
-#define RPC_OUT_MAX (64u * 1024u * 1024u)       /* queued replies/events per client before dropping it */
-#define RPC_KEEPALIVE_INTERVAL 5                /* libvirtd's keepalive_interval default (s) */
-#define RPC_KEEPALIVE_COUNT 5                   /* libvirtd's keepalive_count default */
+#define RPC_MAX_CLIENTS 256               /* connections beyond this are closed at once */
+#define RPC_OUT_MAX (64u * 1024u * 1024u) /* queued replies/events per client before dropping it   \
+                                           */
+#define RPC_KEEPALIVE_INTERVAL 5          /* libvirtd's keepalive_interval default (s) */
+#define RPC_KEEPALIVE_COUNT 5             /* libvirtd's keepalive_count default */
 
 typedef struct rpc_opts {
     bool enabled;

@@ -113,18 +113,18 @@ void rpc_params_free(rpc_param *p, size_t n);
 /* Argument layouts of the procedures vnet serves; one decoder per layout. */
 typedef enum {
     RPC_ARGS_NONE,
-    RPC_ARGS_OPEN,        /* string_opt name, uint flags */
-    RPC_ARGS_INT,         /* int */
-    RPC_ARGS_NAME,        /* string */
-    RPC_ARGS_UUID,        /* uuid */
-    RPC_ARGS_XML,         /* string */
-    RPC_ARGS_XML_FLAGS,   /* string, uint flags */
-    RPC_ARGS_NET,         /* network */
-    RPC_ARGS_NET_FLAGS,   /* network, uint flags */
-    RPC_ARGS_NET_INT,     /* network, int */
-    RPC_ARGS_LIST,        /* int need_results, uint flags */
-    RPC_ARGS_UPDATE,      /* network, uint command, uint section, int parent, string xml, uint flags */
-    RPC_ARGS_LEASES,      /* network, string_opt mac, int need_results, uint flags */
+    RPC_ARGS_OPEN,      /* string_opt name, uint flags */
+    RPC_ARGS_INT,       /* int */
+    RPC_ARGS_NAME,      /* string */
+    RPC_ARGS_UUID,      /* uuid */
+    RPC_ARGS_XML,       /* string */
+    RPC_ARGS_XML_FLAGS, /* string, uint flags */
+    RPC_ARGS_NET,       /* network */
+    RPC_ARGS_NET_FLAGS, /* network, uint flags */
+    RPC_ARGS_NET_INT,   /* network, int */
+    RPC_ARGS_LIST,      /* int need_results, uint flags */
+    RPC_ARGS_UPDATE, /* network, uint command, uint section, int parent, string xml, uint flags */
+    RPC_ARGS_LEASES, /* network, string_opt mac, int need_results, uint flags */
     RPC_ARGS_EVENT_REG,   /* int event_id, network_opt */
     RPC_ARGS_PARAMS,      /* typed params, uint flags */
     RPC_ARGS_NET_LIST,    /* network, int need_results, uint flags */
@@ -139,8 +139,8 @@ typedef struct rpc_args {
     rpc_network net;
     bool has_net;
     rpc_port port;
-    char *str;  /* name, xml, uri */
-    char *mac;  /* leases filter */
+    char *str; /* name, xml, uri */
+    char *mac; /* leases filter */
     uint8_t uuid[16];
     int32_t i1, i2, i3; /* need_results / feature / autostart / event id / parent index / nparams */
     uint32_t u1, u2;    /* update command, section */

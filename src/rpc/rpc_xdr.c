@@ -28,8 +28,7 @@ bool rpc_xdr_string(XDR *x, char **s)
     if (x->x_op == XDR_DECODE) {
         u_int pos = XDR_GETPOS(x);
         uint32_t n;
-        if (!xdr_u_int(x, &n) || n > RPC_STRING_MAX ||
-            ((n + 3) & ~3u) > xdr_left(x))
+        if (!xdr_u_int(x, &n) || n > RPC_STRING_MAX || ((n + 3) & ~3u) > xdr_left(x))
             return false;
         XDR_SETPOS(x, pos);
         *s = NULL;

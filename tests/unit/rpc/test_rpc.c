@@ -134,10 +134,21 @@ static int hexval(int c)
 
 static void test_golden(const char *dir)
 {
-    static const char *const names[] = {
-        "net-list",     "net-define", "net-start",       "net-info",     "net-dumpxml-inactive",
-        "net-autostart", "net-dhcp-leases", "net-update", "net-name",    "net-port-list",
-        "py-port-create-delete", "py-events", "net-undefine", "net-start-missing", "net-define-bad"};
+    static const char *const names[] = {"net-list",
+                                        "net-define",
+                                        "net-start",
+                                        "net-info",
+                                        "net-dumpxml-inactive",
+                                        "net-autostart",
+                                        "net-dhcp-leases",
+                                        "net-update",
+                                        "net-name",
+                                        "net-port-list",
+                                        "py-port-create-delete",
+                                        "py-events",
+                                        "net-undefine",
+                                        "net-start-missing",
+                                        "net-define-bad"};
     int calls = 0;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char path[4096];
