@@ -2,11 +2,13 @@
  * port-* operations, and re-attaching guests' interfaces to a bridge that was
  * re-created. An interface belongs to a port when its MAC is the port's MAC or,
  * as libvirt's VM driver makes tap devices, the port's MAC with 0xfe as first
- * byte; the name learned while it was on the bridge is kept with the port. */
+ * byte; the name is learned from rtnetlink link events when the interface
+ * joins the network's bridge, and kept with the port. */
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf/netport.h"
 #include "daemon/events.h"
@@ -16,8 +18,6 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strbuf.h"
-
-#define PORTS_LEARN_USEC (3ULL * 1000000ULL) /* how often attached interfaces are looked at */
 
 static void netport_freep(netport **p)
 {
@@ -34,7 +34,8 @@ typedef struct ports_state {
     vport *items;
     size_t n;
     int sub;
-    sd_event_source *timer;
+    int watch_fd; /* rtnetlink link events (netdev_portwatch) */
+    sd_event_source *watch;
 } ports_state;
 
 static ports_state *state(vnetd *d)
@@ -215,11 +216,23 @@ static void on_event(vnetd *d, const vnet_event *ev, void *userdata)
         ports_reattach(d, net);
 }
 
-static int on_timer(sd_event_source *src, uint64_t usec, void *userdata)
+/* A link changed: learn it if it carries a port's MAC and sits on a bridge
+ * (link NULL: events were lost, look at every link). */
+static void on_link(const netdev_link *link, void *userdata)
 {
-    ports_learn(userdata);
-    sd_event_source_set_time(src, usec + PORTS_LEARN_USEC);
-    sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+    vnetd *d = userdata;
+    ports_state *s = state(d);
+    bool wanted = link == NULL;
+    for (size_t i = 0; !wanted && i < s->n; i++)
+        wanted = link->master != 0 && mac_matches(link->mac, s->items[i].port->mac) &&
+                 !(s->items[i].ifname && streq(s->items[i].ifname, link->name));
+    if (wanted)
+        ports_learn(d);
+}
+
+static int on_watch(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+    netdev_portwatch_drain(fd, on_link, userdata);
     return 0;
 }
 
@@ -456,6 +469,7 @@ static void load_network(vnetd *d, const char *network)
 int ports_setup(vnetd *d, verr *err)
 {
     ports_state *s = xcalloc(1, sizeof(*s));
+    s->watch_fd = -1;
     d->ports = s;
     _cleanup_free_ char *root = xasprintf("%s/ports", d->paths.data_dir);
     DIR *dh = opendir(root);
@@ -467,12 +481,13 @@ int ports_setup(vnetd *d, verr *err)
         closedir(dh);
     }
     s->sub = events_subscribe(d, on_event, NULL);
-    uint64_t now;
-    sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-    int r = sd_event_add_time(d->event, &s->timer, CLOCK_MONOTONIC, now + PORTS_LEARN_USEC, 0,
-                              on_timer, d);
+    s->watch_fd = netdev_portwatch_open(err);
+    if (s->watch_fd < 0)
+        return -1;
+    int r = sd_event_add_io(d->event, &s->watch, s->watch_fd, EPOLLIN, on_watch, d);
     if (r < 0)
-        return verr_errno(err, -r, "setting up the port timer");
+        return verr_errno(err, -r, "watching link events for ports");
+    ports_learn(d);
     /* Networks already running (adopted at startup) get their interfaces back. */
     for (size_t i = 0; i < d->n_nets; i++)
         if (net_active(d->nets[i]))
@@ -485,7 +500,9 @@ void ports_close(vnetd *d)
     ports_state *s = state(d);
     if (!s)
         return;
-    sd_event_source_disable_unref(s->timer);
+    sd_event_source_disable_unref(s->watch);
+    if (s->watch_fd >= 0)
+        close(s->watch_fd);
     if (s->sub > 0)
         events_unsubscribe(d, s->sub);
     for (size_t i = 0; i < s->n; i++)

@@ -109,6 +109,13 @@ int netdev_monitor_open(verr *err);
 typedef void (*netdev_monitor_cb)(const char *ifname, int ifindex, bool gone_or_down, void *userdata);
 int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata);
 
+/* Link events for the daemon's network ports: a socket subscribed to link
+ * changes; netdev_portwatch_drain() calls cb(link) for every link created or
+ * changed (joining a bridge included), cb(NULL) when events were lost. */
+int netdev_portwatch_open(verr *err);
+typedef void (*netdev_portwatch_cb)(const netdev_link *link, void *userdata);
+int netdev_portwatch_drain(int fd, netdev_portwatch_cb cb, void *userdata);
+
 /* Port-forward check: does a local process hold host port(s) port_start..port_end
  * (port_end 0 = port_start) of `proto` (IPPROTO_TCP: a listening socket;
  * IPPROTO_UDP: an unconnected bound socket) that a forward on `addr` would take
