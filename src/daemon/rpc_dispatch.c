@@ -104,6 +104,12 @@ static json_t *h_void(rpc_client *c, const rpc_args *a, rpc_error *err)
     return NULL;
 }
 
+static json_t *h_open(rpc_client *c, const rpc_args *a, rpc_error *err)
+{
+    rpc_client_opened(c);
+    return NULL;
+}
+
 static json_t *h_get_type(rpc_client *c, const rpc_args *a, rpc_error *err)
 {
     return result_str("network");
@@ -627,7 +633,7 @@ typedef struct proc_impl {
 } proc_impl;
 
 static const proc_impl impls[] = {
-    {1, h_void, NULL},
+    {1, h_open, NULL},
     {2, h_void, NULL},
     {3, h_get_type, enc_string},
     {4, h_version, enc_uhyper},

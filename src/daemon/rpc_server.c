@@ -53,7 +53,7 @@ struct rpc_client {
     size_t in_have, in_need; /* in_need 0: reading the length word */
     outbuf *out_head, *out_tail;
     size_t out_bytes;
-    sd_event_source *io, *ka_timer;
+    sd_event_source *io, *ka_timer, *open_timer;
     bool ka_enabled;
     unsigned ka_unanswered;
     rpc_callback *cbs;
@@ -66,7 +66,7 @@ typedef struct rpc_server {
     vnetd *daemon;
     rpc_listener listeners[2];
     rpc_client *clients;
-    size_t n_clients;
+    size_t n_clients, n_unprivileged;
     int event_sub;
     unsigned ka_interval, ka_count;
 } rpc_server;
@@ -110,8 +110,11 @@ static void client_free(rpc_client *c)
     if (c->next)
         c->next->prev = c->prev;
     s->n_clients--;
+    if (c->uid != 0)
+        s->n_unprivileged--;
     sd_event_source_disable_unref(c->io);
     sd_event_source_disable_unref(c->ka_timer);
+    sd_event_source_disable_unref(c->open_timer);
     if (c->fd >= 0)
         close(c->fd);
     free(c->in);
@@ -374,6 +377,17 @@ void rpc_client_enable_keepalive(rpc_client *c)
                       now + (uint64_t)c->srv->ka_interval * 1000000ULL, 0, client_ka_tick, c);
 }
 
+static int client_open_timeout(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    client_drop(userdata, "it did not open the connection in time");
+    return 0;
+}
+
+void rpc_client_opened(rpc_client *c)
+{
+    c->open_timer = sd_event_source_disable_unref(c->open_timer);
+}
+
 int rpc_client_add_callback(rpc_client *c, const uint8_t *uuid)
 {
     rpc_callback *cb = xarray_push(&c->cbs, &c->n_cbs, sizeof(*c->cbs));
@@ -453,10 +467,15 @@ static int listener_accept(sd_event_source *src, int lfd, uint32_t revents, void
         }
         struct ucred cred;
         socklen_t len = sizeof(cred);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+            close(fd);
+            continue;
+        }
         if (s->n_clients >= RPC_MAX_CLIENTS ||
-            getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-            if (s->n_clients >= RPC_MAX_CLIENTS)
-                log_warn("libvirt socket: %d clients already, refusing another", RPC_MAX_CLIENTS);
+            (cred.uid != 0 && s->n_unprivileged >= RPC_MAX_UNPRIVILEGED)) {
+            log_warn("libvirt socket: too many clients (%zu, %zu of them not root); refusing "
+                     "pid %d",
+                     s->n_clients, s->n_unprivileged, (int)cred.pid);
             close(fd);
             continue;
         }
@@ -471,7 +490,13 @@ static int listener_accept(sd_event_source *src, int lfd, uint32_t revents, void
             s->clients->prev = c;
         s->clients = c;
         s->n_clients++;
-        if (sd_event_add_io(s->daemon->event, &c->io, fd, EPOLLIN, client_io, c) < 0)
+        if (c->uid != 0)
+            s->n_unprivileged++;
+        uint64_t now;
+        sd_event_now(s->daemon->event, CLOCK_MONOTONIC, &now);
+        if (sd_event_add_io(s->daemon->event, &c->io, fd, EPOLLIN, client_io, c) < 0 ||
+            sd_event_add_time(s->daemon->event, &c->open_timer, CLOCK_MONOTONIC,
+                              now + RPC_OPEN_TIMEOUT_S * 1000000ULL, 0, client_open_timeout, c) < 0)
             client_free(c);
     }
 }

@@ -10,11 +10,17 @@
 #include "daemon/daemon.h"
 #include "rpc/rpc.h"
 
-#define RPC_MAX_CLIENTS 256               /* connections beyond this are closed at once */
-#define RPC_OUT_MAX (64u * 1024u * 1024u) /* queued replies/events per client before dropping it   \
-                                           */
-#define RPC_KEEPALIVE_INTERVAL 5          /* libvirtd's keepalive_interval default (s) */
-#define RPC_KEEPALIVE_COUNT 5             /* libvirtd's keepalive_count default */
+/* Connections beyond RPC_MAX_CLIENTS are closed at once; peers other than
+ * root get at most half of them, so root (virtqemud) always finds room. */
+#define RPC_MAX_CLIENTS 256
+#define RPC_MAX_UNPRIVILEGED (RPC_MAX_CLIENTS / 2)
+/* A client must open its connection (CONNECT_OPEN) within this many seconds. */
+#define RPC_OPEN_TIMEOUT_S 30
+/* Replies and events queued for a client that does not read, before it is dropped. */
+#define RPC_OUT_MAX (64u * 1024u * 1024u)
+/* libvirtd's keepalive_interval (seconds) and keepalive_count defaults. */
+#define RPC_KEEPALIVE_INTERVAL 5
+#define RPC_KEEPALIVE_COUNT 5
 
 typedef struct rpc_opts {
     bool enabled;
@@ -35,6 +41,8 @@ void rpc_server_stop(vnetd *d);
 vnetd *rpc_client_daemon(rpc_client *c);
 bool rpc_client_read_only(rpc_client *c);
 void rpc_client_enable_keepalive(rpc_client *c);
+/* The client opened its connection (CONNECT_OPEN): no handshake deadline any more. */
+void rpc_client_opened(rpc_client *c);
 /* Register a lifecycle callback (net NULL: every network); returns its id. */
 int rpc_client_add_callback(rpc_client *c, const uint8_t *uuid_or_null);
 bool rpc_client_remove_callback(rpc_client *c, int id);

@@ -20,6 +20,7 @@ lv_py readonly "$(lv_sock_ro)"
 lv_py events "$(lv_sock)"
 lv_py ports "$(lv_sock)" default
 lv_py malformed "$(lv_sock)" 1 2
+lv_py unprivileged "$(lv_sock_ro)" 128
 
 # libvirt's own conversations, replayed packet by packet
 sed "s|<network>|<network><uuid>a63fb5e7-355e-40f9-97ab-7515777394f0</uuid>|" \
@@ -70,6 +71,12 @@ dhcp_again "DHCP works again after the bridge was re-created"
 
 vnetd_stop TERM
 vnetd_start --libvirt-keepalive 1:2 || e2e_fatal "vnetd restarts"
+# a silent client, checked at the end of the scenario (it takes the 30 s handshake deadline)
+VNET_CMD=x HOST_NS=$HOST_NS "$LV_PY" "$E2E_DIR/libvirt_binding.py" silent "$(lv_sock_ro)" 30 \
+    >"$E2E_TMP/silent.out" 2>&1 &
+silent_pid=$!
+E2E_PIDS+=("$silent_pid")
+
 e2e_run vnet port-list lvg --json
 expect_match "the port survives a vnetd restart" "$PORT" "$E2E_OUT"
 e2e_run virsh_rw net-port-list lvg
@@ -78,6 +85,13 @@ expect_ok "vnet destroy lvg (after the restart)" vnet destroy lvg
 expect_ok "vnet start lvg (after the restart)" vnet start lvg
 expect_true "the restarted vnetd re-attaches the interface" wait_for 10 reattached
 dhcp_again "DHCP works again after a vnetd restart and destroy + start"
+wait "$silent_pid"
+while IFS= read -r line; do
+    case $line in
+    "PASS "*) e2e_pass "${line#PASS }" ;;
+    *) e2e_fail "silent client check" "$line" ;;
+    esac
+done <"$E2E_TMP/silent.out"
 expect_ok "delete the port through virsh" virsh_rw net-port-delete lvg "$PORT"
 e2e_run vnet port-list lvg --json
 expect_eq "no port left" "[]" "$(echo "$E2E_OUT" | tr -d ' \n')"

@@ -522,6 +522,45 @@ def check_replay(sock, data_dir):
               "got %s, want %s" % (got, want))
 
 
+def check_silent(sock, limit):
+    """A client that connects and never opens the connection is dropped after
+    the handshake deadline (limit seconds); run in the background."""
+    s = raw(sock)
+    t0 = time.time()
+    gone = closed(s, limit + 10)
+    took = time.time() - t0
+    check("a client that never opens its connection is dropped after %d s" % limit,
+          gone and took >= limit - 1, "closed=%s after %.1f s" % (gone, took))
+
+
+def check_unprivileged(sock_ro, limit):
+    """Non-root peers get at most `limit` connections; root still gets in."""
+    r, w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        os.setgid(65534)
+        os.setuid(65534)
+        socks = [raw(sock_ro) for _ in range(limit)]
+        extra = raw(sock_ro)
+        refused = closed(extra, 5)
+        first_ok = not closed(socks[0], 0.2)
+        os.write(w, b"%d %d" % (refused, first_ok))
+        os.read(go_r, 1)  # hold the connections until the parent has checked
+        os._exit(0)
+    os.close(w)
+    got = os.read(r, 16).decode().split()
+    check("a non-root peer's connection beyond %d is closed" % limit, got[:1] == ["1"], got)
+    check("the non-root peer's first connections stay open", got[1:2] == ["1"], got)
+    c = libvirt.open(uri(sock_ro))
+    check("root still connects while non-root peers hold their share",
+          c.networkLookupByName("default").isActive() == 1)
+    c.close()
+    os.write(go_w, b"x")
+    os.waitpid(pid, 0)
+
+
 def main():
     silence_errors()
     what, sock = sys.argv[1], sys.argv[2]
@@ -540,6 +579,10 @@ def main():
             check_ports(sock, sys.argv[3])
         elif what == "port-create":
             check_port_create(sock, *sys.argv[3:6])
+        elif what == "silent":
+            check_silent(sock, int(sys.argv[3]))
+        elif what == "unprivileged":
+            check_unprivileged(sock, int(sys.argv[3]))
         elif what == "replay":
             check_replay(sock, sys.argv[3])
         elif what == "malformed":
