@@ -54,6 +54,7 @@ struct rpc_client {
     outbuf *out_head, *out_tail;
     size_t out_bytes;
     sd_event_source *io, *ka_timer, *open_timer;
+    sd_event_source *reaper; /* set once the client is dropped: frees it from the loop */
     bool ka_enabled;
     unsigned ka_unanswered;
     rpc_callback *cbs;
@@ -115,6 +116,7 @@ static void client_free(rpc_client *c)
     sd_event_source_disable_unref(c->io);
     sd_event_source_disable_unref(c->ka_timer);
     sd_event_source_disable_unref(c->open_timer);
+    sd_event_source_disable_unref(c->reaper);
     if (c->fd >= 0)
         close(c->fd);
     free(c->in);
@@ -128,15 +130,38 @@ static void client_free(rpc_client *c)
     free(c);
 }
 
+static int client_reap(sd_event_source *s, void *userdata)
+{
+    client_free(userdata);
+    return 0;
+}
+
+/* Drop a client. It is freed from the event loop, not here: the caller may be
+ * in the middle of that client's call (an event queued to it overflowed). */
 static void client_drop(rpc_client *c, const char *why)
 {
+    if (c->reaper)
+        return;
     log_debug("libvirt client pid %d uid %u: %s; closing it", (int)c->pid, (unsigned)c->uid, why);
-    client_free(c);
+    sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+    sd_event_source_set_enabled(c->ka_timer, SD_EVENT_OFF);
+    sd_event_source_set_enabled(c->open_timer, SD_EVENT_OFF);
+    if (sd_event_add_defer(c->srv->daemon->event, &c->reaper, client_reap, c) < 0)
+        client_free(c); /* cannot defer (out of memory): nobody uses it after this */
+}
+
+static bool client_dropped(const rpc_client *c)
+{
+    return c->reaper != NULL;
 }
 
 /* Queue a built message (consumed). false when the client was dropped. */
 static bool client_queue(rpc_client *c, uint8_t *data, size_t len)
 {
+    if (client_dropped(c)) {
+        free(data);
+        return false;
+    }
     if (c->out_bytes + len > RPC_OUT_MAX) {
         free(data);
         client_drop(c, "it does not read its replies");
