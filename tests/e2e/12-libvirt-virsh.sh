@@ -75,6 +75,7 @@ expect_ok "net-port-create" virsh_full net-port-create lvv "$E2E_TMP/port.xml"
 expect_match "net-port-create prints the port" "12345678-1234-1234-1234-1234567890ab" "$E2E_OUT"
 e2e_run virsh_full net-port-list lvv
 expect_eq "net-port-list agrees with vnet port-list" "$(vnet port-list lvv)" "$E2E_OUT"
+expect_eq "vnet answers to virsh's name net-port-list too" "$(vnet net-port-list lvv)" "$E2E_OUT"
 e2e_run virsh_rw net-port-dumpxml lvv 12345678-1234-1234-1234-1234567890ab
 expect_match "net-port-dumpxml shows the bridge plug" "<plug type='network' bridge='vt-lvv0'/>" "$E2E_OUT"
 expect_eq "and agrees with vnet port-dumpxml" "$(vnet port-dumpxml lvv 12345678-1234-1234-1234-1234567890ab)" "$E2E_OUT"
