@@ -258,6 +258,12 @@ int netdef_validate(const netdef *def, verr *err);
 int netdef_validate_libvirt(const netdef *def, verr *err);
 
 netdef *netdef_copy(const netdef *def); /* deep copy, via format+parse */
+/* <metadata> children by namespace URI: the element (malloc'd XML) or NULL;
+ * set replaces it (xml NULL removes it), putting it in namespace uri under
+ * prefix key. VERR_INVALID when xml is not well-formed. */
+char *netdef_metadata_get(const netdef *def, const char *uri);
+int netdef_metadata_set(netdef *def, const char *xml, const char *key, const char *uri,
+                        verr *err);
 void netdef_free(netdef *def);
 static inline void netdef_freep(netdef **p)
 {

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/ops_metadata.h"
 #include "daemon/ports.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
@@ -283,5 +284,6 @@ const op_def *ops_find(const char *name)
     for (size_t i = 0; i < ARRAY_SIZE(op_table); i++)
         if (streq(op_table[i].name, name))
             return &op_table[i];
-    return ports_ops_find(name);
+    const op_def *o = ports_ops_find(name);
+    return o ? o : metadata_ops_find(name);
 }

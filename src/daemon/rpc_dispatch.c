@@ -465,6 +465,58 @@ static json_t *h_leases(rpc_client *c, const rpc_args *a, rpc_error *err)
     return o;
 }
 
+/* ---- metadata (libvirt >= 9.7 clients: virsh net-desc, net-metadata, net-list --title) ---- */
+
+static const char *const md_types[] = {"description", "title", "element"};
+
+static json_t *md_request(const char *op, const rpc_args *a, rpc_error *err)
+{
+    if (a->i1 < 0 || a->i1 > 2) {
+        rpc_error_set(err, RPC_ERR_INVALID_ARG, RPC_FROM_NETWORK,
+                      "invalid argument: unknown metadata type %d", a->i1);
+        return NULL;
+    }
+    json_t *req = proto_request(op);
+    json_object_set_new(req, "name", json_string(a->net.name));
+    json_object_set_new(req, "type", json_string(md_types[a->i1]));
+    if (a->uri)
+        json_object_set_new(req, "uri", json_string(a->uri));
+    return req;
+}
+
+static json_t *h_md_get(rpc_client *c, const rpc_args *a, rpc_error *err)
+{
+    if (!check_flags(a->flags, 3, err))
+        return NULL;
+    json_t *req = md_request("metadata-get", a, err);
+    if (!req)
+        return NULL;
+    json_object_set_new(req, "config", json_boolean(a->flags & 2));
+    json_t *r = run_op(c, req, RPC_ERR_NO_NETWORK_METADATA, false, err);
+    if (!r)
+        return NULL;
+    json_t *o = json_pack("{sO}", "v", json_object_get(r, "value"));
+    json_decref(r);
+    return o;
+}
+
+static json_t *h_md_set(rpc_client *c, const rpc_args *a, rpc_error *err)
+{
+    if (!check_flags(a->flags, 3, err))
+        return NULL;
+    json_t *req = md_request("metadata-set", a, err);
+    if (!req)
+        return NULL;
+    json_object_set_new(req, "value", a->str ? json_string(a->str) : json_null());
+    if (a->key)
+        json_object_set_new(req, "key", json_string(a->key));
+    json_object_set_new(req, "live", json_boolean(a->flags & 1));
+    json_object_set_new(req, "config", json_boolean(a->flags & 2));
+    json_t *r = run_op(c, req, RPC_ERR_NO_NETWORK, true, err);
+    json_decref(r);
+    return r ? json_object() : NULL;
+}
+
 /* ---- events ---- */
 
 static json_t *h_event_register(rpc_client *c, const rpc_args *a, rpc_error *err)
@@ -677,6 +729,8 @@ static const proc_impl impls[] = {
     {419, h_void, NULL},
     {432, h_define, enc_network},
     {437, h_create_xml, enc_network},
+    {444, h_md_set, NULL},
+    {445, h_md_get, enc_string},
 };
 
 int rpc_dispatch_call(rpc_client *c, const rpc_proc_info *p, const rpc_args *a, json_t **ret_res,

@@ -218,6 +218,8 @@ static bool client_call(rpc_client *c, const rpc_header *h, const uint8_t *body,
 {
     rpc_error e = {0};
     const rpc_proc_info *p = rpc_proc_find(h->proc);
+    log_debug("libvirt client pid %d: procedure %d (%s)", (int)c->pid, h->proc,
+              p ? p->name : "not implemented");
     if (!p) {
         rpc_error_set(&e, RPC_ERR_NO_SUPPORT, RPC_FROM_RPC,
                       "this function is not supported by the connection driver: "

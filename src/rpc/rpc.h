@@ -125,14 +125,16 @@ typedef enum {
     RPC_ARGS_LIST,      /* int need_results, uint flags */
     RPC_ARGS_UPDATE, /* network, uint command, uint section, int parent, string xml, uint flags */
     RPC_ARGS_LEASES, /* network, string_opt mac, int need_results, uint flags */
-    RPC_ARGS_EVENT_REG,   /* int event_id, network_opt */
-    RPC_ARGS_PARAMS,      /* typed params, uint flags */
-    RPC_ARGS_NET_LIST,    /* network, int need_results, uint flags */
-    RPC_ARGS_NET_UUID,    /* network, uuid */
-    RPC_ARGS_NET_XML,     /* network, string xml, uint flags */
-    RPC_ARGS_PORT_FLAGS,  /* port, uint flags */
-    RPC_ARGS_PORT_PARAMS, /* port, typed params, uint flags */
-    RPC_ARGS_PORT_NPARAMS /* port, int nparams, uint flags */
+    RPC_ARGS_EVENT_REG,    /* int event_id, network_opt */
+    RPC_ARGS_PARAMS,       /* typed params, uint flags */
+    RPC_ARGS_NET_LIST,     /* network, int need_results, uint flags */
+    RPC_ARGS_NET_UUID,     /* network, uuid */
+    RPC_ARGS_NET_XML,      /* network, string xml, uint flags */
+    RPC_ARGS_PORT_FLAGS,   /* port, uint flags */
+    RPC_ARGS_PORT_PARAMS,  /* port, typed params, uint flags */
+    RPC_ARGS_PORT_NPARAMS, /* port, int nparams, uint flags */
+    RPC_ARGS_MD_GET,       /* network, int type, string_opt uri, uint flags */
+    RPC_ARGS_MD_SET        /* network, int type, string_opt metadata, key, uri, uint flags */
 } rpc_args_layout;
 
 typedef struct rpc_args {
@@ -141,6 +143,8 @@ typedef struct rpc_args {
     rpc_port port;
     char *str; /* name, xml, uri */
     char *mac; /* leases filter */
+    char *key; /* metadata: namespace prefix */
+    char *uri; /* metadata: namespace URI */
     uint8_t uuid[16];
     int32_t i1, i2, i3; /* need_results / feature / autostart / event id / parent index / nparams */
     uint32_t u1, u2;    /* update command, section */
@@ -186,6 +190,7 @@ enum {
     RPC_ERR_CONFIG_UNSUPPORTED = 67,
     RPC_ERR_NETWORK_PORT_EXIST = 106,
     RPC_ERR_NO_NETWORK_PORT = 107,
+    RPC_ERR_NO_NETWORK_METADATA = 111,
 };
 
 typedef struct rpc_error {

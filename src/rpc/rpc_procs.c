@@ -48,6 +48,8 @@ static const rpc_proc_info procs[] = {
     {419, "virConnectSetIdentity", RPC_ARGS_PARAMS, true},
     {432, "virNetworkDefineXMLFlags", RPC_ARGS_XML_FLAGS, false},
     {437, "virNetworkCreateXMLFlags", RPC_ARGS_XML_FLAGS, false},
+    {444, "virNetworkSetMetadata", RPC_ARGS_MD_SET, false},
+    {445, "virNetworkGetMetadata", RPC_ARGS_MD_GET, true},
 };
 
 const rpc_proc_info *rpc_proc_find(int32_t proc)

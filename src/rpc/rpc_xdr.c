@@ -196,6 +196,13 @@ static bool decode_layout(XDR *x, rpc_args_layout layout, rpc_args *a)
         return rpc_xdr_port(x, &a->port) && decode_params(x, a) && xdr_u_int(x, &a->flags);
     case RPC_ARGS_PORT_NPARAMS:
         return rpc_xdr_port(x, &a->port) && xdr_int(x, &a->i1) && xdr_u_int(x, &a->flags);
+    case RPC_ARGS_MD_GET:
+        return (a->has_net = rpc_xdr_network(x, &a->net)) && xdr_int(x, &a->i1) &&
+               rpc_xdr_string_opt(x, &a->uri) && xdr_u_int(x, &a->flags);
+    case RPC_ARGS_MD_SET:
+        return (a->has_net = rpc_xdr_network(x, &a->net)) && xdr_int(x, &a->i1) &&
+               rpc_xdr_string_opt(x, &a->str) && rpc_xdr_string_opt(x, &a->key) &&
+               rpc_xdr_string_opt(x, &a->uri) && xdr_u_int(x, &a->flags);
     }
     return false;
 }
@@ -218,6 +225,8 @@ void rpc_args_free(rpc_args *a)
     rpc_network_clear(&a->port.net);
     free(a->str);
     free(a->mac);
+    free(a->key);
+    free(a->uri);
     rpc_params_free(a->params, a->n_params);
     memset(a, 0, sizeof(*a));
 }

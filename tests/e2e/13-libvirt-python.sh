@@ -19,6 +19,7 @@ lv_py basic "$(lv_sock)"
 lv_py readonly "$(lv_sock_ro)"
 lv_py events "$(lv_sock)"
 lv_py ports "$(lv_sock)" default
+lv_py metadata "$(lv_sock)" default
 lv_py malformed "$(lv_sock)" 1 2
 lv_py unprivileged "$(lv_sock_ro)" 128
 

@@ -18,7 +18,7 @@ static void decode_body(const rpc_header *h, const uint8_t *body, size_t len)
         rpc_args_decode(p->args, body, len, &a);
         rpc_args_free(&a);
     }
-    for (int layout = RPC_ARGS_NONE; layout <= RPC_ARGS_PORT_NPARAMS; layout++) {
+    for (int layout = RPC_ARGS_NONE; layout <= RPC_ARGS_MD_SET; layout++) {
         rpc_args_decode((rpc_args_layout)layout, body, len, &a);
         rpc_args_free(&a);
     }
