@@ -82,6 +82,13 @@ expect_eq "and agrees with vnet port-dumpxml" "$(vnet port-dumpxml lvv 12345678-
 expect_ok "net-port-delete" virsh_rw net-port-delete lvv 12345678-1234-1234-1234-1234567890ab
 e2e_run vnet port-list lvv --json
 expect_eq "vnet port-list is empty again" "[]" "$(echo "$E2E_OUT" | tr -d ' \n')"
+expect_ok "vnet port-create (the CLI)" vnet port-create lvv "$E2E_TMP/port.xml"
+expect_eq "prints virsh's message" "Network port 12345678-1234-1234-1234-1234567890ab created from $E2E_TMP/port.xml" "$E2E_OUT"
+e2e_run virsh_rw net-port-list lvv
+expect_match "virsh sees the port made with the CLI" "12345678-1234-1234-1234-1234567890ab" "$E2E_OUT"
+expect_ok "vnet port-delete (the CLI)" vnet port-delete lvv 12345678-1234-1234-1234-1234567890ab
+expect_eq "prints virsh's message" "Network port 12345678-1234-1234-1234-1234567890ab deleted" "$E2E_OUT"
+expect_fail "port-create on an inactive network is refused" vnet port-create default-nope "$E2E_TMP/port.xml"
 
 # errors read as libvirt's
 expect_fail "net-start of an active network fails" virsh_rw net-start lvv
