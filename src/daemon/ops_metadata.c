@@ -4,6 +4,7 @@
  *   neither live nor config: the running definition if active, else the saved one. */
 #include <string.h>
 
+#include "daemon/events.h"
 #include "daemon/ops_metadata.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
@@ -110,6 +111,15 @@ static json_t *op_metadata_set(vnetd *d, json_t *req, verr *err)
         if (registry_save_status(d, n, &e) < 0)
             log_warn("%s", e.msg);
     }
+    static const char *const names[] = {"title", "description", "element"};
+    json_t *data = json_pack("{ss}", "metadata", names[type]);
+    if (uri)
+        json_object_set_new(data, "uri", json_string(uri));
+    vnet_event ev = {
+        .type = VNET_EV_UPDATED, .network = n->name, .detail = "metadata changed", .data = data};
+    memcpy(ev.uuid, n->uuid, 16);
+    events_emit(d, &ev);
+    json_decref(data);
     return proto_reply_ok();
 }
 

@@ -521,12 +521,12 @@ static json_t *h_md_set(rpc_client *c, const rpc_args *a, rpc_error *err)
 
 static json_t *h_event_register(rpc_client *c, const rpc_args *a, rpc_error *err)
 {
-    if (a->i1 != 0 /* VIR_NETWORK_EVENT_ID_LIFECYCLE */) {
+    if (a->i1 != RPC_EVENT_LIFECYCLE && a->i1 != RPC_EVENT_METADATA_CHANGE) {
         rpc_error_set(err, RPC_ERR_INVALID_ARG, RPC_FROM_NETWORK,
                       "invalid argument: unsupported event ID %d", a->i1);
         return NULL;
     }
-    return result_int(rpc_client_add_callback(c, a->has_net ? a->net.uuid : NULL));
+    return result_int(rpc_client_add_callback(c, a->i1, a->has_net ? a->net.uuid : NULL));
 }
 
 static json_t *h_event_deregister(rpc_client *c, const rpc_args *a, rpc_error *err)

@@ -30,6 +30,7 @@ typedef struct outbuf {
 
 typedef struct rpc_callback {
     int id;
+    int event_id; /* RPC_EVENT_* */
     bool any;
     uint8_t uuid[16];
 } rpc_callback;
@@ -415,10 +416,11 @@ void rpc_client_opened(rpc_client *c)
     c->open_timer = sd_event_source_disable_unref(c->open_timer);
 }
 
-int rpc_client_add_callback(rpc_client *c, const uint8_t *uuid)
+int rpc_client_add_callback(rpc_client *c, int event_id, const uint8_t *uuid)
 {
     rpc_callback *cb = xarray_push(&c->cbs, &c->n_cbs, sizeof(*c->cbs));
     cb->id = c->next_cb_id++;
+    cb->event_id = event_id;
     cb->any = uuid == NULL;
     if (uuid)
         memcpy(cb->uuid, uuid, 16);
@@ -452,6 +454,39 @@ static bool xdr_lifecycle(XDR *x, const void *arg)
            xdr_int(x, &m.detail);
 }
 
+/* remote_network_event_callback_metadata_change_msg */
+typedef struct metadata_msg {
+    int32_t callback;
+    rpc_network net;
+    int32_t type;
+    char *uri;
+} metadata_msg;
+
+static bool xdr_metadata_change(XDR *x, const void *arg)
+{
+    metadata_msg m = *(const metadata_msg *)arg;
+    return xdr_int(x, &m.callback) && rpc_xdr_network(x, &m.net) && xdr_int(x, &m.type) &&
+           rpc_xdr_string_opt(x, &m.uri);
+}
+
+/* Send one event message to every callback of event_id that wants network uuid. */
+static void push_event(rpc_server *s, int event_id, const uint8_t uuid[16], int32_t proc,
+                       rpc_body_fn body, int32_t *callback_field, const void *msg)
+{
+    rpc_header h = {RPC_PROGRAM_REMOTE, RPC_VERSION, proc, RPC_MESSAGE, 0, RPC_OK};
+    for (rpc_client *c = s->clients, *next; c; c = next) {
+        next = c->next;
+        for (size_t i = 0; i < c->n_cbs; i++) {
+            if (c->cbs[i].event_id != event_id ||
+                (!c->cbs[i].any && memcmp(c->cbs[i].uuid, uuid, 16) != 0))
+                continue;
+            *callback_field = c->cbs[i].id;
+            if (!client_send(c, &h, body, msg))
+                break; /* dropped */
+        }
+    }
+}
+
 static void on_event(vnetd *d, const vnet_event *ev, void *userdata)
 {
     rpc_server *s = userdata;
@@ -462,21 +497,25 @@ static void on_event(vnetd *d, const vnet_event *ev, void *userdata)
                                                 [VNET_EV_STARTED] = 3,
                                                 [VNET_EV_STOPPED] = 4,
                                                 [VNET_EV_REPAIRED] = 3};
-    if (ev->type >= VNET_EV__MAX || !lifecycle[ev->type] || !ev->network)
+    if (ev->type >= VNET_EV__MAX || !ev->network)
+        return;
+    const char *md = json_string_value(json_object_get(ev->data, "metadata"));
+    if (ev->type == VNET_EV_UPDATED && md) {
+        metadata_msg m = {.net = {.name = (char *)ev->network},
+                          .type = streq(md, "description") ? 0
+                                  : streq(md, "title")     ? 1
+                                                           : 2,
+                          .uri = (char *)json_string_value(json_object_get(ev->data, "uri"))};
+        memcpy(m.net.uuid, ev->uuid, 16);
+        push_event(s, RPC_EVENT_METADATA_CHANGE, ev->uuid, 446, xdr_metadata_change, &m.callback,
+                   &m);
+        return;
+    }
+    if (!lifecycle[ev->type])
         return;
     lifecycle_msg m = {.net = {.name = (char *)ev->network}, .event = lifecycle[ev->type] - 1};
     memcpy(m.net.uuid, ev->uuid, 16);
-    rpc_header h = {RPC_PROGRAM_REMOTE, RPC_VERSION, 315, RPC_MESSAGE, 0, RPC_OK};
-    for (rpc_client *c = s->clients, *next; c; c = next) {
-        next = c->next;
-        for (size_t i = 0; i < c->n_cbs; i++) {
-            if (!c->cbs[i].any && memcmp(c->cbs[i].uuid, ev->uuid, 16) != 0)
-                continue;
-            m.callback = c->cbs[i].id;
-            if (!client_send(c, &h, xdr_lifecycle, &m))
-                break; /* dropped */
-        }
-    }
+    push_event(s, RPC_EVENT_LIFECYCLE, ev->uuid, 315, xdr_lifecycle, &m.callback, &m);
 }
 
 /* ---- listeners ---- */

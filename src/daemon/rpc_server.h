@@ -43,8 +43,10 @@ bool rpc_client_read_only(rpc_client *c);
 void rpc_client_enable_keepalive(rpc_client *c);
 /* The client opened its connection (CONNECT_OPEN): no handshake deadline any more. */
 void rpc_client_opened(rpc_client *c);
-/* Register a lifecycle callback (net NULL: every network); returns its id. */
-int rpc_client_add_callback(rpc_client *c, const uint8_t *uuid_or_null);
+/* libvirt's network event IDs vnet pushes. */
+enum { RPC_EVENT_LIFECYCLE = 0, RPC_EVENT_METADATA_CHANGE = 1 };
+/* Register a callback for event_id (uuid NULL: every network); returns its id. */
+int rpc_client_add_callback(rpc_client *c, int event_id, const uint8_t *uuid_or_null);
 bool rpc_client_remove_callback(rpc_client *c, int id);
 
 /* rpc_dispatch.c: run one call. On success *ret_res (may be NULL for void)

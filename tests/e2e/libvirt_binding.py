@@ -548,9 +548,19 @@ def check_metadata(sock, name):
         return recv_msg(s)
 
     CONFIG, LIVE = 2, 1
+    ev = raw(sock)  # a second client registered for metadata-change events (ID 1)
+    ev.sendall(frame(REMOTE, 313, 1, struct.pack(">iI", 1, 0)))
+    m = recv_msg(ev)
+    check("register for metadata-change events (event ID 1)", m and m["status"] == 0, m)
     m = call(444, net + struct.pack(">i", 1) + xdr_opt_string("A title") + xdr_opt_string(None)
              + xdr_opt_string(None) + struct.pack(">I", CONFIG))
     check("set the title (config)", m and m["status"] == 0, m)
+    m = recv_msg(ev)
+    check("a metadata-change event (446) comes for the title",
+          m and m["proc"] == 446 and m["type"] == 2 and
+          m["body"][4:].startswith(xdr_string(name)) and
+          m["body"][-8:] == struct.pack(">iI", 1, 0), m)
+    ev.close()
     m = call(445, net + struct.pack(">i", 1) + xdr_opt_string(None) + struct.pack(">I", CONFIG))
     check("get the title (config)", m and m["status"] == 0 and xdr_reply_string(m) == "A title", m)
     out = subprocess.run(vnet + ["dumpxml", "--inactive", name], capture_output=True,
