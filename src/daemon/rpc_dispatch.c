@@ -646,12 +646,12 @@ static json_t *h_port_get_params(rpc_client *c, const rpc_args *a, rpc_error *er
     if (!r)
         return NULL;
     json_decref(r);
+    /* The API allocates the list: every parameter comes back, whatever
+     * nparams the client sent. */
     json_t *params = json_array();
-    for (size_t i = 0; a->i1 > 0 && i < ARRAY_SIZE(port_params) && (int)i < a->i1; i++)
+    for (size_t i = 0; i < ARRAY_SIZE(port_params); i++)
         json_array_append_new(params, json_pack("{sssi}", "field", port_params[i], "value", 0));
-    json_t *o = json_pack("{si}", "nparams", (int)ARRAY_SIZE(port_params));
-    json_object_set_new(o, "params", params);
-    return o;
+    return json_pack("{sosi}", "params", params, "nparams", (int)ARRAY_SIZE(port_params));
 }
 
 static json_t *h_port_set_params(rpc_client *c, const rpc_args *a, rpc_error *err)

@@ -147,7 +147,7 @@ bool enc_leases(XDR *x, const void *arg)
     return xdr_u_int(x, &ret);
 }
 
-/* typed params<> then int nparams */
+/* typed params<> then int nparams (remote_network_port_get_parameters_ret) */
 bool enc_params(XDR *x, const void *arg)
 {
     json_t *arr = json_object_get(arg, "params");
