@@ -275,6 +275,13 @@ def check_ports(sock, net):
     params = p.parameters()
     check("port parameters() (bandwidth, all 0: vnet does not shape)",
           params.get("inbound.average") == 0 and len(params) == 7, params)
+    # libvirt 11's client asks with nparams 0 and expects the whole list
+    s = raw(sock)
+    s.sendall(frame(REMOTE, 407, 1, xdr_string(net) + n.UUID() + p.UUID() + struct.pack(">iI", 0, 0)))
+    m = recv_msg(s)
+    s.close()
+    check("port get-parameters with nparams 0 returns all 7",
+          m and m["status"] == 0 and struct.unpack(">I", m["body"][:4])[0] == 7, m)
     p.setParameters({"inbound.average": 0})
     check("port setParameters to 0 (no shaping) is accepted", True)
     expect_error("port setParameters of a bandwidth: VIR_ERR_NO_SUPPORT", libvirt.VIR_ERR_NO_SUPPORT,
