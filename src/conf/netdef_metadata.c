@@ -13,7 +13,8 @@ static xmlDocPtr metadata_doc(const netdef *def)
 {
     const char *xml = def->metadata_xml ? def->metadata_xml : "<metadata/>";
     return xmlReadMemory(xml, (int)strlen(xml), "metadata", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+                         XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+                             XML_PARSE_NOWARNING);
 }
 
 static xmlNodePtr find_ns(xmlNodePtr root, const char *uri)
@@ -58,7 +59,8 @@ int netdef_metadata_set(netdef *def, const char *xml, const char *key, const cha
     }
     if (xml) {
         xmlDocPtr frag = xmlReadMemory(xml, (int)strlen(xml), "metadata", NULL,
-                                       XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+                                       XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+                                           XML_PARSE_NOWARNING);
         xmlNodePtr top = frag ? xmlDocGetRootElement(frag) : NULL;
         if (!top) {
             xmlFreeDoc(frag);
