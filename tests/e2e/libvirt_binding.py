@@ -290,6 +290,14 @@ def check_ports(sock, net):
                  n.portCreateXML, xml)
     p.delete()
     check("port deleted", n.listAllPorts() == [])
+    # a transient network's ports go with it
+    t = c.networkCreateXML(net_xml("pyport", "vt-pyport", "192.168.183", "none"))
+    t.portCreateXML(xml.replace("99999999", "77777777"))
+    check("a port on a transient network", len(t.listAllPorts()) == 1)
+    t.destroy()
+    t = c.networkCreateXML(net_xml("pyport", "vt-pyport", "192.168.183", "none"))
+    check("its ports are gone with it (same name again: none)", t.listAllPorts() == [])
+    t.destroy()
     expect_error("lookup of a deleted port: VIR_ERR_NO_NETWORK_PORT",
                  libvirt.VIR_ERR_NO_NETWORK_PORT, n.portLookupByUUIDString,
                  "99999999-8888-7777-6666-555555555555")
