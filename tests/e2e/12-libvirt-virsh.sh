@@ -161,4 +161,14 @@ vnetd_stop TERM
 expect_false "a clean exit removes the socket" test -e "$(lv_sock)"
 vnetd_start --no-libvirt-sockets || e2e_fatal "vnetd starts without libvirt sockets"
 expect_false "no libvirt socket with --no-libvirt-sockets" test -e "$(lv_sock)"
+
+# --libvirt-group opens the read-write socket to a group
+vnetd_stop TERM
+vnetd_start --libvirt-group nogroup || e2e_fatal "vnetd starts with --libvirt-group"
+expect_eq "the read-write socket belongs to the group, mode 0660" "root:nogroup 660" \
+    "$(stat -c '%U:%G %a' "$(lv_sock)")"
+vnetd_stop TERM
+e2e_run ip netns exec "$HOST_NS" "$VNETD_BIN" --root "$ROOT" --libvirt-group no-such-group-x
+expect_eq "an unknown group stops vnetd (status 1)" 1 "$E2E_RC"
+expect_match "saying which" "--libvirt-group: no group named 'no-such-group-x'" "$E2E_OUT"
 e2e_done
