@@ -104,8 +104,15 @@ static json_t *h_void(rpc_client *c, const rpc_args *a, rpc_error *err)
     return NULL;
 }
 
+/* Only the network driver lives here: another driver's URI (qemu:///system
+ * sent to the wrong socket) is refused as virtnetworkd refuses it. */
 static json_t *h_open(rpc_client *c, const rpc_args *a, rpc_error *err)
 {
+    if (a->str && *a->str && strncmp(a->str, "network:", 8) != 0) {
+        rpc_error_set(err, 5 /* VIR_ERR_NO_CONNECT */, 0,
+                      "no connection driver available for %s", a->str);
+        return NULL;
+    }
     rpc_client_opened(c);
     return NULL;
 }

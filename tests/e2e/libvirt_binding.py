@@ -400,6 +400,10 @@ def check_malformed(sock, ka_interval, ka_count):
     m = recv_msg(s)
     check("raw AUTH_LIST gets REMOTE_AUTH_NONE", m and m["status"] == 0 and
           m["body"] == struct.pack(">II", 1, 0), m)
+    s.sendall(frame(REMOTE, 1, 20, xdr_opt_string("qemu:///system") + struct.pack(">I", 0)))
+    m = recv_msg(s)
+    check("CONNECT_OPEN of another driver's URI is refused (VIR_ERR_NO_CONNECT)",
+          m and m["status"] == 1 and error_code(m) == 5, m)
     s.sendall(frame(REMOTE, 999, 2))
     m = recv_msg(s)
     check("an unimplemented procedure gets VIR_ERR_NO_SUPPORT", m and m["status"] == 1 and
