@@ -45,7 +45,7 @@ static const rpc_proc_info procs[] = {
     {408, "virNetworkPortSetParameters", RPC_ARGS_PORT_PARAMS, false},
     {409, "virNetworkPortGetXMLDesc", RPC_ARGS_PORT_FLAGS, true},
     {410, "virNetworkPortDelete", RPC_ARGS_PORT_FLAGS, false},
-    {419, "virConnectSetIdentity", RPC_ARGS_PARAMS, true},
+    {419, "virConnectSetIdentity", RPC_ARGS_PARAMS, false}, /* connect:write */
     {432, "virNetworkDefineXMLFlags", RPC_ARGS_XML_FLAGS, false},
     {437, "virNetworkCreateXMLFlags", RPC_ARGS_XML_FLAGS, false},
     {444, "virNetworkSetMetadata", RPC_ARGS_MD_SET, false},
