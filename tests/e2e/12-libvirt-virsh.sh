@@ -12,6 +12,14 @@ e2e_start
 expect_true "the read-write socket exists (mode 0600)" test "$(stat -c %a "$(lv_sock)")" = 600
 expect_true "the read-only socket exists (mode 0666)" test "$(stat -c %a "$(lv_sock_ro)")" = 666
 
+# connection-level calls
+e2e_run virsh_full version
+expect_match "virsh version names the network driver" "Running hypervisor: network 9\.0\.0" "$E2E_OUT"
+expect_eq "virsh hostname" "$(ip netns exec "$HOST_NS" hostname)" "$(virsh_rw hostname)"
+expect_match "virsh uri" "^network:///system" "$(virsh_rw uri)"
+expect_fail "an unimplemented call fails cleanly" virsh_rw sysinfo
+expect_match "with libvirt's not-supported message" "error: this function is not supported by the connection driver" "$E2E_OUT"
+
 # listing: virsh and vnet print the same table
 e2e_run virsh_full net-list --all
 expect_eq "net-list --all agrees with vnet list --all" "$(vnet list --all)" "$E2E_OUT"
