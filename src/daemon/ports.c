@@ -114,28 +114,38 @@ static bool mac_matches(const uint8_t link_mac[6], const uint8_t port_mac[6])
            (link_mac[0] == port_mac[0] || link_mac[0] == 0xfe);
 }
 
-static const netdev_link *link_by_index(const netdev_link *links, size_t n, int ifindex)
-{
-    for (size_t i = 0; i < n; i++)
-        if (links[i].ifindex == ifindex)
-            return &links[i];
-    return NULL;
-}
-
-/* The interface of port p among links: its learned name if that still has
- * the port's MAC, else any non-bridge link with the port's MAC. */
-static const netdev_link *port_link(const vport *p, const netdev_link *links, size_t n)
+/* Port p's interface among links: its MAC is the port's MAC or, as libvirt
+ * names tap devices, that MAC with 0xfe as first byte. With on_master (learning)
+ * only a link enslaved to that bridge counts. Without (re-attaching): the
+ * learned interface, else a tap-style MAC only, since a link with the guest's
+ * very MAC elsewhere may be the guest's own end of a veth pair. */
+static const netdev_link *port_link(const vport *p, const netdev_link *links, size_t n,
+                                    int on_master)
 {
     const netdev_link *found = NULL;
     for (size_t i = 0; i < n; i++) {
-        if (streq(links[i].kind, "bridge") || !mac_matches(links[i].mac, p->port->mac))
+        const netdev_link *l = &links[i];
+        if (streq(l->kind, "bridge") || !mac_matches(l->mac, p->port->mac))
             continue;
-        if (p->ifname && streq(links[i].name, p->ifname))
-            return &links[i];
-        if (!found)
-            found = &links[i];
+        if (on_master > 0) {
+            if (l->master == on_master)
+                return l;
+            continue;
+        }
+        if (p->ifname && streq(l->name, p->ifname))
+            return l;
+        if (!found && l->mac[0] == 0xfe && p->port->mac[0] != 0xfe)
+            found = l;
     }
     return found;
+}
+
+static const netdev_link *link_by_name(const netdev_link *links, size_t n, const char *name)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (streq(links[i].name, name))
+            return &links[i];
+    return NULL;
 }
 
 /* Record the interfaces now on their network's bridge. */
@@ -151,10 +161,10 @@ static void ports_learn(vnetd *d)
     for (size_t i = 0; i < s->n; i++) {
         vport *p = &s->items[i];
         vnet_net *net = registry_find(d, p->network);
-        const char *br = net && net_active(net) ? net_bridge(net) : NULL;
-        const netdev_link *l = br ? port_link(p, links, nl) : NULL;
-        const netdev_link *m = l ? link_by_index(links, nl, l->master) : NULL;
-        if (!m || !streq(m->name, br) || (p->ifname && streq(p->ifname, l->name)))
+        const netdev_link *br =
+            net && net_active(net) ? link_by_name(links, nl, net_bridge(net)) : NULL;
+        const netdev_link *l = br ? port_link(p, links, nl, br->ifindex) : NULL;
+        if (!l || (p->ifname && streq(p->ifname, l->name)))
             continue;
         free(p->ifname);
         p->ifname = xstrdup(l->name);
@@ -186,7 +196,7 @@ static void ports_reattach(vnetd *d, vnet_net *net)
         vport *p = &s->items[i];
         if (!streq(p->network, net->name))
             continue;
-        const netdev_link *l = port_link(p, links, nl);
+        const netdev_link *l = port_link(p, links, nl, 0);
         if (!l || l->master == brl.ifindex)
             continue;
         verr_clear(&e);

@@ -60,10 +60,21 @@ dhcp_again() {
     ip=$(dhcp_udhcpc g1)
     expect_match "$1" '^192\.168\.182\.' "$ip"
 }
+# a second port whose guest MAC sits on a link that is not on the bridge (the guest's own end
+# of a veth pair, say): vnet must not take it
+cat >"$E2E_TMP/port2.xml" <<XML
+<networkport><uuid>bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee</uuid>
+  <owner><name>other</name><uuid>11111111-2222-3333-4444-777777777777</uuid></owner>
+  <mac address='52:54:00:82:00:02'/></networkport>
+XML
+expect_ok "a second port (vnet port-create)" vnet port-create lvg "$E2E_TMP/port2.xml"
+ip -n "$HOST_NS" link add vh2 type veth peer name vc2
+ip -n "$HOST_NS" link set vc2 address 52:54:00:82:00:02
 expect_ok "vnet destroy lvg" vnet destroy lvg
 expect_eq "the interface lost its bridge" "" "$(link_master vnet-g1)"
 expect_ok "vnet start lvg" vnet start lvg
 expect_true "vnet re-attaches the interface to the new bridge" wait_for 10 reattached
+expect_eq "a link with a guest's own MAC, never on the bridge, is left alone" "" "$(link_master vc2)"
 dhcp_again "DHCP works again after destroy + start"
 
 ip -n "$HOST_NS" link del vt-lvg0
