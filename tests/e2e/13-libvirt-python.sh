@@ -105,6 +105,7 @@ while IFS= read -r line; do
     esac
 done <"$E2E_TMP/silent.out"
 expect_ok "delete the port through virsh" virsh_rw net-port-delete lvg "$PORT"
+expect_ok "delete the second port" vnet port-delete lvg bbbbbbbb-bbbb-cccc-dddd-eeeeeeeeeeee
 e2e_run vnet port-list lvg --json
 expect_eq "no port left" "[]" "$(echo "$E2E_OUT" | tr -d ' \n')"
 e2e_done
