@@ -1,6 +1,6 @@
 /* metadata-get {name, type: title|description|element, uri?, config?}
  *   -> {value}; VERR_NOT_FOUND when absent.
- * metadata-set {name, type, value (null removes), key?, uri?, live?, config?}
+ * metadata-set {name, type, value? (absent removes), key?, uri?, live?, config?}
  *   neither live nor config: the running definition if active, else the saved one. */
 #include <string.h>
 

@@ -514,7 +514,8 @@ static json_t *h_md_set(rpc_client *c, const rpc_args *a, rpc_error *err)
     json_t *req = md_request("metadata-set", a, err);
     if (!req)
         return NULL;
-    json_object_set_new(req, "value", a->str ? json_string(a->str) : json_null());
+    if (a->str) /* absent: remove */
+        json_object_set_new(req, "value", json_string(a->str));
     if (a->key)
         json_object_set_new(req, "key", json_string(a->key));
     json_object_set_new(req, "live", json_boolean(a->flags & 1));
