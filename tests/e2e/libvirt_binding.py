@@ -597,6 +597,13 @@ def check_metadata(sock, name):
     got = xdr_reply_string(m) if m and m["status"] == 0 else m
     check("get it back in its namespace",
           got == '<ex:foo xmlns:ex="http://example.org/x" bar="1"/>', got)
+    m = call(444, net + struct.pack(">i", 2) + xdr_opt_string(None) + xdr_opt_string(None)
+             + xdr_opt_string("http://example.org/x") + struct.pack(">I", CONFIG))
+    check("remove the metadata element", m and m["status"] == 0, m)
+    m = call(445, net + struct.pack(">i", 2) + xdr_opt_string("http://example.org/x")
+             + struct.pack(">I", CONFIG))
+    check("it is gone (VIR_ERR_NO_NETWORK_METADATA)", m and m["status"] == 1 and
+          error_code(m) == 111, m)
     m = call(444, net + struct.pack(">i", 1) + xdr_opt_string("Live") + xdr_opt_string(None)
              + xdr_opt_string(None) + struct.pack(">I", LIVE))
     check("set the title of the running network", m and m["status"] == 0, m)
