@@ -13,6 +13,9 @@ pkgs=(
   iproute2 nftables isc-dhcp-client udhcpc bind9-dnsutils socat procps libxml2-utils jq python3 conntrack
   # libvirt clients (no daemon) for the libvirt RPC tests
   libvirt-clients python3-libvirt
+  # OVN networks (tests start their own ovsdb-server/northd/vswitchd/controller;
+  # installing must not start the system services: see policy-rc.d below)
+  openvswitch-switch ovn-central ovn-host
 )
 
 missing=()
@@ -32,5 +35,25 @@ if [ "$(id -u)" -ne 0 ]; then
   SUDO="sudo"
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Forbid every service start during the install (openvswitch-switch and
+# ovn-* would otherwise start daemons on the machine): a policy-rc.d that
+# answers 101, the previous one (or its absence) restored afterwards.
+prc=/usr/sbin/policy-rc.d
+saved=""
+if [ -e "$prc" ]; then
+  saved=$(mktemp /tmp/vnet-policy-rc.d.XXXXXX)
+  $SUDO cp -a "$prc" "$saved"
+fi
+restore_prc() {
+  if [ -n "$saved" ]; then
+    $SUDO cp -a "$saved" "$prc"
+    rm -f "$saved"
+  else
+    $SUDO rm -f "$prc"
+  fi
+}
+trap restore_prc EXIT
+printf '#!/bin/sh\n# temporary, from vnet scripts/install-deps.sh\nexit 101\n' | $SUDO tee "$prc" >/dev/null
+$SUDO chmod 755 "$prc"
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

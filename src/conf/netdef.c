@@ -216,6 +216,7 @@ void netdef_free(netdef *def)
     for (size_t i = 0; i < def->n_port_forwards; i++)
         netdef_port_forward_clear(&def->port_forwards[i]);
     free(def->port_forwards);
+    nd_ovn_clear(&def->ovn);
     extra_free(def->extra);
     free(def);
 }

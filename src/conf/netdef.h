@@ -168,6 +168,17 @@ const char *netdef_proto_name(int proto);
 bool netdef_pf_clash(const netdef_port_forward *a, size_t ia, const netdef_port_forward *b,
                      size_t ib);
 
+/* vnet extension: an OVN-backed network.
+ *   <vnet:ovn nb='unix:/run/ovn/ovnnb_db.sock' [gateway-chassis='hostA']/>
+ * The network lives in OVN's northbound database instead of a host bridge:
+ * <ip>/<dhcp> become a logical switch with OVN native DHCP, <forward
+ * mode='nat'> a logical router with SNAT out of the gateway chassis. */
+typedef struct netdef_ovn {
+    char *nb;              /* NB database remote, "unix:PATH"; NULL = not OVN */
+    char *gateway_chassis; /* chassis name for the router's gateway port, or NULL */
+    unsigned line;
+} netdef_ovn;
+
 struct netdef_extra; /* forward pools, portgroups, bandwidth, vlan, virtualport, ... (conf-private) */
 
 typedef struct netdef {
@@ -224,8 +235,15 @@ typedef struct netdef {
     netdef_port_forward *port_forwards;
     size_t n_port_forwards;
 
+    netdef_ovn ovn; /* <vnet:ovn>; ovn.nb NULL when absent */
+
     struct netdef_extra *extra;
 } netdef;
+
+static inline bool netdef_is_ovn(const netdef *def)
+{
+    return def->ovn.nb != NULL;
+}
 
 /* Parsing. `source` names the input in error messages ("FILE" or "<stdin>").
  * Errors: VERR_INVALID with "SOURCE:LINE: <element> attribute 'x': what is wrong". */

@@ -556,7 +556,7 @@ static void fmt_root_open(strbuf *b, const netdef *def, unsigned flags)
     strbuf_add(b, "<network");
     if (def->n_dnsmasq_options)
         nd_attr(b, "xmlns:dnsmasq", NETDEF_DNSMASQ_NS);
-    if (def->n_port_forwards)
+    if (def->n_port_forwards || netdef_is_ovn(def))
         nd_attr(b, "xmlns:vnet", NETDEF_VNET_NS);
     if (!(flags & NETDEF_FORMAT_INACTIVE) && def->connections > 0)
         strbuf_addf(b, " connections='%" PRIu64 "'", def->connections);
@@ -607,6 +607,7 @@ char *netdef_format(const netdef *def, unsigned flags)
             nd_fmt_portgroup(&b, 2, &x->portgroups[i]);
     }
     fmt_dnsmasq(&b, 2, def);
+    nd_format_ovn(&b, 2, def);
     fmt_port_forwards(&b, 2, def);
     strbuf_add(&b, "</network>\n");
     return strbuf_take(&b);

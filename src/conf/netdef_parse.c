@@ -501,6 +501,8 @@ static int parse_child(const nd_ctx *c, xmlNodePtr ch, netdef *def)
             xarray_push(&def->port_forwards, &def->n_port_forwards, sizeof(*pf));
         return nd_parse_port_forward(c, ch, pf);
     }
+    if (is_ns(ch, NETDEF_VNET_NS, "ovn"))
+        return nd_parse_ovn(c, ch, def);
     if (ch->type == XML_ELEMENT_NODE && ch->ns && ch->ns->href &&
         streq((const char *)ch->ns->href, NETDEF_VNET_NS))
         return nd_node_err(c, ch, NULL, "unknown vnet element");

@@ -132,6 +132,10 @@ int nd_parse_vport(const nd_ctx *c, xmlNodePtr node, netdef_vport **ret);
 int nd_parse_vlan(const nd_ctx *c, xmlNodePtr node, netdef_vlan *ret);
 int nd_parse_bandwidth(const nd_ctx *c, xmlNodePtr node, netdef_bandwidth *ret);
 int nd_parse_port_forward(const nd_ctx *c, xmlNodePtr node, netdef_port_forward *ret);
+/* netdef_ovn.c: <vnet:ovn> */
+int nd_parse_ovn(const nd_ctx *c, xmlNodePtr node, netdef *def);
+void nd_format_ovn(strbuf *b, int indent, const netdef *def);
+void nd_ovn_clear(netdef_ovn *ovn);
 
 /* Parse a standalone XML snippet (update payloads) safely; caller frees with xmlFreeDoc. */
 xmlDocPtr nd_read_doc(const char *xml, size_t len, const char *source, verr *err);

@@ -665,6 +665,41 @@ static int check_port_forwards(const vctx *v)
     return 0;
 }
 
+/* <vnet:ovn>: what vnet can build in OVN's northbound database. */
+static int check_ovn(const vctx *v)
+{
+    const netdef *def = v->def;
+    const netdef_ovn *o = &def->ovn;
+    const char *mode = netdef_forward_mode_name(def->forward_mode);
+
+    if (!netdef_is_ovn(def))
+        return 0;
+    if (def->forward_mode != NETDEF_FWD_NONE && def->forward_mode != NETDEF_FWD_NAT)
+        return fail(v, o->line, "vnet:ovn", NULL,
+                    "OVN networks support no <forward> (isolated) or mode 'nat', not '%s'", mode);
+    if (def->forward_mode == NETDEF_FWD_NAT && !o->gateway_chassis)
+        return fail(v, o->line, "vnet:ovn", "gateway-chassis",
+                    "missing: a NAT OVN network needs the chassis its router leaves by");
+    if (def->forward_mode == NETDEF_FWD_NONE && o->gateway_chassis)
+        return fail(v, o->line, "vnet:ovn", "gateway-chassis",
+                    "only meaningful with <forward mode='nat'>");
+    for (size_t i = 0; i < def->n_ips; i++)
+        if (def->ips[i].family != AF_INET)
+            return fail(v, def->ips[i].line, "ip", NULL,
+                        "OVN networks support IPv4 addresses only (for now)");
+    if (def->n_ips > 1)
+        return fail(v, def->ips[1].line, "ip", NULL, "OVN networks take one <ip>");
+    if (def->forward_mode == NETDEF_FWD_NAT && def->n_ips == 0)
+        return fail(v, o->line, "vnet:ovn", NULL, "a NAT OVN network needs an <ip>");
+    if (def->n_port_forwards)
+        return fail(v, def->port_forwards[0].line, "vnet:portForward", NULL,
+                    "port forwards are not supported on OVN networks yet");
+    if (def->n_dnsmasq_options)
+        return fail(v, o->line, "vnet:ovn", NULL,
+                    "dnsmasq options make no sense on an OVN network (no dnsmasq runs)");
+    return 0;
+}
+
 int netdef_validate(const netdef *def, verr *err)
 {
     vctx v = {.def = def, .err = err};
@@ -673,7 +708,7 @@ int netdef_validate(const netdef *def, verr *err)
         return -1;
     if (check_top(&v) < 0 || check_mode_features(&v) < 0 || check_nat(&v) < 0 ||
         check_dns(&v) < 0 || check_ips(&v) < 0 || check_routes(&v) < 0 ||
-        check_port_forwards(&v) < 0)
+        check_port_forwards(&v) < 0 || check_ovn(&v) < 0)
         return -1;
     return 0;
 }
