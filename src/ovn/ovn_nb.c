@@ -1,0 +1,538 @@
+/* OVN northbound objects of an OVN network: the desired rows (a small plan of
+ * objects with parent references), read what vnet owns, and one transaction
+ * that inserts what is missing and updates what is present. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "ovn/ovn_nb.h"
+#include "util/cleanup.h"
+#include "util/ipaddr.h"
+#include "util/strbuf.h"
+
+#define MAC_KEY_PREFIX "vnet-mac-"
+
+typedef struct nb_obj {
+    const char *table;
+    char *key;       /* external_ids:vnet-object */
+    json_t *row;     /* desired columns, without external_ids */
+    int parent;      /* index of the referencing object, -1: a root row */
+    const char *parent_col;
+    int link;        /* index of an object whose uuid goes into link_col, or -1 */
+    const char *link_col;
+    bool ref_only;   /* must exist; not written */
+    char *uuid;      /* the existing row, or NULL */
+} nb_obj;
+
+typedef struct nb_plan {
+    const char *network;
+    char uuid[37];
+    nb_obj *o;
+    size_t n;
+} nb_plan;
+
+static const char *const nb_tables[] = {"Logical_Switch", "DHCP_Options", "DNS", "Logical_Router",
+                                        "Logical_Router_Port", "Logical_Switch_Port"};
+
+static int plan_add(nb_plan *p, const char *table, char *key, json_t *row, int parent,
+                    const char *parent_col)
+{
+    nb_obj *o = xarray_push(&p->o, &p->n, sizeof(*o));
+    *o = (nb_obj){.table = table, .key = key, .row = row, .parent = parent,
+                  .parent_col = parent_col, .link = -1};
+    return (int)(p->n - 1);
+}
+
+static void plan_clear(nb_plan *p)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->o[i].key);
+        json_decref(p->o[i].row);
+        free(p->o[i].uuid);
+    }
+    free(p->o);
+    p->o = NULL;
+    p->n = 0;
+}
+
+void ovn_nb_router_mac(const netdef *def, uint8_t mac[6])
+{
+    /* locally administered, from the network's UUID: the same on every host */
+    mac[0] = 0x0a;
+    memcpy(mac + 1, def->uuid, 5);
+}
+
+static json_t *tags(const nb_plan *p, const char *key)
+{
+    json_t *m = json_pack("{ssssss}", "vnet-network", p->network, "vnet-uuid", p->uuid,
+                          "vnet-object", key);
+    return ovsdb_map(m);
+}
+
+static json_t *where_network(const char *network)
+{
+    return json_pack("[o]", ovsdb_cond("external_ids", "includes",
+                                       ovsdb_map(json_pack("{ss}", "vnet-network", network))));
+}
+
+static char *ls_name(const char *network)
+{
+    return xasprintf("vnet-%s", network);
+}
+
+/* ---- the desired objects ---- */
+
+static json_t *dhcp_options(const netdef *def, const netdef_ip *ip)
+{
+    char a[VNET_ADDR_STRLEN], macs[18];
+    uint8_t mac[6];
+    ovn_nb_router_mac(def, mac);
+    int64_t lease = ip->n_ranges ? netdef_lease_seconds(&ip->ranges[0].lease) : -1;
+    if (lease < 0)
+        lease = 3600; /* libvirt's default: one hour */
+    if (lease == 0)
+        lease = 0xffffffffLL; /* infinite */
+    /* option values are strings; guests get an MTU that leaves room for Geneve */
+    _cleanup_free_ char *l = xasprintf("%lld", (long long)lease);
+    _cleanup_free_ char *m = xasprintf("%u", def->mtu ? def->mtu : 1400);
+    json_t *o = json_pack("{ssssssss}", "server_id", vnet_addr_str(&ip->address, a), "server_mac",
+                          vnet_mac_str(mac, macs), "lease_time", l, "mtu", m);
+    if (def->forward_mode == NETDEF_FWD_NAT)
+        json_object_set_new(o, "router", json_string(a));
+    if (def->dns.n_hosts || def->domain)
+        json_object_set_new(o, "dns_server", json_string(a));
+    if (def->domain) {
+        _cleanup_free_ char *d = xasprintf("\"%s\"", def->domain);
+        json_object_set_new(o, "domain_name", json_string(d));
+    }
+    return o;
+}
+
+static char *cidr(const netdef_ip *ip)
+{
+    vnet_addr net;
+    char a[VNET_ADDR_STRLEN];
+    vnet_addr_network(&ip->address, ip->prefix, &net);
+    return xasprintf("%s/%u", vnet_addr_str(&net, a), ip->prefix);
+}
+
+static json_t *dns_records(const netdef *def)
+{
+    json_t *r = json_object();
+    char a[VNET_ADDR_STRLEN];
+    for (size_t i = 0; i < def->dns.n_hosts; i++) {
+        const netdef_dns_host *h = &def->dns.hosts[i];
+        vnet_addr_str(&h->ip, a);
+        for (size_t j = 0; j < h->n_hostnames; j++) {
+            json_object_set_new(r, h->hostnames[j], json_string(a));
+            if (def->domain) {
+                _cleanup_free_ char *fq = xasprintf("%s.%s", h->hostnames[j], def->domain);
+                json_object_set_new(r, fq, json_string(a));
+            }
+        }
+    }
+    return r;
+}
+
+static void plan_router(nb_plan *p, const netdef *def, const netdef_ip *ip, int ls)
+{
+    char a[VNET_ADDR_STRLEN], macs[18];
+    uint8_t mac[6];
+    ovn_nb_router_mac(def, mac);
+    _cleanup_free_ char *lr = xasprintf("vnet-%s-lr", def->name);
+    _cleanup_free_ char *lrp = xasprintf("vnet-%s-lrp", def->name);
+    _cleanup_free_ char *rtr = xasprintf("vnet-%s-rtr", def->name);
+    _cleanup_free_ char *net = xasprintf("%s/%u", vnet_addr_str(&ip->address, a), ip->prefix);
+    int r = plan_add(p, "Logical_Router", xstrdup("lr"), json_pack("{ss}", "name", lr), -1, NULL);
+    plan_add(p, "Logical_Router_Port", xstrdup("lrp"),
+             json_pack("{ssssso}", "name", lrp, "mac", vnet_mac_str(mac, macs), "networks",
+                       ovsdb_set(json_pack("[s]", net))),
+             r, "ports");
+    plan_add(p, "Logical_Switch_Port", xstrdup("rtr"),
+             json_pack("{sssssoso}", "name", rtr, "type", "router", "addresses",
+                       ovsdb_set(json_pack("[s]", "router")), "options",
+                       ovsdb_map(json_pack("{ss}", "router-port", lrp))),
+             ls, "ports");
+}
+
+/* The network's objects; returns the index of the DHCP_Options (or -1). */
+static int plan_network(nb_plan *p, const netdef *def, bool ref_only)
+{
+    _cleanup_free_ char *name = ls_name(def->name);
+    int ls = plan_add(p, "Logical_Switch", xstrdup("ls"), json_pack("{ss}", "name", name), -1,
+                      NULL);
+    p->o[ls].ref_only = ref_only;
+    const netdef_ip *ip = def->n_ips ? &def->ips[0] : NULL;
+    const netdef_ip *dip = netdef_dhcp_ip(def, AF_INET);
+    int dhcp = -1;
+    if (dip) {
+        _cleanup_free_ char *c = cidr(dip);
+        dhcp = plan_add(p, "DHCP_Options", xstrdup("dhcp"),
+                        json_pack("{ssso}", "cidr", c, "options",
+                                  ovsdb_map(dhcp_options(def, dip))),
+                        -1, NULL);
+        p->o[dhcp].ref_only = ref_only;
+    }
+    if (ref_only)
+        return dhcp;
+    if (def->dns.n_hosts)
+        plan_add(p, "DNS", xstrdup("dns"),
+                 json_pack("{so}", "records", ovsdb_map(dns_records(def))), ls, "dns_records");
+    if (def->forward_mode == NETDEF_FWD_NAT && ip)
+        plan_router(p, def, ip, ls);
+    return dhcp;
+}
+
+/* ---- reading what exists ---- */
+
+/* Rows vnet owns for the network, per table (an object of arrays). */
+static int nb_read(ovsdb *c, const char *network, json_t **by_table, verr *err)
+{
+    json_t *ops = json_array();
+    for (size_t i = 0; i < ARRAY_SIZE(nb_tables); i++) {
+        json_t *cols = json_pack("[ss]", "_uuid", "external_ids");
+        if (streq(nb_tables[i], "Logical_Switch_Port"))
+            json_array_append_new(cols, json_string("addresses"));
+        json_array_append_new(ops, json_pack("{sssssoso}", "op", "select", "table", nb_tables[i],
+                                             "where", where_network(network), "columns", cols));
+    }
+    json_t *res = NULL;
+    if (ovsdb_transact(c, OVN_NB_DB, ops, &res, err) < 0)
+        return -1;
+    *by_table = json_object();
+    for (size_t i = 0; i < ARRAY_SIZE(nb_tables); i++)
+        json_object_set(*by_table, nb_tables[i],
+                        json_object_get(json_array_get(res, i), "rows"));
+    json_decref(res);
+    return 0;
+}
+
+static json_t *find_row(json_t *by_table, const char *table, const char *key)
+{
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(by_table, table), i, row) {
+        const char *k = ovsdb_map_get(json_object_get(row, "external_ids"), "vnet-object");
+        if (k && streq(k, key))
+            return row;
+    }
+    return NULL;
+}
+
+static void plan_match(nb_plan *p, json_t *by_table)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        json_t *row = find_row(by_table, p->o[i].table, p->o[i].key);
+        free(p->o[i].uuid);
+        p->o[i].uuid = row ? xstrdup(ovsdb_row_uuid(row)) : NULL;
+    }
+}
+
+/* ---- writing ---- */
+
+static json_t *obj_ref(const nb_plan *p, size_t i)
+{
+    if (p->o[i].uuid)
+        return ovsdb_uuid(p->o[i].uuid);
+    _cleanup_free_ char *n = xasprintf("o%zu", i);
+    return ovsdb_named(n);
+}
+
+static json_t *where_uuid(json_t *ref)
+{
+    return json_pack("[o]", ovsdb_cond("_uuid", "==", ref));
+}
+
+static int plan_apply(ovsdb *c, nb_plan *p, json_t *extra_ops, bool *changed, verr *err)
+{
+    json_t *ops = json_array();
+    bool inserted = false;
+    for (size_t i = 0; i < p->n; i++) {
+        nb_obj *o = &p->o[i];
+        if (o->ref_only) {
+            if (!o->uuid) {
+                json_decref(ops);
+                json_decref(extra_ops);
+                return verr_set(err, VERR_NOT_FOUND,
+                                "OVN network '%s': its %s row is missing from the northbound "
+                                "database (start the network)",
+                                p->network, o->table);
+            }
+            continue;
+        }
+        json_t *row = json_deep_copy(o->row);
+        if (o->link >= 0)
+            json_object_set_new(row, o->link_col, obj_ref(p, (size_t)o->link));
+        if (o->uuid) {
+            json_array_append_new(ops, json_pack("{sssssoso}", "op", "update", "table", o->table,
+                                                 "where", where_uuid(obj_ref(p, i)), "row", row));
+        } else {
+            json_object_set_new(row, "external_ids", tags(p, o->key));
+            _cleanup_free_ char *n = xasprintf("o%zu", i);
+            json_array_append_new(ops, json_pack("{sssssoss}", "op", "insert", "table", o->table,
+                                                 "row", row, "uuid-name", n));
+            inserted = true;
+        }
+        if (o->parent >= 0) { /* inserting a present member is a no-op */
+            json_t *mut = json_pack("[[sso]]", o->parent_col, "insert",
+                                    ovsdb_set(json_pack("[o]", obj_ref(p, i))));
+            json_array_append_new(
+                ops, json_pack("{sssssoso}", "op", "mutate", "table", p->o[o->parent].table,
+                               "where", where_uuid(obj_ref(p, (size_t)o->parent)), "mutations",
+                               mut));
+        }
+    }
+    if (extra_ops)
+        json_array_extend(ops, extra_ops);
+    json_decref(extra_ops);
+    if (changed)
+        *changed = inserted;
+    if (json_array_size(ops) == 0) {
+        json_decref(ops);
+        return 0;
+    }
+    return ovsdb_transact(c, OVN_NB_DB, ops, NULL, err);
+}
+
+static int plan_init(nb_plan *p, const netdef *def)
+{
+    memset(p, 0, sizeof(*p));
+    p->network = def->name;
+    netdef_uuid_str(def, p->uuid);
+    return 0;
+}
+
+int ovn_nb_ensure(ovsdb *c, const netdef *def, bool *changed, verr *err)
+{
+    nb_plan p;
+    plan_init(&p, def);
+    plan_network(&p, def, false);
+    json_t *by_table = NULL;
+    int r = nb_read(c, def->name, &by_table, err);
+    if (r == 0) {
+        plan_match(&p, by_table);
+        r = plan_apply(c, &p, NULL, changed, err);
+    }
+    json_decref(by_table);
+    plan_clear(&p);
+    if (r < 0)
+        verr_prefix(err, "OVN network '%s'", def->name);
+    return r;
+}
+
+int ovn_nb_check(ovsdb *c, const netdef *def, bool *complete, verr *err)
+{
+    nb_plan p;
+    plan_init(&p, def);
+    plan_network(&p, def, false);
+    json_t *by_table = NULL;
+    int r = nb_read(c, def->name, &by_table, err);
+    if (r == 0) {
+        plan_match(&p, by_table);
+        *complete = true;
+        for (size_t i = 0; i < p.n; i++)
+            if (!p.o[i].uuid)
+                *complete = false;
+    }
+    json_decref(by_table);
+    plan_clear(&p);
+    return r;
+}
+
+int ovn_nb_remove(ovsdb *c, const char *network, verr *err)
+{
+    static const char *const roots[] = {"Logical_Switch", "Logical_Router", "DHCP_Options", "DNS"};
+    json_t *ops = json_array();
+    for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
+        json_array_append_new(ops, json_pack("{ssssso}", "op", "delete", "table", roots[i],
+                                             "where", where_network(network)));
+    if (ovsdb_transact(c, OVN_NB_DB, ops, NULL, err) < 0)
+        return verr_prefix(err, "OVN network '%s': removing its northbound objects", network);
+    return 0;
+}
+
+/* ---- guest ports ---- */
+
+typedef struct addr_pool {
+    vnet_addr start;
+    uint64_t size;
+    vnet_addr *used;
+    size_t n_used;
+} addr_pool;
+
+static void pool_use(addr_pool *a, const char *ip)
+{
+    vnet_addr v;
+    if (ip && vnet_addr_parse_family(ip, AF_INET, &v) == 0)
+        *(vnet_addr *)xarray_push(&a->used, &a->n_used, sizeof(v)) = v;
+}
+
+static bool pool_is_used(const addr_pool *a, const vnet_addr *v)
+{
+    for (size_t i = 0; i < a->n_used; i++)
+        if (vnet_addr_equal(&a->used[i], v))
+            return true;
+    return false;
+}
+
+static void pool_range(addr_pool *a, const netdef_ip *ip)
+{
+    if (ip->n_ranges) {
+        a->start = ip->ranges[0].start;
+        a->size = vnet_addr_range_size(&ip->ranges[0].start, &ip->ranges[0].end);
+        return;
+    }
+    vnet_addr last;
+    vnet_addr_network(&ip->address, ip->prefix, &a->start);
+    vnet_addr_add(&a->start, 1);
+    vnet_addr_last(&ip->address, ip->prefix, &last);
+    a->size = vnet_addr_range_size(&a->start, &last) - 1; /* not the broadcast */
+}
+
+static uint64_t mac_hash(const uint8_t mac[6])
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (int i = 0; i < 6; i++)
+        h = (h ^ mac[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* Addresses taken by others: ports' addresses, other MACs' reservations and
+ * static hosts, the server's own address. */
+static void pool_fill(addr_pool *a, const netdef_ip *ip, json_t *by_table, const char *macs,
+                      const char *lsp)
+{
+    char buf[VNET_ADDR_STRLEN];
+    pool_use(a, vnet_addr_str(&ip->address, buf));
+    for (size_t i = 0; i < ip->n_hosts; i++)
+        if (!ip->hosts[i].mac || strcasecmp(ip->hosts[i].mac, macs) != 0)
+            pool_use(a, vnet_addr_str(&ip->hosts[i].ip, buf));
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(by_table, "Logical_Switch_Port"), i, row) {
+        const char *k = ovsdb_map_get(json_object_get(row, "external_ids"), "vnet-object");
+        if (k && strncmp(k, "port:", 5) == 0 && streq(k + 5, lsp))
+            continue;
+        json_t *addrs = ovsdb_set_members(json_object_get(row, "addresses"));
+        size_t j;
+        json_t *ad;
+        json_array_foreach(addrs, j, ad) {
+            const char *s = json_string_value(ad);
+            const char *sp = s ? strchr(s, ' ') : NULL;
+            if (sp)
+                pool_use(a, sp + 1);
+        }
+        json_decref(addrs);
+    }
+    json_t *ls = find_row(by_table, "Logical_Switch", "ls");
+    json_array_foreach(json_array_get(json_object_get(ls, "external_ids"), 1), i, row) {
+        const char *k = json_string_value(json_array_get(row, 0));
+        if (k && strncmp(k, MAC_KEY_PREFIX, strlen(MAC_KEY_PREFIX)) == 0 &&
+            strcasecmp(k + strlen(MAC_KEY_PREFIX), macs) != 0)
+            pool_use(a, json_string_value(json_array_get(row, 1)));
+    }
+}
+
+static int pick_address(const netdef *def, json_t *by_table, const char *macs, const uint8_t mac[6],
+                        const char *lsp, char *ip_out, verr *err)
+{
+    const netdef_ip *ip = def->n_ips ? &def->ips[0] : NULL;
+    if (!ip)
+        return verr_set(err, VERR_UNSUPPORTED,
+                        "OVN network '%s' has no <ip>: no address to give a port", def->name);
+    for (size_t i = 0; i < ip->n_hosts; i++)
+        if (ip->hosts[i].mac && strcasecmp(ip->hosts[i].mac, macs) == 0 &&
+            ip->hosts[i].ip.family) {
+            vnet_addr_str(&ip->hosts[i].ip, ip_out);
+            return 0;
+        }
+    _cleanup_free_ char *key = xasprintf(MAC_KEY_PREFIX "%s", macs);
+    json_t *ls = find_row(by_table, "Logical_Switch", "ls");
+    const char *had = ovsdb_map_get(json_object_get(ls, "external_ids"), key);
+    if (had) {
+        snprintf(ip_out, VNET_ADDR_STRLEN, "%s", had);
+        return 0;
+    }
+    addr_pool a = {0};
+    pool_range(&a, ip);
+    pool_fill(&a, ip, by_table, macs, lsp);
+    int r = -1;
+    uint64_t first = a.size ? mac_hash(mac) % a.size : 0;
+    for (uint64_t k = 0; a.size && k <= a.n_used && k < a.size; k++) {
+        vnet_addr v = a.start;
+        vnet_addr_add(&v, (first + k) % a.size);
+        if (!pool_is_used(&a, &v)) {
+            vnet_addr_str(&v, ip_out);
+            r = 0;
+            break;
+        }
+    }
+    free(a.used);
+    if (r < 0)
+        return verr_set(err, VERR_BUSY, "OVN network '%s': no free address left for %s",
+                        def->name, macs);
+    return 0;
+}
+
+int ovn_nb_port_ensure(ovsdb *c, const netdef *def, const char *lsp, const uint8_t mac[6],
+                       char *ip, verr *err)
+{
+    char macs[18];
+    vnet_mac_str(mac, macs);
+    nb_plan p;
+    plan_init(&p, def);
+    int dhcp = plan_network(&p, def, true);
+    json_t *by_table = NULL;
+    int r = nb_read(c, def->name, &by_table, err);
+    if (r == 0)
+        r = pick_address(def, by_table, macs, mac, lsp, ip, err);
+    if (r == 0) {
+        _cleanup_free_ char *addr = xasprintf("%s %s", macs, ip);
+        _cleanup_free_ char *key = xasprintf("port:%s", lsp);
+        int o = plan_add(&p, "Logical_Switch_Port", xstrdup(key),
+                         json_pack("{ssso}", "name", lsp, "addresses",
+                                   ovsdb_set(json_pack("[s]", addr))),
+                         0, "ports");
+        if (dhcp >= 0) {
+            p.o[o].link = dhcp;
+            p.o[o].link_col = "dhcpv4_options";
+        }
+        plan_match(&p, by_table);
+        /* remember MAC -> address on the switch, for a move to another host */
+        _cleanup_free_ char *mkey = xasprintf(MAC_KEY_PREFIX "%s", macs);
+        json_t *extra = NULL;
+        if (p.o[0].uuid) {
+            json_t *mut = json_pack("[[sso]]", "external_ids", "insert",
+                                    ovsdb_map(json_pack("{ss}", mkey, ip)));
+            extra = json_pack("[{sssssoso}]", "op", "mutate", "table", "Logical_Switch", "where",
+                              where_uuid(ovsdb_uuid(p.o[0].uuid)), "mutations", mut);
+        }
+        r = plan_apply(c, &p, extra, NULL, err);
+    }
+    json_decref(by_table);
+    plan_clear(&p);
+    if (r < 0)
+        verr_prefix(err, "OVN port %s", lsp);
+    return r;
+}
+
+int ovn_nb_port_remove(ovsdb *c, const char *network, const char *lsp, verr *err)
+{
+    json_t *by_table = NULL;
+    if (nb_read(c, network, &by_table, err) < 0)
+        return verr_prefix(err, "OVN port %s", lsp);
+    _cleanup_free_ char *key = xasprintf("port:%s", lsp);
+    json_t *port = find_row(by_table, "Logical_Switch_Port", key);
+    json_t *ls = find_row(by_table, "Logical_Switch", "ls");
+    int r = 0;
+    if (port && ls) {
+        json_t *mut = json_pack("[[sso]]", "ports", "delete",
+                                ovsdb_set(json_pack("[o]", ovsdb_uuid(ovsdb_row_uuid(port)))));
+        json_t *ops = json_pack("[{sssssoso}]", "op", "mutate", "table", "Logical_Switch", "where",
+                                where_uuid(ovsdb_uuid(ovsdb_row_uuid(ls))), "mutations", mut);
+        r = ovsdb_transact(c, OVN_NB_DB, ops, NULL, err);
+    }
+    json_decref(by_table);
+    if (r < 0)
+        verr_prefix(err, "OVN port %s", lsp);
+    return r;
+}
