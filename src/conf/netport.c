@@ -306,3 +306,13 @@ char *netport_format(const netport *p)
     strbuf_add(&b, "</networkport>\n");
     return strbuf_take(&b);
 }
+
+void netport_set_ovs_interfaceid(netport *p, const char *interfaceid)
+{
+    if (!p->extra)
+        p->extra = xcalloc(1, sizeof(*p->extra));
+    netdef_vport_free(p->extra->vport);
+    p->extra->vport = xcalloc(1, sizeof(*p->extra->vport));
+    p->extra->vport->type = xstrdup("openvswitch");
+    p->extra->vport->interfaceid = xstrdup(interfaceid);
+}

@@ -45,3 +45,6 @@ typedef struct netport {
 int netport_parse_string(const char *xml, const char *source, netport **ret, verr *err);
 char *netport_format(const netport *port); /* malloc'd */
 void netport_free(netport *port);
+/* Give the port <virtualport type='openvswitch'><parameters interfaceid=../>
+ * (replacing any virtualport): the plug of an OVN network's port. */
+void netport_set_ovs_interfaceid(netport *port, const char *interfaceid);

@@ -78,6 +78,7 @@ typedef struct vnetd {
 
     struct rpc_server *rpc;    /* libvirt RPC sockets (rpc_server.c), NULL when off */
     struct ports_state *ports; /* network ports (ports.c) */
+    struct ovn_state *ovn;     /* OVN chassis options and NB monitors (ovn_watch.c) */
 } vnetd;
 
 /* ---- registry.c ---- */

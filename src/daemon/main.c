@@ -12,6 +12,7 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/ovn_daemon.h"
 #include "daemon/ports.h"
 #include "daemon/rpc_server.h"
 #include "firewall/firewall.h"
@@ -25,6 +26,7 @@ typedef struct vnetd_args {
     const char *dnsmasq;
     bool verbose;
     rpc_opts rpc;
+    ovn_opts ovn;
 } vnetd_args;
 
 static void usage(FILE *f)
@@ -46,6 +48,13 @@ static void usage(FILE *f)
             "  --libvirt-group GROUP   let GROUP use the read-write libvirt socket (default root only)\n"
             "  --libvirt-keepalive SECONDS:COUNT  ping silent libvirt clients every SECONDS,\n"
             "                   drop them after COUNT unanswered pings (default 5:5, 0 = off)\n"
+            "  --ovs-db unix:PATH      the local Open_vSwitch database: vnet writes this\n"
+            "                   host's OVN chassis settings there (with --ovn-chassis)\n"
+            "  --ovn-chassis NAME      this host's chassis name (system-id)\n"
+            "  --ovn-sb REMOTE         the OVN southbound database ovn-controller connects to\n"
+            "  --ovn-encap-type TYPE   tunnel type (default geneve)\n"
+            "  --ovn-encap-ip ADDR     this host's tunnel endpoint address\n"
+            "  --ovn-bridge NAME       the integration bridge ports plug into (default br-int)\n"
             "  --help           show this help\n"
             "  --version        show the version\n",
             VNET_DNSMASQ);
@@ -65,6 +74,12 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         OPT_LV_NONE,
         OPT_LV_GROUP,
         OPT_LV_KEEPALIVE,
+        OPT_OVS_DB,
+        OPT_OVN_CHASSIS,
+        OPT_OVN_SB,
+        OPT_OVN_ENCAP_TYPE,
+        OPT_OVN_ENCAP_IP,
+        OPT_OVN_BRIDGE,
     };
     static const struct option opts[] = {
         {"root", required_argument, NULL, OPT_ROOT},
@@ -77,6 +92,12 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         {"no-libvirt-sockets", no_argument, NULL, OPT_LV_NONE},
         {"libvirt-group", required_argument, NULL, OPT_LV_GROUP},
         {"libvirt-keepalive", required_argument, NULL, OPT_LV_KEEPALIVE},
+        {"ovs-db", required_argument, NULL, OPT_OVS_DB},
+        {"ovn-chassis", required_argument, NULL, OPT_OVN_CHASSIS},
+        {"ovn-sb", required_argument, NULL, OPT_OVN_SB},
+        {"ovn-encap-type", required_argument, NULL, OPT_OVN_ENCAP_TYPE},
+        {"ovn-encap-ip", required_argument, NULL, OPT_OVN_ENCAP_IP},
+        {"ovn-bridge", required_argument, NULL, OPT_OVN_BRIDGE},
         {NULL, 0, NULL, 0},
     };
     a->dnsmasq = VNET_DNSMASQ;
@@ -112,6 +133,24 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
                         optarg);
                 return -1;
             }
+            break;
+        case OPT_OVS_DB:
+            a->ovn.ovs_db = optarg;
+            break;
+        case OPT_OVN_CHASSIS:
+            a->ovn.chassis = optarg;
+            break;
+        case OPT_OVN_SB:
+            a->ovn.sb = optarg;
+            break;
+        case OPT_OVN_ENCAP_TYPE:
+            a->ovn.encap_type = optarg;
+            break;
+        case OPT_OVN_ENCAP_IP:
+            a->ovn.encap_ip = optarg;
+            break;
+        case OPT_OVN_BRIDGE:
+            a->ovn.bridge = optarg;
             break;
         case OPT_HELP:
             usage(stdout);
@@ -173,7 +212,8 @@ static int vnetd_setup(vnetd *d, const vnetd_args *args, verr *err)
         return -1;
     if (reconcile_startup(d, err) < 0)
         return -1;
-    if (ports_setup(d, err) < 0 || rpc_server_start(d, &args->rpc, err) < 0)
+    if (ports_setup(d, err) < 0 || ovn_daemon_setup(d, &args->ovn, err) < 0 ||
+        rpc_server_start(d, &args->rpc, err) < 0)
         return -1;
     return control_listen(d, err);
 }
@@ -184,6 +224,7 @@ static void vnetd_teardown(vnetd *d)
         unlink(d->paths.socket_path);
     control_close(d);
     rpc_server_stop(d);
+    ovn_daemon_close(d);
     ports_close(d);
     supervise_close(d);
     registry_free_all(d);

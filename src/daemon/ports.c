@@ -12,6 +12,7 @@
 
 #include "conf/netport.h"
 #include "daemon/events.h"
+#include "daemon/ovn_daemon.h"
 #include "daemon/ports.h"
 #include "netdev/netdev.h"
 #include "proto/proto.h"
@@ -179,6 +180,15 @@ static void ports_learn(vnetd *d)
 static void ports_reattach(vnetd *d, vnet_net *net)
 {
     ports_state *s = state(d);
+    if (netdef_is_ovn(net->live)) { /* no bridge: re-create missing logical switch ports */
+        _cleanup_free_ netport **mine = xcalloc(s->n + 1, sizeof(*mine));
+        size_t n = 0;
+        for (size_t i = 0; i < s->n; i++)
+            if (streq(s->items[i].network, net->name))
+                mine[n++] = s->items[i].port;
+        ovn_ports_resync(d, net, mine, n);
+        return;
+    }
     const char *br = net_bridge(net);
     if (!br || !netdef_is_managed_bridge(net->live))
         return;
@@ -351,8 +361,12 @@ static json_t *op_port_create(vnetd *d, json_t *req, verr *err)
         return NULL;
     }
     bool reclaim = proto_get_bool(req, "reclaim", false);
-    if (!(reclaim && port->plug != NETPORT_PLUG_NONE) && fill_plug(d, net, port, err) < 0)
+    if (netdef_is_ovn(net->live)) {
+        if (ovn_port_plug(d, net, port, err) < 0) /* the logical switch port */
+            return NULL;
+    } else if (!(reclaim && port->plug != NETPORT_PLUG_NONE) && fill_plug(d, net, port, err) < 0) {
         return NULL;
+    }
     ports_state *s = state(d);
     vport *p = xarray_push(&s->items, &s->n, sizeof(*s->items));
     p->network = xstrdup(net->name);
@@ -392,6 +406,10 @@ static json_t *op_port_delete(vnetd *d, json_t *req, verr *err)
     vport *p = port_from_req(d, req, err);
     if (!p)
         return NULL;
+    vnet_net *net = registry_find(d, p->network);
+    if (net && net_active(net) && netdef_is_ovn(net->live) &&
+        ovn_port_unplug(d, net, p->port, err) < 0)
+        return NULL; /* the NB database is unreachable: the port stays */
     char ubuf[37];
     log_info("network '%s': port %s deleted", p->network, uuid_text(p->port->uuid, ubuf));
     port_remove(d, (size_t)(p - state(d)->items));

@@ -522,6 +522,8 @@ void dnsmasq_plan_free(dnsmasq_plan *p)
  * sends router advertisements, and without them IPv6 guests get no route. */
 bool dnsmasq_needed(const netdef *def)
 {
+    if (netdef_is_ovn(def))
+        return false; /* OVN networks: OVN's native DHCP and DNS */
     if (def->n_ips == 0)
         return false;
     if (def->dns.enable != VT_NO)

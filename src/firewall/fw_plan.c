@@ -33,6 +33,8 @@ const char *fw_table_name(const netdef *def, char *buf, size_t len)
 
 bool fw_wanted(const netdef *def)
 {
+    if (netdef_is_ovn(def))
+        return false; /* OVN networks: no host firewall, OVN routes and NATs */
     switch (netdef_mode(def)) {
     case NETDEF_FWD_NONE:
     case NETDEF_FWD_NAT:

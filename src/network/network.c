@@ -18,6 +18,7 @@
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
 #include "network/status.h"
+#include "ovn/ovn_network.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -245,6 +246,9 @@ int network_start(const network_env *env, const netdef *def, json_t **ret_status
 {
     net_run run = {0};
 
+    if (netdef_is_ovn(def))
+        return ovn_network_start(def, ret_status, err);
+
     if (start_preflight(env, def, err) < 0)
         goto fail_early;
 
@@ -293,6 +297,8 @@ fail_early:
 
 int network_stop(const network_env *env, const netdef *def, const json_t *status, verr *err)
 {
+    if (netdef_is_ovn(def))
+        return ovn_network_stop(def, status, err);
     net_run run = {0};
     net_run_from_json(status, &run);
     const char *bridge = network_status_bridge(status);
@@ -420,6 +426,8 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
     net_run run = {0};
     bool repaired = false, recreated = false;
     int r = 0;
+    if (netdef_is_ovn(def))
+        return ovn_network_adopt(def, status, ret_status, ret_repaired, err);
     net_run_from_json(status, &run);
 
     if (!mode_supported(def->forward_mode))
@@ -455,6 +463,8 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
 
 int network_repair_firewall(const network_env *env, const netdef *def, verr *err)
 {
+    if (netdef_is_ovn(def))
+        return 0; /* no host firewall: OVN does the NAT */
     if (!fw_wanted(def))
         return 0;
     if (firewall_apply(def, err) < 0)
@@ -465,6 +475,8 @@ int network_repair_firewall(const network_env *env, const netdef *def, verr *err
 int network_reload_hosts(const network_env *env, const netdef *def, const json_t *status,
                          verr *err)
 {
+    if (netdef_is_ovn(def))
+        return 0; /* no dnsmasq: OVN's native DHCP */
     if (!dnsmasq_needed(def))
         return 0;
     if (dnsmasq_write_files(env, def, false, err) < 0)

@@ -1,0 +1,31 @@
+/* vnetd's OVN side: the chassis configuration of this host (written to the
+ * local Open_vSwitch table), the plug and logical switch port of ports on OVN
+ * networks, and the NB monitor that asks for a repair when vnet's objects of
+ * an active OVN network are deleted by someone else. */
+#pragma once
+
+#include "conf/netport.h"
+#include "daemon/daemon.h"
+
+typedef struct ovn_opts {
+    const char *ovs_db;     /* --ovs-db unix:PATH: the local Open_vSwitch database */
+    const char *sb;         /* --ovn-sb REMOTE: ovn-remote for ovn-controller */
+    const char *encap_type; /* --ovn-encap-type (default geneve) */
+    const char *encap_ip;   /* --ovn-encap-ip */
+    const char *chassis;    /* --ovn-chassis: system-id */
+    const char *bridge;     /* --ovn-bridge: the integration bridge (default br-int) */
+} ovn_opts;
+
+/* Remember the options, write the chassis configuration when --ovs-db and
+ * --ovn-chassis are given, subscribe to the event bus. */
+int ovn_daemon_setup(vnetd *d, const ovn_opts *o, verr *err);
+void ovn_daemon_close(vnetd *d);
+
+/* Port p on OVN network net: its plug (the integration bridge and an
+ * openvswitch virtualport whose interfaceid is the port's UUID, the logical
+ * switch port's name) and its logical switch port. */
+int ovn_port_plug(vnetd *d, const vnet_net *net, netport *p, verr *err);
+int ovn_port_unplug(vnetd *d, const vnet_net *net, const netport *p, verr *err);
+/* Re-create missing logical switch ports of the network's ports (after a
+ * start or a repair); ports and n are the network's ports. */
+void ovn_ports_resync(vnetd *d, const vnet_net *net, netport *const *ports, size_t n);
