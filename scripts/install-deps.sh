@@ -15,7 +15,7 @@ pkgs=(
   libvirt-clients python3-libvirt
   # OVN networks (tests start their own ovsdb-server/northd/vswitchd/controller;
   # installing must not start the system services: see policy-rc.d below)
-  openvswitch-switch ovn-central ovn-host
+  openvswitch-switch ovn-central ovn-host ethtool
 )
 
 missing=()

@@ -1,0 +1,264 @@
+#!/bin/bash
+# OVN networks across two simulated chassis. Every OVN/OVS daemon is started here with its own
+# run/db/log directory under the run's temp dir (never the machine's), inside namespaces:
+#   central  ovsdb-server (NB), ovsdb-server (SB), ovn-northd
+#   host A/B ovsdb-server + ovs-vswitchd (userspace "netdev" datapath: no kernel module needed),
+#            ovn-controller, vnetd (which writes the chassis settings: system-id, encap, ovn-remote)
+#   underlay a veth between A and B, each end in bridge br-phy whose internal port holds the
+#            encap address (the netdev datapath sends tunnel packets through it)
+# Guests are namespaces whose veth sits in br-int with external_ids:iface-id = the port's
+# interfaceid. NB/SB databases are reached over unix sockets in the temp dir.
+source "$(dirname "$0")/lib.sh"
+e2e_init
+e2e_check_binaries
+for b in ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovn-northd ovn-controller ovn-nbctl ovn-sbctl \
+    ethtool udhcpc socat; do
+    command -v "$b" >/dev/null || e2e_fatal "$b is installed (scripts/install-deps.sh)"
+done
+
+T=$E2E_TMP
+C_NS=$E2E_P-c
+NB=unix:$T/c/nb.sock
+SB=unix:$T/c/sb.sock
+NET=ovl
+NET_UUID=5d0c7e1a-9b7f-4b8e-8a55-0f3c2d1e4b6a
+
+nbctl() { ovn-nbctl --no-leader-only --db="$NB" --timeout=10 "$@"; }
+sbctl() { ovn-sbctl --no-leader-only --db="$SB" --timeout=10 "$@"; }
+vsctl() { ovs-vsctl --db="unix:$T/$1/db.sock" --timeout=10 "${@:2}"; }
+ns_of() { echo "$E2E_P-h$1"; }
+vnet_on() { ip netns exec "$(ns_of "$1")" "$VNET_BIN" --root "$T/$1/root" "${@:2}"; }
+
+start_central() {
+    mkdir -p "$T/c"
+    e2e_netns_add "$C_NS" || return 1
+    ovsdb-tool create "$T/c/nb.db" /usr/share/ovn/ovn-nb.ovsschema || return 1
+    ovsdb-tool create "$T/c/sb.db" /usr/share/ovn/ovn-sb.ovsschema || return 1
+    local db
+    for db in nb sb; do
+        e2e_bg ip netns exec "$C_NS" ovsdb-server "$T/c/$db.db" --remote="punix:$T/c/$db.sock" \
+            --unixctl="$T/c/$db.ctl" --pidfile="$T/c/$db.pid" --no-chdir --log-file="$T/c/$db.log" -vconsole:off
+    done
+    wait_for 10 test -S "$T/c/nb.sock" && wait_for 10 test -S "$T/c/sb.sock" || return 1
+    nbctl init && sbctl init || return 1
+    OVN_RUNDIR=$T/c e2e_bg ip netns exec "$C_NS" ovn-northd --ovnnb-db="$NB" --ovnsb-db="$SB" \
+        --unixctl="$T/c/northd.ctl" --pidfile="$T/c/northd.pid" --no-chdir \
+        --log-file="$T/c/northd.log" -vconsole:off
+}
+
+# start_host X ADDR: OVS (netdev datapath), underlay bridge, vnetd, ovn-controller.
+start_host() {
+    local h=$1 addr=$2 ns d=$T/$1
+    ns=$(ns_of "$h")
+    mkdir -p "$d/root"
+    chmod 755 "$d" "$d/root"
+    ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema || return 1
+    e2e_bg ip netns exec "$ns" ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" \
+        --unixctl="$d/db.ctl" --pidfile="$d/db.pid" --no-chdir --log-file="$d/db.log" -vconsole:off
+    wait_for 10 test -S "$d/db.sock" || return 1
+    vsctl "$h" --no-wait init || return 1
+    OVS_RUNDIR=$d e2e_bg ip netns exec "$ns" ovs-vswitchd "unix:$d/db.sock" \
+        --unixctl="$d/vswitchd.ctl" --pidfile="$d/vswitchd.pid" --no-chdir \
+        --log-file="$d/vswitchd.log" -vconsole:off
+    vsctl "$h" add-br br-int -- set bridge br-int datapath_type=netdev fail_mode=secure \
+        other_config:disable-in-band=true || return 1
+    vsctl "$h" add-br br-phy -- set bridge br-phy datapath_type=netdev || return 1
+    vsctl "$h" add-port br-phy "ul$h" || return 1
+    ip -n "$ns" link set "ul$h" up
+    ip netns exec "$ns" ethtool -K "ul$h" tx off >/dev/null 2>&1
+    wait_for 10 ip -n "$ns" link show br-phy || return 1
+    ip -n "$ns" addr add "$addr/24" dev br-phy && ip -n "$ns" link set br-phy up || return 1
+    # vnetd configures the chassis in the local Open_vSwitch table
+    echo "=== vnetd host $h ===" >>"$VNETD_LOG"
+    e2e_bg ip netns exec "$ns" "$VNETD_BIN" --root "$d/root" --foreground --no-libvirt-sockets \
+        --ovs-db "unix:$d/db.sock" --ovn-chassis "host$h" --ovn-sb "$SB" \
+        --ovn-encap-type geneve --ovn-encap-ip "$addr" >>"$VNETD_LOG" 2>&1
+    eval "VNETD_$h=$E2E_BG_PID"
+    wait_for 20 vnet_on "$h" list || return 1
+    OVS_RUNDIR=$d OVN_RUNDIR=$d e2e_bg ip netns exec "$ns" ovn-controller "unix:$d/db.sock" \
+        --pidfile="$d/controller.pid" --no-chdir \
+        --log-file="$d/controller.log" -vconsole:off
+}
+
+# guest_on X NAME MAC IFACEID: a guest namespace plugged into host X's br-int for IFACEID.
+guest_on() {
+    local h=$1 name=$2 mac=$3 ifid=$4 gns hns
+    gns=$(guest_ns "$name")
+    hns=$(ns_of "$h")
+    e2e_netns_add "$gns" || return 1
+    ip -n "$hns" link add "v-$name" type veth peer name eth0 netns "$gns" || return 1
+    ip -n "$gns" link set eth0 address "$mac" mtu 1400 up || return 1
+    ip -n "$hns" link set "v-$name" mtu 1400 up || return 1
+    ip netns exec "$gns" ethtool -K eth0 tx off >/dev/null 2>&1
+    ip netns exec "$hns" ethtool -K "v-$name" tx off >/dev/null 2>&1
+    vsctl "$h" add-port br-int "v-$name" -- set interface "v-$name" \
+        "external_ids:iface-id=$ifid" || return 1
+}
+
+guest_off() { # X NAME: unplug and remove the guest
+    vsctl "$1" del-port br-int "v-$2"
+    ip netns del "$(guest_ns "$2")"
+}
+
+# port_create X MAC: a port on host X's vnetd; prints the interfaceid of its plug.
+port_create() {
+    local h=$1 mac=$2 uuid
+    uuid=$(cat /proc/sys/kernel/random/uuid)
+    cat >"$T/port-$uuid.xml" <<XML
+<networkport>
+  <uuid>$uuid</uuid>
+  <owner><name>vm-$mac</name><uuid>$(cat /proc/sys/kernel/random/uuid)</uuid></owner>
+  <mac address='$mac'/>
+</networkport>
+XML
+    vnet_on "$h" port-create "$NET" "$T/port-$uuid.xml" >/dev/null || return 1
+    vnet_on "$h" port-dumpxml "$NET" "$uuid" >"$T/plug-$uuid.xml" || return 1
+    echo "$uuid"
+}
+
+ping_from() { ip netns exec "$(guest_ns "$1")" ping -c1 -W1 "$2"; }
+lsp_up() { [ "$(nbctl get Logical_Switch_Port "$1" up 2>/dev/null)" = true ]; }
+
+start_central || e2e_fatal "central: NB and SB ovsdb-servers and ovn-northd start"
+e2e_netns_add "$(ns_of a)" && e2e_netns_add "$(ns_of b)" || e2e_fatal "host namespaces"
+ip -n "$(ns_of a)" link add ula type veth peer name ulb netns "$(ns_of b)" ||
+    e2e_fatal "underlay veth"
+start_host a 172.31.0.1 || e2e_fatal "host A: OVS, vnetd and ovn-controller start"
+start_host b 172.31.0.2 || e2e_fatal "host B: OVS, vnetd and ovn-controller start"
+e2e_pass "central and two chassis run in namespaces with their own directories"
+
+# ---- chassis configuration written by vnetd
+expect_eq "vnetd wrote system-id on host A" 'hosta' \
+    "$(vsctl a get Open_vSwitch . external_ids:system-id | tr -d '"')"
+expect_eq "vnetd wrote the encap IP on host B" '172.31.0.2' \
+    "$(vsctl b get Open_vSwitch . external_ids:ovn-encap-ip | tr -d '"')"
+expect_true "both chassis register in the SB database" \
+    wait_for 20 sh -c "ovn-sbctl --db='$SB' --columns=name list Chassis | grep -q hosta &&
+                        ovn-sbctl --db='$SB' --columns=name list Chassis | grep -q hostb"
+
+# ---- the same network defined and started on both hosts: one logical network
+cat >"$T/$NET.xml" <<XML
+<network xmlns:vnet='urn:vnet:network:1'>
+  <name>$NET</name>
+  <uuid>$NET_UUID</uuid>
+  <forward mode='nat'/>
+  <vnet:ovn nb='$NB' gateway-chassis='hosta'/>
+  <domain name='ovl.test'/>
+  <dns><host ip='10.91.0.5'><hostname>db</hostname></host></dns>
+  <ip address='10.91.0.1' prefix='24'>
+    <dhcp><range start='10.91.0.100' end='10.91.0.150'/></dhcp>
+  </ip>
+</network>
+XML
+for h in a b; do
+    expect_ok "define on host $h" vnet_on "$h" define "$T/$NET.xml"
+    expect_ok "start on host $h" vnet_on "$h" start "$NET"
+done
+expect_eq "one logical switch for the network" "1" \
+    "$(nbctl --bare --columns=_uuid find Logical_Switch name=vnet-$NET | grep -c .)"
+expect_eq "one DHCP_Options row" "1" \
+    "$(nbctl --bare --columns=_uuid find DHCP_Options external_ids:vnet-network=$NET | grep -c .)"
+expect_eq "a logical router for forward mode nat" "1" \
+    "$(nbctl --bare --columns=_uuid find Logical_Router name=vnet-$NET-lr | grep -c .)"
+br=$(vnet_on a info "$NET" | sed -n 's/^Bridge: *//p')
+expect_false "no bridge on the host for an OVN network${br:+ ($br)}" \
+    ip -n "$(ns_of a)" link show dev "${br:-virbr-none}"
+expect_no_match "no nftables table for it" "vnet-$NET" "$(ip netns exec "$(ns_of a)" nft list tables)"
+expect_no_match "no dnsmasq for it" "dnsmasq.*/$NET\.conf" \
+    "$(for p in $(ip netns pids "$(ns_of a)"); do tr '\0' ' ' </proc/$p/cmdline; echo; done 2>/dev/null)"
+
+# ---- ports: logical switch ports with the openvswitch plug
+MAC1=52:54:00:5e:00:01
+MAC2=52:54:00:5e:00:02
+P1=$(port_create a "$MAC1") || e2e_fatal "port-create on host A"
+P2=$(port_create b "$MAC2") || e2e_fatal "port-create on host B"
+e2e_pass "ports created on both hosts"
+expect_match "the plug is br-int" "<plug type='bridge' bridge='br-int'/>" "$(cat "$T/plug-$P1.xml")"
+expect_match "with an openvswitch virtualport and the LSP name as interfaceid" \
+    "<virtualport type='openvswitch'>.*|<parameters interfaceid='$P1'/>" "$(cat "$T/plug-$P1.xml")"
+expect_match "the logical switch port carries MAC and address" "^\"?$MAC1 10\.91\.0\.[0-9]+\"?$" \
+    "$(nbctl get Logical_Switch_Port "$P1" addresses | tr -d '[]')"
+guest_on a g1 "$MAC1" "$P1" || e2e_fatal "guest g1 plugged on host A"
+guest_on b g2 "$MAC2" "$P2" || e2e_fatal "guest g2 plugged on host B"
+expect_true "both logical switch ports come up" wait_for 20 sh -c \
+    "[ \"\$(ovn-nbctl --db='$NB' get Logical_Switch_Port $P1 up)\" = true ] &&
+     [ \"\$(ovn-nbctl --db='$NB' get Logical_Switch_Port $P2 up)\" = true ]"
+
+IP1=$(dhcp_udhcpc g1) || e2e_fatal "g1 gets a lease from OVN DHCP" "$(cat "$T/udhcpc-g1.log")"
+IP2=$(dhcp_udhcpc g2) || e2e_fatal "g2 gets a lease from OVN DHCP"
+expect_match "g1's lease is in the range" "^10\.91\.0\.1[0-5][0-9]$" "$IP1"
+expect_eq "g1's lease is the address of its logical switch port" "\"$MAC1 $IP1\"" \
+    "$(nbctl get Logical_Switch_Port "$P1" addresses | tr -d '[]')"
+expect_match "the lease carries the router" "default via 10.91.0.1" \
+    "$(ip -n "$(guest_ns g1)" route show)"
+expect_true "g1 reaches g2 across the Geneve tunnel" wait_for 15 ping_from g1 "$IP2"
+expect_true "g2 reaches its gateway (the logical router port)" wait_for 10 ping_from g2 10.91.0.1
+expect_match "OVN's DNS answers the <dns><host> record" "10.91.0.5" \
+    "$(ip netns exec "$(guest_ns g2)" dig @10.91.0.1 db.ovl.test A +short +time=2 +tries=2 2>&1)"
+
+# ---- vnetd on A killed: the guests' TCP flow goes on
+tcp_server "$(guest_ns g1)" 7100 'while read -r l; do echo "echo $l"; done' ||
+    e2e_fatal "line server in g1"
+conn_open "$(guest_ns g2)" "$IP1" 7100
+conn_say one && expect_eq "a TCP flow g2 -> g1 across hosts" "echo one" "$CONN_REPLY"
+kill -KILL "$VNETD_a"
+wait_for 5 pid_dead "$VNETD_a"
+conn_say two
+expect_eq "the flow continues with vnetd on A SIGKILLed" "echo two" "$CONN_REPLY"
+expect_true "g2 still reaches g1" ping_from g2 "$IP1"
+echo "=== vnetd host a (restart) ===" >>"$VNETD_LOG"
+e2e_bg ip netns exec "$(ns_of a)" "$VNETD_BIN" --root "$T/a/root" --foreground \
+    --no-libvirt-sockets --ovs-db "unix:$T/a/db.sock" --ovn-chassis hosta --ovn-sb "$SB" \
+    --ovn-encap-ip 172.31.0.1 >>"$VNETD_LOG" 2>&1
+VNETD_a=$E2E_BG_PID
+expect_true "vnetd on A restarts" wait_for 20 vnet_on a list
+expect_eq "it adopts its NB objects (no duplicate switch)" "1" \
+    "$(nbctl --bare --columns=_uuid find Logical_Switch name=vnet-$NET | grep -c .)"
+conn_say three
+expect_eq "the flow is still there after the restart" "echo three" "$CONN_REPLY"
+
+# ---- a guest moves from B to A with the same MAC and keeps its address
+expect_ok "port deleted on host B" vnet_on b port-delete "$NET" "$P2"
+expect_eq "its logical switch port is gone" "" \
+    "$(nbctl --bare --columns=name find Logical_Switch_Port name=$P2)"
+guest_off b g2
+P2A=$(port_create a "$MAC2") || e2e_fatal "port-create on host A with the same MAC"
+guest_on a g2a "$MAC2" "$P2A" || e2e_fatal "guest plugged on host A"
+IP2A=$(dhcp_udhcpc g2a) || e2e_fatal "the moved guest gets a lease"
+expect_eq "the moved guest keeps its address" "$IP2" "$IP2A"
+t0=$(date +%s%N)
+if wait_for 5 ping_from g1 "$IP2"; then
+    e2e_pass "g1 reaches the moved guest at its new chassis ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
+else
+    e2e_fail "g1 reaches the moved guest at its new chassis"
+fi
+
+# ---- NB drift: vnet's objects deleted behind its back are restored
+nbctl ls-del "vnet-$NET" && nbctl lr-del "vnet-$NET-lr" &&
+    nbctl --if-exists destroy DHCP_Options "$(nbctl --bare --columns=_uuid find DHCP_Options external_ids:vnet-network=$NET | head -1)"
+expect_eq "the NB was flushed of vnet's switch" "" \
+    "$(nbctl --bare --columns=_uuid find Logical_Switch name=vnet-$NET)"
+expect_true "vnetd restores the logical switch, router and DHCP options" wait_for 15 sh -c \
+    "ovn-nbctl --db='$NB' --bare --columns=_uuid find Logical_Switch name=vnet-$NET | grep -q . &&
+     ovn-nbctl --db='$NB' --bare --columns=_uuid find Logical_Router name=vnet-$NET-lr | grep -q . &&
+     ovn-nbctl --db='$NB' --bare --columns=_uuid find DHCP_Options external_ids:vnet-network=$NET | grep -q ."
+expect_true "and the guests' logical switch ports" wait_for 15 sh -c \
+    "ovn-nbctl --db='$NB' get Logical_Switch_Port $P1 addresses | grep -q '$IP1' &&
+     ovn-nbctl --db='$NB' get Logical_Switch_Port $P2A addresses | grep -q '$IP2'"
+expect_true "g1 reaches g2 again after the repair" wait_for 15 ping_from g1 "$IP2"
+
+# ---- stop removes only what vnet made
+nbctl ls-add foreign
+expect_ok "stop on host B" vnet_on b destroy "$NET"
+expect_ok "stop on host A" vnet_on a destroy "$NET"
+expect_eq "no vnet rows left in the NB" "" \
+    "$(nbctl --bare --columns=name find Logical_Switch external_ids:vnet-network=$NET)"
+expect_eq "the foreign switch stays" "foreign" "$(nbctl --bare --columns=name list Logical_Switch)"
+
+# ---- an unreachable NB makes changes fail clearly
+sed "s|$NB|unix:$T/c/nothere.sock|" "$T/$NET.xml" | sed "s|<name>$NET<|<name>gone<|; /<uuid>/d" >"$T/gone.xml"
+expect_ok "define a network whose NB is unreachable" vnet_on a define "$T/gone.xml"
+expect_fail "starting it fails" vnet_on a start gone
+expect_match "with a clear error" "OVN northbound database of network 'gone' unreachable" "$E2E_OUT"
+
+e2e_done
