@@ -61,11 +61,15 @@ void ovn_ports_resync(vnetd *d, const vnet_net *net, netport *const *ports, size
         log_warn("%s", e.msg);
         return;
     }
+    size_t ok = 0;
     for (size_t i = 0; i < n; i++) {
         char lsp[37], ip[VNET_ADDR_STRLEN];
         port_lsp_name(ports[i], lsp);
         verr_clear(&e);
         if (ovn_nb_port_ensure(c, net->live, lsp, ports[i]->mac, ip, &e) < 0)
             log_warn("network '%s': %s", net->name, e.msg);
+        else
+            ok++;
     }
+    log_info("network '%s': %zu of %zu logical switch ports ensured", net->name, ok, n);
 }

@@ -5,9 +5,11 @@
  * for a repair; the repair re-creates the objects and the ports' logical
  * switch ports. */
 #include <string.h>
+#include <time.h>
 
 #include "daemon/events.h"
 #include "daemon/ovn_daemon.h"
+#include "daemon/ports.h"
 #include "ovn/ovn_nb.h"
 #include "ovn/ovn_network.h"
 #include "util/cleanup.h"
@@ -17,8 +19,9 @@
 typedef struct ovn_watch {
     vnetd *d;
     char *network;
-    ovsdb *c;
-    sd_event_source *src;
+    ovsdb *c;             /* NULL while disconnected */
+    sd_event_source *src; /* the connection's io */
+    sd_event_source *timer; /* pending repair or reconnect */
 } ovn_watch;
 
 typedef struct ovn_state {
@@ -68,9 +71,13 @@ static int chassis_configure(const ovn_opts *o, verr *err)
 
 /* ---- NB monitors ---- */
 
+#define OVN_REPAIR_DELAY_USEC (200ULL * 1000ULL)     /* coalesce a burst of deletions */
+#define OVN_RECONNECT_USEC (2ULL * 1000ULL * 1000ULL) /* NB connection lost: retry */
+
 static void watch_free(ovn_watch *w)
 {
     sd_event_source_disable_unref(w->src);
+    sd_event_source_disable_unref(w->timer);
     ovsdb_close(w->c);
     free(w->network);
     free(w);
@@ -114,24 +121,100 @@ static bool deletes_ours(json_t *updates, const char *network)
     return false;
 }
 
+static int on_timer(sd_event_source *src, uint64_t usec, void *userdata);
+
+static void watch_schedule(ovn_watch *w, uint64_t delay)
+{
+    if (w->timer)
+        return;
+    int r = sd_event_add_time_relative(w->d->event, &w->timer, CLOCK_MONOTONIC, delay, 0,
+                                       on_timer, w);
+    if (r < 0)
+        log_warn("network '%s': cannot arm the OVN repair timer: %s", w->network, strerror(-r));
+}
+
+static void watch_disconnect(ovn_watch *w)
+{
+    w->src = sd_event_source_disable_unref(w->src);
+    ovsdb_close(w->c);
+    w->c = NULL;
+}
+
 static int on_nb(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 {
     ovn_watch *w = userdata;
-    vnetd *d = w->d;
-    _cleanup_free_ char *name = xstrdup(w->network);
     verr e = VERR_INIT;
     int r = ovsdb_pump(w->c, &e);
     json_t *updates = ovsdb_take_updates(w->c);
-    bool drift = updates && deletes_ours(updates, name);
+    if (updates && deletes_ours(updates, w->network))
+        watch_schedule(w, OVN_REPAIR_DELAY_USEC);
     json_decref(updates);
-    vnet_net *net = registry_find(d, name);
     if (r < 0) {
-        log_warn("network '%s': OVN NB monitor lost: %s", name, e.msg);
-        watch_drop(d, name); /* frees w */
-        drift = true;        /* the repair reconnects (or reports the NB unreachable) */
+        log_warn("network '%s': OVN NB monitor lost (retrying): %s", w->network, e.msg);
+        watch_disconnect(w);
+        watch_schedule(w, OVN_RECONNECT_USEC);
     }
-    if (drift && net && net_active(net))
-        reconcile_request_repair(d, net, "vnet's objects were deleted from the OVN NB database");
+    return 0;
+}
+
+static int watch_connect(ovn_watch *w, const netdef *def, verr *e)
+{
+    json_t *req = json_object();
+    static const char *const tables[] = {"Logical_Switch", "Logical_Switch_Port", "DHCP_Options",
+                                         "DNS", "Logical_Router", "Logical_Router_Port"};
+    for (size_t i = 0; i < ARRAY_SIZE(tables); i++)
+        json_object_set_new(req, tables[i],
+                            json_pack("{s[s]s{sbsbsbsb}}", "columns", "external_ids", "select",
+                                      "initial", 0, "insert", 0, "delete", 1, "modify", 0));
+    json_t *initial = NULL;
+    int r = ovn_network_connect(def, &w->c, e);
+    if (r == 0)
+        r = ovsdb_monitor(w->c, OVN_NB_DB, "vnet", req, &initial, e);
+    else
+        json_decref(req);
+    json_decref(initial);
+    if (r == 0) {
+        r = sd_event_add_io(w->d->event, &w->src, ovsdb_fd(w->c), EPOLLIN, on_nb, w);
+        if (r < 0)
+            verr_errno(e, -r, "watching the NB connection");
+    }
+    if (r < 0)
+        watch_disconnect(w);
+    return r < 0 ? -1 : 0;
+}
+
+/* Repair the network (re-creating what is missing) and this host's logical
+ * switch ports: another host may have re-created the network first, the
+ * ports are ours alone. */
+static void watch_repair(vnetd *d, const char *name)
+{
+    vnet_net *net = registry_find(d, name);
+    if (!net || !net_active(net) || !netdef_is_ovn(net->live))
+        return;
+    reconcile_repair_now(d, net, "vnet's objects were deleted from the OVN NB database");
+    net = registry_find(d, name);
+    if (net && net_active(net))
+        ports_resync(d, net);
+}
+
+static int on_timer(sd_event_source *src, uint64_t usec, void *userdata)
+{
+    ovn_watch *w = userdata;
+    vnetd *d = w->d;
+    w->timer = sd_event_source_disable_unref(w->timer);
+    vnet_net *net = registry_find(d, w->network);
+    if (!net || !net_active(net))
+        return 0;
+    if (!w->c) {
+        verr e = VERR_INIT;
+        if (watch_connect(w, net->live, &e) < 0) {
+            watch_schedule(w, OVN_RECONNECT_USEC);
+            return 0;
+        }
+        log_info("network '%s': OVN NB monitor reconnected", w->network);
+    }
+    _cleanup_free_ char *name = xstrdup(w->network); /* w may go during the repair */
+    watch_repair(d, name);
     return 0;
 }
 
@@ -145,31 +228,11 @@ static void watch_ensure(vnetd *d, vnet_net *net)
     ovn_watch *w = xcalloc(1, sizeof(*w));
     w->d = d;
     w->network = xstrdup(net->name);
-    json_t *req = json_object();
-    static const char *const tables[] = {"Logical_Switch", "Logical_Switch_Port", "DHCP_Options",
-                                         "DNS", "Logical_Router", "Logical_Router_Port"};
-    for (size_t i = 0; i < ARRAY_SIZE(tables); i++)
-        json_object_set_new(req, tables[i],
-                            json_pack("{s[s]s{sbsbsbsb}}", "columns", "external_ids", "select",
-                                      "initial", 0, "insert", 0, "delete", 1, "modify", 0));
-    json_t *initial = NULL;
-    int r = ovn_network_connect(net->live, &w->c, &e);
-    if (r == 0)
-        r = ovsdb_monitor(w->c, OVN_NB_DB, "vnet", req, &initial, &e);
-    else
-        json_decref(req);
-    json_decref(initial);
-    if (r == 0) {
-        r = sd_event_add_io(d->event, &w->src, ovsdb_fd(w->c), EPOLLIN, on_nb, w);
-        if (r < 0)
-            verr_errno(&e, -r, "watching the NB connection");
-    }
-    if (r < 0) {
-        log_warn("network '%s': no OVN NB monitor: %s", net->name, e.msg);
-        watch_free(w);
-        return;
-    }
     *(ovn_watch **)xarray_push(&s->w, &s->n, sizeof(*s->w)) = w;
+    if (watch_connect(w, net->live, &e) < 0) {
+        log_warn("network '%s': no OVN NB monitor yet (retrying): %s", net->name, e.msg);
+        watch_schedule(w, OVN_RECONNECT_USEC);
+    }
 }
 
 static void on_event(vnetd *d, const vnet_event *ev, void *userdata)

@@ -218,6 +218,11 @@ static void ports_reattach(vnetd *d, vnet_net *net)
     }
 }
 
+void ports_resync(vnetd *d, vnet_net *net)
+{
+    ports_reattach(d, net);
+}
+
 static void on_event(vnetd *d, const vnet_event *ev, void *userdata)
 {
     if (!ev->network)

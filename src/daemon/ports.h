@@ -12,3 +12,6 @@ int ports_setup(vnetd *d, verr *err);
 void ports_close(vnetd *d);
 /* The port-* JSON operations (NULL when name is not one of them). */
 const op_def *ports_ops_find(const char *name);
+/* Put the network's ports back: interfaces on its bridge, or on an OVN
+ * network the logical switch ports. */
+void ports_resync(vnetd *d, vnet_net *net);

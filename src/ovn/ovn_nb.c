@@ -266,6 +266,14 @@ static int plan_apply(ovsdb *c, nb_plan *p, json_t *extra_ops, bool *changed, ve
             json_array_append_new(ops, json_pack("{sssssoso}", "op", "update", "table", o->table,
                                                  "where", where_uuid(obj_ref(p, i)), "row", row));
         } else {
+            /* another host may be inserting the same object right now: insert
+             * only if it is still missing when the transaction commits */
+            json_t *cond = ovsdb_cond("external_ids", "includes",
+                                      ovsdb_map(json_pack("{ssss}", "vnet-network", p->network,
+                                                          "vnet-object", o->key)));
+            json_array_append_new(ops, json_pack("{sssss[o]s[s]sssis[]}", "op", "wait", "table",
+                                                 o->table, "where", cond, "columns", "_uuid",
+                                                 "until", "==", "timeout", 0, "rows"));
             json_object_set_new(row, "external_ids", tags(p, o->key));
             _cleanup_free_ char *n = xasprintf("o%zu", i);
             json_array_append_new(ops, json_pack("{sssssoss}", "op", "insert", "table", o->table,
@@ -301,7 +309,33 @@ static int plan_init(nb_plan *p, const netdef *def)
     return 0;
 }
 
+/* A transaction lost a race with another host (its wait failed, or a name
+ * index clashed): read again and retry. */
+static bool lost_race(const verr *e)
+{
+    return e->kind == VERR_BUSY || strstr(e->msg, "constraint violation") != NULL;
+}
+
+#define NB_ATTEMPTS 3
+
+static int ensure_once(ovsdb *c, const netdef *def, bool *changed, verr *err);
+
 int ovn_nb_ensure(ovsdb *c, const netdef *def, bool *changed, verr *err)
+{
+    verr e = VERR_INIT;
+    int r = -1;
+    for (int i = 0; i < NB_ATTEMPTS && r < 0; i++) {
+        verr_clear(&e);
+        r = ensure_once(c, def, changed, &e);
+        if (r < 0 && !lost_race(&e))
+            break;
+    }
+    if (r < 0 && err)
+        *err = e;
+    return r;
+}
+
+static int ensure_once(ovsdb *c, const netdef *def, bool *changed, verr *err)
 {
     nb_plan p;
     plan_init(&p, def);
@@ -473,8 +507,27 @@ static int pick_address(const netdef *def, json_t *by_table, const char *macs, c
     return 0;
 }
 
+static int port_ensure_once(ovsdb *c, const netdef *def, const char *lsp, const uint8_t mac[6],
+                            char *ip, verr *err);
+
 int ovn_nb_port_ensure(ovsdb *c, const netdef *def, const char *lsp, const uint8_t mac[6],
                        char *ip, verr *err)
+{
+    verr e = VERR_INIT;
+    int r = -1;
+    for (int i = 0; i < NB_ATTEMPTS && r < 0; i++) {
+        verr_clear(&e);
+        r = port_ensure_once(c, def, lsp, mac, ip, &e);
+        if (r < 0 && !lost_race(&e))
+            break;
+    }
+    if (r < 0 && err)
+        *err = e;
+    return r;
+}
+
+static int port_ensure_once(ovsdb *c, const netdef *def, const char *lsp, const uint8_t mac[6],
+                            char *ip, verr *err)
 {
     char macs[18];
     vnet_mac_str(mac, macs);

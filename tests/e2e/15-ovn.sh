@@ -234,18 +234,22 @@ else
 fi
 
 # ---- NB drift: vnet's objects deleted behind its back are restored
-nbctl ls-del "vnet-$NET" && nbctl lr-del "vnet-$NET-lr" &&
-    nbctl --if-exists destroy DHCP_Options "$(nbctl --bare --columns=_uuid find DHCP_Options external_ids:vnet-network=$NET | head -1)"
-expect_eq "the NB was flushed of vnet's switch" "" \
-    "$(nbctl --bare --columns=_uuid find Logical_Switch name=vnet-$NET)"
+old_ls=$(nbctl --bare --columns=_uuid find Logical_Switch name=vnet-$NET)
+# one transaction, as a careless script or operator would do it
+expect_ok "vnet's switch, router and DHCP options are deleted from the NB" \
+    nbctl ls-del "vnet-$NET" -- lr-del "vnet-$NET-lr" -- destroy DHCP_Options \
+    "$(nbctl --bare --columns=_uuid find DHCP_Options external_ids:vnet-network=$NET | head -1)"
 expect_true "vnetd restores the logical switch, router and DHCP options" wait_for 15 sh -c \
     "ovn-nbctl --db='$NB' --bare --columns=_uuid find Logical_Switch name=vnet-$NET | grep -q . &&
+     ! ovn-nbctl --db='$NB' --bare --columns=_uuid find Logical_Switch name=vnet-$NET | grep -q '$old_ls' &&
      ovn-nbctl --db='$NB' --bare --columns=_uuid find Logical_Router name=vnet-$NET-lr | grep -q . &&
      ovn-nbctl --db='$NB' --bare --columns=_uuid find DHCP_Options external_ids:vnet-network=$NET | grep -q ."
 expect_true "and the guests' logical switch ports" wait_for 15 sh -c \
     "ovn-nbctl --db='$NB' get Logical_Switch_Port $P1 addresses | grep -q '$IP1' &&
-     ovn-nbctl --db='$NB' get Logical_Switch_Port $P2A addresses | grep -q '$IP2'"
-expect_true "g1 reaches g2 again after the repair" wait_for 15 ping_from g1 "$IP2"
+     ovn-nbctl --db='$NB' get Logical_Switch_Port $P2A addresses | grep -q '$IP2'" ||
+    e2e_diag "$(nbctl list Logical_Switch_Port)"
+expect_true "g1 reaches g2 again after the repair" wait_for 15 ping_from g1 "$IP2" ||
+    e2e_diag "$(nbctl show)"
 
 # ---- stop removes only what vnet made
 nbctl ls-add foreign

@@ -232,6 +232,12 @@ static void test_drift(ovsdb *c, const netdef *def)
     char ip[VNET_ADDR_STRLEN];
     const uint8_t m1[6] = {0x52, 0x54, 0, 0xaa, 0, 1};
     CHECK(ovn_nb_port_ensure(c, def, "p1-on-b", m1, ip, &e) == 0);
+    CHECK(count(c, "Logical_Switch_Port", "name", "p1-on-b") == 1);
+    json_t *ls = rows(c, "Logical_Switch", "name", "vnet-lab");
+    json_t *ports = ovsdb_set_members(json_object_get(json_array_get(ls, 0), "ports"));
+    CHECK(json_array_size(ports) == 2); /* router port + p1-on-b */
+    json_decref(ports);
+    json_decref(ls);
 }
 
 static void test_isolated_and_remove(ovsdb *c, const netdef *lab, const netdef *iso)
