@@ -257,6 +257,11 @@ int main(int argc, char **argv)
     d.dnsmasq_bin = args.dnsmasq;
     d.env.paths = &d.paths;
     d.env.dnsmasq_bin = args.dnsmasq;
+    /* OVN networks shared between hosts: each host marks the ones it runs */
+    char hostname[256] = "";
+    if (!args.ovn.chassis)
+        (void)gethostname(hostname, sizeof(hostname) - 1);
+    d.env.ovn_host = args.ovn.chassis ? args.ovn.chassis : (hostname[0] ? hostname : NULL);
 
     verr err = VERR_INIT;
     int rc = 0;

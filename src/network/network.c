@@ -247,7 +247,7 @@ int network_start(const network_env *env, const netdef *def, json_t **ret_status
     net_run run = {0};
 
     if (netdef_is_ovn(def))
-        return ovn_network_start(def, ret_status, err);
+        return ovn_network_start(def, env->ovn_host, ret_status, err);
 
     if (start_preflight(env, def, err) < 0)
         goto fail_early;
@@ -298,7 +298,7 @@ fail_early:
 int network_stop(const network_env *env, const netdef *def, const json_t *status, verr *err)
 {
     if (netdef_is_ovn(def))
-        return ovn_network_stop(def, status, err);
+        return ovn_network_stop(def, env->ovn_host, status, err);
     net_run run = {0};
     net_run_from_json(status, &run);
     const char *bridge = network_status_bridge(status);
@@ -427,7 +427,7 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
     bool repaired = false, recreated = false;
     int r = 0;
     if (netdef_is_ovn(def))
-        return ovn_network_adopt(def, status, ret_status, ret_repaired, err);
+        return ovn_network_adopt(def, env->ovn_host, status, ret_status, ret_repaired, err);
     net_run_from_json(status, &run);
 
     if (!mode_supported(def->forward_mode))

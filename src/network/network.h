@@ -17,6 +17,7 @@
 typedef struct network_env {
     const vnet_paths *paths;
     const char *dnsmasq_bin; /* path to dnsmasq */
+    const char *ovn_host;    /* this host's name for OVN networks (the chassis), or NULL */
 } network_env;
 
 /* Start: bridge, addresses, sysctls, firewall, routes, dnsmasq. On failure every

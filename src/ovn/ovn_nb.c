@@ -10,6 +10,7 @@
 #include "util/strbuf.h"
 
 #define MAC_KEY_PREFIX "vnet-mac-"
+#define HOST_KEY_PREFIX "vnet-host-"
 
 typedef struct nb_obj {
     const char *table;
@@ -320,13 +321,29 @@ static bool lost_race(const verr *e)
 
 static int ensure_once(ovsdb *c, const netdef *def, bool *changed, verr *err);
 
-int ovn_nb_ensure(ovsdb *c, const netdef *def, bool *changed, verr *err)
+static json_t *host_mark_op(const char *network, const char *host)
+{
+    if (!host)
+        return NULL;
+    _cleanup_free_ char *key = xasprintf(HOST_KEY_PREFIX "%s", host);
+    json_t *mut = json_pack("[[sso]]", "external_ids", "insert",
+                            ovsdb_map(json_pack("{ss}", key, "1")));
+    json_t *where = json_pack("[o]", ovsdb_cond("external_ids", "includes",
+                                                ovsdb_map(json_pack("{ssss}", "vnet-network",
+                                                                    network, "vnet-object", "ls"))));
+    return json_pack("[{sssssoso}]", "op", "mutate", "table", "Logical_Switch", "where", where,
+                     "mutations", mut);
+}
+
+int ovn_nb_ensure(ovsdb *c, const netdef *def, const char *host, bool *changed, verr *err)
 {
     verr e = VERR_INIT;
     int r = -1;
     for (int i = 0; i < NB_ATTEMPTS && r < 0; i++) {
         verr_clear(&e);
         r = ensure_once(c, def, changed, &e);
+        if (r == 0 && host)
+            r = ovsdb_transact(c, OVN_NB_DB, host_mark_op(def->name, host), NULL, &e);
         if (r < 0 && !lost_race(&e))
             break;
     }
@@ -372,14 +389,84 @@ int ovn_nb_check(ovsdb *c, const netdef *def, bool *complete, verr *err)
     return r;
 }
 
-int ovn_nb_remove(ovsdb *c, const char *network, verr *err)
+static json_t *remove_ops(const char *network)
 {
     static const char *const roots[] = {"Logical_Switch", "Logical_Router", "DHCP_Options", "DNS"};
     json_t *ops = json_array();
     for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
         json_array_append_new(ops, json_pack("{ssssso}", "op", "delete", "table", roots[i],
                                              "where", where_network(network)));
-    if (ovsdb_transact(c, OVN_NB_DB, ops, NULL, err) < 0)
+    return ops;
+}
+
+int ovn_nb_release(ovsdb *c, const char *network, const char *host, bool *removed, verr *err)
+{
+    if (removed)
+        *removed = false;
+    if (!host) {
+        if (removed)
+            *removed = true;
+        return ovn_nb_remove(c, network, err);
+    }
+    for (int attempt = 0; attempt < NB_ATTEMPTS; attempt++) {
+        _cleanup_free_ char *key = xasprintf(HOST_KEY_PREFIX "%s", host);
+        json_t *where = json_pack("[o]", ovsdb_cond("external_ids", "includes",
+                                                    ovsdb_map(json_pack("{ssss}", "vnet-network",
+                                                                        network, "vnet-object",
+                                                                        "ls"))));
+        json_t *ops = json_pack("[{sssssOs[[sso]]},{sssssos[ss]}]", "op", "mutate", "table",
+                                "Logical_Switch", "where", where, "mutations", "external_ids",
+                                "delete", ovsdb_set(json_pack("[s]", key)), "op", "select",
+                                "table", "Logical_Switch", "where", where, "columns", "_uuid",
+                                "external_ids");
+        json_t *res = NULL;
+        if (ovsdb_transact(c, OVN_NB_DB, ops, &res, err) < 0)
+            return verr_prefix(err, "OVN network '%s': releasing it", network);
+        json_t *row = json_array_get(json_object_get(json_array_get(res, 1), "rows"), 0);
+        bool others = false;
+        size_t i;
+        json_t *kv;
+        json_array_foreach(json_array_get(json_object_get(row, "external_ids"), 1), i, kv) {
+            const char *k = json_string_value(json_array_get(kv, 0));
+            if (k && strncmp(k, HOST_KEY_PREFIX, strlen(HOST_KEY_PREFIX)) == 0)
+                others = true;
+        }
+        if (others || !row) {
+            json_decref(res);
+            if (!row) { /* the switch is gone: remove whatever else is left */
+                if (removed)
+                    *removed = true;
+                return ovn_nb_remove(c, network, err);
+            }
+            return 0;
+        }
+        /* the last host: remove, unless another host joined since (wait) */
+        json_t *wait = json_pack("{sssss[[sso]]s[s]sssis[{sO}]}", "op", "wait", "table",
+                                 "Logical_Switch", "where", "_uuid", "==",
+                                 json_incref(json_object_get(row, "_uuid")), "columns",
+                                 "external_ids", "until", "==", "timeout", 0, "rows",
+                                 "external_ids", json_object_get(row, "external_ids"));
+        json_decref(res);
+        json_t *del = remove_ops(network);
+        json_array_insert_new(del, 0, wait);
+        verr e = VERR_INIT;
+        if (ovsdb_transact(c, OVN_NB_DB, del, NULL, &e) == 0) {
+            if (removed)
+                *removed = true;
+            return 0;
+        }
+        if (e.kind != VERR_BUSY) {
+            if (err)
+                *err = e;
+            return verr_prefix(err, "OVN network '%s': removing it", network);
+        }
+    }
+    return verr_set(err, VERR_BUSY, "OVN network '%s': other hosts keep changing it", network);
+}
+
+int ovn_nb_remove(ovsdb *c, const char *network, verr *err)
+{
+    if (ovsdb_transact(c, OVN_NB_DB, remove_ops(network), NULL, err) < 0)
         return verr_prefix(err, "OVN network '%s': removing its northbound objects", network);
     return 0;
 }

@@ -27,10 +27,16 @@
 #define OVN_NB_DB "OVN_Northbound"
 
 /* Create or repair the network's objects. *changed (optional): rows were
- * inserted (drift repaired / first start). */
-int ovn_nb_ensure(ovsdb *c, const netdef *def, bool *changed, verr *err);
+ * inserted (drift repaired / first start). host (may be NULL): this host's
+ * name, recorded on the logical switch as external_ids vnet-host-HOST=1 so
+ * that the network is one logical network shared by every host running it. */
+int ovn_nb_ensure(ovsdb *c, const netdef *def, const char *host, bool *changed, verr *err);
 /* Delete every row vnet made for the network (ports included). */
 int ovn_nb_remove(ovsdb *c, const char *network, verr *err);
+/* This host stops using the network: drop its vnet-host mark and remove the
+ * network only when no other host's mark is left (host NULL: remove).
+ * *removed (optional) says which happened. */
+int ovn_nb_release(ovsdb *c, const char *network, const char *host, bool *removed, verr *err);
 
 /* Create or repair a guest's logical switch port named lsp with mac; the
  * network's objects must exist. ip (>= VNET_ADDR_STRLEN) gets the address. */

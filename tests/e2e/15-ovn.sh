@@ -256,7 +256,10 @@ expect_true "g1 reaches g2 again after the repair" wait_for 15 ping_from g1 "$IP
 # ---- stop removes only what vnet made
 nbctl ls-add foreign
 expect_ok "stop on host B" vnet_on b destroy "$NET"
-expect_ok "stop on host A" vnet_on a destroy "$NET"
+expect_eq "host A still runs the network: it stays in the NB" "vnet-$NET" \
+    "$(nbctl --bare --columns=name find Logical_Switch external_ids:vnet-network=$NET)"
+expect_true "and g1 still reaches g2" ping_from g1 "$IP2"
+expect_ok "stop on host A (the last one)" vnet_on a destroy "$NET"
 expect_eq "no vnet rows left in the NB" "" \
     "$(nbctl --bare --columns=name find Logical_Switch external_ids:vnet-network=$NET)"
 expect_eq "the foreign switch stays" "foreign" "$(nbctl --bare --columns=name list Logical_Switch)"

@@ -116,7 +116,7 @@ static void test_network(ovsdb *c, const netdef *def)
                             "name", "foreign");
     CHECK(ovsdb_transact(c, OVN_NB_DB, ops, NULL, &e) == 0);
 
-    CHECK(ovn_nb_ensure(c, def, &changed, &e) == 0);
+    CHECK(ovn_nb_ensure(c, def, "hostA", &changed, &e) == 0);
     if (e.msg[0])
         fprintf(stderr, "%s\n", e.msg);
     CHECK(changed);
@@ -150,7 +150,7 @@ static void test_network(ovsdb *c, const netdef *def)
     json_decref(ls);
 
     /* again: nothing new, nothing duplicated (adoption after a restart) */
-    CHECK(ovn_nb_ensure(c, def, &changed, &e) == 0);
+    CHECK(ovn_nb_ensure(c, def, "hostA", &changed, &e) == 0);
     CHECK(!changed);
     CHECK(count(c, "Logical_Switch", NULL, NULL) == 2);
     CHECK(count(c, "DHCP_Options", NULL, NULL) == 1);
@@ -223,7 +223,7 @@ static void test_drift(ovsdb *c, const netdef *def)
     CHECK(ovsdb_transact(c, OVN_NB_DB, ops, NULL, &e) == 0);
     CHECK(ovn_nb_check(c, def, &complete, &e) == 0);
     CHECK(!complete);
-    CHECK(ovn_nb_ensure(c, def, &changed, &e) == 0);
+    CHECK(ovn_nb_ensure(c, def, "hostA", &changed, &e) == 0);
     CHECK(changed);
     CHECK(ovn_nb_check(c, def, &complete, &e) == 0 && complete);
     CHECK(count(c, "Logical_Switch_Port", "name", "vnet-lab-rtr") == 1);
@@ -244,7 +244,7 @@ static void test_isolated_and_remove(ovsdb *c, const netdef *lab, const netdef *
 {
     verr e = VERR_INIT;
     bool changed;
-    CHECK(ovn_nb_ensure(c, iso, &changed, &e) == 0);
+    CHECK(ovn_nb_ensure(c, iso, NULL, &changed, &e) == 0);
     json_t *d = rows(c, "DHCP_Options", "cidr", "10.78.0.0/24");
     json_t *opt = json_object_get(json_array_get(d, 0), "options");
     CHECK(ovsdb_map_get(opt, "router") == NULL); /* isolated: no default route */
@@ -252,7 +252,29 @@ static void test_isolated_and_remove(ovsdb *c, const netdef *lab, const netdef *
     json_decref(d);
     CHECK(count(c, "Logical_Router", NULL, NULL) == 1); /* only lab's */
 
-    CHECK(ovn_nb_remove(c, lab->name, &e) == 0);
+    /* a second host runs lab too: the first one stopping leaves it in place */
+    bool removed = true;
+    CHECK(ovn_nb_ensure(c, lab, "hostB", &changed, &e) == 0);
+    CHECK(!changed);
+    json_t *ls = rows(c, "Logical_Switch", "name", "vnet-lab");
+    json_t *ids = json_object_get(json_array_get(ls, 0), "external_ids");
+    CHECK_STR(ovsdb_map_get(ids, "vnet-host-hostA"), "1");
+    CHECK_STR(ovsdb_map_get(ids, "vnet-host-hostB"), "1");
+    json_decref(ls);
+    CHECK(ovn_nb_release(c, lab->name, "hostA", &removed, &e) == 0);
+    CHECK(!removed);
+    CHECK(count(c, "Logical_Switch", "name", "vnet-lab") == 1);
+    CHECK(count(c, "Logical_Router", NULL, NULL) == 1);
+    ls = rows(c, "Logical_Switch", "name", "vnet-lab");
+    ids = json_object_get(json_array_get(ls, 0), "external_ids");
+    CHECK(ovsdb_map_get(ids, "vnet-host-hostA") == NULL);
+    CHECK(ovsdb_map_get(ids, "vnet-mac-52:54:00:aa:00:01") != NULL); /* reservations stay */
+    json_decref(ls);
+    /* the last host stopping removes it */
+    CHECK(ovn_nb_release(c, lab->name, "hostB", &removed, &e) == 0);
+    if (e.msg[0])
+        fprintf(stderr, "%s\n", e.msg);
+    CHECK(removed);
     CHECK(count(c, "Logical_Switch", "name", "vnet-lab") == 0);
     CHECK(count(c, "Logical_Router", NULL, NULL) == 0);
     CHECK(count(c, "DNS", NULL, NULL) == 0);
