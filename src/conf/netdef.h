@@ -169,13 +169,21 @@ bool netdef_pf_clash(const netdef_port_forward *a, size_t ia, const netdef_port_
                      size_t ib);
 
 /* vnet extension: an OVN-backed network.
- *   <vnet:ovn nb='unix:/run/ovn/ovnnb_db.sock' [gateway-chassis='hostA']/>
+ *   <vnet:ovn nb='unix:/run/ovn/ovnnb_db.sock'
+ *             [gateway-chassis='hostA' external='198.51.100.10/24'
+ *              [external-gateway='198.51.100.1'] [physnet='external']]/>
  * The network lives in OVN's northbound database instead of a host bridge:
  * <ip>/<dhcp> become a logical switch with OVN native DHCP, <forward
- * mode='nat'> a logical router with SNAT out of the gateway chassis. */
+ * mode='nat'> a logical router whose gateway port (address `external`, on
+ * the chassis `gateway-chassis`, reaching the upstream through the chassis'
+ * bridge mapping for `physnet`) SNATs the subnet. */
 typedef struct netdef_ovn {
     char *nb;              /* NB database remote, "unix:PATH"; NULL = not OVN */
     char *gateway_chassis; /* chassis name for the router's gateway port, or NULL */
+    vnet_addr external;    /* the gateway port's address (family 0: absent) */
+    unsigned external_prefix;
+    vnet_addr external_gw; /* upstream next hop (family 0: absent) */
+    char *physnet;         /* localnet network name, or NULL (= "external") */
     unsigned line;
 } netdef_ovn;
 

@@ -680,9 +680,22 @@ static int check_ovn(const vctx *v)
     if (def->forward_mode == NETDEF_FWD_NAT && !o->gateway_chassis)
         return fail(v, o->line, "vnet:ovn", "gateway-chassis",
                     "missing: a NAT OVN network needs the chassis its router leaves by");
-    if (def->forward_mode == NETDEF_FWD_NONE && o->gateway_chassis)
-        return fail(v, o->line, "vnet:ovn", "gateway-chassis",
-                    "only meaningful with <forward mode='nat'>");
+    if (def->forward_mode == NETDEF_FWD_NAT && !o->external.family)
+        return fail(v, o->line, "vnet:ovn", "external",
+                    "missing: a NAT OVN network needs its router's upstream ADDRESS/PREFIX");
+    if (def->forward_mode == NETDEF_FWD_NONE &&
+        (o->gateway_chassis || o->external.family || o->external_gw.family || o->physnet))
+        return fail(v, o->line, "vnet:ovn", NULL,
+                    "gateway-chassis, external, external-gateway and physnet are only "
+                    "meaningful with <forward mode='nat'>");
+    if (o->external.family && def->n_ips &&
+        vnet_subnet_overlap(&o->external, o->external_prefix, &def->ips[0].address,
+                            def->ips[0].prefix))
+        return fail(v, o->line, "vnet:ovn", "external", "overlaps the network's own <ip>");
+    if (o->external_gw.family &&
+        !vnet_addr_in_subnet(&o->external_gw, &o->external, o->external_prefix))
+        return fail(v, o->line, "vnet:ovn", "external-gateway",
+                    "not inside the external subnet");
     for (size_t i = 0; i < def->n_ips; i++)
         if (def->ips[i].family != AF_INET)
             return fail(v, def->ips[i].line, "ip", NULL,

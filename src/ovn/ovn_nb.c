@@ -32,7 +32,8 @@ typedef struct nb_plan {
 } nb_plan;
 
 static const char *const nb_tables[] = {"Logical_Switch", "DHCP_Options", "DNS", "Logical_Router",
-                                        "Logical_Router_Port", "Logical_Switch_Port"};
+                                        "Logical_Router_Port", "Logical_Switch_Port", "NAT",
+                                        "Gateway_Chassis", "Logical_Router_Static_Route"};
 
 static int plan_add(nb_plan *p, const char *table, char *key, json_t *row, int parent,
                     const char *parent_col)
@@ -134,6 +135,56 @@ static json_t *dns_records(const netdef *def)
     return r;
 }
 
+/* The router's way out: a gateway port on the gateway chassis, on an
+ * external switch whose localnet port reaches the chassis' bridge mapping
+ * for physnet; SNAT of the subnet to the gateway port's address. */
+static void plan_gateway(nb_plan *p, const netdef *def, const netdef_ip *ip, int lr)
+{
+    const netdef_ovn *o = &def->ovn;
+    char a[VNET_ADDR_STRLEN], macs[18];
+    uint8_t mac[6];
+    ovn_nb_router_mac(def, mac);
+    mac[5] ^= 0x01; /* the gateway port's MAC: next to the inside one */
+    _cleanup_free_ char *ext_ls = xasprintf("vnet-%s-ext", def->name);
+    _cleanup_free_ char *localnet = xasprintf("vnet-%s-ext-localnet", def->name);
+    _cleanup_free_ char *gw = xasprintf("vnet-%s-gw", def->name);
+    _cleanup_free_ char *ext_rtr = xasprintf("vnet-%s-ext-rtr", def->name);
+    _cleanup_free_ char *gwc = xasprintf("vnet-%s-gw-%s", def->name, o->gateway_chassis);
+    _cleanup_free_ char *net = xasprintf("%s/%u", vnet_addr_str(&o->external, a),
+                                         o->external_prefix);
+    _cleanup_free_ char *inside = cidr(ip);
+    int ls = plan_add(p, "Logical_Switch", xstrdup("ls-ext"), json_pack("{ss}", "name", ext_ls),
+                      -1, NULL);
+    plan_add(p, "Logical_Switch_Port", xstrdup("ext-localnet"),
+             json_pack("{sssssoso}", "name", localnet, "type", "localnet", "addresses",
+                       ovsdb_set(json_pack("[s]", "unknown")), "options",
+                       ovsdb_map(json_pack("{ss}", "network_name",
+                                           o->physnet ? o->physnet : "external"))),
+             ls, "ports");
+    int port = plan_add(p, "Logical_Router_Port", xstrdup("lrp-gw"),
+                        json_pack("{ssssso}", "name", gw, "mac", vnet_mac_str(mac, macs),
+                                  "networks", ovsdb_set(json_pack("[s]", net))),
+                        lr, "ports");
+    plan_add(p, "Gateway_Chassis", xstrdup("gwc"),
+             json_pack("{sssssi}", "name", gwc, "chassis_name", o->gateway_chassis, "priority",
+                       20),
+             port, "gateway_chassis");
+    plan_add(p, "Logical_Switch_Port", xstrdup("ext-rtr"),
+             json_pack("{sssssoso}", "name", ext_rtr, "type", "router", "addresses",
+                       ovsdb_set(json_pack("[s]", "router")), "options",
+                       ovsdb_map(json_pack("{ss}", "router-port", gw))),
+             ls, "ports");
+    plan_add(p, "NAT", xstrdup("snat"),
+             json_pack("{ssssss}", "type", "snat", "external_ip", vnet_addr_str(&o->external, a),
+                       "logical_ip", inside),
+             lr, "nat");
+    if (o->external_gw.family)
+        plan_add(p, "Logical_Router_Static_Route", xstrdup("route"),
+                 json_pack("{ssss}", "ip_prefix", "0.0.0.0/0", "nexthop",
+                           vnet_addr_str(&o->external_gw, a)),
+                 lr, "static_routes");
+}
+
 static void plan_router(nb_plan *p, const netdef *def, const netdef_ip *ip, int ls)
 {
     char a[VNET_ADDR_STRLEN], macs[18];
@@ -153,6 +204,8 @@ static void plan_router(nb_plan *p, const netdef *def, const netdef_ip *ip, int 
                        ovsdb_set(json_pack("[s]", "router")), "options",
                        ovsdb_map(json_pack("{ss}", "router-port", lrp))),
              ls, "ports");
+    if (def->ovn.external.family)
+        plan_gateway(p, def, ip, r);
 }
 
 /* The network's objects; returns the index of the DHCP_Options (or -1). */

@@ -15,7 +15,8 @@ static const char *nat_xml =
     "<network xmlns:vnet='urn:vnet:network:1'>\n"
     "  <name>lab</name><uuid>7b0c1f6e-3d2a-4c55-9a1e-0c1d2e3f4a5b</uuid>\n"
     "  <forward mode='nat'/>\n"
-    "  <vnet:ovn nb='unix:/x' gateway-chassis='hostA'/>\n"
+    "  <vnet:ovn nb='unix:/x' gateway-chassis='hostA' external='198.51.100.10/24'\n"
+    "            external-gateway='198.51.100.1' physnet='up'/>\n"
     "  <domain name='lab.test'/>\n"
     "  <dns><host ip='10.77.0.9'><hostname>db</hostname></host></dns>\n"
     "  <ip address='10.77.0.1' prefix='24'><dhcp>\n"
@@ -125,6 +126,23 @@ static void test_network(ovsdb *c, const netdef *def)
     CHECK(count(c, "Logical_Router_Port", "name", "vnet-lab-lrp") == 1);
     CHECK(count(c, "Logical_Switch_Port", "name", "vnet-lab-rtr") == 1);
     CHECK(count(c, "DHCP_Options", "cidr", "10.77.0.0/24") == 1);
+    /* the way out: gateway port on hostA, external switch with a localnet port, SNAT, route */
+    CHECK(count(c, "Logical_Router_Port", "name", "vnet-lab-gw") == 1);
+    CHECK(count(c, "Gateway_Chassis", "chassis_name", "hostA") == 1);
+    CHECK(count(c, "Logical_Switch", "name", "vnet-lab-ext") == 1);
+    json_t *ln = rows(c, "Logical_Switch_Port", "name", "vnet-lab-ext-localnet");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(ln, 0), "type")), "localnet");
+    CHECK_STR(ovsdb_map_get(json_object_get(json_array_get(ln, 0), "options"), "network_name"),
+              "up");
+    json_decref(ln);
+    json_t *nat = rows(c, "NAT", "type", "snat");
+    CHECK(json_array_size(nat) == 1);
+    CHECK_STR(json_string_value(json_object_get(json_array_get(nat, 0), "external_ip")),
+              "198.51.100.10");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(nat, 0), "logical_ip")),
+              "10.77.0.0/24");
+    json_decref(nat);
+    CHECK(count(c, "Logical_Router_Static_Route", "nexthop", "198.51.100.1") == 1);
     json_t *d = rows(c, "DHCP_Options", "cidr", "10.77.0.0/24");
     json_t *opt = json_object_get(json_array_get(d, 0), "options");
     CHECK_STR(ovsdb_map_get(opt, "router"), "10.77.0.1");
@@ -152,9 +170,11 @@ static void test_network(ovsdb *c, const netdef *def)
     /* again: nothing new, nothing duplicated (adoption after a restart) */
     CHECK(ovn_nb_ensure(c, def, "hostA", &changed, &e) == 0);
     CHECK(!changed);
-    CHECK(count(c, "Logical_Switch", NULL, NULL) == 2);
+    CHECK(count(c, "Logical_Switch", NULL, NULL) == 3); /* foreign, vnet-lab, vnet-lab-ext */
     CHECK(count(c, "DHCP_Options", NULL, NULL) == 1);
-    CHECK(count(c, "Logical_Router_Port", NULL, NULL) == 1);
+    CHECK(count(c, "Logical_Router_Port", NULL, NULL) == 2);
+    CHECK(count(c, "NAT", NULL, NULL) == 1);
+    CHECK(count(c, "Gateway_Chassis", NULL, NULL) == 1);
     CHECK(ovn_nb_check(c, def, &complete, &e) == 0 && complete);
 }
 
@@ -227,7 +247,8 @@ static void test_drift(ovsdb *c, const netdef *def)
     CHECK(changed);
     CHECK(ovn_nb_check(c, def, &complete, &e) == 0 && complete);
     CHECK(count(c, "Logical_Switch_Port", "name", "vnet-lab-rtr") == 1);
-    CHECK(count(c, "Logical_Router_Port", NULL, NULL) == 1);
+    CHECK(count(c, "Logical_Router_Port", NULL, NULL) == 2);
+    CHECK(count(c, "NAT", NULL, NULL) == 1);
     /* ports are the daemon's to re-create; the switch is back for them */
     char ip[VNET_ADDR_STRLEN];
     const uint8_t m1[6] = {0x52, 0x54, 0, 0xaa, 0, 1};
@@ -276,7 +297,9 @@ static void test_isolated_and_remove(ovsdb *c, const netdef *lab, const netdef *
         fprintf(stderr, "%s\n", e.msg);
     CHECK(removed);
     CHECK(count(c, "Logical_Switch", "name", "vnet-lab") == 0);
+    CHECK(count(c, "Logical_Switch", "name", "vnet-lab-ext") == 0);
     CHECK(count(c, "Logical_Router", NULL, NULL) == 0);
+    CHECK(count(c, "NAT", NULL, NULL) == 0);
     CHECK(count(c, "DNS", NULL, NULL) == 0);
     CHECK(count(c, "Logical_Switch", "name", "foreign") == 1);
     CHECK(count(c, "Logical_Switch", "name", "vnet-iso") == 1);
