@@ -55,6 +55,8 @@ static void usage(FILE *f)
             "  --ovn-encap-type TYPE   tunnel type (default geneve)\n"
             "  --ovn-encap-ip ADDR     this host's tunnel endpoint address\n"
             "  --ovn-bridge NAME       the integration bridge ports plug into (default br-int)\n"
+            "  --ovn-bridge-mappings PHYSNET:BRIDGE[,...]  upstream networks reachable here\n"
+            "                   (for the gateway ports of NAT OVN networks)\n"
             "  --help           show this help\n"
             "  --version        show the version\n",
             VNET_DNSMASQ);
@@ -80,6 +82,7 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         OPT_OVN_ENCAP_TYPE,
         OPT_OVN_ENCAP_IP,
         OPT_OVN_BRIDGE,
+        OPT_OVN_MAPPINGS,
     };
     static const struct option opts[] = {
         {"root", required_argument, NULL, OPT_ROOT},
@@ -98,6 +101,7 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         {"ovn-encap-type", required_argument, NULL, OPT_OVN_ENCAP_TYPE},
         {"ovn-encap-ip", required_argument, NULL, OPT_OVN_ENCAP_IP},
         {"ovn-bridge", required_argument, NULL, OPT_OVN_BRIDGE},
+        {"ovn-bridge-mappings", required_argument, NULL, OPT_OVN_MAPPINGS},
         {NULL, 0, NULL, 0},
     };
     a->dnsmasq = VNET_DNSMASQ;
@@ -151,6 +155,9 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
             break;
         case OPT_OVN_BRIDGE:
             a->ovn.bridge = optarg;
+            break;
+        case OPT_OVN_MAPPINGS:
+            a->ovn.mappings = optarg;
             break;
         case OPT_HELP:
             usage(stdout);

@@ -14,6 +14,7 @@ typedef struct ovn_opts {
     const char *encap_ip;   /* --ovn-encap-ip */
     const char *chassis;    /* --ovn-chassis: system-id */
     const char *bridge;     /* --ovn-bridge: the integration bridge (default br-int) */
+    const char *mappings;   /* --ovn-bridge-mappings PHYSNET:BRIDGE,...: upstreams here */
 } ovn_opts;
 
 /* Remember the options, write the chassis configuration when --ovs-db and

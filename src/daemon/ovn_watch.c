@@ -48,6 +48,8 @@ static int chassis_configure(const ovn_opts *o, verr *err)
         json_object_set_new(kv, "ovn-encap-ip", json_string(o->encap_ip));
     if (o->sb)
         json_object_set_new(kv, "ovn-remote", json_string(o->sb));
+    if (o->mappings)
+        json_object_set_new(kv, "ovn-bridge-mappings", json_string(o->mappings));
     json_object_set_new(kv, "ovn-bridge", json_string(o->bridge ? o->bridge : "br-int"));
     json_t *keys = json_array();
     const char *k;
@@ -259,7 +261,8 @@ int ovn_daemon_setup(vnetd *d, const ovn_opts *o, verr *err)
     ovn_state *s = xcalloc(1, sizeof(*s));
     d->ovn = s;
     s->opts = (ovn_opts){dup_opt(o->ovs_db), dup_opt(o->sb),      dup_opt(o->encap_type),
-                         dup_opt(o->encap_ip), dup_opt(o->chassis), dup_opt(o->bridge)};
+                         dup_opt(o->encap_ip), dup_opt(o->chassis), dup_opt(o->bridge),
+                         dup_opt(o->mappings)};
     s->sub = events_subscribe(d, on_event, NULL);
     if (o->chassis && !o->ovs_db)
         return verr_set(err, VERR_INVALID, "--ovn-chassis needs --ovs-db unix:PATH");
@@ -293,6 +296,7 @@ void ovn_daemon_close(vnetd *d)
     free((char *)s->opts.encap_ip);
     free((char *)s->opts.chassis);
     free((char *)s->opts.bridge);
+    free((char *)s->opts.mappings);
     free(s);
     d->ovn = NULL;
 }

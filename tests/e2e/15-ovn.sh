@@ -46,9 +46,11 @@ start_central() {
         --log-file="$T/c/northd.log" -vconsole:off
 }
 
-# start_host X ADDR: OVS (netdev datapath), underlay bridge, vnetd, ovn-controller.
+# start_host X ADDR [VNETD-ARGS...]: OVS (netdev datapath), underlay bridge, vnetd,
+# ovn-controller.
 start_host() {
     local h=$1 addr=$2 ns d=$T/$1
+    shift 2
     ns=$(ns_of "$h")
     mkdir -p "$d/root"
     chmod 755 "$d" "$d/root"
@@ -72,7 +74,7 @@ start_host() {
     echo "=== vnetd host $h ===" >>"$VNETD_LOG"
     e2e_bg ip netns exec "$ns" "$VNETD_BIN" --root "$d/root" --foreground --no-libvirt-sockets \
         --ovs-db "unix:$d/db.sock" --ovn-chassis "host$h" --ovn-sb "$SB" \
-        --ovn-encap-type geneve --ovn-encap-ip "$addr" >>"$VNETD_LOG" 2>&1
+        --ovn-encap-type geneve --ovn-encap-ip "$addr" "$@" >>"$VNETD_LOG" 2>&1
     eval "VNETD_$h=$E2E_BG_PID"
     wait_for 20 vnet_on "$h" list || return 1
     OVS_RUNDIR=$d OVN_RUNDIR=$d e2e_bg ip netns exec "$ns" ovn-controller "unix:$d/db.sock" \
@@ -123,7 +125,17 @@ start_central || e2e_fatal "central: NB and SB ovsdb-servers and ovn-northd star
 e2e_netns_add "$(ns_of a)" && e2e_netns_add "$(ns_of b)" || e2e_fatal "host namespaces"
 ip -n "$(ns_of a)" link add ula type veth peer name ulb netns "$(ns_of b)" ||
     e2e_fatal "underlay veth"
-start_host a 172.31.0.1 || e2e_fatal "host A: OVS, vnetd and ovn-controller start"
+start_host a 172.31.0.1 --ovn-bridge-mappings upstream:br-ex ||
+    e2e_fatal "host A: OVS, vnetd and ovn-controller start"
+# host A is the gateway chassis: br-ex reaches the upstream namespace (198.51.100.1)
+e2e_netns_add "$UP_NS" || e2e_fatal "upstream namespace"
+vsctl a add-br br-ex -- set bridge br-ex datapath_type=netdev &&
+    ip -n "$(ns_of a)" link add exa type veth peer name eth0 netns "$UP_NS" &&
+    vsctl a add-port br-ex exa && ip -n "$(ns_of a)" link set exa up &&
+    ip -n "$UP_NS" addr add 198.51.100.1/24 dev eth0 && ip -n "$UP_NS" link set eth0 up ||
+    e2e_fatal "upstream link behind host A"
+ip netns exec "$(ns_of a)" ethtool -K exa tx off >/dev/null 2>&1
+ip netns exec "$UP_NS" ethtool -K eth0 tx off >/dev/null 2>&1
 start_host b 172.31.0.2 || e2e_fatal "host B: OVS, vnetd and ovn-controller start"
 e2e_pass "central and two chassis run in namespaces with their own directories"
 
@@ -142,7 +154,8 @@ cat >"$T/$NET.xml" <<XML
   <name>$NET</name>
   <uuid>$NET_UUID</uuid>
   <forward mode='nat'/>
-  <vnet:ovn nb='$NB' gateway-chassis='hosta'/>
+  <vnet:ovn nb='$NB' gateway-chassis='hosta' external='198.51.100.10/24'
+            external-gateway='198.51.100.1' physnet='upstream'/>
   <domain name='ovl.test'/>
   <dns><host ip='10.91.0.5'><hostname>db</hostname></host></dns>
   <ip address='10.91.0.1' prefix='24'>
@@ -197,6 +210,13 @@ expect_true "g2 reaches its gateway (the logical router port)" wait_for 10 ping_
 expect_match "OVN's DNS answers the <dns><host> record" "10.91.0.5" \
     "$(ip netns exec "$(guest_ns g2)" dig @10.91.0.1 db.ovl.test A +short +noedns +time=2 +tries=2 2>&1)" ||
     e2e_diag "$(sbctl list DNS; sbctl lflow-list vnet-$NET | grep -i dns)"
+
+# ---- the upstream through SNAT on the gateway chassis (host A), from both hosts
+tcp_server "$UP_NS" 7000 || e2e_fatal "upstream TCP server"
+expect_eq "g1 (host A) reaches the upstream, SNATed to the router's address" "198.51.100.10" \
+    "$(guest_ask g1 198.51.100.1 7000 | sed 's/:.*//')"
+expect_eq "g2 (host B) too, through the tunnel to the gateway chassis" "198.51.100.10" \
+    "$(guest_ask g2 198.51.100.1 7000 | sed 's/:.*//')"
 
 # ---- vnetd on A killed: the guests' TCP flow goes on
 tcp_server "$(guest_ns g1)" 7100 'while read -r l; do echo "echo $l"; done' ||
@@ -257,7 +277,7 @@ expect_true "g1 reaches g2 again after the repair" wait_for 15 ping_from g1 "$IP
 nbctl ls-add foreign
 expect_ok "stop on host B" vnet_on b destroy "$NET"
 expect_eq "host A still runs the network: it stays in the NB" "vnet-$NET" \
-    "$(nbctl --bare --columns=name find Logical_Switch external_ids:vnet-network=$NET)"
+    "$(nbctl --bare --columns=name find Logical_Switch name=vnet-$NET)"
 expect_true "and g1 still reaches g2" ping_from g1 "$IP2"
 expect_ok "stop on host A (the last one)" vnet_on a destroy "$NET"
 expect_eq "no vnet rows left in the NB" "" \
