@@ -60,7 +60,7 @@ void fw_monitor_close(void)
 
 static void touched_add(touched *t, const char *name)
 {
-    if (strncmp(name, "vnet-", 5) != 0)
+    if (!fw_table_name_is_ours(name))
         return;
     for (size_t i = 0; i < t->n; i++)
         if (streq(t->names[i], name))
