@@ -83,6 +83,13 @@ static bool run_xml2xml(const char *input, const char *expected, bool expect_ok,
         return false;
     }
     ok = check_output(input, expected, def, flags);
+    /* a copy made as data (netdef_dup) is the same definition */
+    netdef *copy = netdef_dup(def);
+    if (ok && !check_output(input, expected, copy, flags)) {
+        fprintf(stderr, "FAIL %s: the netdef_dup() copy formats differently\n", input);
+        ok = false;
+    }
+    netdef_free(copy);
     if (verbose && netdef_validate(def, &err) < 0)
         printf("  note: %s is refused by vnet's full validation: %s\n", input, err.msg);
     netdef_free(def);
