@@ -274,8 +274,8 @@ static int check_bridge_name(const vctx *v, const char *s)
         const char *why = netdef_ifname_problem(tmp, buf);
         if (why)
             return fail(v, line, "bridge", "name",
-                        "'%s' is not a valid interface name template: a name made from it %s",
-                        s, why);
+                        "'%s' is not a valid interface name template: a name made from it %s", s,
+                        why);
         return 0;
     }
     return check_ifname(v, line, "bridge", "name", s);
@@ -307,8 +307,8 @@ static int check_top(const vctx *v)
     if (def->domain_register == VT_YES && def->domain_local_only != VT_YES)
         return fail(v, XLINE(def, line_domain), "domain", "register",
                     "register='yes' needs localOnly='yes'");
-    if (def->forward_dev && check_ifname(v, XLINE(def, line_forward), "forward", "dev",
-                                         def->forward_dev) < 0)
+    if (def->forward_dev &&
+        check_ifname(v, XLINE(def, line_forward), "forward", "dev", def->forward_dev) < 0)
         return -1;
     for (size_t i = 0; i < def->n_forward_ifaces; i++)
         if (check_ifname(v, XLINE(def, line_forward), "interface", "dev", def->forward_ifaces[i]) <
@@ -654,8 +654,7 @@ static const pf_slot *pf_first_clash(pf_slot *slots, size_t n)
              y++) {
             if (!netdef_pf_clash(slots[x].pf, slots[x].ri, slots[y].pf, slots[y].ri))
                 continue;
-            const pf_slot *later =
-                pf_slot_before(&slots[x], &slots[y]) ? &slots[y] : &slots[x];
+            const pf_slot *later = pf_slot_before(&slots[x], &slots[y]) ? &slots[y] : &slots[x];
             if (!first || pf_slot_before(later, first))
                 first = later;
         }
@@ -673,7 +672,8 @@ static int check_port_forwards(const vctx *v)
     size_t k = 0;
     for (size_t i = 0; i < def->n_port_forwards; i++)
         for (size_t ri = 0; ri < def->port_forwards[i].n_ranges; ri++)
-            slots[k++] = (pf_slot){i, ri, &def->port_forwards[i], &def->port_forwards[i].ranges[ri]};
+            slots[k++] =
+                (pf_slot){i, ri, &def->port_forwards[i], &def->port_forwards[i].ranges[ri]};
     const pf_slot *clash = pf_first_clash(slots, n_slots);
 
     for (size_t i = 0; i < def->n_port_forwards; i++) {

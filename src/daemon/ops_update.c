@@ -228,8 +228,7 @@ static int parse_proto(const char *s, verr *err)
 {
     int proto = netdef_proto_from_name(s);
     if (proto < 0)
-        return verr_set(err, VERR_INVALID, "protocol must be 'tcp' or 'udp', not '%s'",
-                        s ? s : "");
+        return verr_set(err, VERR_INVALID, "protocol must be 'tcp' or 'udp', not '%s'", s ? s : "");
     return proto;
 }
 

@@ -72,7 +72,6 @@ bool fw_addr_is_loopback4(const vnet_addr *a)
     return a->family == AF_INET && a->bytes[0] == 127;
 }
 
-
 /* Appends the keys of one forward to *keys (not sorted). */
 static void push_keys(const netdef_port_forward *pf, size_t index, size_t *slot, fw_key **keys,
                       size_t *n)

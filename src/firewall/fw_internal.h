@@ -8,7 +8,6 @@
 #include "util/ipaddr.h"
 #include "util/strbuf.h"
 
-
 /* The four port-forward maps of a table. */
 typedef enum { FW_MAP_4ANY = 0, FW_MAP_4ADDR, FW_MAP_6ANY, FW_MAP_6ADDR, FW_MAP_COUNT } fw_map;
 

@@ -33,8 +33,7 @@ typedef struct plan {
  * each is one-to-one, so every bridge has its own table, whatever its name. */
 const char *fw_table_name_of(const char *bridge, char *buf, size_t len)
 {
-    static const char plain[] =
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+    static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
     size_t n = strlen(bridge);
     if (n <= FW_BRIDGE_NAME_MAX && strspn(bridge, plain) == n) {
         snprintf(buf, len, "vnet-%s", bridge);
@@ -75,7 +74,6 @@ bool fw_wanted(const netdef *def)
         return false;
     }
 }
-
 
 static void subnet_str(const netdef_ip *ip, char *buf, size_t len)
 {
