@@ -42,6 +42,22 @@ name_cycle digits 1br 192.168.181 vnet-1br
 name_cycle lago 5d3a-lago-mg 192.168.182 vnet-5d3a-lago-mg
 name_cycle odd 'v@n+1' 192.168.183 vnet_v_40n_2b1
 
+# a table with an escaped name is adopted after a restart and repaired when deleted
+odd_table=vnet_v_40n_2b2
+odd_table_exists() { ip netns exec "$HOST_NS" nft list table inet "$odd_table" >/dev/null 2>&1; }
+f=$(net_xml_file odd2 "$(net_xml odd2 'v@n+2' 192.168.186 nat)")
+expect_ok "define odd2 (bridge 'v@n+2')" vnet define "$f"
+expect_ok "start odd2" vnet start odd2
+vnetd_stop
+vnetd_start || e2e_fatal "vnetd starts again"
+expect_true "after a restart odd2 is still active" net_active odd2
+expect_true "and its table $odd_table is there" odd_table_exists
+ip netns exec "$HOST_NS" nft delete table inet "$odd_table"
+expect_true "after 'nft delete table $odd_table' vnetd restores it" wait_for 10 odd_table_exists
+expect_ok "destroy odd2" vnet destroy odd2
+expect_false "its table is gone" odd_table_exists
+expect_ok "undefine odd2" vnet undefine odd2
+
 f=$(net_xml_file colon "$(net_xml colon 'br:1' 192.168.184 nat)")
 expect_fail "define refuses a bridge name with ':' (the kernel's rule)" vnet define "$f"
 expect_match "the error names the bridge element" "<bridge> attribute 'name'" "$E2E_OUT"
