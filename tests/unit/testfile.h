@@ -44,36 +44,65 @@ enum {
     TEST_GOLDEN_ABSENT_IS_EMPTY = 1 << 0,
 };
 
-/* Compare `got` with the golden file `path`. Regenerating: write `got` there
- * and return true. Else true when they are equal; when not, print both to
- * stderr under `label` and return false. */
+/* Print where `got` first differs from `want` (1-based line), then both. */
+static inline void test_show_diff(const char *label, const char *path, const char *want,
+                                  const char *got)
+{
+    unsigned line = 1;
+    size_t i = 0, start = 0;
+    for (; want[i] && want[i] == got[i]; i++)
+        if (want[i] == '\n') {
+            line++;
+            start = i + 1;
+        }
+    const char *w = want + start, *g = got + start;
+    int wl = (int)strcspn(w, "\n"), gl = (int)strcspn(g, "\n");
+    fprintf(stderr,
+            "%s: output differs from %s at line %u\n  want: %.*s\n  got:  %.*s\n"
+            "---- expected\n%s---- got\n%s----\n",
+            label, path, line, wl, w, gl, g, want, got);
+}
+
+/* Compare `got` with the file `path`, never writing it (libvirt's
+ * conformance data is only read). On a difference print it under `label`. */
+static inline bool test_same_as_file(const char *label, const char *path, const char *got,
+                                     unsigned flags)
+{
+    char *want = test_read_file(path);
+    if (!got)
+        got = "";
+    if (!want && (flags & TEST_GOLDEN_ABSENT_IS_EMPTY))
+        want = strdup("");
+    if (!want) {
+        fprintf(stderr, "%s: cannot read %s\n", label, path);
+        return false;
+    }
+    bool same = strcmp(want, got) == 0;
+    if (!same)
+        test_show_diff(label, path, want, got);
+    free(want);
+    return same;
+}
+
+/* Compare `got` with the golden file `path` (test_same_as_file). With the
+ * regenerate switch on, write `got` there instead and return true. */
 static inline bool test_golden_flags(const char *label, const char *path, const char *got,
                                      unsigned flags)
 {
-    bool empty_absent = flags & TEST_GOLDEN_ABSENT_IS_EMPTY;
     if (!got)
         got = "";
-    if (test_regenerate()) {
-        if (empty_absent && !*got) {
-            unlink(path);
-            return true;
-        }
-        FILE *f = fopen(path, "we");
-        bool ok = f && fputs(got, f) >= 0;
-        if (f && fclose(f) != 0)
-            ok = false;
-        fprintf(stderr, "%s %s\n", ok ? "regenerated" : "CANNOT WRITE", path);
-        return ok;
+    if (!test_regenerate())
+        return test_same_as_file(label, path, got, flags);
+    if ((flags & TEST_GOLDEN_ABSENT_IS_EMPTY) && !*got) {
+        unlink(path);
+        return true;
     }
-    char *want = test_read_file(path);
-    if (!want && empty_absent)
-        want = strdup("");
-    bool same = want && strcmp(want, got) == 0;
-    if (!same)
-        fprintf(stderr, "%s: output differs from %s\n---- expected\n%s---- got\n%s----\n", label,
-                path, want ? want : "(file missing)\n", got);
-    free(want);
-    return same;
+    FILE *f = fopen(path, "we");
+    bool ok = f && fputs(got, f) >= 0;
+    if (f && fclose(f) != 0)
+        ok = false;
+    fprintf(stderr, "%s %s\n", ok ? "regenerated" : "CANNOT WRITE", path);
+    return ok;
 }
 
 static inline bool test_golden(const char *label, const char *path, const char *got)
