@@ -8,6 +8,7 @@
 
 typedef struct cli_ctx {
     const char *socket_path; /* ROOT/run/vnet/vnetd.sock */
+    const char *invoked_as;  /* the command word given ("events" or "net-event") */
 } cli_ctx;
 
 /* A handler returns 0 on success, -1 after printing "error: ..." to stderr. */
@@ -47,3 +48,4 @@ int cmd_forward_add(const cli_ctx *ctx, const args *a);
 int cmd_forward_del(const cli_ctx *ctx, const args *a);
 int cmd_forward_list(const cli_ctx *ctx, const args *a);
 int cmd_ping(const cli_ctx *ctx, const args *a);
+int cmd_events(const cli_ctx *ctx, const args *a);

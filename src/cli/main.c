@@ -70,6 +70,18 @@ static const args_option opt_forward_del[] = {
     {NULL},
 };
 
+static const args_option opt_events[] = {
+    {"network", "NAME", "only events of this network"},
+    {"event", "TYPE", "only this event type (see --list); lifecycle = defined/started/..."},
+    {"all", NULL, "every event type (the default for 'events')"},
+    {"loop", NULL, "keep waiting after the first event (always on for 'events')"},
+    {"timeout", "SECONDS", "stop after this many seconds"},
+    {"timestamp", NULL, "show when each event happened"},
+    {"list", NULL, "list the event types and exit"},
+    {"json", NULL, "print each event as a JSON object on one line"},
+    {NULL},
+};
+
 static int cmd_help(const cli_ctx *ctx, const args *a);
 
 /* The commands, in the order `vnet --help` lists them. */
@@ -130,6 +142,12 @@ static const command commands[] = {
      "Parse and check network XML files locally. Exit status 0 when all are valid; otherwise\n"
      "each error is printed and the status is 1.",
      cmd_validate},
+    {"events", "net-event", "", 0, 0, opt_events, true, "Print network events as they happen",
+     "Print events as they happen: lifecycle (defined, undefined, started, stopped), repairs\n"
+     "(what drifted, what was restored, how long it took), failed repairs, foreign-firewall\n"
+     "findings, dnsmasq restarts and updates. 'events' streams everything until --timeout or\n"
+     "Ctrl-C; 'net-event' works as virsh's: --event TYPE or --all, one event unless --loop.",
+     cmd_events},
     {"ping", "net-ping", "", 0, 0, opt_none, true, "Check that vnetd answers",
      "Ask vnetd for its version.", cmd_ping},
     {"help", NULL, "[COMMAND]", 0, 1, opt_none, true, "Show help for vnet or a command",
@@ -281,7 +299,7 @@ int main(int argc, char **argv)
 
     vnet_paths paths;
     vnet_paths_init(&paths, root && *root ? root : NULL);
-    cli_ctx ctx = {.socket_path = paths.socket_path};
+    cli_ctx ctx = {.socket_path = paths.socket_path, .invoked_as = argv[i]};
     int rc = run_command(c, &ctx, argc - i - 1, argv + i + 1);
     vnet_paths_free(&paths);
     return rc;

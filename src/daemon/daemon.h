@@ -8,13 +8,17 @@
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
+ *   repair_note.c what a repair restored, for its event
+ *   ops_events.c event streams (`vnet events`): one JSON line per event
  */
 #pragma once
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
+#include <time.h>
 
 #include "conf/netdef.h"
 #include "network/network.h"
@@ -51,6 +55,10 @@ typedef struct vnet_net {
      * instead of holding a second copy, which with thousands of port forwards
      * is most of the cost of every change. */
     bool live_is_config;
+    uint64_t drift_seen_usec; /* CLOCK_MONOTONIC when the pending repair was asked for */
+    char *last_repair;        /* the last repair's sentence (info), NULL if none */
+    time_t last_repair_time;
+    json_t *findings;         /* current foreign-firewall findings (array), NULL if none */
 } vnet_net;
 
 typedef struct vnetd {
@@ -71,6 +79,8 @@ typedef struct vnetd {
 
     vnet_net **nets; /* sorted by name */
     size_t n_nets;
+
+    struct evstream *streams; /* `vnet events` connections (ops_events.c) */
 
     struct events_sub *subs; /* event bus subscribers (events.c) */
     size_t n_subs;
@@ -138,6 +148,27 @@ json_t *op_forward_list(vnetd *d, json_t *req, verr *err);
 int forwards_check_conflicts(vnetd *d, const netdef *def, verr *err);
 /* Drop the conntrack entries of def's port forwards (when it stops). */
 void forwards_forget_connections(const netdef *def);
+
+/* ---- ops_events.c ---- */
+/* Is this request the start of an event stream (op "events")? */
+bool ops_events_is_stream(const json_t *req);
+/* Take over the connection fd for an event stream: {"ok":true} then one JSON
+ * line per event. On failure the caller still owns fd and replies with err. */
+int ops_events_start(vnetd *d, const json_t *req, int fd, uid_t uid, verr *err);
+void ops_events_close_all(vnetd *d);
+
+/* ---- repair_note.c ---- */
+/* The pieces of a network a repair may restore, looked at before and after. */
+typedef struct repair_note {
+    bool bridge_present, bridge_up;
+    char fwd4[8], fwd6[8];
+    pid_t dnsmasq_pid;
+} repair_note;
+void repair_note_take(const vnet_net *net, repair_note *ret);
+/* Emit the repaired event (what drifted, what was restored, how long) and,
+ * when dnsmasq's pid changed, dnsmasq-restarted; remember it as last repair. */
+void repair_note_emit(vnetd *d, vnet_net *net, const char *reason, const repair_note *before,
+                      bool firewall_restored, long long repair_ms, long long since_seen_ms);
 
 /* ---- reconcile.c ---- */
 int reconcile_startup(vnetd *d, verr *err);
