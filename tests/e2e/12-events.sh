@@ -26,7 +26,7 @@ text_has() { grep -Eq -- "$2" "$1"; }
 f=$(net_xml_file probe "$(net_xml probe vnbr9 192.168.209 none)")
 wait_for 10 sh -c "ip netns exec $HOST_NS '$VNET_BIN' --root '$ROOT' define '$f' >/dev/null 2>&1; \
     ip netns exec $HOST_NS '$VNET_BIN' --root '$ROOT' undefine probe >/dev/null 2>&1; \
-    grep -q \"for network probe: Undefined\" '$EV_TEXT'"
+    grep -q \"for network probe: Defined\" '$EV_TEXT' && grep -q \"for network probe: Undefined\" '$EV_TEXT'"
 expect_true "the text stream shows lifecycle events as virsh does" \
     text_has "$EV_TEXT" "^event 'lifecycle' for network probe: Defined$"
 expect_false "the stream filtered to 'default' leaves other networks out" \
