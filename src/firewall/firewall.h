@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "conf/netdef.h"
 #include "util/error.h"
 
@@ -105,3 +107,36 @@ int fw_forward_range_counters(const netdef *def, fw_forward_stats *ret, verr *er
 
 /* The network's table as nft prints it (`nft list table`); caller frees. */
 int fw_list_table(const netdef *def, char **ret_text, verr *err);
+
+/* ---- Foreign drops (fw_foreign.c, pure) ----
+ *
+ * Rules in other tables (Docker, firewalld, ufw, hand-written) that drop or
+ * reject a network's traffic: guests going out, replies coming back, DHCP and
+ * DNS to the host. */
+typedef struct fw_foreign_subnet {
+    vnet_addr address; /* the bridge's address on it */
+    unsigned prefix;
+    bool dhcp;
+} fw_foreign_subnet;
+
+typedef struct fw_foreign_target {
+    const char *network;
+    const char *bridge;
+    const char *uplink; /* the interface of the default route; NULL when unknown */
+    bool forwarding;    /* guests reach the outside (nat, route, open) */
+    bool dns;           /* the host answers DNS on the bridge */
+    fw_foreign_subnet *subnets;
+    size_t n_subnets;
+} fw_foreign_target;
+
+/* Fill a target from a definition (strings borrowed from def); -1 without a
+ * bridge name. Clear it with fw_foreign_target_clear. */
+int fw_foreign_target_from_def(const netdef *def, const char *uplink, fw_foreign_target *ret);
+void fw_foreign_target_clear(fw_foreign_target *t);
+/* Analyse a ruleset in libnftables JSON (`list ruleset`): an array of finding
+ * objects {network, direction, family, table, chain, rule_chain, hook, handle
+ * (null for a chain policy), verdict, ip, certain, owner, detail, fix}; NULL
+ * with err set when the JSON is not a ruleset. */
+json_t *fw_foreign_analyse(const json_t *ruleset, const fw_foreign_target *t, verr *err);
+/* The whole ruleset as libnftables JSON (fw_apply.c). */
+int fw_list_ruleset_json(char **ret_json, verr *err);
