@@ -138,5 +138,12 @@ void fw_foreign_target_clear(fw_foreign_target *t);
  * (null for a chain policy), verdict, ip, certain, owner, detail, fix}; NULL
  * with err set when the JSON is not a ruleset. */
 json_t *fw_foreign_analyse(const json_t *ruleset, const fw_foreign_target *t, verr *err);
+/* --coexist=docker: the script that puts accept rules for the bridge (in
+ * and out) at the top of Docker's DOCKER-USER chains (ip filter, and ip6
+ * filter when Docker made one), skipping rules vnet put there already; NULL
+ * when there is nothing to add (no DOCKER-USER, or the rules are there). */
+char *fw_foreign_docker_plan(const json_t *ruleset, const char *bridge);
+/* The script that deletes those rules again (by handle); NULL when none. */
+char *fw_foreign_docker_unplan(const json_t *ruleset, const char *bridge);
 /* The whole ruleset as libnftables JSON (fw_apply.c). */
 int fw_list_ruleset_json(char **ret_json, verr *err);

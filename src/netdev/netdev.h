@@ -119,3 +119,16 @@ int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata);
  * 0 = free; -1 error. */
 int netdev_port_in_use(int proto, int family, const vnet_addr *addr, unsigned port_start,
                        unsigned port_end, char *ret_what, size_t len, verr *err);
+
+/* Forwarding changes (netconf.c): a socket on RTNLGRP_IPV4_NETCONF and
+ * RTNLGRP_IPV6_NETCONF. netdev_netconf_drain() calls cb(family, ifindex,
+ * forwarding, userdata) for each change that carries the forwarding value;
+ * ifindex is NETCONFA_IFINDEX_ALL (-1) for net.ipv4.ip_forward /
+ * net.ipv6.conf.all.forwarding, NETCONFA_IFINDEX_DEFAULT (-2) for "default".
+ * cb(AF_UNSPEC, 0, -1, ...) means events were lost (recheck). */
+typedef void (*netdev_netconf_cb)(int family, int ifindex, int forwarding, void *userdata);
+int netdev_netconf_open(verr *err);
+int netdev_netconf_drain(int fd, netdev_netconf_cb cb, void *userdata);
+/* The interface of the main table's default route (lowest metric) into buf:
+ * 1 found, 0 no default route, -1 error. */
+int netdev_default_route_dev(int family, char *buf, size_t len, verr *err);

@@ -78,6 +78,38 @@ static void check_bad_input(const netdef *def)
     fw_foreign_target_clear(&t);
 }
 
+static json_t *load(const char *name)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s.json", datadir, name);
+    json_error_t jerr;
+    return json_load_file(path, 0, &jerr);
+}
+
+/* --coexist=docker: accept rules go into DOCKER-USER once, and come out by handle. */
+static void check_docker_plan(void)
+{
+    json_t *docker = load("docker");
+    json_t *done = load("docker-coexist");
+    json_t *hand = load("handwritten");
+    _cleanup_free_ char *plan = fw_foreign_docker_plan(docker, "virbr0");
+    CHECK_STR(plan, "insert rule ip filter DOCKER-USER iifname \"virbr0\" counter accept comment "
+                    "\"vnet:virbr0 in\"\n"
+                    "insert rule ip filter DOCKER-USER oifname \"virbr0\" counter accept comment "
+                    "\"vnet:virbr0 out\"\n");
+    CHECK(fw_foreign_docker_plan(done, "virbr0") == NULL);
+    CHECK(fw_foreign_docker_plan(hand, "virbr0") == NULL);
+    _cleanup_free_ char *other = fw_foreign_docker_plan(done, "virbr1");
+    CHECK(other && strstr(other, "\"vnet:virbr1 in\""));
+    _cleanup_free_ char *unplan = fw_foreign_docker_unplan(done, "virbr0");
+    CHECK_STR(unplan, "delete rule ip filter DOCKER-USER handle 18\n"
+                      "delete rule ip filter DOCKER-USER handle 17\n");
+    CHECK(fw_foreign_docker_unplan(docker, "virbr0") == NULL);
+    CHECK(fw_foreign_docker_plan(docker, "bad\"name") == NULL);
+    json_decref(docker);
+    json_decref(done);
+    json_decref(hand);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -107,6 +139,7 @@ int main(int argc, char **argv)
         closedir(d);
     CHECK(n >= 7);
     check_bad_input(def);
+    check_docker_plan();
     netdef_free(def);
     return testlib_done("firewall-foreign");
 }
