@@ -11,6 +11,8 @@ pkgs=(
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection
   iproute2 nftables isc-dhcp-client udhcpc bind9-dnsutils socat procps libxml2-utils jq python3 conntrack
+  # tests: other firewalls' rulesets (Docker- and ufw-like, through iptables-nft)
+  iptables
 )
 
 missing=()

@@ -8,6 +8,7 @@
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
+ *   foreign.c    other firewalls' drops: findings per network, --coexist fixes
  *   repair_note.c what a repair restored, for its event
  *   ops_events.c event streams (`vnet events`): one JSON line per event
  */
@@ -31,6 +32,11 @@
 #define VNETD_REPAIR_DELAY_USEC (200ULL * 1000ULL) /* coalesce drift events */
 
 struct vnetd;
+
+/* --coexist: fixes for other firewalls the host opted into (foreign.c). */
+#define VNETD_COEXIST_DOCKER 0x1u    /* accept rules in Docker's DOCKER-USER chain */
+#define VNETD_COEXIST_FIREWALLD 0x2u /* refused for now: drops are reported with the fix */
+#define VNETD_COEXIST_UFW 0x4u       /* refused: vnet never edits ufw's files */
 
 /* One network known to the daemon. A persistent network has `config`; an
  * active one has `live` and `status`. A transient network is active with no
@@ -74,6 +80,8 @@ typedef struct vnetd {
     sd_event_source *monitor_src;
     sd_event_source *fw_monitor_src; /* nftables changes by other programs */
     sd_event_source *rescan_timer;
+    sd_event_source *foreign_timer; /* pending foreign-firewall scan (foreign.c) */
+    unsigned coexist;               /* VNETD_COEXIST_* */
 
     struct conn *conns; /* open control connections (freed at exit) */
 
@@ -149,6 +157,11 @@ int forwards_check_conflicts(vnetd *d, const netdef *def, verr *err);
 /* Drop the conntrack entries of def's port forwards (when it stops). */
 void forwards_forget_connections(const netdef *def);
 
+/* ---- ops_info.c ---- */
+/* Add info's details (mode, ips, link, dnsmasq, ports, forwards, counters,
+ * last repair, findings) to a network summary object. */
+void ops_info_details(vnetd *d, const vnet_net *n, json_t *o);
+
 /* ---- ops_events.c ---- */
 /* Is this request the start of an event stream (op "events")? */
 bool ops_events_is_stream(const json_t *req);
@@ -156,6 +169,15 @@ bool ops_events_is_stream(const json_t *req);
  * line per event. On failure the caller still owns fd and replies with err. */
 int ops_events_start(vnetd *d, const json_t *req, int fd, uid_t uid, verr *err);
 void ops_events_close_all(vnetd *d);
+
+/* ---- foreign.c ---- */
+/* "docker,firewalld" -> VNETD_COEXIST_* flags; "none" is no flag. */
+int foreign_parse_coexist(const char *list, unsigned *ret, verr *err);
+void foreign_setup(vnetd *d);
+void foreign_close(vnetd *d);
+/* Re-analyse the ruleset for every active network soon (coalesced) / now. */
+void foreign_request_scan(vnetd *d);
+void foreign_scan_now(vnetd *d);
 
 /* ---- repair_note.c ---- */
 /* The pieces of a network a repair may restore, looked at before and after. */

@@ -21,6 +21,7 @@
 typedef struct vnetd_args {
     const char *root;
     const char *dnsmasq;
+    const char *coexist;
     bool verbose;
 } vnetd_args;
 
@@ -36,6 +37,9 @@ static void usage(FILE *f)
             "  --root DIR       keep every file under DIR (config, runtime, data)\n"
             "  --foreground     do not daemonize (vnetd never does; accepted for clarity)\n"
             "  --dnsmasq PATH   dnsmasq binary to run (default %s)\n"
+            "  --coexist LIST   fix other firewalls' drops of guest traffic, for the ones\n"
+            "                   named (comma-separated): docker (accept rules in\n"
+            "                   DOCKER-USER); default none: drops are only reported\n"
             "  --verbose        log debug messages\n"
             "  --help           show this help\n"
             "  --version        show the version\n",
@@ -45,11 +49,20 @@ static void usage(FILE *f)
 /* 0 to run, 1 to exit successfully (help/version), -1 on a usage error. */
 static int parse_args(int argc, char **argv, vnetd_args *a)
 {
-    enum { OPT_ROOT = 256, OPT_FOREGROUND, OPT_DNSMASQ, OPT_VERBOSE, OPT_HELP, OPT_VERSION };
+    enum {
+        OPT_ROOT = 256,
+        OPT_FOREGROUND,
+        OPT_DNSMASQ,
+        OPT_COEXIST,
+        OPT_VERBOSE,
+        OPT_HELP,
+        OPT_VERSION
+    };
     static const struct option opts[] = {
         {"root", required_argument, NULL, OPT_ROOT},
         {"foreground", no_argument, NULL, OPT_FOREGROUND},
         {"dnsmasq", required_argument, NULL, OPT_DNSMASQ},
+        {"coexist", required_argument, NULL, OPT_COEXIST},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -66,6 +79,9 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
             break;
         case OPT_DNSMASQ:
             a->dnsmasq = optarg;
+            break;
+        case OPT_COEXIST:
+            a->coexist = optarg;
             break;
         case OPT_VERBOSE:
             a->verbose = true;
@@ -128,8 +144,10 @@ static int vnetd_setup(vnetd *d, verr *err)
         return verr_errno(err, -r, "setting up signal handling");
     if (supervise_setup(d, err) < 0)
         return -1;
+    foreign_setup(d);
     if (reconcile_startup(d, err) < 0)
         return -1;
+    foreign_request_scan(d);
     return control_listen(d, err);
 }
 
@@ -138,6 +156,7 @@ static void vnetd_teardown(vnetd *d)
     if (d->listen_fd >= 0)
         unlink(d->paths.socket_path);
     control_close(d);
+    foreign_close(d);
     supervise_close(d);
     registry_free_all(d);
     events_free_all(d);
@@ -169,6 +188,12 @@ int main(int argc, char **argv)
     d.dnsmasq_bin = args.dnsmasq;
     d.env.paths = &d.paths;
     d.env.dnsmasq_bin = args.dnsmasq;
+    verr cerr = VERR_INIT;
+    if (args.coexist && foreign_parse_coexist(args.coexist, &d.coexist, &cerr) < 0) {
+        fprintf(stderr, "vnetd: %s\n", cerr.msg);
+        vnet_paths_free(&d.paths);
+        return 2;
+    }
 
     verr err = VERR_INIT;
     int rc = 0;

@@ -51,7 +51,9 @@ static json_t *op_info(vnetd *d, json_t *req, verr *err)
     if (!n)
         return NULL;
     json_t *r = proto_reply_ok();
-    json_object_set_new(r, "network", net_summary(n, false));
+    json_t *summary = net_summary(n, false);
+    ops_info_details(d, n, summary);
+    json_object_set_new(r, "network", summary);
     return r;
 }
 

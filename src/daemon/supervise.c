@@ -47,6 +47,10 @@ static int monitor_ready(sd_event_source *s, int fd, uint32_t revents, void *use
 static void firewall_event(const char *table, void *userdata)
 {
     vnetd *d = userdata;
+    if (!table || !*table) /* another program's table changed (or events lost) */
+        foreign_request_scan(d);
+    if (table && !*table)
+        return;
     for (size_t i = 0; i < d->n_nets; i++) {
         vnet_net *n = d->nets[i];
         if (!net_active(n) || !fw_wanted(n->live))

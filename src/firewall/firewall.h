@@ -34,8 +34,10 @@ char *fw_plan_remove(const netdef *def);
 int fw_apply(const char *script, verr *err);
 /* Watch nftables for changes to vnet-* tables made by other processes (a
  * flush, a deleted table or rule). Returns an fd to poll; fw_monitor_drain()
- * calls cb(table, userdata) once per touched vnet table per transaction, and
- * cb(NULL, userdata) when events were lost (recheck everything). */
+ * calls cb(table, userdata) once per touched vnet table per transaction,
+ * cb("", userdata) once when the transaction touched any other table (a
+ * foreign firewall changed), and cb(NULL, userdata) when events were lost
+ * (recheck everything). */
 typedef void (*fw_monitor_cb)(const char *table, void *userdata);
 int fw_monitor_open(verr *err);
 int fw_monitor_drain(int fd, fw_monitor_cb cb, void *userdata);

@@ -132,3 +132,12 @@ int netdev_netconf_drain(int fd, netdev_netconf_cb cb, void *userdata);
 /* The interface of the main table's default route (lowest metric) into buf:
  * 1 found, 0 no default route, -1 error. */
 int netdev_default_route_dev(int family, char *buf, size_t len, verr *err);
+
+/* A link's traffic counters (stats.c). */
+typedef struct netdev_stats {
+    uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_dropped, tx_dropped;
+} netdev_stats;
+int netdev_link_stats(const char *name, netdev_stats *ret, verr *err);
+/* The links enslaved to a bridge: 1 (ret/ret_n filled, caller frees ret), 0
+ * when the bridge does not exist, -1 error. */
+int netdev_bridge_ports(const char *bridge, netdev_link **ret, size_t *ret_n, verr *err);
