@@ -117,8 +117,9 @@ char *output_info_details(json_t *n)
 {
     strbuf b = STRBUF_INIT;
     const char *mode = json_string_value(json_object_get(n, "mode"));
-    if (mode)
-        line(&b, "Mode:", streq(mode, "none") ? "isolated" : mode);
+    if (!mode) /* a reply without details: virsh's six lines only */
+        return strbuf_take(&b);
+    line(&b, "Mode:", streq(mode, "none") ? "isolated" : mode);
     info_addresses(&b, n);
     info_link(&b, json_object_get(n, "link"));
     info_dnsmasq(&b, json_object_get(n, "dnsmasq"));
