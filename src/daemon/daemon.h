@@ -79,6 +79,8 @@ typedef struct vnetd {
     int monitor_fd;
     sd_event_source *monitor_src;
     sd_event_source *fw_monitor_src; /* nftables changes by other programs */
+    int netconf_fd;                  /* forwarding sysctl changes (rtnetlink netconf) */
+    sd_event_source *netconf_src;
     sd_event_source *rescan_timer;
     sd_event_source *foreign_timer; /* pending foreign-firewall scan (foreign.c) */
     unsigned coexist;               /* VNETD_COEXIST_* */

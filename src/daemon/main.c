@@ -182,7 +182,11 @@ int main(int argc, char **argv)
     log_setup("vnetd", args.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,
               getenv("INVOCATION_ID") != NULL && getenv("JOURNAL_STREAM") == NULL);
 
-    vnetd d = {.lock_fd = -1, .listen_fd = -1, .monitor_fd = -1, .verbose = args.verbose};
+    vnetd d = {.lock_fd = -1,
+               .listen_fd = -1,
+               .monitor_fd = -1,
+               .netconf_fd = -1,
+               .verbose = args.verbose};
     _cleanup_free_ char *root = absolute_root(args.root);
     vnet_paths_init(&d.paths, root);
     d.dnsmasq_bin = args.dnsmasq;

@@ -3,6 +3,7 @@
  * re-adopts everything as a safety net. Each one ends in a rate-limited
  * network_adopt of the affected network. */
 #include <errno.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <unistd.h>
@@ -70,6 +71,34 @@ static void firewall_event(const char *table, void *userdata)
 static int fw_monitor_ready(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
     fw_monitor_drain(fd, firewall_event, userdata);
+    return 0;
+}
+
+/* Forwarding was switched (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding):
+ * networks that forward need it on, so repair them at once. family
+ * AF_UNSPEC: events were lost. */
+static void netconf_event(int family, int ifindex, int forwarding, void *userdata)
+{
+    vnetd *d = userdata;
+    if (family != AF_UNSPEC && (forwarding != 0 || ifindex != -1 /* NETCONFA_IFINDEX_ALL */))
+        return;
+    const char *what = family == AF_INET    ? "net.ipv4.ip_forward was switched off"
+                       : family == AF_INET6 ? "net.ipv6.conf.all.forwarding was switched off"
+                                            : "forwarding events were lost";
+    for (size_t i = 0; i < d->n_nets; i++) {
+        vnet_net *n = d->nets[i];
+        netdef_forward_mode m = net_active(n) ? n->live->forward_mode : NETDEF_FWD_NONE;
+        if (m != NETDEF_FWD_NAT && m != NETDEF_FWD_ROUTE && m != NETDEF_FWD_OPEN)
+            continue;
+        log_warn("network '%s': %s; switching it on", n->name, what);
+        n->drift_seen_usec = 0;
+        reconcile_repair_now(d, n, what);
+    }
+}
+
+static int netconf_ready(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+    netdev_netconf_drain(fd, netconf_event, userdata);
     return 0;
 }
 
@@ -159,6 +188,16 @@ int supervise_setup(vnetd *d, verr *err)
         if (r < 0)
             return verr_errno(err, -r, "watching nftables events");
     }
+    d->netconf_fd = netdev_netconf_open(err);
+    if (d->netconf_fd < 0) {
+        log_warn("forwarding events unavailable (%s); relying on the periodic check", err->msg);
+        verr_clear(err);
+    } else {
+        int r = sd_event_add_io(d->event, &d->netconf_src, d->netconf_fd, EPOLLIN, netconf_ready,
+                                d);
+        if (r < 0)
+            return verr_errno(err, -r, "watching forwarding events");
+    }
     uint64_t now;
     sd_event_now(d->event, CLOCK_MONOTONIC, &now);
     int r = sd_event_add_time(d->event, &d->rescan_timer, CLOCK_MONOTONIC, now + VNETD_RESCAN_USEC,
@@ -177,4 +216,8 @@ void supervise_close(vnetd *d)
     if (d->monitor_fd >= 0)
         close(d->monitor_fd);
     d->monitor_fd = -1;
+    d->netconf_src = sd_event_source_disable_unref(d->netconf_src);
+    if (d->netconf_fd >= 0)
+        close(d->netconf_fd);
+    d->netconf_fd = -1;
 }

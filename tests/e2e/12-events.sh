@@ -54,7 +54,24 @@ ip -n "$HOST_NS" link del virbr0
 expect_true "a repair event says the bridge was re-created" \
     wait_for 10 json_has "$EV_JSON" '.event == "repaired" and (.restored | index("bridge virbr0 re-created"))'
 
-# 4. destroy + start: lifecycle events on both streams
+# 4. forwarding switched off: rtnetlink netconf events make it a repair within a second
+fwd_on() { [ "$(ip netns exec "$HOST_NS" sysctl -n net.ipv4.ip_forward)" = 1 ]; }
+t0=$(date +%s%N)
+ip netns exec "$HOST_NS" sysctl -qw net.ipv4.ip_forward=0
+for _ in $(seq 200); do fwd_on && break; sleep 0.005; done
+t1=$(date +%s%N)
+ms=$(((t1 - t0) / 1000000))
+e2e_log "ip_forward=0 was switched back on after $ms ms"
+expect_true "ip_forward=0 is repaired" fwd_on
+expect_true "in under a second" test "$ms" -lt 1000
+expect_true "the repair event names the sysctl and the drift" \
+    wait_for 5 json_has "$EV_JSON" '.event == "repaired" and .drift == "net.ipv4.ip_forward was switched off" and (.restored | index("net.ipv4.ip_forward=1"))'
+expect_true "the text stream shows it" \
+    text_has "$EV_TEXT" "^event 'repaired' for network default: net.ipv4.ip_forward was switched off; restored: net.ipv4.ip_forward=1"
+e2e_run vnet info default
+expect_match "info shows the last repair" "^Last repair: +[0-9-]+ [0-9:]+: net.ipv4.ip_forward was switched off" "$E2E_OUT"
+
+# 5. destroy + start: lifecycle events on both streams
 expect_ok "destroy default" vnet destroy default
 expect_ok "start default" vnet start default
 expect_true "stopped and started appear in the text stream" \
@@ -62,7 +79,7 @@ expect_true "stopped and started appear in the text stream" \
 expect_true "and in the JSON stream, with the network's uuid" \
     json_has "$EV_JSON" '.event == "started" and .network == "default" and (.uuid | length) == 36'
 
-# 5. virsh's net-event: --event is required; one event, then "events received: 1"
+# 6. virsh's net-event: --event is required; one event, then "events received: 1"
 expect_fail "net-event without --event or --list fails" vnet net-event
 expect_match "with virsh's message" "either --list or --event <type> is required" "$E2E_OUT"
 e2e_run vnet net-event --list
