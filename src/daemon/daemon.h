@@ -172,6 +172,14 @@ bool ops_events_is_stream(const json_t *req);
 int ops_events_start(vnetd *d, const json_t *req, int fd, uid_t uid, verr *err);
 void ops_events_close_all(vnetd *d);
 
+/* ---- readiness.c ---- */
+/* Can vnetd manage networks? Each fails with the cause and its remedy:
+ * nftables refused (not root / no CAP_NET_ADMIN / foreign user namespace /
+ * module not loaded / no nf_tables in the kernel), state dirs not writable. */
+int readiness_nftables(verr *err);
+int readiness_state_dirs(const vnet_paths *p, verr *err);
+int readiness_check(vnetd *d, verr *err);
+
 /* ---- foreign.c ---- */
 /* "docker,firewalld" -> VNETD_COEXIST_* flags; "none" is no flag. */
 int foreign_parse_coexist(const char *list, unsigned *ret, verr *err);

@@ -126,11 +126,14 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 static int vnetd_setup(vnetd *d, verr *err)
 {
+    /* Ready means able to manage networks: say why not, and exit. */
+    if (readiness_nftables(err) < 0)
+        return verr_prefix(err, "vnetd cannot manage networks");
     d->lock_fd = store_lock_daemon(&d->paths, err);
     if (d->lock_fd < 0)
         return -1;
-    if (vnet_paths_mkdirs(&d->paths, err) < 0)
-        return -1;
+    if (vnet_paths_mkdirs(&d->paths, err) < 0 || readiness_state_dirs(&d->paths, err) < 0)
+        return verr_prefix(err, "vnetd cannot manage networks");
     int r = sd_event_default(&d->event);
     if (r < 0)
         return verr_errno(err, -r, "creating the event loop");
@@ -203,6 +206,7 @@ int main(int argc, char **argv)
     int rc = 0;
     if (vnetd_setup(&d, &err) < 0) {
         log_err("%s", err.msg);
+        sd_notifyf(0, "STATUS=%s", err.msg);
         rc = 1;
     } else {
         log_info("ready: %zu network(s), control socket %s", d.n_nets, d.paths.socket_path);
