@@ -82,6 +82,12 @@ static const args_option opt_events[] = {
     {NULL},
 };
 
+static const args_option opt_doctor[] = {
+    {"fix", NULL, "repair what vnet owns and add Docker's DOCKER-USER rules, then check again"},
+    {"json", NULL, "print the checks as JSON"},
+    {NULL},
+};
+
 static int cmd_help(const cli_ctx *ctx, const args *a);
 
 /* The commands, in the order `vnet --help` lists them. */
@@ -148,6 +154,13 @@ static const command commands[] = {
      "findings, dnsmasq restarts and updates. 'events' streams everything until --timeout or\n"
      "Ctrl-C; 'net-event' works as virsh's: --event TYPE or --all, one event unless --loop.",
      cmd_events},
+    {"doctor", NULL, "[NAME]", 0, 1, opt_doctor, true, "Check the host and the networks",
+     "Check that vnetd runs, that nftables is usable, and each network (or NAME): bridge,\n"
+     "dnsmasq and its ports, forwarding and rp_filter, other firewalls' drops, subnet clashes,\n"
+     "MTU, resolver loops, port forwards against local listeners. Each check says ok, warning\n"
+     "or broken, with its evidence and fix. Exit status: 0 ok, 1 warning, 2 broken.\n"
+     "--fix needs root.",
+     cmd_doctor},
     {"ping", "net-ping", "", 0, 0, opt_none, true, "Check that vnetd answers",
      "Ask vnetd for its version.", cmd_ping},
     {"help", NULL, "[COMMAND]", 0, 1, opt_none, true, "Show help for vnet or a command",
@@ -246,7 +259,8 @@ static int run_command(const command *c, const cli_ctx *ctx, int argc, char **ar
         command_help(c);
         rc = 0;
     } else if ((rc = check_arg_count(c, &a)) == 0) {
-        rc = c->run(ctx, &a) < 0 ? 1 : 0;
+        int r = c->run(ctx, &a);
+        rc = r < 0 ? 1 : r;
     }
     args_free(&a);
     return rc;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "daemon/daemon.h"
+#include "daemon/doctor.h"
 #include "daemon/events.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
@@ -130,9 +131,10 @@ static bool has_owner(const json_t *found, const char *owner)
 }
 
 /* --coexist=docker: accept rules for the bridge in DOCKER-USER. true if applied. */
-static bool coexist_docker(vnetd *d, vnet_net *n, const json_t *ruleset, const json_t *found)
+static bool coexist_docker(vnetd *d, vnet_net *n, const json_t *ruleset, const json_t *found,
+                           bool forced)
 {
-    if (!(d->coexist & VNETD_COEXIST_DOCKER) || !has_owner(found, "docker"))
+    if ((!forced && !(d->coexist & VNETD_COEXIST_DOCKER)) || !has_owner(found, "docker"))
         return false;
     _cleanup_free_ char *script = fw_foreign_docker_plan(ruleset, n->live->bridge_name);
     if (!script)
@@ -144,8 +146,8 @@ static bool coexist_docker(vnetd *d, vnet_net *n, const json_t *ruleset, const j
         return false;
     }
     _cleanup_free_ char *what = xasprintf(
-        "coexist: accept rules for %s added to Docker's DOCKER-USER chain (--coexist=docker)",
-        n->live->bridge_name);
+        "coexist: accept rules for %s added to Docker's DOCKER-USER chain (%s)",
+        n->live->bridge_name, forced ? "vnet doctor --fix" : "--coexist=docker");
     log_info("network '%s': %s", n->name, what);
     vnet_event ev = {.type = VNET_EV_REPAIRED, .network = n->name, .detail = what};
     memcpy(ev.uuid, n->uuid, 16);
@@ -179,7 +181,7 @@ static bool scan_network(vnetd *d, vnet_net *n, const json_t *rs, const char *up
         log_warn("network '%s': analysing the ruleset: %s", n->name, err.msg);
         return false;
     }
-    bool fixed = may_fix && coexist_docker(d, n, rs, found);
+    bool fixed = may_fix && coexist_docker(d, n, rs, found, false);
     if (!fixed)
         update_findings(d, n, found);
     json_decref(found);
@@ -268,4 +270,21 @@ void foreign_setup(vnetd *d)
 void foreign_close(vnetd *d)
 {
     d->foreign_timer = sd_event_source_disable_unref(d->foreign_timer);
+}
+
+int doctor_fix_docker(vnetd *d, vnet_net *only)
+{
+    verr err = VERR_INIT;
+    json_t *rs = read_ruleset(&err);
+    if (!rs)
+        return 0;
+    int fixed = 0;
+    for (size_t i = 0; i < d->n_nets; i++) {
+        vnet_net *n = d->nets[i];
+        if ((only && n != only) || !net_scanned(n) || !n->findings)
+            continue;
+        fixed += coexist_docker(d, n, rs, n->findings, true);
+    }
+    json_decref(rs);
+    return fixed;
 }

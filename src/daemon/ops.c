@@ -268,6 +268,8 @@ static const op_def op_table[] = {
     {"dumpxml", op_dumpxml, true},
     {"dhcp-leases", op_dhcp_leases, true},
     {"forward-list", op_forward_list, true},
+    {"doctor", op_doctor, true},
+    {"doctor-fix", op_doctor_fix, false},
     {"define", op_define, false},
     {"undefine", op_undefine, false},
     {"create", op_create, false},

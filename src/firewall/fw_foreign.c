@@ -568,9 +568,15 @@ static char *fix_for(const char *owner, const flow *f, const fchain *base, const
         return xasprintf("run vnetd with --coexist=firewalld, or: firewall-cmd --zone=trusted "
                          "--add-interface=%s",
                          br);
-    const char *key = input || streq(f->direction, "outgoing") ? "iifname" : "oifname";
+    bool in = input || streq(f->direction, "outgoing");
+    if ((streq(base->family, "ip") || streq(base->family, "ip6")) &&
+        (streq(base->name, "FORWARD") || streq(base->name, "INPUT")))
+        /* iptables' built-in chain (iptables-nft): fix it the way it was made */
+        return xasprintf("%s -t %s -I %s %s %s -j ACCEPT",
+                         streq(base->family, "ip") ? "iptables" : "ip6tables", base->table,
+                         base->name, in ? "-i" : "-o", br);
     return xasprintf("nft insert rule %s %s %s %s \"%s\" accept", base->family, base->table,
-                     base->name, key, br);
+                     base->name, in ? "iifname" : "oifname", br);
 }
 
 static void add_finding(walk *w, const fchain *in, const json_t *rule, vkind v, bool certain)
