@@ -14,6 +14,9 @@ void doctor_addf(json_t *checks, const char *network, const char *name, doctor_v
                  const char *fix, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Every check of one network (inactive ones get a single line). */
 void doctor_check_network(vnetd *d, vnet_net *n, json_t *checks);
+/* The probe (doctor_probe.c): real packets from a throwaway port of the
+ * bridge, traced through nftables; adds "probe" checks. */
+void doctor_probe(vnetd *d, vnet_net *n, json_t *checks);
 /* Add DOCKER-USER accept rules for every active network (or `only`) that
  * Docker's rules drop, whatever --coexist says (the admin asked); returns how
  * many networks got them. */

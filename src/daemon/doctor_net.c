@@ -282,4 +282,5 @@ void doctor_check_network(vnetd *d, vnet_net *n, json_t *c)
     check_mtu(n, def, c);
     check_resolver_loop(n, def, c);
     check_forward_listeners(n, def, c);
+    doctor_probe(d, n, c);
 }

@@ -149,3 +149,17 @@ char *fw_foreign_docker_plan(const json_t *ruleset, const char *bridge);
 char *fw_foreign_docker_unplan(const json_t *ruleset, const char *bridge);
 /* The whole ruleset as libnftables JSON (fw_apply.c). */
 int fw_list_ruleset_json(char **ret_json, verr *err);
+
+/* ---- nftrace (fw_trace.c) ---- */
+typedef struct fw_trace_drop {
+    char family[8]; /* "ip", "ip6", "inet", ... */
+    char table[64];
+    char chain[64];
+    uint64_t handle; /* the rule's handle; 0 for a policy */
+    bool policy;     /* the chain's policy dropped it */
+} fw_trace_drop;
+/* A socket receiving trace events (non-blocking fd; close() it). */
+int fw_trace_open(verr *err);
+/* Wait up to timeout_ms for a traced packet to be dropped: 1 (ret filled),
+ * 0 when none was, -1 on error. */
+int fw_trace_wait_drop(int fd, int timeout_ms, fw_trace_drop *ret, verr *err);

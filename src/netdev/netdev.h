@@ -56,6 +56,8 @@ int netdev_link_delete_background(const char *name, verr *err);
  * Mostly for tests and benchmarks. */
 int netdev_dummy_create(const char *name, verr *err);
 int netdev_veth_create(const char *name, const char *peer, verr *err);
+/* A veth pair whose peer is created in the network namespace netns_fd. */
+int netdev_veth_create_netns(const char *name, const char *peer, int netns_fd, verr *err);
 /* Enslave a link to a bridge; master NULL or "" detaches it. */
 int netdev_link_set_master(const char *name, const char *master, verr *err);
 /* Close the cached netlink socket (it reopens on the next call). Optional; for
@@ -141,3 +143,11 @@ int netdev_link_stats(const char *name, netdev_stats *ret, verr *err);
 /* The links enslaved to a bridge: 1 (ret/ret_n filled, caller frees ret), 0
  * when the bridge does not exist, -1 error. */
 int netdev_bridge_ports(const char *bridge, netdev_link **ret, size_t *ret_n, verr *err);
+
+/* Private network namespaces (netns.c), for doctor's probe. new: a fresh
+ * namespace, returned as an fd (it lives while the fd is open); the caller
+ * stays where it was. enter: switch into nsfd, returning an fd to give to
+ * leave, which switches back. */
+int netdev_netns_new(verr *err);
+int netdev_netns_enter(int nsfd, verr *err);
+void netdev_netns_leave(int host);

@@ -19,6 +19,9 @@ nat_works() { [ "$(guest_ask g1 $UPLINK_UP 7000)" = "$UPLINK_HOST" ]; }
 expect_rc "a healthy host: doctor exits 0" 0 vnet doctor
 expect_match "every check is ok" '^worst: ok \(' "$(tail -n 1 <<<"$E2E_OUT")"
 expect_match "dnsmasq listens on 53 and 67" 'dnsmasq \(pid [0-9]+\) runs; bound to 192\.168\.122\.1:53, bound to 0\.0\.0\.0:67' "$E2E_OUT"
+e2e_run vnet doctor default
+expect_match "a probe packet gets out" "^ok +default: probe: outgoing \(192\.168\.122\.[0-9]+ -> 198\.51\.100\.1\): a probe packet passed every nftables chain" "$E2E_OUT"
+expect_match "and one to the network's DNS" "^ok +default: probe: DNS .*passed every nftables chain" "$E2E_OUT"
 e2e_run vnet doctor --json
 expect_true "doctor --json is JSON with a worst verdict" jq -e '.worst == "ok" and (.checks | length) > 5' <<<"$E2E_OUT"
 
@@ -32,6 +35,25 @@ expect_rc "Docker's policy drop: doctor exits 2" 2 vnet doctor default
 expect_match "naming table, chain and direction" \
     "^broken +default: foreign drops: table ip filter, chain FORWARD \(hook forward\): policy drop drops the guests' outgoing traffic" "$E2E_OUT"
 expect_match "with the fix" "fix: run vnetd with --coexist=docker, or: iptables -I DOCKER-USER -i virbr0 -j ACCEPT" "$E2E_OUT"
+expect_match "the probe packet proves it, naming the chain" "^broken +default: probe: outgoing .*dropped by table ip filter, chain FORWARD \(policy drop\)" "$E2E_OUT"
+# the probe leaves nothing behind: no veth, no table, no namespace kept open by vnetd
+expect_eq "no probe interface is left" "0" "$(ip -n "$HOST_NS" -o link | grep -c vnprobe)"
+expect_false "no probe table is left" sh -c "ip netns exec $HOST_NS nft list tables | grep -q vnet-probe"
+expect_eq "vnetd is back in the host namespace" "$(readlink "/proc/$(ip netns pids "$HOST_NS" | head -n 1)/ns/net")" "$(readlink "/proc/$VNETD_PID/ns/net")"
+expect_eq "vnetd holds no namespace open" "0" "$(ls -l "/proc/$VNETD_PID/fd" 2>/dev/null | grep -c 'net:\[')"
+# a drop rule in a hand-written table: the probe names its handle
+ip netns exec "$HOST_NS" nft -f - <<'NFT'
+table inet hand {
+  chain input {
+    type filter hook input priority 0;
+    udp dport 53 drop
+  }
+}
+NFT
+handle=$(ip netns exec "$HOST_NS" nft -a list chain inet hand input | sed -n 's/.*udp dport 53 drop # handle \([0-9]*\)/\1/p')
+e2e_run vnet doctor default
+expect_match "the probe names the DNS drop rule by handle" "^broken +default: probe: DNS .*dropped by table inet hand, chain input \(rule $handle\)" "$E2E_OUT"
+ip netns exec "$HOST_NS" nft delete table inet hand
 expect_fail "and NAT is broken indeed" nat_works
 expect_rc "doctor --fix repairs it: exit 0" 0 vnet doctor --fix default
 expect_match "saying what it did" "^fixed: +accept rules added to Docker's DOCKER-USER" "$E2E_OUT"
