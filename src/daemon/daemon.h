@@ -35,7 +35,7 @@ struct vnetd;
 
 /* --coexist: fixes for other firewalls the host opted into (foreign.c). */
 #define VNETD_COEXIST_DOCKER 0x1u    /* accept rules in Docker's DOCKER-USER chain */
-#define VNETD_COEXIST_FIREWALLD 0x2u /* refused for now: drops are reported with the fix */
+#define VNETD_COEXIST_FIREWALLD 0x2u /* bridges into firewalld's "vnet" zone (D-Bus) */
 #define VNETD_COEXIST_UFW 0x4u       /* refused: vnet never edits ufw's files */
 
 /* One network known to the daemon. A persistent network has `config`; an
@@ -190,6 +190,12 @@ void foreign_close(vnetd *d);
 /* Re-analyse the ruleset for every active network soon (coalesced) / now. */
 void foreign_request_scan(vnetd *d);
 void foreign_scan_now(vnetd *d);
+
+/* ---- coexist_firewalld.c ---- */
+/* Put the bridge into firewalld's "vnet" zone (created when missing): 1 when
+ * that changed something, 0 when it was there already, -1 with err. */
+int coexist_firewalld_bind(const char *bridge, verr *err);
+int coexist_firewalld_unbind(const char *bridge, verr *err);
 
 /* ---- repair_note.c ---- */
 /* The pieces of a network a repair may restore, looked at before and after. */

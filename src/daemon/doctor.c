@@ -133,7 +133,9 @@ static json_t *apply_fixes(vnetd *d, vnet_net *only)
         json_array_append_new(done, json_sprintf("network '%s': re-applied", n->name));
     }
     if (doctor_fix_docker(d, only) > 0)
-        json_array_append_new(done, json_string("accept rules added to Docker's DOCKER-USER"));
+        json_array_append_new(done, json_string("other firewalls told to accept the networks' "
+                                                "traffic (Docker's DOCKER-USER, firewalld's "
+                                                "vnet zone)"));
     foreign_scan_now(d);
     return done;
 }

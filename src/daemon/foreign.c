@@ -45,11 +45,14 @@ int foreign_parse_coexist(const char *list, unsigned *ret, verr *err)
             i++;
         if (i == ARRAY_SIZE(coexist_names))
             return verr_set(err, VERR_INVALID,
-                            "--coexist: unknown firewall '%s' (expected docker or none)", w);
-        if (coexist_names[i].flag != VNETD_COEXIST_DOCKER)
+                            "--coexist: unknown firewall '%s' (expected docker, firewalld or "
+                            "none)",
+                            w);
+        if (coexist_names[i].flag == VNETD_COEXIST_UFW)
             return verr_set(err, VERR_UNSUPPORTED,
-                            "--coexist: '%s' is not supported: vnet reports its drops, with the "
-                            "exact commands that fix them, in `vnet info` and `vnet doctor`",
+                            "--coexist: '%s': vnet does not edit ufw's rules; it reports their "
+                            "drops with the exact `ufw` commands that fix them (vnet info, vnet "
+                            "doctor)",
                             w);
         flags |= coexist_names[i].flag;
     }
@@ -167,6 +170,30 @@ static json_t *read_ruleset(verr *err)
     return rs;
 }
 
+/* --coexist=firewalld: the bridge into firewalld's vnet zone. true if that
+ * changed anything (then the ruleset is read again). */
+static bool coexist_firewalld(vnetd *d, vnet_net *n, const json_t *found, bool forced)
+{
+    if ((!forced && !(d->coexist & VNETD_COEXIST_FIREWALLD)) || !has_owner(found, "firewalld"))
+        return false;
+    verr err = VERR_INIT;
+    int r = coexist_firewalld_bind(n->live->bridge_name, &err);
+    if (r < 0) {
+        log_err("network '%s': %s", n->name, err.msg);
+        return false;
+    }
+    if (r == 0)
+        return false; /* bound already: what still drops is reported */
+    _cleanup_free_ char *what =
+        xasprintf("coexist: bridge %s put into firewalld's zone 'vnet' (%s)", n->live->bridge_name,
+                  forced ? "vnet doctor --fix" : "--coexist=firewalld");
+    log_info("network '%s': %s", n->name, what);
+    vnet_event ev = {.type = VNET_EV_REPAIRED, .network = n->name, .detail = what};
+    memcpy(ev.uuid, n->uuid, 16);
+    events_emit(d, &ev);
+    return true;
+}
+
 /* Analyse one network; true when a coexist fix changed the ruleset. */
 static bool scan_network(vnetd *d, vnet_net *n, const json_t *rs, const char *uplink,
                          bool may_fix)
@@ -181,7 +208,8 @@ static bool scan_network(vnetd *d, vnet_net *n, const json_t *rs, const char *up
         log_warn("network '%s': analysing the ruleset: %s", n->name, err.msg);
         return false;
     }
-    bool fixed = may_fix && coexist_docker(d, n, rs, found, false);
+    bool fixed = may_fix && (coexist_docker(d, n, rs, found, false) ||
+                             coexist_firewalld(d, n, found, false));
     if (!fixed)
         update_findings(d, n, found);
     json_decref(found);
@@ -244,9 +272,11 @@ static void network_stopped(vnetd *d, const vnet_event *ev)
         n->findings = NULL;
     }
     const char *br = n && n->live ? n->live->bridge_name : NULL;
+    verr err = VERR_INIT;
+    if ((d->coexist & VNETD_COEXIST_FIREWALLD) && br && coexist_firewalld_unbind(br, &err) < 0)
+        log_warn("network '%s': %s", ev->network, err.msg);
     if (!(d->coexist & VNETD_COEXIST_DOCKER) || !br)
         return;
-    verr err = VERR_INIT;
     json_t *rs = read_ruleset(&err);
     _cleanup_free_ char *script = rs ? fw_foreign_docker_unplan(rs, br) : NULL;
     json_decref(rs);
@@ -284,6 +314,7 @@ int doctor_fix_docker(vnetd *d, vnet_net *only)
         if ((only && n != only) || !net_scanned(n) || !n->findings)
             continue;
         fixed += coexist_docker(d, n, rs, n->findings, true);
+        fixed += coexist_firewalld(d, n, n->findings, true);
     }
     json_decref(rs);
     return fixed;

@@ -39,7 +39,8 @@ static void usage(FILE *f)
             "  --dnsmasq PATH   dnsmasq binary to run (default %s)\n"
             "  --coexist LIST   fix other firewalls' drops of guest traffic, for the ones\n"
             "                   named (comma-separated): docker (accept rules in\n"
-            "                   DOCKER-USER); default none: drops are only reported\n"
+            "                   DOCKER-USER), firewalld (bridges into its zone 'vnet',\n"
+            "                   over D-Bus); default none: drops are only reported\n"
             "  --verbose        log debug messages\n"
             "  --help           show this help\n"
             "  --version        show the version\n",

@@ -56,7 +56,7 @@ expect_match "the probe names the DNS drop rule by handle" "^broken +default: pr
 ip netns exec "$HOST_NS" nft delete table inet hand
 expect_fail "and NAT is broken indeed" nat_works
 expect_rc "doctor --fix repairs it: exit 0" 0 vnet doctor --fix default
-expect_match "saying what it did" "^fixed: +accept rules added to Docker's DOCKER-USER" "$E2E_OUT"
+expect_match "saying what it did" "^fixed: +other firewalls told to accept the networks. traffic" "$E2E_OUT"
 expect_true "NAT works after doctor --fix" nat_works
 expect_eq "the rules are in DOCKER-USER" "2" "$(ipt -S DOCKER-USER | grep -c 'vnet:virbr0')"
 ip netns exec "$HOST_NS" nft flush ruleset
