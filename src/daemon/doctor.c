@@ -62,30 +62,39 @@ static void check_nftables(vnetd *d, json_t *checks)
         doctor_add(checks, NULL, "state directories", DOCTOR_BROKEN, err.msg, NULL);
 }
 
-/* iptables-legacy: its tables (x_tables, not nf_tables) apply too, and vnet
- * cannot read their rules through nftables. */
+/* iptables-legacy: its tables are x_tables, not nf_tables. vnet reads the
+ * IPv4 filter table (fw_legacy.c; its drops are among the foreign drops);
+ * any other legacy table applies too but is not read. */
 static void check_iptables_legacy(json_t *checks)
 {
     static const char *const files[] = {"/proc/net/ip_tables_names", "/proc/net/ip6_tables_names"};
     strbuf names = STRBUF_INIT;
+    bool filter4 = false;
     for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
         _cleanup_fclose_ FILE *f = fopen(files[i], "re");
         char line[64];
         while (f && fgets(line, sizeof(line), f)) {
             line[strcspn(line, "\n")] = '\0';
+            if (i == 0 && streq(line, "filter")) {
+                filter4 = true;
+                continue;
+            }
             strbuf_addf(&names, "%s%s %s", names.len ? ", " : "", i ? "ip6" : "ip", line);
         }
     }
     if (names.len)
         doctor_addf(checks, NULL, "iptables-legacy", DOCTOR_WARNING,
-                    "list them with iptables-legacy -S and ip6tables-legacy -S; move the rules to "
-                    "nftables (iptables-nft) so vnet can check them, or make sure they accept "
+                    "list them with iptables-legacy-save and ip6tables-legacy-save; move the rules "
+                    "to nftables (iptables-nft) so vnet can check them, or make sure they accept "
                     "the networks' bridges",
-                    "iptables-legacy tables are loaded (%s): their rules apply too, and vnet "
-                    "cannot read them",
+                    "iptables-legacy tables are loaded that vnet does not read (%s): their rules "
+                    "apply too",
                     strbuf_str(&names));
     else
-        doctor_add(checks, NULL, "iptables-legacy", DOCTOR_OK, "no iptables-legacy tables loaded",
+        doctor_add(checks, NULL, "iptables-legacy", DOCTOR_OK,
+                   filter4 ? "iptables-legacy's filter table is loaded; its rules are checked "
+                             "with nftables' (foreign drops)"
+                           : "no iptables-legacy tables loaded",
                    NULL);
     strbuf_free(&names);
 }

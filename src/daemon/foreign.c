@@ -165,8 +165,20 @@ static json_t *read_ruleset(verr *err)
         return NULL;
     json_error_t jerr;
     json_t *rs = json_loads(text, 0, &jerr);
-    if (!rs)
+    if (!rs) {
         verr_set(err, VERR_INTERNAL, "nftables: ruleset JSON: %s", jerr.text);
+        return NULL;
+    }
+    /* iptables-legacy's filter table drops packets too: judge it the same way */
+    json_t *legacy = NULL;
+    verr lerr = VERR_INIT;
+    if (fw_legacy_loaded()) {
+        if (fw_legacy_read(&legacy, &lerr) == 0)
+            json_array_extend(json_object_get(rs, "nftables"), legacy);
+        else
+            log_warn("foreign firewall check: %s", lerr.msg);
+        json_decref(legacy);
+    }
     return rs;
 }
 

@@ -159,6 +159,7 @@ void supervise_watch_dnsmasq(vnetd *d, vnet_net *net)
 static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
 {
     vnetd *d = userdata;
+    foreign_request_scan(d); /* iptables-legacy changes send no events */
     for (size_t i = 0; i < d->n_nets; i++)
         if (net_active(d->nets[i]))
             reconcile_repair_now(d, d->nets[i], "periodic check");

@@ -163,3 +163,14 @@ int fw_trace_open(verr *err);
 /* Wait up to timeout_ms for a traced packet to be dropped: 1 (ret filled),
  * 0 when none was, -1 on error. */
 int fw_trace_wait_drop(int fd, int timeout_ms, fw_trace_drop *ret, verr *err);
+
+/* ---- iptables-legacy (fw_legacy.c) ---- */
+struct ipt_getinfo;
+/* Is the legacy (x_tables) IPv4 filter table loaded in this namespace? */
+bool fw_legacy_loaded(void);
+/* Read it and return its chains and rules as libnftables-style JSON objects
+ * (an array to append to a ruleset's "nftables" array), in table
+ * "ip filter (iptables-legacy)". */
+int fw_legacy_read(json_t **ret, verr *err);
+/* The pure part: the kernel's table layout and entries -> those objects. */
+json_t *fw_legacy_convert(const struct ipt_getinfo *info, const void *entries, size_t size);

@@ -552,6 +552,11 @@ static const char *direction_words(const char *dir)
 static char *fix_for(const char *owner, const flow *f, const fchain *base, const char *br)
 {
     bool input = streq(f->hook, "input") || streq(f->hook, "prerouting");
+    bool legacy = strstr(base->table, "(iptables-legacy)") != NULL;
+    if (owner && streq(owner, "docker") && legacy)
+        return xasprintf("iptables-legacy -I DOCKER-USER -i %s -j ACCEPT; iptables-legacy -I "
+                         "DOCKER-USER -o %s -j ACCEPT",
+                         br, br);
     if (owner && streq(owner, "docker"))
         return xasprintf("run vnetd with --coexist=docker, or: iptables -I DOCKER-USER -i %s -j "
                          "ACCEPT; iptables -I DOCKER-USER -o %s -j ACCEPT",
@@ -572,8 +577,9 @@ static char *fix_for(const char *owner, const flow *f, const fchain *base, const
     if ((streq(base->family, "ip") || streq(base->family, "ip6")) &&
         (streq(base->name, "FORWARD") || streq(base->name, "INPUT")))
         /* iptables' built-in chain (iptables-nft): fix it the way it was made */
-        return xasprintf("%s -t %s -I %s %s %s -j ACCEPT",
-                         streq(base->family, "ip") ? "iptables" : "ip6tables", base->table,
+        return xasprintf("%s%s -t %.*s -I %s %s %s -j ACCEPT",
+                         streq(base->family, "ip") ? "iptables" : "ip6tables",
+                         legacy ? "-legacy" : "", (int)strcspn(base->table, " "), base->table,
                          base->name, in ? "-i" : "-o", br);
     return xasprintf("nft insert rule %s %s %s %s \"%s\" accept", base->family, base->table,
                      base->name, in ? "iifname" : "oifname", br);

@@ -179,4 +179,23 @@ expect_true "and NAT works" nat_works
 # (destroy + start gave dnsmasq a fresh lease database: g1 asks again so its name is known)
 expect_match "g1 renews its lease" '^192\.168\.122\.' "$(dhcp_udhcpc g1 fw-g1)"
 expect_eq "DNS answers again" "$(guest_ip g1)" "$(dig_a g1 fw-g1 $DEFAULT_GW)"
+hnft flush ruleset
+wait_for 5 nat_works
+
+# 6. iptables-legacy (x_tables, not nftables): read from the kernel and judged the same way
+iptl() { ip netns exec "$HOST_NS" iptables-legacy "$@"; }
+iptl -N DOCKER-USER
+iptl -P FORWARD DROP
+iptl -A FORWARD -j DOCKER-USER
+iptl -A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+iptl -A DOCKER-USER -j RETURN
+expect_true "legacy Docker rules break NAT" nat_broken
+e2e_run vnet doctor default
+expect_match "doctor names the legacy chain" "broken +default: foreign drops: table ip filter \(iptables-legacy\), chain FORWARD \(hook forward\): policy drop drops the guests' outgoing traffic" "$E2E_OUT"
+expect_match "with the iptables-legacy fix" "fix: iptables-legacy -I DOCKER-USER -i virbr0 -j ACCEPT; iptables-legacy -I DOCKER-USER -o virbr0 -j ACCEPT" "$E2E_OUT"
+expect_match "and says the legacy filter table is read" "ok +iptables-legacy: iptables-legacy's filter table is loaded" "$E2E_OUT"
+iptl -I DOCKER-USER -i virbr0 -j ACCEPT
+iptl -I DOCKER-USER -o virbr0 -j ACCEPT
+expect_rc "after the printed legacy fix, doctor is happy" 0 vnet doctor default
+expect_true "and NAT works" nat_works
 e2e_done
