@@ -32,9 +32,9 @@ static int unreachable(const cli_ctx *ctx, const args *a, const char *msg)
 {
     const char *fix = "start vnetd (systemctl start vnetd, or vnetd --root DIR)";
     if (args_has(a, "json")) {
-        json_t *o = json_pack("{s:s, s:[{s:s, s:n, s:s, s:s, s:s}]}", "worst", "broken", "checks",
-                              "check", "daemon", "network", "verdict", "broken", "evidence", msg,
-                              "fix", fix);
+        json_t *o =
+            json_pack("{s:s, s:[{s:s, s:n, s:s, s:s, s:s}]}", "worst", "broken", "checks", "check",
+                      "daemon", "network", "verdict", "broken", "evidence", msg, "fix", fix);
         _cleanup_free_ char *s = output_json(o);
         fputs(s, stdout);
         json_decref(o);
@@ -69,7 +69,8 @@ int cmd_doctor(const cli_ctx *ctx, const args *a)
     }
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(reply, "fixed"), i, c) printf("fixed:   %s\n", json_string_value(c));
+    json_array_foreach(json_object_get(reply, "fixed"), i, c)
+        printf("fixed:   %s\n", json_string_value(c));
     unsigned count[3] = {0};
     json_array_foreach(json_object_get(reply, "checks"), i, c)
     {

@@ -36,9 +36,9 @@ static const struct {
     const char *name;
     const char *lifecycle; /* NULL: not a lifecycle event */
 } event_names[] = {
-    {"defined", "Defined"},   {"undefined", "Undefined"},   {"started", "Started"},
-    {"stopped", "Stopped"},   {"repaired", NULL},           {"repair-failed", NULL},
-    {"finding", NULL},        {"dnsmasq-restarted", NULL},  {"updated", NULL},
+    {"defined", "Defined"}, {"undefined", "Undefined"},  {"started", "Started"},
+    {"stopped", "Stopped"}, {"repaired", NULL},          {"repair-failed", NULL},
+    {"finding", NULL},      {"dnsmasq-restarted", NULL}, {"updated", NULL},
 };
 
 typedef struct events_opts {

@@ -47,19 +47,19 @@ static void info_link(strbuf *b, json_t *link)
         line(b, "Link:", "missing");
         return;
     }
-    _cleanup_free_ char *v = xasprintf(
-        "%s%s, mtu %lld", json_is_true(json_object_get(link, "up")) ? "up" : "down",
-        json_is_true(json_object_get(link, "running")) ? " (carrier)" : " (no carrier)",
-        (long long)json_integer_value(json_object_get(link, "mtu")));
+    _cleanup_free_ char *v =
+        xasprintf("%s%s, mtu %lld", json_is_true(json_object_get(link, "up")) ? "up" : "down",
+                  json_is_true(json_object_get(link, "running")) ? " (carrier)" : " (no carrier)",
+                  (long long)json_integer_value(json_object_get(link, "mtu")));
     line(b, "Link:", v);
     json_t *c = json_object_get(link, "counters");
     if (json_is_object(c)) {
-        _cleanup_free_ char *t = xasprintf(
-            "rx %lld packets / %lld bytes, tx %lld packets / %lld bytes",
-            (long long)json_integer_value(json_object_get(c, "rx_packets")),
-            (long long)json_integer_value(json_object_get(c, "rx_bytes")),
-            (long long)json_integer_value(json_object_get(c, "tx_packets")),
-            (long long)json_integer_value(json_object_get(c, "tx_bytes")));
+        _cleanup_free_ char *t =
+            xasprintf("rx %lld packets / %lld bytes, tx %lld packets / %lld bytes",
+                      (long long)json_integer_value(json_object_get(c, "rx_packets")),
+                      (long long)json_integer_value(json_object_get(c, "rx_bytes")),
+                      (long long)json_integer_value(json_object_get(c, "tx_packets")),
+                      (long long)json_integer_value(json_object_get(c, "tx_bytes")));
         line(b, "Traffic:", t);
     }
 }
@@ -90,7 +90,8 @@ static void info_ports(strbuf *b, json_t *ports)
     strbuf v = STRBUF_INIT;
     size_t i;
     json_t *p;
-    json_array_foreach(ports, i, p) strbuf_addf(&v, "%s%s", v.len ? ", " : "", json_string_value(p));
+    json_array_foreach(ports, i, p)
+        strbuf_addf(&v, "%s%s", v.len ? ", " : "", json_string_value(p));
     line(b, "Ports:", v.len ? strbuf_str(&v) : "none");
     strbuf_free(&v);
 }

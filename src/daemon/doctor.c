@@ -22,8 +22,8 @@ static const char *const verdict_names[] = {"ok", "warning", "broken"};
 void doctor_add(json_t *checks, const char *network, const char *name, doctor_verdict v,
                 const char *evidence, const char *fix)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s}", "check", name, "verdict", verdict_names[v],
-                          "evidence", evidence ? evidence : "");
+    json_t *o = json_pack("{s:s, s:s, s:s}", "check", name, "verdict", verdict_names[v], "evidence",
+                          evidence ? evidence : "");
     json_object_set_new(o, "network", network ? json_string(network) : json_null());
     json_object_set_new(o, "fix", fix ? json_string(fix) : json_null());
     json_array_append_new(checks, o);

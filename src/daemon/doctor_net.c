@@ -19,8 +19,9 @@ static void check_bridge(vnet_net *n, const netdef *def, json_t *c)
     verr err = VERR_INIT;
     int r = netdev_link_get(br, &link, &err);
     if (r <= 0) {
-        doctor_addf(c, n->name, "bridge", DOCTOR_BROKEN, "vnet doctor --fix (or vnet destroy + start)",
-                    "bridge %s %s", br, r < 0 ? err.msg : "does not exist");
+        doctor_addf(c, n->name, "bridge", DOCTOR_BROKEN,
+                    "vnet doctor --fix (or vnet destroy + start)", "bridge %s %s", br,
+                    r < 0 ? err.msg : "does not exist");
         return;
     }
     if (!link.up) {
@@ -39,8 +40,9 @@ static void check_bridge(vnet_net *n, const netdef *def, json_t *c)
         doctor_addf(c, n->name, "bridge", DOCTOR_BROKEN, "vnet doctor --fix",
                     "bridge %s is up but lacks address(es):%s", br, strbuf_str(&missing));
     else
-        doctor_addf(c, n->name, "bridge", DOCTOR_OK, NULL, "bridge %s is up (%s), mtu %u, with its %zu address(es)",
-                    br, link.running ? "carrier" : "no carrier yet: no port is up", link.mtu,
+        doctor_addf(c, n->name, "bridge", DOCTOR_OK, NULL,
+                    "bridge %s is up (%s), mtu %u, with its %zu address(es)", br,
+                    link.running ? "carrier" : "no carrier yet: no port is up", link.mtu,
                     def->n_ips);
     strbuf_free(&missing);
 }
@@ -124,11 +126,14 @@ static void check_forwarding(vnet_net *n, const netdef *def, json_t *c)
     int eff = all > br ? all : br;
     /* strict reverse-path filtering drops guests whose replies route another
      * way (routed networks with asymmetric routes); NAT does not care */
-    doctor_addf(c, n->name, "rp_filter", eff == 1 && m == NETDEF_FWD_ROUTE ? DOCTOR_WARNING : DOCTOR_OK,
-                eff == 1 && m == NETDEF_FWD_ROUTE ? "sysctl -w net.ipv4.conf.all.rp_filter=2 (loose)"
-                                                  : NULL,
-                "rp_filter: all=%d, %s=%d (effective %d: %s)", all, def->bridge_name, br, eff,
-                eff == 0 ? "off" : eff == 1 ? "strict" : "loose");
+    doctor_addf(
+        c, n->name, "rp_filter", eff == 1 && m == NETDEF_FWD_ROUTE ? DOCTOR_WARNING : DOCTOR_OK,
+        eff == 1 && m == NETDEF_FWD_ROUTE ? "sysctl -w net.ipv4.conf.all.rp_filter=2 (loose)"
+                                          : NULL,
+        "rp_filter: all=%d, %s=%d (effective %d: %s)", all, def->bridge_name, br, eff,
+        eff == 0   ? "off"
+        : eff == 1 ? "strict"
+                   : "loose");
 }
 
 static void check_findings(vnet_net *n, json_t *c)

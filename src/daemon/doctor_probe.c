@@ -45,7 +45,8 @@ static bool addr_taken(const netdef_ip *ip, const vnet_addr *a, bool avoid_range
         if (ip->hosts[i].ip.family && vnet_addr_equal(a, &ip->hosts[i].ip))
             return true;
     for (size_t i = 0; avoid_ranges && i < ip->n_ranges; i++)
-        if (vnet_addr_cmp(a, &ip->ranges[i].start) >= 0 && vnet_addr_cmp(a, &ip->ranges[i].end) <= 0)
+        if (vnet_addr_cmp(a, &ip->ranges[i].start) >= 0 &&
+            vnet_addr_cmp(a, &ip->ranges[i].end) <= 0)
             return true;
     return false;
 }
@@ -127,14 +128,14 @@ static int probe_setup(probe *p, const netdef *def, const netdef_ip *ip, const v
     if (netdev_link_set_master(p->host_if, def->bridge_name, err) < 0 ||
         netdev_link_set_up(p->host_if, true, err) < 0 || probe_inside(p, ip, src, err) < 0)
         return -1;
-    _cleanup_free_ char *script = xasprintf(
-        "table inet " PROBE_TABLE " {\n"
-        "  chain pre {\n"
-        "    type filter hook prerouting priority -350; policy accept;\n"
-        "    iifname \"%s\" ip saddr %s meta nftrace set 1\n"
-        "  }\n"
-        "}\n",
-        def->bridge_name, vnet_addr_str(src, s));
+    _cleanup_free_ char *script =
+        xasprintf("table inet " PROBE_TABLE " {\n"
+                  "  chain pre {\n"
+                  "    type filter hook prerouting priority -350; policy accept;\n"
+                  "    iifname \"%s\" ip saddr %s meta nftrace set 1\n"
+                  "  }\n"
+                  "}\n",
+                  def->bridge_name, vnet_addr_str(src, s));
     if (fw_apply(script, err) < 0)
         return -1;
     p->table = true;
@@ -150,14 +151,15 @@ static int probe_send(probe *p, const vnet_addr *dst, unsigned port, int ttl, fw
     memcpy(&sa.sin_addr, dst->bytes, 4);
     setsockopt(p->sock, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
     /* a DNS query header for "." (harmless to a resolver, noise to others) */
-    static const uint8_t payload[] = {0x76, 0x6e, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1};
+    static const uint8_t payload[] = {0x76, 0x6e, 0x01, 0x00, 0, 1, 0, 0, 0,
+                                      0,    0,    0,    0,    0, 2, 0, 1};
     if (sendto(p->sock, payload, sizeof(payload), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
         return verr_errno(err, errno, "sending the probe packet");
     return fw_trace_wait_drop(p->trace_fd, PROBE_WAIT_MS, ret, err);
 }
 
-static void probe_report(vnet_net *n, json_t *c, const char *what, const fw_trace_drop *d,
-                         int r, const verr *err)
+static void probe_report(vnet_net *n, json_t *c, const char *what, const fw_trace_drop *d, int r,
+                         const verr *err)
 {
     if (r < 0) {
         doctor_addf(c, n->name, "probe", DOCTOR_WARNING, NULL, "%s: not probed: %s", what,
@@ -218,7 +220,8 @@ void doctor_probe(vnetd *d, vnet_net *n, json_t *c)
         char a[VNET_ADDR_STRLEN];
         verr_clear(&err);
         int r = probe_send(&p, &ip->address, 53, 64, &drop, &err);
-        _cleanup_free_ char *what = xasprintf("DNS (%s -> %s:53)", s, vnet_addr_str(&ip->address, a));
+        _cleanup_free_ char *what =
+            xasprintf("DNS (%s -> %s:53)", s, vnet_addr_str(&ip->address, a));
         probe_report(n, c, what, &drop, r, &err);
     }
     probe_cleanup(&p);

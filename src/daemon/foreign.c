@@ -82,8 +82,8 @@ static void emit_finding(vnetd *d, vnet_net *n, json_t *f, bool cleared)
 {
     const char *detail = json_string_value(json_object_get(f, "detail"));
     const char *fix = json_string_value(json_object_get(f, "fix"));
-    _cleanup_free_ char *text = cleared ? xasprintf("no longer: %s", detail)
-                                        : xasprintf("%s; fix: %s", detail, fix);
+    _cleanup_free_ char *text =
+        cleared ? xasprintf("no longer: %s", detail) : xasprintf("%s; fix: %s", detail, fix);
     json_t *data = json_deep_copy(f);
     json_object_del(data, "detail");
     json_object_del(data, "network");
@@ -148,9 +148,9 @@ static bool coexist_docker(vnetd *d, vnet_net *n, const json_t *ruleset, const j
                 err.msg);
         return false;
     }
-    _cleanup_free_ char *what = xasprintf(
-        "coexist: accept rules for %s added to Docker's DOCKER-USER chain (%s)",
-        n->live->bridge_name, forced ? "vnet doctor --fix" : "--coexist=docker");
+    _cleanup_free_ char *what =
+        xasprintf("coexist: accept rules for %s added to Docker's DOCKER-USER chain (%s)",
+                  n->live->bridge_name, forced ? "vnet doctor --fix" : "--coexist=docker");
     log_info("network '%s': %s", n->name, what);
     vnet_event ev = {.type = VNET_EV_REPAIRED, .network = n->name, .detail = what};
     memcpy(ev.uuid, n->uuid, 16);
@@ -207,8 +207,7 @@ static bool coexist_firewalld(vnetd *d, vnet_net *n, const json_t *found, bool f
 }
 
 /* Analyse one network; true when a coexist fix changed the ruleset. */
-static bool scan_network(vnetd *d, vnet_net *n, const json_t *rs, const char *uplink,
-                         bool may_fix)
+static bool scan_network(vnetd *d, vnet_net *n, const json_t *rs, const char *uplink, bool may_fix)
 {
     fw_foreign_target t;
     if (fw_foreign_target_from_def(n->live, uplink, &t) < 0)
@@ -220,8 +219,8 @@ static bool scan_network(vnetd *d, vnet_net *n, const json_t *rs, const char *up
         log_warn("network '%s': analysing the ruleset: %s", n->name, err.msg);
         return false;
     }
-    bool fixed = may_fix && (coexist_docker(d, n, rs, found, false) ||
-                             coexist_firewalld(d, n, found, false));
+    bool fixed = may_fix &&
+                 (coexist_docker(d, n, rs, found, false) || coexist_firewalld(d, n, found, false));
     if (!fixed)
         update_findings(d, n, found);
     json_decref(found);

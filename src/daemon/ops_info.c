@@ -17,11 +17,10 @@ static json_t *info_ips(const netdef *def)
     for (size_t i = 0; i < def->n_ips; i++) {
         char a[VNET_ADDR_STRLEN];
         const netdef_ip *ip = &def->ips[i];
-        json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:b}", "address",
-                                             vnet_addr_str(&ip->address, a), "prefix",
-                                             (int)ip->prefix, "family",
-                                             ip->family == AF_INET ? "ipv4" : "ipv6", "dhcp",
-                                             ip->has_dhcp));
+        json_array_append_new(
+            arr, json_pack("{s:s, s:i, s:s, s:b}", "address", vnet_addr_str(&ip->address, a),
+                           "prefix", (int)ip->prefix, "family",
+                           ip->family == AF_INET ? "ipv4" : "ipv6", "dhcp", ip->has_dhcp));
     }
     return arr;
 }
@@ -37,8 +36,9 @@ static long long process_start_time(pid_t pid)
     const char *p = strrchr(buf, ')');
     unsigned long long start = 0;
     /* after ") ": state is field 3, starttime field 22 */
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
-                            "%*d %*d %llu",
+    if (!p || sscanf(p + 2,
+                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+                     "%*d %*d %llu",
                      &start) != 1)
         return 0;
     _cleanup_fclose_ FILE *st = fopen("/proc/stat", "re");
@@ -73,12 +73,11 @@ static json_t *info_link(const char *br)
                           link.running, "mtu", (int)link.mtu);
     netdev_stats st;
     if (netdev_link_stats(br, &st, &err) == 0)
-        json_object_set_new(o, "counters",
-                            json_pack("{s:I, s:I, s:I, s:I}", "rx_packets",
-                                      (json_int_t)st.rx_packets, "rx_bytes",
-                                      (json_int_t)st.rx_bytes, "tx_packets",
-                                      (json_int_t)st.tx_packets, "tx_bytes",
-                                      (json_int_t)st.tx_bytes));
+        json_object_set_new(
+            o, "counters",
+            json_pack("{s:I, s:I, s:I, s:I}", "rx_packets", (json_int_t)st.rx_packets, "rx_bytes",
+                      (json_int_t)st.rx_bytes, "tx_packets", (json_int_t)st.tx_packets, "tx_bytes",
+                      (json_int_t)st.tx_bytes));
     return o;
 }
 
@@ -102,8 +101,9 @@ void ops_info_details(vnetd *d, const vnet_net *n, json_t *o)
     json_object_set_new(o, "forwards", json_integer((json_int_t)def->n_port_forwards));
     json_object_set_new(o, "findings", n->findings ? json_deep_copy(n->findings) : json_array());
     if (n->last_repair)
-        json_object_set_new(o, "last_repair", json_pack("{s:s, s:I}", "detail", n->last_repair,
-                                                        "time", (json_int_t)n->last_repair_time));
+        json_object_set_new(o, "last_repair",
+                            json_pack("{s:s, s:I}", "detail", n->last_repair, "time",
+                                      (json_int_t)n->last_repair_time));
     if (!net_active(n))
         return;
     const char *br = netdef_is_managed_bridge(def) ? def->bridge_name : NULL;

@@ -59,12 +59,14 @@ void repair_note_emit(vnetd *d, vnet_net *net, const char *reason, const repair_
         note_add(restored, &text, "dnsmasq restarted");
     if (text.len == 0)
         strbuf_add(&text, "addresses, routes or rules");
-    _cleanup_free_ char *detail = xasprintf("%s; restored: %s (in %lld ms, %lld ms after it was seen)",
-                                            reason, strbuf_str(&text), repair_ms, since_seen_ms);
-    json_t *data = json_pack("{s:s, s:o, s:I, s:I}", "drift", reason, "restored", restored,
-                             "repair_ms", (json_int_t)repair_ms, "since_seen_ms",
-                             (json_int_t)since_seen_ms);
-    vnet_event ev = {.type = VNET_EV_REPAIRED, .network = net->name, .detail = detail, .data = data};
+    _cleanup_free_ char *detail =
+        xasprintf("%s; restored: %s (in %lld ms, %lld ms after it was seen)", reason,
+                  strbuf_str(&text), repair_ms, since_seen_ms);
+    json_t *data =
+        json_pack("{s:s, s:o, s:I, s:I}", "drift", reason, "restored", restored, "repair_ms",
+                  (json_int_t)repair_ms, "since_seen_ms", (json_int_t)since_seen_ms);
+    vnet_event ev = {
+        .type = VNET_EV_REPAIRED, .network = net->name, .detail = detail, .data = data};
     memcpy(ev.uuid, net->uuid, 16);
     events_emit(d, &ev);
     json_decref(data);
@@ -74,10 +76,9 @@ void repair_note_emit(vnetd *d, vnet_net *net, const char *reason, const repair_
     strbuf_free(&text);
     if (dnsmasq_new) {
         _cleanup_free_ char *dd =
-            before->dnsmasq_pid > 0
-                ? xasprintf("dnsmasq restarted (pid %d, was %d)", (int)after.dnsmasq_pid,
-                            (int)before->dnsmasq_pid)
-                : xasprintf("dnsmasq started (pid %d)", (int)after.dnsmasq_pid);
+            before->dnsmasq_pid > 0 ? xasprintf("dnsmasq restarted (pid %d, was %d)",
+                                                (int)after.dnsmasq_pid, (int)before->dnsmasq_pid)
+                                    : xasprintf("dnsmasq started (pid %d)", (int)after.dnsmasq_pid);
         json_t *dj = json_pack("{s:i, s:i}", "pid", (int)after.dnsmasq_pid, "old_pid",
                                (int)before->dnsmasq_pid);
         vnet_event de = {

@@ -54,8 +54,8 @@ typedef struct flow {
     int family; /* AF_INET / AF_INET6 */
     const char *iif, *oif;
     flow_addr saddr, daddr;
-    int l4proto;  /* IPPROTO_TCP / IPPROTO_UDP */
-    int dport;    /* -1 unknown */
+    int l4proto;          /* IPPROTO_TCP / IPPROTO_UDP */
+    int dport;            /* -1 unknown */
     const char *ct_state; /* "new" / "established" */
 } flow;
 
@@ -420,8 +420,8 @@ typedef struct walk {
     fruleset *rs;
     const flow *f;
     const fchain *base;
-    bool maybe;       /* a "maybe" accept or match stood on the way */
-    json_t *found;    /* the findings array being filled */
+    bool maybe;    /* a "maybe" accept or match stood on the way */
+    json_t *found; /* the findings array being filled */
     const fw_foreign_target *target;
 } walk;
 
@@ -457,7 +457,7 @@ static wresult walk_rule(walk *w, const fchain *c, const json_t *rule, int depth
             m = tri_and(m, match_expr(match, w->f));
         else if (xt && jstr(xt, "type") && streq(jstr(xt, "type"), "match"))
             m = tri_and(m, streq(jstr(xt, "name") ? jstr(xt, "name") : "", "comment") ? T_YES
-                                                                                       : T_MAYBE);
+                                                                                      : T_MAYBE);
         else if (json_object_get(e, "limit") || json_object_get(e, "quota"))
             m = tri_and(m, T_MAYBE);
         else if (json_object_get(e, "vmap"))
@@ -615,17 +615,17 @@ static void add_policy_finding(walk *w)
 {
     const fchain *b = w->base;
     const char *owner = owner_of(w->rs, b);
-    _cleanup_free_ char *detail = xasprintf(
-        "table %s %s, chain %s (hook %s): policy drop %s %s (IPv%d)", b->family, b->table, b->name,
-        b->hook, w->maybe ? "may drop" : "drops", direction_words(w->f->direction),
-        w->f->family == AF_INET ? 4 : 6);
+    _cleanup_free_ char *detail =
+        xasprintf("table %s %s, chain %s (hook %s): policy drop %s %s (IPv%d)", b->family, b->table,
+                  b->name, b->hook, w->maybe ? "may drop" : "drops",
+                  direction_words(w->f->direction), w->f->family == AF_INET ? 4 : 6);
     _cleanup_free_ char *fix = fix_for(owner, w->f, b, w->target->bridge);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:s, s:i, s:b, s:s, s:s}",
-                          "network", w->target->network, "direction", w->f->direction, "family",
-                          b->family, "table", b->table, "chain", b->name, "rule_chain", b->name,
-                          "hook", b->hook, "handle", "verdict", "policy drop", "ip",
-                          w->f->family == AF_INET ? 4 : 6, "certain", !w->maybe, "detail",
-                          detail, "fix", fix);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:s, s:i, s:b, s:s, s:s}", "network",
+                  w->target->network, "direction", w->f->direction, "family", b->family, "table",
+                  b->table, "chain", b->name, "rule_chain", b->name, "hook", b->hook, "handle",
+                  "verdict", "policy drop", "ip", w->f->family == AF_INET ? 4 : 6, "certain",
+                  !w->maybe, "detail", detail, "fix", fix);
     json_object_set_new(o, "owner", owner ? json_string(owner) : json_null());
     json_array_append_new(w->found, o);
 }
@@ -797,8 +797,9 @@ char *fw_foreign_docker_plan(const json_t *ruleset, const char *bridge)
             _cleanup_free_ char *comment = xasprintf("vnet:%s %s", bridge, dirs[d][0]);
             if (docker_chain_has(&rs, docker_families[f], comment))
                 continue;
-            strbuf_addf(&b, "insert rule %s filter DOCKER-USER %s \"%s\" counter accept comment \"%s\"\n",
-                        docker_families[f], dirs[d][1], bridge, comment);
+            strbuf_addf(
+                &b, "insert rule %s filter DOCKER-USER %s \"%s\" counter accept comment \"%s\"\n",
+                docker_families[f], dirs[d][1], bridge, comment);
         }
     }
     fruleset_free(&rs);

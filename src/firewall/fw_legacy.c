@@ -33,10 +33,10 @@
 #define LEGACY_TABLE "filter (iptables-legacy)"
 #define LEGACY_MAX_SIZE (64u * 1024u * 1024u)
 
-static const char *const hook_names[NF_INET_NUMHOOKS] = {"prerouting", "input", "forward",
-                                                          "output", "postrouting"};
+static const char *const hook_names[NF_INET_NUMHOOKS] = {"prerouting", "input", "forward", "output",
+                                                         "postrouting"};
 static const char *const builtin_names[NF_INET_NUMHOOKS] = {"PREROUTING", "INPUT", "FORWARD",
-                                                             "OUTPUT", "POSTROUTING"};
+                                                            "OUTPUT", "POSTROUTING"};
 
 typedef struct lchain {
     char name[XT_EXTENSION_MAXNAMELEN + 8];
@@ -127,8 +127,8 @@ static void add_match(json_t *expr, const char *left_kind, const char *key, cons
     json_t *left = streq(left_kind, "meta") ? json_pack("{s:{s:s}}", "meta", "key", key)
                                             : json_pack("{s:{s:s, s:s}}", "payload", "protocol",
                                                         left_kind, "field", key);
-    json_array_append_new(expr, json_pack("{s:{s:s, s:o, s:o}}", "match", "op", op, "left", left,
-                                          "right", right));
+    json_array_append_new(
+        expr, json_pack("{s:{s:s, s:o, s:o}}", "match", "op", op, "left", left, "right", right));
 }
 
 static void add_iface(json_t *expr, const char *key, const char *name, bool inv)
@@ -149,8 +149,8 @@ static void add_addr(json_t *expr, const char *key, struct in_addr a, struct in_
     int len = __builtin_popcount(m.s_addr);
     char s[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &a, s, sizeof(s));
-    json_t *right = len == 32 ? json_string(s)
-                              : json_pack("{s:{s:s, s:i}}", "prefix", "addr", s, "len", len);
+    json_t *right =
+        len == 32 ? json_string(s) : json_pack("{s:{s:s, s:i}}", "prefix", "addr", s, "len", len);
     add_match(expr, "ip", key, inv ? "!=" : "==", right);
 }
 
@@ -176,8 +176,8 @@ static void add_xt_matches(json_t *expr, const struct ipt_entry *e)
                           (inv & XT_TCP_INV_DSTPT) ? "!=" : "==", right);
             }
         } else if (!streq(name, "comment")) {
-            json_array_append_new(expr, json_pack("{s:{s:s, s:s}}", "xt", "type", "match", "name",
-                                                  name));
+            json_array_append_new(expr,
+                                  json_pack("{s:{s:s, s:s}}", "xt", "type", "match", "name", name));
         }
         o += m->u.match_size;
     }
@@ -189,8 +189,8 @@ static void add_verdict(json_t *expr, const struct ipt_entry *e, unsigned off, c
     const struct xt_entry_target *t = entry_target(e);
     int v = standard_verdict(e);
     if (v == INT32_MIN) {
-        json_array_append_new(expr, json_pack("{s:{s:s, s:s}}", "xt", "type", "target", "name",
-                                              t->u.user.name));
+        json_array_append_new(
+            expr, json_pack("{s:{s:s, s:s}}", "xt", "type", "target", "name", t->u.user.name));
         return;
     }
     if (v >= 0) {
@@ -218,12 +218,12 @@ static json_t *rule_json(const struct ipt_entry *e, unsigned off, const lchain *
     add_addr(expr, "saddr", ip->src, ip->smsk, ip->invflags & IPT_INV_SRCIP);
     add_addr(expr, "daddr", ip->dst, ip->dmsk, ip->invflags & IPT_INV_DSTIP);
     if (ip->proto)
-        add_match(expr, "meta", "l4proto", (ip->invflags & XT_INV_PROTO) ? "!=" : "==",
-                  json_integer(ip->proto));
+        add_match(expr, "meta", "l4proto",
+                  (ip->invflags & XT_INV_PROTO) ? "!=" : "==", json_integer(ip->proto));
     add_xt_matches(expr, e);
     add_verdict(expr, e, off, c, n);
-    return json_pack("{s:{s:s, s:s, s:s, s:i, s:o}}", "rule", "family", "ip", "table",
-                     LEGACY_TABLE, "chain", chain->name, "handle", index, "expr", expr);
+    return json_pack("{s:{s:s, s:s, s:s, s:i, s:o}}", "rule", "family", "ip", "table", LEGACY_TABLE,
+                     "chain", chain->name, "handle", index, "expr", expr);
 }
 
 json_t *fw_legacy_convert(const struct ipt_getinfo *info, const void *entries, size_t size)
@@ -233,8 +233,8 @@ json_t *fw_legacy_convert(const struct ipt_getinfo *info, const void *entries, s
     size_t n = find_chains(info, base, size, &c);
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_t *ch = json_pack("{s:s, s:s, s:s}", "family", "ip", "table", LEGACY_TABLE, "name",
-                               c[i].name);
+        json_t *ch =
+            json_pack("{s:s, s:s, s:s}", "family", "ip", "table", LEGACY_TABLE, "name", c[i].name);
         const struct ipt_entry *end = entry_at(base, size, c[i].end);
         if (c[i].hook >= 0) {
             int v = end ? standard_verdict(end) : INT32_MIN;

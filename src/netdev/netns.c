@@ -6,8 +6,8 @@
  * in force. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "netdev/netdev.h"
