@@ -27,7 +27,9 @@
 #include "util/log.h"
 #include "util/strbuf.h"
 
-#define PROBE_WAIT_MS 300
+#define PROBE_WAIT_MS 700   /* for the packet to show up in the trace */
+#define PROBE_SETTLE_MS 100 /* after it did, for a drop further on */
+#define PROBE_ATTEMPTS 3
 #define PROBE_TABLE "vnet-probe"
 #define PROBE_TARGET "198.51.100.1" /* TEST-NET-2: never a real host */
 
@@ -143,9 +145,8 @@ static int probe_setup(probe *p, const netdef *def, const netdef_ip *ip, const v
     return p->trace_fd < 0 ? -1 : 0;
 }
 
-/* Send one datagram and see whether a chain drops it: 1 dropped, 0 passed. */
-static int probe_send(probe *p, const vnet_addr *dst, unsigned port, int ttl, fw_trace_drop *ret,
-                      verr *err)
+static int probe_send_once(probe *p, const vnet_addr *dst, unsigned port, int ttl,
+                           fw_trace_drop *ret, bool *seen, verr *err)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     memcpy(&sa.sin_addr, dst->bytes, 4);
@@ -155,7 +156,23 @@ static int probe_send(probe *p, const vnet_addr *dst, unsigned port, int ttl, fw
                                       0,    0,    0,    0,    0, 2, 0, 1};
     if (sendto(p->sock, payload, sizeof(payload), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
         return verr_errno(err, errno, "sending the probe packet");
-    return fw_trace_wait_drop(p->trace_fd, PROBE_WAIT_MS, ret, err);
+    return fw_trace_wait_drop(p->trace_fd, PROBE_WAIT_MS, PROBE_SETTLE_MS, ret, seen, err);
+}
+
+/* Send a datagram and see whether a chain drops it: 1 dropped, 0 passed.
+ * A datagram that never shows up in the trace (the new port was not
+ * forwarding yet, ARP was retried) is sent again, a few times. */
+static int probe_send(probe *p, const vnet_addr *dst, unsigned port, int ttl, fw_trace_drop *ret,
+                      verr *err)
+{
+    for (int attempt = 0; attempt < PROBE_ATTEMPTS; attempt++) {
+        bool seen = false;
+        int r = probe_send_once(p, dst, port, ttl, ret, &seen, err);
+        if (r != 0 || seen)
+            return r;
+    }
+    return verr_set(err, VERR_SYSTEM, "the probe packet never reached nftables (%d attempts)",
+                    PROBE_ATTEMPTS);
 }
 
 static void probe_report(vnet_net *n, json_t *c, const char *what, const fw_trace_drop *d, int r,

@@ -236,6 +236,16 @@ void foreign_scan_now(vnetd *d)
         return;
     char uplink[IF_NAMESIZE] = "";
     verr err = VERR_INIT;
+    if (fw_foreign_tables_present(&err) == 0 && !fw_legacy_loaded()) {
+        /* only vnet's own tables: nothing can drop, and no ruleset to read */
+        json_t *none = json_array();
+        for (size_t i = 0; i < d->n_nets; i++)
+            if (net_scanned(d->nets[i]))
+                update_findings(d, d->nets[i], none);
+        json_decref(none);
+        return;
+    }
+    verr_clear(&err);
     bool have_uplink = netdev_default_route_dev(AF_INET, uplink, sizeof(uplink), &err) > 0;
     for (int round = 0; round < FOREIGN_FIX_ROUNDS; round++) {
         verr_clear(&err);

@@ -147,6 +147,9 @@ json_t *fw_foreign_analyse(const json_t *ruleset, const fw_foreign_target *t, ve
 char *fw_foreign_docker_plan(const json_t *ruleset, const char *bridge);
 /* The script that deletes those rules again (by handle); NULL when none. */
 char *fw_foreign_docker_unplan(const json_t *ruleset, const char *bridge);
+/* Is there any nftables table that is not vnet's? One netlink dump of the
+ * table names (libnftables would read every rule first). 1 yes, 0 no, -1. */
+int fw_foreign_tables_present(verr *err);
 /* The whole ruleset as libnftables JSON (fw_apply.c). */
 int fw_list_ruleset_json(char **ret_json, verr *err);
 
@@ -160,9 +163,11 @@ typedef struct fw_trace_drop {
 } fw_trace_drop;
 /* A socket receiving trace events (non-blocking fd; close() it). */
 int fw_trace_open(verr *err);
-/* Wait up to timeout_ms for a traced packet to be dropped: 1 (ret filled),
- * 0 when none was, -1 on error. */
-int fw_trace_wait_drop(int fd, int timeout_ms, fw_trace_drop *ret, verr *err);
+/* Wait up to timeout_ms for a traced packet; once its first trace event
+ * came, wait settle_ms more for a drop. 1: dropped (ret filled); 0: not
+ * dropped (*ret_seen tells whether it was traced at all); -1 on error. */
+int fw_trace_wait_drop(int fd, int timeout_ms, int settle_ms, fw_trace_drop *ret, bool *ret_seen,
+                       verr *err);
 
 /* ---- iptables-legacy (fw_legacy.c) ---- */
 struct ipt_getinfo;

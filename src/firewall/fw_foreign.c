@@ -175,13 +175,8 @@ static tri match_addr(const flow_addr *have, const json_t *v)
     return T_NO;
 }
 
-static int proto_number(const json_t *v)
+static int proto_name_number(const char *s)
 {
-    if (json_is_integer(v))
-        return (int)json_integer_value(v);
-    const char *s = json_string_value(v);
-    if (!s)
-        return -1;
     if (streq(s, "tcp"))
         return IPPROTO_TCP;
     if (streq(s, "udp"))
@@ -191,6 +186,15 @@ static int proto_number(const json_t *v)
     if (streq(s, "ipv6-icmp") || streq(s, "icmpv6"))
         return IPPROTO_ICMPV6;
     return -2;
+}
+
+/* A protocol value: a number or a name; -1 when it is neither. */
+static int proto_number(const json_t *v)
+{
+    if (json_is_integer(v))
+        return (int)json_integer_value(v);
+    const char *s = json_string_value(v);
+    return s ? proto_name_number(s) : -1;
 }
 
 static tri match_port(int have, const json_t *v)
@@ -262,7 +266,7 @@ static lkind left_kind(const json_t *left, const flow *f, bool *wrong_family)
         }
         if ((streq(proto, "tcp") || streq(proto, "udp") || streq(proto, "th")) &&
             streq(field, "dport")) {
-            if (!streq(proto, "th") && proto_number(json_string(proto)) != f->l4proto) {
+            if (!streq(proto, "th") && proto_name_number(proto) != f->l4proto) {
                 *wrong_family = true; /* a tcp header match on a udp packet */
                 return L_UNKNOWN;
             }

@@ -68,12 +68,13 @@ static int verdict_code(const struct nlattr *nest)
     return -100;
 }
 
-/* 1 when this trace message is a drop (ret filled). */
+/* 1 when this trace message is a drop (ret filled), 0 for another trace
+ * event, -1 when it is not a trace event. */
 static int trace_drop(const struct nlmsghdr *nlh, fw_trace_drop *ret)
 {
     if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
         NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE)
-        return 0;
+        return -1;
     const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
     fw_trace_drop d = {0};
     int type = 0, code = -100, policy = -100;
@@ -126,10 +127,12 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int fw_trace_wait_drop(int fd, int timeout_ms, fw_trace_drop *ret, verr *err)
+int fw_trace_wait_drop(int fd, int timeout_ms, int settle_ms, fw_trace_drop *ret, bool *ret_seen,
+                       verr *err)
 {
     static char buf[65536] __attribute__((aligned(8)));
     long long deadline = now_ms() + timeout_ms;
+    *ret_seen = false;
     for (;;) {
         long long left = deadline - now_ms();
         if (left <= 0)
@@ -147,8 +150,16 @@ int fw_trace_wait_drop(int fd, int timeout_ms, fw_trace_drop *ret, verr *err)
             return verr_errno(err, errno, "nftrace: reading");
         int len = (int)n;
         for (const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-             nlh = mnl_nlmsg_next(nlh, &len))
-            if (trace_drop(nlh, ret))
+             nlh = mnl_nlmsg_next(nlh, &len)) {
+            int t = trace_drop(nlh, ret);
+            if (t == 1) {
+                *ret_seen = true;
                 return 1;
+            }
+            if (t == 0 && !*ret_seen) { /* the packet is on its way: wait settle_ms more */
+                *ret_seen = true;
+                deadline = now_ms() + settle_ms;
+            }
+        }
     }
 }
