@@ -74,9 +74,8 @@ int fw_available(verr *err)
 {
     int r = nft_ask(NFT_MSG_GETGEN, NULL, err);
     if (r < 0 && !verr_is_set(err))
-        verr_errno(err, -r,
-                   "the kernel's nf_tables does not answer (is the nf_tables module "
-                   "available?)");
+        verr_errno(err, -r, "the kernel's nf_tables does not answer (is the nf_tables module "
+                            "available?)");
     return r < 0 ? -1 : 0;
 }
 
