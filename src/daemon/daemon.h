@@ -84,6 +84,8 @@ typedef struct vnetd {
     sd_event_source *rescan_timer;
     sd_event_source *foreign_timer; /* pending foreign-firewall scan (foreign.c) */
     unsigned coexist;               /* VNETD_COEXIST_* */
+    bool foreign_retry_wanted;      /* a coexist fix failed: scan again soon */
+    int foreign_retries;
 
     struct conn *conns; /* open control connections (freed at exit) */
 

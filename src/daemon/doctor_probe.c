@@ -154,9 +154,11 @@ static int probe_send_once(probe *p, const vnet_addr *dst, unsigned port, int tt
     /* a DNS query header for "." (harmless to a resolver, noise to others) */
     static const uint8_t payload[] = {0x76, 0x6e, 0x01, 0x00, 0, 1, 0, 0, 0,
                                       0,    0,    0,    0,    0, 2, 0, 1};
+    fw_trace_drain(p->trace_fd);
     if (sendto(p->sock, payload, sizeof(payload), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
         return verr_errno(err, errno, "sending the probe packet");
-    return fw_trace_wait_drop(p->trace_fd, PROBE_WAIT_MS, PROBE_SETTLE_MS, ret, seen, err);
+    return fw_trace_wait_drop(p->trace_fd, sa.sin_addr.s_addr, PROBE_WAIT_MS, PROBE_SETTLE_MS, ret,
+                              seen, err);
 }
 
 /* Send a datagram and see whether a chain drops it: 1 dropped, 0 passed.

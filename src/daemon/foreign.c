@@ -22,6 +22,8 @@
 
 #define FOREIGN_SCAN_DELAY_USEC (50ULL * 1000ULL)
 #define FOREIGN_FIX_ROUNDS 2
+#define FOREIGN_RETRY_USEC (500ULL * 1000ULL) /* a failed coexist fix is tried again ... */
+#define FOREIGN_RETRY_MAX 20                  /* ... this many times in a row at most */
 
 static const struct {
     const char *name;
@@ -191,9 +193,13 @@ static bool coexist_firewalld(vnetd *d, vnet_net *n, const json_t *found, bool f
     verr err = VERR_INIT;
     int r = coexist_firewalld_bind(n->live->bridge_name, &err);
     if (r < 0) {
+        /* firewalld restarting (its rules back before its D-Bus name): try again soon */
+        if (d->foreign_retries++ < FOREIGN_RETRY_MAX)
+            d->foreign_retry_wanted = true;
         log_err("network '%s': %s", n->name, err.msg);
         return false;
     }
+    d->foreign_retries = 0;
     if (r == 0)
         return false; /* bound already: what still drops is reported */
     _cleanup_free_ char *what =
@@ -265,23 +271,34 @@ void foreign_scan_now(vnetd *d)
     }
 }
 
+static void request_scan_in(vnetd *d, uint64_t delay);
+
 static int scan_timer_fired(sd_event_source *s, uint64_t usec, void *userdata)
 {
     vnetd *d = userdata;
     d->foreign_timer = sd_event_source_disable_unref(d->foreign_timer);
+    d->foreign_retry_wanted = false;
     foreign_scan_now(d);
+    if (d->foreign_retry_wanted)
+        request_scan_in(d, FOREIGN_RETRY_USEC);
     return 0;
 }
 
-void foreign_request_scan(vnetd *d)
+static void request_scan_in(vnetd *d, uint64_t delay)
 {
     if (d->foreign_timer || !d->event)
         return;
     uint64_t now;
     sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-    if (sd_event_add_time(d->event, &d->foreign_timer, CLOCK_MONOTONIC,
-                          now + FOREIGN_SCAN_DELAY_USEC, 0, scan_timer_fired, d) < 0)
+    if (sd_event_add_time(d->event, &d->foreign_timer, CLOCK_MONOTONIC, now + delay, 0,
+                          scan_timer_fired, d) < 0)
         foreign_scan_now(d);
+}
+
+void foreign_request_scan(vnetd *d)
+{
+    d->foreign_retries = 0; /* something changed: failed fixes get their retries again */
+    request_scan_in(d, FOREIGN_SCAN_DELAY_USEC);
 }
 
 /* A stopped network's findings go, and so do its DOCKER-USER rules. */

@@ -163,11 +163,14 @@ typedef struct fw_trace_drop {
 } fw_trace_drop;
 /* A socket receiving trace events (non-blocking fd; close() it). */
 int fw_trace_open(verr *err);
-/* Wait up to timeout_ms for a traced packet; once its first trace event
- * came, wait settle_ms more for a drop. 1: dropped (ret filled); 0: not
- * dropped (*ret_seen tells whether it was traced at all); -1 on error. */
-int fw_trace_wait_drop(int fd, int timeout_ms, int settle_ms, fw_trace_drop *ret, bool *ret_seen,
-                       verr *err);
+/* Wait up to timeout_ms for a traced IPv4 packet to daddr (network byte
+ * order; other packets' events are ignored); once its first trace event came,
+ * wait settle_ms more for a drop. 1: dropped (ret filled); 0: not dropped
+ * (*ret_seen tells whether it was traced at all); -1 on error. */
+int fw_trace_wait_drop(int fd, uint32_t daddr, int timeout_ms, int settle_ms, fw_trace_drop *ret,
+                       bool *ret_seen, verr *err);
+/* Throw away trace events already queued (before sending a new probe). */
+void fw_trace_drain(int fd);
 
 /* ---- iptables-legacy (fw_legacy.c) ---- */
 struct ipt_getinfo;

@@ -68,6 +68,52 @@ static int verdict_code(const struct nlattr *nest)
     return -100;
 }
 
+/* The packets being followed: a packet's first trace event carries its IP
+ * header (later ones only its trace id), so ids are collected from the
+ * events whose header names our destination. */
+typedef struct trace_filter {
+    uint32_t daddr; /* network byte order */
+    uint32_t ids[16];
+    size_t n_ids;
+} trace_filter;
+
+static bool trace_ours(trace_filter *f, const struct nlmsghdr *nlh)
+{
+    const struct nlattr *a;
+    uint32_t id = 0;
+    const uint8_t *hdr = NULL;
+    size_t hdr_len = 0;
+    mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+    {
+        if (mnl_attr_get_type(a) == NFTA_TRACE_ID && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+            id = mnl_attr_get_u32(a);
+        if (mnl_attr_get_type(a) == NFTA_TRACE_NETWORK_HEADER) {
+            hdr = mnl_attr_get_payload(a);
+            hdr_len = mnl_attr_get_payload_len(a);
+        }
+    }
+    for (size_t i = 0; i < f->n_ids; i++)
+        if (f->ids[i] == id)
+            return true;
+    uint32_t dst;
+    if (!hdr || hdr_len < 20 || (hdr[0] >> 4) != 4)
+        return false;
+    memcpy(&dst, hdr + 16, 4);
+    if (dst != f->daddr)
+        return false;
+    if (f->n_ids < sizeof(f->ids) / sizeof(f->ids[0]))
+        f->ids[f->n_ids++] = id;
+    return true;
+}
+
+void fw_trace_drain(int fd)
+{
+    char buf[8192];
+    for (int i = 0; i < 1024; i++)
+        if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno != EINTR && errno != ENOBUFS)
+            return;
+}
+
 /* 1 when this trace message is a drop (ret filled), 0 for another trace
  * event, -1 when it is not a trace event. */
 static int trace_drop(const struct nlmsghdr *nlh, fw_trace_drop *ret)
@@ -127,10 +173,11 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int fw_trace_wait_drop(int fd, int timeout_ms, int settle_ms, fw_trace_drop *ret, bool *ret_seen,
-                       verr *err)
+int fw_trace_wait_drop(int fd, uint32_t daddr, int timeout_ms, int settle_ms, fw_trace_drop *ret,
+                       bool *ret_seen, verr *err)
 {
     static char buf[65536] __attribute__((aligned(8)));
+    trace_filter filter = {.daddr = daddr};
     long long deadline = now_ms() + timeout_ms;
     *ret_seen = false;
     for (;;) {
@@ -151,6 +198,9 @@ int fw_trace_wait_drop(int fd, int timeout_ms, int settle_ms, fw_trace_drop *ret
         int len = (int)n;
         for (const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
              nlh = mnl_nlmsg_next(nlh, &len)) {
+            if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
+                NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_TRACE || !trace_ours(&filter, nlh))
+                continue;
             int t = trace_drop(nlh, ret);
             if (t == 1) {
                 *ret_seen = true;
