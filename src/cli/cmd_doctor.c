@@ -4,6 +4,7 @@
  * when vnetd cannot be reached at all). */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -47,7 +48,8 @@ static int unreachable(const cli_ctx *ctx, const args *a, const char *msg)
 int cmd_doctor(const cli_ctx *ctx, const args *a)
 {
     bool fix = args_has(a, "fix");
-    json_t *req = proto_request(fix ? "doctor-fix" : "doctor");
+    /* the probe (a veth, a namespace, a table for a moment) is root's */
+    json_t *req = proto_request(fix ? "doctor-fix" : geteuid() == 0 ? "doctor-probe" : "doctor");
     if (a->n_pos > 0)
         json_object_set_new(req, "name", json_string(a->pos[0]));
     verr err = VERR_INIT;

@@ -156,7 +156,8 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_del(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_list(vnetd *d, json_t *req, verr *err);
 json_t *op_doctor(vnetd *d, json_t *req, verr *err);     /* doctor.c */
-json_t *op_doctor_fix(vnetd *d, json_t *req, verr *err); /* doctor.c, root only */
+json_t *op_doctor_probe(vnetd *d, json_t *req, verr *err); /* doctor.c, root only */
+json_t *op_doctor_fix(vnetd *d, json_t *req, verr *err);   /* doctor.c, root only */
 /* Refuse a definition whose port forwards claim a host port another network's
  * definition (saved or running) already forwards. */
 int forwards_check_conflicts(vnetd *d, const netdef *def, verr *err);

@@ -99,7 +99,7 @@ static void check_iptables_legacy(json_t *checks)
     strbuf_free(&names);
 }
 
-static json_t *run_checks(vnetd *d, vnet_net *only)
+static json_t *run_checks(vnetd *d, vnet_net *only, bool probe)
 {
     json_t *checks = json_array();
     check_daemon(d, checks);
@@ -107,7 +107,7 @@ static json_t *run_checks(vnetd *d, vnet_net *only)
     check_iptables_legacy(checks);
     for (size_t i = 0; i < d->n_nets; i++)
         if (!only || d->nets[i] == only)
-            doctor_check_network(d, d->nets[i], checks);
+            doctor_check_network(d, d->nets[i], checks, probe);
     return checks;
 }
 
@@ -149,7 +149,9 @@ static json_t *apply_fixes(vnetd *d, vnet_net *only)
     return done;
 }
 
-static json_t *doctor_run(vnetd *d, json_t *req, bool fix, verr *err)
+/* fix and probe change the host for a moment: root-only ops (doctor-fix,
+ * doctor-probe); plain doctor only reads. */
+static json_t *doctor_run(vnetd *d, json_t *req, bool fix, bool probe, verr *err)
 {
     const char *name = proto_get_str_opt(req, "name");
     vnet_net *only = NULL;
@@ -159,7 +161,7 @@ static json_t *doctor_run(vnetd *d, json_t *req, bool fix, verr *err)
     json_t *r = proto_reply_ok();
     if (fix)
         json_object_set_new(r, "fixed", apply_fixes(d, only));
-    json_t *checks = run_checks(d, only);
+    json_t *checks = run_checks(d, only, probe);
     json_object_set_new(r, "worst", json_string(verdict_names[worst_of(checks)]));
     json_object_set_new(r, "checks", checks);
     return r;
@@ -167,10 +169,15 @@ static json_t *doctor_run(vnetd *d, json_t *req, bool fix, verr *err)
 
 json_t *op_doctor(vnetd *d, json_t *req, verr *err)
 {
-    return doctor_run(d, req, false, err);
+    return doctor_run(d, req, false, false, err);
+}
+
+json_t *op_doctor_probe(vnetd *d, json_t *req, verr *err)
+{
+    return doctor_run(d, req, false, true, err);
 }
 
 json_t *op_doctor_fix(vnetd *d, json_t *req, verr *err)
 {
-    return doctor_run(d, req, true, err);
+    return doctor_run(d, req, true, true, err);
 }

@@ -12,8 +12,9 @@ void doctor_add(json_t *checks, const char *network, const char *name, doctor_ve
                 const char *evidence, const char *fix);
 void doctor_addf(json_t *checks, const char *network, const char *name, doctor_verdict v,
                  const char *fix, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-/* Every check of one network (inactive ones get a single line). */
-void doctor_check_network(vnetd *d, vnet_net *n, json_t *checks);
+/* Every check of one network (inactive ones get a single line); the probe
+ * only when asked (root). */
+void doctor_check_network(vnetd *d, vnet_net *n, json_t *checks, bool probe);
 /* The probe (doctor_probe.c): real packets from a throwaway port of the
  * bridge, traced through nftables; adds "probe" checks. */
 void doctor_probe(vnetd *d, vnet_net *n, json_t *checks);

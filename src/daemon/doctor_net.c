@@ -267,7 +267,7 @@ static void check_forward_listeners(vnet_net *n, const netdef *def, json_t *c)
                     "%zu forward(s), none clashes with a local listener", def->n_port_forwards);
 }
 
-void doctor_check_network(vnetd *d, vnet_net *n, json_t *c)
+void doctor_check_network(vnetd *d, vnet_net *n, json_t *c, bool probe)
 {
     if (!net_active(n)) {
         doctor_add(c, n->name, "state", DOCTOR_OK, "inactive: nothing to check", NULL);
@@ -287,5 +287,9 @@ void doctor_check_network(vnetd *d, vnet_net *n, json_t *c)
     check_mtu(n, def, c);
     check_resolver_loop(n, def, c);
     check_forward_listeners(n, def, c);
-    doctor_probe(d, n, c);
+    if (probe)
+        doctor_probe(d, n, c);
+    else
+        doctor_add(c, n->name, "probe", DOCTOR_OK,
+                   "not probed: sending probe packets needs root (run vnet doctor as root)", NULL);
 }

@@ -269,6 +269,7 @@ static const op_def op_table[] = {
     {"dhcp-leases", op_dhcp_leases, true},
     {"forward-list", op_forward_list, true},
     {"doctor", op_doctor, true},
+    {"doctor-probe", op_doctor_probe, false},
     {"doctor-fix", op_doctor_fix, false},
     {"define", op_define, false},
     {"undefine", op_undefine, false},

@@ -99,7 +99,14 @@ tcp_server "$HOST_NS" 8080 || e2e_fatal "a local listener on 8080"
 expect_rc "forward vs local listener: warning, exit 1" 1 vnet doctor lab
 expect_match "naming the listener" "^warning +lab: port forwards: forward tcp 8080: a local process is listening on 0\.0\.0\.0:8080" "$E2E_OUT"
 
-# 6. nf_tables refused: vnetd in an unprivileged user namespace says why and exits 1
+# 6. an unprivileged user may run doctor, but not the probe (it changes the host for a moment)
+e2e_run ip netns exec "$HOST_NS" setpriv --reuid=65534 --regid=65534 --clear-groups "$VNET_BIN" --root "$ROOT" doctor default
+expect_match "doctor as nobody reads the checks" "^ok +default: bridge: " "$E2E_OUT"
+expect_match "and says the probe needs root" "^ok +default: probe: not probed: sending probe packets needs root" "$E2E_OUT"
+e2e_run ip netns exec "$HOST_NS" setpriv --reuid=65534 --regid=65534 --clear-groups "$VNET_BIN" --root "$ROOT" doctor --fix default
+expect_match "doctor --fix as nobody is refused" "access denied: operation 'doctor-fix' needs root" "$E2E_OUT"
+
+# 7. nf_tables refused: vnetd in an unprivileged user namespace says why and exits 1
 mkdir -p "$E2E_TMP/userns"
 chmod 777 "$E2E_TMP/userns"
 e2e_run timeout 20 ip netns exec "$HOST_NS" unshare -U "$VNETD_BIN" --root "$E2E_TMP/userns"
@@ -108,7 +115,7 @@ expect_match "blaming the missing root, not the module" "cannot manage networks:
 expect_match "with the remedy" "Remedy: start it as root" "$E2E_OUT"
 expect_false "and it never created its control socket" test -S "$E2E_TMP/userns/run/vnet/vnetd.sock"
 
-# 7. no daemon: doctor says so, exit 2
+# 8. no daemon: doctor says so, exit 2
 vnetd_stop
 expect_rc "doctor without vnetd exits 2" 2 vnet doctor
 expect_match "saying the daemon cannot be reached" "^broken +daemon: failed to connect to the vnet daemon" "$E2E_OUT"
