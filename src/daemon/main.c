@@ -128,12 +128,12 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 static int vnetd_setup(vnetd *d, verr *err)
 {
     /* Ready means able to manage networks: say why not, and exit. */
-    if (readiness_nftables(err) < 0)
+    if (readiness_nftables(err) < 0 || readiness_state_dirs(&d->paths, err) < 0)
         return verr_prefix(err, "vnetd cannot manage networks");
     d->lock_fd = store_lock_daemon(&d->paths, err);
     if (d->lock_fd < 0)
         return -1;
-    if (vnet_paths_mkdirs(&d->paths, err) < 0 || readiness_state_dirs(&d->paths, err) < 0)
+    if (vnet_paths_mkdirs(&d->paths, err) < 0)
         return verr_prefix(err, "vnetd cannot manage networks");
     int r = sd_event_default(&d->event);
     if (r < 0)

@@ -95,15 +95,33 @@ int readiness_nftables(verr *err)
     return explain_nft(errnum, strerror(errnum), err);
 }
 
+/* Can we write in dir, or (not made yet) in its nearest existing parent? */
+static int dir_writable(const char *dir)
+{
+    _cleanup_free_ char *p = xstrdup(dir);
+    for (;;) {
+        if (access(p, W_OK) == 0)
+            return 0;
+        if (errno != ENOENT)
+            return -errno;
+        char *slash = strrchr(p, '/');
+        if (!slash || slash == p)
+            return access("/", W_OK) == 0 ? 0 : -errno;
+        *slash = '\0';
+    }
+}
+
 int readiness_state_dirs(const vnet_paths *p, verr *err)
 {
     const char *dirs[] = {p->config_dir, p->run_dir, p->data_dir};
-    for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-        if (access(dirs[i], W_OK) < 0)
+    for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+        int r = dir_writable(dirs[i]);
+        if (r < 0)
             return verr_set(err, VERR_SYSTEM,
                             "state directory %s is not writable (%s). Remedy: make it writable "
                             "for vnetd's user (root), or start vnetd with --root DIR",
-                            dirs[i], strerror(errno));
+                            dirs[i], strerror(-r));
+    }
     return 0;
 }
 

@@ -115,6 +115,13 @@ expect_match "blaming the missing root, not the module" "cannot manage networks:
 expect_match "with the remedy" "Remedy: start it as root" "$E2E_OUT"
 expect_false "and it never created its control socket" test -S "$E2E_TMP/userns/run/vnet/vnetd.sock"
 
+# a read-only state directory: refused at start with the remedy
+mkdir -p "$E2E_TMP/ro"
+e2e_run timeout 20 ip netns exec "$HOST_NS" unshare -m --propagation private sh -c \
+    'mount --bind -o ro "$0" "$0" && exec "$1" --root "$0"' "$E2E_TMP/ro" "$VNETD_BIN"
+expect_eq "vnetd on a read-only root exits 1" "1" "$E2E_RC"
+expect_match "naming the directory and the remedy" "cannot manage networks: state directory $E2E_TMP/ro/etc/vnet/networks is not writable \(Read-only file system\)\. Remedy: " "$E2E_OUT"
+
 # 8. no daemon: doctor says so, exit 2
 vnetd_stop
 expect_rc "doctor without vnetd exits 2" 2 vnet doctor
