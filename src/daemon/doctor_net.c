@@ -99,7 +99,7 @@ static int sysctl_int(const char *path)
     return netdev_sysctl_read(path, buf, sizeof(buf), &err) < 0 ? -1 : atoi(buf);
 }
 
-static void check_forwarding(vnet_net *n, const netdef *def, json_t *c)
+static void check_forwarding(vnetd *d, vnet_net *n, const netdef *def, json_t *c)
 {
     netdef_forward_mode m = def->forward_mode;
     bool forwards = m == NETDEF_FWD_NAT || m == NETDEF_FWD_ROUTE || m == NETDEF_FWD_OPEN;
@@ -112,7 +112,9 @@ static void check_forwarding(vnet_net *n, const netdef *def, json_t *c)
     int f6 = sysctl_int("net/ipv6/conf/all/forwarding");
     if (forwards && ((v4 && f4 != 1) || (v6 && f6 != 1)))
         doctor_addf(c, n->name, "forwarding", DOCTOR_BROKEN,
-                    "vnet doctor --fix (vnetd switches it on; find what switches it off)",
+                    d->env.forwarding_hands_off
+                        ? "sysctl -w net.ipv4.ip_forward=1 (vnetd leaves it: --forwarding=hands-off)"
+                        : "vnet doctor --fix (vnetd switches it on; find what switches it off)",
                     "net.ipv4.ip_forward=%d, net.ipv6.conf.all.forwarding=%d: guests cannot reach "
                     "the outside",
                     f4, f6);
@@ -281,7 +283,7 @@ void doctor_check_network(vnetd *d, vnet_net *n, json_t *c, bool probe)
     }
     check_bridge(n, def, c);
     check_dnsmasq(n, def, c);
-    check_forwarding(n, def, c);
+    check_forwarding(d, n, def, c);
     check_findings(n, c);
     check_subnets(n, def, c);
     check_mtu(n, def, c);

@@ -22,6 +22,7 @@ typedef struct vnetd_args {
     const char *root;
     const char *dnsmasq;
     const char *coexist;
+    const char *forwarding;
     bool verbose;
 } vnetd_args;
 
@@ -41,6 +42,9 @@ static void usage(FILE *f)
             "                   named (comma-separated): docker (accept rules in\n"
             "                   DOCKER-USER), firewalld (bridges into its zone 'vnet',\n"
             "                   over D-Bus); default none: drops are only reported\n"
+            "  --forwarding MODE  manage (default): keep IP forwarding on while a network\n"
+            "                   needs it, repaired at once; hands-off: never write it,\n"
+            "                   report it off (vnet events, vnet doctor)\n"
             "  --verbose        log debug messages\n"
             "  --help           show this help\n"
             "  --version        show the version\n",
@@ -55,6 +59,7 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         OPT_FOREGROUND,
         OPT_DNSMASQ,
         OPT_COEXIST,
+        OPT_FORWARDING,
         OPT_VERBOSE,
         OPT_HELP,
         OPT_VERSION
@@ -64,6 +69,7 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         {"foreground", no_argument, NULL, OPT_FOREGROUND},
         {"dnsmasq", required_argument, NULL, OPT_DNSMASQ},
         {"coexist", required_argument, NULL, OPT_COEXIST},
+        {"forwarding", required_argument, NULL, OPT_FORWARDING},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -83,6 +89,14 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
             break;
         case OPT_COEXIST:
             a->coexist = optarg;
+            break;
+        case OPT_FORWARDING:
+            if (!streq(optarg, "manage") && !streq(optarg, "hands-off")) {
+                fprintf(stderr, "vnetd: --forwarding: '%s' is neither manage nor hands-off\n",
+                        optarg);
+                return -1;
+            }
+            a->forwarding = optarg;
             break;
         case OPT_VERBOSE:
             a->verbose = true;
@@ -196,6 +210,7 @@ int main(int argc, char **argv)
     d.dnsmasq_bin = args.dnsmasq;
     d.env.paths = &d.paths;
     d.env.dnsmasq_bin = args.dnsmasq;
+    d.env.forwarding_hands_off = args.forwarding && streq(args.forwarding, "hands-off");
     verr cerr = VERR_INIT;
     if (args.coexist && foreign_parse_coexist(args.coexist, &d.coexist, &cerr) < 0) {
         fprintf(stderr, "vnetd: %s\n", cerr.msg);

@@ -101,4 +101,25 @@ expect_match "with virsh's message" "Network not found" "$E2E_OUT"
 
 stop_pid "$EV1" INT
 expect_match "the stream ends with the count on Ctrl-C" "^events received: [0-9]+$" "$(tail -n 1 "$EV_TEXT")"
+# 7. --forwarding=hands-off: vnetd leaves the sysctl and reports it instead
+vnetd_stop
+vnetd_start --forwarding=hands-off || e2e_fatal "vnetd restarts with --forwarding=hands-off"
+HO=$E2E_TMP/handsoff.json
+ip netns exec "$HOST_NS" "$VNET_BIN" --root "$ROOT" events --json --timeout 30 >"$HO" 2>&1 &
+E2E_PIDS+=("$!")
+fin_has() { jq -e -s "map(select($1)) | length > 0" "$HO" >/dev/null 2>&1; }
+# the stream is registered once a lifecycle event reaches it
+wait_for 10 sh -c "ip netns exec $HOST_NS '$VNET_BIN' --root '$ROOT' define '$f' >/dev/null; \
+    ip netns exec $HOST_NS '$VNET_BIN' --root '$ROOT' undefine probe >/dev/null; grep -q . '$HO'"
+ip netns exec "$HOST_NS" sysctl -qw net.ipv4.ip_forward=0
+expect_true "hands-off: the change is reported as a finding" \
+    wait_for 5 fin_has '.event == "finding" and .sysctl == "net.ipv4.ip_forward" and .value == 0'
+expect_eq "and ip_forward stays 0" "0" "$(ip netns exec "$HOST_NS" sysctl -n net.ipv4.ip_forward)"
+e2e_run vnet doctor default
+expect_match "doctor says it is off and who must fix it" "broken +default: forwarding: net.ipv4.ip_forward=0.*" "$E2E_OUT"
+expect_match "with the sysctl to run" "fix: sysctl -w net.ipv4.ip_forward=1 \(vnetd leaves it: --forwarding=hands-off\)" "$E2E_OUT"
+ip netns exec "$HOST_NS" sysctl -qw net.ipv4.ip_forward=1
+expect_true "switched on again: the finding clears" \
+    wait_for 5 fin_has '.event == "finding" and .sysctl == "net.ipv4.ip_forward" and .cleared == true'
+
 e2e_done
