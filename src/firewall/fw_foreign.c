@@ -59,78 +59,6 @@ typedef struct flow {
     const char *ct_state; /* "new" / "established" */
 } flow;
 
-/* ---------------------------------------------------------------- the ruleset */
-
-typedef struct fchain {
-    const char *family, *table, *name;
-    const char *hook;   /* NULL for a regular chain */
-    const char *policy; /* "accept" / "drop" or NULL */
-    json_t **rules;     /* borrowed "rule" objects, in order */
-    size_t n_rules;
-} fchain;
-
-typedef struct fruleset {
-    fchain *chains;
-    size_t n_chains;
-} fruleset;
-
-static void fruleset_free(fruleset *rs)
-{
-    for (size_t i = 0; i < rs->n_chains; i++)
-        free(rs->chains[i].rules);
-    free(rs->chains);
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
-static fchain *find_chain(fruleset *rs, const char *family, const char *table, const char *name)
-{
-    for (size_t i = 0; i < rs->n_chains; i++) {
-        fchain *c = &rs->chains[i];
-        if (streq(c->family, family) && streq(c->table, table) && streq(c->name, name))
-            return c;
-    }
-    return NULL;
-}
-
-static int fruleset_load(const json_t *root, fruleset *rs, verr *err)
-{
-    json_t *arr = json_object_get(root, "nftables");
-    if (!json_is_array(arr))
-        return verr_set(err, VERR_INVALID, "ruleset JSON has no \"nftables\" array");
-    size_t i;
-    json_t *o;
-    json_array_foreach(arr, i, o)
-    {
-        json_t *c = json_object_get(o, "chain");
-        if (!c || !jstr(c, "family") || !jstr(c, "table") || !jstr(c, "name"))
-            continue;
-        rs->chains = xrealloc(rs->chains, (rs->n_chains + 1) * sizeof(*rs->chains));
-        rs->chains[rs->n_chains++] = (fchain){
-            .family = jstr(c, "family"),
-            .table = jstr(c, "table"),
-            .name = jstr(c, "name"),
-            .hook = jstr(c, "hook"),
-            .policy = jstr(c, "policy"),
-        };
-    }
-    json_array_foreach(arr, i, o)
-    {
-        json_t *r = json_object_get(o, "rule");
-        if (!r || !jstr(r, "family") || !jstr(r, "table") || !jstr(r, "chain"))
-            continue;
-        fchain *c = find_chain(rs, jstr(r, "family"), jstr(r, "table"), jstr(r, "chain"));
-        if (!c)
-            continue;
-        c->rules = xrealloc(c->rules, (c->n_rules + 1) * sizeof(*c->rules));
-        c->rules[c->n_rules++] = r;
-    }
-    return 0;
-}
-
 /* ---------------------------------------------------------------- matching values */
 
 /* Interface name against a pattern ("eth*" is a prefix, as iptables' eth+). */
@@ -155,7 +83,7 @@ static tri match_addr(const flow_addr *have, const json_t *v)
             return T_MAYBE;
         len = vnet_addr_bits(net.family);
     } else if (p) {
-        if (vnet_addr_parse(jstr(p, "addr") ? jstr(p, "addr") : "", &net) < 0 ||
+        if (vnet_addr_parse(fw_json_str(p, "addr") ? fw_json_str(p, "addr") : "", &net) < 0 ||
             !json_is_integer(json_object_get(p, "len")))
             return T_MAYBE;
         len = (unsigned)json_integer_value(json_object_get(p, "len"));
@@ -233,7 +161,7 @@ static lkind left_kind(const json_t *left, const flow *f, bool *wrong_family)
     const json_t *pay = json_object_get(left, "payload");
     const json_t *ct = json_object_get(left, "ct");
     if (meta) {
-        const char *k = jstr(meta, "key");
+        const char *k = fw_json_str(meta, "key");
         if (!k)
             return L_UNKNOWN;
         if (streq(k, "iifname") || streq(k, "iif"))
@@ -247,8 +175,8 @@ static lkind left_kind(const json_t *left, const flow *f, bool *wrong_family)
         return L_UNKNOWN;
     }
     if (pay) {
-        const char *proto = jstr(pay, "protocol");
-        const char *field = jstr(pay, "field");
+        const char *proto = fw_json_str(pay, "protocol");
+        const char *field = fw_json_str(pay, "field");
         if (!proto || !field)
             return L_UNKNOWN;
         if (streq(proto, "ip") || streq(proto, "ip6")) {
@@ -274,9 +202,9 @@ static lkind left_kind(const json_t *left, const flow *f, bool *wrong_family)
         }
         return L_UNKNOWN;
     }
-    if (ct && jstr(ct, "key") && streq(jstr(ct, "key"), "state"))
+    if (ct && fw_json_str(ct, "key") && streq(fw_json_str(ct, "key"), "state"))
         return L_CTSTATE;
-    if (ct && jstr(ct, "key") && streq(jstr(ct, "key"), "status"))
+    if (ct && fw_json_str(ct, "key") && streq(fw_json_str(ct, "key"), "status"))
         return L_CTSTATUS;
     return L_UNKNOWN;
 }
@@ -338,7 +266,7 @@ static tri match_right(lkind k, const flow *f, const json_t *right)
 
 static tri match_expr(const json_t *m, const flow *f)
 {
-    const char *op = jstr(m, "op");
+    const char *op = fw_json_str(m, "op");
     bool wrong;
     lkind k = left_kind(json_object_get(m, "left"), f, &wrong);
     if (wrong)
@@ -375,13 +303,13 @@ static verdict stmt_verdict(const json_t *e)
         return (verdict){V_RETURN, NULL};
     const json_t *j = json_object_get(e, "jump");
     if (j)
-        return (verdict){V_JUMP, jstr(j, "target")};
+        return (verdict){V_JUMP, fw_json_str(j, "target")};
     j = json_object_get(e, "goto");
     if (j)
-        return (verdict){V_GOTO, jstr(j, "target")};
+        return (verdict){V_GOTO, fw_json_str(j, "target")};
     const json_t *xt = json_object_get(e, "xt");
-    if (xt && jstr(xt, "type") && streq(jstr(xt, "type"), "target") && jstr(xt, "name") &&
-        streq(jstr(xt, "name"), "REJECT"))
+    if (xt && fw_json_str(xt, "type") && streq(fw_json_str(xt, "type"), "target") &&
+        fw_json_str(xt, "name") && streq(fw_json_str(xt, "name"), "REJECT"))
         return (verdict){V_REJECT, NULL};
     /* NAT statements end the chain for the packet like an accept */
     static const char *const nat[] = {"masquerade", "snat", "dnat", "redirect"};
@@ -421,9 +349,9 @@ static tri vmap_verdict(const json_t *vmap, const flow *f, verdict *ret)
 }
 
 typedef struct walk {
-    fruleset *rs;
+    fw_fruleset *rs;
     const flow *f;
-    const fchain *base;
+    const fw_fchain *base;
     bool maybe;    /* a "maybe" accept or match stood on the way */
     json_t *found; /* the findings array being filled */
     const fw_foreign_target *target;
@@ -431,14 +359,14 @@ typedef struct walk {
 
 typedef enum { W_CONTINUE, W_ACCEPT, W_DROP } wresult;
 
-static void add_finding(walk *w, const fchain *in, const json_t *rule, vkind v, bool certain);
+static void add_finding(walk *w, const fw_fchain *in, const json_t *rule, vkind v, bool certain);
 
-static wresult walk_chain(walk *w, const fchain *c, int depth);
+static wresult walk_chain(walk *w, const fw_fchain *c, int depth);
 
 /* Follow a jump or goto; W_CONTINUE when the chain returned or fell off. */
-static wresult walk_target(walk *w, const fchain *from, const char *target, int depth)
+static wresult walk_target(walk *w, const fw_fchain *from, const char *target, int depth)
 {
-    fchain *c = target ? find_chain(w->rs, from->family, from->table, target) : NULL;
+    fw_fchain *c = target ? fw_fruleset_chain(w->rs, from->family, from->table, target) : NULL;
     if (!c || depth >= FOREIGN_MAX_DEPTH) {
         w->maybe = true;
         return W_CONTINUE;
@@ -447,7 +375,7 @@ static wresult walk_target(walk *w, const fchain *from, const char *target, int 
 }
 
 /* Evaluate one rule: its matches, then its verdict. *ret_goto is set for a goto. */
-static wresult walk_rule(walk *w, const fchain *c, const json_t *rule, int depth, bool *ret_goto)
+static wresult walk_rule(walk *w, const fw_fchain *c, const json_t *rule, int depth, bool *ret_goto)
 {
     tri m = T_YES;
     verdict v = {V_NONE, NULL};
@@ -459,9 +387,10 @@ static wresult walk_rule(walk *w, const fchain *c, const json_t *rule, int depth
         const json_t *xt = json_object_get(e, "xt");
         if (match)
             m = tri_and(m, match_expr(match, w->f));
-        else if (xt && jstr(xt, "type") && streq(jstr(xt, "type"), "match"))
-            m = tri_and(m, streq(jstr(xt, "name") ? jstr(xt, "name") : "", "comment") ? T_YES
-                                                                                      : T_MAYBE);
+        else if (xt && fw_json_str(xt, "type") && streq(fw_json_str(xt, "type"), "match"))
+            m = tri_and(m, streq(fw_json_str(xt, "name") ? fw_json_str(xt, "name") : "", "comment")
+                               ? T_YES
+                               : T_MAYBE);
         else if (json_object_get(e, "limit") || json_object_get(e, "quota"))
             m = tri_and(m, T_MAYBE);
         else if (json_object_get(e, "vmap"))
@@ -509,7 +438,7 @@ static wresult walk_rule(walk *w, const fchain *c, const json_t *rule, int depth
     }
 }
 
-static wresult walk_chain(walk *w, const fchain *c, int depth)
+static wresult walk_chain(walk *w, const fw_fchain *c, int depth)
 {
     for (size_t i = 0; i < c->n_rules; i++) {
         bool leave = false;
@@ -522,7 +451,7 @@ static wresult walk_chain(walk *w, const fchain *c, int depth)
 
 /* ---------------------------------------------------------------- findings */
 
-static const char *owner_of(const fruleset *rs, const fchain *c)
+static const char *owner_of(const fw_fruleset *rs, const fw_fchain *c)
 {
     if (streq(c->table, "firewalld"))
         return "firewalld";
@@ -530,7 +459,7 @@ static const char *owner_of(const fruleset *rs, const fchain *c)
         return "ufw";
     bool docker = false, ufw = false;
     for (size_t i = 0; i < rs->n_chains; i++) {
-        const fchain *o = &rs->chains[i];
+        const fw_fchain *o = &rs->chains[i];
         if (!streq(o->family, c->family) || !streq(o->table, c->table))
             continue;
         docker = docker || streq(o->name, "DOCKER-USER") || streq(o->name, "DOCKER");
@@ -553,7 +482,7 @@ static const char *direction_words(const char *dir)
 }
 
 /* How to let the traffic through, as exact commands where the owner has them. */
-static char *fix_for(const char *owner, const flow *f, const fchain *base, const char *br)
+static char *fix_for(const char *owner, const flow *f, const fw_fchain *base, const char *br)
 {
     bool input = streq(f->hook, "input") || streq(f->hook, "prerouting");
     bool legacy = strstr(base->table, "(iptables-legacy)") != NULL;
@@ -589,9 +518,9 @@ static char *fix_for(const char *owner, const flow *f, const fchain *base, const
                      base->name, in ? "iifname" : "oifname", br);
 }
 
-static void add_finding(walk *w, const fchain *in, const json_t *rule, vkind v, bool certain)
+static void add_finding(walk *w, const fw_fchain *in, const json_t *rule, vkind v, bool certain)
 {
-    const fchain *b = w->base;
+    const fw_fchain *b = w->base;
     const flow *f = w->f;
     const char *owner = owner_of(w->rs, b);
     json_t *handle = json_object_get(rule, "handle");
@@ -617,7 +546,7 @@ static void add_finding(walk *w, const fchain *in, const json_t *rule, vkind v, 
 
 static void add_policy_finding(walk *w)
 {
-    const fchain *b = w->base;
+    const fw_fchain *b = w->base;
     const char *owner = owner_of(w->rs, b);
     _cleanup_free_ char *detail =
         xasprintf("table %s %s, chain %s (hook %s): policy drop %s %s (IPv%d)", b->family, b->table,
@@ -640,7 +569,7 @@ static bool family_sees(const char *family, int af)
            (af == AF_INET6 && streq(family, "ip6"));
 }
 
-static bool foreign_table(const fchain *c)
+static bool foreign_table(const fw_fchain *c)
 {
     return strncmp(c->table, "vnet-", 5) != 0;
 }
@@ -660,10 +589,10 @@ static void keep_findings(json_t *found, json_t *mine)
     }
 }
 
-static void analyse_flow(fruleset *rs, const flow *f, const fw_foreign_target *t, json_t *found)
+static void analyse_flow(fw_fruleset *rs, const flow *f, const fw_foreign_target *t, json_t *found)
 {
     for (size_t i = 0; i < rs->n_chains; i++) {
-        const fchain *c = &rs->chains[i];
+        const fw_fchain *c = &rs->chains[i];
         if (!c->hook || !streq(c->hook, f->hook) || !family_sees(c->family, f->family) ||
             !foreign_table(c))
             continue;
@@ -679,7 +608,7 @@ static void analyse_flow(fruleset *rs, const flow *f, const fw_foreign_target *t
 
 /* ---------------------------------------------------------------- the flows */
 
-static void analyse_subnet(fruleset *rs, const fw_foreign_target *t, const fw_foreign_subnet *s,
+static void analyse_subnet(fw_fruleset *rs, const fw_foreign_target *t, const fw_foreign_subnet *s,
                            json_t *found)
 {
     int af = s->address.family;
@@ -723,15 +652,15 @@ static void analyse_subnet(fruleset *rs, const fw_foreign_target *t, const fw_fo
 
 json_t *fw_foreign_analyse(const json_t *ruleset, const fw_foreign_target *t, verr *err)
 {
-    fruleset rs = {0};
-    if (fruleset_load(ruleset, &rs, err) < 0) {
-        fruleset_free(&rs);
+    fw_fruleset rs = {0};
+    if (fw_fruleset_load(ruleset, &rs, err) < 0) {
+        fw_fruleset_free(&rs);
         return NULL;
     }
     json_t *found = json_array();
     for (size_t i = 0; i < t->n_subnets; i++)
         analyse_subnet(&rs, t, &t->subnets[i], found);
-    fruleset_free(&rs);
+    fw_fruleset_free(&rs);
     return found;
 }
 
@@ -760,83 +689,4 @@ void fw_foreign_target_clear(fw_foreign_target *t)
 {
     free(t->subnets);
     memset(t, 0, sizeof(*t));
-}
-
-/* ---------------------------------------------------------------- Docker's DOCKER-USER */
-
-/* Docker documents DOCKER-USER (in table ip filter, and ip6 filter with IPv6)
- * as the place for rules of the host's own: FORWARD jumps there first. vnet's
- * rules there carry the comment "vnet:BRIDGE in" / "vnet:BRIDGE out". */
-static const char *const docker_families[] = {"ip", "ip6"};
-
-static bool rule_has_comment(const json_t *rule, const char *comment)
-{
-    const char *c = jstr(rule, "comment");
-    return c && streq(c, comment);
-}
-
-static bool docker_chain_has(fruleset *rs, const char *family, const char *comment)
-{
-    fchain *c = find_chain(rs, family, "filter", "DOCKER-USER");
-    for (size_t i = 0; c && i < c->n_rules; i++)
-        if (rule_has_comment(c->rules[i], comment))
-            return true;
-    return false;
-}
-
-char *fw_foreign_docker_plan(const json_t *ruleset, const char *bridge)
-{
-    fruleset rs = {0};
-    verr err = VERR_INIT;
-    if (!fw_ifname_ok(bridge) || fruleset_load(ruleset, &rs, &err) < 0) {
-        fruleset_free(&rs);
-        return NULL;
-    }
-    strbuf b = STRBUF_INIT;
-    static const char *const dirs[][2] = {{"in", "iifname"}, {"out", "oifname"}};
-    for (size_t f = 0; f < ARRAY_SIZE(docker_families); f++) {
-        if (!find_chain(&rs, docker_families[f], "filter", "DOCKER-USER"))
-            continue;
-        for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
-            _cleanup_free_ char *comment = xasprintf("vnet:%s %s", bridge, dirs[d][0]);
-            if (docker_chain_has(&rs, docker_families[f], comment))
-                continue;
-            strbuf_addf(
-                &b, "insert rule %s filter DOCKER-USER %s \"%s\" counter accept comment \"%s\"\n",
-                docker_families[f], dirs[d][1], bridge, comment);
-        }
-    }
-    fruleset_free(&rs);
-    if (b.len == 0) {
-        strbuf_free(&b);
-        return NULL;
-    }
-    return strbuf_take(&b);
-}
-
-char *fw_foreign_docker_unplan(const json_t *ruleset, const char *bridge)
-{
-    fruleset rs = {0};
-    verr err = VERR_INIT;
-    if (fruleset_load(ruleset, &rs, &err) < 0) {
-        fruleset_free(&rs);
-        return NULL;
-    }
-    strbuf b = STRBUF_INIT;
-    _cleanup_free_ char *in = xasprintf("vnet:%s in", bridge);
-    _cleanup_free_ char *out = xasprintf("vnet:%s out", bridge);
-    for (size_t f = 0; f < ARRAY_SIZE(docker_families); f++) {
-        fchain *c = find_chain(&rs, docker_families[f], "filter", "DOCKER-USER");
-        for (size_t i = 0; c && i < c->n_rules; i++)
-            if (rule_has_comment(c->rules[i], in) || rule_has_comment(c->rules[i], out))
-                strbuf_addf(&b, "delete rule %s filter DOCKER-USER handle %lld\n",
-                            docker_families[f],
-                            (long long)json_integer_value(json_object_get(c->rules[i], "handle")));
-    }
-    fruleset_free(&rs);
-    if (b.len == 0) {
-        strbuf_free(&b);
-        return NULL;
-    }
-    return strbuf_take(&b);
 }
