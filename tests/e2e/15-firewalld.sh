@@ -45,12 +45,13 @@ firewalld_start() { # (re)start: its table from scratch, then the D-Bus service
     ip netns exec "$HOST_NS" nft -f "$E2E_TMP/firewalld.nft" || return 1
     e2e_bg ip netns exec "$HOST_NS" /usr/bin/python3 "$E2E_DIR/fake-firewalld.py" "$E2E_TMP/fwd-zones.json"
     FWD_PID=$E2E_BG_PID
-    wait_for 10 sh -c "busctl --address='$DBUS_SYSTEM_BUS_ADDRESS' list | grep -q org.fedoraproject.FirewallD1"
+    wait_for 10 bus_has_firewalld
 }
+# (python3-dbus as the D-Bus client: no systemd tools needed)
+bus_py() { /usr/bin/python3 -c "import dbus, os, sys; b = dbus.bus.BusConnection(os.environ['DBUS_SYSTEM_BUS_ADDRESS']); $1" "${@:2}"; }
+bus_has_firewalld() { bus_py "sys.exit(0 if b.name_has_owner('org.fedoraproject.FirewallD1') else 1)"; }
 zone_of() {
-    busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" call org.fedoraproject.FirewallD1 \
-        /org/fedoraproject/FirewallD1 org.fedoraproject.FirewallD1.zone getZoneOfInterface s "$1" |
-        sed 's/^s "\(.*\)"$/\1/'
+    bus_py "print(b.get_object('org.fedoraproject.FirewallD1', '/org/fedoraproject/FirewallD1').getZoneOfInterface(sys.argv[1], dbus_interface='org.fedoraproject.FirewallD1.zone'))" "$1"
 }
 in_vnet_zone() { [ "$(zone_of virbr0)" = vnet ]; }
 findings_none() { vnet info default 2>/dev/null | grep -q '^Findings: *none$'; }
