@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 13: one rule per concept (issue 8). Bridge names follow the kernel's rule, and
+# Scenario 16: one rule per concept (issue 8). Bridge names follow the kernel's rule, and
 # the firewall quotes them rather than refusing them: a bridge starting with a digit (`1br`,
 # lago's `5d3a-lago-mg`) or holding characters nft identifiers cannot (`v@n+1`) starts,
 # gets its rules, stops and leaves nothing behind, and vnetd keeps running. A port forward
