@@ -16,6 +16,10 @@ pkgs=(
   # OVN networks (tests start their own ovsdb-server/northd/vswitchd/controller;
   # installing must not start the system services: see policy-rc.d below)
   openvswitch-switch ovn-central ovn-host ethtool
+  # tests: other firewalls' rulesets (Docker- and ufw-like, through iptables-nft)
+  iptables
+  # tests: a stand-in firewalld on a private D-Bus bus (tests/e2e/fake-firewalld.py)
+  dbus-daemon python3-dbus python3-gi
 )
 
 missing=()

@@ -30,3 +30,11 @@ int ovn_port_unplug(vnetd *d, const vnet_net *net, const netport *p, verr *err);
 /* Re-create missing logical switch ports of the network's ports (after a
  * start or a repair); ports and n are the network's ports. */
 void ovn_ports_resync(vnetd *d, const vnet_net *net, netport *const *ports, size_t n);
+
+/* vnet doctor (ovn_doctor.c): this chassis' settings, registration and
+ * tunnels (when vnetd has --ovs-db and --ovn-chassis), and an OVN network's
+ * northbound objects and ports. */
+void ovn_doctor_host(vnetd *d, const ovn_opts *o, json_t *checks);
+void ovn_doctor_network(vnetd *d, vnet_net *n, json_t *checks);
+/* The options vnetd runs with (NULL before ovn_daemon_setup). */
+const ovn_opts *ovn_daemon_opts(vnetd *d);

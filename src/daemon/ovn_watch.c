@@ -33,6 +33,11 @@ typedef struct ovn_state {
 
 const char *ovn_daemon_bridge(vnetd *d);
 
+const ovn_opts *ovn_daemon_opts(vnetd *d)
+{
+    return d->ovn ? &d->ovn->opts : NULL;
+}
+
 const char *ovn_daemon_bridge(vnetd *d)
 {
     return d->ovn && d->ovn->opts.bridge ? d->ovn->opts.bridge : "br-int";

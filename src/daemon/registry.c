@@ -57,6 +57,8 @@ static void net_free(vnet_net *n)
     supervise_unwatch(n);
     sd_event_source_disable_unref(n->repair_timer);
     free(n->repair_reason);
+    free(n->last_repair);
+    json_decref(n->findings);
     netdef_free(n->config);
     netdef_free(n->live);
     json_decref(n->status);
@@ -275,7 +277,7 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
         supervise_flush_links(d);
         return -1;
     }
-    net->live = netdef_copy(def);
+    net->live = netdef_dup(def);
     net->live_is_config = net->config && def == net->config;
     net->status = status;
     if (registry_save_status(d, net, err) < 0) {

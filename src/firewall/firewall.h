@@ -12,11 +12,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "conf/netdef.h"
 #include "util/error.h"
 
-/* "vnet-<bridge>" into buf; the bridge name must be set. */
+/* The longest bridge name a table name is made from (IFNAMSIZ - 1), and room
+ * for its table name in either form ("vnet-" + name, or "vnet_" + the name
+ * with bytes escaped as "_XX"). */
+#define FW_BRIDGE_NAME_MAX 15
+#define FW_TABLE_NAME_MAX (5 + 3 * FW_BRIDGE_NAME_MAX + 1)
+
+/* The network's table name into buf: "vnet-BRIDGE" for bridge names of
+ * letters, digits, '-', '_' and '.', else an escaped form "vnet_..." (nft
+ * takes no quoted table names). Works for any string. */
+const char *fw_table_name_of(const char *bridge, char *buf, size_t len) __attribute__((nonnull));
 const char *fw_table_name(const netdef *def, char *buf, size_t len);
+/* Is this table name one fw_table_name_of() makes? */
+bool fw_table_name_is_ours(const char *table);
 
 /* Does this definition get rules at all? false for open and bridge-like modes. */
 bool fw_wanted(const netdef *def);
@@ -24,16 +37,19 @@ bool fw_wanted(const netdef *def);
 /* The script that creates/replaces the network's table with its full ruleset.
  * Returns NULL (and sets err) when the definition cannot be planned. */
 char *fw_plan_network(const netdef *def, verr *err);
-/* The script that removes the network's table; succeeds if it is absent. */
-char *fw_plan_remove(const netdef *def);
+/* The script that removes the table of the network whose bridge is `bridge`;
+ * applying it succeeds if the table is absent. Any name works: it never fails. */
+char *fw_plan_remove(const char *bridge) __attribute__((nonnull, returns_nonnull));
 
 /* Run a script through libnftables as one transaction; the nft error text
  * becomes the error message. */
-int fw_apply(const char *script, verr *err);
+int fw_apply(const char *script, verr *err) __attribute__((nonnull(1)));
 /* Watch nftables for changes to vnet-* tables made by other processes (a
  * flush, a deleted table or rule). Returns an fd to poll; fw_monitor_drain()
- * calls cb(table, userdata) once per touched vnet table per transaction, and
- * cb(NULL, userdata) when events were lost (recheck everything). */
+ * calls cb(table, userdata) once per touched vnet table per transaction,
+ * cb("", userdata) once when the transaction touched any other table (a
+ * foreign firewall changed), and cb(NULL, userdata) when events were lost
+ * (recheck everything). */
 typedef void (*fw_monitor_cb)(const char *table, void *userdata);
 int fw_monitor_open(verr *err);
 int fw_monitor_drain(int fd, fw_monitor_cb cb, void *userdata);
@@ -59,8 +75,6 @@ int fw_table_exists(const netdef *def, verr *err);
 char *fw_plan_forward_add(const netdef *def, const netdef_port_forward *pf, verr *err);
 /* Script removing pf's elements; succeeds if they are already absent. */
 char *fw_plan_forward_del(const netdef *def, const netdef_port_forward *pf, verr *err);
-/* Check one forward against its network (mode, families, subnet, ports). */
-int fw_forward_check(const netdef *def, const netdef_port_forward *pf, verr *err);
 
 /* Forwards to a loopback host address (127.0.0.0/8) need the sysctl
  * net.ipv4.conf.BRIDGE.route_localnet=1 (network/ sets it at start; the
@@ -105,3 +119,76 @@ int fw_forward_range_counters(const netdef *def, fw_forward_stats *ret, verr *er
 
 /* The network's table as nft prints it (`nft list table`); caller frees. */
 int fw_list_table(const netdef *def, char **ret_text, verr *err);
+
+/* ---- Foreign drops (fw_foreign.c, pure) ----
+ *
+ * Rules in other tables (Docker, firewalld, ufw, hand-written) that drop or
+ * reject a network's traffic: guests going out, replies coming back, DHCP and
+ * DNS to the host. */
+typedef struct fw_foreign_subnet {
+    vnet_addr address; /* the bridge's address on it */
+    unsigned prefix;
+    bool dhcp;
+} fw_foreign_subnet;
+
+typedef struct fw_foreign_target {
+    const char *network;
+    const char *bridge;
+    const char *uplink; /* the interface of the default route; NULL when unknown */
+    bool forwarding;    /* guests reach the outside (nat, route, open) */
+    bool dns;           /* the host answers DNS on the bridge */
+    fw_foreign_subnet *subnets;
+    size_t n_subnets;
+} fw_foreign_target;
+
+/* Fill a target from a definition (strings borrowed from def); -1 without a
+ * bridge name. Clear it with fw_foreign_target_clear. */
+int fw_foreign_target_from_def(const netdef *def, const char *uplink, fw_foreign_target *ret);
+void fw_foreign_target_clear(fw_foreign_target *t);
+/* Analyse a ruleset in libnftables JSON (`list ruleset`): an array of finding
+ * objects {network, direction, family, table, chain, rule_chain, hook, handle
+ * (null for a chain policy), verdict, ip, certain, owner, detail, fix}; NULL
+ * with err set when the JSON is not a ruleset. */
+json_t *fw_foreign_analyse(const json_t *ruleset, const fw_foreign_target *t, verr *err);
+/* --coexist=docker: the script that puts accept rules for the bridge (in
+ * and out) at the top of Docker's DOCKER-USER chains (ip filter, and ip6
+ * filter when Docker made one), skipping rules vnet put there already; NULL
+ * when there is nothing to add (no DOCKER-USER, or the rules are there). */
+char *fw_foreign_docker_plan(const json_t *ruleset, const char *bridge);
+/* The script that deletes those rules again (by handle); NULL when none. */
+char *fw_foreign_docker_unplan(const json_t *ruleset, const char *bridge);
+/* Is there any nftables table that is not vnet's? One netlink dump of the
+ * table names (libnftables would read every rule first). 1 yes, 0 no, -1. */
+int fw_foreign_tables_present(verr *err);
+/* The whole ruleset as libnftables JSON (fw_apply.c). */
+int fw_list_ruleset_json(char **ret_json, verr *err);
+
+/* ---- nftrace (fw_trace.c) ---- */
+typedef struct fw_trace_drop {
+    char family[8]; /* "ip", "ip6", "inet", ... */
+    char table[64];
+    char chain[64];
+    uint64_t handle; /* the rule's handle; 0 for a policy */
+    bool policy;     /* the chain's policy dropped it */
+} fw_trace_drop;
+/* A socket receiving trace events (non-blocking fd; close() it). */
+int fw_trace_open(verr *err);
+/* Wait up to timeout_ms for a traced IPv4 packet to daddr (network byte
+ * order; other packets' events are ignored); once its first trace event came,
+ * wait settle_ms more for a drop. 1: dropped (ret filled); 0: not dropped
+ * (*ret_seen tells whether it was traced at all); -1 on error. */
+int fw_trace_wait_drop(int fd, uint32_t daddr, int timeout_ms, int settle_ms, fw_trace_drop *ret,
+                       bool *ret_seen, verr *err);
+/* Throw away trace events already queued (before sending a new probe). */
+void fw_trace_drain(int fd);
+
+/* ---- iptables-legacy (fw_legacy.c) ---- */
+struct ipt_getinfo;
+/* Is the legacy (x_tables) IPv4 filter table loaded in this namespace? */
+bool fw_legacy_loaded(void);
+/* Read it and return its chains and rules as libnftables-style JSON objects
+ * (an array to append to a ruleset's "nftables" array), in table
+ * "ip filter (iptables-legacy)". */
+int fw_legacy_read(json_t **ret, verr *err);
+/* The pure part: the kernel's table layout and entries -> those objects. */
+json_t *fw_legacy_convert(const struct ipt_getinfo *info, const void *entries, size_t size);

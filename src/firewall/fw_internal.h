@@ -2,14 +2,12 @@
 #pragma once
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "conf/netdef.h"
 #include "util/ipaddr.h"
 #include "util/strbuf.h"
-
-/* Enough for "vnet-" + any interface name we accept. */
-#define FW_TABLE_NAME_MAX 64
 
 /* The four port-forward maps of a table. */
 typedef enum { FW_MAP_4ANY = 0, FW_MAP_4ADDR, FW_MAP_6ANY, FW_MAP_6ADDR, FW_MAP_COUNT } fw_map;
@@ -25,15 +23,8 @@ const char *fw_count_set_name(fw_map m);
 const char *fw_count_set_type(fw_map m);
 fw_map fw_forward_map(const netdef_port_forward *pf);
 
-/* Can `s` be written into a script as an interface name or table-name part? */
-bool fw_ifname_ok(const char *s);
-
 /* Does this network get the port-forward maps and chains (nat, route)? */
 bool fw_forwarding_mode(const netdef *def);
-
-/* Check every forward of def, and that no two of them claim the same
- * (host address, protocol, port). */
-int fw_forwards_check(const netdef *def, verr *err);
 
 /* Append pf's map elements ("KEY : VALUE" or, without values, "KEY"),
  * comma-separated; *first tracks whether a separator is needed. `sep` goes
@@ -60,3 +51,25 @@ int fw_key_cmp(const void *a, const void *b);
 
 /* The network's table as libnftables JSON (fw_apply.c). */
 int fw_list_table_json(const netdef *def, char **ret_json, verr *err);
+
+/* ---- a ruleset in libnftables JSON, indexed (fw_ruleset.c) ---- */
+typedef struct fw_fchain {
+    const char *family, *table, *name;
+    const char *hook;   /* NULL for a regular chain */
+    const char *policy; /* "accept" / "drop" or NULL */
+    json_t **rules;     /* borrowed "rule" objects, in order */
+    size_t n_rules;
+} fw_fchain;
+
+typedef struct fw_fruleset {
+    fw_fchain *chains;
+    size_t n_chains;
+} fw_fruleset;
+
+/* Index `root` ({"nftables": [...]}); VERR_INVALID when it is not a ruleset. */
+int fw_fruleset_load(const json_t *root, fw_fruleset *rs, verr *err);
+void fw_fruleset_free(fw_fruleset *rs);
+fw_fchain *fw_fruleset_chain(fw_fruleset *rs, const char *family, const char *table,
+                             const char *name);
+/* A string member of a JSON object, NULL when absent or not a string. */
+const char *fw_json_str(const json_t *o, const char *key);

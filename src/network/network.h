@@ -18,6 +18,9 @@ typedef struct network_env {
     const vnet_paths *paths;
     const char *dnsmasq_bin; /* path to dnsmasq */
     const char *ovn_host;    /* this host's name for OVN networks (the chassis), or NULL */
+    /* vnetd --forwarding=hands-off: ip_forward / conf.all.forwarding are the
+     * host's; start and adopt leave them (the daemon reports them off) */
+    bool forwarding_hands_off;
 } network_env;
 
 /* Start: bridge, addresses, sysctls, firewall, routes, dnsmasq. On failure every

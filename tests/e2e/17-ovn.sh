@@ -211,6 +211,15 @@ expect_match "OVN's DNS answers the <dns><host> record" "10.91.0.5" \
     "$(ip netns exec "$(guest_ns g2)" dig @10.91.0.1 db.ovl.test A +short +noedns +time=2 +tries=2 2>&1)" ||
     e2e_diag "$(sbctl list DNS; sbctl lflow-list vnet-$NET | grep -i dns)"
 
+# ---- vnet doctor: the chassis and the OVN network
+e2e_run vnet_on a doctor
+expect_match "doctor: the chassis settings vnetd wrote" "ok +ovn-chassis: .*system-id hosta, encap 172.31.0.1" "$E2E_OUT"
+expect_match "doctor: the chassis is registered" "ok +ovn-registered: chassis hosta is registered" "$E2E_OUT"
+expect_match "doctor: a Geneve tunnel to the other chassis" "ok +ovn-tunnels: 1 Geneve tunnel\\(s\\), 1 up" "$E2E_OUT"
+expect_match "doctor: the network's NB objects" "ok +$NET: ovn-nb: logical switch vnet-$NET" "$E2E_OUT"
+expect_match "doctor: its ports are bound" "ok +$NET: ovn-ports: 2 guest port\\(s\\) on all hosts, 2 bound" "$E2E_OUT"
+expect_no_match "doctor: no bridge check for an OVN network" "$NET: bridge" "$E2E_OUT"
+
 # ---- the upstream through SNAT on the gateway chassis (host A), from both hosts
 tcp_server "$UP_NS" 7000 || e2e_fatal "upstream TCP server"
 expect_eq "g1 (host A) reaches the upstream, SNATed to the router's address" "198.51.100.10" \
