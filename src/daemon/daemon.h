@@ -80,7 +80,8 @@ typedef struct vnetd {
 /* ---- registry.c ---- */
 vnet_net *registry_find(vnetd *d, const char *name);
 vnet_net *registry_find_uuid(vnetd *d, const uint8_t uuid[16]);
-/* Lookup for requests: VERR_NOT_FOUND with the virsh message when absent. */
+/* Lookup for requests by name or UUID: VERR_NOT_FOUND with the virsh message
+ * when absent. */
 vnet_net *registry_get(vnetd *d, const char *name, verr *err);
 /* Add a new (empty) entry; the name must not exist. */
 vnet_net *registry_add(vnetd *d, const char *name);

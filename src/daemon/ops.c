@@ -145,23 +145,45 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
     return r;
 }
 
+/* Undefine: the saved definition and autostart link go. An active network
+ * keeps running on its live definition, now transient (gone once destroyed),
+ * as libvirt's network driver does. */
 static json_t *op_undefine(vnetd *d, json_t *req, verr *err)
 {
     const char *name = proto_get_str(req, "name", err);
     vnet_net *n = name ? registry_get(d, name, err) : NULL;
     if (!n)
         return NULL;
-    if (net_active(n)) {
+    if (!net_persistent(n)) {
         verr_set(err, VERR_BUSY,
-                 "Requested operation is not valid: network '%s' is active; destroy it first",
-                 n->name);
+                 "Requested operation is not valid: cannot undefine transient network");
         return NULL;
+    }
+    if (net_active(n)) {
+        /* the status file must hold the live definition before the saved one goes */
+        netdef *config = n->config;
+        bool was_config = n->live_is_config;
+        n->config = NULL;
+        n->live_is_config = false;
+        if (registry_save_status(d, n, err) < 0) {
+            n->config = config;
+            n->live_is_config = was_config;
+            return NULL;
+        }
+        n->config = config;
     }
     if (store_delete_definition(&d->paths, n->name, err) < 0)
         return NULL;
-    log_info("network '%s' undefined", n->name);
+    log_info("network '%s' undefined%s", n->name,
+             net_active(n) ? " (it keeps running, transient)" : "");
     events_emit_net(d, VNET_EV_UNDEFINED, n->name, n->uuid, NULL);
-    registry_remove(d, n);
+    if (!net_active(n)) {
+        registry_remove(d, n);
+        return proto_reply_ok();
+    }
+    netdef_free(n->config);
+    n->config = NULL;
+    n->autostart = false;
     return proto_reply_ok();
 }
 

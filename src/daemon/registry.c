@@ -31,6 +31,10 @@ vnet_net *registry_find_uuid(vnetd *d, const uint8_t uuid[16])
 vnet_net *registry_get(vnetd *d, const char *name, verr *err)
 {
     vnet_net *n = registry_find(d, name);
+    uint8_t uuid[16];
+    /* virsh takes a UUID wherever it takes a name */
+    if (!n && netdef_uuid_parse(name, uuid) == 0)
+        n = registry_find_uuid(d, uuid);
     if (!n)
         verr_set(err, VERR_NOT_FOUND, "Network not found: no network with matching name '%s'",
                  name);
