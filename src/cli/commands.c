@@ -445,7 +445,9 @@ int cmd_update(const cli_ctx *ctx, const args *a)
     _cleanup_free_ char *failed = xasprintf("Failed to update network %s", name);
     if (call_what(ctx, req, &reply, failed) < 0)
         return -1;
-    cli_extra(ctx, "Updated network %s %s\n", name, update_affected(ctx, name, reply, live, config));
+    /* no newline: virsh ends this line with the empty line it prints after
+     * every command */
+    cli_extra(ctx, "Updated network %s %s", name, update_affected(ctx, name, reply, live, config));
     return 0;
 }
 

@@ -287,6 +287,8 @@ def blank_line(argv, want_err):
         return ""
     if any(u in want_err for u in USAGE_ERRORS):
         return ""
+    if verb == "update" and not want_err:
+        return ""  # virsh's "Updated network ..." line gets its newline from the blank line
     return "\n"
 
 
