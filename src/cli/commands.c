@@ -270,6 +270,7 @@ int cmd_list(const cli_ctx *ctx, const args *a)
     }
     _cleanup_free_ char *text = output_list(nets, &o);
     fputs(text, stdout);
+    cli_warn_problems(json_object_get(reply, "problems"));
     return 0;
 }
 
@@ -287,6 +288,7 @@ int cmd_info(const cli_ctx *ctx, const args *a)
     }
     _cleanup_free_ char *text = output_info(net);
     fputs(text, stdout);
+    cli_warn_problem(net);
     return 0;
 }
 

@@ -51,6 +51,11 @@ int cmd_list(const cli_ctx *ctx, const args *a);
 int cmd_info(const cli_ctx *ctx, const args *a);
 int cmd_dumpxml(const cli_ctx *ctx, const args *a);
 int cmd_edit(const cli_ctx *ctx, const args *a);
+int cmd_reload(const cli_ctx *ctx, const args *a);
+/* Warnings on stderr about definition files that do not load: every one in a
+ * list reply's "problems", or the one of a network object ("problem"). */
+void cli_warn_problems(json_t *problems);
+void cli_warn_problem(json_t *network);
 int cmd_dhcp_leases(const cli_ctx *ctx, const args *a);
 int cmd_uuid(const cli_ctx *ctx, const args *a);
 int cmd_name(const cli_ctx *ctx, const args *a);

@@ -179,6 +179,13 @@ static const command commands[] = {
      "Parse and check network XML files locally. Exit status 0 when all are valid; otherwise\n"
      "each error is printed and the status is 1.",
      cmd_validate},
+    {"reload", NULL, "", 0, 0, opt_none, false, "Re-read the definitions directory",
+     "Make vnetd re-read its definitions directory (as SIGHUP does): a definition added,\n"
+     "changed or removed by hand takes effect as define or undefine would make it (a running\n"
+     "network keeps its running definition until restarted). A file that does not load changes\n"
+     "nothing: its network keeps its last good definition; the problem is printed (file, line)\n"
+     "and the exit status is 1.",
+     cmd_reload},
     {"ping", "net-ping", "", 0, 0, opt_none, true, "Check that vnetd answers",
      "Ask vnetd for its version.", cmd_ping},
     {"help", NULL, "[COMMAND]", 0, 1, opt_help, true, "Show help for vnet or a command",

@@ -8,6 +8,7 @@
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
+ *   reload.c     re-reading the definitions directory (vnet reload, SIGHUP)
  */
 #pragma once
 
@@ -71,6 +72,11 @@ typedef struct vnetd {
 
     vnet_net **nets; /* sorted by name */
     size_t n_nets;
+
+    /* Definition files that do not parse or fit: network name -> {"file",
+     * "line", "error", "keeps"}; from startup and the last reload. */
+    json_t *def_problems;
+    json_t *own_writes; /* name -> identity of the definition file vnetd last wrote */
 
     struct events_sub *subs; /* event bus subscribers (events.c) */
     size_t n_subs;
@@ -146,6 +152,20 @@ int reconcile_startup(vnetd *d, verr *err);
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
 /* Re-adopt now (used by the slow timer and by pending repairs). */
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
+
+/* ---- reload.c ---- */
+/* Re-read every definition file; returns {"added", "changed", "removed":
+ * [names], "problems": {name: problem}} or NULL with err (directory unreadable). */
+json_t *reload_definitions(vnetd *d, verr *err);
+/* Note a definition file's problem (logged) in `problems` under `name`. */
+void reload_record_problem(vnetd *d, json_t *problems, const char *name, const char *path,
+                           const char *msg);
+/* The recorded problem of a network's definition file, or NULL (borrowed). */
+json_t *reload_problem_of(vnetd *d, const char *name);
+/* Watch the definitions directory for hand edits (see reload.c). */
+int reload_watch(vnetd *d, verr *err);
+/* Remember the identity of a definition file vnetd just wrote. */
+void reload_note_own_write(vnetd *d, const char *name);
 
 /* ---- supervise.c ---- */
 int supervise_setup(vnetd *d, verr *err);

@@ -108,6 +108,21 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     return 0;
 }
 
+/* SIGHUP: re-read the definitions directory (as `vnet reload`). */
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+    vnetd *d = userdata;
+    verr err = VERR_INIT;
+    log_info("received SIGHUP, reloading the definitions");
+    sd_notify(0, "RELOADING=1");
+    json_t *r = reload_definitions(d, &err);
+    if (!r)
+        log_err("reload: %s", err.msg);
+    json_decref(r);
+    sd_notify(0, "READY=1");
+    return 0;
+}
+
 static int vnetd_setup(vnetd *d, verr *err)
 {
     d->lock_fd = store_lock_daemon(&d->paths, err);
@@ -122,13 +137,17 @@ static int vnetd_setup(vnetd *d, verr *err)
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     if ((r = sd_event_add_signal(d->event, NULL, SIGTERM, on_signal, NULL)) < 0 ||
-        (r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, NULL)) < 0)
+        (r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, NULL)) < 0 ||
+        (r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d)) < 0)
         return verr_errno(err, -r, "setting up signal handling");
     if (supervise_setup(d, err) < 0)
         return -1;
     if (reconcile_startup(d, err) < 0)
+        return -1;
+    if (reload_watch(d, err) < 0)
         return -1;
     return control_listen(d, err);
 }
@@ -140,6 +159,8 @@ static void vnetd_teardown(vnetd *d)
     control_close(d);
     supervise_close(d);
     registry_free_all(d);
+    json_decref(d->def_problems);
+    json_decref(d->own_writes);
     events_free_all(d);
     d->event = sd_event_unref(d->event);
     if (d->lock_fd >= 0)

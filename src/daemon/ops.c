@@ -24,6 +24,9 @@ static json_t *net_summary(const vnet_net *n, bool with_title)
     json_object_set_new(o, "bridge", br ? json_string(br) : json_null());
     if (with_title && def->title)
         json_object_set_new(o, "title", json_string(def->title));
+    json_t *problem = n->daemon ? reload_problem_of(n->daemon, n->name) : NULL;
+    if (problem)
+        json_object_set(o, "problem", problem);
     return o;
 }
 
@@ -34,6 +37,21 @@ static json_t *op_ping(vnetd *d, json_t *req, verr *err)
     return r;
 }
 
+/* Every definition file with a problem, as an array (file, line, error). */
+static json_t *problems_array(vnetd *d)
+{
+    json_t *arr = json_array();
+    const char *name;
+    json_t *p;
+    json_object_foreach(d->def_problems, name, p)
+    {
+        json_t *o = json_deep_copy(p);
+        json_object_set_new(o, "network", json_string(name));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
 static json_t *op_list(vnetd *d, json_t *req, verr *err)
 {
     json_t *arr = json_array();
@@ -41,6 +59,19 @@ static json_t *op_list(vnetd *d, json_t *req, verr *err)
         json_array_append_new(arr, net_summary(d->nets[i], true));
     json_t *r = proto_reply_ok();
     json_object_set_new(r, "networks", arr);
+    json_object_set_new(r, "problems", problems_array(d));
+    return r;
+}
+
+static json_t *op_reload(vnetd *d, json_t *req, verr *err)
+{
+    json_t *summary = reload_definitions(d, err);
+    if (!summary)
+        return NULL;
+    json_t *r = proto_reply_ok();
+    json_object_update(r, summary);
+    json_decref(summary);
+    json_object_set_new(r, "problems", problems_array(d));
     return r;
 }
 
@@ -294,6 +325,7 @@ static const op_def op_table[] = {
     {"start", op_start, false},
     {"destroy", op_destroy, false},
     {"autostart", op_autostart, false},
+    {"reload", op_reload, false},
     {"update", op_update, false},
     {"forward-add", op_forward_add, false},
     {"forward-del", op_forward_del, false},

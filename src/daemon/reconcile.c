@@ -25,12 +25,17 @@ static void load_definition(vnetd *d, const char *name)
     _cleanup_free_ char *path = store_definition_path(&d->paths, name);
     _cleanup_(netdef_freep) netdef *def = NULL;
     verr err = VERR_INIT;
+    if (!d->def_problems)
+        d->def_problems = json_object();
     if (netdef_parse_file(path, &def, &err) < 0) {
-        log_err("ignoring %s: %s", path, err.msg);
+        reload_record_problem(d, d->def_problems, name, path, err.msg);
         return;
     }
     if (!streq(def->name, name)) {
-        log_err("ignoring %s: it defines network '%s', not '%s'", path, def->name, name);
+        _cleanup_free_ char *msg = xasprintf("%s: it defines network '%s', not '%s' (the file "
+                                             "name must be the network's name)",
+                                             path, def->name, name);
+        reload_record_problem(d, d->def_problems, name, path, msg);
         return;
     }
     bool complete =
@@ -38,7 +43,8 @@ static void load_definition(vnetd *d, const char *name)
                           (def->has_mac && def->bridge_name && !strchr(def->bridge_name, '%')));
     if (registry_fill_def(d, def, NULL, &err) < 0 ||
         registry_check_conflicts(d, def, false, &err) < 0) {
-        log_err("ignoring %s: %s", path, err.msg);
+        _cleanup_free_ char *msg = xasprintf("%s: %s", path, err.msg);
+        reload_record_problem(d, d->def_problems, name, path, msg);
         return;
     }
     if (registry_check_conflicts(d, def, true, &err) < 0)

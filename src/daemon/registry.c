@@ -247,6 +247,7 @@ int registry_save_config(vnetd *d, const netdef *def, verr *err)
                         def->name, NETDEF_XML_MAX, def->n_port_forwards);
     if (store_save_definition(&d->paths, def->name, xml, err) < 0)
         return verr_prefix(err, "saving network '%s'", def->name);
+    reload_note_own_write(d, def->name);
     return 0;
 }
 
