@@ -29,6 +29,13 @@ echo "== build (debugoptimized, -Werror)"
 if [ ! -f build/build.ninja ]; then
   meson setup build >/dev/null || exit 1
 fi
+# The e2e tests expect the layout of prefix /usr (/etc, /run, /var under their
+# ROOT); an older build directory may have been set up with /usr/local.
+prefix_of() { meson introspect "$1" --buildoptions | jq -r '.[] | select(.name=="prefix") | .value'; }
+if [ "$(prefix_of build)" != /usr ]; then
+  echo "build: prefix set to /usr (the layout the tests expect)"
+  meson configure build -Dprefix=/usr >/dev/null || exit 1
+fi
 ninja -C build || exit 1
 
 echo "== tests: unit, conformance, e2e"

@@ -400,8 +400,35 @@ static int parse_global(int argc, char **argv, global_opts *g, int *ret_exit)
     return *ret_exit >= 0 ? i - 1 : i;
 }
 
+/* For the shell completions (share/completion): `vnet __complete commands`
+ * prints every command name (vnet's and virsh's), `vnet __complete options CMD`
+ * the options of one command, one per line. Not listed in the help. */
+static int complete_words(int argc, char **argv)
+{
+    if (argc >= 3 && streq(argv[2], "commands")) {
+        for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+            printf("%s\n", commands[i].name);
+            if (commands[i].virsh)
+                printf("%s\n", commands[i].virsh);
+        }
+        return 0;
+    }
+    if (argc >= 4 && streq(argv[2], "options")) {
+        const command *c = find_command(argv[3]);
+        if (!c)
+            return 1;
+        for (const args_option *o = c->options; o->name; o++)
+            printf("--%s\n", o->name);
+        printf("--help\n");
+        return 0;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && streq(argv[1], "__complete"))
+        return complete_words(argc, argv);
     setlocale(LC_CTYPE, ""); /* display widths of non-ASCII table cells */
     global_opts g = {.root = getenv("VNET_ROOT")};
     int exit_code;

@@ -38,8 +38,15 @@ static void usage(FILE *f)
             "  --dnsmasq PATH   dnsmasq binary to run (default %s)\n"
             "  --verbose        log debug messages\n"
             "  --help           show this help\n"
-            "  --version        show the version\n",
+            "  --version        show the version\n"
+            "\n"
+            "Files (under DIR with --root):\n",
             VNET_DNSMASQ);
+    fprintf(f, "  %-28s %s\n", VNET_SYSCONFDIR "/vnet/networks", "definitions (NAME.xml), autostart/");
+    fprintf(f, "  %-28s %s\n", VNET_RUNSTATEDIR "/vnet", "control socket, active networks' status");
+    fprintf(f, "  %-28s %s\n", VNET_LOCALSTATEDIR "/lib/vnet", "dnsmasq configuration and leases");
+    fprintf(f, "\nSignals: SIGHUP re-reads the definitions (as `vnet reload`); SIGTERM ends vnetd\n"
+               "(the networks keep running).\n");
 }
 
 /* 0 to run, 1 to exit successfully (help/version), -1 on a usage error. */
