@@ -55,6 +55,20 @@ run_meson_tests build-asan --suite unit --suite conformance || status=1
 passed=$((passed + $(count build-asan Ok)))
 failed=$((failed + $(count build-asan Fail) + $(count build-asan Timeout)))
 
+echo "== package: dpkg-buildpackage, install, the e2e suite against the installed binaries, purge"
+tests/package/check-deb.sh . > build/package-output.txt 2>&1
+rc=$?
+cat build/package-output.txt
+[ "$rc" -eq 0 ] || status=1
+pkg_pass=$(sed -n 's/^package: \([0-9]*\) passed.*/\1/p' build/package-output.txt | tail -n1)
+pkg_fail=$(sed -n 's/^package: .*passed, \([0-9]*\) failed.*/\1/p' build/package-output.txt | tail -n1)
+if [ -z "$pkg_pass" ]; then # it stopped before counting
+  pkg_pass=0
+  pkg_fail=1
+fi
+passed=$((passed + pkg_pass))
+failed=$((failed + pkg_fail))
+
 echo
 echo "tests: $passed passed, $failed failed"
 exit $status
