@@ -9,6 +9,7 @@
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
  *   reload.c     re-reading the definitions directory (vnet reload, SIGHUP)
+ *   hairpin.c    hairpin mode on bridge ports (a guest reaching its own forward)
  */
 #pragma once
 
@@ -166,6 +167,13 @@ json_t *reload_problem_of(vnetd *d, const char *name);
 int reload_watch(vnetd *d, verr *err);
 /* Remember the identity of a definition file vnetd just wrote. */
 void reload_note_own_write(vnetd *d, const char *name);
+
+/* ---- hairpin.c ---- */
+/* Hairpin mode on the network's bridge ports if it has forwards and
+ * br_netfilter is active (a guest reaching its own forward); logs failures. */
+void hairpin_sync(vnetd *d, vnet_net *net);
+/* Watch ports joining bridges (through the link monitor). */
+void hairpin_setup(vnetd *d);
 
 /* ---- supervise.c ---- */
 int supervise_setup(vnetd *d, verr *err);

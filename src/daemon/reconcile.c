@@ -170,6 +170,7 @@ static void adopt_active(vnetd *d, const char *name)
         log_err("%s", err.msg);
     supervise_flush_links(d);
     supervise_watch_dnsmasq(d, n);
+    hairpin_sync(d, n);
 }
 
 int reconcile_startup(vnetd *d, verr *err)
@@ -260,6 +261,7 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     }
     supervise_flush_links(d);
     supervise_watch_dnsmasq(d, net);
+    hairpin_sync(d, net);
 }
 
 static int repair_timer_fired(sd_event_source *s, uint64_t usec, void *userdata)

@@ -296,6 +296,7 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
     }
     supervise_flush_links(d);
     supervise_watch_dnsmasq(d, net);
+    hairpin_sync(d, net);
     log_info("network '%s' started", net->name);
     events_emit_net(d, VNET_EV_STARTED, net->name, net->uuid, NULL);
     return 0;
