@@ -88,8 +88,8 @@ static int finish_positional(const char *cmd, args *a, verr *err)
             if (o->flags & ARGS_POS)
                 return verr_set(err, VERR_INVALID, "command '%s' requires <%s> option",
                                 cmd ? cmd : "?", o->name);
-            return verr_set(err, VERR_INVALID, "command '%s' requires --%s option",
-                            cmd ? cmd : "?", o->name);
+            return verr_set(err, VERR_INVALID, "command '%s' requires --%s option", cmd ? cmd : "?",
+                            o->name);
         }
         if (!(o->flags & ARGS_POS))
             continue;

@@ -37,8 +37,8 @@ typedef struct args {
      * word that is not an option. */
     const char **pos;
     size_t n_pos;
-    bool help;               /* --help or -h was given */
-    const char *bad_option;  /* after an "unknown option" error: the word, for suggestions */
+    bool help;              /* --help or -h was given */
+    const char *bad_option; /* after an "unknown option" error: the word, for suggestions */
 } args;
 
 /* Parse argv[0..argc) against `options` (terminated by a {NULL} entry).

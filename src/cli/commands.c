@@ -229,8 +229,8 @@ int cmd_autostart(const cli_ctx *ctx, const args *a)
     bool enable = !args_has(a, "disable");
     json_t *req = request_for("autostart", a->pos[0]);
     json_object_set_new(req, "enable", json_boolean(enable));
-    _cleanup_free_ char *failed = xasprintf("failed to %smark network %s as autostarted",
-                                            enable ? "" : "un", a->pos[0]);
+    _cleanup_free_ char *failed =
+        xasprintf("failed to %smark network %s as autostarted", enable ? "" : "un", a->pos[0]);
     if (call_what(ctx, req, NULL, failed) < 0)
         return -1;
     cli_extra(ctx, "Network %s %s as autostarted\n", a->pos[0], enable ? "marked" : "unmarked");

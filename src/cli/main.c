@@ -18,7 +18,10 @@
 
 static const args_option opt_none[] = {{NULL}};
 /* The network argument of most commands: a name or a UUID, as in virsh. */
-#define OPT_NETWORK {"network", "NETWORK", "network name or UUID", ARGS_POS | ARGS_REQ}
+#define OPT_NETWORK                                                                                \
+    {                                                                                              \
+        "network", "NETWORK", "network name or UUID", ARGS_POS | ARGS_REQ                          \
+    }
 static const args_option opt_net[] = {OPT_NETWORK, {NULL}};
 static const args_option opt_name[] = {
     {"network", "UUID", "network UUID", ARGS_POS | ARGS_REQ},
@@ -122,8 +125,7 @@ static const command commands[] = {
      "Define a persistent network from a libvirt network XML file (\"-\" reads stdin).\n"
      "A missing UUID, bridge name or MAC address is assigned by vnetd.",
      cmd_define},
-    {"undefine", "net-undefine", "NETWORK", 1, 1, opt_net, false,
-     "Remove a network's definition",
+    {"undefine", "net-undefine", "NETWORK", 1, 1, opt_net, false, "Remove a network's definition",
      "Remove the persistent definition of a network. An active network keeps running as a\n"
      "transient one (gone once destroyed), as with virsh.",
      cmd_undefine},
@@ -155,8 +157,8 @@ static const command commands[] = {
      "Print the UUID of the named network.", cmd_uuid},
     {"name", "net-name", "UUID", 1, 1, opt_name, true, "Print the name of a network by UUID",
      "Print the name of the network with this UUID.", cmd_name},
-    {"update", "net-update", "NETWORK COMMAND SECTION XML-OR-FILE [PARENT-INDEX]", 4, 5, opt_update, false,
-     "Change part of a network's definition",
+    {"update", "net-update", "NETWORK COMMAND SECTION XML-OR-FILE [PARENT-INDEX]", 4, 5, opt_update,
+     false, "Change part of a network's definition",
      "Change one element of a network. COMMAND: add (= add-last), add-first, delete, modify.\n"
      "SECTION: bridge, domain, ip, ip-dhcp-host, ip-dhcp-range, forward, forward-interface,\n"
      "forward-pf, portgroup, dns-host, dns-txt, dns-srv. The last argument is the element's XML\n"
@@ -195,9 +197,9 @@ static const command commands[] = {
 /* virsh's network commands: their output ends with an empty line, as
  * virsh prints one after every command. vnet's own commands do without. */
 static const char *const virsh_verbs[] = {
-    "net-autostart", "net-create",  "net-define",    "net-destroy",     "net-dhcp-leases",
-    "net-dumpxml",   "net-edit",    "net-event",     "net-info",        "net-list",
-    "net-name",      "net-start",   "net-undefine",  "net-update",      "net-uuid",
+    "net-autostart", "net-create",      "net-define",       "net-destroy",     "net-dhcp-leases",
+    "net-dumpxml",   "net-edit",        "net-event",        "net-info",        "net-list",
+    "net-name",      "net-start",       "net-undefine",     "net-update",      "net-uuid",
     "net-port-list", "net-port-create", "net-port-dumpxml", "net-port-delete",
 };
 

@@ -69,9 +69,11 @@ int xpath_select(const char *xml, const char *expr, bool wrap, char **ret, verr 
         verr_set(err, VERR_INVALID,
                  "XPath expression '%s' gives a %s, not nodes; select nodes (e.g. /network/name "
                  "or //ip/@address)",
-                 expr, obj->type == XPATH_NUMBER ? "number" :
-                       obj->type == XPATH_BOOLEAN ? "boolean" :
-                       obj->type == XPATH_STRING ? "string" : "value");
+                 expr,
+                 obj->type == XPATH_NUMBER    ? "number"
+                 : obj->type == XPATH_BOOLEAN ? "boolean"
+                 : obj->type == XPATH_STRING  ? "string"
+                                              : "value");
     else
         r = 0;
     if (r == 0) {

@@ -45,8 +45,7 @@ static void port_event(const netdev_port *p, void *userdata)
             return;
         verr err = VERR_INIT;
         if (netdev_port_set_hairpin(p->ifindex, true, &err) < 0)
-            log_warn("network '%s': %s (a guest cannot reach its own forwards)", n->name,
-                     err.msg);
+            log_warn("network '%s': %s (a guest cannot reach its own forwards)", n->name, err.msg);
         return;
     }
 }

@@ -42,7 +42,8 @@ static void usage(FILE *f)
             "\n"
             "Files (under DIR with --root):\n",
             VNET_DNSMASQ);
-    fprintf(f, "  %-28s %s\n", VNET_SYSCONFDIR "/vnet/networks", "definitions (NAME.xml), autostart/");
+    fprintf(f, "  %-28s %s\n", VNET_SYSCONFDIR "/vnet/networks",
+            "definitions (NAME.xml), autostart/");
     fprintf(f, "  %-28s %s\n", VNET_RUNSTATEDIR "/vnet", "control socket, active networks' status");
     fprintf(f, "  %-28s %s\n", VNET_LOCALSTATEDIR "/lib/vnet", "dnsmasq configuration and leases");
     fprintf(f, "\nSignals: SIGHUP re-reads the definitions (as `vnet reload`); SIGTERM ends vnetd\n"

@@ -45,9 +45,10 @@ void reload_record_problem(vnetd *d, json_t *problems, const char *name, const c
             log_err("%s", err.msg);
     }
     if (n && n->config)
-        json_object_set_new(p, "keeps", json_string(net_active(n) ? "running on its last good "
-                                                                    "definition"
-                                                                  : "its last good definition"));
+        json_object_set_new(p, "keeps",
+                            json_string(net_active(n) ? "running on its last good "
+                                                        "definition"
+                                                      : "its last good definition"));
     json_object_set_new(problems, name, p);
 }
 
@@ -114,7 +115,8 @@ static int reload_one(vnetd *d, const char *name, reload_counts *c, json_t *prob
     bool complete =
         def->has_uuid && (!netdef_is_managed_bridge(def) ||
                           (def->has_mac && def->bridge_name && !strchr(def->bridge_name, '%')));
-    if (registry_fill_def(d, def, n, &err) < 0 || registry_check_conflicts(d, def, true, &err) < 0) {
+    if (registry_fill_def(d, def, n, &err) < 0 ||
+        registry_check_conflicts(d, def, true, &err) < 0) {
         _cleanup_free_ char *msg = xasprintf("%s: %s", path, err.msg);
         reload_record_problem(d, problems, name, path, msg);
         return -1;
@@ -244,7 +246,8 @@ static int config_dir_changed(sd_event_source *s, const struct inotify_event *ev
         return 0;
     _cleanup_free_ char *path = store_definition_path(&d->paths, name);
     _cleanup_free_ char *id = file_identity(path);
-    const char *own = d->own_writes ? json_string_value(json_object_get(d->own_writes, name)) : NULL;
+    const char *own =
+        d->own_writes ? json_string_value(json_object_get(d->own_writes, name)) : NULL;
     if (id && own && streq(id, own))
         return 0;
     verr err = VERR_INIT;
@@ -263,8 +266,8 @@ int reload_watch(vnetd *d, verr *err)
                                  IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE,
                                  config_dir_changed, d);
     if (r < 0) {
-        log_warn("cannot watch %s (%s); hand edits are noticed on reload only",
-                 d->paths.config_dir, strerror(-r));
+        log_warn("cannot watch %s (%s); hand edits are noticed on reload only", d->paths.config_dir,
+                 strerror(-r));
     }
     return 0;
 }

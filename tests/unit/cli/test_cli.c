@@ -137,14 +137,13 @@ static void test_args_parse(void)
 
 /* virsh's forms: [--network] NAME ... positional in table order, named in
  * any order, required ones checked, extra data refused. */
-static const args_option upd[] = {
-    {"network", "N", "", ARGS_POS | ARGS_REQ},
-    {"command", "C", "", ARGS_POS | ARGS_REQ},
-    {"section", "S", "", ARGS_POS | ARGS_REQ},
-    {"xml", "X", "", ARGS_POS | ARGS_REQ},
-    {"parent-index", "I", "", ARGS_POS},
-    {"live", NULL, ""},
-    {NULL}};
+static const args_option upd[] = {{"network", "N", "", ARGS_POS | ARGS_REQ},
+                                  {"command", "C", "", ARGS_POS | ARGS_REQ},
+                                  {"section", "S", "", ARGS_POS | ARGS_REQ},
+                                  {"xml", "X", "", ARGS_POS | ARGS_REQ},
+                                  {"parent-index", "I", "", ARGS_POS},
+                                  {"live", NULL, ""},
+                                  {NULL}};
 
 static void test_args_positional(void)
 {
