@@ -3,9 +3,8 @@
 # protocols and ports, net-update commands and sections, -c URIs, files.
 # shellcheck shell=bash
 
-_vnet_networks() {
-    local cmd=$1
-    "${cmd[@]}" list --all --name 2>/dev/null | sed '/^$/d'
+_vnet_networks() { # VNET [GLOBAL OPTIONS...]: the networks' names
+    "$@" list --all --name 2>/dev/null | sed '/^$/d'
 }
 
 _vnet() {

@@ -128,6 +128,18 @@ expect_eq "--connect=network:///system?socket=PATH too" "5d4a2f0e-1c33-4a8e-9f0b
 expect_rc "-c qemu:///system is refused" 1 vnet -c qemu:///system net-list
 expect_match "saying which URIs work" "vnet:///system, network:///system" "$E2E_OUT"
 
+# ------------------------------------------------------------------ bash completion
+# network names (and forward ports) come from the running vnetd, through --root
+vnet forward-add lab --proto tcp --port 8080 --to 10.77.0.10:80 >/dev/null 2>&1
+comp() { # WORDS...: what bash completion offers for the last word
+    bash -c '. "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _vnet; echo "${COMPREPLY[*]}"' \
+        "$E2E_SRC_DIR/share/completion/vnet.bash" "$@"
+}
+expect_eq "completion: network names" "idle lab" "$(comp "$VNET_BIN" --root "$ROOT" net-start "")"
+expect_eq "completion: --network names" "lab" "$(comp "$VNET_BIN" --root "$ROOT" net-info --network l)"
+expect_eq "completion: forward-del --port from the network's forwards" "8080" \
+    "$(comp "$VNET_BIN" --root "$ROOT" forward-del lab --proto tcp --port "")"
+
 # ------------------------------------------------------------------ net-edit
 # A scripted editor: EDIT_SCRIPT is a sed program applied to the file.
 EDITOR_SH=$E2E_TMP/editor.sh
