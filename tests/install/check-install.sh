@@ -29,14 +29,16 @@ DESTDIR=$tmp/dest meson install -C "$tmp/b" --quiet >"$tmp/install.log" 2>&1 ||
     { tail -20 "$tmp/install.log"; exit 1; }
 D=$tmp/dest
 check "everything is installed under the prefix" \
-    test -z "$(cd "$D" && find . -type f -o -type l | grep -v "^\./opt/vnet-test/")"
+    test -z "$(cd "$D" && find . -mindepth 1 | grep -v "^\./opt\(/vnet-test\(/.*\)\?\)\?$")"
 check "vnetd in PREFIX/sbin" test -x "$D$P/sbin/vnetd"
 check "vnet in PREFIX/bin" test -x "$D$P/bin/vnet"
 unit=$D$P/lib/systemd/system/vnetd.service
 check "the unit in PREFIX/lib/systemd/system" test -f "$unit"
 check "the unit starts PREFIX/sbin/vnetd" grep -qx "ExecStart=$P/sbin/vnetd" "$unit"
 check "the unit may write the custom directories" \
-    grep -qx "ReadWritePaths=$P/conf/vnet $P/rt/vnet $P/state/lib/vnet" "$unit"
+    grep -qx "ReadWritePaths=-$P/conf/vnet -$P/rt/vnet -$P/state/lib/vnet" "$unit"
+check "the definitions directory is created by the install" test -d "$D$P/conf/vnet/networks"
+check "the data directory is created by the install" test -d "$D$P/state/lib/vnet"
 help=$("$D$P/sbin/vnetd" --help)
 check "vnetd keeps definitions in SYSCONFDIR/vnet/networks" grep -q "^  $P/conf/vnet/networks " <<<"$help"
 check "vnetd's runtime files in RUNSTATEDIR/vnet" grep -q "^  $P/rt/vnet " <<<"$help"
