@@ -143,13 +143,21 @@ static void adopt_active(vnetd *d, const char *name)
         return;
     }
     vnet_net *n = registry_find(d, name);
+    json_t *problem = reload_problem_of(d, name);
     if (!n) {
         n = registry_add(d, name);
         memcpy(n->uuid, def->uuid, 16);
-        if (!transient)
+        if (!transient && problem) {
+            /* its definition file does not load: the running definition is
+             * the last good one (kept in memory; the file stays the user's) */
+            n->config = netdef_copy(def);
+            json_object_set_new(problem, "keeps",
+                                json_string("running on its last good definition"));
+        } else if (!transient) {
             log_warn("network '%s' is active but has no saved definition; keeping it as "
                      "transient",
                      name);
+        }
     }
     n->live = def;
     n->live_is_config = is_config;

@@ -49,7 +49,9 @@ vnetd_stop
 vnetd_start || e2e_fatal "vnetd restarts with the broken file"
 expect_true "after a restart the network is still active" net_active hand
 e2e_run vnet list
-expect_match "and list still warns" "^warning: $DEF/hand.xml:$line: " "$E2E_OUT"
+expect_match "still persistent (its last good definition is the running one)" '^ hand +active +no +yes$' "$E2E_OUT"
+expect_match "and list still warns" "^warning: $DEF/hand.xml:$line: .*keeps running on its last good definition" "$E2E_OUT"
+expect_eq "the broken file is left as it is" "$line" "$(grep -n "begin=" "$DEF/hand.xml" | cut -d: -f1)"
 
 # ------------------------------------------------------------------ fixed, SIGHUP
 printf '%s\n' "$good" | sed "s|192.168.171.199|192.168.171.150|" >"$DEF/hand.xml"
@@ -61,6 +63,15 @@ expect_match "the saved definition is the fixed file" "end='192.168.171.150'" "$
 expect_match "the running network keeps its definition until restarted" "end='192.168.171.199'" "$(vnet dumpxml hand)"
 expect_ok "restart it" sh -c "'$VNET_BIN' --root '$ROOT' destroy hand && '$VNET_BIN' --root '$ROOT' start hand"
 expect_match "now it runs the new definition" "end='192.168.171.150'" "$(vnet dumpxml hand)"
+status_refers_to_file() { jq -e '.def_is_config == true' "$ROOT/run/vnet/status/hand.json" >/dev/null; }
+expect_true "its status file refers to the definition file" status_refers_to_file
+seen_changes() { grep -c "hand.xml changed on disk" "$VNETD_LOG"; }
+before=$(seen_changes)
+expect_ok "forward-add saves the definition (vnetd's own write)" \
+    vnet forward-add hand --proto tcp --port 8080 --to 192.168.171.10:80
+expect_ok "then reload (the file is what vnetd wrote: nothing changes)" vnet reload
+expect_true "vnetd's own write is not taken for a hand edit" status_refers_to_file
+expect_eq "nothing about a change on disk in the log" "$before" "$(seen_changes)"
 
 # ------------------------------------------------------------------ removed by hand
 rm "$DEF/added.xml"
