@@ -155,6 +155,9 @@ for spec in "$G1 t 80" "$G1 u 5001" "$G2 t 7000" "$G2 t 7001" "$G2 t 7002" "$G2 
 done
 [ $ok = 1 ] || e2e_fatal "the guests' servers listen"
 wait_for 10 sh -c "ip -n $G1 -6 route get $UP6_UP | grep -q via" || e2e_fatal "guest IPv6 routes"
+# the guests answer over IPv6 (neighbour discovery settled after plugging them in)
+g6_ready() { ip netns exec "$HOST_NS" ping -6 -c1 -W1 "${NET6}10" && ip netns exec "$HOST_NS" ping -6 -c1 -W1 "${NET6}11"; }
+wait_for 15 g6_ready || e2e_fatal "the guests answer over IPv6"
 
 # ------------------------------------------------------------------ the XML forwards
 
@@ -358,6 +361,7 @@ expect_ok "start fwd again" vnet start fwd
 for g in 1 2; do # the guests' ports went with the old bridge
     ip -n "$HOST_NS" link set "ve-g$g" master "$BR" && ip -n "$HOST_NS" link set "ve-g$g" up
 done
+wait_for 15 g6_ready || e2e_fail "the guests answer over IPv6 again"
 expect_eq "after destroy + start uplink:8080 reaches g1" "g1 $UPLINK_UP" "$(tcp4 "$UP_NS" $UPLINK_HOST 8080)"
 expect_eq "after destroy + start a live-added forward works (8082)" "g1 $UPLINK_UP" \
     "$(tcp4 "$UP_NS" $UPLINK_HOST 8082)"
