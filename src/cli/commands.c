@@ -248,6 +248,8 @@ int cmd_ping(const cli_ctx *ctx, const args *a)
 
 int cmd_list(const cli_ctx *ctx, const args *a)
 {
+    if (args_has(a, "table") + args_has(a, "name") + args_has(a, "uuid") > 1)
+        return cli_error("Only one argument from --table, --name and --uuid may be specified.");
     output_list_opts o = {
         .all = args_has(a, "all"),
         .inactive = args_has(a, "inactive"),

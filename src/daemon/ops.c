@@ -92,7 +92,11 @@ static json_t *op_lookup(vnetd *d, json_t *req, verr *err)
     const char *uuid = proto_get_str_opt(req, "uuid");
     vnet_net *n;
     if (name) {
-        n = registry_get(d, name, err);
+        /* by name only: virsh net-uuid takes a name, not a UUID */
+        n = registry_find(d, name);
+        if (!n)
+            verr_set(err, VERR_NOT_FOUND, "Network not found: no network with matching name '%s'",
+                     name);
     } else if (uuid) {
         uint8_t u[16];
         n = netdef_uuid_parse(uuid, u) == 0 ? registry_find_uuid(d, u) : NULL;
