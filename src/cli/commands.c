@@ -104,7 +104,7 @@ int cli_read_input(const char *path, char **ret)
     _cleanup_fclose_ FILE *f = streq(path, "-") ? NULL : fopen(path, "re");
     FILE *in = streq(path, "-") ? stdin : f;
     if (!in)
-        return cli_error("cannot read '%s': %s", path, strerror(errno));
+        return cli_error("Failed to open file '%s': %s", path, strerror(errno)); /* virsh's */
     strbuf b = STRBUF_INIT;
     char chunk[8192];
     size_t n;
@@ -423,12 +423,16 @@ static const char *update_affected(const cli_ctx *ctx, const char *name, json_t 
 int cmd_update(const cli_ctx *ctx, const args *a)
 {
     const char *name = a->pos[0], *cmd = update_command(a->pos[1]), *what = a->pos[3];
-    if (!cmd)
-        return cli_error("unknown update command '%s' (expected add, add-last, add-first, "
-                         "delete or modify)",
-                         a->pos[1]);
-    if (netdef_section_from_string(a->pos[2]) < 0)
-        return cli_error("unknown section '%s' (see 'vnet update --help')", a->pos[2]);
+    if (!cmd) {
+        cli_error("unrecognized command name '%s'", a->pos[1]); /* virsh's line, then a hint */
+        fputs("The commands are add (= add-last), add-first, delete and modify.\n", stderr);
+        return -1;
+    }
+    if (netdef_section_from_string(a->pos[2]) < 0) {
+        cli_error("unrecognized section name '%s'", a->pos[2]);
+        fputs("See 'vnet update --help' for the sections.\n", stderr);
+        return -1;
+    }
     long parent = -1;
     if (parse_parent_index(args_get(a, "parent-index"), &parent) < 0)
         return -1;

@@ -90,7 +90,7 @@ CASES = [
                                  "source": "@NETXML"},
      {"ok": True, "name": "lab"}, "Network lab created from @NETXML\n", "", 0),
     (["define", "/nonexistent/x.xml"], None, None, "",
-     "error: cannot read '/nonexistent/x.xml': No such file or directory\n", 1),
+     "error: Failed to open file '/nonexistent/x.xml': No such file or directory\n", 1),
     (["dumpxml", "default", "--inactive"], {"op": "dumpxml", "name": "default", "inactive": True},
      {"ok": True, "xml": "<network>\n</network>"}, "<network>\n</network>\n", "", 0),
     (["uuid", "default"], {"op": "lookup", "name": "default"},
@@ -138,10 +138,11 @@ CASES = [
      {"ok": True, "live": False, "config": True}, "Updated network lab persistent config\n",
      "", 0),
     (["update", "default", "frob", "dns-txt", "<txt/>"], None, None, "",
-     "error: unknown update command 'frob' (expected add, add-last, add-first, delete or "
-     "modify)\n", 1),
+     "error: unrecognized command name 'frob'\n"
+     "The commands are add (= add-last), add-first, delete and modify.\n", 1),
     (["update", "default", "add", "dns-nope", "<txt/>"], None, None, "",
-     "error: unknown section 'dns-nope' (see 'vnet update --help')\n", 1),
+     "error: unrecognized section name 'dns-nope'\nSee 'vnet update --help' for the sections.\n",
+     1),
     (["update", "default", "add", "dns-txt", "<txt/>", "--parent-index", "x"], None, None, "",
      "error: --parent-index 'x': expected a number >= 0 (or -1 for the first matching <ip>)\n",
      1),
