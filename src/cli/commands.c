@@ -60,7 +60,10 @@ static int call_what(const cli_ctx *ctx, json_t *req, json_t **ret_reply, const 
     const char *name = json_string_value(json_object_get(req, "name"));
     if (!name)
         name = json_string_value(json_object_get(req, "uuid"));
-    if (r < 0 && err.kind == VERR_NOT_FOUND && name)
+    /* the network itself is missing (not, say, a forward of it) */
+    bool no_network = r < 0 && err.kind == VERR_NOT_FOUND &&
+                      strncmp(err.msg, "Network not found:", strlen("Network not found:")) == 0;
+    if (no_network && name)
         cli_error("failed to get network '%s'", name);
     else if (r < 0 && failed && err.kind != VERR_SYSTEM)
         cli_error("%s", failed);

@@ -54,15 +54,17 @@ void reload_record_problem(vnetd *d, json_t *problems, const char *name, const c
 
 /* A transient network of that name becomes persistent; a persistent one
  * gets the new saved definition (the running network keeps its own until it
- * is restarted, as after define). */
+ * is restarted, as after define). Takes `def` (freed on failure). */
 static int take_definition(vnetd *d, vnet_net *n, netdef *def, verr *err)
 {
     if (n->live_is_config) {
         /* the status file must hold the running definition before the saved
          * one changes */
         n->live_is_config = false;
-        if (registry_save_status(d, n, err) < 0)
+        if (registry_save_status(d, n, err) < 0) {
+            netdef_free(def);
             return -1;
+        }
     }
     bool was_transient = !n->config;
     netdef_free(n->config);

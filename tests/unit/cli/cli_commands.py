@@ -164,6 +164,11 @@ CASES = [
     (["forward-del", "default", "--proto", "tcp", "--port", "8080"],
      {"op": "forward-del", "name": "default", "proto": "tcp", "port": 8080},
      {"ok": True}, "Forward tcp 8080 removed from network default\n", "", 0),
+    (["forward-del", "default", "--proto", "tcp", "--port", "8081"],
+     {"op": "forward-del", "name": "default", "proto": "tcp", "port": 8081},
+     {"ok": False, "kind": "not-found",
+      "error": "network 'default' has no tcp port forward from port 8081"}, "",
+     "error: network 'default' has no tcp port forward from port 8081\n", 1),
     (["forward-list", "default"], {"op": "forward-list", "name": "default"},
      {"ok": True, "forwards": FWD},
      " Proto   Host address   Host port(s)   Guest address    Guest port(s)   Packets   Bytes\n"
