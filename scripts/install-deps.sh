@@ -17,6 +17,10 @@ pkgs=(
   # installation: systemd.pc and systemd-analyze (the unit), bash-completion.pc, and the
   # Debian package (dpkg-buildpackage -us -uc -b)
   systemd bash-completion debhelper dpkg-dev build-essential
+  # tests: other firewalls' rulesets (Docker- and ufw-like, through iptables-nft)
+  iptables
+  # tests: a stand-in firewalld on a private D-Bus bus (tests/e2e/fake-firewalld.py)
+  dbus-daemon python3-dbus python3-gi
 )
 
 missing=()

@@ -293,6 +293,12 @@ int cmd_info(const cli_ctx *ctx, const args *a)
     }
     _cleanup_free_ char *text = output_info(net);
     fputs(text, stdout);
+    /* net-info prints virsh's lines only (scripts parse them); vnet's own
+     * name adds the details */
+    if (!ctx->invoked_as || strncmp(ctx->invoked_as, "net-", 4) != 0) {
+        _cleanup_free_ char *more = output_info_details(net);
+        fputs(more, stdout);
+    }
     cli_warn_problem(net);
     return 0;
 }
