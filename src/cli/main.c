@@ -376,8 +376,9 @@ static int run_command(const command *c, const char *word, const cli_ctx *ctx, i
         rc = r < 0 ? 1 : r;
         /* virsh ends the output of every command it ran with an empty line
          * (not with --quiet); JSON output stays plain JSON. Also after an error. */
-        if (!ctx->quiet && !args_has(&a, "json") && is_virsh_verb(c))
-            fputc('\n', stdout);
+        if (!ctx->quiet && !args_has(&a, "json") && is_virsh_verb(c) &&
+            !(streq(c->virsh, "net-event") && !streq(word, "net-event")))
+            fputc('\n', stdout); /* (vnet's own `events` stream ends with its count) */
     }
     args_free(&a);
     return rc;
