@@ -103,7 +103,7 @@ static int load_status_file(vnetd *d, const char *name, netdef **ret_def, json_t
     if (*ret_is_config) {
         /* the network runs the saved definition (loaded before the statuses) */
         vnet_net *n = registry_find(d, name);
-        *ret_def = n && n->config ? netdef_copy(n->config) : NULL;
+        *ret_def = n && n->config ? netdef_dup(n->config) : NULL;
         if (!*ret_def) {
             json_decref(j);
             return verr_set(err, VERR_INVALID,
@@ -150,7 +150,7 @@ static void adopt_active(vnetd *d, const char *name)
         if (!transient && problem) {
             /* its definition file does not load: the running definition is
              * the last good one (kept in memory; the file stays the user's) */
-            n->config = netdef_copy(def);
+            n->config = netdef_dup(def);
             json_object_set_new(problem, "keeps",
                                 json_string("running on its last good definition"));
         } else if (!transient) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The bash completion (share/completion/vnet.bash) without a daemon: commands (vnet's and
 # virsh's names), options of a command, option values. Network names and forward ports come
-# from a running vnetd: tests/e2e/16-virsh-compat.sh checks those.
+# from a running vnetd: tests/e2e/17-virsh-compat.sh checks those.
 # Usage: check-completion.sh COMPLETION-FILE VNET
 set -u
 . "$1"
