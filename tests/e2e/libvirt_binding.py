@@ -145,8 +145,12 @@ def check_basic(sock):
     n.create()
     e = expect_error("starting an active network: VIR_ERR_OPERATION_INVALID",
                      libvirt.VIR_ERR_OPERATION_INVALID, n.create)
-    expect_error("undefining an active network: VIR_ERR_OPERATION_INVALID",
-                 libvirt.VIR_ERR_OPERATION_INVALID, n.undefine)
+    # as libvirt: undefining an active network leaves it running, transient
+    n.undefine()
+    check("undefining an active network leaves it active and transient",
+          n.isActive() == 1 and n.isPersistent() == 0)
+    n = c.networkDefineXML(net_xml("py1", "vt-py1", "192.168.170"))
+    check("defining it again makes it persistent", n.isPersistent() == 1 and n.isActive() == 1)
     expect_error("bad XML: VIR_ERR_XML_DETAIL", libvirt.VIR_ERR_XML_DETAIL,
                  c.networkDefineXML, "not xml")
     expect_error("invalid definition: VIR_ERR_XML_ERROR", libvirt.VIR_ERR_XML_ERROR,
