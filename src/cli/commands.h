@@ -47,3 +47,8 @@ int cmd_forward_add(const cli_ctx *ctx, const args *a);
 int cmd_forward_del(const cli_ctx *ctx, const args *a);
 int cmd_forward_list(const cli_ctx *ctx, const args *a);
 int cmd_ping(const cli_ctx *ctx, const args *a);
+/* cmd_uplink.c */
+int cmd_uplink_attach(const cli_ctx *ctx, const args *a);
+int cmd_uplink_confirm(const cli_ctx *ctx, const args *a);
+int cmd_uplink_detach(const cli_ctx *ctx, const args *a);
+int cmd_uplink_list(const cli_ctx *ctx, const args *a);

@@ -8,6 +8,7 @@
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
+ *   ops_uplink.c uplink-* requests: a host NIC into a bridge (see uplink.h)
  */
 #pragma once
 
@@ -71,6 +72,9 @@ typedef struct vnetd {
 
     vnet_net **nets; /* sorted by name */
     size_t n_nets;
+
+    struct uplink_entry **uplinks; /* host NICs moved into bridges (ops_uplink.c) */
+    size_t n_uplinks;
 
     struct events_sub *subs; /* event bus subscribers (events.c) */
     size_t n_subs;

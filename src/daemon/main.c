@@ -12,6 +12,7 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/uplink.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
 #include "util/cleanup.h"
@@ -140,6 +141,7 @@ static void vnetd_teardown(vnetd *d)
     control_close(d);
     supervise_close(d);
     registry_free_all(d);
+    uplink_free_all(d);
     events_free_all(d);
     d->event = sd_event_unref(d->event);
     if (d->lock_fd >= 0)

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/uplink.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -275,6 +276,10 @@ static const op_def op_table[] = {
     {"update", op_update, false},
     {"forward-add", op_forward_add, false},
     {"forward-del", op_forward_del, false},
+    {"uplink-list", op_uplink_list, true},
+    {"uplink-attach", op_uplink_attach, false},
+    {"uplink-confirm", op_uplink_confirm, false},
+    {"uplink-detach", op_uplink_detach, false},
 };
 
 const op_def *ops_find(const char *name)

@@ -8,6 +8,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/uplink.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -183,6 +184,8 @@ int reconcile_startup(vnetd *d, verr *err)
         adopt_active(d, names[i]);
     store_free_names(names, n);
 
+    /* Host NICs into their bridges before networks that may sit on them. */
+    uplink_startup(d);
     for (size_t i = 0; i < d->n_nets; i++) {
         vnet_net *net = d->nets[i];
         if (!net->autostart || net_active(net) || !net->config)

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Scenario 12: the host's one NIC into a bridge, safely (vnet uplink-*).
+# A LAN namespace (bridge "lan": router 192.168.77.1, a DHCP server) and the host namespace,
+# whose eth0 (a veth into the LAN) has addresses and a default route. A TCP connection from
+# the LAN to the host survives uplink-attach, confirm and detach; an unconfirmed attach rolls
+# back in time; a vnetd killed during the trial rolls back when it starts again; a confirmed
+# uplink is re-created at boot; a NIC holding a DHCP lease is refused with advice.
+. "$(dirname "$0")/lib.sh"
+e2e_init
+e2e_check_binaries
+install -m 755 "$E2E_DIR/dhclient-lease-script.sh" "$E2E_TMP/"
+# no system bus for vnetd here: NetworkManager and networkd are "not running"
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$E2E_TMP/no-such-bus
+LAN_NS=$E2E_P-lan
+LAN=192.168.77
+HOSTIP=$LAN.10
+
+# lan_port NS IF PEER: a veth IF in NS whose peer PEER is a port of the LAN bridge
+lan_port() {
+    ip -n "$1" link add "$2" type veth peer name "$3" netns "$LAN_NS" || return 1
+    ip -n "$LAN_NS" link set "$3" master lan up || return 1
+    ip -n "$1" link set "$2" up
+}
+
+# host_eth0: the host's NIC as a distribution's network config leaves it at boot
+host_eth0() {
+    lan_port "$HOST_NS" eth0 "h-$1" || return 1
+    ip -n "$HOST_NS" link set eth0 address 02:77:00:00:00:10
+    ip -n "$HOST_NS" addr add "$HOSTIP/24" dev eth0
+    ip -n "$HOST_NS" addr add "$LAN.11/24" dev eth0 preferred_lft 0  # deprecated, kept so
+    ip -n "$HOST_NS" addr add fd77::10/64 dev eth0 nodad
+    ip -n "$HOST_NS" route add default via "$LAN.1" dev eth0 metric 50
+    ip -n "$HOST_NS" route add 10.77.0.0/16 via "$LAN.1" dev eth0 metric 7
+}
+
+e2e_netns_add "$LAN_NS" || e2e_fatal "LAN namespace"
+ip -n "$LAN_NS" link add lan type bridge
+ip -n "$LAN_NS" link set lan address 02:77:00:00:00:01 up
+ip -n "$LAN_NS" addr add "$LAN.1/24" dev lan
+ip -n "$LAN_NS" addr add fd77::1/64 dev lan nodad
+e2e_bg ip netns exec "$LAN_NS" dnsmasq -k --conf-file=/dev/null --port=0 --user=root \
+    --interface=lan --bind-interfaces --dhcp-range=$LAN.100,$LAN.150,255.255.255.0,1h \
+    --dhcp-option=option:router,$LAN.1 --dhcp-leasefile="$E2E_TMP/lan.leases" --pid-file= \
+    --dhcp-authoritative --no-ping
+e2e_topology_host "$HOST_NS" || e2e_fatal "host namespace"
+host_eth0 1 || e2e_fatal "host eth0 into the LAN"
+vnetd_start || e2e_fatal "vnetd starts in the host namespace"
+e2e_pass "vnetd starts in the host namespace"
+
+addrs_of() { ip -n "$HOST_NS" -o addr show dev "$1" 2>/dev/null | grep -v ' fe80' | awk '{print $4}' | sort | tr '\n' ' '; }
+routes_of() { ip -n "$HOST_NS" route show dev "$1" 2>/dev/null | grep -v 'proto kernel'; }
+master_of() { ip -n "$HOST_NS" -o link show dev "$1" | sed -n 's/.* master \([^ ]*\) .*/\1/p'; }
+ask_router() { tcp_ask "$HOST_NS" "$LAN.1" 7200; }
+eth0_restored() { [ "$(addrs_of eth0)" = "$ORIG_ADDRS" ] && ! link_exists br0 && [ -z "$(master_of eth0)" ]; }
+ORIG_ADDRS=$(addrs_of eth0)
+ORIG_ROUTES=$(routes_of eth0)
+
+tcp_server "$HOST_NS" 7100 'while read -r l; do echo "$SOCAT_PEERADDR $l"; done' ||
+    e2e_fatal "host line server listens"
+tcp_server "$LAN_NS" 7200 || e2e_fatal "router server listens"
+conn_open "$LAN_NS" "$HOSTIP" 7100
+conn_say hello
+expect_eq "LAN -> host connection answers" "$LAN.1 hello" "$CONN_REPLY"
+
+# --- attach, confirm, detach
+expect_ok "uplink-attach eth0 --bridge br0" vnet uplink-attach eth0 --bridge br0 --confirm-within 30
+expect_match "attach says what moved and how to confirm" \
+    "3 addresses, 2 routes moved.*uplink-confirm br0' within 30 s" "$(tr '\n' ' ' <<<"$E2E_OUT")"
+expect_eq "eth0 is a port of br0" br0 "$(master_of eth0)"
+expect_eq "the addresses are on br0" "$ORIG_ADDRS" "$(addrs_of br0)"
+expect_eq "eth0 has no addresses left" "" "$(addrs_of eth0)"
+expect_eq "br0 carries eth0's MAC" 02:77:00:00:00:10 \
+    "$(ip -n "$HOST_NS" -o link show br0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')"
+expect_match "the default route moved with its metric" "default via $LAN.1 .*metric 50" \
+    "$(ip -n "$HOST_NS" route show dev br0)"
+expect_match "the static route moved with its metric" "10.77.0.0/16 via $LAN.1 .*metric 7" \
+    "$(ip -n "$HOST_NS" route show dev br0)"
+expect_match "the deprecated address stays deprecated" "$LAN.11/24 .*deprecated" \
+    "$(ip -n "$HOST_NS" -o addr show dev br0)"
+conn_say after-attach
+expect_eq "the connection survives the attach" "$LAN.1 after-attach" "$CONN_REPLY"
+expect_eq "the host reaches the router through br0" "$HOSTIP" "$(ask_router)"
+e2e_run vnet uplink-list
+expect_match "uplink-list shows the trial" "br0 +eth0 +trial, [0-9]+s left +02:77:00:00:00:10" "$E2E_OUT"
+expect_ok "uplink-confirm br0" vnet uplink-confirm br0
+e2e_run vnet uplink-list --json
+expect_match "uplink-list --json says attached" '"state": "attached"' "$E2E_OUT"
+expect_true "uplink-list --json is JSON" json_query . <<<"$E2E_OUT"
+conn_say after-confirm
+expect_eq "the connection survives the confirmation" "$LAN.1 after-confirm" "$CONN_REPLY"
+expect_fail "a second attach of eth0 is refused" vnet uplink-attach eth0 --bridge br1
+expect_match "saying where it is" "already attached to bridge 'br0'" "$E2E_OUT"
+expect_ok "uplink-detach br0" vnet uplink-detach br0
+expect_true "eth0 is as it was, br0 is gone" eth0_restored
+expect_eq "eth0's routes are as they were" "$ORIG_ROUTES" "$(routes_of eth0)"
+conn_say after-detach
+expect_eq "the connection survives the detach" "$LAN.1 after-detach" "$CONN_REPLY"
+
+# --- no confirmation: rolled back within the timeout + 1 s
+expect_ok "uplink-attach with --confirm-within 2" vnet uplink-attach eth0 --bridge br0 --confirm-within 2
+t0=$(date +%s.%N)
+expect_true "br0 exists during the trial" link_exists br0
+wait_for 10 eth0_restored
+t1=$(date +%s.%N)
+expect_true "rolled back within 3 s (timeout + 1 s)" \
+    python3 -c "import sys; sys.exit(0 if $t1 - $t0 <= 3.0 else 1)"
+expect_true "eth0 is as it was after the rollback" eth0_restored
+expect_eq "eth0's routes are back" "$ORIG_ROUTES" "$(routes_of eth0)"
+conn_say after-rollback
+expect_eq "the connection still works after the rollback" "$LAN.1 after-rollback" "$CONN_REPLY"
+e2e_run vnet uplink-list
+expect_no_match "uplink-list no longer lists it" "br0" "$E2E_OUT"
+
+# --- vnetd killed during the trial: rolled back when it comes back
+expect_ok "uplink-attach on trial again" vnet uplink-attach eth0 --bridge br0 --confirm-within 60
+vnetd_stop KILL
+expect_true "after SIGKILL the bridge is still there" link_exists br0
+vnetd_start || e2e_fatal "vnetd starts again after SIGKILL"
+expect_true "the restarted vnetd rolled the trial back" eth0_restored
+conn_say after-crash
+expect_eq "the connection still works" "$LAN.1 after-crash" "$CONN_REPLY"
+
+# --- a NIC holding a DHCP lease is refused, with what to do instead
+lan_port "$HOST_NS" eth1 h-eth1 || e2e_fatal "host eth1 into the LAN"
+timeout 60 ip netns exec "$HOST_NS" dhclient -4 -1 -cf /dev/null -sf "$E2E_TMP/dhclient-lease-script.sh" \
+    -lf "$E2E_TMP/eth1.leases" -pf "$E2E_TMP/eth1.pid" eth1 >"$E2E_TMP/eth1.log" 2>&1
+[ -s "$E2E_TMP/eth1.pid" ] && E2E_PIDS+=("$(cat "$E2E_TMP/eth1.pid")")
+expect_match "eth1 holds a lease from the LAN's DHCP server" "^$LAN\.1[0-9][0-9]/24 $" "$(addrs_of eth1)"
+expect_fail "uplink-attach of a NIC with a DHCP lease is refused" vnet uplink-attach eth1 --bridge br1
+expect_match "the refusal names the lease" "eth1' holds a dynamic address $LAN\.1[0-9]+/24 \(a DHCP lease" "$E2E_OUT"
+expect_match "and prints the networkd configuration instead" "Kind=bridge.*Bridge=br1.*DHCP=ipv4" \
+    "$(tr '\n' ' ' <<<"$E2E_OUT")"
+expect_false "nothing was created" link_exists br1
+
+# --- confirmed, then a reboot: re-created before autostart networks
+expect_ok "uplink-attach eth0 for good" vnet uplink-attach eth0 --bridge br0
+expect_ok "and confirm it" vnet uplink-confirm br0
+stop_pid "$CONN_PID"
+vnetd_stop TERM
+e2e_kill_ns_procs "$HOST_NS"
+ip netns del "$HOST_NS"
+HOST_NS=$E2E_P-h2
+wait_for 10 sh -c "! ip -n '$LAN_NS' link show h-1 >/dev/null 2>&1" || e2e_fatal "old host gone"
+e2e_netns_add "$HOST_NS" || e2e_fatal "rebooted host namespace"
+host_eth0 2 || e2e_fatal "eth0 comes up at boot as configured"
+rm -rf "$ROOT/run"
+vnetd_start || e2e_fatal "vnetd starts after the reboot"
+expect_eq "after the reboot eth0 is a port of br0 again" br0 "$(master_of eth0)"
+expect_eq "with the addresses on br0" "$ORIG_ADDRS" "$(addrs_of br0)"
+expect_match "and the default route" "default via $LAN.1 .*metric 50" "$(ip -n "$HOST_NS" route show dev br0)"
+tcp_server "$HOST_NS" 7101 'echo $SOCAT_PEERADDR' || e2e_fatal "host server after reboot"
+expect_eq "the LAN reaches the host through br0" "$LAN.1" "$(tcp_ask "$LAN_NS" "$HOSTIP" 7101)"
+expect_ok "uplink-detach after the reboot" vnet uplink-detach br0
+expect_true "eth0 is as it was" eth0_restored
+e2e_done
