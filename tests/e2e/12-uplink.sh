@@ -9,8 +9,26 @@
 e2e_init
 e2e_check_binaries
 install -m 755 "$E2E_DIR/dhclient-lease-script.sh" "$E2E_TMP/"
-# no system bus for vnetd here: NetworkManager and networkd are "not running"
-export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$E2E_TMP/no-such-bus
+FAKE_OWNER=$VNET_BUILD_DIR/tests/e2e/fake-owner
+# vnetd's "system bus" is a private dbus-daemon of this test, where a stand-in NetworkManager
+# or systemd-networkd claims an interface; nothing on it at first
+BUS_SOCK=$E2E_TMP/system_bus_socket
+cat >"$E2E_TMP/bus.conf" <<XML
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$BUS_SOCK</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/> <allow own="*"/>
+    <allow send_destination="*"/> <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+XML
+e2e_bg dbus-daemon --config-file="$E2E_TMP/bus.conf" --nofork --nopidfile --nosyslog
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$BUS_SOCK
+wait_for 10 test -S "$BUS_SOCK" || e2e_fatal "private system bus is up"
 LAN_NS=$E2E_P-lan
 LAN=192.168.77
 HOSTIP=$LAN.10
@@ -131,6 +149,30 @@ expect_match "the refusal names the lease" "eth1' holds a dynamic address $LAN\.
 expect_match "and prints the networkd configuration instead" "Kind=bridge.*Bridge=br1.*DHCP=ipv4" \
     "$(tr '\n' ' ' <<<"$E2E_OUT")"
 expect_false "nothing was created" link_exists br1
+
+# --- a NIC that NetworkManager or systemd-networkd owns is refused, with their configuration
+lan_port "$HOST_NS" eth2 h-eth2 || e2e_fatal "host eth2 into the LAN"
+ip -n "$HOST_NS" addr add "$LAN.12/24" dev eth2
+# owner_refuses KIND: with a stand-in KIND owning eth2, uplink-attach is refused
+owner_refuses() {
+    coproc OWNER { exec "$FAKE_OWNER" "$1" eth2; }
+    local pid=$OWNER_PID line=""
+    E2E_PIDS+=("$pid")
+    IFS= read -r -t 10 line <&"${OWNER[0]}"
+    expect_eq "a stand-in $1 claims eth2" ready "$line"
+    expect_fail "uplink-attach of a NIC $1 owns is refused" vnet uplink-attach eth2 --bridge br2
+    stop_pid "$pid"
+}
+owner_refuses nm
+expect_match "the refusal prints the nmcli commands" \
+    "NetworkManager manages 'eth2'.*nmcli connection add type bridge ifname br2 .*ipv4.addresses $LAN.12/24.*type bridge-slave ifname eth2" \
+    "$(tr '\n' ' ' <<<"$E2E_OUT")"
+owner_refuses networkd
+expect_match "the refusal prints the networkd files" \
+    "systemd-networkd configures 'eth2'.*25-br2.netdev.*Kind=bridge.*Address=$LAN.12/24" \
+    "$(tr '\n' ' ' <<<"$E2E_OUT")"
+expect_false "nothing was created for eth2" link_exists br2
+expect_eq "eth2 keeps its address" "$LAN.12/24 " "$(addrs_of eth2)"
 
 # --- confirmed, then a reboot: re-created before autostart networks
 expect_ok "uplink-attach eth0 for good" vnet uplink-attach eth0 --bridge br0
