@@ -29,6 +29,7 @@ typedef struct netplug_pool {
     netplug_pci *pcis; /* hostdev: PCI addresses (a <pf> expanded to its VFs) */
     size_t n_pcis;
     const char *unusable; /* bridge mode: why the host bridge cannot take ports, NULL if it can */
+    char unusable_buf[160]; /* storage for `unusable`, for fillers that need it */
 } netplug_pool;
 
 /* "0000:03:10.2" <-> netplug_pci. parse: 0 or -1. */

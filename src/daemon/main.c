@@ -22,6 +22,7 @@
 typedef struct vnetd_args {
     const char *root;
     const char *dnsmasq;
+    const char *sysfs_root;
     bool verbose;
 } vnetd_args;
 
@@ -37,6 +38,7 @@ static void usage(FILE *f)
             "  --root DIR       keep every file under DIR (config, runtime, data)\n"
             "  --foreground     do not daemonize (vnetd never does; accepted for clarity)\n"
             "  --dnsmasq PATH   dnsmasq binary to run (default %s)\n"
+            "  --sysfs-root DIR read SR-IOV devices from DIR instead of /sys (tests)\n"
             "  --verbose        log debug messages\n"
             "  --help           show this help\n"
             "  --version        show the version\n",
@@ -46,11 +48,20 @@ static void usage(FILE *f)
 /* 0 to run, 1 to exit successfully (help/version), -1 on a usage error. */
 static int parse_args(int argc, char **argv, vnetd_args *a)
 {
-    enum { OPT_ROOT = 256, OPT_FOREGROUND, OPT_DNSMASQ, OPT_VERBOSE, OPT_HELP, OPT_VERSION };
+    enum {
+        OPT_ROOT = 256,
+        OPT_FOREGROUND,
+        OPT_DNSMASQ,
+        OPT_SYSFS_ROOT,
+        OPT_VERBOSE,
+        OPT_HELP,
+        OPT_VERSION
+    };
     static const struct option opts[] = {
         {"root", required_argument, NULL, OPT_ROOT},
         {"foreground", no_argument, NULL, OPT_FOREGROUND},
         {"dnsmasq", required_argument, NULL, OPT_DNSMASQ},
+        {"sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -67,6 +78,9 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
             break;
         case OPT_DNSMASQ:
             a->dnsmasq = optarg;
+            break;
+        case OPT_SYSFS_ROOT:
+            a->sysfs_root = optarg;
             break;
         case OPT_VERBOSE:
             a->verbose = true;
@@ -171,6 +185,7 @@ int main(int argc, char **argv)
     d.dnsmasq_bin = args.dnsmasq;
     d.env.paths = &d.paths;
     d.env.dnsmasq_bin = args.dnsmasq;
+    d.env.sysfs_root = args.sysfs_root;
 
     verr err = VERR_INIT;
     int rc = 0;

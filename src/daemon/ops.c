@@ -6,6 +6,7 @@
 #include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "daemon/uplink.h"
+#include "network/pool.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -51,8 +52,16 @@ static json_t *op_info(vnetd *d, json_t *req, verr *err)
     vnet_net *n = name ? registry_get(d, name, err) : NULL;
     if (!n)
         return NULL;
+    json_t *summary = net_summary(n, false);
+    const char *br = net_bridge(n);
+    if (!netdef_is_managed_bridge(net_current(n)) && br) {
+        /* a host bridge vnet does not own: say whether it can take guests */
+        char why[160];
+        const char *state = network_bridge_state(br, why, sizeof(why));
+        json_object_set_new(summary, "bridge_state", json_string(state ? state : "unknown"));
+    }
     json_t *r = proto_reply_ok();
-    json_object_set_new(r, "network", net_summary(n, false));
+    json_object_set_new(r, "network", summary);
     return r;
 }
 

@@ -17,6 +17,7 @@
 #include "dnsmasq/dnsmasq.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
+#include "network/pool.h"
 #include "network/status.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -245,6 +246,8 @@ int network_start(const network_env *env, const netdef *def, json_t **ret_status
 {
     net_run run = {0};
 
+    if (!netdef_is_managed_bridge(def))
+        return network_pool_start(env, def, ret_status, err); /* creates nothing */
     if (start_preflight(env, def, err) < 0)
         goto fail_early;
 
@@ -422,6 +425,12 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
     int r = 0;
     net_run_from_json(status, &run);
 
+    if (!netdef_is_managed_bridge(def)) { /* nothing of ours on the host to check */
+        *ret_status = json_deep_copy(status);
+        if (ret_repaired)
+            *ret_repaired = false;
+        return 0;
+    }
     if (!mode_supported(def->forward_mode))
         r = verr_set(err, VERR_UNSUPPORTED, "forward mode '%s' is not supported by vnet",
                      netdef_forward_mode_name(def->forward_mode));

@@ -17,12 +17,14 @@
 typedef struct network_env {
     const vnet_paths *paths;
     const char *dnsmasq_bin; /* path to dnsmasq */
+    const char *sysfs_root;  /* where sysfs is (SR-IOV pools); NULL = /sys */
 } network_env;
 
 /* Start: bridge, addresses, sysctls, firewall, routes, dnsmasq. On failure every
  * step done so far is undone and err says which step failed and why. On
  * success *ret_status describes what was created. */
 int network_start(const network_env *env, const netdef *def, json_t **ret_status, verr *err);
+/* (Networks without a bridge of their own go through network_pool_start, pool.h.) */
 /* Stop: reverse of start, driven by the status (not by the definition). */
 int network_stop(const network_env *env, const netdef *def, const json_t *status, verr *err);
 /* After a daemon restart or a drift event: check each piece and repair what is

@@ -74,3 +74,11 @@ const char *network_status_bridge(const json_t *status)
 {
     return json_string_value(json_object_get(status, "bridge"));
 }
+
+/* Host bridges are never looked at: "missing" names none. */
+const char *network_bridge_state(const char *name, char *ret_why, size_t len);
+const char *network_bridge_state(const char *name, char *ret_why, size_t len)
+{
+    snprintf(ret_why, len, "bridge '%s' does not exist", name);
+    return "missing";
+}

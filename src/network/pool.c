@@ -1,0 +1,163 @@
+/* Networks that do not own a bridge (see pool.h). */
+#include "network/pool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netdev/netdev.h"
+#include "netdev/sriov.h"
+#include "network/status.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+static const char *sysfs_of(const network_env *env)
+{
+    return env->sysfs_root && *env->sysfs_root ? env->sysfs_root : "/sys";
+}
+
+/* A <pf>'s virtual functions: interface names (direct) or PCI addresses (hostdev). */
+static int pool_expand_pf(const network_env *env, const netdef *def, const char *pf, json_t *list,
+                          verr *err)
+{
+    _cleanup_free_ netdev_vf *vfs = NULL;
+    size_t n = 0;
+    if (netdev_sriov_vfs(sysfs_of(env), pf, &vfs, &n, err) < 0)
+        return -1;
+    if (n == 0)
+        return verr_set(err, VERR_INVALID, "%s has no SR-IOV virtual functions", pf);
+    bool hostdev = def->forward_mode == NETDEF_FWD_HOSTDEV;
+    for (size_t i = 0; i < n; i++)
+        if (hostdev || vfs[i].ifname[0])
+            json_array_append_new(list, json_string(hostdev ? vfs[i].pci : vfs[i].ifname));
+    if (json_array_size(list) == 0)
+        return verr_set(err, VERR_INVALID,
+                        "the virtual functions of %s have no network interfaces (bound to "
+                        "another driver?)",
+                        pf);
+    return 0;
+}
+
+static int pool_direct_devs(const netdef *def, json_t *list, verr *err)
+{
+    if (def->n_forward_ifaces == 0)
+        return verr_set(err, VERR_INVALID,
+                        "network '%s' uses a direct mode, but has no forward dev and no interface "
+                        "pool",
+                        def->name);
+    for (size_t i = 0; i < def->n_forward_ifaces; i++) {
+        netdev_link l;
+        int r = netdev_link_get(def->forward_ifaces[i], &l, err);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return verr_set(err, VERR_NOT_FOUND, "interface '%s' of the pool does not exist",
+                            def->forward_ifaces[i]);
+        json_array_append_new(list, json_string(def->forward_ifaces[i]));
+    }
+    return 0;
+}
+
+static int pool_pci_list(const network_env *env, const netdef *def, json_t *list, verr *err)
+{
+    _cleanup_free_ netplug_pci *pcis = NULL;
+    size_t n = netdef_forward_pcis(def, &pcis);
+    char buf[16];
+    if (n == 0)
+        return verr_set(err, VERR_INVALID,
+                        "network '%s' uses mode hostdev, but has no <pf> and no <address>",
+                        def->name);
+    for (size_t i = 0; i < n; i++) {
+        netplug_pci_str(&pcis[i], buf);
+        if (!netdev_pci_exists(sysfs_of(env), buf))
+            return verr_set(err, VERR_NOT_FOUND, "PCI device %s of the pool does not exist", buf);
+        json_array_append_new(list, json_string(buf));
+    }
+    return 0;
+}
+
+/* {"devs": [...]} for direct modes, {"pcis": [...]} for hostdev, {} for a host bridge. */
+static int pool_resolve(const network_env *env, const netdef *def, json_t *pool, verr *err)
+{
+    const char *pf = netdef_forward_pf(def);
+    bool hostdev = def->forward_mode == NETDEF_FWD_HOSTDEV;
+    if (def->forward_mode == NETDEF_FWD_BRIDGE && def->bridge_name)
+        return 0;
+    json_t *list = json_array();
+    json_object_set_new(pool, hostdev ? "pcis" : "devs", list);
+    if (pf)
+        return pool_expand_pf(env, def, pf, list, err);
+    return hostdev ? pool_pci_list(env, def, list, err) : pool_direct_devs(def, list, err);
+}
+
+int network_pool_start(const network_env *env, const netdef *def, json_t **ret_status, verr *err)
+{
+    json_t *pool = json_object();
+    if (pool_resolve(env, def, pool, err) < 0) {
+        json_decref(pool);
+        return verr_prefix(err, "starting network '%s'", def->name);
+    }
+    net_run run = {0};
+    json_t *st = net_run_to_json(&run, env, def);
+    json_object_set_new(st, "pool", pool);
+    *ret_status = st;
+    return 0;
+}
+
+void network_pool_from_status(const json_t *status, netplug_pool *ret)
+{
+    memset(ret, 0, sizeof(*ret));
+    json_t *pool = json_object_get(status, "pool"), *v;
+    json_t *devs = json_object_get(pool, "devs"), *pcis = json_object_get(pool, "pcis");
+    size_t i;
+    json_array_foreach(devs, i, v)
+    {
+        if (json_is_string(v))
+            *(char **)xarray_push(&ret->devs, &ret->n_devs, sizeof(char *)) =
+                (char *)json_string_value(v);
+    }
+    json_array_foreach(pcis, i, v)
+    {
+        netplug_pci p;
+        if (netplug_pci_parse(json_string_value(v), &p) == 0)
+            *(netplug_pci *)xarray_push(&ret->pcis, &ret->n_pcis, sizeof(p)) = p;
+    }
+    const char *bridge = network_status_bridge(status);
+    if (pool && !devs && !pcis && bridge) {
+        const char *state =
+            network_bridge_state(bridge, ret->unusable_buf, sizeof(ret->unusable_buf));
+        if (!state || !streq(state, "up"))
+            ret->unusable = ret->unusable_buf;
+    }
+}
+
+void network_pool_clear(netplug_pool *pool)
+{
+    free(pool->devs);
+    free(pool->pcis);
+    memset(pool, 0, sizeof(*pool));
+}
+
+const char *network_bridge_state(const char *name, char *ret_why, size_t len)
+{
+    netdev_link l;
+    int r = netdev_link_get(name, &l, NULL);
+    if (r < 0) {
+        snprintf(ret_why, len, "the state of bridge '%s' cannot be read", name);
+        return NULL;
+    }
+    if (r == 0) {
+        snprintf(ret_why, len, "bridge '%s' does not exist", name);
+        return "missing";
+    }
+    if (!streq(l.kind, "bridge") && !streq(l.kind, "openvswitch")) {
+        snprintf(ret_why, len, "'%s' is not a bridge (%s)", name, l.kind[0] ? l.kind : "no kind");
+        return "not a bridge";
+    }
+    if (!l.up) {
+        snprintf(ret_why, len, "bridge '%s' is down", name);
+        return "down";
+    }
+    ret_why[0] = '\0';
+    return "up";
+}

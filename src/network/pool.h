@@ -1,0 +1,21 @@
+/* Networks that do not own a bridge: <forward mode='bridge'> onto a host
+ * bridge, macvtap pools (bridge, private, vepa, passthrough) and hostdev
+ * pools. Start creates nothing on the host, as libvirt's does: it checks the
+ * pool (every <interface> exists, a <pf> has virtual functions, every PCI
+ * address exists) and records it, expanded, in the status for the ports. */
+#pragma once
+
+#include <jansson.h>
+
+#include "conf/netplug.h"
+#include "network/network.h"
+
+int network_pool_start(const network_env *env, const netdef *def, json_t **ret_status, verr *err);
+/* The pool a status recorded (devs/pcis point into status: keep it alive);
+ * unusable is set for a host bridge that cannot take ports now. Free with
+ * network_pool_clear. */
+void network_pool_from_status(const json_t *status, netplug_pool *ret);
+void network_pool_clear(netplug_pool *pool);
+/* A host bridge's state for `vnet info`: "up", "down", "missing", "not a
+ * bridge" (NULL on a netlink error); ret_why gets a sentence when not "up". */
+const char *network_bridge_state(const char *name, char *ret_why, size_t len);
