@@ -177,6 +177,21 @@ expect_eq "eth2 keeps its address" "$LAN.12/24 " "$(addrs_of eth2)"
 # --- confirmed, then a reboot: re-created before autostart networks
 expect_ok "uplink-attach eth0 for good" vnet uplink-attach eth0 --bridge br0
 expect_ok "and confirm it" vnet uplink-confirm br0
+# a bridge-mode network over br0 puts guests on the LAN
+f=$(net_xml_file lan "<network><name>lan</name><forward mode='bridge'/><bridge name='br0'/></network>")
+expect_ok "define a bridge-mode network on br0" vnet define "$f"
+expect_ok "start it" vnet start lan
+expect_ok "autostart it" vnet autostart lan
+expect_match "vnet info says br0 is up" "Bridge state: +up" "$(vnet info lan)"
+guest_add g1 br0 || e2e_fatal "guest g1 plugged into br0"
+gip=$(dhcp_udhcpc g1)
+expect_match "the guest gets its lease from the LAN's DHCP server" "^$LAN\.1[0-9][0-9]$" "$gip"
+expect_match "the LAN's server handed it out" "$gip" "$(cat "$E2E_TMP/lan.leases")"
+expect_eq "the guest reaches the router" "$gip" "$(guest_ask g1 "$LAN.1" 7200)"
+conn_say with-guest
+expect_eq "the host's connection is undisturbed" "$LAN.1 with-guest" "$CONN_REPLY"
+expect_fail "uplink-detach is refused while the network is active on br0" vnet uplink-detach br0
+expect_match "saying which network" "network 'lan' is active on bridge 'br0'" "$E2E_OUT"
 stop_pid "$CONN_PID"
 vnetd_stop TERM
 e2e_kill_ns_procs "$HOST_NS"
@@ -192,6 +207,11 @@ expect_eq "with the addresses on br0" "$ORIG_ADDRS" "$(addrs_of br0)"
 expect_match "and the default route" "default via $LAN.1 .*metric 50" "$(ip -n "$HOST_NS" route show dev br0)"
 tcp_server "$HOST_NS" 7101 'echo $SOCAT_PEERADDR' || e2e_fatal "host server after reboot"
 expect_eq "the LAN reaches the host through br0" "$LAN.1" "$(tcp_ask "$LAN_NS" "$HOSTIP" 7101)"
+expect_true "the autostart network on br0 is active" net_wait_active lan
+expect_match "and finds br0 up (the uplink came first)" "Bridge state: +up" "$(vnet info lan)"
+expect_match "the log shows the uplink before the network" "uplink br0: re-created.*network 'lan' started" \
+    "$(sed -n '/host ns '"$HOST_NS"'/,$p' "$VNETD_LOG" | tr '\n' ' ')"
+expect_ok "destroy lan" vnet destroy lan
 expect_ok "uplink-detach after the reboot" vnet uplink-detach br0
 expect_true "eth0 is as it was" eth0_restored
 e2e_done
