@@ -124,6 +124,7 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
     _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
     if (!def)
         return NULL;
+    _cleanup_free_ char *warnings = netdef_warnings(def);
     if (registry_save_config(d, def, err) < 0)
         return NULL;
     if (!n) {
@@ -152,6 +153,8 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
     events_emit_net(d, VNET_EV_DEFINED, n->name, n->uuid, NULL);
     json_t *r = proto_reply_ok();
     json_object_set_new(r, "name", json_string(n->name));
+    if (warnings)
+        json_object_set_new(r, "warnings", json_string(warnings));
     return r;
 }
 

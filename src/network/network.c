@@ -95,17 +95,16 @@ static int start_preflight(const network_env *env, const netdef *def, verr *err)
     return 0;
 }
 
-/* The bridge's per-interface IPv6 settings: IPv6 only when the network has
- * IPv6 (or ipv6='yes'), and never autoconfigure from guests' adverts. */
+/* The bridge's per-interface IPv6 settings, as libvirt sets them: IPv6 only
+ * when the network has IPv6 addresses (ipv6='yes' alone is about guests), and
+ * never autoconfigure from guests' adverts, whether IPv6 is on or not. */
 static int bridge_ipv6_sysctls(const netdef *def, verr *err)
 {
-    bool v6 = def_has_family(def, AF_INET6) || def->ipv6 == VT_YES;
+    bool v6 = def_has_family(def, AF_INET6);
     char path[128];
     snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", def->bridge_name);
     if (netdev_sysctl_write(path, v6 ? "0" : "1", err) < 0)
         return -1;
-    if (!v6)
-        return 0;
     snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_ra", def->bridge_name);
     if (netdev_sysctl_write(path, "0", err) < 0)
         return -1;
@@ -175,7 +174,7 @@ static int static_routes(const netdef *def, verr *err)
     for (size_t i = 0; i < def->n_routes; i++) {
         const netdef_route *rt = &def->routes[i];
         if (netdev_route_add(&rt->address, rt->prefix, &rt->gateway, def->bridge_name,
-                             rt->has_metric ? rt->metric : 0, err) < 0)
+                             netdef_route_metric(rt), err) < 0)
             return verr_prefix(err, "static route");
     }
     return 0;

@@ -2,6 +2,8 @@
  *
  *   NAME.xml + NAME.out   parse must succeed; netdef_format() must equal .out,
  *                         and formatting the re-parsed output gives the same text
+ *   NAME.warn             with NAME.out: the warnings netdef_warnings() gives
+ *                         (an accepted definition without it must give none)
  *   NAME.xml + NAME.err   parse must fail with exactly this message
  *   builtin-default.out   netdef_format(netdef_builtin_default())
  *   NAME.update + NAME.out|.err
@@ -52,6 +54,20 @@ static void result(bool ok, const char *name, const char *why, const char *want,
         fprintf(stderr, "---- expected\n%s---- got\n%s----\n", want, got ? got : "(null)");
 }
 
+/* NAME.warn holds the warnings an accepted definition must give (none without it). */
+static void check_warnings(const char *name, const netdef *def)
+{
+    _cleanup_free_ char *warn_name = xasprintf("%.*s.warn", (int)(strlen(name) - 4), name);
+    _cleanup_free_ char *want = slurp(warn_name);
+    _cleanup_free_ char *got = netdef_warnings(def);
+    if (!want && got && getenv("VNET_REGEN")) {
+        spew(warn_name, got);
+        return;
+    }
+    if (want || got)
+        result(want && got && streq(want, got), name, "warnings differ", want ? want : "", got);
+}
+
 static void check_ok(const char *name, const char *xml, const char *out_name)
 {
     _cleanup_free_ char *want = slurp(out_name);
@@ -63,6 +79,7 @@ static void check_ok(const char *name, const char *xml, const char *out_name)
         return;
     }
     _cleanup_free_ char *got = netdef_format(def, 0);
+    check_warnings(name, def);
     netdef_free(def);
     if (!want && getenv("VNET_REGEN")) {
         spew(out_name, got);
