@@ -11,7 +11,7 @@ pkgs=(
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection
   iproute2 nftables isc-dhcp-client udhcpc bind9-dnsutils socat procps libxml2-utils jq python3 conntrack
-  dbus-daemon
+  dbus-daemon iperf3
 )
 
 missing=()

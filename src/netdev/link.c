@@ -83,6 +83,8 @@ static void bridge_put_linkinfo(struct nlmsghdr *nlh, const netdev_bridge_opts *
         mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, bridge_delay_cs(o));
     if (stp)
         mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, o->stp ? 1 : 0);
+    if (stp && o->vlan_filtering)
+        mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, 1);
     mnl_attr_nest_end(nlh, data);
     mnl_attr_nest_end(nlh, info);
 }
@@ -117,7 +119,12 @@ int netdev_bridge_create(const netdev_bridge_opts *opts, verr *err)
     /* A new bridge starts with STP off, so any delay is accepted before STP goes on. */
     bridge_put_linkinfo(nlh, opts, true, true);
     nl_error e;
-    if (nl_talk(nlh, NULL, NULL, &e) < 0)
+    if (nl_talk(nlh, NULL, NULL, &e) < 0 && opts->vlan_filtering && e.code == EOPNOTSUPP)
+        return nl_verr(err, &e,
+                       "creating bridge '%s' with VLAN filtering (what macTableManager='libvirt' "
+                       "needs); the kernel refuses it",
+                       opts->name);
+    if (e.code)
         return nl_verr(err, &e, "creating bridge '%s'", opts->name);
     return 0;
 }

@@ -35,6 +35,7 @@ typedef struct netdev_bridge_opts {
     unsigned mtu;       /* 0 = kernel default */
     bool stp;
     unsigned delay_ms;  /* STP forward delay in ms; kernel minimum 2000 when stp on */
+    bool vlan_filtering; /* macTableManager='libvirt': the bridge filters by VLAN */
 } netdev_bridge_opts;
 /* The kernel keeps the delay in 10 ms steps and, with STP on, within 2..30 s:
  * create/configure clamp to that range when stp is set. */

@@ -17,6 +17,7 @@
 #include "dnsmasq/dnsmasq.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
+#include "network/bandwidth.h"
 #include "network/pool.h"
 #include "network/status.h"
 #include "util/cleanup.h"
@@ -52,6 +53,9 @@ static void bridge_opts_from_def(const netdef *def, netdev_bridge_opts *o)
     o->mtu = def->mtu;
     o->stp = def->stp != VT_NO;
     o->delay_ms = def->has_delay ? def->delay * 1000 : 0;
+    /* macTableManager='libvirt': as libvirt, the bridge filters by VLAN (ports
+     * then get learning and flooding off, and fdb entries for their MACs) */
+    o->vlan_filtering = def->mac_table_manager && streq(def->mac_table_manager, "libvirt");
 }
 
 /* Preconditions that must hold before anything is touched. */
@@ -64,6 +68,8 @@ static int start_preflight(const network_env *env, const netdef *def, verr *err)
                         netdef_forward_mode_name(def->forward_mode));
     if (strempty(def->bridge_name))
         return verr_set(err, VERR_INVALID, "the definition has no bridge name");
+    if (network_bandwidth_check(def, err) < 0)
+        return -1;
 
     netdev_link link;
     int r = netdev_link_get(def->bridge_name, &link, err);
@@ -239,6 +245,7 @@ static void start_rollback(const network_env *env, const netdef *def, const net_
         log_warn("rollback of '%s': removing firewall: %s", def->name, e.msg);
     if (run->bridge_created && netdev_link_delete_background(def->bridge_name, &e) < 0)
         log_warn("rollback of '%s': deleting bridge: %s", def->name, e.msg);
+    network_bandwidth_remove(def);
 }
 
 int network_start(const network_env *env, const netdef *def, json_t **ret_status, verr *err)
@@ -273,6 +280,8 @@ int network_start(const network_env *env, const netdef *def, json_t **ret_status
         }
     }
     if (static_routes(def, err) < 0)
+        goto fail;
+    if (network_bandwidth_apply(def, err) < 0) /* the bridge's removal undoes it */
         goto fail;
     if (dnsmasq_needed(def)) {
         run.dnsmasq_files = true;
@@ -311,6 +320,7 @@ int network_stop(const network_env *env, const netdef *def, const json_t *status
     }
     if (run.dnsmasq_files)
         dnsmasq_remove_files(env, def);
+    network_bandwidth_remove(def);
     if (run.firewall && firewall_remove(def, &e) < 0 && !verr_is_set(&first)) {
         verr_prefix(&e, "removing firewall rules");
         first = e;
@@ -448,6 +458,8 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
         r = adopt_firewall(def, &run, &repaired, err);
     if (r == 0)
         r = static_routes(def, err);
+    if (r == 0)
+        r = network_bandwidth_apply(def, err);
     if (r == 0)
         r = adopt_dnsmasq(env, def, &run, recreated, &repaired, err);
     if (r < 0) {

@@ -1,0 +1,12 @@
+/* The guests' outbound <bandwidth> of a network, as nftables text (pure): a
+ * limit at the ingress of the network's bridge, in a netdev table of its own
+ * ("vnet-bw-BRIDGE"), standing in for the police action this kernel lacks. */
+#pragma once
+
+#include <stdint.h>
+
+/* Replace the table: drop what exceeds rate bytes/s after a burst of `burst`
+ * bytes. NULL when the bridge name cannot be used in a rule. */
+char *fw_plan_bandwidth(const char *bridge, uint64_t rate, uint64_t burst);
+/* Remove the table (absent is fine). */
+char *fw_plan_bandwidth_remove(const char *bridge);
