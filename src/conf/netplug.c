@@ -169,3 +169,107 @@ int netport_choose_plug(const netdef *def, const netplug_pool *pool, const netpo
     choose_bridge(def, NETPORT_PLUG_BRIDGE, port);
     return 0;
 }
+
+/* ---------------------------------------------------------------- port settings */
+
+static const netdef_portgroup *find_portgroup(const netdef *def, const char *name)
+{
+    const struct netdef_extra *x = def->extra;
+    for (size_t i = 0; x && i < x->n_portgroups; i++) {
+        const netdef_portgroup *pg = &x->portgroups[i];
+        if (name ? streq(pg->name, name) : pg->is_default)
+            return pg;
+    }
+    return NULL;
+}
+
+static void str_fill(char **dst, const char *src)
+{
+    if (!*dst && src)
+        *dst = xstrdup(src);
+}
+
+/* Fill what `dst` lacks from `src` (libvirt's virNetDevVPortProfileMerge3, for
+ * the fields vnet keeps). */
+static void vport_fill(netdef_vport *dst, const netdef_vport *src)
+{
+    if (!src)
+        return;
+    str_fill(&dst->type, src->type);
+    str_fill(&dst->instanceid, src->instanceid);
+    str_fill(&dst->interfaceid, src->interfaceid);
+    str_fill(&dst->profileid, src->profileid);
+    if (!dst->has_managerid && src->has_managerid) {
+        dst->has_managerid = true;
+        dst->managerid = src->managerid;
+    }
+    if (!dst->has_typeid && src->has_typeid) {
+        dst->has_typeid = true;
+        dst->typeid = src->typeid;
+    }
+    if (!dst->has_typeidversion && src->has_typeidversion) {
+        dst->has_typeidversion = true;
+        dst->typeidversion = src->typeidversion;
+    }
+}
+
+static void uuid_text(const uint8_t u[16], char buf[37])
+{
+    snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+             u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+             u[14], u[15]);
+}
+
+static int apply_vport(const netdef *def, const netdef_portgroup *pg, netport *port,
+                       const uint8_t fresh_uuid[16], verr *err)
+{
+    struct netport_extra *x = port->extra;
+    const netdef_vport *nv = def->extra ? def->extra->vport : NULL;
+    const netdef_vport *gv = pg ? pg->vport : NULL;
+    if (!x->vport && !nv && !gv)
+        return 0;
+    if (!x->vport)
+        x->vport = xcalloc(1, sizeof(netdef_vport));
+    vport_fill(x->vport, gv);
+    vport_fill(x->vport, nv);
+    bool bridge = port->plug == NETPORT_PLUG_NETWORK || port->plug == NETPORT_PLUG_BRIDGE;
+    bool ovs = x->vport->type && streq(x->vport->type, "openvswitch");
+    if (bridge && !ovs)
+        return verr_set(err, VERR_UNSUPPORTED,
+                        "<virtualport type='%s'> not supported for network '%s' which uses a "
+                        "bridge device",
+                        x->vport->type ? x->vport->type : "", def->name);
+    if (ovs && !x->vport->interfaceid) {
+        x->vport->interfaceid = xmalloc(37);
+        uuid_text(fresh_uuid, x->vport->interfaceid);
+    }
+    return 0;
+}
+
+static void apply_vlan(const netdef *def, const netdef_portgroup *pg, netport *port)
+{
+    struct netport_extra *x = port->extra;
+    const netdef_vlan *v = pg && pg->vlan.n_tags                   ? &pg->vlan
+                           : def->extra && def->extra->vlan.n_tags ? &def->extra->vlan
+                                                                   : NULL;
+    if (x->vlan.n_tags || !v)
+        return;
+    x->vlan = *v;
+    x->vlan.tags = xmalloc(v->n_tags * sizeof(unsigned));
+    memcpy(x->vlan.tags, v->tags, v->n_tags * sizeof(unsigned));
+}
+
+int netport_apply_network(const netdef *def, netport *port, const uint8_t fresh_uuid[16], verr *err)
+{
+    const netdef_portgroup *pg = find_portgroup(def, port->group);
+    if (!port->extra)
+        port->extra = xcalloc(1, sizeof(struct netport_extra));
+    if (apply_vport(def, pg, port, fresh_uuid, err) < 0)
+        return -1;
+    apply_vlan(def, pg, port);
+    if (port->trust_guest_rx_filters == VT_ABSENT)
+        port->trust_guest_rx_filters = pg && pg->trust_guest_rx_filters
+                                           ? pg->trust_guest_rx_filters
+                                           : def->trust_guest_rx_filters;
+    return 0;
+}

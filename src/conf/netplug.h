@@ -28,7 +28,7 @@ typedef struct netplug_pool {
     size_t n_devs;
     netplug_pci *pcis; /* hostdev: PCI addresses (a <pf> expanded to its VFs) */
     size_t n_pcis;
-    const char *unusable; /* bridge mode: why the host bridge cannot take ports, NULL if it can */
+    const char *unusable;   /* bridge mode: why the host bridge cannot take ports, NULL if it can */
     char unusable_buf[160]; /* storage for `unusable`, for fillers that need it */
 } netplug_pool;
 
@@ -50,3 +50,11 @@ const char *netdef_forward_driver(const netdef *def);
  * unchanged then. */
 int netport_choose_plug(const netdef *def, const netplug_pool *pool, const netport *const *ports,
                         size_t n_ports, netport *port, verr *err);
+
+/* What a port takes from its network, as libvirt's networkAllocatePort: its
+ * portgroup (port->group, else the default one), the virtualport merged from
+ * port, portgroup and network (on a bridge only type 'openvswitch', whose
+ * missing interfaceid becomes `fresh_uuid`), the VLAN tags and trustGuestRxFilters
+ * of the portgroup, else the network, when the port has none. */
+int netport_apply_network(const netdef *def, netport *port, const uint8_t fresh_uuid[16],
+                          verr *err);

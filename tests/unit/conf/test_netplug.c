@@ -1,5 +1,6 @@
 /* netport_choose_plug: which plug a new port gets, as libvirt chooses it. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../testlib.h"
 #include "conf/netplug.h"
@@ -150,8 +151,61 @@ static void test_hostdev(void)
     netdef_free(ad);
 }
 
+/* Open vSwitch networks: the port carries the virtualport (interfaceid made
+ * up when missing) and its portgroup's VLAN tags, as libvirt's. */
+static void test_ovs_portgroups(void)
+{
+    netdef *ovs = def_of("<network><name>ovs</name><forward mode='bridge'/>"
+                         "<bridge name='ovsbr0'/><virtualport type='openvswitch'/>"
+                         "<portgroup name='alice' default='yes'><vlan><tag id='10'/></vlan>"
+                         "</portgroup>"
+                         "<portgroup name='bob'><vlan trunk='yes'><tag id='20'/><tag id='21'/>"
+                         "</vlan><virtualport><parameters profileid='bobprof'/></virtualport>"
+                         "</portgroup></network>");
+    CHECK(ovs != NULL);
+    if (!ovs)
+        return;
+    netplug_pool pool = {0};
+    const uint8_t u[16] = {0xde, 0xad, 0xbe, 0xef, 0, 1, 0x40, 2, 0x80, 3, 4, 5, 6, 7, 8, 9};
+    verr err = VERR_INIT;
+    netport *p = port_new();
+    CHECK(netport_choose_plug(ovs, &pool, NULL, 0, p, &err) == 0);
+    CHECK(netport_apply_network(ovs, p, u, &err) == 0);
+    char *xml = netport_format(p);
+    CHECK(strstr(xml, "<virtualport type='openvswitch'>") != NULL);
+    CHECK(strstr(xml, "interfaceid='deadbeef-0001-4002-8003-040506070809'") != NULL);
+    CHECK(strstr(xml, "<tag id='10'/>") != NULL); /* the default portgroup's */
+    free(xml);
+    netport_free(p);
+
+    p = port_new();
+    p->group = strdup("bob");
+    CHECK(netport_choose_plug(ovs, &pool, NULL, 0, p, &err) == 0);
+    CHECK(netport_apply_network(ovs, p, u, &err) == 0);
+    xml = netport_format(p);
+    CHECK(strstr(xml, "<vlan trunk='yes'>") != NULL && strstr(xml, "<tag id='21'/>") != NULL);
+    CHECK(strstr(xml, "profileid='bobprof'") != NULL);
+    free(xml);
+    netport_free(p);
+    netdef_free(ovs);
+
+    netdef *qbh = def_of("<network><name>q</name><forward mode='bridge'/><bridge name='br1'/>"
+                         "<virtualport type='802.1Qbh'><parameters profileid='x'/></virtualport>"
+                         "</network>");
+    if (qbh) {
+        p = port_new();
+        CHECK(netport_choose_plug(qbh, &pool, NULL, 0, p, &err) == 0);
+        CHECK(netport_apply_network(qbh, p, u, &err) < 0);
+        CHECK_STR(err.msg, "<virtualport type='802.1Qbh'> not supported for network 'q' which "
+                           "uses a bridge device");
+        netport_free(p);
+        netdef_free(qbh);
+    }
+}
+
 int main(void)
 {
+    test_ovs_portgroups();
     test_managed_and_bridge();
     test_direct();
     test_hostdev();
