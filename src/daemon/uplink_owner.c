@@ -22,6 +22,22 @@ static void busp(sd_bus **b)
         sd_bus_flush_close_unref(*b);
 }
 
+/* Is the service running? Asked of the bus itself, so that asking never
+ * starts it by D-Bus activation (that would start the very tool vnet means to
+ * stay clear of). */
+static bool name_running(sd_bus *bus, const char *name)
+{
+    sd_bus_message *reply = NULL;
+    sd_bus_error e = SD_BUS_ERROR_NULL;
+    int has = 0;
+    if (sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                           "org.freedesktop.DBus", "NameHasOwner", &e, &reply, "s", name) >= 0)
+        sd_bus_message_read(reply, "b", &has);
+    sd_bus_message_unref(reply);
+    sd_bus_error_free(&e);
+    return has != 0;
+}
+
 static bool nm_manages(sd_bus *bus, const char *nic)
 {
     sd_bus_message *reply = NULL;
@@ -76,9 +92,9 @@ uplink_owner_kind uplink_owner_ask(const char *nic)
     if (sd_bus_open_system(&bus) < 0)
         return UPLINK_OWNER_NONE; /* no system bus: neither tool can be running */
     sd_bus_set_method_call_timeout(bus, BUS_TIMEOUT_USEC);
-    if (nm_manages(bus, nic))
+    if (name_running(bus, "org.freedesktop.NetworkManager") && nm_manages(bus, nic))
         return UPLINK_OWNER_NM;
-    if (networkd_configures(bus, nic))
+    if (name_running(bus, "org.freedesktop.network1") && networkd_configures(bus, nic))
         return UPLINK_OWNER_NETWORKD;
     return UPLINK_OWNER_NONE;
 }
