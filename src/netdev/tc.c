@@ -70,17 +70,24 @@ int netdev_htb_set(const char *ifname, const netdev_htb *h, verr *err)
     int ifindex = nl_ifindex(ifname, err);
     if (ifindex < 0)
         return verr_prefix(err, "shaping");
+    /* htb cannot change in place: an htb root of ours stays, only its class changes */
+    int present = netdev_htb_present(ifname, err);
+    if (present < 0)
+        return -1;
     char buf[NL_REQ_SIZE];
     nl_error e;
-    struct nlmsghdr *nlh =
-        tc_msg(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ifindex, HTB_HANDLE, TC_H_ROOT);
-    mnl_attr_put_strz(nlh, TCA_KIND, "htb");
-    struct tc_htb_glob g = {.version = 3, .rate2quantum = 10, .defcls = 1};
-    struct nlattr *opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
-    mnl_attr_put(nlh, TCA_HTB_INIT, sizeof(g), &g);
-    mnl_attr_nest_end(nlh, opts);
-    if (nl_talk(nlh, NULL, NULL, &e) < 0)
-        return nl_verr(err, &e, "adding an htb qdisc to '%s'", ifname);
+    struct nlmsghdr *nlh;
+    if (!present) {
+        nlh =
+            tc_msg(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ifindex, HTB_HANDLE, TC_H_ROOT);
+        mnl_attr_put_strz(nlh, TCA_KIND, "htb");
+        struct tc_htb_glob g = {.version = 3, .rate2quantum = 10, .defcls = 1};
+        struct nlattr *opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+        mnl_attr_put(nlh, TCA_HTB_INIT, sizeof(g), &g);
+        mnl_attr_nest_end(nlh, opts);
+        if (nl_talk(nlh, NULL, NULL, &e) < 0)
+            return nl_verr(err, &e, "adding an htb qdisc to '%s'", ifname);
+    }
     nlh = tc_msg(buf, RTM_NEWTCLASS, NLM_F_CREATE | NLM_F_REPLACE, ifindex, HTB_CLASS, HTB_HANDLE);
     mnl_attr_put_strz(nlh, TCA_KIND, "htb");
     htb_class_opts(nlh, h);

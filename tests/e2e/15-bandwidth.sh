@@ -38,6 +38,12 @@ rate() {
 rate "host -> guest (inbound average)" 10000000 -R
 rate "guest -> host (outbound average)" 5000000
 
+# a restarted vnetd adopts the network with its shaping in place
+vnetd_stop KILL
+vnetd_start || e2e_fatal "vnetd starts again"
+expect_match "after a restart the htb class is still there" "class htb 1:1 root .*rate 10Mbit ceil 20Mbit" \
+    "$(ip netns exec "$HOST_NS" tc class show dev vt-bw)"
+expect_true "and the outbound limit" ip netns exec "$HOST_NS" nft list table netdev vnet-bw-vt-bw
 expect_ok "destroy bw" vnet destroy bw
 expect_false "the outbound limit's table is gone" ip netns exec "$HOST_NS" nft list table netdev vnet-bw-vt-bw
 
