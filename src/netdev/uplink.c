@@ -140,7 +140,29 @@ static int route_read_one(read_ctx *x, const struct rtmsg *rtm, const struct nla
     return MNL_CB_OK;
 }
 
-/* Does the route go through our link? Multipath and nexthop objects are refused. */
+/* Does one of a multipath route's nexthops go through ifindex? */
+static bool multipath_uses(const struct nlattr *mp, int ifindex)
+{
+    if (!mp)
+        return false;
+    const char *p = mnl_attr_get_payload(mp);
+    size_t left = mnl_attr_get_payload_len(mp);
+    while (left >= sizeof(struct rtnexthop)) {
+        const struct rtnexthop *nh = (const struct rtnexthop *)p;
+        if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left)
+            break;
+        if (nh->rtnh_ifindex == ifindex)
+            return true;
+        size_t step = RTNH_ALIGN((size_t)nh->rtnh_len);
+        if (step >= left)
+            break;
+        left -= step;
+        p += step;
+    }
+    return false;
+}
+
+/* Does the route go through our link? Multipath and nexthop objects through it are refused. */
 static int route_read_cb(const struct nlmsghdr *nlh, void *data)
 {
     read_ctx *x = data;
@@ -158,8 +180,9 @@ static int route_read_cb(const struct nlmsghdr *nlh, void *data)
         return MNL_CB_OK;
     bool ours = tb[RTA_OIF] && mnl_attr_validate(tb[RTA_OIF], MNL_TYPE_U32) == 0 &&
                 (int)mnl_attr_get_u32(tb[RTA_OIF]) == x->ifindex;
-    if (!ours && (tb[RTA_MULTIPATH] || tb[RTA_NH_ID]) && !x->failed) {
-        /* We cannot tell cheaply whether a nexthop uses our link: say so. */
+    /* A nexthop object may use our link too, and we cannot tell without its
+     * table: refuse those as well rather than leave a route behind. */
+    if (!ours && (multipath_uses(tb[RTA_MULTIPATH], x->ifindex) || tb[RTA_NH_ID]) && !x->failed) {
         char d[VNET_ADDR_STRLEN] = "default";
         vnet_addr dst;
         if (nl_attr_addr(tb[RTA_DST], x->family, &dst) == 0)

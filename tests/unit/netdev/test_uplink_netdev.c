@@ -124,6 +124,25 @@ static void test_attach_undone(void)
     uplink_config_free(&after);
 }
 
+/* A multipath route with a nexthop through the NIC cannot move: refused.
+ * One through other links only does not matter. */
+static void test_multipath(void)
+{
+    uplink_config c = {0};
+    verr err = VERR_INIT;
+    CHECK(system("ip addr add 198.51.100.2/24 dev " PEER) == 0);
+    CHECK(system("ip route add 10.8.0.0/16 nexthop via 198.51.100.1 dev " PEER
+                 " nexthop via 198.51.100.3 dev " PEER) == 0);
+    CHECK(uplink_read(NIC, &c, &err) == 0);
+    uplink_config_free(&c);
+    CHECK(system("ip route add 10.9.0.0/16 nexthop via 192.0.2.1 dev " NIC
+                 " nexthop via 198.51.100.1 dev " PEER) == 0);
+    CHECK(uplink_read(NIC, &c, &err) < 0 && err.kind == VERR_UNSUPPORTED);
+    CHECK(strstr(err.msg, "the route to 10.9.0.0/16 uses multipath") != NULL);
+    CHECK(system("ip route del 10.9.0.0/16 && ip route del 10.8.0.0/16 && "
+                 "ip addr del 198.51.100.2/24 dev " PEER) == 0);
+}
+
 static void test_sriov(void)
 {
     char dir[] = "/tmp/vnet-sysfs-XXXXXX";
@@ -182,6 +201,7 @@ int main(void)
     setup_nic();
     test_attach_detach();
     test_attach_undone();
+    test_multipath();
     test_sriov();
     test_htb();
     netdev_link_delete(NIC, NULL);
