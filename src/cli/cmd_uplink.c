@@ -61,10 +61,10 @@ int cmd_uplink_attach(const cli_ctx *ctx, const args *a)
     _cleanup_(json_decrefp) json_t *reply = NULL;
     if (uplink_call(ctx, req, &reply) < 0)
         return -1;
-    printf("Uplink %s attached to bridge %s (%lld addresses, %lld routes moved)\n"
+    long long na = reply_int(reply, "addresses"), nr = reply_int(reply, "routes");
+    printf("Uplink %s attached to bridge %s (%lld address%s, %lld route%s moved)\n"
            "Run 'vnet uplink-confirm %s' within %lld s to keep it; otherwise it is rolled back.\n",
-           a->pos[0], bridge, reply_int(reply, "addresses"), reply_int(reply, "routes"), bridge,
-           within);
+           a->pos[0], bridge, na, na == 1 ? "" : "es", nr, nr == 1 ? "" : "s", bridge, within);
     return 0;
 }
 

@@ -167,7 +167,7 @@ CASES = [
     (["uplink-attach", "eth0", "--bridge", "br0", "--confirm-within", "30"],
      {"op": "uplink-attach", "bridge": "br0", "nic": "eth0", "confirm_within": 30},
      {"ok": True, "addresses": 2, "routes": 1, "confirm_within": 30},
-     "Uplink eth0 attached to bridge br0 (2 addresses, 1 routes moved)\n"
+     "Uplink eth0 attached to bridge br0 (2 addresses, 1 route moved)\n"
      "Run 'vnet uplink-confirm br0' within 30 s to keep it; otherwise it is rolled back.\n",
      "", 0),
     (["uplink-attach", "eth0", "--bridge=br0"],
