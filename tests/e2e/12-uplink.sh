@@ -49,6 +49,7 @@ host_eth0() {
     ip -n "$HOST_NS" addr add fd77::10/64 dev eth0 nodad
     ip -n "$HOST_NS" route add default via "$LAN.1" dev eth0 metric 50
     ip -n "$HOST_NS" route add 10.77.0.0/16 via "$LAN.1" dev eth0 metric 7
+    ip -n "$HOST_NS" -6 route add default via fd77::1 dev eth0 metric 60
 }
 
 e2e_netns_add "$LAN_NS" || e2e_fatal "LAN namespace"
@@ -66,7 +67,10 @@ vnetd_start || e2e_fatal "vnetd starts in the host namespace"
 e2e_pass "vnetd starts in the host namespace"
 
 addrs_of() { ip -n "$HOST_NS" -o addr show dev "$1" 2>/dev/null | grep -v ' fe80' | awk '{print $4}' | sort | tr '\n' ' '; }
-routes_of() { ip -n "$HOST_NS" route show dev "$1" 2>/dev/null | grep -v 'proto kernel'; }
+routes_of() {
+    { ip -n "$HOST_NS" route show dev "$1"; ip -n "$HOST_NS" -6 route show dev "$1"; } 2>/dev/null |
+        grep -v 'proto kernel' | sed 's/ pref medium//'
+}
 master_of() { ip -n "$HOST_NS" -o link show dev "$1" | sed -n 's/.* master \([^ ]*\) .*/\1/p'; }
 ask_router() { tcp_ask "$HOST_NS" "$LAN.1" 7200; }
 eth0_restored() { [ "$(addrs_of eth0)" = "$ORIG_ADDRS" ] && ! link_exists br0 && [ -z "$(master_of eth0)" ]; }
@@ -83,7 +87,7 @@ expect_eq "LAN -> host connection answers" "$LAN.1 hello" "$CONN_REPLY"
 # --- attach, confirm, detach
 expect_ok "uplink-attach eth0 --bridge br0" vnet uplink-attach eth0 --bridge br0 --confirm-within 30
 expect_match "attach says what moved and how to confirm" \
-    "3 addresses, 2 routes moved.*uplink-confirm br0' within 30 s" "$(tr '\n' ' ' <<<"$E2E_OUT")"
+    "3 addresses, 3 routes moved.*uplink-confirm br0' within 30 s" "$(tr '\n' ' ' <<<"$E2E_OUT")"
 expect_eq "eth0 is a port of br0" br0 "$(master_of eth0)"
 expect_eq "the addresses are on br0" "$ORIG_ADDRS" "$(addrs_of br0)"
 expect_eq "eth0 has no addresses left" "" "$(addrs_of eth0)"
@@ -93,6 +97,8 @@ expect_match "the default route moved with its metric" "default via $LAN.1 .*met
     "$(ip -n "$HOST_NS" route show dev br0)"
 expect_match "the static route moved with its metric" "10.77.0.0/16 via $LAN.1 .*metric 7" \
     "$(ip -n "$HOST_NS" route show dev br0)"
+expect_match "the IPv6 default route moved with its metric" "default via fd77::1 .*metric 60" \
+    "$(ip -n "$HOST_NS" -6 route show dev br0)"
 expect_match "the deprecated address stays deprecated" "$LAN.11/24 .*deprecated" \
     "$(ip -n "$HOST_NS" -o addr show dev br0)"
 conn_say after-attach
