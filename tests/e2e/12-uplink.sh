@@ -180,6 +180,24 @@ expect_match "the refusal prints the networkd files" \
 expect_false "nothing was created for eth2" link_exists br2
 expect_eq "eth2 keeps its address" "$LAN.12/24 " "$(addrs_of eth2)"
 
+# --- a macvtap pool on eth2: a guest on a direct port reaches the LAN
+f=$(net_xml_file mvlan "<network><name>mvlan</name><forward mode='bridge'><interface dev='eth2'/></forward></network>")
+expect_ok "define a macvtap-pool network on eth2" vnet define "$f"
+expect_ok "start it" vnet start mvlan
+# the port a hypervisor would ask for (plug-tool stands in until ports have their RPC)
+read -r kind dev mode < <(ip netns exec "$HOST_NS" "$VNET_BUILD_DIR/tests/e2e/plug-tool" "$ROOT" mvlan 2>&1)
+expect_eq "a port gets a direct plug on eth2 in bridge mode" "direct eth2 bridge" "$kind $dev $mode"
+# what the hypervisor then does: a macvtap on the device (a macvlan, for a namespace guest)
+e2e_netns_add "$(guest_ns mv1)" || e2e_fatal "guest mv1"
+ip -n "$HOST_NS" link add link "$dev" name mv1 type macvlan mode "$mode"
+ip -n "$HOST_NS" link set mv1 netns "$(guest_ns mv1)"
+ip -n "$(guest_ns mv1)" link set mv1 name eth0
+ip -n "$(guest_ns mv1)" link set eth0 up
+mip=$(dhcp_udhcpc mv1)
+expect_match "the macvtap guest leases from the LAN's DHCP server" "^$LAN\.1[0-9][0-9]$" "$mip"
+expect_eq "and reaches the router" "$mip" "$(guest_ask mv1 "$LAN.1" 7200)"
+expect_ok "destroy mvlan" vnet destroy mvlan
+
 # --- confirmed, then a reboot: re-created before autostart networks
 expect_ok "uplink-attach eth0 for good" vnet uplink-attach eth0 --bridge br0
 expect_ok "and confirm it" vnet uplink-confirm br0

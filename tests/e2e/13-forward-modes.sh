@@ -28,7 +28,13 @@ host_state() {
     find "$ROOT/run" "$ROOT/var" -type f | sort
 }
 
-# pool_net NAME FORWARD-XML: define NAME, start it, stop it; nothing may be left behind
+# plug NAME [IN-USE...]: the plug a new port on NAME gets (a hypervisor's request, stood in
+# for by plug-tool until ports have their RPC), given the devices ports already use
+PLUG_TOOL=$VNET_BUILD_DIR/tests/e2e/plug-tool
+plug() { ip netns exec "$HOST_NS" "$PLUG_TOOL" "$ROOT" "$@" 2>&1; }
+
+# pool_net NAME FORWARD-XML [CHECKS]: define NAME, start it, run the function CHECKS while it
+# is active, stop it; nothing may be left behind
 pool_net() {
     local f before
     f=$(net_xml_file "$1" "<network><name>$1</name>$2</network>")
@@ -37,6 +43,7 @@ pool_net() {
     expect_ok "start $1" vnet start "$1" || return 1
     expect_true "$1 is active" net_active "$1"
     expect_eq "$1's start created nothing on the host" "$before" "$(host_state | grep -v "/status/$1.json")"
+    [ -z "${3:-}" ] || "$3"
     expect_ok "destroy $1" vnet destroy "$1"
     expect_eq "$1's stop left nothing behind" "$before" "$(host_state)"
 }
@@ -59,6 +66,8 @@ before=$(host_state)
 expect_ok "it starts while br0 is missing, as libvirt's does" vnet start lan
 e2e_run vnet info lan
 expect_match "vnet info reports br0 missing" "Bridge state: +missing" "$E2E_OUT"
+expect_eq "a port is refused while br0 is missing" \
+    "plug-tool: network 'lan' cannot take ports now: bridge 'br0' does not exist" "$(plug lan)"
 expect_match "and the bridge name" "Bridge: +br0" "$E2E_OUT"
 expect_eq "start created nothing (no bridge, addresses, rules, dnsmasq)" "$before" \
     "$(host_state | grep -v /status/lan.json)"
@@ -67,8 +76,10 @@ expect_match "a veth named br0: not a bridge" "Bridge state: +not a bridge" "$(v
 ip -n "$HOST_NS" link del br0
 ip -n "$HOST_NS" link add br0 type bridge
 expect_match "a bridge br0 that is down" "Bridge state: +down" "$(vnet info lan)"
+expect_eq "and while br0 is down" "plug-tool: network 'lan' cannot take ports now: bridge 'br0' is down" "$(plug lan)"
 ip -n "$HOST_NS" link set br0 up
 expect_match "br0 up" "Bridge state: +up" "$(vnet info lan)"
+expect_eq "then a port gets a bridge plug on br0" "bridge br0" "$(plug lan)"
 e2e_run vnet info lan --json
 expect_match "--json carries bridge_state" '"bridge_state": "up"' "$E2E_OUT"
 expect_ok "destroy lan" vnet destroy lan
@@ -77,13 +88,32 @@ ip -n "$HOST_NS" link del br0
 expect_eq "nothing else left behind" "$before" "$(host_state)"
 
 # --- macvtap pools
-pool_net mv-vepa "<forward mode='vepa'><interface dev='eth1'/><interface dev='eth2'/></forward>"
+vepa_ports() {
+    expect_eq "a first port gets a direct plug on eth1" "direct eth1 vepa" "$(plug mv-vepa)"
+    expect_eq "the next one the least-used device" "direct eth2 vepa" "$(plug mv-vepa eth1)"
+    expect_eq "then eth1 again" "direct eth1 vepa" "$(plug mv-vepa eth1 eth2)"
+}
+pass_ports() {
+    expect_eq "passthrough: a port takes eth2" "direct eth2 passthrough" "$(plug mv-pass)"
+    expect_eq "passthrough is exclusive" \
+        "plug-tool: network 'mv-pass' requires exclusive access to interfaces, but none are available" \
+        "$(plug mv-pass eth2)"
+}
+pf_ports() {
+    expect_eq "a <pf> pool hands out its VFs' interfaces" "direct eth3v1 passthrough" "$(plug mv-pf eth3v0)"
+}
+hd_ports() {
+    expect_eq "hostdev: a port gets the first free VF" "hostdev-pci 0000:03:10.0" "$(plug hd-pf)"
+    expect_eq "then the next one" "hostdev-pci 0000:03:10.2" "$(plug hd-pf 0000:03:10.0)"
+    expect_match "and none when all are taken" "requires exclusive access" "$(plug hd-pf 0000:03:10.0 0000:03:10.2)"
+}
+pool_net mv-vepa "<forward mode='vepa'><interface dev='eth1'/><interface dev='eth2'/></forward>" vepa_ports
 pool_net mv-private "<forward mode='private'><interface dev='eth1'/></forward>"
 pool_net mv-bridge "<forward mode='bridge'><interface dev='eth1'/><interface dev='eth2'/></forward>"
-pool_net mv-pass "<forward mode='passthrough'><interface dev='eth2'/></forward>"
-pool_net mv-pf "<forward mode='passthrough'><pf dev='eth3'/></forward>"
+pool_net mv-pass "<forward mode='passthrough'><interface dev='eth2'/></forward>" pass_ports
+pool_net mv-pf "<forward mode='passthrough'><pf dev='eth3'/></forward>" pf_ports
 # --- hostdev pools
-pool_net hd-pf "<forward mode='hostdev' managed='yes'><pf dev='eth3'/></forward>"
+pool_net hd-pf "<forward mode='hostdev' managed='yes'><pf dev='eth3'/></forward>" hd_ports
 pool_net hd-addr "<forward mode='hostdev'><address type='pci' domain='0' bus='4' slot='0' function='1'/></forward>"
 
 # --- bad pools
