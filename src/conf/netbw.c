@@ -25,9 +25,11 @@ static int plan_checks(const netdef *def, const struct netdef_extra *x, verr *er
     const netdef_bandwidth *bw = &x->bandwidth;
     if (!bw->present)
         return 0;
-    if (!netdef_is_managed_bridge(def))
+    /* a host bridge (mode bridge with a bridge name) is shaped too, as libvirt does */
+    bool host_bridge = def->forward_mode == NETDEF_FWD_BRIDGE && def->bridge_name;
+    if (!netdef_is_managed_bridge(def) && !host_bridge)
         return refuse(err, def, x->line_bandwidth, "bandwidth",
-                      "vnet shapes only bridges it creates (modes nat, route, open, isolated)");
+                      "a network-wide <bandwidth> applies to a bridge, and this network has none");
     if (bw->in.floor)
         return refuse(err, def, x->line_bandwidth, "inbound",
                       "'floor' guarantees bandwidth to ports, and vnet does not plug ports yet");

@@ -28,6 +28,6 @@ typedef struct netbw_plan {
 
 /* Plan def's network-wide <bandwidth> (all zero when it has none). Refused
  * (VERR_UNSUPPORTED, with the element and line): outbound peak, floor, a
- * bandwidth on a network without a bridge of vnet's own, and portgroup
+ * bandwidth on a network without a bridge (macvtap and hostdev pools), portgroup
  * bandwidth (it applies to each port as it is plugged). */
 int netbw_plan_network(const netdef *def, netbw_plan *ret, verr *err);

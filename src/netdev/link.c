@@ -159,6 +159,27 @@ int netdev_bridge_configure(const netdev_bridge_opts *opts, verr *err)
     return 0;
 }
 
+int netdev_bridge_set_vlan_filtering(const char *name, bool on, verr *err)
+{
+    if (nl_ifname_check(name, err) < 0)
+        return -1;
+    char buf[NL_REQ_SIZE];
+    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, name, NULL);
+    struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+    struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+    mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, on ? 1 : 0);
+    mnl_attr_nest_end(nlh, data);
+    mnl_attr_nest_end(nlh, info);
+    nl_error e;
+    if (nl_talk(nlh, NULL, NULL, &e) < 0)
+        return nl_verr(err, &e,
+                       "turning VLAN filtering %s on bridge '%s' (what macTableManager='libvirt' "
+                       "needs); the kernel refuses it",
+                       on ? "on" : "off", name);
+    return 0;
+}
+
 int netdev_link_set_up(const char *name, bool up, verr *err)
 {
     if (nl_ifname_check(name, err) < 0)

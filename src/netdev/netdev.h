@@ -57,6 +57,9 @@ int netdev_link_delete_background(const char *name, verr *err);
  * Mostly for tests and benchmarks. */
 int netdev_dummy_create(const char *name, verr *err);
 int netdev_veth_create(const char *name, const char *peer, verr *err);
+/* Turn a bridge's VLAN filtering on or off (macTableManager='libvirt' on a
+ * bridge vnet does not create). */
+int netdev_bridge_set_vlan_filtering(const char *name, bool on, verr *err);
 /* Enslave a link to a bridge; master NULL or "" detaches it. */
 int netdev_link_set_master(const char *name, const char *master, verr *err);
 /* Close the cached netlink socket (it reopens on the next call). Optional; for

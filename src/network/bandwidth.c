@@ -43,6 +43,16 @@ int network_bandwidth_apply(const netdef *def, verr *err)
     return 0;
 }
 
+void network_bandwidth_clear(const netdef *def)
+{
+    netbw_plan p;
+    if (netbw_plan_network(def, &p, NULL) < 0)
+        return;
+    if (p.egress)
+        netdev_qdisc_clear(def->bridge_name, NULL);
+    network_bandwidth_remove(def);
+}
+
 void network_bandwidth_remove(const netdef *def)
 {
     netbw_plan p;

@@ -11,3 +11,5 @@ int network_bandwidth_check(const netdef *def, verr *err);
 int network_bandwidth_apply(const netdef *def, verr *err);
 /* Remove the outbound limit's table (the qdisc goes with the bridge). */
 void network_bandwidth_remove(const netdef *def);
+/* On a host bridge, which stays: remove the qdisc too. */
+void network_bandwidth_clear(const netdef *def);

@@ -320,7 +320,10 @@ int network_stop(const network_env *env, const netdef *def, const json_t *status
     }
     if (run.dnsmasq_files)
         dnsmasq_remove_files(env, def);
-    network_bandwidth_remove(def);
+    if (netdef_is_managed_bridge(def))
+        network_bandwidth_remove(def);
+    else
+        network_pool_stop(def);
     if (run.firewall && firewall_remove(def, &e) < 0 && !verr_is_set(&first)) {
         verr_prefix(&e, "removing firewall rules");
         first = e;

@@ -7,6 +7,7 @@
 
 #include "netdev/netdev.h"
 #include "netdev/sriov.h"
+#include "network/bandwidth.h"
 #include "network/status.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
@@ -90,10 +91,33 @@ static int pool_resolve(const network_env *env, const netdef *def, json_t *pool,
     return hostdev ? pool_pci_list(env, def, list, err) : pool_direct_devs(def, list, err);
 }
 
+/* What libvirt does to a host bridge at start: its <bandwidth>, and VLAN
+ * filtering for macTableManager='libvirt'. Undone by network_pool_stop. */
+static int host_bridge_start(const netdef *def, verr *err)
+{
+    if (def->forward_mode != NETDEF_FWD_BRIDGE || !def->bridge_name)
+        return 0;
+    if (def->mac_table_manager && streq(def->mac_table_manager, "libvirt") &&
+        netdev_bridge_set_vlan_filtering(def->bridge_name, true, err) < 0)
+        return -1;
+    if (network_bandwidth_apply(def, err) < 0) {
+        network_bandwidth_clear(def);
+        return -1;
+    }
+    return 0;
+}
+
+void network_pool_stop(const netdef *def)
+{
+    if (def->forward_mode == NETDEF_FWD_BRIDGE && def->bridge_name)
+        network_bandwidth_clear(def);
+}
+
 int network_pool_start(const network_env *env, const netdef *def, json_t **ret_status, verr *err)
 {
     json_t *pool = json_object();
-    if (pool_resolve(env, def, pool, err) < 0) {
+    if (network_bandwidth_check(def, err) < 0 || pool_resolve(env, def, pool, err) < 0 ||
+        host_bridge_start(def, err) < 0) {
         json_decref(pool);
         return verr_prefix(err, "starting network '%s'", def->name);
     }

@@ -2,7 +2,9 @@
  * bridge, macvtap pools (bridge, private, vepa, passthrough) and hostdev
  * pools. Start creates nothing on the host, as libvirt's does: it checks the
  * pool (every <interface> exists, a <pf> has virtual functions, every PCI
- * address exists) and records it, expanded, in the status for the ports. */
+ * address exists) and records it, expanded, in the status for the ports.
+ * Like libvirt, it does shape a host bridge (<bandwidth>) and turn on its
+ * VLAN filtering (macTableManager='libvirt'); stop removes the shaping. */
 #pragma once
 
 #include <jansson.h>
@@ -14,6 +16,8 @@ int network_pool_start(const network_env *env, const netdef *def, json_t **ret_s
 /* The pool a status recorded (devs/pcis point into status: keep it alive);
  * unusable is set for a host bridge that cannot take ports now. Free with
  * network_pool_clear. */
+/* Stop: undo what start did to a host bridge (its bandwidth). */
+void network_pool_stop(const netdef *def);
 void network_pool_from_status(const json_t *status, netplug_pool *ret);
 void network_pool_clear(netplug_pool *pool);
 /* A host bridge's state for `vnet info`: "up", "down", "missing", "not a

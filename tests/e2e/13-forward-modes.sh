@@ -84,8 +84,31 @@ e2e_run vnet info lan --json
 expect_match "--json carries bridge_state" '"bridge_state": "up"' "$E2E_OUT"
 expect_ok "destroy lan" vnet destroy lan
 expect_true "br0 is not ours: it stays" link_exists br0
+expect_eq "nothing else left behind" "$before" "$(host_state | grep -vw br0)"
+
+# like libvirt, a host bridge gets the network's <bandwidth> at start, and loses it at stop
+f=$(net_xml_file lanbw "<network><name>lanbw</name><forward mode='bridge'/><bridge name='br0'/>
+  <bandwidth><inbound average='1000'/><outbound average='500'/></bandwidth></network>")
+expect_ok "define a bridge-mode network with <bandwidth>" vnet define "$f"
+expect_ok "start it" vnet start lanbw
+expect_match "br0 is shaped (htb)" "qdisc htb 1: root" "$(ip netns exec "$HOST_NS" tc qdisc show dev br0)"
+expect_true "and policed (nftables)" ip netns exec "$HOST_NS" nft list table netdev vnet-bw-br0
+expect_ok "destroy it" vnet destroy lanbw
+expect_no_match "br0 is no longer shaped" "htb" "$(ip netns exec "$HOST_NS" tc qdisc show dev br0)"
+expect_false "nor policed" ip netns exec "$HOST_NS" nft list table netdev vnet-bw-br0
+expect_true "br0 stays" link_exists br0
+f=$(net_xml_file lanmtm "<network><name>lanmtm</name><forward mode='bridge'/><bridge name='br0' macTableManager='libvirt'/></network>")
+expect_ok "define a bridge-mode network with macTableManager='libvirt'" vnet define "$f"
+e2e_run vnet start lanmtm
+if [ "$E2E_RC" = 0 ]; then
+    expect_match "br0 filters by VLAN" "vlan_filtering 1" "$(ip -n "$HOST_NS" -d link show br0)"
+    expect_ok "destroy lanmtm" vnet destroy lanmtm
+else
+    expect_match "its start is refused with the kernel's reason" \
+        "turning VLAN filtering on on bridge 'br0' \(what macTableManager='libvirt' needs\); the kernel refuses it: Operation not supported" \
+        "$E2E_OUT"
+fi
 ip -n "$HOST_NS" link del br0
-expect_eq "nothing else left behind" "$before" "$(host_state)"
 
 # --- macvtap pools
 vepa_ports() {
