@@ -267,6 +267,16 @@ int netport_apply_network(const netdef *def, netport *port, const uint8_t fresh_
     if (apply_vport(def, pg, port, fresh_uuid, err) < 0)
         return -1;
     apply_vlan(def, pg, port);
+    /* the portgroup's bandwidth travels with the port, for the hypervisor to
+     * apply on its device, as libvirt's; a floor would need per-port classes
+     * on the network's bridge, which vnet does not make */
+    if (!port->extra->bandwidth.present && pg && pg->bandwidth.present)
+        port->extra->bandwidth = pg->bandwidth;
+    if (port->extra->bandwidth.in.floor)
+        return verr_set(err, VERR_UNSUPPORTED,
+                        "network '%s': an inbound 'floor' cannot be applied: it needs a class per "
+                        "port on the network's bridge, which vnet does not make",
+                        def->name);
     if (port->trust_guest_rx_filters == VT_ABSENT)
         port->trust_guest_rx_filters = pg && pg->trust_guest_rx_filters
                                            ? pg->trust_guest_rx_filters

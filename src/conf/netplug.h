@@ -55,6 +55,7 @@ int netport_choose_plug(const netdef *def, const netplug_pool *pool, const netpo
  * portgroup (port->group, else the default one), the virtualport merged from
  * port, portgroup and network (on a bridge only type 'openvswitch', whose
  * missing interfaceid becomes `fresh_uuid`), the VLAN tags and trustGuestRxFilters
- * of the portgroup, else the network, when the port has none. */
+ * of the portgroup, else the network, when the port has none, and the
+ * portgroup's <bandwidth> (for the hypervisor to apply; a 'floor' is refused). */
 int netport_apply_network(const netdef *def, netport *port, const uint8_t fresh_uuid[16],
                           verr *err);

@@ -161,6 +161,7 @@ static void test_ovs_portgroups(void)
                          "</portgroup>"
                          "<portgroup name='bob'><vlan trunk='yes'><tag id='20'/><tag id='21'/>"
                          "</vlan><virtualport><parameters profileid='bobprof'/></virtualport>"
+                         "<bandwidth><inbound average='100' burst='10'/></bandwidth>"
                          "</portgroup></network>");
     CHECK(ovs != NULL);
     if (!ovs)
@@ -185,9 +186,23 @@ static void test_ovs_portgroups(void)
     xml = netport_format(p);
     CHECK(strstr(xml, "<vlan trunk='yes'>") != NULL && strstr(xml, "<tag id='21'/>") != NULL);
     CHECK(strstr(xml, "profileid='bobprof'") != NULL);
+    CHECK(strstr(xml, "<inbound average='100' burst='10'/>") != NULL);
     free(xml);
     netport_free(p);
     netdef_free(ovs);
+
+    netdef *fl = def_of("<network><name>fl</name><forward mode='nat'/><bridge name='vfl0'/>"
+                        "<portgroup name='g' default='yes'><bandwidth><inbound average='10' "
+                        "floor='5'/></bandwidth></portgroup>"
+                        "<ip address='10.3.0.1' prefix='24'/></network>");
+    if (fl) {
+        p = port_new();
+        CHECK(netport_choose_plug(fl, &pool, NULL, 0, p, &err) == 0);
+        CHECK(netport_apply_network(fl, p, u, &err) < 0 && err.kind == VERR_UNSUPPORTED);
+        CHECK(strstr(err.msg, "'floor' cannot be applied") != NULL);
+        netport_free(p);
+        netdef_free(fl);
+    }
 
     netdef *qbh = def_of("<network><name>q</name><forward mode='bridge'/><bridge name='br1'/>"
                          "<virtualport type='802.1Qbh'><parameters profileid='x'/></virtualport>"
