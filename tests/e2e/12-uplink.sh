@@ -26,7 +26,7 @@ cat >"$E2E_TMP/bus.conf" <<XML
   </policy>
 </busconfig>
 XML
-e2e_bg dbus-daemon --config-file="$E2E_TMP/bus.conf" --nofork --nopidfile --nosyslog
+e2e_bg dbus-daemon --config-file="$E2E_TMP/bus.conf" --nofork --nopidfile --nosyslog 2>/dev/null
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$BUS_SOCK
 wait_for 10 test -S "$BUS_SOCK" || e2e_fatal "private system bus is up"
 LAN_NS=$E2E_P-lan
