@@ -23,7 +23,7 @@ for i in 1 2; do ip -n "$HOST_NS" link add "eth$i" type veth peer name "peer$i";
 host_state() {
     ip -n "$HOST_NS" -o addr show | awk '{print $2, $4}' | sort
     ip -n "$HOST_NS" -o link show | awk -F': ' '{print $2}' | sort
-    ip netns exec "$HOST_NS" nft list ruleset | md5sum
+    ip netns exec "$HOST_NS" nft -s list ruleset | md5sum # -s: no counter values
     ip netns pids "$HOST_NS" | sort
     find "$ROOT/run" "$ROOT/var" -type f | sort
 }
