@@ -9,6 +9,13 @@
  *       least-used device; passthrough takes a device no port uses
  *   hostdev                                  -> plug "hostdev-pci" on a VF no
  *                                               port uses
+ *
+ * Wiring (a port being created on a running network): fill a netplug_pool from
+ * the network's status with network_pool_from_status() (network/pool.h), call
+ * netport_choose_plug() with the ports the network already has, then
+ * netport_apply_network() with fresh random bytes for an Open vSwitch
+ * interfaceid, and network_pool_clear(). tests/e2e/plug_tool.c does exactly
+ * this against a running vnetd's files.
  */
 #pragma once
 
