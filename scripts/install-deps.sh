@@ -11,7 +11,12 @@ pkgs=(
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection
   iproute2 nftables isc-dhcp-client udhcpc bind9-dnsutils socat procps libxml2-utils jq python3 conntrack
-  dbus-daemon iperf3
+  # tests: other firewalls' rulesets (Docker- and ufw-like, through iptables-nft)
+  iptables
+  # tests: a stand-in firewalld on a private D-Bus bus (tests/e2e/fake-firewalld.py)
+  dbus-daemon python3-dbus python3-gi
+  # tests: uplinks (a stand-in NetworkManager / networkd on the same kind of bus), bandwidth
+  iperf3
 )
 
 missing=()

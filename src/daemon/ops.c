@@ -53,6 +53,7 @@ static json_t *op_info(vnetd *d, json_t *req, verr *err)
     if (!n)
         return NULL;
     json_t *summary = net_summary(n, false);
+    ops_info_details(d, n, summary);
     const char *br = net_bridge(n);
     if (!netdef_is_managed_bridge(net_current(n)) && br) {
         /* a host bridge vnet does not own: say whether it can take guests */
@@ -279,6 +280,9 @@ static const op_def op_table[] = {
     {"dumpxml", op_dumpxml, true},
     {"dhcp-leases", op_dhcp_leases, true},
     {"forward-list", op_forward_list, true},
+    {"doctor", op_doctor, true},
+    {"doctor-probe", op_doctor_probe, false},
+    {"doctor-fix", op_doctor_fix, false},
     {"define", op_define, false},
     {"undefine", op_undefine, false},
     {"create", op_create, false},

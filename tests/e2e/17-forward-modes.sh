@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 13: networks without a bridge of their own start like libvirt's and leave nothing
+# Scenario 17: networks without a bridge of their own start like libvirt's and leave nothing
 # behind: <forward mode='bridge'> onto a host bridge (vnet info reports the bridge missing,
 # not a bridge, down or up), macvtap pools (bridge, private, vepa, passthrough) of
 # <interface> lists or a <pf> expanded to its VFs, hostdev pools of VFs or PCI addresses.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 15: a network's <bandwidth> is applied, measured with iperf3 between a guest and
+# Scenario 19: a network's <bandwidth> is applied, measured with iperf3 between a guest and
 # the host: <inbound> (toward the guests) by an htb class on the bridge, <outbound> (from the
 # guests) by an nftables limit at the bridge's ingress. What cannot be applied is refused.
 . "$(dirname "$0")/lib.sh"
