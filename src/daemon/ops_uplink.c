@@ -2,10 +2,13 @@
  * timer unless confirmed), confirm, detach, list; and what happens to the
  * records when vnetd starts (trials left by a dead daemon roll back, confirmed
  * attachments missing after a boot are made again). */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "daemon/daemon.h"
+#include "daemon/events.h"
 #include "daemon/uplink.h"
 #include "netdev/netdev.h"
 #include "proto/proto.h"
@@ -110,6 +113,27 @@ static int entry_undo(vnetd *d, uplink_entry *e, verr *err)
     return 0;
 }
 
+/* A host-wide finding on the event bus (`vnet events`), and the log line. */
+static void uplink_finding(vnetd *d, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void uplink_finding(vnetd *d, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    _cleanup_free_ char *text = NULL;
+    if (vasprintf(&text, fmt, ap) < 0)
+        text = NULL;
+    va_end(ap);
+    if (!text)
+        return;
+    if (error)
+        log_err("%s", text);
+    else
+        log_warn("%s", text);
+    vnet_event ev = {.type = VNET_EV_FINDING, .detail = text};
+    events_emit(d, &ev);
+}
+
 static int trial_expired(sd_event_source *s, uint64_t usec, void *userdata)
 {
     uplink_entry *e = userdata;
@@ -120,11 +144,12 @@ static int trial_expired(sd_event_source *s, uint64_t usec, void *userdata)
     snprintf(nic, sizeof(nic), "%s", e->rec.nic);
     verr err = VERR_INIT;
     if (entry_undo(d, e, &err) < 0)
-        log_err("uplink %s: not confirmed within %u s; rolling back failed: %s", br, within,
-                err.msg);
+        uplink_finding(d, true, "uplink %s: not confirmed within %u s; rolling back failed: %s", br,
+                       within, err.msg);
     else
-        log_warn("uplink %s: not confirmed within %u s: rolled back, '%s' is as it was", br, within,
-                 nic);
+        uplink_finding(d, false,
+                       "uplink %s: not confirmed within %u s: rolled back, '%s' is as it was", br,
+                       within, nic);
     return 0;
 }
 
@@ -318,10 +343,16 @@ static void startup_one(vnetd *d, const char *bridge)
         return;
     uplink_entry *e = entry_add(d, &rec);
     if (!e->rec.confirmed) {
-        log_warn("uplink %s: vnetd stopped during the trial of '%s'; rolling back", bridge,
-                 e->rec.nic);
+        char nic[IF_NAMESIZE];
+        snprintf(nic, sizeof(nic), "%s", e->rec.nic);
         if (entry_undo(d, e, &err) < 0)
-            log_err("uplink %s: rolling back: %s", bridge, err.msg);
+            uplink_finding(d, true, "uplink %s: vnetd stopped during the trial; rolling back: %s",
+                           bridge, err.msg);
+        else
+            uplink_finding(d, false,
+                           "uplink %s: vnetd stopped during the trial: rolled back, '%s' is as "
+                           "it was",
+                           bridge, nic);
         return;
     }
     int r = uplink_is_attached(e->rec.nic, e->rec.bridge, &err);
@@ -331,7 +362,7 @@ static void startup_one(vnetd *d, const char *bridge)
         return;
     }
     if (uplink_attach(e->rec.nic, e->rec.bridge, &e->rec.cfg, &err) < 0)
-        log_err("uplink %s: re-creating: %s", bridge, err.msg);
+        uplink_finding(d, true, "uplink %s: re-creating: %s", bridge, err.msg);
     else
         log_info("uplink %s: re-created with '%s'", bridge, e->rec.nic);
     supervise_flush_links(d);

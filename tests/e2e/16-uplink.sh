@@ -120,7 +120,15 @@ expect_eq "eth0's routes are as they were" "$ORIG_ROUTES" "$(routes_of eth0)"
 conn_say after-detach
 expect_eq "the connection survives the detach" "$LAN.1 after-detach" "$CONN_REPLY"
 
-# --- no confirmation: rolled back within the timeout + 1 s
+# --- no confirmation: rolled back within the timeout + 1 s, and `vnet events` says so
+EV_TEXT=$E2E_TMP/events.txt
+ip netns exec "$HOST_NS" "$VNET_BIN" --root "$ROOT" events --timeout 60 >"$EV_TEXT" 2>&1 &
+E2E_PIDS+=("$!")
+# the stream is registered once it sees events: define and undefine a throwaway network
+f=$(net_xml_file probe "$(net_xml probe vnbr9 192.168.209 none)")
+wait_for 10 sh -c "ip netns exec $HOST_NS '$VNET_BIN' --root '$ROOT' define '$f' >/dev/null 2>&1; \
+    ip netns exec $HOST_NS '$VNET_BIN' --root '$ROOT' undefine probe >/dev/null 2>&1; \
+    grep -q 'for network probe: Undefined' '$EV_TEXT'" || e2e_fatal "the event stream is open"
 expect_ok "uplink-attach with --confirm-within 2" vnet uplink-attach eth0 --bridge br0 --confirm-within 2
 t0=$(date +%s.%N)
 expect_true "br0 exists during the trial" link_exists br0
@@ -132,6 +140,8 @@ expect_true "eth0 is as it was after the rollback" eth0_restored
 expect_eq "eth0's routes are back" "$ORIG_ROUTES" "$(routes_of eth0)"
 conn_say after-rollback
 expect_eq "the connection still works after the rollback" "$LAN.1 after-rollback" "$CONN_REPLY"
+expect_true "vnet events reports the rollback" wait_for 5 grep -q \
+    "event 'finding' for the host: uplink br0: not confirmed within 2 s: rolled back, 'eth0' is as it was" "$EV_TEXT"
 e2e_run vnet uplink-list
 expect_no_match "uplink-list no longer lists it" "br0" "$E2E_OUT"
 
