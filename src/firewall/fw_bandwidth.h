@@ -1,6 +1,7 @@
 /* The guests' outbound <bandwidth> of a network, as nftables text (pure): a
- * limit at the ingress of the network's bridge, in a netdev table of its own
- * ("vnet-bw-BRIDGE"), standing in for the police action this kernel lacks. */
+ * limit at the ingress of the network's bridge, in a table of the netdev
+ * family named as the network's inet table (fw_table_name_of), standing in
+ * for the police action this kernel lacks. */
 #pragma once
 
 #include <stdint.h>

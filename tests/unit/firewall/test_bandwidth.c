@@ -64,9 +64,9 @@ static void test_refusals(void)
 static void test_nft(void)
 {
     char *s = fw_plan_bandwidth("vbw0", 625000, 262144);
-    CHECK_STR(s, "add table netdev vnet-bw-vbw0\n"
-                 "delete table netdev vnet-bw-vbw0\n"
-                 "table netdev vnet-bw-vbw0 {\n"
+    CHECK_STR(s, "add table netdev vnet-vbw0\n"
+                 "delete table netdev vnet-vbw0\n"
+                 "table netdev vnet-vbw0 {\n"
                  "  chain ingress {\n"
                  "    type filter hook ingress device \"vbw0\" priority -500; policy accept;\n"
                  "    limit rate over 625000 bytes/second burst 262144 bytes drop\n"
@@ -74,7 +74,7 @@ static void test_nft(void)
                  "}\n");
     free(s);
     s = fw_plan_bandwidth_remove("vbw0");
-    CHECK_STR(s, "add table netdev vnet-bw-vbw0\ndelete table netdev vnet-bw-vbw0\n");
+    CHECK_STR(s, "add table netdev vnet-vbw0\ndelete table netdev vnet-vbw0\n");
     free(s);
     CHECK(fw_plan_bandwidth("bad\"name", 1, 1) == NULL);
 }

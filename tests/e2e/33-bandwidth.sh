@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 19: a network's <bandwidth> is applied, measured with iperf3 between a guest and
+# Scenario 33: a network's <bandwidth> is applied, measured with iperf3 between a guest and
 # the host: <inbound> (toward the guests) by an htb class on the bridge, <outbound> (from the
 # guests) by an nftables limit at the bridge's ingress. What cannot be applied is refused.
 . "$(dirname "$0")/lib.sh"
@@ -16,7 +16,7 @@ e2e_run ip netns exec "$HOST_NS" tc qdisc show dev vt-bw
 expect_match "an htb root qdisc shapes the bridge" "qdisc htb 1: root" "$E2E_OUT"
 e2e_run ip netns exec "$HOST_NS" tc class show dev vt-bw
 expect_match "its class has the average as rate and the peak as ceil" "class htb 1:1 root .*rate 10Mbit ceil 20Mbit" "$E2E_OUT"
-e2e_run ip netns exec "$HOST_NS" nft list table netdev vnet-bw-vt-bw
+e2e_run ip netns exec "$HOST_NS" nft list table netdev vnet-vt-bw
 expect_match "an nftables limit polices the bridge's ingress" "limit rate over 625000 bytes/second burst 256 kbytes drop" "$E2E_OUT"
 
 guest_add g1 vt-bw || e2e_fatal "guest plugged"
@@ -43,9 +43,9 @@ vnetd_stop KILL
 vnetd_start || e2e_fatal "vnetd starts again"
 expect_match "after a restart the htb class is still there" "class htb 1:1 root .*rate 10Mbit ceil 20Mbit" \
     "$(ip netns exec "$HOST_NS" tc class show dev vt-bw)"
-expect_true "and the outbound limit" ip netns exec "$HOST_NS" nft list table netdev vnet-bw-vt-bw
+expect_true "and the outbound limit" ip netns exec "$HOST_NS" nft list table netdev vnet-vt-bw
 expect_ok "destroy bw" vnet destroy bw
-expect_false "the outbound limit's table is gone" ip netns exec "$HOST_NS" nft list table netdev vnet-bw-vt-bw
+expect_false "the outbound limit's table is gone" ip netns exec "$HOST_NS" nft list table netdev vnet-vt-bw
 
 # what cannot be applied is refused, before anything is created
 f=$(net_xml_file bwpeak "$(net_xml bwpeak vt-bwp 192.168.174 nat \

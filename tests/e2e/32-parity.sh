@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 18: libvirt 9.0 parity details on a running network. The bridge takes the subnet's
+# Scenario 32: libvirt 9.0 parity details on a running network. The bridge takes the subnet's
 # first address (libvirt's docs' IPv6 NAT example); a <route> without metric gets metric 1;
 # ipv6='yes' without IPv6 addresses keeps IPv6 disabled on the bridge; accept_ra and autoconf
 # are 0 on every bridge; a DHCP host outside the subnet is accepted with a warning.

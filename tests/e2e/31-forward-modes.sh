@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 17: networks without a bridge of their own start like libvirt's and leave nothing
+# Scenario 31: networks without a bridge of their own start like libvirt's and leave nothing
 # behind: <forward mode='bridge'> onto a host bridge (vnet info reports the bridge missing,
 # not a bridge, down or up), macvtap pools (bridge, private, vepa, passthrough) of
 # <interface> lists or a <pf> expanded to its VFs, hostdev pools of VFs or PCI addresses.
@@ -92,10 +92,10 @@ f=$(net_xml_file lanbw "<network><name>lanbw</name><forward mode='bridge'/><brid
 expect_ok "define a bridge-mode network with <bandwidth>" vnet define "$f"
 expect_ok "start it" vnet start lanbw
 expect_match "br0 is shaped (htb)" "qdisc htb 1: root" "$(ip netns exec "$HOST_NS" tc qdisc show dev br0)"
-expect_true "and policed (nftables)" ip netns exec "$HOST_NS" nft list table netdev vnet-bw-br0
+expect_true "and policed (nftables)" ip netns exec "$HOST_NS" nft list table netdev vnet-br0
 expect_ok "destroy it" vnet destroy lanbw
 expect_no_match "br0 is no longer shaped" "htb" "$(ip netns exec "$HOST_NS" tc qdisc show dev br0)"
-expect_false "nor policed" ip netns exec "$HOST_NS" nft list table netdev vnet-bw-br0
+expect_false "nor policed" ip netns exec "$HOST_NS" nft list table netdev vnet-br0
 expect_true "br0 stays" link_exists br0
 f=$(net_xml_file lanmtm "<network><name>lanmtm</name><forward mode='bridge'/><bridge name='br0' macTableManager='libvirt'/></network>")
 expect_ok "define a bridge-mode network with macTableManager='libvirt'" vnet define "$f"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 16: the host's one NIC into a bridge, safely (vnet uplink-*).
+# Scenario 30: the host's one NIC into a bridge, safely (vnet uplink-*).
 # A LAN namespace (bridge "lan": router 192.168.77.1, a DHCP server) and the host namespace,
 # whose eth0 (a veth into the LAN) has addresses and a default route. A TCP connection from
 # the LAN to the host survives uplink-attach, confirm and detach; an unconfirmed attach rolls
