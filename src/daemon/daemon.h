@@ -128,6 +128,9 @@ typedef struct op_def {
     bool read_only; /* allowed for unprivileged peers */
 } op_def;
 const op_def *ops_find(const char *name);
+/* Make an active network's status file hold its running definition (instead of
+ * referring to the saved one) before the saved one changes. */
+int ops_detach_live(vnetd *d, vnet_net *n, verr *err);
 json_t *op_dhcp_leases(vnetd *d, json_t *req, verr *err);
 json_t *op_update(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_add(vnetd *d, json_t *req, verr *err);
@@ -145,6 +148,8 @@ int reconcile_startup(vnetd *d, verr *err);
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
 /* Re-adopt now (used by the slow timer and by pending repairs). */
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
+/* Remove what vnet made that belongs to no active network (network_sweep). */
+void reconcile_sweep(vnetd *d);
 
 /* ---- supervise.c ---- */
 int supervise_setup(vnetd *d, verr *err);
@@ -152,5 +157,4 @@ void supervise_close(vnetd *d);
 /* (Re)watch the network's dnsmasq per its status; stops watching when inactive. */
 void supervise_watch_dnsmasq(vnetd *d, vnet_net *net);
 void supervise_unwatch(vnet_net *net);
-/* Read and drop pending link events (the ones our own changes caused). */
-void supervise_flush_links(vnetd *d);
+

@@ -130,7 +130,6 @@ static int apply_live(vnetd *d, vnet_net *net, const netdef *def, netdef_section
         return verr_prefix(err, "restarting dnsmasq of network '%s'", net->name);
     }
     int r = network_adopt(&d->env, def, net->status, ret_status, NULL, err);
-    supervise_flush_links(d);
     return r;
 }
 
@@ -199,19 +198,16 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
         supervise_watch_dnsmasq(d, n);
         return NULL;
     }
+    /* changed one of the two only: the status file must hold the live one,
+     * before the saved definition changes */
+    if (newconf && !newlive && ops_detach_live(d, n, err) < 0)
+        return NULL;
     if (newconf && registry_save_config(d, newconf, err) < 0) {
         json_decref(newstatus);
         return NULL; /* (a live change already made stays; the message says why) */
     }
-    if ((!newconf || !newlive) && n->live_is_config) {
-        /* changed one of the two only: the status file must hold the live one */
+    if (!newconf && newlive)
         n->live_is_config = false;
-        if (!newlive && n->live) {
-            verr e = VERR_INIT;
-            if (registry_save_status(d, n, &e) < 0)
-                log_err("%s", e.msg);
-        }
-    }
     if (newconf) {
         netdef_free(n->config);
         n->config = TAKE_PTR(newconf);
@@ -439,6 +435,8 @@ static int forward_commit(vnetd *d, vnet_net *n, netdef *newconf, netdef *newliv
     if (newlive && forward_apply_live(n->live, newlive, pfs, npf, add, err) < 0)
         return verr_prefix(err, "%s the port forward in network '%s'", add ? "adding" : "removing",
                            n->name);
+    if (newconf && !newlive && ops_detach_live(d, n, err) < 0)
+        return -1;
     if (newconf && registry_save_config(d, newconf, err) < 0) {
         if (newlive) {
             verr e = VERR_INIT;

@@ -8,6 +8,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "firewall/firewall.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -133,7 +134,12 @@ static void adopt_active(vnetd *d, const char *name)
     json_t *status = NULL;
     bool transient = false, is_config = false;
     if (load_status_file(d, name, &def, &status, &transient, &is_config, &err) < 0) {
-        log_err("network '%s': cannot read its status: %s", name, err.msg);
+        /* The network is not active then: the sweep removes what it left. */
+        log_err("network '%s': cannot read its status (%s); taking it as inactive", name,
+                err.msg);
+        verr_clear(&err);
+        if (store_delete_status(&d->paths, name, &err) < 0)
+            log_err("%s", err.msg);
         return;
     }
     vnet_net *n = registry_find(d, name);
@@ -162,8 +168,29 @@ static void adopt_active(vnetd *d, const char *name)
     }
     if (registry_save_status(d, n, &err) < 0)
         log_err("%s", err.msg);
-    supervise_flush_links(d);
     supervise_watch_dnsmasq(d, n);
+}
+
+void reconcile_sweep(vnetd *d)
+{
+    _cleanup_free_ network_owned *owned = xcalloc(d->n_nets + 1, sizeof(*owned));
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_nets; i++) {
+        const vnet_net *net = d->nets[i];
+        if (!net_active(net))
+            continue;
+        network_owned *o = &owned[n++];
+        o->name = net->name;
+        o->bridge = netdef_is_managed_bridge(net->live) ? net->live->bridge_name : NULL;
+        o->table = o->bridge && fw_wanted(net->live);
+        o->dnsmasq_pid = network_status_dnsmasq_pid(net->status);
+    }
+    unsigned removed = 0;
+    verr err = VERR_INIT;
+    if (network_sweep(&d->env, owned, n, &removed, &err) < 0)
+        log_err("%s", err.msg);
+    if (removed)
+        log_info("removed %u leftover object(s) of networks that are not active", removed);
 }
 
 int reconcile_startup(vnetd *d, verr *err)
@@ -182,6 +209,7 @@ int reconcile_startup(vnetd *d, verr *err)
     for (size_t i = 0; i < n; i++)
         adopt_active(d, names[i]);
     store_free_names(names, n);
+    reconcile_sweep(d);
 
     for (size_t i = 0; i < d->n_nets; i++) {
         vnet_net *net = d->nets[i];
@@ -226,17 +254,7 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     json_t *newstatus = NULL;
     bool repaired = false;
     supervise_unwatch(net);
-    bool firewall_restored = false;
-    if (net->fw_dirty) {
-        net->fw_dirty = false;
-        if (network_repair_firewall(&d->env, net->live, &err) < 0) {
-            log_err("network '%s': %s: %s", net->name, reason, err.msg);
-        } else {
-            log_info("network '%s': firewall table restored (%s)", net->name, reason);
-            firewall_restored = true;
-        }
-        verr_clear(&err);
-    }
+    net->fw_dirty = false; /* adopt compares the table with what vnet installed */
     if (network_adopt(&d->env, net->live, net->status, &newstatus, &repaired, &err) < 0) {
         log_err("network '%s': %s: %s", net->name, reason, err.msg);
         _cleanup_free_ char *what = xasprintf("%s: %s", reason, err.msg);
@@ -245,14 +263,13 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
         bool changed = !json_equal(newstatus, net->status);
         json_decref(net->status);
         net->status = newstatus;
-        if (repaired || firewall_restored) {
+        if (repaired) {
             log_info("network '%s': repaired (%s)", net->name, reason);
             events_emit_net(d, VNET_EV_REPAIRED, net->name, net->uuid, reason);
         }
         if (changed && registry_save_status(d, net, &err) < 0)
             log_err("%s", err.msg);
     }
-    supervise_flush_links(d);
     supervise_watch_dnsmasq(d, net);
 }
 

@@ -271,10 +271,8 @@ int registry_save_status(vnetd *d, vnet_net *net, verr *err)
 int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
 {
     json_t *status = NULL;
-    if (network_start(&d->env, def, &status, err) < 0) {
-        supervise_flush_links(d);
+    if (network_start(&d->env, def, &status, err) < 0)
         return -1;
-    }
     net->live = netdef_copy(def);
     net->live_is_config = net->config && def == net->config;
     net->status = status;
@@ -286,10 +284,8 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
         net->live = NULL;
         json_decref(net->status);
         net->status = NULL;
-        supervise_flush_links(d);
         return verr_prefix(err, "starting network '%s'", net->name);
     }
-    supervise_flush_links(d);
     supervise_watch_dnsmasq(d, net);
     log_info("network '%s' started", net->name);
     events_emit_net(d, VNET_EV_STARTED, net->name, net->uuid, NULL);
@@ -301,11 +297,9 @@ int registry_stop(vnetd *d, vnet_net *net, verr *err)
     supervise_unwatch(net);
     net->repair_timer = sd_event_source_disable_unref(net->repair_timer);
     if (network_stop(&d->env, net->live, net->status, err) < 0) {
-        supervise_flush_links(d);
         supervise_watch_dnsmasq(d, net);
         return -1;
     }
-    supervise_flush_links(d);
     forwards_forget_connections(net->live);
     verr e = VERR_INIT;
     if (store_delete_status(&d->paths, net->name, &e) < 0)

@@ -13,10 +13,27 @@
 #include "util/log.h"
 #include "util/strbuf.h"
 
-static void link_event(const char *ifname, int ifindex, bool gone_or_down, void *userdata)
+/* Is the network's bridge as it should be right now (present, up, with its
+ * addresses)? Address notifications name the port of the request that
+ * caused them, so our own are recognised; link notifications carry port 0
+ * whoever asked (kernel 6.18), so each is checked against the kernel instead:
+ * only a difference is drift. Nothing is drained unread. */
+static bool bridge_intact(const netdef *def)
+{
+    netdev_link link;
+    if (netdev_link_get(def->bridge_name, &link, NULL) <= 0 || !link.up)
+        return false;
+    for (size_t i = 0; i < def->n_ips; i++)
+        if (netdev_addr_has(def->bridge_name, &def->ips[i].address, def->ips[i].prefix, NULL) != 1)
+            return false;
+    return true;
+}
+
+static void link_event(const char *ifname, int ifindex, bool gone_or_down, bool own,
+                       void *userdata)
 {
     vnetd *d = userdata;
-    if (!gone_or_down)
+    if (own)
         return;
     /* ifname NULL: the kernel dropped events (socket overrun), check every network */
     for (size_t i = 0; i < d->n_nets; i++) {
@@ -25,9 +42,12 @@ static void link_event(const char *ifname, int ifindex, bool gone_or_down, void 
             continue;
         if (ifname && !streq(n->live->bridge_name, ifname))
             continue;
+        if (ifname && bridge_intact(n->live))
+            continue; /* our own change, or one undone already */
         char reason[64 + IF_NAMESIZE];
         if (ifname)
-            snprintf(reason, sizeof(reason), "bridge %s was deleted or set down", ifname);
+            snprintf(reason, sizeof(reason), "bridge %s was deleted, set down or lost an address",
+                     ifname);
         else
             snprintf(reason, sizeof(reason), "link events were lost");
         if (!n->repair_timer) /* one line per burst of events */
@@ -69,15 +89,6 @@ static int fw_monitor_ready(sd_event_source *s, int fd, uint32_t revents, void *
     return 0;
 }
 
-static void ignore_event(const char *ifname, int ifindex, bool gone_or_down, void *userdata)
-{
-}
-
-void supervise_flush_links(vnetd *d)
-{
-    if (d->monitor_fd >= 0)
-        netdev_monitor_drain(d->monitor_fd, ignore_event, NULL);
-}
 
 static int dnsmasq_exited(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
@@ -129,6 +140,7 @@ static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
     for (size_t i = 0; i < d->n_nets; i++)
         if (net_active(d->nets[i]))
             reconcile_repair_now(d, d->nets[i], "periodic check");
+    reconcile_sweep(d);
     sd_event_source_set_time(s, usec + VNETD_RESCAN_USEC);
     sd_event_source_set_enabled(s, SD_EVENT_ON);
     return 0;

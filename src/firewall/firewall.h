@@ -46,6 +46,17 @@ int fw_available(verr *err);
 /* 1 if the network's table exists, 0 if not, -1 on error. */
 int fw_table_exists(const netdef *def, verr *err);
 
+/* ---- Observing (fw_observe.c, fw_query.c): what the kernel holds ---- */
+#define FW_DIGEST_LEN 17 /* 16 hex digits + NUL */
+/* A digest of the network's table as the kernel holds it (rules, sets, map
+ * elements; not counters, not handles). 1 and ret filled when the table
+ * exists, 0 when it does not, -1 on error. */
+int fw_table_digest(const netdef *def, char ret[FW_DIGEST_LEN], verr *err);
+/* Names of every inet table called vnet-* (malloc'ed array of strings). */
+int fw_vnet_tables(char ***ret, size_t *ret_n, verr *err);
+/* Delete a vnet-* table by name; absent is success. */
+int fw_table_delete(const char *table, verr *err);
+
 /* ---- Port forwards (vnet extension, netdef.port_forwards) ----
  *
  * Forwards live in four nft maps of the network's table (pf4_any, pf4_addr,

@@ -12,15 +12,15 @@
 #include "firewall/fw_internal.h"
 #include "util/cleanup.h"
 
-/* libnftables contexts live for the whole process, one for text output and
- * one for JSON. Creating a context is cheap, but freeing one closes its
+/* libnftables contexts live for the whole process: text output, JSON, and
+ * stateless JSON (no counter values: what the reconciler compares). Creating a context is cheap, but freeing one closes its
  * netlink socket, and after a committed batch the kernel takes 3-30 ms to
  * release it: several times the cost of a whole network start. */
-static struct nft_ctx *nft_contexts[2];
+static struct nft_ctx *nft_contexts[FW_OUT_COUNT];
 
-static struct nft_ctx *nft_context(bool json, verr *err)
+static struct nft_ctx *nft_context(fw_output out, verr *err)
 {
-    struct nft_ctx **slot = &nft_contexts[json];
+    struct nft_ctx **slot = &nft_contexts[out];
     if (*slot)
         return *slot;
     struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
@@ -33,8 +33,12 @@ static struct nft_ctx *nft_context(bool json, verr *err)
         verr_set(err, VERR_SYSTEM, "nftables: cannot buffer libnftables output");
         return NULL;
     }
-    if (json)
-        nft_ctx_output_set_flags(ctx, nft_ctx_output_get_flags(ctx) | NFT_CTX_OUTPUT_JSON);
+    unsigned flags = nft_ctx_output_get_flags(ctx);
+    if (out != FW_OUT_TEXT)
+        flags |= NFT_CTX_OUTPUT_JSON;
+    if (out == FW_OUT_JSON_STATELESS)
+        flags |= NFT_CTX_OUTPUT_STATELESS;
+    nft_ctx_output_set_flags(ctx, flags);
     *slot = ctx;
     return ctx;
 }
@@ -99,9 +103,9 @@ static int run_nft_script(struct nft_ctx *ctx, const char *script, const char *w
 
 /* Run `cmd`; on success *ret_out (if given) gets nft's output text. A
  * multi-line `cmd` is a script (see run_nft_script). */
-static int run_nft(const char *cmd, bool json, const char *what, char **ret_out, verr *err)
+int fw_run_nft(const char *cmd, fw_output kind, const char *what, char **ret_out, verr *err)
 {
-    struct nft_ctx *ctx = nft_context(json, err);
+    struct nft_ctx *ctx = nft_context(kind, err);
     if (!ctx)
         return -1;
     int r = 0;
@@ -119,7 +123,7 @@ static int run_nft(const char *cmd, bool json, const char *what, char **ret_out,
 
 int fw_apply(const char *script, verr *err)
 {
-    return run_nft(script, false, "applying the ruleset", NULL, err);
+    return fw_run_nft(script, FW_OUT_TEXT, "applying the ruleset", NULL, err);
 }
 
 int fw_list_table(const netdef *def, char **ret_text, verr *err)
@@ -129,7 +133,7 @@ int fw_list_table(const netdef *def, char **ret_text, verr *err)
         return verr_set(err, VERR_INVALID, "network '%s': no usable bridge name", def->name);
     _cleanup_free_ char *cmd =
         xasprintf("list table inet %s", fw_table_name(def, table, sizeof(table)));
-    return run_nft(cmd, false, "listing the network's table", ret_text, err);
+    return fw_run_nft(cmd, FW_OUT_TEXT, "listing the network's table", ret_text, err);
 }
 
 int fw_list_table_json(const netdef *def, char **ret_json, verr *err)
@@ -139,5 +143,5 @@ int fw_list_table_json(const netdef *def, char **ret_json, verr *err)
         return verr_set(err, VERR_INVALID, "network '%s': no usable bridge name", def->name);
     _cleanup_free_ char *cmd =
         xasprintf("list table inet %s", fw_table_name(def, table, sizeof(table)));
-    return run_nft(cmd, true, "listing the network's table", ret_json, err);
+    return fw_run_nft(cmd, FW_OUT_JSON, "listing the network's table", ret_json, err);
 }

@@ -60,3 +60,9 @@ int fw_key_cmp(const void *a, const void *b);
 
 /* The network's table as libnftables JSON (fw_apply.c). */
 int fw_list_table_json(const netdef *def, char **ret_json, verr *err);
+
+/* Output of a libnftables command (one long-lived context each, fw_apply.c). */
+typedef enum { FW_OUT_TEXT = 0, FW_OUT_JSON, FW_OUT_JSON_STATELESS, FW_OUT_COUNT } fw_output;
+/* Run one command or a multi-line script (one transaction); *ret_out (if
+ * given) gets nft's output. */
+int fw_run_nft(const char *cmd, fw_output out, const char *what, char **ret_out, verr *err);

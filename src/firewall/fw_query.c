@@ -11,6 +11,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,9 +19,11 @@
 #include "firewall/firewall.h"
 #include "firewall/fw_internal.h"
 
-/* Send one nf_tables request (family inet) and wait for its answer.
+/* Send one nf_tables request (family inet) and wait for its answer; a dump
+ * (flags NLM_F_DUMP) passes each object to cb.
  * 0: the kernel answered with data or an ack; -errno: it refused. */
-static int nft_ask(uint16_t msg, const char *table, verr *err)
+static int nft_talk(uint16_t msg, uint16_t flags, const char *table, mnl_cb_t cb, void *data,
+                    verr *err)
 {
     struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
     if (!nl)
@@ -34,10 +37,10 @@ static int nft_ask(uint16_t msg, const char *table, verr *err)
     char buf[8192];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
     nlh->nlmsg_seq = (uint32_t)time(NULL);
     struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-    g->nfgen_family = table ? NFPROTO_INET : AF_UNSPEC;
+    g->nfgen_family = table || (flags & NLM_F_DUMP) ? NFPROTO_INET : AF_UNSPEC;
     g->version = NFNETLINK_V0;
     g->res_id = 0;
     if (table)
@@ -48,7 +51,7 @@ static int nft_ask(uint16_t msg, const char *table, verr *err)
         goto out;
     }
     unsigned portid = mnl_socket_get_portid(nl);
-    for (int reads = 0; reads < 16; reads++) {
+    for (int reads = 0; reads < 4096; reads++) {
         ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
         if (n < 0 && errno == EINTR)
             continue;
@@ -57,17 +60,60 @@ static int nft_ask(uint16_t msg, const char *table, verr *err)
             verr_errno(err, errno, "nftables: reading the answer");
             goto out;
         }
-        int cb = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, NULL, NULL);
-        if (cb < 0) { /* the kernel's error (ENOENT, EPROTONOSUPPORT, ...) */
+        int rc = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, cb, data);
+        if (rc < 0) { /* the kernel's error (ENOENT, EPROTONOSUPPORT, ...) */
             r = -errno;
             goto out;
         }
-        if (cb == MNL_CB_STOP)
+        if (rc == MNL_CB_STOP)
             goto out;
     }
 out:
     mnl_socket_close(nl);
     return r;
+}
+
+static int nft_ask(uint16_t msg, const char *table, verr *err)
+{
+    return nft_talk(msg, 0, table, NULL, NULL, err);
+}
+
+typedef struct table_names {
+    char **names;
+    size_t n;
+} table_names;
+
+static int table_name_cb(const struct nlmsghdr *nlh, void *data)
+{
+    table_names *t = data;
+    struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+    {
+        if (mnl_attr_get_type(a) != NFTA_TABLE_NAME ||
+            mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+            continue;
+        const char *name = mnl_attr_get_str(a);
+        if (strncmp(name, "vnet-", 5) == 0)
+            *(char **)xarray_push(&t->names, &t->n, sizeof(char *)) = xstrdup(name);
+    }
+    return MNL_CB_OK;
+}
+
+int fw_vnet_tables(char ***ret, size_t *ret_n, verr *err)
+{
+    table_names t = {0};
+    int r = nft_talk(NFT_MSG_GETTABLE, NLM_F_DUMP, NULL, table_name_cb, &t, err);
+    if (r < 0) {
+        for (size_t i = 0; i < t.n; i++)
+            free(t.names[i]);
+        free(t.names);
+        if (!verr_is_set(err))
+            verr_errno(err, -r, "nftables: listing tables");
+        return -1;
+    }
+    *ret = t.names;
+    *ret_n = t.n;
+    return 0;
 }
 
 int fw_available(verr *err)

@@ -35,6 +35,11 @@ static void nl_sock_drop(void)
     nl_sock = NULL;
 }
 
+uint32_t netdev_own_portid(void)
+{
+    return nl_sock && nl_sock_pid == getpid() ? mnl_socket_get_portid(nl_sock) : 0;
+}
+
 void netdev_close(void)
 {
     nl_sock_drop();

@@ -30,9 +30,31 @@ int network_stop(const network_env *env, const netdef *def, const json_t *status
  * *ret_repaired (optional) says whether anything was changed. */
 int network_adopt(const network_env *env, const netdef *def, const json_t *status,
                   json_t **ret_status, bool *ret_repaired, verr *err);
-/* Re-install the network's whole firewall table (one atomic transaction),
- * e.g. after another program changed or flushed it. No-op for open networks. */
-int network_repair_firewall(const network_env *env, const netdef *def, verr *err);
+
+/* ---- what vnet leaves on the host, and finding it again (sweep.c) ----
+ *
+ * Everything a start creates is findable without the status file: the bridge
+ * carries the mark "vnet:NAME" in its ifalias (network_bridge_mark), set
+ * right after creation, with ROOT/run/vnet/NAME.creating naming the bridge in
+ * between; the table is "inet vnet-BRIDGE"; dnsmasq runs with
+ * --conf-file=DNSMASQ_DIR/NAME.conf. So after a crash at any point the sweep
+ * finds what belongs to no active network and removes it. */
+char *network_bridge_mark(const char *name);
+char *network_creating_path(const network_env *env, const char *name);
+
+/* One active network, as the sweep must leave it. */
+typedef struct network_owned {
+    const char *name;
+    const char *bridge; /* managed bridge, NULL if none */
+    bool table;         /* its vnet-BRIDGE table is wanted */
+    pid_t dnsmasq_pid;  /* 0 if none */
+} network_owned;
+/* Remove every marked bridge, vnet-* table, dnsmasq process and runtime file
+ * that belongs to none of the `n` active networks. *ret_removed (optional)
+ * gets how many objects went. Failures are logged and the sweep goes on;
+ * returns -1 with err set to the first failure. */
+int network_sweep(const network_env *env, const network_owned *owned, size_t n,
+                  unsigned *ret_removed, verr *err);
 /* Re-write the DHCP hosts / DNS hosts files and SIGHUP dnsmasq (live update). */
 int network_reload_hosts(const network_env *env, const netdef *def, const json_t *status,
                          verr *err);

@@ -1,5 +1,6 @@
 #include "network/status.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,8 @@ json_t *net_run_to_json(const net_run *run, const network_env *env, const netdef
         char table[64];
         char *t = xasprintf("inet %s", fw_table_name(def, table, sizeof(table)));
         json_object_set_new(o, "firewall_table", json_string(t));
+        if (run->fw_digest[0])
+            json_object_set_new(o, "firewall_digest", json_string(run->fw_digest));
         free(t);
     } else {
         json_object_set_new(o, "firewall_table", json_null());
@@ -61,6 +64,9 @@ void net_run_from_json(const json_t *status, net_run *run)
         return;
     run->bridge_created = json_is_true(json_object_get(status, "bridge_created"));
     run->firewall = json_is_string(json_object_get(status, "firewall_table"));
+    const char *digest = json_string_value(json_object_get(status, "firewall_digest"));
+    if (digest)
+        snprintf(run->fw_digest, sizeof(run->fw_digest), "%s", digest);
     json_t *d = json_object_get(status, "dnsmasq");
     if (json_is_object(d)) {
         run->dnsmasq_files = true;

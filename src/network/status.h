@@ -7,11 +7,13 @@
 #include <sys/types.h>
 
 #include "conf/netdef.h"
+#include "firewall/firewall.h"
 #include "network/network.h"
 
 typedef struct net_run {
     bool bridge_created; /* we created the bridge (delete it on stop) */
     bool firewall;       /* the network's nftables table is ours */
+    char fw_digest[FW_DIGEST_LEN]; /* the table as last installed (fw_table_digest), "" unknown */
     bool dnsmasq_files;  /* config/hosts files were written */
     pid_t dnsmasq_pid;   /* 0 when no dnsmasq runs */
     char **sysctls;      /* global sysctls switched on for this network */

@@ -202,8 +202,8 @@ static int store_cmp_names(const void *a, const void *b)
 
 /* Names NAME of files NAME<suffix> in dir, sorted. A missing directory is an
  * empty list. (Temporary files, ".NAME<suffix>.XXXXXX", do not end in suffix.) */
-static int store_list_suffix(const char *dir, const char *suffix, char ***ret_names, size_t *ret_n,
-                             verr *err)
+int store_list_names(const char *dir, const char *suffix, char ***ret_names, size_t *ret_n,
+                     verr *err)
 {
     char **names = NULL;
     size_t n = 0;
@@ -241,7 +241,7 @@ void store_free_names(char **names, size_t n)
 
 int store_list_definitions(const vnet_paths *p, char ***ret_names, size_t *ret_n, verr *err)
 {
-    return store_list_suffix(p->config_dir, ".xml", ret_names, ret_n, err);
+    return store_list_names(p->config_dir, ".xml", ret_names, ret_n, err);
 }
 
 char *store_definition_path(const vnet_paths *p, const char *name)
@@ -306,7 +306,7 @@ char *store_status_path(const vnet_paths *p, const char *name)
 
 int store_list_status(const vnet_paths *p, char ***ret_names, size_t *ret_n, verr *err)
 {
-    return store_list_suffix(p->status_dir, ".json", ret_names, ret_n, err);
+    return store_list_names(p->status_dir, ".json", ret_names, ret_n, err);
 }
 
 char *store_dnsmasq_path(const vnet_paths *p, const char *name, const char *ext)

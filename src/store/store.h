@@ -51,6 +51,9 @@ int store_mkdir_p(const char *path, mode_t mode, verr *err);
 /* Definitions: names of NAME.xml files in config_dir, sorted. */
 int store_list_definitions(const vnet_paths *p, char ***ret_names, size_t *ret_n, verr *err);
 void store_free_names(char **names, size_t n);
+/* Names NAME of the files NAME<suffix> in dir, sorted; a missing dir is empty. */
+int store_list_names(const char *dir, const char *suffix, char ***ret_names, size_t *ret_n,
+                     verr *err);
 char *store_definition_path(const vnet_paths *p, const char *name);
 int store_save_definition(const vnet_paths *p, const char *name, const char *xml, verr *err);
 int store_delete_definition(const vnet_paths *p, const char *name, verr *err);

@@ -59,9 +59,11 @@ int network_reload_hosts(const network_env *env, const netdef *def, const json_t
     return 0;
 }
 
-int network_repair_firewall(const network_env *env, const netdef *def, verr *err)
+int network_sweep(const network_env *env, const network_owned *owned, size_t n,
+                  unsigned *ret_removed, verr *err)
 {
-    stub_log("repair-firewall", def);
+    if (ret_removed)
+        *ret_removed = 0;
     return 0;
 }
 

@@ -483,7 +483,8 @@ typedef struct seen {
     int calls;
 } seen;
 
-static void monitor_cb(const char *ifname, int ifindex, bool gone_or_down, void *userdata)
+static void monitor_cb(const char *ifname, int ifindex, bool gone_or_down, bool own,
+                       void *userdata)
 {
     seen *s = userdata;
     s->calls++;
