@@ -4,7 +4,9 @@
  *   control.c    control socket: accept, peer credentials, framing, dispatch
  *   registry.c   the networks in memory: definitions + live state, lookup
  *   ops.c        one function per request op (define, start, ...)
- *   ops_update.c net-update, dhcp-leases and port forwards
+ *   ops_update.c net-update
+ *   ops_forward.c port forwards (add, del, list, clash checks)
+ *   ops_leases.c dhcp-leases
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
@@ -41,6 +43,7 @@ typedef struct vnet_net {
 
     struct vnetd *daemon;
     sd_event_source *dnsmasq_watch;             /* pidfd io source, NULL when not watched */
+    pid_t dnsmasq_watch_pid;                    /* the pid it watches */
     sd_event_source *repair_timer;              /* pending (coalesced) repair, NULL if none */
     char *repair_reason;                        /* why the pending repair was asked for */
     long long repair_times[VNETD_REPAIR_BURST]; /* ms timestamps of recent repairs */
@@ -66,6 +69,7 @@ typedef struct vnetd {
     sd_event_source *monitor_src;
     sd_event_source *fw_monitor_src; /* nftables changes by other programs */
     sd_event_source *rescan_timer;
+    sd_event_source *post_src; /* bookkeeping after every event (supervise.c) */
 
     struct conn *conns; /* open control connections (freed at exit) */
 
@@ -120,7 +124,7 @@ void control_close(vnetd *d);
 /* Handle one parsed request from a peer; returns the reply (never NULL). */
 json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid);
 
-/* ---- ops.c / ops_update.c ---- */
+/* ---- ops.c, ops_update.c, ops_forward.c, ops_leases.c ---- */
 typedef json_t *(*op_fn)(vnetd *d, json_t *req, verr *err);
 typedef struct op_def {
     const char *name;
@@ -139,8 +143,9 @@ json_t *op_forward_list(vnetd *d, json_t *req, verr *err);
 /* Refuse a definition whose port forwards claim a host port another network's
  * definition (saved or running) already forwards. */
 int forwards_check_conflicts(vnetd *d, const netdef *def, verr *err);
-/* Drop the conntrack entries of def's port forwards (when it stops). */
-void forwards_forget_connections(const netdef *def);
+/* Commit a new live definition (and status, when not NULL) of an active
+ * network and save its status file. */
+void ops_commit_live(vnetd *d, vnet_net *net, netdef *newlive, json_t *newstatus);
 
 /* ---- reconcile.c ---- */
 int reconcile_startup(vnetd *d, verr *err);
@@ -154,7 +159,7 @@ void reconcile_sweep(vnetd *d);
 /* ---- supervise.c ---- */
 int supervise_setup(vnetd *d, verr *err);
 void supervise_close(vnetd *d);
-/* (Re)watch the network's dnsmasq per its status; stops watching when inactive. */
-void supervise_watch_dnsmasq(vnetd *d, vnet_net *net);
+/* Stop watching the network's dnsmasq (when it is freed). Watching follows
+ * the status by itself, in the post-event step. */
 void supervise_unwatch(vnet_net *net);
 

@@ -168,7 +168,6 @@ static void adopt_active(vnetd *d, const char *name)
     }
     if (registry_save_status(d, n, &err) < 0)
         log_err("%s", err.msg);
-    supervise_watch_dnsmasq(d, n);
 }
 
 void reconcile_sweep(vnetd *d)
@@ -253,7 +252,6 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     verr err = VERR_INIT;
     json_t *newstatus = NULL;
     bool repaired = false;
-    supervise_unwatch(net);
     net->fw_dirty = false; /* adopt compares the table with what vnet installed */
     if (network_adopt(&d->env, net->live, net->status, &newstatus, &repaired, &err) < 0) {
         log_err("network '%s': %s: %s", net->name, reason, err.msg);
@@ -270,7 +268,6 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
         if (changed && registry_save_status(d, net, &err) < 0)
             log_err("%s", err.msg);
     }
-    supervise_watch_dnsmasq(d, net);
 }
 
 static int repair_timer_fired(sd_event_source *s, uint64_t usec, void *userdata)

@@ -286,7 +286,6 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
         net->status = NULL;
         return verr_prefix(err, "starting network '%s'", net->name);
     }
-    supervise_watch_dnsmasq(d, net);
     log_info("network '%s' started", net->name);
     events_emit_net(d, VNET_EV_STARTED, net->name, net->uuid, NULL);
     return 0;
@@ -294,13 +293,11 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
 
 int registry_stop(vnetd *d, vnet_net *net, verr *err)
 {
-    supervise_unwatch(net);
     net->repair_timer = sd_event_source_disable_unref(net->repair_timer);
     if (network_stop(&d->env, net->live, net->status, err) < 0) {
-        supervise_watch_dnsmasq(d, net);
-        return -1;
+            return -1;
     }
-    forwards_forget_connections(net->live);
+    network_forwards_forget_all(net->live);
     verr e = VERR_INIT;
     if (store_delete_status(&d->paths, net->name, &e) < 0)
         log_warn("%s", e.msg);

@@ -93,8 +93,10 @@ static int fw_monitor_ready(sd_event_source *s, int fd, uint32_t revents, void *
 static int dnsmasq_exited(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
     vnet_net *net = userdata;
-    pid_t pid = network_status_dnsmasq_pid(net->status);
+    pid_t pid = net->dnsmasq_watch_pid;
     supervise_unwatch(net);
+    if (!net_active(net) || network_status_dnsmasq_pid(net->status) != pid)
+        return 0; /* not the network's dnsmasq any more (vnet replaced it) */
     char reason[96];
     snprintf(reason, sizeof(reason), "dnsmasq (pid %d) exited", (int)pid);
     log_warn("network '%s': %s", net->name, reason);
@@ -106,16 +108,12 @@ void supervise_unwatch(vnet_net *net)
 {
     /* The io source owns the pidfd (fd_close set), so unref closes it. */
     net->dnsmasq_watch = sd_event_source_disable_unref(net->dnsmasq_watch);
+    net->dnsmasq_watch_pid = 0;
 }
 
-void supervise_watch_dnsmasq(vnetd *d, vnet_net *net)
+static void watch_dnsmasq(vnetd *d, vnet_net *net, pid_t pid)
 {
     supervise_unwatch(net);
-    if (!net_active(net) || !d->event)
-        return;
-    pid_t pid = network_status_dnsmasq_pid(net->status);
-    if (pid <= 0)
-        return;
     int fd = pidfd_open(pid, 0);
     if (fd < 0) {
         if (errno == ESRCH)
@@ -132,6 +130,27 @@ void supervise_watch_dnsmasq(vnetd *d, vnet_net *net)
         return;
     }
     sd_event_source_set_io_fd_own(net->dnsmasq_watch, 1);
+    net->dnsmasq_watch_pid = pid;
+}
+
+/* The one bookkeeping step after every dispatched event (a request, a repair,
+ * a timer): each active network's dnsmasq is watched by pidfd, whatever pid
+ * its status names now; inactive networks watch nothing. Handlers change the
+ * status; they never call this themselves. */
+static int supervise_post(sd_event_source *s, void *userdata)
+{
+    vnetd *d = userdata;
+    for (size_t i = 0; i < d->n_nets; i++) {
+        vnet_net *net = d->nets[i];
+        pid_t pid = net_active(net) ? network_status_dnsmasq_pid(net->status) : 0;
+        if (pid <= 0) {
+            if (net->dnsmasq_watch)
+                supervise_unwatch(net);
+        } else if (pid != net->dnsmasq_watch_pid) {
+            watch_dnsmasq(d, net, pid);
+        }
+    }
+    return 0;
 }
 
 static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
@@ -167,9 +186,12 @@ int supervise_setup(vnetd *d, verr *err)
         if (r < 0)
             return verr_errno(err, -r, "watching nftables events");
     }
+    int r = sd_event_add_post(d->event, &d->post_src, supervise_post, d);
+    if (r < 0)
+        return verr_errno(err, -r, "setting up the post-event step");
     uint64_t now;
     sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-    int r = sd_event_add_time(d->event, &d->rescan_timer, CLOCK_MONOTONIC, now + VNETD_RESCAN_USEC,
+    r = sd_event_add_time(d->event, &d->rescan_timer, CLOCK_MONOTONIC, now + VNETD_RESCAN_USEC,
                               1000000, rescan_fired, d);
     if (r < 0)
         return verr_errno(err, -r, "setting up the periodic check");
@@ -182,6 +204,7 @@ void supervise_close(vnetd *d)
     d->fw_monitor_src = sd_event_source_disable_unref(d->fw_monitor_src);
     fw_monitor_close();
     d->rescan_timer = sd_event_source_disable_unref(d->rescan_timer);
+    d->post_src = sd_event_source_disable_unref(d->post_src);
     if (d->monitor_fd >= 0)
         close(d->monitor_fd);
     d->monitor_fd = -1;

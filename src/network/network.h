@@ -55,6 +55,29 @@ typedef struct network_owned {
  * returns -1 with err set to the first failure. */
 int network_sweep(const network_env *env, const network_owned *owned, size_t n,
                   unsigned *ret_removed, verr *err);
+/* ---- changes to a running network (live.c) ---- */
+/* Bring the running network to `def` after a net-update of `section`: hosts
+ * sections only rewrite the hosts files and SIGHUP dnsmasq; the others
+ * replace the firewall table (one transaction) and restart dnsmasq with the
+ * new configuration; network_adopt() then checks everything else.
+ * *ret_status is the new status, or NULL when it did not change.
+ * Limitation: bridge attributes of a running network are not changed beyond
+ * what adopt repairs; restart for those. */
+int network_update_live(const network_env *env, const netdef *def, netdef_section section,
+                        const json_t *status, json_t **ret_status, verr *err);
+/* Add (add=true) or remove the forwards pfs[0..n) of a running network whose
+ * definition goes from oldlive to newlive: map-element changes only, in one
+ * transaction; route_localnet follows loopback forwards. *ret_status is the
+ * new status (NULL when nothing changed). On failure nothing changed. */
+int network_forwards_change(const network_env *env, const netdef *oldlive, const netdef *newlive,
+                            const netdef_port_forward *pfs, size_t n, bool add,
+                            const json_t *status, json_t **ret_status, verr *err);
+/* Conntrack clean-up (logged, never fails): the connections of a removed
+ * forward; earlier connections to a new forward's host port; every forwarded
+ * connection of a network being stopped. */
+void network_forward_forget(const char *net, const netdef_port_forward *pf);
+void network_forward_forget_stale(const char *net, const netdef_port_forward *pf);
+void network_forwards_forget_all(const netdef *def);
 /* Re-write the DHCP hosts / DNS hosts files and SIGHUP dnsmasq (live update). */
 int network_reload_hosts(const network_env *env, const netdef *def, const json_t *status,
                          verr *err);

@@ -53,6 +53,38 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
     return 0;
 }
 
+int network_update_live(const network_env *env, const netdef *def, netdef_section section,
+                        const json_t *status, json_t **ret_status, verr *err)
+{
+    *ret_status = NULL;
+    if (section == NETDEF_SECTION_IP_DHCP_HOST || section == NETDEF_SECTION_DNS_HOST)
+        return network_reload_hosts(env, def, status, err);
+    stub_log("update", def);
+    *ret_status = stub_status(def);
+    return 0;
+}
+
+int network_forwards_change(const network_env *env, const netdef *oldlive, const netdef *newlive,
+                            const netdef_port_forward *pfs, size_t n, bool add,
+                            const json_t *status, json_t **ret_status, verr *err)
+{
+    stub_log(add ? "forward-add" : "forward-del", newlive);
+    *ret_status = stub_status(newlive);
+    return 0;
+}
+
+void network_forward_forget(const char *net, const netdef_port_forward *pf)
+{
+}
+
+void network_forward_forget_stale(const char *net, const netdef_port_forward *pf)
+{
+}
+
+void network_forwards_forget_all(const netdef *def)
+{
+}
+
 int network_reload_hosts(const network_env *env, const netdef *def, const json_t *status, verr *err)
 {
     stub_log("reload", def);
