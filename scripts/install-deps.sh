@@ -11,6 +11,8 @@ pkgs=(
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection
   iproute2 nftables isc-dhcp-client udhcpc bind9-dnsutils socat procps libxml2-utils jq python3 conntrack
+  # crash injection (tests/e2e/12-crash-inject.sh): kill vnetd at chosen system calls
+  strace
 )
 
 missing=()

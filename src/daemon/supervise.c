@@ -94,7 +94,9 @@ static int dnsmasq_exited(sd_event_source *s, int fd, uint32_t revents, void *us
 {
     vnet_net *net = userdata;
     pid_t pid = net->dnsmasq_watch_pid;
-    supervise_unwatch(net);
+    /* Keep dnsmasq_watch_pid: the post step must not watch this pid again (a
+     * dead dnsmasq that is not reaped yet would fire at once, forever). */
+    net->dnsmasq_watch = sd_event_source_disable_unref(net->dnsmasq_watch);
     if (!net_active(net) || network_status_dnsmasq_pid(net->status) != pid)
         return 0; /* not the network's dnsmasq any more (vnet replaced it) */
     char reason[96];
@@ -144,7 +146,7 @@ static int supervise_post(sd_event_source *s, void *userdata)
         vnet_net *net = d->nets[i];
         pid_t pid = net_active(net) ? network_status_dnsmasq_pid(net->status) : 0;
         if (pid <= 0) {
-            if (net->dnsmasq_watch)
+            if (net->dnsmasq_watch_pid)
                 supervise_unwatch(net);
         } else if (pid != net->dnsmasq_watch_pid) {
             watch_dnsmasq(d, net, pid);

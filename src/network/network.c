@@ -499,6 +499,32 @@ static int dnsmasq_files_check(const network_env *env, const netdef *def, bool *
     return 0;
 }
 
+/* The status names no live dnsmasq: look for one running this network's
+ * config (a vnetd that died after starting it and before recording it). With
+ * `keep`, the first one found is adopted; every other one is stopped, since
+ * two would fight over the bridge's DHCP and DNS ports. */
+static int adopt_dnsmasq_by_conf(const network_env *env, const netdef *def, net_run *run,
+                                 bool keep, verr *err)
+{
+    _cleanup_free_ dnsmasq_proc *procs = NULL;
+    size_t n = 0;
+    if (dnsmasq_find_all(env->paths->dnsmasq_dir, &procs, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!streq(procs[i].name, def->name))
+            continue;
+        if (keep) {
+            log_info("network '%s': adopting dnsmasq pid %d, found by its config", def->name,
+                     (int)procs[i].pid);
+            run->dnsmasq_pid = procs[i].pid;
+            keep = false;
+        } else if (dnsmasq_stop(procs[i].pid, err) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* dnsmasq running with our config, and the config as planned; restarted when
  * it is gone, when its config differs, or when the bridge was re-created
  * (dnsmasq's DHCP state belongs to the old device). Hosts files that differ
@@ -514,6 +540,12 @@ static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run
     if (dnsmasq_files_check(env, def, &conf_ok, &hosts_ok, err) < 0)
         return -1;
     bool alive = run->dnsmasq_pid > 0 && dnsmasq_is_ours(run->dnsmasq_pid, conf);
+    if (!alive && adopt_dnsmasq_by_conf(env, def, run, conf_ok && !restart, err) < 0)
+        return -1;
+    if (run->dnsmasq_pid > 0 && !alive && dnsmasq_is_ours(run->dnsmasq_pid, conf)) {
+        alive = true; /* found by its config: a start or restart the status missed */
+        *repaired = true;
+    }
     if (alive && !restart && conf_ok) {
         if (hosts_ok)
             return 0;

@@ -9,7 +9,8 @@
  *              journal naming a bridge created but not yet marked;
  *   tables     inet tables called vnet-*;
  *   dnsmasq    processes with --conf-file=DNSMASQ_DIR/NAME.conf;
- *   files      NAME.conf/.hostsfile/.addnhosts/.leases and NAME.pid.
+ *   files      NAME.conf/.hostsfile/.addnhosts/.leases and NAME.pid, and the
+ *              temporary files of writes a crash interrupted.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -188,6 +189,10 @@ static void sweep_files(sweep *s)
         store_unlink(path, NULL);
     }
     store_free_names(names, n);
+    const char *dirs[] = {s->env->paths->run_dir, s->env->paths->status_dir,
+                          s->env->paths->dnsmasq_dir, s->env->paths->config_dir};
+    for (size_t k = 0; k < ARRAY_SIZE(dirs); k++)
+        store_remove_temp_files(dirs[k], &s->removed, NULL);
 }
 
 int network_sweep(const network_env *env, const network_owned *owned, size_t n,

@@ -232,6 +232,30 @@ int store_list_names(const char *dir, const char *suffix, char ***ret_names, siz
     return 0;
 }
 
+/* ".NAME.XXXXXX": a temporary file of store_write_file (6 random characters). */
+static bool is_temp_name(const char *name)
+{
+    size_t len = strlen(name);
+    const char *dot = strrchr(name, '.');
+    return name[0] == '.' && len > 8 && dot && dot > name && (size_t)(name + len - dot) == 7;
+}
+
+int store_remove_temp_files(const char *dir, unsigned *ret_removed, verr *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : verr_errno(err, errno, "listing %s", dir);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!is_temp_name(de->d_name) || (de->d_type != DT_REG && de->d_type != DT_UNKNOWN))
+            continue;
+        if (unlinkat(dirfd(d), de->d_name, 0) == 0 && ret_removed)
+            (*ret_removed)++;
+    }
+    closedir(d);
+    return 0;
+}
+
 void store_free_names(char **names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
