@@ -13,6 +13,8 @@
 # the active set say: the bridge (marked vnet:NAME, with the live subnet), the nftables table
 # with the live forwards (no ghost map element), one dnsmasq running the live config, status
 # files of active networks only; nothing of an inactive network; a bystander network intact.
+# Last, changes made while vnetd is down (a forward's element deleted, a ghost element added, a
+# chain flushed, an address added, dnsmasq's config edited) are undone when it starts.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 command -v strace >/dev/null || e2e_fatal "strace is installed (scripts/install-deps.sh)"
@@ -207,6 +209,24 @@ for op in start destroy define forward-add forward-del update; do
     done <<<"$points"
 done
 e2e_log "$KILLS kills, $DRIFTED runs where the op finished before the chosen call"
+
+# changes made while vnetd is down are found at start by looking at the kernel, not the status
+prepare forward-del || e2e_fatal "vnetd starts before the offline changes"
+vnetd_stop KILL
+nsx nft delete element inet vnet-$BR pf4_any "{ tcp . 8080 }"
+nsx nft add element inet vnet-$BR pf4_any "{ udp . 9999 : $SUB.66 . 99 }"
+nsx nft flush chain inet vnet-$BR $(nsx nft -j list table inet vnet-$BR | jq -r '[.nftables[] | select(.chain) | .chain.name][0]')
+ip -n "$HOST_NS" addr add 10.99.0.1/24 dev $BR
+echo "# edited" >>"$DNSMASQ_DIR/$NET.conf"
+old_dns=$(status_pid $NET)
+vnetd_start || e2e_fatal "vnetd starts after the offline changes"
+expect_eq "after the offline changes the host is as vnet says" "" "$(check_host)"
+e2e_run vnet forward-list $NET --json
+expect_eq "the forward removed offline is back, the ghost is gone" "8080" "$(jq -r '.[].port' <<<"$E2E_OUT")"
+expect_false "the foreign address is removed from $BR" sh -c "ip -n '$HOST_NS' addr show dev $BR | grep -q 10.99.0.1"
+expect_false "dnsmasq with the edited config was replaced" test "$old_dns" = "$(status_pid $NET)"
+expect_false "its config is the planned one again" grep -q "# edited" "$DNSMASQ_DIR/$NET.conf"
+expect_match "vnetd says what it repaired" "table was not as vnet left it" "$(tail -20 "$VNETD_LOG")"
 
 # everything vnet made can be removed by vnet
 vnet destroy $NET >/dev/null 2>&1
