@@ -9,18 +9,10 @@
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
 #include "proto/proto.h"
+#include "proto/proto_ops.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strbuf.h"
-
-static int parse_proto(const char *s, verr *err)
-{
-    if (s && streq(s, "tcp"))
-        return IPPROTO_TCP;
-    if (s && streq(s, "udp"))
-        return IPPROTO_UDP;
-    return verr_set(err, VERR_INVALID, "protocol must be 'tcp' or 'udp', not '%s'", s ? s : "");
-}
 
 static int parse_addr_opt(const char *s, const char *what, vnet_addr *ret, verr *err)
 {
@@ -219,7 +211,7 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
     const char *to_addr = proto_get_str(req, "to_addr", err);
     if (!to_addr)
         return NULL;
-    if ((pf.proto = parse_proto(proto_get_str_opt(req, "proto"), err)) < 0 ||
+    if ((pf.proto = proto_ipproto_parse(proto_get_str_opt(req, "proto"), err)) < 0 ||
         parse_addr_opt(proto_get_str_opt(req, "address"), "host address", &pf.address, err) < 0 ||
         parse_addr_opt(to_addr, "guest address", &pf.guest, err) < 0 ||
         parse_port(req, "port", true, &range.start, err) < 0 ||
@@ -304,7 +296,7 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
     int proto = 0;
     vnet_addr addr;
     unsigned port = 0;
-    if ((proto = parse_proto(proto_get_str_opt(req, "proto"), err)) < 0 ||
+    if ((proto = proto_ipproto_parse(proto_get_str_opt(req, "proto"), err)) < 0 ||
         parse_addr_opt(proto_get_str_opt(req, "address"), "host address", &addr, err) < 0 ||
         parse_port(req, "port", true, &port, err) < 0)
         return NULL;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "proto/proto.h"
+#include "proto/proto_ops.h"
 #include "tests/unit/testlib.h"
 #include "util/cleanup.h"
 
@@ -51,6 +52,66 @@ static void test_builders(void)
     CHECK(proto_get_int(req, "parent_index", -1) == 2);
     CHECK(proto_get_int(req, "name", -1) == -1);
     json_decref(req);
+}
+
+/* Requests against the field tables: each bad one with the exact error. */
+static void test_schema(void)
+{
+    static const struct {
+        const char *json, *error; /* error NULL: valid */
+    } cases[] = {
+        {"{\"op\":\"ping\"}", NULL},
+        {"{\"op\":\"frob\"}", "unknown operation 'frob'"},
+        {"{\"op\":\"start\"}", "request field 'name' of 'start' is missing"},
+        {"{\"op\":\"start\",\"name\":7}", "request field 'name' of 'start' must be a string"},
+        {"{\"op\":\"start\",\"name\":\"a\",\"x\":1}", "operation 'start' has no field 'x'"},
+        {"{\"op\":\"dumpxml\",\"name\":\"a\",\"inactive\":null}", NULL},
+        {"{\"op\":\"update\",\"name\":\"a\",\"command\":\"add\",\"section\":\"ip\","
+         "\"xml\":\"<ip/>\",\"parent_index\":4611686018427387904}",
+         "request field 'parent_index' of 'update' is out of range: 4611686018427387904 "
+         "(allowed: -1 to 2147483647)"},
+        {"{\"op\":\"update\",\"name\":\"a\",\"command\":\"add\",\"section\":\"ip\","
+         "\"xml\":\"<ip/>\",\"parent_index\":-2}",
+         "request field 'parent_index' of 'update' is out of range: -2 (allowed: -1 to 2147483647)"},
+        {"{\"op\":\"update\",\"name\":\"a\",\"command\":\"add\",\"section\":\"ip\","
+         "\"xml\":\"<ip/>\",\"parent_index\":1.5}",
+         "request field 'parent_index' of 'update' must be an integer"},
+        {"{\"op\":\"forward-add\",\"name\":\"a\",\"proto\":\"tcp\",\"port\":8080,"
+         "\"to_addr\":\"10.0.0.2\"}",
+         NULL},
+        {"{\"op\":\"forward-add\",\"name\":\"a\",\"proto\":\"sctp\",\"port\":8080,"
+         "\"to_addr\":\"10.0.0.2\"}",
+         "request field 'proto' of 'forward-add': protocol must be 'tcp' or 'udp', not 'sctp'"},
+        {"{\"op\":\"forward-add\",\"name\":\"a\",\"proto\":\"udp\",\"port\":65536,"
+         "\"to_addr\":\"10.0.0.2\"}",
+         "request field 'port' of 'forward-add' is out of range: 65536 (allowed: 1 to 65535)"},
+        {"{\"op\":\"forward-del\",\"name\":\"a\",\"proto\":\"udp\"}",
+         "request field 'port' of 'forward-del' is missing"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        json_t *req = json_loads(cases[i].json, 0, NULL);
+        CHECK(req != NULL);
+        verr err = VERR_INIT;
+        int r = proto_validate(req, NULL, &err);
+        if (cases[i].error) {
+            CHECK(r < 0);
+            CHECK_STR(err.msg, cases[i].error);
+        } else {
+            CHECK(r == 0);
+        }
+        json_decref(req);
+    }
+    /* Builders refuse what the table refuses, before anything is sent. */
+    verr err = VERR_INIT;
+    json_t *req = proto_request("update");
+    CHECK(proto_set_int(req, "parent_index", 1LL << 62, &err) < 0);
+    CHECK(json_object_get(req, "parent_index") == NULL);
+    CHECK(proto_set_int(req, "parent_index", 3, &err) == 0);
+    CHECK(proto_set_str(req, "nonsense", "x", &err) < 0);
+    CHECK_STR(err.msg, "operation 'update' has no field 'nonsense'");
+    json_decref(req);
+    CHECK(proto_ipproto_parse("tcp", NULL) == 6 && proto_ipproto_parse("udp", NULL) == 17);
+    CHECK(proto_ipproto_parse("TCP", NULL) < 0);
 }
 
 static void test_parse(void)
@@ -232,6 +293,7 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     test_builders();
+    test_schema();
     test_parse();
     test_framing();
     test_call();
