@@ -5,7 +5,8 @@
  *   registry.c   the networks in memory: definitions + live state, lookup
  *   ops.c        one function per request op (define, start, ...)
  *   ops_update.c net-update
- *   ops_forward.c port forwards (add, del, list, clash checks)
+ *   ops_forward.c port forwards (add, del, list)
+ *   claims.c     host ports claimed by forwards, across networks
  *   ops_leases.c dhcp-leases
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
@@ -140,9 +141,14 @@ json_t *op_update(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_add(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_del(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_list(vnetd *d, json_t *req, verr *err);
+
+/* ---- claims.c ---- */
 /* Refuse a definition whose port forwards claim a host port another network's
  * definition (saved or running) already forwards. */
-int forwards_check_conflicts(vnetd *d, const netdef *def, verr *err);
+int claims_check_definition(vnetd *d, const netdef *def, verr *err);
+/* Refuse a forward whose host ports any definition (of any network, this one
+ * included) already forwards. */
+int claims_check_forward(vnetd *d, const netdef_port_forward *pf, verr *err);
 /* Commit a new live definition (and status, when not NULL) of an active
  * network and save its status file. */
 void ops_commit_live(vnetd *d, vnet_net *net, netdef *newlive, json_t *newstatus);
@@ -159,7 +165,6 @@ void reconcile_sweep(vnetd *d);
 /* ---- supervise.c ---- */
 int supervise_setup(vnetd *d, verr *err);
 void supervise_close(vnetd *d);
-/* Stop watching the network's dnsmasq (when it is freed). Watching follows
- * the status by itself, in the post-event step. */
-void supervise_unwatch(vnet_net *net);
+/* (Watching each active network's dnsmasq follows its status by itself, in
+ * the post-event step.) */
 

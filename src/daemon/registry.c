@@ -54,7 +54,7 @@ vnet_net *registry_add(vnetd *d, const char *name)
 
 static void net_free(vnet_net *n)
 {
-    supervise_unwatch(n);
+    sd_event_source_disable_unref(n->dnsmasq_watch); /* (owns its pidfd) */
     sd_event_source_disable_unref(n->repair_timer);
     free(n->repair_reason);
     netdef_free(n->config);
@@ -228,7 +228,7 @@ int registry_check_conflicts(vnetd *d, const netdef *def, bool check_bridge, ver
                                     "network '%s'",
                                     def->bridge_name, n->name);
         }
-        return forwards_check_conflicts(d, def, err); /* host ports are claimed the same way */
+        return claims_check_definition(d, def, err); /* host ports are claimed the same way */
     }
     return 0;
 }

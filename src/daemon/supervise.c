@@ -106,7 +106,7 @@ static int dnsmasq_exited(sd_event_source *s, int fd, uint32_t revents, void *us
     return 0;
 }
 
-void supervise_unwatch(vnet_net *net)
+static void supervise_unwatch(vnet_net *net)
 {
     /* The io source owns the pidfd (fd_close set), so unref closes it. */
     net->dnsmasq_watch = sd_event_source_disable_unref(net->dnsmasq_watch);
