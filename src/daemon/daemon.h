@@ -39,7 +39,7 @@ typedef struct vnet_net {
     uint8_t uuid[16];
     netdef *config; /* saved definition, NULL for a transient network */
     netdef *live;   /* definition the network was started with, NULL when inactive */
-    json_t *status; /* network_start()'s record, NULL when inactive */
+    net_run run;    /* what the running network has on the host (zero when inactive) */
     bool autostart;
 
     struct vnetd *daemon;
@@ -110,7 +110,7 @@ int registry_fill_def(vnetd *d, netdef *def, const vnet_net *self, verr *err);
 int registry_check_conflicts(vnetd *d, const netdef *def, bool check_bridge, verr *err);
 /* Save a definition file (formatted, inactive) atomically. */
 int registry_save_config(vnetd *d, const netdef *def, verr *err);
-/* Write the network's status file from live + status. */
+/* Write the network's status file from live + run (network/status.h). */
 int registry_save_status(vnetd *d, vnet_net *net, verr *err);
 /* Start the network with `def` (becomes its live definition). On failure the
  * network stays inactive and err says why. */
@@ -149,9 +149,9 @@ int claims_check_definition(vnetd *d, const netdef *def, verr *err);
 /* Refuse a forward whose host ports any definition (of any network, this one
  * included) already forwards. */
 int claims_check_forward(vnetd *d, const netdef_port_forward *pf, verr *err);
-/* Commit a new live definition (and status, when not NULL) of an active
- * network and save its status file. */
-void ops_commit_live(vnetd *d, vnet_net *net, netdef *newlive, json_t *newstatus);
+/* Commit a new live definition (and run-state, when not NULL: taken) of an
+ * active network and save its status file. */
+void ops_commit_live(vnetd *d, vnet_net *net, netdef *newlive, net_run *newrun);
 
 /* ---- reconcile.c ---- */
 int reconcile_startup(vnetd *d, verr *err);

@@ -77,22 +77,22 @@ static void pf_append(netdef *def, const netdef_port_forward *pf)
 static int forward_commit(vnetd *d, vnet_net *n, netdef *newconf, netdef *newlive,
                           const netdef_port_forward *pfs, size_t npf, bool add, verr *err)
 {
-    json_t *newstatus = NULL;
-    if (newlive && network_forwards_change(&d->env, n->live, newlive, pfs, npf, add, n->status,
-                                           &newstatus, err) < 0)
+    net_run newrun = {0};
+    if (newlive && network_forwards_change(&d->env, n->live, newlive, pfs, npf, add, &n->run,
+                                           &newrun, err) < 0)
         return verr_prefix(err, "%s the port forward in network '%s'", add ? "adding" : "removing",
                            n->name);
     if ((newconf && !newlive && ops_detach_live(d, n, err) < 0) ||
         (newconf && registry_save_config(d, newconf, err) < 0)) {
-        if (newstatus) {
+        if (newlive) {
             verr e = VERR_INIT;
-            json_t *st = NULL;
-            if (network_forwards_change(&d->env, newlive, n->live, pfs, npf, !add, newstatus, &st,
+            net_run back = {0};
+            if (network_forwards_change(&d->env, newlive, n->live, pfs, npf, !add, &newrun, &back,
                                         &e) < 0)
                 log_err("%s", e.msg);
-            json_decref(st);
+            net_run_clear(&back);
         }
-        json_decref(newstatus);
+        net_run_clear(&newrun);
         return -1;
     }
     if (!newconf || !newlive)
@@ -102,7 +102,7 @@ static int forward_commit(vnetd *d, vnet_net *n, netdef *newconf, netdef *newliv
         n->config = newconf;
     }
     if (newlive)
-        ops_commit_live(d, n, newlive, newstatus);
+        ops_commit_live(d, n, newlive, &newrun);
     return 0;
 }
 

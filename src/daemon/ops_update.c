@@ -11,13 +11,14 @@
 #include "util/strbuf.h"
 
 /* Commit a new live definition and status for an active network. */
-void ops_commit_live(vnetd *d, vnet_net *net, netdef *newlive, json_t *newstatus)
+void ops_commit_live(vnetd *d, vnet_net *net, netdef *newlive, net_run *newrun)
 {
     netdef_free(net->live);
     net->live = newlive;
-    if (newstatus) {
-        json_decref(net->status);
-        net->status = newstatus;
+    if (newrun) {
+        net_run_clear(&net->run);
+        net->run = *newrun;
+        memset(newrun, 0, sizeof(*newrun));
     }
     verr e = VERR_INIT;
     if (registry_save_status(d, net, &e) < 0)
@@ -75,33 +76,36 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
         return NULL;
     if (newlive && netdef_update(newlive, cmd, section, parent, xml, err) < 0)
         return NULL;
-    json_t *newstatus = NULL;
-    if (newlive && network_update_live(&d->env, newlive, section, n->status, &newstatus, err) < 0) {
+    net_run newrun = {0};
+    if (newlive && network_update_live(&d->env, newlive, section, &n->run, &newrun, err) < 0) {
         /* Put the running network back to its previous definition. */
         verr e = VERR_INIT;
-        json_t *st = NULL;
-        if (network_update_live(&d->env, n->live, section, n->status, &st, &e) < 0)
+        net_run back = {0};
+        if (network_update_live(&d->env, n->live, section, &n->run, &back, &e) < 0)
             log_err("%s", e.msg);
-        else if (st)
-            ops_commit_live(d, n, netdef_copy(n->live), st);
+        else
+            ops_commit_live(d, n, netdef_copy(n->live), &back);
         return NULL;
     }
     /* changed one of the two only: the status file must hold the live one,
      * before the saved definition changes */
+    int saved = 0;
     if (newconf && !newlive && ops_detach_live(d, n, err) < 0)
         return NULL;
-    if (newconf && registry_save_config(d, newconf, err) < 0) {
-        json_decref(newstatus);
-        return NULL; /* (a live change already made stays; the message says why) */
+    if (newconf)
+        saved = registry_save_config(d, newconf, err);
+    if (newlive) {
+        if (!newconf || saved < 0)
+            n->live_is_config = false;
+        /* (a live change already made stays even when saving failed; the
+         * message says why) */
+        ops_commit_live(d, n, TAKE_PTR(newlive), &newrun);
     }
-    if (!newconf && newlive)
-        n->live_is_config = false;
+    if (saved < 0)
+        return NULL;
     if (newconf) {
         netdef_free(n->config);
         n->config = TAKE_PTR(newconf);
-    }
-    if (newlive) {
-        ops_commit_live(d, n, TAKE_PTR(newlive), newstatus);
     }
     log_info("network '%s' updated (%s %s)", n->name, cmd_s, sec_s);
     json_t *r = proto_reply_ok();

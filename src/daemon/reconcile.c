@@ -9,6 +9,7 @@
 #include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "firewall/firewall.h"
+#include "network/status.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -81,7 +82,7 @@ static void seed_default(vnetd *d)
 }
 
 /* Parse a status file into (name, live definition, status, transient). */
-static int load_status_file(vnetd *d, const char *name, netdef **ret_def, json_t **ret_status,
+static int load_status_file(vnetd *d, const char *name, netdef **ret_def, net_run *ret_run,
                             bool *ret_transient, bool *ret_is_config, verr *err)
 {
     _cleanup_free_ char *path = store_status_path(&d->paths, name);
@@ -104,7 +105,7 @@ static int load_status_file(vnetd *d, const char *name, netdef **ret_def, json_t
             return verr_set(err, VERR_INVALID,
                             "%s: the network runs its saved definition, which is missing", path);
         }
-        *ret_status = json_incref(json_object_get(j, "status"));
+        net_run_from_json(json_object_get(j, "status"), ret_run);
         *ret_transient = false;
         json_decref(j);
         return 0;
@@ -119,7 +120,7 @@ static int load_status_file(vnetd *d, const char *name, netdef **ret_def, json_t
         json_decref(j);
         return -1;
     }
-    *ret_status = json_incref(json_object_get(j, "status"));
+    net_run_from_json(json_object_get(j, "status"), ret_run);
     *ret_transient = json_is_true(json_object_get(j, "transient"));
     json_decref(j);
     return 0;
@@ -131,9 +132,9 @@ static void adopt_active(vnetd *d, const char *name)
 {
     verr err = VERR_INIT;
     netdef *def = NULL;
-    json_t *status = NULL;
+    net_run run = {0};
     bool transient = false, is_config = false;
-    if (load_status_file(d, name, &def, &status, &transient, &is_config, &err) < 0) {
+    if (load_status_file(d, name, &def, &run, &transient, &is_config, &err) < 0) {
         /* The network is not active then: the sweep removes what it left. */
         log_err("network '%s': cannot read its status (%s); taking it as inactive", name,
                 err.msg);
@@ -153,14 +154,14 @@ static void adopt_active(vnetd *d, const char *name)
     }
     n->live = def;
     n->live_is_config = is_config;
-    n->status = status;
-    json_t *newstatus = NULL;
+    n->run = run;
+    net_run newrun;
     bool repaired = false;
-    if (network_adopt(&d->env, def, status, &newstatus, &repaired, &err) < 0) {
+    if (network_adopt(&d->env, def, &n->run, &newrun, &repaired, &err) < 0) {
         log_err("%s", err.msg);
     } else {
-        json_decref(n->status);
-        n->status = newstatus;
+        net_run_clear(&n->run);
+        n->run = newrun;
         if (repaired)
             log_info("network '%s': adopted, repaired what was missing", name);
         else
@@ -182,7 +183,7 @@ void reconcile_sweep(vnetd *d)
         o->name = net->name;
         o->bridge = netdef_is_managed_bridge(net->live) ? net->live->bridge_name : NULL;
         o->table = o->bridge && fw_wanted(net->live);
-        o->dnsmasq_pid = network_status_dnsmasq_pid(net->status);
+        o->dnsmasq_pid = net->run.dnsmasq_pid;
     }
     unsigned removed = 0;
     verr err = VERR_INIT;
@@ -250,17 +251,17 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     }
     net->repair_throttled_logged = false;
     verr err = VERR_INIT;
-    json_t *newstatus = NULL;
+    net_run newrun;
     bool repaired = false;
     net->fw_dirty = false; /* adopt compares the table with what vnet installed */
-    if (network_adopt(&d->env, net->live, net->status, &newstatus, &repaired, &err) < 0) {
+    if (network_adopt(&d->env, net->live, &net->run, &newrun, &repaired, &err) < 0) {
         log_err("network '%s': %s: %s", net->name, reason, err.msg);
         _cleanup_free_ char *what = xasprintf("%s: %s", reason, err.msg);
         events_emit_net(d, VNET_EV_REPAIR_FAILED, net->name, net->uuid, what);
     } else {
-        bool changed = !json_equal(newstatus, net->status);
-        json_decref(net->status);
-        net->status = newstatus;
+        bool changed = !net_run_equal(&newrun, &net->run);
+        net_run_clear(&net->run);
+        net->run = newrun;
         if (repaired) {
             log_info("network '%s': repaired (%s)", net->name, reason);
             events_emit_net(d, VNET_EV_REPAIRED, net->name, net->uuid, reason);

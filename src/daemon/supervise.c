@@ -97,7 +97,7 @@ static int dnsmasq_exited(sd_event_source *s, int fd, uint32_t revents, void *us
     /* Keep dnsmasq_watch_pid: the post step must not watch this pid again (a
      * dead dnsmasq that is not reaped yet would fire at once, forever). */
     net->dnsmasq_watch = sd_event_source_disable_unref(net->dnsmasq_watch);
-    if (!net_active(net) || network_status_dnsmasq_pid(net->status) != pid)
+    if (!net_active(net) || net->run.dnsmasq_pid != pid)
         return 0; /* not the network's dnsmasq any more (vnet replaced it) */
     char reason[96];
     snprintf(reason, sizeof(reason), "dnsmasq (pid %d) exited", (int)pid);
@@ -144,7 +144,7 @@ static int supervise_post(sd_event_source *s, void *userdata)
     vnetd *d = userdata;
     for (size_t i = 0; i < d->n_nets; i++) {
         vnet_net *net = d->nets[i];
-        pid_t pid = net_active(net) ? network_status_dnsmasq_pid(net->status) : 0;
+        pid_t pid = net_active(net) ? net->run.dnsmasq_pid : 0;
         if (pid <= 0) {
             if (net->dnsmasq_watch_pid)
                 supervise_unwatch(net);

@@ -15,44 +15,44 @@
 #include "util/log.h"
 #include "util/strbuf.h"
 
-/* The status with the digest of the table as the kernel holds it now. */
-static int status_refresh_digest(const network_env *env, const netdef *def, const json_t *status,
-                                 json_t **ret_status, verr *err)
+/* The run-state with the digest of the table as the kernel holds it now. */
+static int run_refresh_digest(const netdef *def, const net_run *run, net_run *ret_run, verr *err)
 {
-    net_run run;
-    net_run_from_json(status, &run);
-    run.fw_digest[0] = '\0';
-    if (fw_wanted(def) && fw_table_digest(def, run.fw_digest, err) < 0) {
-        net_run_clear(&run);
+    net_run r;
+    net_run_copy(&r, run);
+    r.fw_digest[0] = '\0';
+    if (fw_wanted(def) && fw_table_digest(def, r.fw_digest, err) < 0) {
+        net_run_clear(&r);
         return -1;
     }
-    *ret_status = net_run_to_json(&run, env, def);
-    net_run_clear(&run);
+    *ret_run = r;
     return 0;
 }
 
 int network_update_live(const network_env *env, const netdef *def, netdef_section section,
-                        const json_t *status, json_t **ret_status, verr *err)
+                        const net_run *run, net_run *ret_run, verr *err)
 {
-    *ret_status = NULL;
-    if (section == NETDEF_SECTION_IP_DHCP_HOST || section == NETDEF_SECTION_DNS_HOST)
-        return network_reload_hosts(env, def, status, err);
-    json_t *st = NULL;
+    if (section == NETDEF_SECTION_IP_DHCP_HOST || section == NETDEF_SECTION_DNS_HOST) {
+        if (network_reload_hosts(env, def, run, err) < 0)
+            return -1;
+        net_run_copy(ret_run, run);
+        return 0;
+    }
     if (fw_wanted(def)) {
         _cleanup_free_ char *script = fw_plan_network(def, err);
         if (!script || fw_apply(script, err) < 0)
             return verr_prefix(err, "updating the firewall of network '%s'", def->name);
     }
-    if (status_refresh_digest(env, def, status, &st, err) < 0)
+    net_run st;
+    if (run_refresh_digest(def, run, &st, err) < 0)
         return -1;
-    pid_t pid = network_status_dnsmasq_pid(st);
-    if (pid > 0 && dnsmasq_stop(pid, err) < 0) {
-        json_decref(st);
+    if (st.dnsmasq_pid > 0 && dnsmasq_stop(st.dnsmasq_pid, err) < 0) {
+        net_run_clear(&st);
         return verr_prefix(err, "restarting dnsmasq of network '%s'", def->name);
     }
     /* adopt restarts dnsmasq with the new config and checks everything else */
-    int r = network_adopt(env, def, st, ret_status, NULL, err);
-    json_decref(st);
+    int r = network_adopt(env, def, &st, ret_run, NULL, err);
+    net_run_clear(&st);
     return r;
 }
 
@@ -92,14 +92,15 @@ static int forwards_apply(const netdef *oldlive, const netdef *newlive,
 
 int network_forwards_change(const network_env *env, const netdef *oldlive, const netdef *newlive,
                             const netdef_port_forward *pfs, size_t n, bool add,
-                            const json_t *status, json_t **ret_status, verr *err)
+                            const net_run *run, net_run *ret_run, verr *err)
 {
-    *ret_status = NULL;
-    if (!fw_wanted(newlive) || n == 0)
+    if (!fw_wanted(newlive) || n == 0) {
+        net_run_copy(ret_run, run);
         return 0;
+    }
     if (forwards_apply(oldlive, newlive, pfs, n, add, err) < 0)
         return -1;
-    if (status_refresh_digest(env, newlive, status, ret_status, err) < 0) {
+    if (run_refresh_digest(newlive, run, ret_run, err) < 0) {
         verr e = VERR_INIT;
         if (forwards_apply(newlive, oldlive, pfs, n, !add, &e) < 0)
             log_err("%s", e.msg);

@@ -283,9 +283,10 @@ static void start_rollback(const network_env *env, const netdef *def, const net_
     store_unlink(journal, NULL);
 }
 
-int network_start(const network_env *env, const netdef *def, json_t **ret_status, verr *err)
+int network_start(const network_env *env, const netdef *def, net_run *ret_run, verr *err)
 {
     net_run run = {0};
+    snprintf(run.bridge, sizeof(run.bridge), "%s", def->bridge_name ? def->bridge_name : "");
 
     if (start_preflight(env, def, err) < 0)
         goto fail_early;
@@ -322,8 +323,7 @@ int network_start(const network_env *env, const netdef *def, json_t **ret_status
         }
     }
 
-    *ret_status = net_run_to_json(&run, env, def);
-    net_run_clear(&run);
+    *ret_run = run; /* (takes its sysctls) */
     return 0;
 
 fail:
@@ -333,13 +333,11 @@ fail_early:
     return verr_prefix(err, "starting network '%s'", def->name);
 }
 
-int network_stop(const network_env *env, const netdef *def, const json_t *status, verr *err)
+int network_stop(const network_env *env, const netdef *def, const net_run *runp, verr *err)
 {
-    net_run run = {0};
-    net_run_from_json(status, &run);
-    const char *bridge = network_status_bridge(status);
-    if (!bridge)
-        bridge = def->bridge_name;
+    net_run run;
+    net_run_copy(&run, runp);
+    const char *bridge = run.bridge[0] ? run.bridge : def->bridge_name;
     verr first = VERR_INIT;
     verr e = VERR_INIT;
 
@@ -572,13 +570,15 @@ static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run
     return 0;
 }
 
-int network_adopt(const network_env *env, const netdef *def, const json_t *status,
-                  json_t **ret_status, bool *ret_repaired, verr *err)
+int network_adopt(const network_env *env, const netdef *def, const net_run *old,
+                  net_run *ret_run, bool *ret_repaired, verr *err)
 {
-    net_run run = {0};
+    net_run run;
     bool repaired = false, recreated = false;
     int r = 0;
-    net_run_from_json(status, &run);
+    net_run_copy(&run, old);
+    if (def->bridge_name)
+        snprintf(run.bridge, sizeof(run.bridge), "%s", def->bridge_name);
 
     if (!mode_supported(def->forward_mode))
         r = verr_set(err, VERR_UNSUPPORTED, "forward mode '%s' is not supported by vnet",
@@ -604,21 +604,20 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
         net_run_clear(&run);
         return verr_prefix(err, "repairing network '%s'", def->name);
     }
-    *ret_status = net_run_to_json(&run, env, def);
+    *ret_run = run; /* (takes its sysctls) */
     if (ret_repaired)
         *ret_repaired = repaired;
-    net_run_clear(&run);
     return 0;
 }
 
-int network_reload_hosts(const network_env *env, const netdef *def, const json_t *status,
+int network_reload_hosts(const network_env *env, const netdef *def, const net_run *run,
                          verr *err)
 {
     if (!dnsmasq_needed(def))
         return 0;
     if (dnsmasq_write_files(env, def, false, err) < 0)
         return verr_prefix(err, "updating hosts files of '%s'", def->name);
-    pid_t pid = network_status_dnsmasq_pid(status);
+    pid_t pid = run->dnsmasq_pid;
     if (pid > 0 && dnsmasq_reload(pid, err) < 0)
         return verr_prefix(err, "reloading dnsmasq of '%s'", def->name);
     return 0;
