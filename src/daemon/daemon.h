@@ -20,6 +20,7 @@
 #include <systemd/sd-event.h>
 
 #include "conf/netdef.h"
+#include "firewall/firewall.h"
 #include "network/network.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -68,6 +69,9 @@ typedef struct vnetd {
     sd_event_source *listen_src;
     int monitor_fd;
     sd_event_source *monitor_src;
+    struct nlsock *rtnl;   /* rtnetlink requests (netdev_use_socket) */
+    fw_handles *fw;        /* libnftables contexts + nf_tables socket (fw_use_handles) */
+    int fw_monitor_fd;     /* nftables change notifications, -1 when unavailable */
     sd_event_source *fw_monitor_src; /* nftables changes by other programs */
     sd_event_source *rescan_timer;
     sd_event_source *post_src; /* bookkeeping after every event (supervise.c) */

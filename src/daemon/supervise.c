@@ -179,7 +179,7 @@ int supervise_setup(vnetd *d, verr *err)
         if (r < 0)
             return verr_errno(err, -r, "watching link events");
     }
-    int fw_fd = fw_monitor_open(err);
+    int fw_fd = d->fw_monitor_fd = fw_monitor_open(err);
     if (fw_fd < 0) {
         log_warn("nftables events unavailable (%s); relying on the periodic check", err->msg);
         verr_clear(err);
@@ -204,7 +204,9 @@ void supervise_close(vnetd *d)
 {
     d->monitor_src = sd_event_source_disable_unref(d->monitor_src);
     d->fw_monitor_src = sd_event_source_disable_unref(d->fw_monitor_src);
-    fw_monitor_close();
+    if (d->fw_monitor_fd >= 0)
+        close(d->fw_monitor_fd);
+    d->fw_monitor_fd = -1;
     d->rescan_timer = sd_event_source_disable_unref(d->rescan_timer);
     d->post_src = sd_event_source_disable_unref(d->post_src);
     if (d->monitor_fd >= 0)

@@ -35,11 +35,19 @@ int fw_apply(const char *script, verr *err);
  * calls cb(table, userdata) once per touched vnet table per transaction, and
  * cb(NULL, userdata) when events were lost (recheck everything). */
 typedef void (*fw_monitor_cb)(const char *table, void *userdata);
-int fw_monitor_open(verr *err);
+int fw_monitor_open(verr *err); /* the caller owns (and closes) the fd */
 int fw_monitor_drain(int fd, fw_monitor_cb cb, void *userdata);
-void fw_monitor_close(void);
 
-/* Free the process's cached libnftables contexts (optional, at exit). */
+/* The handles firewall/ works with: libnftables contexts (one per output
+ * kind, long-lived: see fw_apply.c) and a netfilter netlink socket. The
+ * daemon owns one set (fw_handles_new, kept in its vnetd struct) and hands
+ * it over with fw_use_handles(); without that a process-wide default set is
+ * used. */
+typedef struct fw_handles fw_handles;
+fw_handles *fw_handles_new(void);
+void fw_handles_free(fw_handles *h);
+void fw_use_handles(fw_handles *h); /* NULL: back to the default set */
+/* Free the default set's contexts (optional, at exit). */
 void fw_close(void);
 /* Is nftables usable here (kernel nf_tables, permissions)? */
 int fw_available(verr *err);

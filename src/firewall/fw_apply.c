@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <nftables/libnftables.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -11,16 +12,52 @@
 #include "firewall/firewall.h"
 #include "firewall/fw_internal.h"
 #include "util/cleanup.h"
+#include "util/nlsock.h"
 
-/* libnftables contexts live for the whole process: text output, JSON, and
- * stateless JSON (no counter values: what the reconciler compares). Creating a context is cheap, but freeing one closes its
- * netlink socket, and after a committed batch the kernel takes 3-30 ms to
- * release it: several times the cost of a whole network start. */
-static struct nft_ctx *nft_contexts[FW_OUT_COUNT];
+/* libnftables contexts are long-lived, one per output kind: text, JSON, and
+ * stateless JSON (no counter values: what the reconciler compares). Creating
+ * a context is cheap, but freeing one closes its netlink socket, and after a
+ * committed batch the kernel takes 3-30 ms to release it: several times the
+ * cost of a whole network start. They live in a fw_handles set: the
+ * daemon's own (fw_use_handles), or the process-wide default. */
+static fw_handles *fw_used;
+static fw_handles *fw_default;
 
-static struct nft_ctx *nft_context(fw_output out, verr *err)
+fw_handles *fw_handles_new(void)
 {
-    struct nft_ctx **slot = &nft_contexts[out];
+    fw_handles *h = xcalloc(1, sizeof(*h));
+    h->nfnl = nlsock_new(NETLINK_NETFILTER);
+    return h;
+}
+
+void fw_handles_free(fw_handles *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < ARRAY_SIZE(h->ctx); i++)
+        if (h->ctx[i])
+            nft_ctx_free(h->ctx[i]);
+    nlsock_free(h->nfnl);
+    free(h);
+}
+
+void fw_use_handles(fw_handles *h)
+{
+    fw_used = h;
+}
+
+fw_handles *fw_handles_current(void)
+{
+    if (fw_used)
+        return fw_used;
+    if (!fw_default)
+        fw_default = fw_handles_new();
+    return fw_default;
+}
+
+static struct nft_ctx *nft_context(fw_output kind, verr *err)
+{
+    struct nft_ctx **slot = &fw_handles_current()->ctx[kind];
     if (*slot)
         return *slot;
     struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
@@ -34,9 +71,9 @@ static struct nft_ctx *nft_context(fw_output out, verr *err)
         return NULL;
     }
     unsigned flags = nft_ctx_output_get_flags(ctx);
-    if (out != FW_OUT_TEXT)
+    if (kind != FW_OUT_TEXT)
         flags |= NFT_CTX_OUTPUT_JSON;
-    if (out == FW_OUT_JSON_STATELESS)
+    if (kind == FW_OUT_JSON_STATELESS)
         flags |= NFT_CTX_OUTPUT_STATELESS;
     nft_ctx_output_set_flags(ctx, flags);
     *slot = ctx;
@@ -45,11 +82,8 @@ static struct nft_ctx *nft_context(fw_output out, verr *err)
 
 void fw_close(void)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(nft_contexts); i++) {
-        if (nft_contexts[i])
-            nft_ctx_free(nft_contexts[i]);
-        nft_contexts[i] = NULL;
-    }
+    fw_handles_free(fw_default);
+    fw_default = NULL;
 }
 
 /* Copy nft's error buffer into err, trimmed, prefixed with `what`; every

@@ -66,3 +66,10 @@ typedef enum { FW_OUT_TEXT = 0, FW_OUT_JSON, FW_OUT_JSON_STATELESS, FW_OUT_COUNT
 /* Run one command or a multi-line script (one transaction); *ret_out (if
  * given) gets nft's output. */
 int fw_run_nft(const char *cmd, fw_output out, const char *what, char **ret_out, verr *err);
+
+/* The handles in use (fw_use_handles, or the process-wide default). */
+struct fw_handles {
+    struct nft_ctx *ctx[FW_OUT_COUNT]; /* libnftables contexts, created on first use */
+    struct nlsock *nfnl;               /* NETLINK_NETFILTER, for the cheap queries */
+};
+fw_handles *fw_handles_current(void);

@@ -18,59 +18,31 @@
 
 #include "firewall/firewall.h"
 #include "firewall/fw_internal.h"
+#include "util/nlsock.h"
 
-/* Send one nf_tables request (family inet) and wait for its answer; a dump
- * (flags NLM_F_DUMP) passes each object to cb.
- * 0: the kernel answered with data or an ack; -errno: it refused. */
+#define NFT_REQ_SIZE 512
+
+/* Send one nf_tables request (family inet) over the firewall's netlink
+ * socket (util/nlsock.c, the same request loop netdev/ uses) and wait for its
+ * answer; a dump (flags NLM_F_DUMP) passes each object to cb.
+ * 0: the kernel answered with data or an ack; -errno: it refused, or the
+ * socket failed (err is left for the caller to word). */
 static int nft_talk(uint16_t msg, uint16_t flags, const char *table, mnl_cb_t cb, void *data,
                     verr *err)
 {
-    struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-    if (!nl)
-        return verr_errno(err, errno, "nftables: opening a netlink socket");
-    int r = 0;
-    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-        r = -errno;
-        verr_errno(err, errno, "nftables: binding a netlink socket");
-        goto out;
-    }
-    char buf[8192];
+    char buf[NFT_REQ_SIZE];
+    memset(buf, 0, sizeof(buf));
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
-    nlh->nlmsg_seq = (uint32_t)time(NULL);
+    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
     struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
     g->nfgen_family = table || (flags & NLM_F_DUMP) ? NFPROTO_INET : AF_UNSPEC;
     g->version = NFNETLINK_V0;
     g->res_id = 0;
     if (table)
         mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
-    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-        r = -errno;
-        verr_errno(err, errno, "nftables: sending a request");
-        goto out;
-    }
-    unsigned portid = mnl_socket_get_portid(nl);
-    for (int reads = 0; reads < 4096; reads++) {
-        ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            r = -errno;
-            verr_errno(err, errno, "nftables: reading the answer");
-            goto out;
-        }
-        int rc = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, cb, data);
-        if (rc < 0) { /* the kernel's error (ENOENT, EPROTONOSUPPORT, ...) */
-            r = -errno;
-            goto out;
-        }
-        if (rc == MNL_CB_STOP)
-            goto out;
-    }
-out:
-    mnl_socket_close(nl);
-    return r;
+    nl_error e;
+    return nlsock_talk(fw_handles_current()->nfnl, nlh, flags & NLM_F_DUMP, cb, data, &e);
 }
 
 static int nft_ask(uint16_t msg, const char *table, verr *err)

@@ -3,7 +3,8 @@
  * Every call is idempotent where the kernel allows: creating what exists with
  * the same settings, or deleting what is already gone, succeeds. Errors carry
  * the kernel's extended-ack message when it sends one.
- * Single-threaded use; one cached netlink socket per process.
+ * Single-threaded use. Requests go over the socket handed over with
+ * netdev_use_socket() (the daemon's), or else a process-wide default one.
  */
 #pragma once
 
@@ -64,7 +65,10 @@ int netdev_dummy_create(const char *name, verr *err);
 int netdev_veth_create(const char *name, const char *peer, verr *err);
 /* Enslave a link to a bridge; master NULL or "" detaches it. */
 int netdev_link_set_master(const char *name, const char *master, verr *err);
-/* Close the cached netlink socket (it reopens on the next call). Optional; for
+/* Talk over `s` (owned by the caller, who frees it after netdev_use_socket(NULL)). */
+struct nlsock;
+void netdev_use_socket(struct nlsock *s);
+/* Close the default netlink socket (it reopens on the next call). Optional; for
  * leak-free exits. */
 void netdev_close(void);
 
