@@ -94,6 +94,15 @@ int netdev_route_add(const vnet_addr *dst, unsigned prefix, const vnet_addr *gat
 int netdev_route_del(const vnet_addr *dst, unsigned prefix, const vnet_addr *gateway,
                      const char *ifname, unsigned metric, verr *err);
 
+/* The main-table routes of protocol static through a link (both families). */
+typedef struct netdev_route {
+    vnet_addr dst;
+    unsigned prefix;
+    vnet_addr gateway; /* family 0 when none */
+    unsigned metric;
+} netdev_route;
+int netdev_route_list_static(const char *ifname, netdev_route **ret, size_t *ret_n, verr *err);
+
 /* Subnet collision check for start: does any address on a link other than
  * `own_ifname` (may be NULL), or any route in the main table not via `own_ifname`,
  * overlap net/prefix? Default routes and the kernel's fe80::/64 and ff00::/8

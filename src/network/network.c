@@ -220,6 +220,40 @@ static int static_routes(const netdef *def, verr *err)
     return 0;
 }
 
+static bool route_wanted(const netdef *def, const netdev_route *r)
+{
+    for (size_t i = 0; i < def->n_routes; i++) {
+        const netdef_route *rt = &def->routes[i];
+        if (rt->prefix == r->prefix && vnet_addr_equal(&rt->address, &r->dst) &&
+            (!vnet_addr_is_set(&rt->gateway) || vnet_addr_equal(&rt->gateway, &r->gateway)))
+            return true;
+    }
+    return false;
+}
+
+/* Static routes through the bridge that the definition does not have (left
+ * by an earlier definition, or added by hand) are removed. */
+static int static_routes_drop_extra(const netdef *def, bool *repaired, verr *err)
+{
+    _cleanup_free_ netdev_route *routes = NULL;
+    size_t n = 0;
+    if (netdev_route_list_static(def->bridge_name, &routes, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (route_wanted(def, &routes[i]))
+            continue;
+        char d[VNET_ADDR_STRLEN];
+        log_warn("network '%s': removing route %s/%u via %s (not in the definition)", def->name,
+                 vnet_addr_str(&routes[i].dst, d), routes[i].prefix, def->bridge_name);
+        const vnet_addr *gw = vnet_addr_is_set(&routes[i].gateway) ? &routes[i].gateway : NULL;
+        if (netdev_route_del(&routes[i].dst, routes[i].prefix, gw, def->bridge_name,
+                             routes[i].metric, err) < 0)
+            return -1;
+        *repaired = true;
+    }
+    return 0;
+}
+
 /* Write the dnsmasq config, hosts files; world-readable, since dnsmasq
  * re-reads the hosts files after dropping privileges. */
 static int dnsmasq_write_files(const network_env *env, const netdef *def, bool conf_too, verr *err)
@@ -421,6 +455,13 @@ static int adopt_bridge(const network_env *env, const netdef *def, net_run *run,
         _cleanup_free_ char *mark = network_bridge_mark(def->name);
         if (!streq(link.alias, mark) && netdev_link_set_alias(def->bridge_name, mark, err) < 0)
             return -1;
+        if (link.master != 0) { /* a network's bridge is nobody's port */
+            log_warn("network '%s': %s had been made a port of another device, detaching it",
+                     def->name, def->bridge_name);
+            if (netdev_link_set_master(def->bridge_name, NULL, err) < 0)
+                return -1;
+            *repaired = true;
+        }
     }
     for (size_t i = 0; i < def->n_ips; i++) {
         const netdef_ip *ip = &def->ips[i];
@@ -598,6 +639,8 @@ int network_adopt(const network_env *env, const netdef *def, const net_run *old,
         r = adopt_firewall(def, &run, &repaired, err);
     if (r == 0)
         r = static_routes(def, err);
+    if (r == 0)
+        r = static_routes_drop_extra(def, &repaired, err);
     if (r == 0)
         r = adopt_dnsmasq(env, def, &run, recreated, &repaired, err);
     if (r < 0) {

@@ -14,7 +14,8 @@
 # with the live forwards (no ghost map element), one dnsmasq running the live config, status
 # files of active networks only; nothing of an inactive network; a bystander network intact.
 # Last, changes made while vnetd is down (a forward's element deleted, a ghost element added, a
-# chain flushed, an address added, dnsmasq's config edited) are undone when it starts.
+# chain flushed, an address and a static route added, dnsmasq's config edited) are undone when
+# it starts.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 command -v strace >/dev/null || e2e_fatal "strace is installed (scripts/install-deps.sh)"
@@ -219,6 +220,7 @@ nsx nft delete element inet vnet-$BR pf4_any "{ tcp . 8080 }"
 nsx nft add element inet vnet-$BR pf4_any "{ udp . 9999 : $SUB.66 . 99 }"
 nsx nft flush chain inet vnet-$BR $(nsx nft -j list table inet vnet-$BR | jq -r '[.nftables[] | select(.chain) | .chain.name][0]')
 ip -n "$HOST_NS" addr add 10.99.0.1/24 dev $BR
+ip -n "$HOST_NS" route add 10.98.0.0/24 via $SUB.7 dev $BR proto static
 echo "# edited" >>"$DNSMASQ_DIR/$NET.conf"
 old_dns=$(status_pid $NET)
 vnetd_start || e2e_fatal "vnetd starts after the offline changes"
@@ -226,6 +228,7 @@ expect_eq "after the offline changes the host is as vnet says" "" "$(check_host)
 e2e_run vnet forward-list $NET --json
 expect_eq "the forward removed offline is back, the ghost is gone" "8080" "$(jq -r '.[].port' <<<"$E2E_OUT")"
 expect_false "the foreign address is removed from $BR" sh -c "ip -n '$HOST_NS' addr show dev $BR | grep -q 10.99.0.1"
+expect_false "the foreign static route through $BR is removed" sh -c "ip -n '$HOST_NS' route show | grep -q 10.98.0.0"
 expect_false "dnsmasq with the edited config was replaced" test "$old_dns" = "$(status_pid $NET)"
 expect_false "its config is the planned one again" grep -q "# edited" "$DNSMASQ_DIR/$NET.conf"
 expect_match "vnetd says what it repaired" "table was not as vnet left it" "$(tail -20 "$VNETD_LOG")"
