@@ -12,6 +12,7 @@
 
 #include "proto/proto.h"
 #include "proto/proto_ops.h"
+#include "tests/unit/testfile.h"
 #include "tests/unit/testlib.h"
 #include "util/cleanup.h"
 
@@ -289,11 +290,42 @@ static void test_call(void)
     rmdir(dir);
 }
 
-int main(void)
+/* docs/protocol.md documents every operation and every field of the table. */
+static void test_doc(const char *doc_path)
+{
+    _cleanup_free_ char *doc = test_read_file(doc_path);
+    CHECK(doc != NULL);
+    if (!doc)
+        return;
+    size_t n = 0;
+    const proto_op *ops = proto_ops_all(&n);
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *row = xasprintf("| `%s` |", ops[i].name);
+        const char *line = strstr(doc, row);
+        CHECK(line != NULL);
+        if (!line) {
+            fprintf(stderr, "docs/protocol.md: no row for '%s'\n", ops[i].name);
+            continue;
+        }
+        const char *end = strchr(line, '\n');
+        _cleanup_free_ char *text = xstrndup(line, end ? (size_t)(end - line) : strlen(line));
+        for (const proto_field *f = ops[i].fields; f->name; f++) {
+            _cleanup_free_ char *field = xasprintf("`%s`", f->name);
+            if (!strstr(text, field))
+                fprintf(stderr, "docs/protocol.md: '%s' row lacks field %s\n", ops[i].name,
+                        field);
+            CHECK(strstr(text, field) != NULL);
+        }
+    }
+}
+
+int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     test_builders();
     test_schema();
+    if (argc > 1)
+        test_doc(argv[1]);
     test_parse();
     test_framing();
     test_call();
