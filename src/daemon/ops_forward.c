@@ -170,7 +170,8 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
         goto fail;
     if (net_active(n)) /* (defs now belong to n) */
         network_forward_forget_stale(n->name, &pf);
-    log_info("network '%s': forward %s %u added", n->name, netdef_proto_name(pf.proto), range.start);
+    log_info("network '%s': forward %s %u added", n->name, netdef_proto_name(pf.proto),
+             range.start);
     return proto_reply_ok();
 fail:
     netdef_free(defs[0]);

@@ -91,8 +91,8 @@ static int forwards_apply(const netdef *oldlive, const netdef *newlive,
 }
 
 int network_forwards_change(const network_env *env, const netdef *oldlive, const netdef *newlive,
-                            const netdef_port_forward *pfs, size_t n, bool add,
-                            const net_run *run, net_run *ret_run, verr *err)
+                            const netdef_port_forward *pfs, size_t n, bool add, const net_run *run,
+                            net_run *ret_run, verr *err)
 {
     if (!fw_wanted(newlive) || n == 0) {
         net_run_copy(ret_run, run);

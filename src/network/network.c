@@ -588,7 +588,8 @@ static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run
     if (alive && !restart && conf_ok) {
         if (hosts_ok)
             return 0;
-        if (dnsmasq_write_files(env, def, false, err) < 0 || dnsmasq_reload(run->dnsmasq_pid, err) < 0)
+        if (dnsmasq_write_files(env, def, false, err) < 0 ||
+            dnsmasq_reload(run->dnsmasq_pid, err) < 0)
             return verr_prefix(err, "updating dnsmasq's hosts files");
         *repaired = true;
         return 0;

@@ -126,8 +126,8 @@ static void sweep_tables(sweep *s)
     for (size_t i = 0; i < n; i++) {
         bool keep = false;
         for (size_t k = 0; k < s->n && !keep; k++)
-            keep = s->owned[k].table && s->owned[k].bridge &&
-                   streq(tables[i] + 5, s->owned[k].bridge);
+            keep =
+                s->owned[k].table && s->owned[k].bridge && streq(tables[i] + 5, s->owned[k].bridge);
         if (!keep) {
             log_info("sweep: deleting table inet %s (no active network owns it)", tables[i]);
             if (fw_table_delete(tables[i], &e) < 0)

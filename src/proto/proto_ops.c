@@ -11,8 +11,14 @@
 #define PORT_MIN 1
 #define PORT_MAX 65535
 
-#define F_NAME {"name", PROTO_STR, true, 0, 0}
-#define F_END {NULL, PROTO_STR, false, 0, 0}
+#define F_NAME                                                                                     \
+    {                                                                                              \
+        "name", PROTO_STR, true, 0, 0                                                              \
+    }
+#define F_END                                                                                      \
+    {                                                                                              \
+        NULL, PROTO_STR, false, 0, 0                                                               \
+    }
 
 static const proto_field f_none[] = {F_END};
 static const proto_field f_name[] = {F_NAME, F_END};
@@ -195,8 +201,8 @@ static int set_checked(json_t *req, const char *field, json_t *v, verr *err)
     const proto_field *f = op ? proto_op_field(op, field) : NULL;
     int r = 0;
     if (!f)
-        r = verr_set(err, VERR_INTERNAL, "operation '%s' has no field '%s'",
-                     op ? op->name : "?", field);
+        r = verr_set(err, VERR_INTERNAL, "operation '%s' has no field '%s'", op ? op->name : "?",
+                     field);
     else if (check_value(op, f, v, err) < 0)
         r = -1;
     else

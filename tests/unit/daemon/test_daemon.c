@@ -296,7 +296,8 @@ static void test_define(void)
     json_t *bad = req_name("update", "lab");
     json_object_set_new(bad, "command", json_string("add-last"));
     json_object_set_new(bad, "section", json_string("ip-dhcp-range"));
-    json_object_set_new(bad, "xml", json_string("<range start='192.168.100.10' end='192.168.100.20'/>"));
+    json_object_set_new(bad, "xml",
+                        json_string("<range start='192.168.100.10' end='192.168.100.20'/>"));
     json_object_set_new(bad, "parent_index", json_integer(1LL << 62));
     CHECK_ERR(call(bad), "request field 'parent_index' of 'update' is out of range: "
                          "4611686018427387904 (allowed: -1 to 2147483647)");
