@@ -253,7 +253,17 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     verr err = VERR_INIT;
     net_run newrun;
     bool repaired = false;
-    net->fw_dirty = false; /* adopt compares the table with what vnet installed */
+    uint64_t t0;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &t0);
+    long long start_ms = proto_now_ms();
+    uint64_t seen = net->drift_seen_usec ? net->drift_seen_usec : t0;
+    net->drift_seen_usec = 0;
+    repair_note before;
+    repair_note_take(net, &before);
+    /* adopt compares the table with what vnet installed: a table another
+     * program changed (fw_dirty) is restored there */
+    bool fw_was_dirty = net->fw_dirty;
+    net->fw_dirty = false;
     if (network_adopt(&d->env, net->live, &net->run, &newrun, &repaired, &err) < 0) {
         log_err("network '%s': %s: %s", net->name, reason, err.msg);
         _cleanup_free_ char *what = xasprintf("%s: %s", reason, err.msg);
@@ -264,7 +274,10 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
         net->run = newrun;
         if (repaired) {
             log_info("network '%s': repaired (%s)", net->name, reason);
-            events_emit_net(d, VNET_EV_REPAIRED, net->name, net->uuid, reason);
+            long long now_ms = proto_now_ms();
+            long long since = (long long)(t0 - seen) / 1000 + (now_ms - start_ms);
+            bool firewall_restored = fw_was_dirty; /* (and adopt repaired something) */
+            repair_note_emit(d, net, reason, &before, firewall_restored, now_ms - start_ms, since);
         }
         if (changed && registry_save_status(d, net, &err) < 0)
             log_err("%s", err.msg);
@@ -294,4 +307,5 @@ void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
     }
     free(net->repair_reason);
     net->repair_reason = xstrdup(reason);
+    net->drift_seen_usec = now;
 }

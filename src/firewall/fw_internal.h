@@ -2,9 +2,11 @@
 #pragma once
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "conf/netdef.h"
+#include "firewall/firewall.h"
 #include "util/ipaddr.h"
 #include "util/strbuf.h"
 
@@ -73,3 +75,25 @@ struct fw_handles {
     struct nlsock *nfnl;               /* NETLINK_NETFILTER, for the cheap queries */
 };
 fw_handles *fw_handles_current(void);
+
+/* ---- a ruleset in libnftables JSON, indexed (fw_ruleset.c) ---- */
+typedef struct fw_fchain {
+    const char *family, *table, *name;
+    const char *hook;   /* NULL for a regular chain */
+    const char *policy; /* "accept" / "drop" or NULL */
+    json_t **rules;     /* borrowed "rule" objects, in order */
+    size_t n_rules;
+} fw_fchain;
+
+typedef struct fw_fruleset {
+    fw_fchain *chains;
+    size_t n_chains;
+} fw_fruleset;
+
+/* Index `root` ({"nftables": [...]}); VERR_INVALID when it is not a ruleset. */
+int fw_fruleset_load(const json_t *root, fw_fruleset *rs, verr *err);
+void fw_fruleset_free(fw_fruleset *rs);
+fw_fchain *fw_fruleset_chain(fw_fruleset *rs, const char *family, const char *table,
+                             const char *name);
+/* A string member of a JSON object, NULL when absent or not a string. */
+const char *fw_json_str(const json_t *o, const char *key);

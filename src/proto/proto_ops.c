@@ -55,6 +55,8 @@ static const proto_field f_forward_add[] = {
     {"to_port", PROTO_INT, false, PORT_MIN, PORT_MAX},
     F_END,
 };
+static const proto_field f_name_opt[] = {{"name", PROTO_STR, false, 0, 0}, F_END};
+static const proto_field f_events[] = {{"network", PROTO_STR, false, 0, 0}, F_END};
 static const proto_field f_forward_del[] = {
     F_NAME,
     {"proto", PROTO_IPPROTO, true, 0, 0},
@@ -71,6 +73,10 @@ static const proto_op ops[] = {
     {"dumpxml", f_dumpxml},
     {"dhcp-leases", f_leases},
     {"forward-list", f_name},
+    {"doctor", f_name_opt},
+    {"doctor-probe", f_name_opt},
+    {"doctor-fix", f_name_opt},
+    {"events", f_events},
     {"define", f_definition},
     {"undefine", f_name},
     {"create", f_definition},
