@@ -70,8 +70,9 @@ int netdev_link_set_master(const char *name, const char *master, verr *err);
 /* Talk over `s` (owned by the caller, who frees it after netdev_use_socket(NULL)). */
 struct nlsock;
 void netdev_use_socket(struct nlsock *s);
-/* Close the default netlink socket (it reopens on the next call). Optional; for
- * leak-free exits. */
+/* Close the netlink socket in use (the caller's is closed, not freed): the
+ * next call opens one in the network namespace the process is in then (after
+ * setns), or, at exit, nothing leaks. */
 void netdev_close(void);
 
 /* Addresses on a link. add: present already is success; del: absent is success. */

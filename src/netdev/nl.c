@@ -42,6 +42,7 @@ uint32_t netdev_own_portid(void)
 
 void netdev_close(void)
 {
+    nlsock_reset(nl_used); /* (the caller's: closed, not freed) */
     nlsock_free(nl_own);
     nl_own = NULL;
 }

@@ -38,6 +38,12 @@ static void nlsock_drop(nlsock *s)
     s->sock = NULL;
 }
 
+void nlsock_reset(nlsock *s)
+{
+    if (s)
+        nlsock_drop(s);
+}
+
 void nlsock_free(nlsock *s)
 {
     if (!s)

@@ -27,6 +27,9 @@ typedef struct nlsock nlsock;
  * nothing is opened yet. Never NULL. */
 nlsock *nlsock_new(int bus);
 void nlsock_free(nlsock *s);
+/* Close the socket; the next request opens a new one (in the network
+ * namespace the process is in then). */
+void nlsock_reset(nlsock *s);
 /* The port id the kernel gave the socket, 0 while it is not open. */
 uint32_t nlsock_portid(const nlsock *s);
 /* Send req (NLM_F_ACK is added unless `dump`) and read replies until the ack
