@@ -30,8 +30,8 @@
  * answer; a dump (flags NLM_F_DUMP) passes each object to cb.
  * 0: the kernel answered with data or an ack; -errno: it refused, or the
  * socket failed (err is left for the caller to word). */
-static int nft_talk2(uint16_t msg, uint16_t flags, const char *table, const char *set, mnl_cb_t cb,
-                     void *data)
+static int nft_talk_family(uint8_t family, uint16_t msg, uint16_t flags, const char *table,
+                           const char *set, mnl_cb_t cb, void *data)
 {
     char buf[NFT_REQ_SIZE];
     memset(buf, 0, sizeof(buf));
@@ -39,7 +39,7 @@ static int nft_talk2(uint16_t msg, uint16_t flags, const char *table, const char
     nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
     nlh->nlmsg_flags = NLM_F_REQUEST | flags;
     struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-    g->nfgen_family = table || (flags & NLM_F_DUMP) ? NFPROTO_INET : AF_UNSPEC;
+    g->nfgen_family = family;
     g->version = NFNETLINK_V0;
     g->res_id = 0;
     /* the table is attribute 1 of every object type, a set's name attribute 2 */
@@ -49,6 +49,14 @@ static int nft_talk2(uint16_t msg, uint16_t flags, const char *table, const char
         mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
     nl_error e;
     return nlsock_talk(fw_handles_current()->nfnl, nlh, flags & NLM_F_DUMP, cb, data, &e);
+}
+
+/* Family inet for a table's objects and for dumps, else any. */
+static int nft_talk2(uint16_t msg, uint16_t flags, const char *table, const char *set, mnl_cb_t cb,
+                     void *data)
+{
+    uint8_t family = table || (flags & NLM_F_DUMP) ? NFPROTO_INET : AF_UNSPEC;
+    return nft_talk_family(family, msg, flags, table, set, cb, data);
 }
 
 static int nft_talk(uint16_t msg, uint16_t flags, const char *table, mnl_cb_t cb, void *data,
@@ -319,43 +327,9 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 
 int fw_foreign_tables_present(verr *err)
 {
-    struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-    if (!nl)
-        return verr_errno(err, errno, "nftables: opening a netlink socket");
-    int r = 0;
     tables_ctx c = {0};
-    char buf[16384];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    nlh->nlmsg_seq = (uint32_t)time(NULL);
-    struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-    g->nfgen_family = AF_UNSPEC;
-    g->version = NFNETLINK_V0;
-    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-        mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-        r = verr_errno(err, errno, "nftables: asking for the tables");
-        goto out;
-    }
-    unsigned portid = mnl_socket_get_portid(nl);
-    for (int reads = 0; reads < 4096; reads++) {
-        ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            r = verr_errno(err, errno, "nftables: reading the tables");
-            goto out;
-        }
-        int cb = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, table_cb, &c);
-        if (cb < 0) {
-            r = verr_errno(err, errno, "nftables: listing the tables");
-            goto out;
-        }
-        if (cb == MNL_CB_STOP)
-            break;
-    }
-    r = c.foreign ? 1 : 0;
-out:
-    mnl_socket_close(nl);
-    return r;
+    int r = nft_talk_family(AF_UNSPEC, NFT_MSG_GETTABLE, NLM_F_DUMP, NULL, NULL, table_cb, &c);
+    if (r < 0)
+        return verr_errno(err, -r, "nftables: listing the tables");
+    return c.foreign ? 1 : 0;
 }
