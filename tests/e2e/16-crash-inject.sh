@@ -2,7 +2,7 @@
 # Scenario 16: a crash at any point leaves nothing vnet cannot show or remove.
 #
 # For each operation (start, destroy, define of an active network, forward-add, forward-del,
-# net-update), vnetd is traced once with strace to record its system calls. Every system call
+# net-update, create of a transient network), vnetd is traced once with strace to record its system calls. Every system call
 # that changes something outside vnetd is a kill point: netlink requests other than GETs and
 # dumps (rtnetlink, the nftables batch, conntrack deletes), the reply on the control socket,
 # /proc/sys writes, rename, unlink, created directories, process spawns and signals. A crash
@@ -10,7 +10,8 @@
 # so killing at the entry of each of them (strace --inject=NAME:signal=KILL:when=N) covers
 # every state a crash can leave; the read-only calls in between are not sampled.
 # After each kill vnetd is started again, and the host must be exactly what the definitions and
-# the active set say: the bridge (marked vnet:NAME, with the live subnet), the nftables table
+# the active set say (links, tables, dnsmasq processes and status files are exactly those of
+# the networks `vnet list` shows active): the bridge (marked vnet:NAME, with the live subnet), the nftables table
 # with the live forwards (no ghost map element), one dnsmasq running the live config, status
 # files of active networks only; nothing of an inactive network; a bystander network intact.
 # Last, changes made while vnetd is down (a forward's element deleted, a ghost element added, a
@@ -30,6 +31,7 @@ RANGE="<range start='$SUB.50' end='$SUB.60'/>"
 XML_A=$(net_xml_file lab "$(net_xml lab $BR $SUB nat)")
 XML_B=$(net_xml_file lab-b "$(net_xml lab $BR 192.168.161 nat)")
 XML_KEEP=$(net_xml_file keep "$(net_xml keep vt-keep0 192.168.170 nat)")
+XML_TMP=$(net_xml_file tmp "$(net_xml tmp vt-tmp0 192.168.162 nat)") # transient (create)
 DNSMASQ_DIR=$ROOT/var/lib/vnet/dnsmasq
 KILLS=0
 DRIFTED=0
@@ -63,28 +65,24 @@ live_subnet() { vnet dumpxml "$1" | sed -n "s/.*<ip address='\([0-9.]*\)'.*/\1/p
 
 # check_host: everything vnet made is what definitions + active set say. Prints problems.
 check_host() {
-    local active=0 want got p n
+    local active=0 want got p n nets
     net_active $NET && active=1
-    want="keep.json"
-    [ $active = 1 ] && want="keep.json lab.json"
+    # the active set and its bridges, as vnet shows them
+    nets=$(vnet list --json | jq -r '(.networks? // .)[] | select(.active) | "\(.name) \(.bridge)"' | sort)
+    want=$(awk '{ print $1 ".json" }' <<<"$nets" | tr '\n' ' ')
     got=$(cd "$ROOT/run/vnet/status" && ls -- *.json 2>/dev/null | sort | tr '\n' ' ')
-    [ "$got" = "$want " ] || echo "status files: want '$want', got '$got'"
+    [ "$got" = "$want" ] || echo "status files: want '$want', got '$got'"
     got=$(cd "$ROOT/run/vnet/status" && ls -A | grep -v '\.json$' | tr '\n' ' ')
     [ -z "$got" ] || echo "stray files in the status dir: $got"
-    want="vt-keep0 "
-    [ $active = 1 ] && want="vt-keep0 $BR "
+    want=$(awk '{ print $2 }' <<<"$nets" | sort | tr '\n' ' ')
     # a bridge being deleted in the background (vnetgcN) may take a moment to go
     wait_for 5 sh -c "[ \"\$(ip -n '$HOST_NS' -o link show | grep -c vnetgc)\" = 0 ]"
     got=$(host_links)
     [ "$got" = "$want" ] || echo "links: want '$want', got '$got'"
-    want="table inet vnet-vt-keep0"
-    [ $active = 1 ] && want="table inet vnet-vt-keep0
-table inet vnet-$BR"
+    want=$(awk '{ print "table inet vnet-" $2 }' <<<"$nets" | sort)
     got=$(nsx nft list tables | sort)
     [ "$got" = "$want" ] || echo "tables: want '$want', got '$got'"
-    want="keep $(status_pid keep)"
-    [ $active = 1 ] && want="keep $(status_pid keep)
-lab $(status_pid lab)"
+    want=$(while read -r name _; do echo "$name $(status_pid "$name")"; done <<<"$nets" | sort)
     got=$(dnsmasq_procs)
     [ "$got" = "$want" ] || echo "dnsmasq: want '$want', got '$got'"
     [ "$(status_pid keep)" = "$KEEP_PID" ] || echo "the bystander's dnsmasq was replaced"
@@ -112,7 +110,8 @@ prepare() {
         vnet define "$XML_A" >/dev/null
         net_active $NET && vnet destroy $NET >/dev/null
     fi
-    if [ "$op" = start ]; then
+    net_active tmp && vnet destroy tmp >/dev/null
+    if [ "$op" = start ] || [ "$op" = create ]; then
         net_active $NET && vnet destroy $NET >/dev/null
     else
         net_active $NET || vnet start $NET >/dev/null
@@ -137,6 +136,7 @@ run_op() {
     forward-add) vnet_bounded forward-add $NET "${PF[@]}" ;;
     forward-del) vnet_bounded forward-del $NET --proto tcp --port 8080 ;;
     update) vnet_bounded update $NET add ip-dhcp-range "$RANGE" --live --config ;;
+    create) vnet_bounded create "$XML_TMP" ;;
     esac
 }
 
@@ -183,7 +183,7 @@ vnet define "$XML_KEEP" >/dev/null && vnet start keep >/dev/null || e2e_fatal "b
 KEEP_PID=$(status_pid keep)
 expect_ok "define lab" vnet define "$XML_A"
 
-for op in start destroy define forward-add forward-del update; do
+for op in start destroy define forward-add forward-del update create; do
     prepare $op || e2e_fatal "vnetd starts before $op"
     points=$(kill_points $op)
     if [ -z "$points" ] || ! pid_alive "$VNETD_PID"; then
