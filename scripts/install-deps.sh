@@ -11,7 +11,7 @@ pkgs=(
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection
   iproute2 nftables isc-dhcp-client udhcpc bind9-dnsutils socat procps libxml2-utils jq python3 conntrack
-  # crash injection (tests/e2e/16-crash-inject.sh): kill vnetd at chosen system calls
+  # crash injection (tests/e2e/17-crash-inject.sh): kill vnetd at chosen system calls
   strace
   # tests: other firewalls' rulesets (Docker- and ufw-like, through iptables-nft)
   iptables

@@ -65,13 +65,8 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
         return NULL;
     }
 
-    _cleanup_(netdef_freep) netdef *newconf = config ? netdef_copy(n->config) : NULL;
-    _cleanup_(netdef_freep) netdef *newlive = live ? netdef_copy(n->live) : NULL;
-    if ((config && !newconf) || (live && !newlive)) {
-        verr_set(err, VERR_INTERNAL, "network '%s': cannot copy its definition for the update",
-                 n->name);
-        return NULL;
-    }
+    _cleanup_(netdef_freep) netdef *newconf = config ? netdef_dup(n->config) : NULL;
+    _cleanup_(netdef_freep) netdef *newlive = live ? netdef_dup(n->live) : NULL;
     if (newconf && netdef_update(newconf, cmd, section, parent, xml, err) < 0)
         return NULL;
     if (newlive && netdef_update(newlive, cmd, section, parent, xml, err) < 0)
@@ -84,7 +79,7 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
         if (network_update_live(&d->env, n->live, section, &n->run, &back, &e) < 0)
             log_err("%s", e.msg);
         else
-            ops_commit_live(d, n, netdef_copy(n->live), &back);
+            ops_commit_live(d, n, netdef_dup(n->live), &back);
         return NULL;
     }
     /* changed one of the two only: the status file must hold the live one,

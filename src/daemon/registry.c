@@ -276,7 +276,7 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
     net_run run;
     if (network_start(&d->env, def, &run, err) < 0)
         return -1;
-    net->live = netdef_copy(def);
+    net->live = netdef_dup(def);
     net->live_is_config = net->config && def == net->config;
     net->run = run;
     if (registry_save_status(d, net, err) < 0) {

@@ -8,7 +8,7 @@
 
 int fw_table_delete(const char *table, verr *err)
 {
-    if (strncmp(table, "vnet-", 5) != 0 || !fw_ifname_ok(table + 5))
+    if (!fw_table_name_is_ours(table) || strpbrk(table, " \t\n;\"{}#") != NULL)
         return verr_set(err, VERR_INVALID, "'%s' is not a vnet table", table);
     _cleanup_free_ char *script =
         xasprintf("add table inet %s\ndelete table inet %s\n", table, table);

@@ -7,7 +7,7 @@
  *   bridges    the ifalias mark "vnet:NAME" (also on a bridge renamed
  *              vnetgcN by a background delete), or a ROOT/run/vnet/NAME.creating
  *              journal naming a bridge created but not yet marked;
- *   tables     inet tables called vnet-*;
+ *   tables     inet tables named by fw_table_name_of (vnet-BRIDGE, vnet_ESCAPED);
  *   dnsmasq    processes with --conf-file=DNSMASQ_DIR/NAME.conf;
  *   files      NAME.conf/.hostsfile/.addnhosts/.leases and NAME.pid, and the
  *              temporary files of writes a crash interrupted.
@@ -125,9 +125,11 @@ static void sweep_tables(sweep *s)
     }
     for (size_t i = 0; i < n; i++) {
         bool keep = false;
-        for (size_t k = 0; k < s->n && !keep; k++)
-            keep =
-                s->owned[k].table && s->owned[k].bridge && streq(tables[i] + 5, s->owned[k].bridge);
+        for (size_t k = 0; k < s->n && !keep; k++) {
+            char name[FW_TABLE_NAME_MAX];
+            keep = s->owned[k].table && s->owned[k].bridge &&
+                   streq(tables[i], fw_table_name_of(s->owned[k].bridge, name, sizeof(name)));
+        }
         if (!keep) {
             log_info("sweep: deleting table inet %s (no active network owns it)", tables[i]);
             if (fw_table_delete(tables[i], &e) < 0)

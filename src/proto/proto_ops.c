@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "conf/netdef.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -112,10 +113,9 @@ const proto_field *proto_op_field(const proto_op *op, const char *field)
 
 int proto_ipproto_parse(const char *s, verr *err)
 {
-    if (s && streq(s, "tcp"))
-        return IPPROTO_TCP;
-    if (s && streq(s, "udp"))
-        return IPPROTO_UDP;
+    int proto = netdef_proto_from_name(s); /* conf/'s one rule for protocol names */
+    if (proto >= 0)
+        return proto;
     return verr_set(err, VERR_INVALID, "protocol must be 'tcp' or 'udp', not '%s'", s ? s : "");
 }
 

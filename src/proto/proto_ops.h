@@ -51,8 +51,8 @@ int proto_set_str(json_t *req, const char *field, const char *value, verr *err);
 int proto_set_bool(json_t *req, const char *field, bool value, verr *err);
 int proto_set_int(json_t *req, const char *field, long long value, verr *err);
 
-/* "tcp" -> IPPROTO_TCP, "udp" -> IPPROTO_UDP; -1 with err otherwise. The one
- * place the protocol's names are read, for the CLI's --proto and the wire. */
+/* "tcp" -> IPPROTO_TCP, "udp" -> IPPROTO_UDP; -1 with err otherwise. The
+ * wire's and the CLI's --proto, by conf/'s rule (netdef_proto_from_name). */
 int proto_ipproto_parse(const char *s, verr *err);
 /* The IPPROTO_* of a validated PROTO_IPPROTO field (0 when absent). */
 int proto_get_ipproto(const json_t *msg, const char *field);

@@ -93,7 +93,7 @@ static void test_replace_remove(void)
     _cleanup_free_ char *t3 = list(d);
     CHECK(t3 && strstr(t3, "192.168.200.0/24"));
 
-    _cleanup_free_ char *rm = fw_plan_remove(d);
+    _cleanup_free_ char *rm = fw_plan_remove(d->bridge_name);
     CHECK_OK(fw_apply(rm, &_e));
     CHECK_OK(fw_apply(rm, &_e)); /* removing an absent table is fine */
     CHECK(fw_table_exists(d, &err) == 0);
@@ -190,7 +190,7 @@ static void test_observe(void)
     netdef *d = nat_net();
     char d0[FW_DIGEST_LEN], d1[FW_DIGEST_LEN], d2[FW_DIGEST_LEN], d3[FW_DIGEST_LEN];
     verr err = VERR_INIT;
-    _cleanup_free_ char *rm = fw_plan_remove(d);
+    _cleanup_free_ char *rm = fw_plan_remove(d->bridge_name);
     CHECK_OK(fw_apply(rm, &_e));
     CHECK(fw_table_digest(d, d0, &err) == 0); /* no table yet */
     CHECK_OK(apply_plan(d, &_e));
@@ -269,7 +269,7 @@ static void test_scale(void)
            (t4 - t3) * 1e3, (t5 - t4) * 1e3);
     if (verr_is_set(&err))
         fprintf(stderr, "scale: %s\n", err.msg);
-    _cleanup_free_ char *rm = fw_plan_remove(d);
+    _cleanup_free_ char *rm = fw_plan_remove(d->bridge_name);
     CHECK(fw_apply(rm, &err) == 0);
     def_free(d);
 }
