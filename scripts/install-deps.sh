@@ -11,7 +11,13 @@ pkgs=(
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection
   iproute2 nftables isc-dhcp-client udhcpc bind9-dnsutils socat procps libxml2-utils jq python3 conntrack
-  # crash injection (tests/e2e/17-crash-inject.sh): kill vnetd at chosen system calls
+  iputils-ping
+  # virsh (libvirt's own client, with its test driver) for the virsh-compat comparison
+  libvirt-clients
+  # installation: systemd.pc and systemd-analyze (the unit), bash-completion.pc, and the
+  # Debian package (dpkg-buildpackage -us -uc -b)
+  systemd bash-completion debhelper dpkg-dev build-essential
+  # crash injection (tests/e2e/19-crash-inject.sh): kill vnetd at chosen system calls
   strace
   # tests: other firewalls' rulesets (Docker- and ufw-like, through iptables-nft)
   iptables

@@ -84,6 +84,7 @@ static const proto_op ops[] = {
     {"start", f_name},
     {"destroy", f_name},
     {"autostart", f_autostart},
+    {"reload", f_none},
     {"update", f_update},
     {"forward-add", f_forward_add},
     {"forward-del", f_forward_del},

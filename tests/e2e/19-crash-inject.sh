@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 17: a crash at any point leaves nothing vnet cannot show or remove.
+# Scenario 19: a crash at any point leaves nothing vnet cannot show or remove.
 #
 # For each operation (start, destroy, define of an active network, forward-add, forward-del,
 # net-update, create of a transient network), vnetd is traced once with strace to record its system calls. Every system call
