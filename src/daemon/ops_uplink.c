@@ -99,7 +99,6 @@ static int entry_undo(vnetd *d, uplink_entry *e, verr *err)
 {
     verr e2 = VERR_INIT;
     int r = uplink_detach(e->rec.nic, e->rec.bridge, &e->rec.cfg, &e2);
-    supervise_flush_links(d);
     netdev_link link;
     if (r < 0 && netdev_link_get(e->rec.bridge, &link, NULL) != 0) {
         *err = e2;
@@ -239,10 +238,8 @@ json_t *op_uplink_attach(vnetd *d, json_t *req, verr *err)
         uplink_attach(nic, bridge, &e->rec.cfg, err) < 0) {
         uplink_store_delete(&d->paths, bridge, NULL);
         entry_remove(d, e);
-        supervise_flush_links(d);
         return NULL;
     }
-    supervise_flush_links(d);
     log_info("uplink %s: '%s' attached on trial (%u addresses, %u routes moved); confirm within "
              "%lld s",
              bridge, nic, (unsigned)e->rec.cfg.n_addrs, (unsigned)e->rec.cfg.n_routes, within);
@@ -365,7 +362,6 @@ static void startup_one(vnetd *d, const char *bridge)
         uplink_finding(d, true, "uplink %s: re-creating: %s", bridge, err.msg);
     else
         log_info("uplink %s: re-created with '%s'", bridge, e->rec.nic);
-    supervise_flush_links(d);
 }
 
 void uplink_startup(vnetd *d)

@@ -18,7 +18,15 @@ static const char *sysfs_of(const network_env *env)
 }
 
 /* A <pf>'s virtual functions: interface names (direct) or PCI addresses (hostdev). */
-static int pool_expand_pf(const network_env *env, const netdef *def, const char *pf, json_t *list,
+static void pool_push(net_run *run, bool hostdev, const char *s)
+{
+    if (hostdev)
+        *(char **)xarray_push(&run->pool_pcis, &run->n_pool_pcis, sizeof(char *)) = xstrdup(s);
+    else
+        *(char **)xarray_push(&run->pool_devs, &run->n_pool_devs, sizeof(char *)) = xstrdup(s);
+}
+
+static int pool_expand_pf(const network_env *env, const netdef *def, const char *pf, net_run *run,
                           verr *err)
 {
     _cleanup_free_ netdev_vf *vfs = NULL;
@@ -30,8 +38,8 @@ static int pool_expand_pf(const network_env *env, const netdef *def, const char 
     bool hostdev = def->forward_mode == NETDEF_FWD_HOSTDEV;
     for (size_t i = 0; i < n; i++)
         if (hostdev || vfs[i].ifname[0])
-            json_array_append_new(list, json_string(hostdev ? vfs[i].pci : vfs[i].ifname));
-    if (json_array_size(list) == 0)
+            pool_push(run, hostdev, hostdev ? vfs[i].pci : vfs[i].ifname);
+    if (run->n_pool_devs + run->n_pool_pcis == 0)
         return verr_set(err, VERR_INVALID,
                         "the virtual functions of %s have no network interfaces (bound to "
                         "another driver?)",
@@ -39,7 +47,7 @@ static int pool_expand_pf(const network_env *env, const netdef *def, const char 
     return 0;
 }
 
-static int pool_direct_devs(const netdef *def, json_t *list, verr *err)
+static int pool_direct_devs(const netdef *def, net_run *run, verr *err)
 {
     if (def->n_forward_ifaces == 0)
         return verr_set(err, VERR_INVALID,
@@ -54,12 +62,12 @@ static int pool_direct_devs(const netdef *def, json_t *list, verr *err)
         if (r == 0)
             return verr_set(err, VERR_NOT_FOUND, "interface '%s' of the pool does not exist",
                             def->forward_ifaces[i]);
-        json_array_append_new(list, json_string(def->forward_ifaces[i]));
+        pool_push(run, false, def->forward_ifaces[i]);
     }
     return 0;
 }
 
-static int pool_pci_list(const network_env *env, const netdef *def, json_t *list, verr *err)
+static int pool_pci_list(const network_env *env, const netdef *def, net_run *run, verr *err)
 {
     _cleanup_free_ netplug_pci *pcis = NULL;
     size_t n = netdef_forward_pcis(def, &pcis);
@@ -72,23 +80,24 @@ static int pool_pci_list(const network_env *env, const netdef *def, json_t *list
         netplug_pci_str(&pcis[i], buf);
         if (!netdev_pci_exists(sysfs_of(env), buf))
             return verr_set(err, VERR_NOT_FOUND, "PCI device %s of the pool does not exist", buf);
-        json_array_append_new(list, json_string(buf));
+        pool_push(run, true, buf);
     }
     return 0;
 }
 
-/* {"devs": [...]} for direct modes, {"pcis": [...]} for hostdev, {} for a host bridge. */
-static int pool_resolve(const network_env *env, const netdef *def, json_t *pool, verr *err)
+/* Interface names for direct modes, PCI addresses for hostdev, nothing for a host bridge. */
+static int pool_resolve(const network_env *env, const netdef *def, net_run *run, verr *err)
 {
     const char *pf = netdef_forward_pf(def);
     bool hostdev = def->forward_mode == NETDEF_FWD_HOSTDEV;
-    if (def->forward_mode == NETDEF_FWD_BRIDGE && def->bridge_name)
+    run->pool = true;
+    if (def->forward_mode == NETDEF_FWD_BRIDGE && def->bridge_name) {
+        snprintf(run->bridge, sizeof(run->bridge), "%s", def->bridge_name);
         return 0;
-    json_t *list = json_array();
-    json_object_set_new(pool, hostdev ? "pcis" : "devs", list);
+    }
     if (pf)
-        return pool_expand_pf(env, def, pf, list, err);
-    return hostdev ? pool_pci_list(env, def, list, err) : pool_direct_devs(def, list, err);
+        return pool_expand_pf(env, def, pf, run, err);
+    return hostdev ? pool_pci_list(env, def, run, err) : pool_direct_devs(def, run, err);
 }
 
 /* What libvirt does to a host bridge at start: its <bandwidth>, and VLAN
@@ -113,41 +122,30 @@ void network_pool_stop(const netdef *def)
         network_bandwidth_clear(def);
 }
 
-int network_pool_start(const network_env *env, const netdef *def, json_t **ret_status, verr *err)
+int network_pool_start(const network_env *env, const netdef *def, net_run *ret_run, verr *err)
 {
-    json_t *pool = json_object();
-    if (network_bandwidth_check(def, err) < 0 || pool_resolve(env, def, pool, err) < 0 ||
+    net_run run = {0};
+    if (network_bandwidth_check(def, err) < 0 || pool_resolve(env, def, &run, err) < 0 ||
         host_bridge_start(def, err) < 0) {
-        json_decref(pool);
+        net_run_clear(&run);
         return verr_prefix(err, "starting network '%s'", def->name);
     }
-    net_run run = {0};
-    json_t *st = net_run_to_json(&run, env, def);
-    json_object_set_new(st, "pool", pool);
-    *ret_status = st;
+    *ret_run = run;
     return 0;
 }
 
-void network_pool_from_status(const json_t *status, netplug_pool *ret)
+void network_pool_from_run(const net_run *run, netplug_pool *ret)
 {
     memset(ret, 0, sizeof(*ret));
-    json_t *pool = json_object_get(status, "pool"), *v;
-    json_t *devs = json_object_get(pool, "devs"), *pcis = json_object_get(pool, "pcis");
-    size_t i;
-    json_array_foreach(devs, i, v)
-    {
-        if (json_is_string(v))
-            *(char **)xarray_push(&ret->devs, &ret->n_devs, sizeof(char *)) =
-                (char *)json_string_value(v);
-    }
-    json_array_foreach(pcis, i, v)
-    {
+    for (size_t i = 0; i < run->n_pool_devs; i++)
+        *(char **)xarray_push(&ret->devs, &ret->n_devs, sizeof(char *)) = run->pool_devs[i];
+    for (size_t i = 0; i < run->n_pool_pcis; i++) {
         netplug_pci p;
-        if (netplug_pci_parse(json_string_value(v), &p) == 0)
+        if (netplug_pci_parse(run->pool_pcis[i], &p) == 0)
             *(netplug_pci *)xarray_push(&ret->pcis, &ret->n_pcis, sizeof(p)) = p;
     }
-    const char *bridge = network_status_bridge(status);
-    if (pool && !devs && !pcis && bridge) {
+    const char *bridge = run->bridge[0] ? run->bridge : NULL;
+    if (run->pool && !run->n_pool_devs && !run->n_pool_pcis && bridge) {
         const char *state =
             network_bridge_state(bridge, ret->unusable_buf, sizeof(ret->unusable_buf));
         if (!state || !streq(state, "up"))

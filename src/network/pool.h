@@ -7,18 +7,16 @@
  * VLAN filtering (macTableManager='libvirt'); stop removes the shaping. */
 #pragma once
 
-#include <jansson.h>
-
 #include "conf/netplug.h"
 #include "network/network.h"
 
-int network_pool_start(const network_env *env, const netdef *def, json_t **ret_status, verr *err);
-/* The pool a status recorded (devs/pcis point into status: keep it alive);
+int network_pool_start(const network_env *env, const netdef *def, net_run *ret_run, verr *err);
+/* The pool a run-state recorded (devs point into run: keep it alive);
  * unusable is set for a host bridge that cannot take ports now. Free with
  * network_pool_clear. */
 /* Stop: undo what start did to a host bridge (its bandwidth). */
 void network_pool_stop(const netdef *def);
-void network_pool_from_status(const json_t *status, netplug_pool *ret);
+void network_pool_from_run(const net_run *run, netplug_pool *ret);
 void network_pool_clear(netplug_pool *pool);
 /* A host bridge's state for `vnet info`: "up", "down", "missing", "not a
  * bridge" (NULL on a netlink error); ret_why gets a sentence when not "up". */

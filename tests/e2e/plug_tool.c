@@ -10,6 +10,7 @@
 
 #include "conf/netplug.h"
 #include "network/pool.h"
+#include "network/status.h"
 #include "util/strbuf.h"
 
 static netdef *load_def(const char *root, const char *name, json_t *st)
@@ -82,8 +83,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "plug-tool: network '%s' is not running\n", argv[2]);
         return 1;
     }
+    net_run run;
+    net_run_from_json(st, &run);
     netplug_pool pool;
-    network_pool_from_status(st, &pool);
+    network_pool_from_run(&run, &pool);
     int n = argc - 3;
     netport **used = used_ports(argv + 3, n);
     netport *port = calloc(1, sizeof(netport));
@@ -98,6 +101,7 @@ int main(int argc, char **argv)
     free(used);
     netport_free(port);
     network_pool_clear(&pool);
+    net_run_clear(&run);
     netdef_free(def);
     json_decref(file);
     return rc < 0 ? 1 : 0;
