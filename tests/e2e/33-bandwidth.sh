@@ -38,9 +38,26 @@ rate() {
 rate "host -> guest (inbound average)" 10000000 -R
 rate "guest -> host (outbound average)" 5000000
 
+# a network on a host bridge (the host's, not vnet's) is shaped too; the sweep of a restarted
+# vnetd leaves that bridge and its limit alone, and removes a limit table no network owns
+e2e_run ip -n "$HOST_NS" link add vt-hbr type bridge
+e2e_run ip -n "$HOST_NS" link set vt-hbr up
+f=$(net_xml_file hb "<network><name>hb</name><forward mode='bridge'/><bridge name='vt-hbr'/>
+  <bandwidth><outbound average='625' burst='256'/></bandwidth></network>")
+expect_ok "define hb (host bridge with <bandwidth>)" vnet define "$f"
+expect_ok "start hb" vnet start hb
+expect_true "hb's outbound limit" ip netns exec "$HOST_NS" nft list table netdev vnet-vt-hbr
+expect_ok "a stray limit table named like vnet's" ip netns exec "$HOST_NS" nft add table netdev vnet-vt-stale
+
 # a restarted vnetd adopts the network with its shaping in place
 vnetd_stop KILL
 vnetd_start || e2e_fatal "vnetd starts again"
+expect_true "the sweep leaves the host bridge" link_exists vt-hbr
+expect_true "and the limit of the network on it" ip netns exec "$HOST_NS" nft list table netdev vnet-vt-hbr
+expect_false "a limit table of no network is swept" ip netns exec "$HOST_NS" nft list table netdev vnet-vt-stale
+expect_ok "destroy hb" vnet destroy hb
+expect_false "hb's limit is gone" ip netns exec "$HOST_NS" nft list table netdev vnet-vt-hbr
+expect_true "the host bridge stays" link_exists vt-hbr
 expect_match "after a restart the htb class is still there" "class htb 1:1 root .*rate 10Mbit ceil 20Mbit" \
     "$(ip netns exec "$HOST_NS" tc class show dev vt-bw)"
 expect_true "and the outbound limit" ip netns exec "$HOST_NS" nft list table netdev vnet-vt-bw
