@@ -2,6 +2,7 @@
  *
  *   main.c       arguments, setup, event loop, signals, sd_notify
  *   control.c    control socket: accept, peer credentials, framing, dispatch
+ *   limits.c     what one client may cost: sizes, connections, descriptors
  *   registry.c   the networks in memory: definitions + live state, lookup
  *   ops.c        one function per request op (define, start, ...)
  *   ops_update.c net-update, dhcp-leases and port forwards
@@ -17,6 +18,7 @@
 #include <systemd/sd-event.h>
 
 #include "conf/netdef.h"
+#include "daemon/limits.h"
 #include "network/network.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -68,6 +70,7 @@ typedef struct vnetd {
     sd_event_source *rescan_timer;
 
     struct conn *conns; /* open control connections (freed at exit) */
+    limits limits;      /* what clients may cost (limits.c) */
 
     vnet_net **nets; /* sorted by name */
     size_t n_nets;

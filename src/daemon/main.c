@@ -110,6 +110,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 static int vnetd_setup(vnetd *d, verr *err)
 {
+    limits_init(&d->limits); /* first: networks started below get the raised limit */
     d->lock_fd = store_lock_daemon(&d->paths, err);
     if (d->lock_fd < 0)
         return -1;
