@@ -36,8 +36,10 @@ static void esc_mode(strbuf *b, const char *s, bool in_attr)
         case '"':
             strbuf_add(b, "&quot;");
             break;
+        case '\r': /* a raw CR would be read back as a line feed */
+            strbuf_add(b, "&#13;");
+            break;
         case '\n':
-        case '\r':
         case '\t':
             if (in_attr)
                 strbuf_addf(b, "&#%d;", *s);
