@@ -159,6 +159,7 @@ static json_t *op_undefine(vnetd *d, json_t *req, verr *err)
     }
     if (store_delete_definition(&d->paths, n->name, err) < 0)
         return NULL;
+    network_forget_leases(&d->env, n->name);
     log_info("network '%s' undefined", n->name);
     events_emit_net(d, VNET_EV_UNDEFINED, n->name, n->uuid, NULL);
     registry_remove(d, n);

@@ -317,9 +317,10 @@ int registry_stop(vnetd *d, vnet_net *net, verr *err)
     net->live_is_config = false;
     json_decref(net->status);
     net->status = NULL;
-    if (!net->config)
+    if (!net->config) {
+        network_forget_leases(&d->env, net->name);
         events_emit_net(d, VNET_EV_UNDEFINED, net->name, net->uuid, NULL);
-    if (!net->config)
         registry_remove(d, net);
+    }
     return 0;
 }

@@ -205,15 +205,24 @@ static int dnsmasq_write_files(const network_env *env, const netdef *def, bool c
     return r;
 }
 
+/* Everything but the leases: like libvirt, a network keeps its guests' leases
+ * across destroy and start (so no address is handed out twice) until it is
+ * undefined (network_forget_leases). */
 static void dnsmasq_remove_files(const network_env *env, const netdef *def)
 {
-    static const char *const exts[] = {"conf", "hostsfile", "addnhosts", "leases"};
+    static const char *const exts[] = {"conf", "hostsfile", "addnhosts"};
     for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
         _cleanup_free_ char *path = store_dnsmasq_path(env->paths, def->name, exts[i]);
         store_unlink(path, NULL);
     }
     _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
     store_unlink(pidfile, NULL);
+}
+
+void network_forget_leases(const network_env *env, const char *name)
+{
+    _cleanup_free_ char *path = store_dnsmasq_path(env->paths, name, "leases");
+    store_unlink(path, NULL);
 }
 
 static int dnsmasq_launch(const network_env *env, const netdef *def, pid_t *ret_pid, verr *err)

@@ -25,6 +25,9 @@ typedef struct network_env {
 int network_start(const network_env *env, const netdef *def, json_t **ret_status, verr *err);
 /* Stop: reverse of start, driven by the status (not by the definition). */
 int network_stop(const network_env *env, const netdef *def, const json_t *status, verr *err);
+/* Delete the network's DHCP lease file (kept by network_stop): when it is
+ * undefined, or a transient network stops. */
+void network_forget_leases(const network_env *env, const char *name);
 /* After a daemon restart or a drift event: check each piece and repair what is
  * missing without disturbing what works. *ret_status is the updated status;
  * *ret_repaired (optional) says whether anything was changed. */

@@ -43,6 +43,10 @@ int network_stop(const network_env *env, const netdef *def, const json_t *status
     return 0;
 }
 
+void network_forget_leases(const network_env *env, const char *name)
+{
+}
+
 int network_adopt(const network_env *env, const netdef *def, const json_t *status,
                   json_t **ret_status, bool *ret_repaired, verr *err)
 {
