@@ -23,10 +23,11 @@
 #include "store/store.h"
 #include "util/error.h"
 
-#define VNETD_REPAIR_BURST 5                       /* repairs allowed per network ... */
-#define VNETD_REPAIR_WINDOW_MS 60000               /* ... within this window */
-#define VNETD_RESCAN_USEC (60ULL * 1000000ULL)     /* safety-net re-adoption period */
-#define VNETD_REPAIR_DELAY_USEC (200ULL * 1000ULL) /* coalesce drift events */
+#define VNETD_REPAIR_BURST 5                   /* repairs allowed per network ... */
+#define VNETD_REPAIR_WINDOW_MS 60000           /* ... within this window */
+#define VNETD_RESCAN_USEC (60ULL * 1000000ULL) /* safety-net re-adoption period */
+#define VNETD_REPAIR_BACKOFF_MIN_MS 250        /* beyond the burst: first retry delay ... */
+#define VNETD_REPAIR_BACKOFF_MAX_MS 4000       /* ... doubling up to this (< 5 s broken) */
 
 struct vnetd;
 
@@ -42,12 +43,14 @@ typedef struct vnet_net {
     bool autostart;
 
     struct vnetd *daemon;
-    sd_event_source *dnsmasq_watch;             /* pidfd io source, NULL when not watched */
-    sd_event_source *repair_timer;              /* pending (coalesced) repair, NULL if none */
-    char *repair_reason;                        /* why the pending repair was asked for */
+    sd_event_source *dnsmasq_watch; /* pidfd io source, NULL when not watched */
+    sd_event_source *repair_timer;  /* pending repair (defer or backoff timer), NULL if none */
+    char *repair_reason;            /* why the pending repair was asked for */
     long long repair_times[VNETD_REPAIR_BURST]; /* ms timestamps of recent repairs */
     bool repair_throttled_logged;
-    bool fw_dirty; /* another program changed the network's nftables table */
+    unsigned repair_backoff_ms; /* current delay between repairs beyond the burst, 0 if none */
+    long long repair_since_ms;  /* when the drift behind the pending repair was seen */
+    bool fw_dirty;              /* another program changed the network's nftables table */
     /* The live definition equals the saved one (started from it, changed only
      * together with it): the status file then refers to the saved definition
      * instead of holding a second copy, which with thousands of port forwards
@@ -68,6 +71,7 @@ typedef struct vnetd {
     sd_event_source *monitor_src;
     sd_event_source *fw_monitor_src; /* nftables changes by other programs */
     sd_event_source *rescan_timer;
+    bool anchor_failed; /* the NAT anchor could not be made (logged, not retried) */
 
     struct conn *conns; /* open control connections (freed at exit) */
     limits limits;      /* what clients may cost (limits.c) */
@@ -146,6 +150,8 @@ void forwards_forget_connections(const netdef *def);
 int reconcile_startup(vnetd *d, verr *err);
 /* Ask for a repair of an active network (coalesced, rate-limited). */
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
+/* {"throttled", "backoff_ms", "pending"}: repair pacing, for `vnet info`. */
+json_t *reconcile_repair_state(const vnet_net *net);
 /* Re-adopt now (used by the slow timer and by pending repairs). */
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
 
@@ -155,5 +161,7 @@ void supervise_close(vnetd *d);
 /* (Re)watch the network's dnsmasq per its status; stops watching when inactive. */
 void supervise_watch_dnsmasq(vnetd *d, vnet_net *net);
 void supervise_unwatch(vnet_net *net);
+/* Open or close the NAT anchor as active networks need it. */
+void supervise_anchor_sync(vnetd *d);
 /* Read and drop pending link events (the ones our own changes caused). */
 void supervise_flush_links(vnetd *d);

@@ -131,6 +131,7 @@ static int vnetd_setup(vnetd *d, verr *err)
         return -1;
     if (reconcile_startup(d, err) < 0)
         return -1;
+    supervise_anchor_sync(d);
     return control_listen(d, err);
 }
 

@@ -22,6 +22,8 @@ static json_t *net_summary(const vnet_net *n, bool with_title)
     json_object_set_new(o, "autostart", json_boolean(n->autostart));
     const char *br = net_bridge(n);
     json_object_set_new(o, "bridge", br ? json_string(br) : json_null());
+    if (net_active(n))
+        json_object_set_new(o, "repair", reconcile_repair_state(n));
     if (with_title && def->title)
         json_object_set_new(o, "title", json_string(def->title));
     return o;

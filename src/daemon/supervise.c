@@ -134,8 +134,39 @@ static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
     return 0;
 }
 
+/* The NAT anchor (fw_anchor.c) exists while any active network has rules, so
+ * a missing table never resets a guest's connection. Checked after every
+ * event the loop dispatches (a start, a stop, a repair). */
+void supervise_anchor_sync(vnetd *d)
+{
+    bool want = false;
+    for (size_t i = 0; i < d->n_nets && !want; i++)
+        want = net_active(d->nets[i]) && fw_wanted(d->nets[i]->live);
+    if (!want) {
+        fw_anchor_close();
+        d->anchor_failed = false; /* try again when a network next needs it */
+        return;
+    }
+    if (fw_anchor_is_open() || d->anchor_failed)
+        return;
+    verr err = VERR_INIT;
+    if (fw_anchor_open(&err) < 0) {
+        log_warn("%s; established connections may be reset while a table is restored", err.msg);
+        d->anchor_failed = true;
+    }
+}
+
+static int anchor_post(sd_event_source *s, void *userdata)
+{
+    supervise_anchor_sync(userdata);
+    return 0;
+}
+
 int supervise_setup(vnetd *d, verr *err)
 {
+    int pr = sd_event_add_post(d->event, NULL, anchor_post, d);
+    if (pr < 0)
+        return verr_errno(err, -pr, "setting up the NAT anchor check");
     d->monitor_fd = netdev_monitor_open(err);
     if (d->monitor_fd < 0) {
         log_warn("link events unavailable (%s); relying on the periodic check", err->msg);
@@ -166,6 +197,7 @@ int supervise_setup(vnetd *d, verr *err)
 
 void supervise_close(vnetd *d)
 {
+    fw_anchor_close();
     d->monitor_src = sd_event_source_disable_unref(d->monitor_src);
     d->fw_monitor_src = sd_event_source_disable_unref(d->fw_monitor_src);
     fw_monitor_close();

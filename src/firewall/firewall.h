@@ -30,6 +30,13 @@ char *fw_plan_remove(const netdef *def);
 /* Run a script through libnftables as one transaction; the nft error text
  * becomes the error message. */
 int fw_apply(const char *script, verr *err);
+/* The NAT anchor (fw_anchor.c): an owner table of empty nat chains that keeps
+ * established connections translated while a network's table is missing.
+ * Open while any network has rules; idempotent. */
+int fw_anchor_open(verr *err);
+void fw_anchor_close(void);
+bool fw_anchor_is_open(void);
+
 /* Watch nftables for changes to vnet-* tables made by other processes (a
  * flush, a deleted table or rule). Returns an fd to poll; fw_monitor_drain()
  * calls cb(table, userdata) once per touched vnet table per transaction, and

@@ -440,8 +440,7 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
         r = forwarding_sysctls(def, NULL, err);
         if (r > 0) {
             repaired = true;
-            log_warn("network '%s': forwarding had been switched off, switched it on",
-                     def->name);
+            log_warn("network '%s': forwarding had been switched off, switched it on", def->name);
             r = 0;
         }
     }
@@ -471,8 +470,7 @@ int network_repair_firewall(const network_env *env, const netdef *def, verr *err
     return 0;
 }
 
-int network_reload_hosts(const network_env *env, const netdef *def, const json_t *status,
-                         verr *err)
+int network_reload_hosts(const network_env *env, const netdef *def, const json_t *status, verr *err)
 {
     if (!dnsmasq_needed(def))
         return 0;
