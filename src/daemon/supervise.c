@@ -16,7 +16,8 @@
 static void link_event(const char *ifname, int ifindex, bool gone_or_down, void *userdata)
 {
     vnetd *d = userdata;
-    if (!gone_or_down)
+    /* an address or route removed from a link that is gone: its link event says so */
+    if (!gone_or_down && strempty(ifname))
         return;
     /* ifname NULL: the kernel dropped events (socket overrun), check every network */
     for (size_t i = 0; i < d->n_nets; i++) {
@@ -26,7 +27,10 @@ static void link_event(const char *ifname, int ifindex, bool gone_or_down, void 
         if (ifname && !streq(n->live->bridge_name, ifname))
             continue;
         char reason[64 + IF_NAMESIZE];
-        if (ifname)
+        if (ifname && !gone_or_down)
+            snprintf(reason, sizeof(reason), "an address or route of bridge %s was removed",
+                     ifname);
+        else if (ifname)
             snprintf(reason, sizeof(reason), "bridge %s was deleted or set down", ifname);
         else
             snprintf(reason, sizeof(reason), "link events were lost");

@@ -1,4 +1,4 @@
-/* Link and address events for the daemon's drift detection. */
+/* Link, address and route events for the daemon's drift detection. */
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -22,10 +22,11 @@ int netdev_monitor_open(verr *err)
         return verr_errno(err, errno, "opening the rtnetlink monitor socket");
     struct sockaddr_nl sa = {
         .nl_family = AF_NETLINK,
-        .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+        .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
+                     RTMGRP_IPV6_ROUTE,
     };
     if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-        return verr_errno(err, errno, "subscribing to rtnetlink link and address events");
+        return verr_errno(err, errno, "subscribing to rtnetlink link, address and route events");
     /* A bigger queue makes overruns (and full rechecks) rarer during bursts. */
     int size = 1 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
@@ -66,6 +67,32 @@ static void monitor_addr(const struct nlmsghdr *nlh, monitor_ctx *c)
     c->calls++;
 }
 
+static int route_oif_cb(const struct nlattr *a, void *data)
+{
+    if (mnl_attr_get_type(a) == RTA_OIF && mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+        *(uint32_t *)data = mnl_attr_get_u32(a);
+    return MNL_CB_OK;
+}
+
+/* A route of the main table removed from a link: recheck that link, as for an
+ * address (the kernel also removes the routes of a link set down; the link
+ * event says so first). */
+static void monitor_route(const struct nlmsghdr *nlh, monitor_ctx *c)
+{
+    if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct rtmsg))
+        return;
+    const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+    if (rtm->rtm_table != RT_TABLE_MAIN)
+        return;
+    uint32_t oif = 0;
+    mnl_attr_parse(nlh, sizeof(*rtm), route_oif_cb, &oif);
+    char name[IF_NAMESIZE] = "";
+    if (oif == 0 || !if_indextoname(oif, name))
+        return;
+    c->cb(name, (int)oif, false, c->userdata);
+    c->calls++;
+}
+
 static int monitor_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
     monitor_ctx *c = data;
@@ -76,6 +103,9 @@ static int monitor_msg_cb(const struct nlmsghdr *nlh, void *data)
         break;
     case RTM_DELADDR:
         monitor_addr(nlh, c);
+        break;
+    case RTM_DELROUTE:
+        monitor_route(nlh, c);
         break;
     default:
         break;

@@ -17,24 +17,24 @@
 typedef struct netdev_link {
     int ifindex;
     char name[IF_NAMESIZE];
-    char kind[32];      /* "bridge", "veth", ... or "" for no IFLA_INFO_KIND */
-    bool up;            /* IFF_UP set */
-    bool running;       /* IFF_RUNNING / operstate up */
+    char kind[32]; /* "bridge", "veth", ... or "" for no IFLA_INFO_KIND */
+    bool up;       /* IFF_UP set */
+    bool running;  /* IFF_RUNNING / operstate up */
     unsigned mtu;
     uint8_t mac[6];
-    int master;         /* ifindex of master, 0 if none */
+    int master; /* ifindex of master, 0 if none */
     /* Bridges only (kind "bridge"): */
-    bool stp;           /* STP on */
-    unsigned delay_ms;  /* forward delay as the kernel holds it (10 ms steps) */
+    bool stp;          /* STP on */
+    unsigned delay_ms; /* forward delay as the kernel holds it (10 ms steps) */
 } netdev_link;
 
 typedef struct netdev_bridge_opts {
     const char *name;
     bool has_mac;
     uint8_t mac[6];
-    unsigned mtu;       /* 0 = kernel default */
+    unsigned mtu; /* 0 = kernel default */
     bool stp;
-    unsigned delay_ms;  /* STP forward delay in ms; kernel minimum 2000 when stp on */
+    unsigned delay_ms; /* STP forward delay in ms; kernel minimum 2000 when stp on */
 } netdev_bridge_opts;
 /* The kernel keeps the delay in 10 ms steps and, with STP on, within 2..30 s:
  * create/configure clamp to that range when stp is set. */
@@ -76,6 +76,9 @@ int netdev_route_add(const vnet_addr *dst, unsigned prefix, const vnet_addr *gat
                      const char *ifname, unsigned metric, verr *err);
 int netdev_route_del(const vnet_addr *dst, unsigned prefix, const vnet_addr *gateway,
                      const char *ifname, unsigned metric, verr *err);
+/* 1 if the main table routes dst/prefix through ifname (no gateway, default
+ * metric), 0 if not, -1 on error. */
+int netdev_route_has(const vnet_addr *dst, unsigned prefix, const char *ifname, verr *err);
 
 /* Subnet collision check for start: does any address on a link other than
  * `own_ifname` (may be NULL), or any route in the main table not via `own_ifname`,
@@ -92,19 +95,20 @@ int netdev_subnet_conflict(const vnet_addr *net, unsigned prefix, const char *ow
 int netdev_sysctl_write(const char *path, const char *value, verr *err);
 int netdev_sysctl_read(const char *path, char *buf, size_t len, verr *err);
 
-/* A netlink socket subscribed to link and address changes, for the daemon's
+/* A netlink socket subscribed to link, address and route changes, for the daemon's
  * drift detection. Returns a non-blocking, close-on-exec fd to poll (close it
  * with close()); netdev_monitor_drain() reads what is pending and calls
  * cb(ifname, ifindex, true, userdata) for each link deleted (RTM_DELLINK) or seen
  * without IFF_UP (RTM_NEWLINK), and cb(ifname, ifindex, false, userdata) when an
- * address was removed from a link (recheck its addresses; ifname is "" if the link
- * is gone by then). Bridge-port notices (a port joining or leaving a bridge) are
- * not link events and are skipped. If the kernel dropped events (socket overrun),
- * cb(NULL, 0, true, userdata) means "recheck everything". One call reads at most
- * 256 datagrams; if more are queued the fd stays readable. Returns the number of
- * callbacks made, or -1 on a socket error (errno set). */
+ * address or a main-table route was removed from a link (recheck its addresses
+ * and routes; ifname is "" if the link is gone by then). Bridge-port notices (a port joining or
+ * leaving a bridge) are not link events and are skipped. If the kernel dropped events (socket
+ * overrun), cb(NULL, 0, true, userdata) means "recheck everything". One call reads at most 256
+ * datagrams; if more are queued the fd stays readable. Returns the number of callbacks made, or -1
+ * on a socket error (errno set). */
 int netdev_monitor_open(verr *err);
-typedef void (*netdev_monitor_cb)(const char *ifname, int ifindex, bool gone_or_down, void *userdata);
+typedef void (*netdev_monitor_cb)(const char *ifname, int ifindex, bool gone_or_down,
+                                  void *userdata);
 int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata);
 
 /* Port-forward check: does a local process hold host port(s) port_start..port_end

@@ -337,6 +337,28 @@ int network_stop(const network_env *env, const netdef *def, const json_t *status
     return 0;
 }
 
+/* The subnet route the kernel made with each IPv4 address, if someone removed
+ * it (the address itself still there): put it back. */
+static int adopt_subnet_routes(const netdef *def, bool *repaired, verr *err)
+{
+    for (size_t i = 0; i < def->n_ips; i++) {
+        const netdef_ip *ip = &def->ips[i];
+        if (ip->family != AF_INET)
+            continue;
+        vnet_addr net;
+        vnet_addr_network(&ip->address, ip->prefix, &net);
+        int has = netdev_route_has(&net, ip->prefix, def->bridge_name, err);
+        if (has < 0)
+            return -1;
+        if (has == 0) {
+            if (netdev_route_add(&net, ip->prefix, NULL, def->bridge_name, 0, err) < 0)
+                return -1;
+            *repaired = true;
+        }
+    }
+    return 0;
+}
+
 /* Bridge present, up and addressed; re-created if someone deleted it
  * (*ret_recreated then says so: dnsmasq must start over on the new device). */
 static int adopt_bridge(const netdef *def, net_run *run, bool *repaired, bool *ret_recreated,
@@ -376,7 +398,7 @@ static int adopt_bridge(const netdef *def, net_run *run, bool *repaired, bool *r
             return -1;
         *repaired = true;
     }
-    return 0;
+    return adopt_subnet_routes(def, repaired, err);
 }
 
 static int adopt_firewall(const netdef *def, net_run *run, bool *repaired, verr *err)

@@ -46,6 +46,16 @@ ip2=$(dhcp_udhcpc g2 drift-g2)
 expect_match "a new guest gets a lease from the new dnsmasq" '^192\.168\.122\.' "$ip2"
 expect_eq "DNS answers for the new guest" "$ip2" "$(dig_a g2 drift-g2 $DEFAULT_GW)"
 
+# 3b. Someone removes the bridge's address, or its subnet route (rtnetlink address and
+# route events; no waiting for the periodic check).
+subnet_route() { ip -n "$HOST_NS" -4 route show dev virbr0 2>/dev/null | grep -q "^192\.168\.122\.0/24"; }
+ip -n "$HOST_NS" addr del "$DEFAULT_GW/24" dev virbr0
+expect_true "a removed bridge address is put back" wait_for 5 bridge_addressed
+expect_true "with its subnet route" wait_for 5 subnet_route
+ip -n "$HOST_NS" route del 192.168.122.0/24 dev virbr0
+expect_true "a removed subnet route is put back" wait_for 5 subnet_route
+expect_eq "NAT works after the address drift" "$UPLINK_HOST" "$(guest_ask g2 $UPLINK_UP 7000)"
+
 # 4. The bridge is set down, then deleted.
 ip -n "$HOST_NS" link set virbr0 down
 expect_true "a bridge set down is brought up again" wait_for 5 bridge_up
