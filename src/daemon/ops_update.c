@@ -187,6 +187,10 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
         return NULL;
     if (newlive && netdef_update(newlive, cmd, section, parent, xml, err) < 0)
         return NULL;
+    /* Save first, apply live second, and take the save back if the live change
+     * fails: a full disk must not leave the host running what is not saved. */
+    if (newconf && registry_save_config(d, newconf, err) < 0)
+        return NULL;
     json_t *newstatus = NULL;
     if (newlive && apply_live(d, n, newlive, section, &newstatus, err) < 0) {
         /* Put the running network back to its previous definition. */
@@ -197,11 +201,12 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
         else if (st)
             commit_live(d, n, netdef_copy(n->live), st);
         supervise_watch_dnsmasq(d, n);
+        verr_clear(&e);
+        if (newconf && registry_save_config(d, n->config, &e) < 0)
+            log_err("network '%s': the update failed live and its saved definition could not "
+                    "be restored: %s",
+                    n->name, e.msg);
         return NULL;
-    }
-    if (newconf && registry_save_config(d, newconf, err) < 0) {
-        json_decref(newstatus);
-        return NULL; /* (a live change already made stays; the message says why) */
     }
     if ((!newconf || !newlive) && n->live_is_config) {
         /* changed one of the two only: the status file must hold the live one */
@@ -529,7 +534,8 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
             log_info("network '%s': %u earlier connection(s) to the new forward's port dropped",
                      n->name, dropped);
     }
-    log_info("network '%s': forward %s %u added", n->name, netdef_proto_name(pf.proto), range.start);
+    log_info("network '%s': forward %s %u added", n->name, netdef_proto_name(pf.proto),
+             range.start);
     return proto_reply_ok();
 fail:
     netdef_free(defs[0]);
