@@ -8,6 +8,7 @@
  *   ops_update.c net-update, dhcp-leases and port forwards
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
+ *   health.c     dnsmasq health: process state and a DNS probe, once a second
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
  */
 #pragma once
@@ -50,7 +51,11 @@ typedef struct vnet_net {
     bool repair_throttled_logged;
     unsigned repair_backoff_ms; /* current delay between repairs beyond the burst, 0 if none */
     long long repair_since_ms;  /* when the drift behind the pending repair was seen */
-    bool fw_dirty;              /* another program changed the network's nftables table */
+    int probe_fd;               /* health.c: socket of the DNS probe in flight, 0 if none */
+    uint16_t probe_id;
+    unsigned probe_misses; /* unanswered probes in a row */
+    pid_t probe_pid;       /* the dnsmasq those count for */
+    bool fw_dirty;         /* another program changed the network's nftables table */
     /* The live definition equals the saved one (started from it, changed only
      * together with it): the status file then refers to the saved definition
      * instead of holding a second copy, which with thousands of port forwards
@@ -71,7 +76,8 @@ typedef struct vnetd {
     sd_event_source *monitor_src;
     sd_event_source *fw_monitor_src; /* nftables changes by other programs */
     sd_event_source *rescan_timer;
-    bool anchor_failed; /* the NAT anchor could not be made (logged, not retried) */
+    sd_event_source *health_timer; /* health.c */
+    bool anchor_failed;            /* the NAT anchor could not be made (logged, not retried) */
 
     struct conn *conns; /* open control connections (freed at exit) */
     limits limits;      /* what clients may cost (limits.c) */
@@ -154,6 +160,12 @@ void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
 json_t *reconcile_repair_state(const vnet_net *net);
 /* Re-adopt now (used by the slow timer and by pending repairs). */
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
+
+/* ---- health.c ---- */
+int health_setup(vnetd *d, verr *err);
+void health_close(vnetd *d);
+/* Drop the network's probe state (it stopped, or is freed). */
+void health_forget(vnet_net *net);
 
 /* ---- supervise.c ---- */
 int supervise_setup(vnetd *d, verr *err);

@@ -1,6 +1,8 @@
 /* vnetd: arguments, setup, the event loop, signals and sd_notify. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +102,19 @@ static char *absolute_root(const char *root)
     return xasprintf("%s/%s", cwd, root);
 }
 
+/* dnsmasq drops privileges to VNET_DNSMASQ_USER when install made that account
+ * (and its group); else to dnsmasq's default, nobody, shared with whatever
+ * else runs as nobody and may signal it. */
+static const char *dnsmasq_user(void)
+{
+    if (getpwnam(VNET_DNSMASQ_USER) && getgrnam(VNET_DNSMASQ_USER))
+        return VNET_DNSMASQ_USER;
+    log_warn("user and group '%s' do not exist; dnsmasq runs as 'nobody' (meson install "
+             "creates them)",
+             VNET_DNSMASQ_USER);
+    return NULL;
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
     log_info("received %s, exiting (networks keep running)", strsignal((int)si->ssi_signo));
@@ -127,7 +142,7 @@ static int vnetd_setup(vnetd *d, verr *err)
     if ((r = sd_event_add_signal(d->event, NULL, SIGTERM, on_signal, NULL)) < 0 ||
         (r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, NULL)) < 0)
         return verr_errno(err, -r, "setting up signal handling");
-    if (supervise_setup(d, err) < 0)
+    if (supervise_setup(d, err) < 0 || health_setup(d, err) < 0)
         return -1;
     if (reconcile_startup(d, err) < 0)
         return -1;
@@ -140,6 +155,7 @@ static void vnetd_teardown(vnetd *d)
     if (d->listen_fd >= 0)
         unlink(d->paths.socket_path);
     control_close(d);
+    health_close(d);
     supervise_close(d);
     registry_free_all(d);
     events_free_all(d);
@@ -171,6 +187,7 @@ int main(int argc, char **argv)
     d.dnsmasq_bin = args.dnsmasq;
     d.env.paths = &d.paths;
     d.env.dnsmasq_bin = args.dnsmasq;
+    d.env.dnsmasq_user = dnsmasq_user();
 
     verr err = VERR_INIT;
     int rc = 0;

@@ -55,6 +55,7 @@ vnet_net *registry_add(vnetd *d, const char *name)
 static void net_free(vnet_net *n)
 {
     supervise_unwatch(n);
+    health_forget(n);
     sd_event_source_disable_unref(n->repair_timer);
     free(n->repair_reason);
     netdef_free(n->config);

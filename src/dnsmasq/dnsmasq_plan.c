@@ -161,6 +161,8 @@ static void plan_header(plan_ctx *c)
                     name, name);
     }
     strbuf_add(&c->conf, "strict-order\n");
+    if (c->opts->user && !c->opts->libvirt_compat) /* a dedicated account, not nobody */
+        strbuf_addf(&c->conf, "user=%s\ngroup=%s\n", c->opts->user, c->opts->user);
     if (!c->want_dns)
         strbuf_add(&c->conf, "port=0\n");
 }

@@ -190,6 +190,7 @@ static int dnsmasq_write_files(const network_env *env, const netdef *def, bool c
         .pid_file = pidfile,
         .libvirt_compat = false,
         .fast_dhcp = true,
+        .user = env->dnsmasq_user,
     };
     dnsmasq_plan plan = {0};
     if (dnsmasq_plan_build(def, &opts, &plan, err) < 0)

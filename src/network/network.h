@@ -16,7 +16,8 @@
 
 typedef struct network_env {
     const vnet_paths *paths;
-    const char *dnsmasq_bin; /* path to dnsmasq */
+    const char *dnsmasq_bin;  /* path to dnsmasq */
+    const char *dnsmasq_user; /* account dnsmasq drops to (and its group); NULL: its default */
 } network_env;
 
 /* Start: bridge, addresses, sysctls, firewall, routes, dnsmasq. On failure every
