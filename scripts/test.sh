@@ -2,7 +2,8 @@
 # Build vnet and run every test: unit, conformance (libvirt's own data, read
 # from ../shared/conformance/libvirt) and end-to-end (root, in network
 # namespaces the tests create and delete). Then the unit and conformance
-# suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# suites again under AddressSanitizer + UndefinedBehaviorSanitizer, and the
+# libFuzzer targets of tests/fuzz for FUZZ_SECONDS (60) each, built with clang.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +48,30 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_meson_tests build-asan --suite unit --suite conformance || status=1
 passed=$((passed + $(count build-asan Ok)))
 failed=$((failed + $(count build-asan Fail) + $(count build-asan Timeout)))
+
+echo "== fuzzers (libFuzzer, clang): ${FUZZ_SECONDS:-60} s each"
+if [ ! -f build-fuzz/build.ninja ]; then
+  CC=clang meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dwerror=false >/dev/null || exit 1
+fi
+ninja -C build-fuzz tests/fuzz/fuzz-netdef-xml tests/fuzz/fuzz-proto-request >/dev/null || exit 1
+for target in netdef-xml proto-request; do
+  # new inputs go to a scratch corpus; the committed one (seeds + findings) is read only
+  scratch=$(mktemp -d /tmp/vnet-fuzz.XXXXXX)
+  if (cd "$scratch" && "$OLDPWD/build-fuzz/tests/fuzz/fuzz-$target" \
+      -max_total_time="${FUZZ_SECONDS:-60}" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$OLDPWD/build-fuzz/fuzz-$target-" \
+      "$scratch" "$OLDPWD/tests/fuzz/corpus/$target" >"$OLDPWD/build-fuzz/fuzz-$target.log" 2>&1); then
+    echo "fuzz-$target: OK ($(grep -o 'Done [0-9]* runs' "build-fuzz/fuzz-$target.log"))"
+    passed=$((passed + 1))
+  else
+    echo "fuzz-$target: FAILED; the input is build-fuzz/fuzz-$target-*; log:"
+    tail -n 40 "build-fuzz/fuzz-$target.log"
+    failed=$((failed + 1))
+    status=1
+  fi
+  rm -rf -- "$scratch"
+done
 
 echo
 echo "tests: $passed passed, $failed failed"
