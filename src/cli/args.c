@@ -71,7 +71,11 @@ int args_parse(const args_option *options, int argc, char **argv, args *ret, ver
             }
         } else {
             args_free(&a);
-            return verr_set(err, VERR_INVALID, "unknown option '%s'", w);
+            /* libvirt allows a network name to start with '-' */
+            return verr_set(err, VERR_INVALID,
+                            "unknown option '%s' (a name starting with '-' goes after '--': "
+                            "-- %s)",
+                            w, w);
         }
     }
     *ret = a;

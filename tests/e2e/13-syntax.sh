@@ -42,6 +42,8 @@ expect_ok "undefine it" vnet undefine "$name"
 f2=$E2E_TMP/dash.xml
 net_xml -dash vt-dash0 192.168.172 none >"$f2"
 expect_ok "define a network named '-dash'" vnet define "$f2"
+expect_fail "start -dash is taken for an option" vnet start -dash
+expect_match "the error says to put it after --" "after '--': -- -dash" "$E2E_OUT"
 expect_ok "start -- -dash" vnet start -- -dash
 e2e_run vnet info -- -dash
 expect_match "-dash is active" '^Active: +yes' "$E2E_OUT"

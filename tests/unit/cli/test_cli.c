@@ -128,7 +128,7 @@ static void test_args_parse(void)
     CHECK_STR(err.msg, "option '--all' given more than once");
     char *bad5[] = {"-x"};
     CHECK(args_parse(opts, 1, bad5, &a, &err) < 0);
-    CHECK_STR(err.msg, "unknown option '-x'");
+    CHECK_STR(err.msg, "unknown option '-x' (a name starting with '-' goes after '--': -- -x)");
 }
 
 static void test_ports(void)
