@@ -70,6 +70,8 @@ json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid)
         return proto_reply_error(&err);
     }
     json_t *reply = def->fn(d, req, &err);
+    if (!def->read_only) /* before the reply: the caller may look at the ruleset next */
+        supervise_anchor_sync(d);
     if (!reply) {
         if (!verr_is_set(&err))
             verr_set(&err, VERR_INTERNAL, "operation '%s' failed without a message", op);

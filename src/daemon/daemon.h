@@ -28,7 +28,7 @@
 #define VNETD_REPAIR_WINDOW_MS 60000           /* ... within this window */
 #define VNETD_RESCAN_USEC (60ULL * 1000000ULL) /* safety-net re-adoption period */
 #define VNETD_REPAIR_BACKOFF_MIN_MS 250        /* beyond the burst: first retry delay ... */
-#define VNETD_REPAIR_BACKOFF_MAX_MS 4000       /* ... doubling up to this (< 5 s broken) */
+#define VNETD_REPAIR_BACKOFF_MAX_MS 3000       /* ... doubling up to this (< 5 s broken) */
 
 struct vnetd;
 

@@ -198,13 +198,18 @@ int reconcile_startup(vnetd *d, verr *err)
  * fight with another tool over the same bridge or table does not spin, and the
  * network is never left broken for more than VNETD_REPAIR_BACKOFF_MAX_MS.
  * Returns the delay before the next repair may run (0: now). */
-static unsigned repair_pace(vnet_net *net)
+static bool repair_window_full(const vnet_net *net)
 {
-    long long now = proto_now_ms(), oldest = net->repair_times[0];
+    long long oldest = net->repair_times[0];
     for (size_t i = 1; i < VNETD_REPAIR_BURST; i++)
         if (net->repair_times[i] < oldest)
             oldest = net->repair_times[i];
-    if (oldest == 0 || now - oldest >= VNETD_REPAIR_WINDOW_MS) {
+    return oldest != 0 && proto_now_ms() - oldest < VNETD_REPAIR_WINDOW_MS;
+}
+
+static unsigned repair_pace(vnet_net *net)
+{
+    if (!repair_window_full(net)) {
         net->repair_backoff_ms = 0;
         return 0;
     }
@@ -290,8 +295,8 @@ static void repair_say_throttled(vnetd *d, vnet_net *net, const char *reason, un
     net->repair_throttled_logged = true;
     _cleanup_free_ char *what =
         xasprintf("%s; more than %d repairs in %d s (something else keeps changing it): "
-                  "repairing every %.1f s at most until it stops",
-                  reason, VNETD_REPAIR_BURST, VNETD_REPAIR_WINDOW_MS / 1000,
+                  "repairs are paced, the next in %u ms, later ones up to %.1f s apart",
+                  reason, VNETD_REPAIR_BURST, VNETD_REPAIR_WINDOW_MS / 1000, delay,
                   VNETD_REPAIR_BACKOFF_MAX_MS / 1000.0);
     log_warn("network '%s': %s", net->name, what);
     events_emit_net(d, VNET_EV_FINDING, net->name, net->uuid, what);
@@ -330,8 +335,9 @@ void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
 json_t *reconcile_repair_state(const vnet_net *net)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "throttled", json_boolean(net->repair_backoff_ms > 0));
-    json_object_set_new(o, "backoff_ms", json_integer(net->repair_backoff_ms));
+    bool throttled = net->repair_backoff_ms > 0 && repair_window_full(net);
+    json_object_set_new(o, "throttled", json_boolean(throttled));
+    json_object_set_new(o, "backoff_ms", json_integer(throttled ? net->repair_backoff_ms : 0));
     json_object_set_new(o, "pending", json_boolean(net->repair_timer != NULL));
     return o;
 }

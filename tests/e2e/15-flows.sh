@@ -81,6 +81,9 @@ for map in $(nftx list table inet vnet-virbr0 | sed -n 's/^\s*map \([^ ]*\) {.*/
     drift "nft flush map $map" all_back nftx flush map inet vnet-virbr0 "$map"
 done
 drift "bridge set down" all_back ip -n "$HOST_NS" link set virbr0 down
+# by now more than 5 repairs happened within a minute: they are paced, and vnet info says so
+e2e_run vnet info default
+expect_match "vnet info says repairs are being paced" '^Repairs: +throttled' "$E2E_OUT"
 # a slow repair: the table stays missing for a whole second while heartbeats flow
 slow_delete() {
     kill -STOP "$VNETD_PID" && nftx delete table inet vnet-virbr0 && wait_for 1 false
