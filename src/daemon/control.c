@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/daemon.h"
@@ -30,6 +31,7 @@ typedef struct conn {
     sd_event_source *io;
     sd_event_source *timer;
     bool discard; /* request refused: read and drop the rest before closing */
+    bool parked;  /* a non-root request waiting for the next slot (limits_user_busy) */
     bool in_eof;
     struct conn *next, *prev;
 } conn;
@@ -168,6 +170,42 @@ static void conn_discard_input(conn *c)
     }
 }
 
+static long long mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static int conns_resume(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    vnetd *d = userdata;
+    d->limits.user_resume = sd_event_source_disable_unref(d->limits.user_resume);
+    for (conn *c = d->conns; c; c = c->next)
+        if (c->parked) {
+            c->parked = false;
+            sd_event_source_set_enabled(c->io, SD_EVENT_ON); /* its EOF is still readable */
+        }
+    return 0;
+}
+
+/* Other users' requests have had their share of this slot: this one waits
+ * (its whole request is read; the fd stays readable at EOF) for the next. */
+static bool conn_park(conn *c)
+{
+    vnetd *d = c->daemon;
+    long long now = mono_us();
+    if (c->uid == 0 || !limits_user_busy(&d->limits, now))
+        return false;
+    if (!d->limits.user_resume &&
+        sd_event_add_time(d->event, &d->limits.user_resume, CLOCK_MONOTONIC,
+                          (uint64_t)limits_user_next_slot(now), 0, conns_resume, d) < 0)
+        return false;
+    c->parked = true;
+    sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+    return true;
+}
+
 static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
     conn *c = userdata;
@@ -183,7 +221,12 @@ static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
             c->discard = true;
             conn_reply_error(c, &err);
         } else if (r == 1) {
+            if (conn_park(c))
+                return 0;
+            long long t0 = mono_us();
             conn_handle_request(c);
+            if (c->uid != 0)
+                limits_user_worked(&c->daemon->limits, t0, mono_us() - t0);
         } else {
             return 0;
         }

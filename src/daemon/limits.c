@@ -43,6 +43,7 @@ void limits_close(limits *l)
         close(l->reserve_fd);
     l->reserve_fd = -1;
     l->accept_pause = sd_event_source_disable_unref(l->accept_pause);
+    l->user_resume = sd_event_source_disable_unref(l->user_resume);
 }
 
 size_t limits_request_max(uid_t uid)
@@ -101,6 +102,28 @@ void limits_reply_done(limits *l, uid_t uid, size_t len)
 {
     if (uid != 0)
         l->user_reply_bytes -= len;
+}
+
+bool limits_user_busy(limits *l, long long now_us)
+{
+    if (now_us / LIMITS_USER_SLOT_US != l->user_slot)
+        return false;
+    return l->user_busy_us >= LIMITS_USER_BUSY_US;
+}
+
+void limits_user_worked(limits *l, long long now_us, long long busy_us)
+{
+    long long slot = now_us / LIMITS_USER_SLOT_US;
+    if (slot != l->user_slot) {
+        l->user_slot = slot;
+        l->user_busy_us = 0;
+    }
+    l->user_busy_us += busy_us;
+}
+
+long long limits_user_next_slot(long long now_us)
+{
+    return (now_us / LIMITS_USER_SLOT_US + 1) * LIMITS_USER_SLOT_US;
 }
 
 /* true (and remember now) when the last such line is a minute old */

@@ -21,12 +21,17 @@
 #define LIMITS_REPLIES_USER (64u * 1024 * 1024) /* queued reply bytes, all non-root peers */
 #define LIMITS_REPLY_STALL_MS 5000 /* a peer that takes no reply bytes this long is dropped */
 #define LIMITS_ACCEPT_BATCH 64     /* accepts per wake-up, so the loop serves others */
+#define LIMITS_USER_SLOT_US 100000 /* non-root requests may keep the daemon busy for ... */
+#define LIMITS_USER_BUSY_US 30000  /* ... this much of each slot; the rest wait for the next */
 
 typedef struct limits {
     int reserve_fd;                /* kept open to shed a connection when descriptors run out */
     long long fd_short_log_ms;     /* when EMFILE/ENFILE was last logged */
     long long refused_log_ms;      /* when a refused connection was last logged */
     sd_event_source *accept_pause; /* re-enables accepting after a shortage */
+    long long user_slot;           /* LIMITS_USER_SLOT_US slot the count below is for */
+    long long user_busy_us;        /* time spent on non-root requests in it */
+    sd_event_source *user_resume;  /* resumes parked non-root requests at the next slot */
     size_t max_conns;              /* total cap, from RLIMIT_NOFILE */
     size_t n_conns;                /* open connections */
     size_t n_user_conns;           /* ... of which from non-root peers */
@@ -48,6 +53,12 @@ void limits_conn_closed(limits *l, uid_t uid);
 const char *limits_reply_admit(const limits *l, uid_t uid, size_t len);
 void limits_reply_queued(limits *l, uid_t uid, size_t len);
 void limits_reply_done(limits *l, uid_t uid, size_t len);
+/* Has the daemon spent this slot's share on non-root requests (now: monotonic
+ * µs)? Then a non-root request waits for the next slot (limits_user_next_slot). */
+bool limits_user_busy(limits *l, long long now_us);
+void limits_user_worked(limits *l, long long now_us, long long busy_us);
+long long limits_user_next_slot(long long now_us);
+
 /* accept4() failed with EMFILE/ENFILE: free the reserve, accept and close one
  * pending connection (so the listening socket stops being readable), take the
  * reserve back. Logs at most once a minute. Returns false when nothing could

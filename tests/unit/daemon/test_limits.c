@@ -79,9 +79,23 @@ static void test_shed(void)
     limits_close(&l);
 }
 
+static void test_user_share(void)
+{
+    limits l = {.reserve_fd = -1};
+    long long t = 5 * LIMITS_USER_SLOT_US + 10;
+    CHECK(!limits_user_busy(&l, t));
+    limits_user_worked(&l, t, LIMITS_USER_BUSY_US - 1);
+    CHECK(!limits_user_busy(&l, t + 1));
+    limits_user_worked(&l, t + 1, 1);
+    CHECK(limits_user_busy(&l, t + 2)); /* the share of this slot is spent */
+    CHECK(limits_user_next_slot(t) == 6 * LIMITS_USER_SLOT_US);
+    CHECK(!limits_user_busy(&l, 6 * LIMITS_USER_SLOT_US)); /* a new slot */
+}
+
 int main(void)
 {
     test_admit();
+    test_user_share();
     test_shed();
     return testlib_done("limits");
 }
