@@ -32,6 +32,12 @@
 
 struct vnetd;
 
+/* A port of a network's bridge, as link events told (supervise.c). */
+typedef struct net_port {
+    char *name;
+    long long left_ms; /* when it left the bridge (0: on it): left with the bridge's deletion? */
+} net_port;
+
 /* One network known to the daemon. A persistent network has `config`; an
  * active one has `live` and `status`. A transient network is active with no
  * config and is forgotten when destroyed. */
@@ -56,6 +62,8 @@ typedef struct vnet_net {
     unsigned probe_misses; /* unanswered probes in a row */
     pid_t probe_pid;       /* the dnsmasq those count for */
     bool fw_dirty;         /* another program changed the network's nftables table */
+    struct net_port *ports; /* interfaces on its bridge, put back if the bridge is re-created */
+    size_t n_ports;
     /* The live definition equals the saved one (started from it, changed only
      * together with it): the status file then refers to the saved definition
      * instead of holding a second copy, which with thousands of port forwards
@@ -175,5 +183,12 @@ void supervise_watch_dnsmasq(vnetd *d, vnet_net *net);
 void supervise_unwatch(vnet_net *net);
 /* Open or close the NAT anchor as active networks need it. */
 void supervise_anchor_sync(vnetd *d);
+/* Learn the ports on the network's bridge (at start and adoption; later joins
+ * and leaves come as link events). */
+void supervise_scan_ports(vnet_net *net);
+void supervise_forget_ports(vnet_net *net);
+/* Put the ports that left the bridge when it was deleted (since `since_ms`)
+ * back on the re-created one; returns how many. */
+unsigned supervise_reattach_ports(vnet_net *net, long long since_ms);
 /* Read and drop pending link events (the ones our own changes caused). */
 void supervise_flush_links(vnetd *d);

@@ -164,6 +164,7 @@ static void adopt_active(vnetd *d, const char *name)
         log_err("%s", err.msg);
     supervise_flush_links(d);
     supervise_watch_dnsmasq(d, n);
+    supervise_scan_ports(n);
 }
 
 int reconcile_startup(vnetd *d, verr *err)
@@ -227,6 +228,18 @@ static void repair_record(vnet_net *net)
     net->repair_times[oldest] = proto_now_ms();
 }
 
+/* After a bridge was re-created: the ports it lost go back on it (those that
+ * left since shortly before the drift was seen, not earlier on purpose). */
+static bool reattach_ports(vnet_net *net)
+{
+    long long since = (net->repair_since_ms ? net->repair_since_ms : proto_now_ms()) - 2000;
+    unsigned count = supervise_reattach_ports(net, since);
+    if (count)
+        log_info("network '%s': put %u port(s) back on bridge %s", net->name, count,
+                 net->live->bridge_name);
+    return count > 0;
+}
+
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
 {
     if (!net_active(net))
@@ -254,6 +267,7 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
         bool changed = !json_equal(newstatus, net->status);
         json_decref(net->status);
         net->status = newstatus;
+        repaired |= reattach_ports(net);
         if (repaired || firewall_restored) {
             _cleanup_free_ char *what =
                 net->repair_since_ms

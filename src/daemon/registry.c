@@ -56,6 +56,7 @@ static void net_free(vnet_net *n)
 {
     supervise_unwatch(n);
     health_forget(n);
+    supervise_forget_ports(n);
     sd_event_source_disable_unref(n->repair_timer);
     free(n->repair_reason);
     netdef_free(n->config);
@@ -292,6 +293,7 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
     }
     supervise_flush_links(d);
     supervise_watch_dnsmasq(d, net);
+    supervise_scan_ports(net);
     log_info("network '%s' started", net->name);
     events_emit_net(d, VNET_EV_STARTED, net->name, net->uuid, NULL);
     return 0;
@@ -307,6 +309,7 @@ int registry_stop(vnetd *d, vnet_net *net, verr *err)
         return -1;
     }
     supervise_flush_links(d);
+    supervise_forget_ports(net);
     forwards_forget_connections(net->live);
     verr e = VERR_INIT;
     if (store_delete_status(&d->paths, net->name, &e) < 0)

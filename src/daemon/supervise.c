@@ -10,6 +10,7 @@
 #include "daemon/daemon.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
+#include "proto/proto.h"
 #include "util/log.h"
 #include "util/strbuf.h"
 
@@ -40,9 +41,90 @@ static void link_event(const char *ifname, int ifindex, bool gone_or_down, void 
     }
 }
 
+void supervise_forget_ports(vnet_net *net)
+{
+    for (size_t i = 0; i < net->n_ports; i++)
+        free(net->ports[i].name);
+    free(net->ports);
+    net->ports = NULL;
+    net->n_ports = 0;
+}
+
+static void port_add(vnet_net *net, const char *name)
+{
+    net_port *p = xarray_push(&net->ports, &net->n_ports, sizeof(net_port));
+    p->name = xstrdup(name);
+    p->left_ms = 0;
+}
+
+void supervise_scan_ports(vnet_net *net)
+{
+    supervise_forget_ports(net);
+    if (!net_active(net) || !net->live->bridge_name || !netdef_is_managed_bridge(net->live))
+        return;
+    char **names = NULL;
+    size_t n = 0;
+    verr err = VERR_INIT;
+    if (netdev_bridge_ports(net->live->bridge_name, &names, &n, &err) < 0)
+        log_debug("network '%s': listing its ports: %s", net->name, err.msg);
+    for (size_t i = 0; i < n; i++) {
+        port_add(net, names[i]);
+        free(names[i]);
+    }
+    free(names);
+}
+
+static vnet_net *net_of_port(vnetd *d, int master, const char *port, size_t *ret_i)
+{
+    char bridge[IF_NAMESIZE] = "";
+    if_indextoname((unsigned)master, bridge); /* "" once the bridge is gone */
+    for (size_t i = 0; i < d->n_nets; i++) {
+        vnet_net *n = d->nets[i];
+        if (!net_active(n) || !n->live->bridge_name)
+            continue;
+        for (*ret_i = 0; *ret_i < n->n_ports; (*ret_i)++)
+            if (streq(n->ports[*ret_i].name, port))
+                return n;
+        if (streq(n->live->bridge_name, bridge))
+            return n;
+    }
+    return NULL;
+}
+
+/* A port joined or left a bridge. Leaving is only noted with its time: a port
+ * that left as its bridge was deleted goes back on the re-created bridge. */
+static void port_event(const char *port, int master, bool joined, void *userdata)
+{
+    size_t i = 0;
+    vnet_net *n = net_of_port(userdata, master, port, &i);
+    if (!n)
+        return;
+    if (i == n->n_ports) {
+        if (joined && n->n_ports < 65536)
+            port_add(n, port);
+        return;
+    }
+    n->ports[i].left_ms = joined ? 0 : proto_now_ms();
+}
+
+unsigned supervise_reattach_ports(vnet_net *net, long long since_ms)
+{
+    char **names = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < net->n_ports; i++)
+        if (net->ports[i].left_ms == 0 || net->ports[i].left_ms >= since_ms)
+            *(char **)xarray_push(&names, &n, sizeof(char *)) = net->ports[i].name;
+    unsigned count = 0;
+    verr err = VERR_INIT;
+    if (network_reattach_ports(net->live, names, n, &count, &err) < 0)
+        log_err("network '%s': %s", net->name, err.msg);
+    free(names);
+    return count;
+}
+
 static int monitor_ready(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-    netdev_monitor_drain(fd, link_event, userdata);
+    netdev_monitor_drain_ports(fd, link_event, port_event, userdata);
     return 0;
 }
 
@@ -79,8 +161,9 @@ static void ignore_event(const char *ifname, int ifindex, bool gone_or_down, voi
 
 void supervise_flush_links(vnetd *d)
 {
+    /* our own changes are not drift; port joins and leaves still count */
     if (d->monitor_fd >= 0)
-        netdev_monitor_drain(d->monitor_fd, ignore_event, NULL);
+        netdev_monitor_drain_ports(d->monitor_fd, ignore_event, port_event, d);
 }
 
 static int dnsmasq_exited(sd_event_source *s, int fd, uint32_t revents, void *userdata)

@@ -4,6 +4,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -285,5 +286,24 @@ int netdev_link_delete_background(const char *name, verr *err)
     }
     while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
         ;
+    return 0;
+}
+
+int netdev_bridge_ports(const char *bridge, char ***ret, size_t *ret_n, verr *err)
+{
+    *ret = NULL;
+    *ret_n = 0;
+    netdev_link br;
+    int found = netdev_link_get(bridge, &br, err);
+    if (found <= 0)
+        return found;
+    netdev_link *links = NULL;
+    size_t n = 0;
+    if (nl_link_list(&links, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (links[i].master == br.ifindex)
+            *(char **)xarray_push((void **)ret, ret_n, sizeof(char *)) = xstrdup(links[i].name);
+    free(links);
     return 0;
 }

@@ -35,6 +35,7 @@ int netdev_monitor_open(verr *err)
 
 typedef struct monitor_ctx {
     netdev_monitor_cb cb;
+    netdev_port_cb port_cb;
     void *userdata;
     int calls;
 } monitor_ctx;
@@ -45,8 +46,13 @@ static void monitor_link(const struct nlmsghdr *nlh, monitor_ctx *c)
 {
     netdev_link link;
     const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-    if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi) || ifi->ifi_family == AF_BRIDGE)
+    if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
         return;
+    if (ifi->ifi_family == AF_BRIDGE) {
+        if (c->port_cb && nl_link_parse(nlh, &link) == 0 && link.master > 0)
+            c->port_cb(link.name, link.master, nlh->nlmsg_type == RTM_NEWLINK, c->userdata);
+        return;
+    }
     if (nl_link_parse(nlh, &link) < 0)
         return;
     if (nlh->nlmsg_type == RTM_DELLINK || !link.up) {
@@ -115,8 +121,13 @@ static int monitor_msg_cb(const struct nlmsghdr *nlh, void *data)
 
 int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata)
 {
+    return netdev_monitor_drain_ports(fd, cb, NULL, userdata);
+}
+
+int netdev_monitor_drain_ports(int fd, netdev_monitor_cb cb, netdev_port_cb port_cb, void *userdata)
+{
     static char buf[MONITOR_RECV_SIZE] __attribute__((aligned(8)));
-    monitor_ctx c = {.cb = cb, .userdata = userdata};
+    monitor_ctx c = {.cb = cb, .port_cb = port_cb, .userdata = userdata};
     int eintr = 0;
     for (int reads = 0; reads < MONITOR_READS_MAX; reads++) {
         struct sockaddr_nl from = {0};

@@ -110,6 +110,14 @@ int netdev_monitor_open(verr *err);
 typedef void (*netdev_monitor_cb)(const char *ifname, int ifindex, bool gone_or_down,
                                   void *userdata);
 int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata);
+/* The same, and port_cb(port, master_ifindex, joined, userdata) for each
+ * interface joining (joined) or leaving a bridge, from the bridge's own notices. */
+typedef void (*netdev_port_cb)(const char *port, int master_ifindex, bool joined, void *userdata);
+int netdev_monitor_drain_ports(int fd, netdev_monitor_cb cb, netdev_port_cb port_cb,
+                               void *userdata);
+/* The names of the interfaces enslaved to `bridge` (malloc'd array of
+ * malloc'd names; none when the bridge is absent). */
+int netdev_bridge_ports(const char *bridge, char ***ret, size_t *ret_n, verr *err);
 
 /* Port-forward check: does a local process hold host port(s) port_start..port_end
  * (port_end 0 = port_start) of `proto` (IPPROTO_TCP: a listening socket;

@@ -220,6 +220,26 @@ static void dnsmasq_remove_files(const network_env *env, const netdef *def)
     store_unlink(pidfile, NULL);
 }
 
+int network_reattach_ports(const netdef *def, char *const *ports, size_t n, unsigned *ret_count,
+                           verr *err)
+{
+    *ret_count = 0;
+    if (!def->bridge_name || !netdef_is_managed_bridge(def))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        netdev_link link;
+        int found = netdev_link_get(ports[i], &link, err);
+        if (found < 0)
+            return -1;
+        if (found == 0 || link.master != 0 || streq(ports[i], def->bridge_name))
+            continue;
+        if (netdev_link_set_master(ports[i], def->bridge_name, err) < 0)
+            return verr_prefix(err, "putting port %s back on %s", ports[i], def->bridge_name);
+        (*ret_count)++;
+    }
+    return 0;
+}
+
 void network_forget_leases(const network_env *env, const char *name)
 {
     _cleanup_free_ char *path = store_dnsmasq_path(env->paths, name, "leases");

@@ -26,6 +26,12 @@ typedef struct network_env {
 int network_start(const network_env *env, const netdef *def, json_t **ret_status, verr *err);
 /* Stop: reverse of start, driven by the status (not by the definition). */
 int network_stop(const network_env *env, const netdef *def, const json_t *status, verr *err);
+/* Put interfaces that were ports of the network's bridge, and now exist with no
+ * master (the bridge was deleted and re-created), back on it. *ret_count gets
+ * how many. */
+int network_reattach_ports(const netdef *def, char *const *ports, size_t n, unsigned *ret_count,
+                           verr *err);
+
 /* Delete the network's DHCP lease file (kept by network_stop): when it is
  * undefined, or a transient network stops. */
 void network_forget_leases(const network_env *env, const char *name);
