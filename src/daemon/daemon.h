@@ -24,9 +24,9 @@
 #include "store/store.h"
 #include "util/error.h"
 
-#define VNETD_REPAIR_BURST 5                   /* repairs allowed per network ... */
-#define VNETD_REPAIR_WINDOW_MS 60000           /* ... within this window */
-#define VNETD_RESCAN_USEC (60ULL * 1000000ULL) /* safety-net re-adoption period */
+#define VNETD_REPAIR_BURST 5                       /* repairs allowed per network ... */
+#define VNETD_REPAIR_WINDOW_MS 60000               /* ... within this window */
+#define VNETD_RESCAN_USEC (60ULL * 1000000ULL)     /* safety-net re-adoption period */
 #define VNETD_REPAIR_BACKOFF_MIN_MS 250        /* beyond the burst: first retry delay ... */
 #define VNETD_REPAIR_BACKOFF_MAX_MS 3000       /* ... doubling up to this (< 5 s broken) */
 
@@ -50,9 +50,9 @@ typedef struct vnet_net {
     bool autostart;
 
     struct vnetd *daemon;
-    sd_event_source *dnsmasq_watch; /* pidfd io source, NULL when not watched */
+    sd_event_source *dnsmasq_watch;             /* pidfd io source, NULL when not watched */
     sd_event_source *repair_timer;  /* pending repair (defer or backoff timer), NULL if none */
-    char *repair_reason;            /* why the pending repair was asked for */
+    char *repair_reason;                        /* why the pending repair was asked for */
     long long repair_times[VNETD_REPAIR_BURST]; /* ms timestamps of recent repairs */
     bool repair_throttled_logged;
     unsigned repair_backoff_ms; /* current delay between repairs beyond the burst, 0 if none */
@@ -61,7 +61,7 @@ typedef struct vnet_net {
     uint16_t probe_id;
     unsigned probe_misses; /* unanswered probes in a row */
     pid_t probe_pid;       /* the dnsmasq those count for */
-    bool fw_dirty;         /* another program changed the network's nftables table */
+    bool fw_dirty; /* another program changed the network's nftables table */
     struct net_port *ports; /* interfaces on its bridge, put back if the bridge is re-created */
     size_t n_ports;
     /* The live definition equals the saved one (started from it, changed only

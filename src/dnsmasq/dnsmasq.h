@@ -10,17 +10,17 @@
 #include "util/error.h"
 
 typedef struct dnsmasq_plan_opts {
-    const char *state_dir; /* where NAME.hostsfile / NAME.addnhosts / NAME.leases live */
-    const char *pid_file;  /* NULL: no pid-file line */
-    bool libvirt_compat;   /* emit exactly libvirt's config (conformance tests) */
-    bool fast_dhcp;        /* vnet default: no ping check before offering (no-ping) */
+    const char *state_dir;   /* where NAME.hostsfile / NAME.addnhosts / NAME.leases live */
+    const char *pid_file;    /* NULL: no pid-file line */
+    bool libvirt_compat;     /* emit exactly libvirt's config (conformance tests) */
+    bool fast_dhcp;          /* vnet default: no ping check before offering (no-ping) */
     const char *user;      /* user= and group= lines (a dedicated account); NULL: none */
 } dnsmasq_plan_opts;
 
 typedef struct dnsmasq_plan {
-    char *conf;      /* NAME.conf contents */
-    char *hostsfile; /* dhcp-hostsfile contents ("" when empty) */
-    char *addnhosts; /* addn-hosts contents ("" when empty) */
+    char *conf;       /* NAME.conf contents */
+    char *hostsfile;  /* dhcp-hostsfile contents ("" when empty) */
+    char *addnhosts;  /* addn-hosts contents ("" when empty) */
 } dnsmasq_plan;
 
 /* Does the network need a dnsmasq at all (any DHCP, TFTP, RA, or DNS enabled)? */
@@ -54,9 +54,9 @@ int dnsmasq_stop(pid_t pid, verr *err);
 int dnsmasq_check_binary(const char *binary, char *version, size_t len, verr *err);
 
 typedef struct dnsmasq_lease {
-    int64_t expiry; /* epoch seconds; 0 = infinite */
-    int family;     /* AF_INET / AF_INET6 */
-    char mac[18];   /* "" for IPv6 leases without one */
+    int64_t expiry;      /* epoch seconds; 0 = infinite */
+    int family;          /* AF_INET / AF_INET6 */
+    char mac[18];        /* "" for IPv6 leases without one */
     char ip[46];
     char hostname[256];  /* "" when none ("*" in the file) */
     char client_id[256]; /* client id or DUID, "" when none */

@@ -17,24 +17,24 @@
 typedef struct netdev_link {
     int ifindex;
     char name[IF_NAMESIZE];
-    char kind[32]; /* "bridge", "veth", ... or "" for no IFLA_INFO_KIND */
-    bool up;       /* IFF_UP set */
-    bool running;  /* IFF_RUNNING / operstate up */
+    char kind[32];      /* "bridge", "veth", ... or "" for no IFLA_INFO_KIND */
+    bool up;            /* IFF_UP set */
+    bool running;       /* IFF_RUNNING / operstate up */
     unsigned mtu;
     uint8_t mac[6];
-    int master; /* ifindex of master, 0 if none */
+    int master;         /* ifindex of master, 0 if none */
     /* Bridges only (kind "bridge"): */
-    bool stp;          /* STP on */
-    unsigned delay_ms; /* forward delay as the kernel holds it (10 ms steps) */
+    bool stp;           /* STP on */
+    unsigned delay_ms;  /* forward delay as the kernel holds it (10 ms steps) */
 } netdev_link;
 
 typedef struct netdev_bridge_opts {
     const char *name;
     bool has_mac;
     uint8_t mac[6];
-    unsigned mtu; /* 0 = kernel default */
+    unsigned mtu;       /* 0 = kernel default */
     bool stp;
-    unsigned delay_ms; /* STP forward delay in ms; kernel minimum 2000 when stp on */
+    unsigned delay_ms;  /* STP forward delay in ms; kernel minimum 2000 when stp on */
 } netdev_bridge_opts;
 /* The kernel keeps the delay in 10 ms steps and, with STP on, within 2..30 s:
  * create/configure clamp to that range when stp is set. */

@@ -16,7 +16,7 @@
 
 typedef struct network_env {
     const vnet_paths *paths;
-    const char *dnsmasq_bin;  /* path to dnsmasq */
+    const char *dnsmasq_bin; /* path to dnsmasq */
     const char *dnsmasq_user; /* account dnsmasq drops to (and its group); NULL: its default */
 } network_env;
 
