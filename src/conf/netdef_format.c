@@ -304,11 +304,13 @@ void nd_fmt_vlan(strbuf *b, int n, const netdef_vlan *v)
         return;
     ind(b, n);
     strbuf_addf(b, "<vlan%s>\n", v->trunk ? " trunk='yes'" : "");
+    bool native_done = false; /* one native tag, even when its id is listed twice */
     for (size_t i = 0; i < v->n_tags; i++) {
         ind(b, n + 2);
-        if (v->native_mode && v->native_tag == v->tags[i])
+        if (v->native_mode && v->native_tag == v->tags[i] && !native_done) {
             strbuf_addf(b, "<tag id='%u' nativeMode='%s'/>\n", v->tags[i], native[v->native_mode]);
-        else
+            native_done = true;
+        } else
             strbuf_addf(b, "<tag id='%u'/>\n", v->tags[i]);
     }
     ind(b, n);
