@@ -5,6 +5,7 @@
  * dropped, and anything malformed gets an error reply while the daemon
  * carries on. Root's connections are served before other users'. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -128,7 +129,29 @@ static void conn_reply_error(conn *c, const verr *err)
     conn_reply(c, proto_reply_error(err));
 }
 
-static void conn_handle_request(conn *c)
+/* A request for an event stream hands the connection over to ops_events.c;
+ * true when it did (c is freed then). */
+static bool conn_start_stream(conn *c, json_t *req)
+{
+    verr err = VERR_INIT;
+    /* A second fd for the stream's own io source (one per fd in epoll). */
+    int fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0) {
+        verr_errno(&err, errno, "starting an event stream");
+        conn_reply_error(c, &err);
+        return false;
+    }
+    if (ops_events_start(c->daemon, req, fd, c->uid, &err) < 0) {
+        close(fd);
+        conn_reply_error(c, &err);
+        return false;
+    }
+    conn_free(c);
+    return true;
+}
+
+/* true when the connection was handed over (and c freed). */
+static bool conn_handle_request(conn *c)
 {
     verr err = VERR_INIT;
     json_t *req = NULL;
@@ -137,11 +160,16 @@ static void conn_handle_request(conn *c)
     if (why) {
         verr_set(&err, VERR_INVALID, "%s", why);
         conn_reply_error(c, &err);
-        return;
+        return false;
     }
     if (proto_parse_request(strbuf_str(&c->in), c->in.len, &req, &err) < 0) {
         conn_reply_error(c, &err);
-        return;
+        return false;
+    }
+    if (ops_events_is_stream(req)) {
+        bool handed = conn_start_stream(c, req);
+        json_decref(req);
+        return handed;
     }
     long long t0 = proto_now_ms();
     json_t *reply = control_dispatch(c->daemon, req, c->uid);
@@ -151,6 +179,7 @@ static void conn_handle_request(conn *c)
                   json_is_true(json_object_get(reply, "ok")) ? "ok" : "error", proto_now_ms() - t0);
     json_decref(req);
     conn_reply(c, reply);
+    return false;
 }
 
 /* Drop input after a refused request. Closing a unix socket with unread data
@@ -223,10 +252,14 @@ static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         } else if (r == 1) {
             if (conn_park(c))
                 return 0;
+            vnetd *d = c->daemon;
+            uid_t uid = c->uid;
             long long t0 = mono_us();
-            conn_handle_request(c);
-            if (c->uid != 0)
-                limits_user_worked(&c->daemon->limits, t0, mono_us() - t0);
+            bool handed = conn_handle_request(c); /* (c is freed when handed over) */
+            if (uid != 0)
+                limits_user_worked(&d->limits, t0, mono_us() - t0);
+            if (handed)
+                return 0;
         } else {
             return 0;
         }
@@ -385,6 +418,7 @@ int control_listen(vnetd *d, verr *err)
 
 void control_close(vnetd *d)
 {
+    ops_events_close_all(d);
     while (d->conns)
         conn_free(d->conns);
     d->listen_src = sd_event_source_disable_unref(d->listen_src);

@@ -230,10 +230,9 @@ static void repair_record(vnet_net *net)
 
 /* After a bridge was re-created: the ports it lost go back on it (those that
  * left since shortly before the drift was seen, not earlier on purpose). */
-static bool reattach_ports(vnet_net *net)
+static bool reattach_ports(vnet_net *net, long long seen_ms)
 {
-    long long since = (net->repair_since_ms ? net->repair_since_ms : proto_now_ms()) - 2000;
-    unsigned count = supervise_reattach_ports(net, since);
+    unsigned count = supervise_reattach_ports(net, seen_ms - 2000);
     if (count)
         log_info("network '%s': put %u port(s) back on bridge %s", net->name, count,
                  net->live->bridge_name);
@@ -247,6 +246,13 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     verr err = VERR_INIT;
     json_t *newstatus = NULL;
     bool repaired = false;
+    uint64_t t0;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &t0);
+    long long start_ms = proto_now_ms();
+    uint64_t seen = net->drift_seen_usec ? net->drift_seen_usec : t0;
+    net->drift_seen_usec = 0;
+    repair_note before;
+    repair_note_take(net, &before);
     supervise_unwatch(net);
     bool firewall_restored = false;
     if (net->fw_dirty) {
@@ -267,19 +273,16 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
         bool changed = !json_equal(newstatus, net->status);
         json_decref(net->status);
         net->status = newstatus;
-        repaired |= reattach_ports(net);
+        repaired |= reattach_ports(net, (long long)(seen / 1000));
         if (repaired || firewall_restored) {
-            _cleanup_free_ char *what =
-                net->repair_since_ms
-                    ? xasprintf("%s; in %lld ms", reason, proto_now_ms() - net->repair_since_ms)
-                    : xstrdup(reason);
-            log_info("network '%s': repaired (%s)", net->name, what);
-            events_emit_net(d, VNET_EV_REPAIRED, net->name, net->uuid, what);
+            long long now_ms = proto_now_ms();
+            long long since = (long long)(t0 - seen) / 1000 + (now_ms - start_ms);
+            log_info("network '%s': repaired (%s; in %lld ms)", net->name, reason, since);
+            repair_note_emit(d, net, reason, &before, firewall_restored, now_ms - start_ms, since);
         }
         if (changed && registry_save_status(d, net, &err) < 0)
             log_err("%s", err.msg);
     }
-    net->repair_since_ms = 0;
     supervise_flush_links(d);
     supervise_watch_dnsmasq(d, net);
 }
@@ -324,6 +327,8 @@ void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
     if (!net_active(net) || net->repair_timer)
         return;
     unsigned delay = repair_pace(net);
+    uint64_t now;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &now);
     int r;
     if (delay == 0) {
         net->repair_throttled_logged = false;
@@ -332,8 +337,6 @@ void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
             sd_event_source_set_priority(net->repair_timer, SD_EVENT_PRIORITY_NORMAL);
     } else {
         repair_say_throttled(d, net, reason, delay);
-        uint64_t now;
-        sd_event_now(d->event, CLOCK_MONOTONIC, &now);
         r = sd_event_add_time(d->event, &net->repair_timer, CLOCK_MONOTONIC,
                               now + (uint64_t)delay * 1000, 0, repair_timer_fired, net);
     }
@@ -343,7 +346,7 @@ void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
     }
     free(net->repair_reason);
     net->repair_reason = xstrdup(reason);
-    net->repair_since_ms = proto_now_ms();
+    net->drift_seen_usec = now;
 }
 
 json_t *reconcile_repair_state(const vnet_net *net)

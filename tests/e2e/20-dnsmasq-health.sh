@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 16: dnsmasq health. dnsmasq runs as its own account (vnet-dnsmasq), not nobody.
+# Scenario 20: dnsmasq health. dnsmasq runs as its own account (vnet-dnsmasq), not nobody.
 # A SIGSTOPped dnsmasq (alive, but serving nothing) is replaced within 5 s, and so is one that
 # stops answering DNS (simulated by dropping the daemon's probes); DHCP works afterwards.
 # Killed seven times in a row, it comes back every time within 5 s (restarts are paced,
