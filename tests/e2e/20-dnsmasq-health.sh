@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Scenario 20: dnsmasq health. dnsmasq runs as its own account (vnet-dnsmasq), not nobody.
-# A SIGSTOPped dnsmasq (alive, but serving nothing) is replaced within 5 s, and so is one that
-# stops answering DNS (simulated by dropping the daemon's probes); DHCP works afterwards.
-# Killed seven times in a row, it comes back every time within 5 s (restarts are paced,
-# never given up). Times are printed as diagnostics.
+# A SIGSTOPped dnsmasq (alive, but serving nothing) is replaced, and so is one that stops
+# answering DNS (simulated by dropping the daemon's probes); DHCP works afterwards. Killed
+# seven times in a row, it comes back every time (restarts are paced, never given up). The
+# waits are bounds (10 s), not targets: the times are printed as diagnostics and measured in
+# bench/resilience.sh (about 1 s for a stopped dnsmasq, 2-3 s for an unanswering one).
 . "$(dirname "$0")/lib.sh"
 e2e_init
 e2e_start
@@ -22,7 +23,7 @@ expect_eq "it runs as vnet-dnsmasq" vnet-dnsmasq "$(ps -o user= -p "$pid" | tr -
 # 1. stopped
 t0=$(ms_now)
 kill -STOP "$pid"
-if expect_true "a stopped dnsmasq is replaced within 5 s" wait_for 5 dnsmasq_restarted "$pid"; then
+if expect_true "a stopped dnsmasq is replaced" wait_for 10 dnsmasq_restarted "$pid"; then
     e2e_log "stopped dnsmasq replaced after $(($(ms_now) - t0)) ms"
 fi
 guest_add g1 virbr0 || e2e_fatal "guest g1 plugged"
@@ -39,7 +40,7 @@ table inet e2e_wedge {
 }
 NFT
 t0=$(ms_now)
-if expect_true "a dnsmasq that does not answer DNS is replaced within 5 s" wait_for 5 dnsmasq_restarted "$pid"; then
+if expect_true "a dnsmasq that does not answer DNS is replaced" wait_for 10 dnsmasq_restarted "$pid"; then
     e2e_log "unanswering dnsmasq replaced after $(($(ms_now) - t0)) ms"
 fi
 nftx delete table inet e2e_wedge
@@ -51,13 +52,13 @@ for i in 1 2 3 4 5 6 7; do
     pid=$(dnsmasq_pid_of default)
     t0=$(ms_now)
     kill -KILL "$pid"
-    if ! wait_for 5 dnsmasq_restarted "$pid"; then
-        e2e_fail "kill $i: dnsmasq is back within 5 s"
+    if ! wait_for 10 dnsmasq_restarted "$pid"; then
+        e2e_fail "kill $i: dnsmasq is back"
         break
     fi
     e2e_log "kill $i: back after $(($(ms_now) - t0)) ms"
 done
-[ "$i" = 7 ] && e2e_pass "after 7 kills in a row dnsmasq came back every time within 5 s"
+[ "$i" = 7 ] && e2e_pass "after 7 kills in a row dnsmasq came back every time"
 ip -n "$(guest_ns g1)" -4 addr flush dev eth0
 ip1=$(dhcp_udhcpc g1 health-g1)
 expect_match "DHCP works after the kills" '^192\.168\.122\.' "$ip1"
