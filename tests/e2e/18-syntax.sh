@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 17: values dnsmasq's config reader would misread. A network whose name holds ' #',
+# Scenario 18: values dnsmasq's config reader would misread. A network whose name holds ' #',
 # '"' and ',' starts, its dnsmasq serves DHCP with the lease and pid files named in full, and
 # destroy leaves nothing behind; a TXT value with ' #' and '"' is served whole; a name starting
 # with '-' works from the CLI after '--'; an ISO-8859-1 definition is defined as written; bad
