@@ -101,6 +101,7 @@ typedef struct vnetd {
     sd_event_source *rescan_timer;
     sd_event_source *health_timer; /* health.c */
     bool anchor_failed;            /* the NAT anchor could not be made (logged, not retried) */
+    bool anchor_swept;             /* an unwanted anchor left by an earlier vnetd was removed */
     sd_event_source *foreign_timer; /* pending foreign-firewall scan (foreign.c) */
     unsigned coexist;               /* VNETD_COEXIST_* */
     bool foreign_retry_wanted;      /* a coexist fix failed: scan again soon */

@@ -8,6 +8,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "firewall/firewall.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -257,6 +258,9 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     bool firewall_restored = false;
     if (net->fw_dirty) {
         net->fw_dirty = false;
+        verr aerr = VERR_INIT; /* a flush took the NAT anchor too: put it back first */
+        if (fw_anchor_is_open() && fw_anchor_open(&aerr) < 0)
+            log_warn("%s", aerr.msg);
         if (network_repair_firewall(&d->env, net->live, &err) < 0) {
             log_err("network '%s': %s: %s", net->name, reason, err.msg);
         } else {

@@ -294,14 +294,17 @@ static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* The NAT anchor (fw_anchor.c) exists while any active network has rules, so
  * a missing table never resets a guest's connection. Checked after every
- * event the loop dispatches (a start, a stop, a repair). */
+ * event the loop dispatches (a start, a stop, a repair); put back with a
+ * network's table when another program changed the ruleset (reconcile.c). */
 void supervise_anchor_sync(vnetd *d)
 {
     bool want = false;
     for (size_t i = 0; i < d->n_nets && !want; i++)
         want = net_active(d->nets[i]) && fw_wanted(d->nets[i]->live);
     if (!want) {
-        fw_anchor_close();
+        if (fw_anchor_is_open() || !d->anchor_swept) /* once at start: an old vnetd's */
+            fw_anchor_close(true);
+        d->anchor_swept = true;
         d->anchor_failed = false; /* try again when a network next needs it */
         return;
     }
@@ -365,7 +368,7 @@ int supervise_setup(vnetd *d, verr *err)
 
 void supervise_close(vnetd *d)
 {
-    fw_anchor_close();
+    fw_anchor_close(false); /* kept for the networks that keep running */
     d->monitor_src = sd_event_source_disable_unref(d->monitor_src);
     d->fw_monitor_src = sd_event_source_disable_unref(d->fw_monitor_src);
     fw_monitor_close();

@@ -44,11 +44,12 @@ char *fw_plan_remove(const char *bridge) __attribute__((nonnull, returns_nonnull
 /* Run a script through libnftables as one transaction; the nft error text
  * becomes the error message. */
 int fw_apply(const char *script, verr *err) __attribute__((nonnull(1)));
-/* The NAT anchor (fw_anchor.c): an owner table of empty nat chains that keeps
- * established connections translated while a network's table is missing.
- * Open while any network has rules; idempotent. */
+/* The NAT anchor (fw_anchor.c): a table of nat chains (one rule, using
+ * conntrack) that keeps established connections translated while a network's
+ * table is missing. open creates or replaces it (idempotent); close forgets
+ * it, and deletes it when `remove`. */
 int fw_anchor_open(verr *err);
-void fw_anchor_close(void);
+void fw_anchor_close(bool remove);
 bool fw_anchor_is_open(void);
 
 /* Watch nftables for changes to vnet-* tables made by other processes (a

@@ -84,17 +84,13 @@ drift "bridge set down" all_back ip -n "$HOST_NS" link set virbr0 down
 # by now more than 5 repairs happened within a minute: they are paced, and vnet info says so
 e2e_run vnet info default
 expect_match "vnet info says repairs are being paced" '^Repairs: +throttled' "$E2E_OUT"
-# a slow repair: the table stays missing for a whole second while heartbeats flow
+# a slow repair: the table stays missing for a whole second while heartbeats flow (a flushed
+# ruleset takes the NAT anchor too, so there the repair's speed is what keeps them)
 slow_delete() {
     kill -STOP "$VNETD_PID" && nftx delete table inet vnet-virbr0 && wait_for 1 false
     kill -CONT "$VNETD_PID"
 }
 drift "table missing for 1 s" all_back slow_delete
-slow_flush() {
-    kill -STOP "$VNETD_PID" && nftx flush ruleset && wait_for 1 false
-    kill -CONT "$VNETD_PID"
-}
-drift "ruleset flushed for 1 s" all_back slow_flush
 expect_true "the NAT connection's socat is still running" pid_alive "$FLOW_PID_nat"
 expect_true "the forwarded connection's socat is still running" pid_alive "$FLOW_PID_fwd"
 e2e_done
