@@ -533,8 +533,8 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
             log_info("network '%s': %u earlier connection(s) to the new forward's port dropped",
                      n->name, dropped);
     }
-    log_info("network '%s': forward %s %u added", n->name, netdef_proto_name(pf.proto),
-             range.start);
+    log_info("network '%s': forward %s %u added", n->name, netdef_proto_name(pf.proto), range.start);
+    hairpin_sync(d, n); /* the first forward: guests may now reach their own */
     return proto_reply_ok();
 fail:
     netdef_free(defs[0]);

@@ -328,6 +328,7 @@ int supervise_setup(vnetd *d, verr *err)
     int pr = sd_event_add_post(d->event, NULL, anchor_post, d);
     if (pr < 0)
         return verr_errno(err, -pr, "setting up the NAT anchor check");
+    hairpin_setup(d);
     d->monitor_fd = netdev_monitor_open(err);
     if (d->monitor_fd < 0) {
         log_warn("link events unavailable (%s); relying on the periodic check", err->msg);

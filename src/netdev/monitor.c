@@ -35,13 +35,23 @@ int netdev_monitor_open(verr *err)
 
 typedef struct monitor_ctx {
     netdev_monitor_cb cb;
-    netdev_port_cb port_cb;
+    netdev_member_cb member_cb;
     void *userdata;
     int calls;
 } monitor_ctx;
 
+static netdev_port_cb port_cb;
+static void *port_cb_data;
+
+void netdev_monitor_set_port_cb(netdev_port_cb cb, void *userdata)
+{
+    port_cb = cb;
+    port_cb_data = userdata;
+}
+
 /* AF_BRIDGE messages speak about bridge ports (RTM_DELLINK there means "left the
- * bridge", not "deleted"); only the AF_UNSPEC ones are about the link itself. */
+ * bridge", not "deleted"); only the AF_UNSPEC ones are about the link itself.
+ * A port's RTM_NEWLINK goes to the port callback. */
 static void monitor_link(const struct nlmsghdr *nlh, monitor_ctx *c)
 {
     netdev_link link;
@@ -49,8 +59,11 @@ static void monitor_link(const struct nlmsghdr *nlh, monitor_ctx *c)
     if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
         return;
     if (ifi->ifi_family == AF_BRIDGE) {
-        if (c->port_cb && nl_link_parse(nlh, &link) == 0 && link.master > 0)
-            c->port_cb(link.name, link.master, nlh->nlmsg_type == RTM_NEWLINK, c->userdata);
+        netdev_port port;
+        if (port_cb && nlh->nlmsg_type == RTM_NEWLINK && netdev_port_parse(nlh, &port) == 0)
+            port_cb(&port, port_cb_data);
+        if (c->member_cb && nl_link_parse(nlh, &link) == 0 && link.master > 0)
+            c->member_cb(link.name, link.master, nlh->nlmsg_type == RTM_NEWLINK, c->userdata);
         return;
     }
     if (nl_link_parse(nlh, &link) < 0)
@@ -127,7 +140,7 @@ int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata)
 int netdev_monitor_drain_ports(int fd, netdev_monitor_cb cb, netdev_port_cb port_cb, void *userdata)
 {
     static char buf[MONITOR_RECV_SIZE] __attribute__((aligned(8)));
-    monitor_ctx c = {.cb = cb, .port_cb = port_cb, .userdata = userdata};
+    monitor_ctx c = {.cb = cb, .member_cb = member_cb, .userdata = userdata};
     int eintr = 0;
     for (int reads = 0; reads < MONITOR_READS_MAX; reads++) {
         struct sockaddr_nl from = {0};

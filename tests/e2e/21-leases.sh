@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 19: leases are kept, as libvirt keeps them. A network with room for exactly one
+# Scenario 21: leases are kept, as libvirt keeps them. A network with room for exactly one
 # dynamic address (and dnsmasq's ping check off, as vnet runs it): guest A takes it. After
 # destroy + start, and after a vnetd restart, the lease is still there, so guest B (another
 # MAC) gets no address instead of A's; A gets its own address back. `vnet undefine` removes

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 21: dnsmasq health. dnsmasq runs as its own account (vnet-dnsmasq), not nobody.
+# Scenario 23: dnsmasq health. dnsmasq runs as its own account (vnet-dnsmasq), not nobody.
 # A SIGSTOPped dnsmasq (alive, but serving nothing) is replaced, and so is one that stops
 # answering DNS (simulated by dropping the daemon's probes); DHCP works afterwards. Killed
 # seven times in a row, it comes back every time (restarts are paced, never given up). The

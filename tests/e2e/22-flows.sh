@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 20: repairs keep guests' connections. Two live TCP connections: guest -> upstream
+# Scenario 22: repairs keep guests' connections. Two live TCP connections: guest -> upstream
 # through the NAT, and upstream -> guest through a port forward. Each kind of drift (flush
 # ruleset, delete the network's table, flush each chain, flush the forwards map, bridge
 # down) is repaired, and both connections carry a line afterwards, unbroken. Heartbeats flow on

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 17: hostile local clients. The control socket is open to every local user for the
+# Scenario 19: hostile local clients. The control socket is open to every local user for the
 # read-only verbs; an unprivileged user (nobody, inside the host namespace) attacks it with
 # unfinished 31 MiB requests, more connections than the default 1,024 descriptors, and
 # clients that ask for a 1 MiB dumpxml and never read it. Through each attack root's
