@@ -137,7 +137,8 @@ int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata)
     return netdev_monitor_drain_ports(fd, cb, NULL, userdata);
 }
 
-int netdev_monitor_drain_ports(int fd, netdev_monitor_cb cb, netdev_port_cb port_cb, void *userdata)
+int netdev_monitor_drain_ports(int fd, netdev_monitor_cb cb, netdev_member_cb member_cb,
+                               void *userdata)
 {
     static char buf[MONITOR_RECV_SIZE] __attribute__((aligned(8)));
     monitor_ctx c = {.cb = cb, .member_cb = member_cb, .userdata = userdata};
