@@ -72,7 +72,7 @@ for i in $(seq 0 $((NETS - 1))); do
     echo $(($(ms_now) - t0)) >>"$E2E_TMP/dns"
 done
 
-# root's ping under attack (the attacks of tests/e2e/19-hostile-clients.sh)
+# root's ping under attack (the attacks of tests/e2e/20-hostile-clients.sh)
 big=$E2E_TMP/big.xml
 {
     echo "<network><name>big</name><description>"

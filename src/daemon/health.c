@@ -91,7 +91,7 @@ static void restart_dnsmasq(vnetd *d, vnet_net *net, pid_t pid, const char *why)
 
 static void health_check(vnetd *d, vnet_net *net)
 {
-    pid_t pid = net_active(net) ? network_status_dnsmasq_pid(net->status) : 0;
+    pid_t pid = net_active(net) ? net->run.dnsmasq_pid : 0;
     if (pid <= 0 || net->repair_timer) { /* none, or a repair is due anyway */
         health_forget(net);
         return;

@@ -51,6 +51,11 @@ static int anchor_run(const char *cmd, verr *err)
                     text ? text : "");
 }
 
+bool fw_anchor_is_table(const char *table)
+{
+    return strcmp(table, FW_ANCHOR_TABLE) == 0;
+}
+
 bool fw_anchor_is_open(void)
 {
     return anchor_open;

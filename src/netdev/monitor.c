@@ -40,6 +40,14 @@ typedef struct monitor_ctx {
     int calls;
 } monitor_ctx;
 
+/* Did our own request cause this notification? The kernel puts the
+ * requester's port in it (address changes; link changes carry port 0). */
+static bool is_own(const struct nlmsghdr *nlh)
+{
+    uint32_t own = netdev_own_portid();
+    return own != 0 && nlh->nlmsg_pid == own;
+}
+
 static netdev_port_cb port_cb;
 static void *port_cb_data;
 
@@ -69,7 +77,7 @@ static void monitor_link(const struct nlmsghdr *nlh, monitor_ctx *c)
     if (nl_link_parse(nlh, &link) < 0)
         return;
     if (nlh->nlmsg_type == RTM_DELLINK || !link.up) {
-        c->cb(link.name, link.ifindex, true, c->userdata);
+        c->cb(link.name, link.ifindex, true, is_own(nlh), c->userdata);
         c->calls++;
     }
 }
@@ -82,7 +90,7 @@ static void monitor_addr(const struct nlmsghdr *nlh, monitor_ctx *c)
     char name[IF_NAMESIZE] = "";
     if (!if_indextoname(ifa->ifa_index, name))
         name[0] = '\0'; /* the link is gone too; its RTM_DELLINK says so */
-    c->cb(name, (int)ifa->ifa_index, false, c->userdata);
+    c->cb(name, (int)ifa->ifa_index, false, is_own(nlh), c->userdata);
     c->calls++;
 }
 
@@ -108,7 +116,7 @@ static void monitor_route(const struct nlmsghdr *nlh, monitor_ctx *c)
     char name[IF_NAMESIZE] = "";
     if (oif == 0 || !if_indextoname(oif, name))
         return;
-    c->cb(name, (int)oif, false, c->userdata);
+    c->cb(name, (int)oif, false, is_own(nlh), c->userdata);
     c->calls++;
 }
 
@@ -154,7 +162,7 @@ int netdev_monitor_drain_ports(int fd, netdev_monitor_cb cb, netdev_member_cb me
             if (errno == EINTR && ++eintr < MONITOR_EINTR_MAX)
                 continue;
             if (errno == ENOBUFS) { /* events were lost: have everything rechecked */
-                cb(NULL, 0, true, userdata);
+                cb(NULL, 0, true, false, userdata);
                 c.calls++;
                 continue;
             }
