@@ -231,6 +231,16 @@ static bool route_wanted(const netdef *def, const netdev_route *r)
             (!vnet_addr_is_set(&rt->gateway) || vnet_addr_equal(&rt->gateway, &r->gateway)))
             return true;
     }
+    /* the subnet route of an address, as adopt_subnet_routes puts it back */
+    for (size_t i = 0; i < def->n_ips; i++) {
+        const netdef_ip *ip = &def->ips[i];
+        vnet_addr net;
+        if (ip->family != AF_INET || vnet_addr_is_set(&r->gateway) || ip->prefix != r->prefix)
+            continue;
+        vnet_addr_network(&ip->address, ip->prefix, &net);
+        if (vnet_addr_equal(&net, &r->dst))
+            return true;
+    }
     return false;
 }
 
@@ -574,6 +584,7 @@ static int dnsmasq_files_check(const network_env *env, const netdef *def, bool *
         .state_dir = env->paths->dnsmasq_dir,
         .pid_file = pidfile,
         .fast_dhcp = true,
+        .user = env->dnsmasq_user, /* as dnsmasq_write_files plans it */
     };
     dnsmasq_plan plan = {0};
     if (dnsmasq_plan_build(def, &opts, &plan, err) < 0)
