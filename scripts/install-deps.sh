@@ -6,6 +6,8 @@ set -euo pipefail
 pkgs=(
   # build
   gcc meson ninja-build pkg-config
+  # fuzzing (tests/fuzz): clang with libFuzzer's runtime
+  clang libclang-rt-14-dev
   libxml2-dev libnftables-dev libmnl-dev libjansson-dev libsystemd-dev libnetfilter-conntrack-dev
   # run
   dnsmasq-base

@@ -1,6 +1,8 @@
 /* vnetd: arguments, setup, the event loop, signals and sd_notify. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +150,19 @@ static char *absolute_root(const char *root)
     return xasprintf("%s/%s", cwd, root);
 }
 
+/* dnsmasq drops privileges to VNET_DNSMASQ_USER when install made that account
+ * (and its group); else to dnsmasq's default, nobody, shared with whatever
+ * else runs as nobody and may signal it. */
+static const char *dnsmasq_user(void)
+{
+    if (getpwnam(VNET_DNSMASQ_USER) && getgrnam(VNET_DNSMASQ_USER))
+        return VNET_DNSMASQ_USER;
+    log_warn("user and group '%s' do not exist; dnsmasq runs as 'nobody' (meson install "
+             "creates them)",
+             VNET_DNSMASQ_USER);
+    return NULL;
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
     log_info("received %s, exiting (networks keep running)", strsignal((int)si->ssi_signo));
@@ -173,6 +188,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 static int vnetd_setup(vnetd *d, verr *err)
 {
+    limits_init(&d->limits); /* first: networks started below get the raised limit */
     /* Ready means able to manage networks: say why not, and exit. */
     if (readiness_nftables(err) < 0 || readiness_state_dirs(&d->paths, err) < 0)
         return verr_prefix(err, "vnetd cannot manage networks");
@@ -200,11 +216,12 @@ static int vnetd_setup(vnetd *d, verr *err)
     netdev_use_socket(d->rtnl);
     d->fw = fw_handles_new();
     fw_use_handles(d->fw);
-    if (supervise_setup(d, err) < 0)
+    if (supervise_setup(d, err) < 0 || health_setup(d, err) < 0)
         return -1;
     foreign_setup(d);
     if (reconcile_startup(d, err) < 0)
         return -1;
+    supervise_anchor_sync(d);
     foreign_request_scan(d);
     if (reload_watch(d, err) < 0)
         return -1;
@@ -216,6 +233,7 @@ static void vnetd_teardown(vnetd *d)
     if (d->listen_fd >= 0)
         unlink(d->paths.socket_path);
     control_close(d);
+    health_close(d);
     foreign_close(d);
     supervise_close(d);
     registry_free_all(d);
@@ -260,6 +278,7 @@ int main(int argc, char **argv)
     d.dnsmasq_bin = args.dnsmasq;
     d.env.paths = &d.paths;
     d.env.dnsmasq_bin = args.dnsmasq;
+    d.env.dnsmasq_user = dnsmasq_user();
     d.env.forwarding_hands_off = args.forwarding && streq(args.forwarding, "hands-off");
     verr cerr = VERR_INIT;
     if (args.coexist && foreign_parse_coexist(args.coexist, &d.coexist, &cerr) < 0) {

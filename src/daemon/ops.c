@@ -24,6 +24,8 @@ static json_t *net_summary(const vnet_net *n, bool with_title)
     json_object_set_new(o, "autostart", json_boolean(n->autostart));
     const char *br = net_bridge(n);
     json_object_set_new(o, "bridge", br ? json_string(br) : json_null());
+    if (net_active(n))
+        json_object_set_new(o, "repair", reconcile_repair_state(n));
     if (with_title && def->title)
         json_object_set_new(o, "title", json_string(def->title));
     json_t *problem = n->daemon ? reload_problem_of(n->daemon, n->name) : NULL;
@@ -231,6 +233,8 @@ static json_t *op_undefine(vnetd *d, json_t *req, verr *err)
     }
     if (store_delete_definition(&d->paths, n->name, err) < 0)
         return NULL;
+    if (!net_active(n)) /* a running one keeps them until it stops (transient then) */
+        network_forget_leases(&d->env, n->name);
     log_info("network '%s' undefined%s", n->name,
              net_active(n) ? " (it keeps running, transient)" : "");
     events_emit_net(d, VNET_EV_UNDEFINED, n->name, n->uuid, NULL);

@@ -100,6 +100,9 @@ int netdev_route_add(const vnet_addr *dst, unsigned prefix, const vnet_addr *gat
                      const char *ifname, unsigned metric, verr *err);
 int netdev_route_del(const vnet_addr *dst, unsigned prefix, const vnet_addr *gateway,
                      const char *ifname, unsigned metric, verr *err);
+/* 1 if the main table routes dst/prefix through ifname (no gateway, default
+ * metric), 0 if not, -1 on error. */
+int netdev_route_has(const vnet_addr *dst, unsigned prefix, const char *ifname, verr *err);
 
 /* The main-table routes of protocol static through a link (both families). */
 typedef struct netdev_route {
@@ -125,13 +128,13 @@ int netdev_subnet_conflict(const vnet_addr *net, unsigned prefix, const char *ow
 int netdev_sysctl_write(const char *path, const char *value, verr *err);
 int netdev_sysctl_read(const char *path, char *buf, size_t len, verr *err);
 
-/* A netlink socket subscribed to link and address changes, for the daemon's
+/* A netlink socket subscribed to link, address and route changes, for the daemon's
  * drift detection. Returns a non-blocking, close-on-exec fd to poll (close it
  * with close()); netdev_monitor_drain() reads what is pending and calls
  * cb(ifname, ifindex, true, own, userdata) for each link deleted (RTM_DELLINK) or seen
  * without IFF_UP (RTM_NEWLINK), and cb(ifname, ifindex, false, own, userdata) when an
- * address was removed from a link (recheck its addresses; ifname is "" if the link
- * is gone by then). Bridge-port notices (a port joining or leaving a bridge) are
+ * address or a main-table route was removed from a link (recheck its addresses and
+ * routes; ifname is "" if the link is gone by then). Bridge-port notices (a port joining or leaving a bridge) are
  * not link events and are skipped. If the kernel dropped events (socket overrun),
  * cb(NULL, 0, true, false, userdata) means "recheck everything". One call reads at most
  * 256 datagrams; if more are queued the fd stays readable. Returns the number of
@@ -146,6 +149,12 @@ uint32_t netdev_own_portid(void);
 typedef void (*netdev_monitor_cb)(const char *ifname, int ifindex, bool gone_or_down, bool own,
                                   void *userdata);
 int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata);
+/* The same, and member_cb(port, master_ifindex, joined, userdata) for each
+ * interface joining (joined) or leaving a bridge, from the bridge's own notices. */
+typedef void (*netdev_member_cb)(const char *port, int master_ifindex, bool joined,
+                                 void *userdata);
+int netdev_monitor_drain_ports(int fd, netdev_monitor_cb cb, netdev_member_cb member_cb,
+                               void *userdata);
 
 /* ---- hairpin.c: bridge ports' hairpin mode ----
  * With br_netfilter active, a packet DNATed to a guest on the bridge it came
