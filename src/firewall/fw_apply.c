@@ -141,3 +141,8 @@ int fw_list_table_json(const netdef *def, char **ret_json, verr *err)
         xasprintf("list table inet %s", fw_table_name(def, table, sizeof(table)));
     return run_nft(cmd, true, "listing the network's table", ret_json, err);
 }
+
+int fw_list_ruleset_json(char **ret_json, verr *err)
+{
+    return run_nft("list ruleset", true, "listing the ruleset", ret_json, err);
+}
