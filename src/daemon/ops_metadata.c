@@ -89,8 +89,8 @@ static json_t *op_metadata_set(vnetd *d, json_t *req, verr *err)
                  live && !net_active(n) ? "is not active" : "is transient");
         return NULL;
     }
-    _cleanup_(netdef_freep) netdef *newconf = config ? netdef_copy(n->config) : NULL;
-    _cleanup_(netdef_freep) netdef *newlive = live ? netdef_copy(n->live) : NULL;
+    _cleanup_(netdef_freep) netdef *newconf = config ? netdef_dup(n->config) : NULL;
+    _cleanup_(netdef_freep) netdef *newlive = live ? netdef_dup(n->live) : NULL;
     if ((newconf && md_apply(newconf, type, value, key, uri, err) < 0) ||
         (newlive && md_apply(newlive, type, value, key, uri, err) < 0))
         return NULL;

@@ -166,7 +166,9 @@ static int firewall_apply(const netdef *def, verr *err)
 
 static int firewall_remove(const netdef *def, verr *err)
 {
-    _cleanup_free_ char *script = fw_plan_remove(def);
+    if (!def->bridge_name)
+        return 0; /* no bridge, no table */
+    _cleanup_free_ char *script = fw_plan_remove(def->bridge_name);
     return fw_apply(script, err);
 }
 
