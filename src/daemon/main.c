@@ -52,12 +52,21 @@ static void usage(FILE *f)
             "  --libvirt-sockets DIR   serve libvirt's network RPC on DIR/virtnetworkd-sock\n"
             "                   and DIR/virtnetworkd-sock-ro (default ROOT/run/libvirt)\n"
             "  --no-libvirt-sockets    do not serve libvirt's network RPC\n"
-            "  --libvirt-group GROUP   let GROUP use the read-write libvirt socket (default root only)\n"
+            "  --libvirt-group GROUP   let GROUP use the read-write libvirt socket (default root "
+            "only)\n"
             "  --libvirt-keepalive SECONDS:COUNT  ping silent libvirt clients every SECONDS,\n"
             "                   drop them after COUNT unanswered pings (default 5:5, 0 = off)\n"
             "  --help           show this help\n"
-            "  --version        show the version\n",
+            "  --version        show the version\n"
+            "\n"
+            "Files (under DIR with --root):\n",
             VNET_DNSMASQ);
+    fprintf(f, "  %-28s %s\n", VNET_SYSCONFDIR "/vnet/networks",
+            "definitions (NAME.xml), autostart/");
+    fprintf(f, "  %-28s %s\n", VNET_RUNSTATEDIR "/vnet", "control socket, active networks' status");
+    fprintf(f, "  %-28s %s\n", VNET_LOCALSTATEDIR "/lib/vnet", "dnsmasq configuration and leases");
+    fprintf(f, "\nSignals: SIGHUP re-reads the definitions (as `vnet reload`); SIGTERM ends vnetd\n"
+               "(the networks keep running).\n");
 }
 
 /* 0 to run, 1 to exit successfully (help/version), -1 on a usage error. */
@@ -175,6 +184,21 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     return 0;
 }
 
+/* SIGHUP: re-read the definitions directory (as `vnet reload`). */
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+    vnetd *d = userdata;
+    verr err = VERR_INIT;
+    log_info("received SIGHUP, reloading the definitions");
+    sd_notify(0, "RELOADING=1");
+    json_t *r = reload_definitions(d, &err);
+    if (!r)
+        log_err("reload: %s", err.msg);
+    json_decref(r);
+    sd_notify(0, "READY=1");
+    return 0;
+}
+
 static int vnetd_setup(vnetd *d, const vnetd_args *args, verr *err)
 {
     /* Ready means able to manage networks: say why not, and exit. */
@@ -192,9 +216,11 @@ static int vnetd_setup(vnetd *d, const vnetd_args *args, verr *err)
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     if ((r = sd_event_add_signal(d->event, NULL, SIGTERM, on_signal, NULL)) < 0 ||
-        (r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, NULL)) < 0)
+        (r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, NULL)) < 0 ||
+        (r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d)) < 0)
         return verr_errno(err, -r, "setting up signal handling");
     if (supervise_setup(d, err) < 0)
         return -1;
@@ -202,8 +228,21 @@ static int vnetd_setup(vnetd *d, const vnetd_args *args, verr *err)
     if (reconcile_startup(d, err) < 0)
         return -1;
     foreign_request_scan(d);
-    if (ports_setup(d, err) < 0 || rpc_server_start(d, &args->rpc, err) < 0)
+    if (reload_watch(d, err) < 0)
         return -1;
+    if (ports_setup(d, err) < 0)
+        return -1;
+    /* The libvirt sockets are an extra: a bad option stops vnetd, a socket it
+     * cannot make is logged and vnetd serves its own socket. */
+    verr rerr = VERR_INIT;
+    if (rpc_server_start(d, &args->rpc, &rerr) < 0) {
+        if (rerr.kind == VERR_INVALID) {
+            *err = rerr;
+            return -1;
+        }
+        log_err("libvirt sockets: %s; not serving libvirt's network RPC", rerr.msg);
+        rpc_server_stop(d);
+    }
     return control_listen(d, err);
 }
 
@@ -217,6 +256,8 @@ static void vnetd_teardown(vnetd *d)
     foreign_close(d);
     supervise_close(d);
     registry_free_all(d);
+    json_decref(d->def_problems);
+    json_decref(d->own_writes);
     events_free_all(d);
     d->event = sd_event_unref(d->event);
     if (d->lock_fd >= 0)
