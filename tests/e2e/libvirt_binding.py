@@ -3,7 +3,7 @@
 
 Usage: libvirt_binding.py CHECK SOCKET [ARGS...]
 Prints one line per check: "PASS description" or "FAIL description: detail";
-the calling scenario (tests/e2e/21-libvirt-python.sh) turns them into TAP.
+the calling scenario (tests/e2e/41-libvirt-python.sh) turns them into TAP.
 Environment: VNET_CMD is the command prefix that runs the vnet CLI against the
 same daemon (used by the events check), HOST_NS the host namespace.
 """

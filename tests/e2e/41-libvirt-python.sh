@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 21: Debian's python3-libvirt against vnetd's virtnetworkd sockets: every procedure the
+# Scenario 41: Debian's python3-libvirt against vnetd's virtnetworkd sockets: every procedure the
 # binding, virsh and virtqemud use for networks; lifecycle events for changes made through the
 # binding, the vnet CLI and drift repair; ports; keepalive (both ways); VIR_ERR_NO_SUPPORT for an
 # unimplemented procedure; the read-only socket refusing writes; malformed packets (bad length,

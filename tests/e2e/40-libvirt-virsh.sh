@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 20: Debian's virsh (libvirt-clients 9.0) drives vnetd through its virtnetworkd socket
+# Scenario 40: Debian's virsh (libvirt-clients 9.0) drives vnetd through its virtnetworkd socket
 # (network:///system?socket=PATH) with every net-* verb; what virsh shows agrees with `vnet`, and
 # errors read as libvirt's. The read-only socket refuses writes; a live listener on the socket
 # path is not stolen; a stale socket file is replaced; --no-libvirt-sockets turns them off.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 22: `vnet import-libvirt DIR [--dry-run]` defines libvirt's saved networks with their
+# Scenario 42: `vnet import-libvirt DIR [--dry-run]` defines libvirt's saved networks with their
 # autostart flags, and says what it refused and why (name, bridge or subnet already used).
 . "$(dirname "$0")/lib.sh"
 e2e_init
