@@ -8,7 +8,7 @@ pkgs=(
   gcc meson ninja-build pkg-config
   # fuzzing (tests/fuzz): clang with libFuzzer's runtime
   clang libclang-rt-14-dev
-  libxml2-dev libnftables-dev libmnl-dev libjansson-dev libsystemd-dev libnetfilter-conntrack-dev
+  libxml2-dev libnftables-dev libmnl-dev libjansson-dev libsystemd-dev libnetfilter-conntrack-dev libtirpc-dev
   # run
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection
@@ -27,6 +27,8 @@ pkgs=(
   dbus-daemon python3-dbus python3-gi
   # tests: uplinks (a stand-in NetworkManager / networkd on the same kind of bus), bandwidth
   iperf3
+  # libvirt clients (no daemon) for the libvirt RPC tests
+  libvirt-clients python3-libvirt
 )
 
 missing=()

@@ -286,6 +286,12 @@ int netdef_validate_edit(const netdef *orig, netdef *edited, const char *what, v
 
 /* A deep copy of the struct, as data (no XML round trip). Never fails. */
 netdef *netdef_dup(const netdef *def);
+/* <metadata> children by namespace URI: the element (malloc'd XML) or NULL;
+ * set replaces it (xml NULL removes it), putting it in namespace uri under
+ * prefix key. VERR_INVALID when xml is not well-formed. */
+char *netdef_metadata_get(const netdef *def, const char *uri);
+int netdef_metadata_set(netdef *def, const char *xml, const char *key, const char *uri,
+                        verr *err);
 void netdef_free(netdef *def);
 static inline void netdef_freep(netdef **p)
 {

@@ -136,6 +136,9 @@ typedef struct vnetd {
     struct events_sub *subs; /* event bus subscribers (events.c) */
     size_t n_subs;
     int next_sub_id;
+
+    struct rpc_server *rpc;    /* libvirt RPC sockets (rpc_server.c), NULL when off */
+    struct ports_state *ports; /* network ports (ports.c) */
 } vnetd;
 
 /* ---- registry.c ---- */

@@ -15,6 +15,8 @@
 #include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "daemon/uplink.h"
+#include "daemon/ports.h"
+#include "daemon/rpc_server.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
 #include "util/cleanup.h"
@@ -29,6 +31,7 @@ typedef struct vnetd_args {
     const char *forwarding;
     const char *sysfs_root;
     bool verbose;
+    rpc_opts rpc;
 } vnetd_args;
 
 static void usage(FILE *f)
@@ -52,6 +55,13 @@ static void usage(FILE *f)
             "                   report it off (vnet events, vnet doctor)\n"
             "  --sysfs-root DIR read SR-IOV devices from DIR instead of /sys (tests)\n"
             "  --verbose        log debug messages\n"
+            "  --libvirt-sockets DIR   serve libvirt's network RPC on DIR/virtnetworkd-sock\n"
+            "                   and DIR/virtnetworkd-sock-ro (default ROOT/run/libvirt)\n"
+            "  --no-libvirt-sockets    do not serve libvirt's network RPC\n"
+            "  --libvirt-group GROUP   let GROUP use the read-write libvirt socket (default root "
+            "only)\n"
+            "  --libvirt-keepalive SECONDS:COUNT  ping silent libvirt clients every SECONDS,\n"
+            "                   drop them after COUNT unanswered pings (default 5:5, 0 = off)\n"
             "  --help           show this help\n"
             "  --version        show the version\n"
             "\n"
@@ -77,7 +87,11 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         OPT_SYSFS_ROOT,
         OPT_VERBOSE,
         OPT_HELP,
-        OPT_VERSION
+        OPT_VERSION,
+        OPT_LV_SOCKETS,
+        OPT_LV_NONE,
+        OPT_LV_GROUP,
+        OPT_LV_KEEPALIVE,
     };
     static const struct option opts[] = {
         {"root", required_argument, NULL, OPT_ROOT},
@@ -89,9 +103,16 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"libvirt-sockets", required_argument, NULL, OPT_LV_SOCKETS},
+        {"no-libvirt-sockets", no_argument, NULL, OPT_LV_NONE},
+        {"libvirt-group", required_argument, NULL, OPT_LV_GROUP},
+        {"libvirt-keepalive", required_argument, NULL, OPT_LV_KEEPALIVE},
         {NULL, 0, NULL, 0},
     };
     a->dnsmasq = VNET_DNSMASQ;
+    a->rpc.enabled = true;
+    a->rpc.ka_interval = RPC_KEEPALIVE_INTERVAL;
+    a->rpc.ka_count = RPC_KEEPALIVE_COUNT;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -119,6 +140,22 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
             break;
         case OPT_VERBOSE:
             a->verbose = true;
+            break;
+        case OPT_LV_SOCKETS:
+            a->rpc.dir = optarg;
+            break;
+        case OPT_LV_NONE:
+            a->rpc.enabled = false;
+            break;
+        case OPT_LV_GROUP:
+            a->rpc.group = optarg;
+            break;
+        case OPT_LV_KEEPALIVE:
+            if (sscanf(optarg, "%u:%u", &a->rpc.ka_interval, &a->rpc.ka_count) != 2) {
+                fprintf(stderr, "vnetd: --libvirt-keepalive wants SECONDS:COUNT, not '%s'\n",
+                        optarg);
+                return -1;
+            }
             break;
         case OPT_HELP:
             usage(stdout);
@@ -186,7 +223,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
     return 0;
 }
 
-static int vnetd_setup(vnetd *d, verr *err)
+static int vnetd_setup(vnetd *d, const vnetd_args *args, verr *err)
 {
     limits_init(&d->limits); /* first: networks started below get the raised limit */
     /* Ready means able to manage networks: say why not, and exit. */
@@ -225,6 +262,19 @@ static int vnetd_setup(vnetd *d, verr *err)
     foreign_request_scan(d);
     if (reload_watch(d, err) < 0)
         return -1;
+    if (ports_setup(d, err) < 0)
+        return -1;
+    /* The libvirt sockets are an extra: a bad option stops vnetd, a socket it
+     * cannot make is logged and vnetd serves its own socket. */
+    verr rerr = VERR_INIT;
+    if (rpc_server_start(d, &args->rpc, &rerr) < 0) {
+        if (rerr.kind == VERR_INVALID) {
+            *err = rerr;
+            return -1;
+        }
+        log_err("libvirt sockets: %s; not serving libvirt's network RPC", rerr.msg);
+        rpc_server_stop(d);
+    }
     return control_listen(d, err);
 }
 
@@ -234,6 +284,8 @@ static void vnetd_teardown(vnetd *d)
         unlink(d->paths.socket_path);
     control_close(d);
     health_close(d);
+    rpc_server_stop(d);
+    ports_close(d);
     foreign_close(d);
     supervise_close(d);
     registry_free_all(d);
@@ -290,7 +342,7 @@ int main(int argc, char **argv)
 
     verr err = VERR_INIT;
     int rc = 0;
-    if (vnetd_setup(&d, &err) < 0) {
+    if (vnetd_setup(&d, &args, &err) < 0) {
         log_err("%s", err.msg);
         sd_notifyf(0, "STATUS=%s", err.msg);
         rc = 1;

@@ -7,6 +7,8 @@
 #include "daemon/events.h"
 #include "daemon/uplink.h"
 #include "network/pool.h"
+#include "daemon/ops_metadata.h"
+#include "daemon/ports.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -373,5 +375,6 @@ const op_def *ops_find(const char *name)
     for (size_t i = 0; i < ARRAY_SIZE(op_table); i++)
         if (streq(op_table[i].name, name))
             return &op_table[i];
-    return NULL;
+    const op_def *o = ports_ops_find(name);
+    return o ? o : metadata_ops_find(name);
 }

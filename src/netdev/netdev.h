@@ -44,6 +44,8 @@ typedef struct netdev_bridge_opts {
 
 /* Look up a link by name. 1 found (ret filled), 0 absent, -1 error. */
 int netdev_link_get(const char *name, netdev_link *ret, verr *err);
+/* Every link of the namespace (malloc'd array). */
+int netdev_link_list(netdev_link **ret, size_t *ret_n, verr *err);
 /* Create a bridge with the options (fails with VERR_EXISTS if a link of that name exists). */
 int netdev_bridge_create(const netdev_bridge_opts *opts, verr *err);
 /* Bring an existing bridge to the options (mac, mtu, stp, delay). Idempotent. */
@@ -176,6 +178,13 @@ int netdev_bridge_hairpin_ports(const char *bridge, verr *err);
  * a bridge or its settings changed), whatever drain's own callback is. */
 typedef void (*netdev_port_cb)(const netdev_port *port, void *userdata);
 void netdev_monitor_set_port_cb(netdev_port_cb cb, void *userdata);
+
+/* Link events for the daemon's network ports: a socket subscribed to link
+ * changes; netdev_portwatch_drain() calls cb(link) for every link created or
+ * changed (joining a bridge included), cb(NULL) when events were lost. */
+int netdev_portwatch_open(verr *err);
+typedef void (*netdev_portwatch_cb)(const netdev_link *link, void *userdata);
+int netdev_portwatch_drain(int fd, netdev_portwatch_cb cb, void *userdata);
 
 /* Port-forward check: does a local process hold host port(s) port_start..port_end
  * (port_end 0 = port_start) of `proto` (IPPROTO_TCP: a listening socket;
