@@ -6,6 +6,8 @@ set -euo pipefail
 pkgs=(
   # build
   gcc meson ninja-build pkg-config
+  # fuzzing (tests/fuzz): clang with libFuzzer's runtime
+  clang libclang-rt-14-dev
   libxml2-dev libnftables-dev libmnl-dev libjansson-dev libsystemd-dev libnetfilter-conntrack-dev libtirpc-dev
   # run
   dnsmasq-base
@@ -22,10 +24,16 @@ pkgs=(
   # installation: systemd.pc and systemd-analyze (the unit), bash-completion.pc, and the
   # Debian package (dpkg-buildpackage -us -uc -b)
   systemd bash-completion debhelper dpkg-dev build-essential
+  # crash injection (tests/e2e/19-crash-inject.sh): kill vnetd at chosen system calls
+  strace
   # tests: other firewalls' rulesets (Docker- and ufw-like, through iptables-nft)
   iptables
   # tests: a stand-in firewalld on a private D-Bus bus (tests/e2e/fake-firewalld.py)
   dbus-daemon python3-dbus python3-gi
+  # tests: uplinks (a stand-in NetworkManager / networkd on the same kind of bus), bandwidth
+  iperf3
+  # libvirt clients (no daemon) for the libvirt RPC tests
+  libvirt-clients python3-libvirt
 )
 
 missing=()

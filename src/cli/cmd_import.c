@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "conf/netdef.h"
 #include "proto/proto.h"
+#include "proto/proto_ops.h"
 #include "store/store.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
@@ -34,9 +35,18 @@ static void known_free(known *k)
 static json_t *op(const cli_ctx *ctx, json_t *req, verr *err)
 {
     json_t *reply = NULL;
+    if (!req)
+        return NULL; /* refused while being built: err says why */
     int r = proto_call(ctx->socket_path, req, &reply, err);
     json_decref(req);
     return r < 0 ? NULL : reply;
+}
+
+/* Drops a request the protocol's field table refused (err says why). */
+static json_t *req_drop(json_t *req)
+{
+    json_decref(req);
+    return NULL;
 }
 
 static void known_add(known *k, netdef *def)
@@ -56,7 +66,8 @@ static int known_load(const cli_ctx *ctx, known *k)
     json_array_foreach(json_object_get(list, "networks"), i, n)
     {
         json_t *req = proto_request("dumpxml");
-        json_object_set_new(req, "name", json_incref(json_object_get(n, "name")));
+        if (proto_set_str(req, "name", json_string_value(json_object_get(n, "name")), &err) < 0)
+            req = req_drop(req);
         _cleanup_(json_decrefp) json_t *r = op(ctx, req, &err);
         netdef *def = NULL;
         const char *xml = json_string_value(json_object_get(r, "xml"));
@@ -142,13 +153,14 @@ static int import_one(const cli_ctx *ctx, const char *dir, const char *path, boo
         return 0;
     }
     json_t *req = proto_request("define");
-    json_object_set_new(req, "xml", json_string(xml));
-    json_object_set_new(req, "source", json_string(path));
+    if (proto_set_str(req, "xml", xml, &err) < 0 || proto_set_str(req, "source", path, &err) < 0)
+        req = req_drop(req);
     _cleanup_(json_decrefp) json_t *r = op(ctx, req, &err);
     if (r && autostart) {
         json_t *ar = proto_request("autostart");
-        json_object_set_new(ar, "name", json_string(def->name));
-        json_object_set_new(ar, "enable", json_true());
+        if (proto_set_str(ar, "name", def->name, &err) < 0 ||
+            proto_set_bool(ar, "enable", true, &err) < 0)
+            ar = req_drop(ar);
         json_decref(op(ctx, ar, &err));
     }
     if (!r || verr_is_set(&err)) {

@@ -9,6 +9,7 @@
 #include "cli/table.h"
 #include "conf/netdef.h"
 #include "proto/proto.h"
+#include "proto/proto_ops.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -16,17 +17,25 @@
 static int port_call(const cli_ctx *ctx, json_t *req, json_t **ret_reply)
 {
     verr err = VERR_INIT;
+    if (!req)
+        return -1; /* refused while being built, already reported */
     int r = proto_call(ctx->socket_path, req, ret_reply, &err);
     json_decref(req);
     return r < 0 ? cli_error("%s", err.msg) : 0;
 }
 
+/* A request built through the protocol's field table; NULL (reported) when
+ * the table refuses a field. */
 static json_t *port_request(const char *op, const char *net, const char *uuid)
 {
     json_t *req = proto_request(op);
-    json_object_set_new(req, "name", json_string(net));
-    if (uuid)
-        json_object_set_new(req, "uuid", json_string(uuid));
+    verr err = VERR_INIT;
+    if (proto_set_str(req, "name", net, &err) < 0 ||
+        (uuid && proto_set_str(req, "uuid", uuid, &err) < 0)) {
+        cli_error("%s", err.msg);
+        json_decref(req);
+        return NULL;
+    }
     return req;
 }
 
@@ -80,8 +89,12 @@ int cmd_port_create(const cli_ctx *ctx, const args *a)
     if (read_file(a->pos[1], &xml) < 0)
         return -1;
     json_t *req = port_request("port-create", a->pos[0], NULL);
-    json_object_set_new(req, "xml", json_string(xml));
-    json_object_set_new(req, "source", json_string(a->pos[1]));
+    verr err = VERR_INIT;
+    if (req && (proto_set_str(req, "xml", xml, &err) < 0 ||
+                proto_set_str(req, "source", a->pos[1], &err) < 0)) {
+        json_decref(req);
+        return cli_error("%s", err.msg);
+    }
     _cleanup_(json_decrefp) json_t *reply = NULL;
     if (port_call(ctx, req, &reply) < 0)
         return -1;

@@ -66,6 +66,14 @@ int cmd_forward_add(const cli_ctx *ctx, const args *a);
 int cmd_forward_del(const cli_ctx *ctx, const args *a);
 int cmd_forward_list(const cli_ctx *ctx, const args *a);
 int cmd_ping(const cli_ctx *ctx, const args *a);
+int cmd_events(const cli_ctx *ctx, const args *a);
+/* Returns the exit status itself (0 ok, 1 warning, 2 broken) or -1. */
+int cmd_doctor(const cli_ctx *ctx, const args *a);
+/* cmd_uplink.c */
+int cmd_uplink_attach(const cli_ctx *ctx, const args *a);
+int cmd_uplink_confirm(const cli_ctx *ctx, const args *a);
+int cmd_uplink_detach(const cli_ctx *ctx, const args *a);
+int cmd_uplink_list(const cli_ctx *ctx, const args *a);
 /* cmd_port.c */
 int cmd_port_list(const cli_ctx *ctx, const args *a);
 int cmd_port_create(const cli_ctx *ctx, const args *a);
@@ -73,6 +81,3 @@ int cmd_port_dumpxml(const cli_ctx *ctx, const args *a);
 int cmd_port_delete(const cli_ctx *ctx, const args *a);
 /* cmd_import.c */
 int cmd_import_libvirt(const cli_ctx *ctx, const args *a);
-int cmd_events(const cli_ctx *ctx, const args *a);
-/* Returns the exit status itself (0 ok, 1 warning, 2 broken) or -1. */
-int cmd_doctor(const cli_ctx *ctx, const args *a);

@@ -56,10 +56,6 @@ static const args_option opt_list[] = {
     {"json", NULL, "print a JSON array of network objects"},
     {NULL},
 };
-static const args_option opt_json[] = {
-    {"json", NULL, "print JSON instead of text"},
-    {NULL},
-};
 static const args_option opt_info[] = {
     OPT_NETWORK,
     {"json", NULL, "print JSON instead of text"},
@@ -116,11 +112,6 @@ static const args_option opt_help[] = {
     {NULL},
 };
 
-static const args_option opt_import[] = {
-    {"dry-run", NULL, "say what would be defined or refused, change nothing"},
-    {NULL},
-};
-
 static const args_option opt_events[] = {
     {"network", "NAME", "only events of this network"},
     {"event", "TYPE", "only this event type (see --list); lifecycle = defined/started/..."},
@@ -136,6 +127,42 @@ static const args_option opt_events[] = {
 static const args_option opt_doctor[] = {
     {"fix", NULL, "repair what vnet owns and add Docker's DOCKER-USER rules, then check again"},
     {"json", NULL, "print the checks as JSON"},
+    {NULL},
+};
+
+static const args_option opt_uplink_attach[] = {
+    {"nic", "NIC", "the host's network interface", ARGS_POS | ARGS_REQ},
+    {"bridge", "BRIDGE", "name of the bridge to create (required)"},
+    {"confirm-within", "SECONDS", "roll back unless confirmed within this time (default 60)"},
+    {NULL},
+};
+static const args_option opt_uplink_bridge[] = {
+    {"bridge", "BRIDGE", "the uplink's bridge", ARGS_POS | ARGS_REQ},
+    {NULL},
+};
+static const args_option opt_uplink_list[] = {
+    {"json", NULL, "print JSON instead of text"},
+    {NULL},
+};
+static const args_option opt_port_list[] = {
+    OPT_NETWORK,
+    {"json", NULL, "print JSON instead of text"},
+    {NULL},
+};
+static const args_option opt_port_create[] = {
+    OPT_NETWORK,
+    {"file", "FILE", "file containing a <networkport> description (\"-\": stdin)",
+     ARGS_POS | ARGS_REQ},
+    {NULL},
+};
+static const args_option opt_port[] = {
+    OPT_NETWORK,
+    {"port", "UUID", "port UUID", ARGS_POS | ARGS_REQ},
+    {NULL},
+};
+static const args_option opt_import[] = {
+    {"dir", "DIR", "libvirt's network directory (default /etc/libvirt/qemu/networks)", ARGS_POS},
+    {"dry-run", NULL, "say what would be defined or refused, change nothing"},
     {NULL},
 };
 
@@ -203,31 +230,30 @@ static const command commands[] = {
     {"forward-list", "net-forward-list", "NETWORK", 1, 1, opt_forward_list, true,
      "List a network's port forwards", "List the port forwards of a network with their counters.",
      cmd_forward_list},
+    {"uplink-attach", NULL, "NIC", 1, 1, opt_uplink_attach, false,
+     "Move the host's NIC into a new bridge, on trial",
+     "Create BRIDGE with NIC's MAC, move NIC's addresses (flags and lifetimes kept) and routes\n"
+     "onto it and enslave NIC, undoing everything on any failure. Unless 'vnet uplink-confirm\n"
+     "BRIDGE' follows within --confirm-within seconds, vnetd puts the NIC back as it was (also\n"
+     "when vnetd dies meanwhile: it rolls back when it starts again). Refused when\n"
+     "NetworkManager or systemd-networkd owns NIC or it holds a DHCP lease; vnet then prints\n"
+     "the configuration to give that tool instead.",
+     cmd_uplink_attach},
+    {"uplink-confirm", NULL, "BRIDGE", 1, 1, opt_uplink_bridge, false, "Keep an uplink attached on trial",
+     "Confirm an uplink-attach: the bridge stays, and is re-created when vnetd starts at boot,\n"
+     "before autostart networks.",
+     cmd_uplink_confirm},
+    {"uplink-detach", NULL, "BRIDGE", 1, 1, opt_uplink_bridge, false, "Put the host's NIC back",
+     "Move the addresses and routes back to the NIC, release it and delete the bridge.",
+     cmd_uplink_detach},
+    {"uplink-list", NULL, "", 0, 0, opt_uplink_list, true, "List NICs attached to bridges",
+     "List uplinks: bridge, NIC, state (trial with the time left, or attached), MAC, addresses.",
+     cmd_uplink_list},
     {"validate", "net-validate", "FILE...", 1, UINT_MAX, opt_validate, true,
      "Check network XML files (no daemon needed)",
      "Parse and check network XML files locally. Exit status 0 when all are valid; otherwise\n"
      "each error is printed and the status is 1.",
      cmd_validate},
-    {"port-list", "net-port-list", "NAME", 1, 1, opt_json, true, "List a network's ports",
-     "List the ports (guest NICs plugged by libvirt's VM driver or `vnet port-create`) of a\n"
-     "network. --json adds each port's MAC, owner and the host interface vnet learned.",
-     cmd_port_list},
-    {"port-create", "net-port-create", "NAME FILE", 2, 2, opt_none, false,
-     "Create a network port from XML",
-     "Allocate a port on an active network from a <networkport> file (\"-\" for stdin); its\n"
-     "plug (bridge, macvtap device) is filled in as libvirt's network driver does.",
-     cmd_port_create},
-    {"port-dumpxml", "net-port-dumpxml", "NAME UUID", 2, 2, opt_none, true,
-     "Print a network port's XML", "Print the <networkport> XML of a port, with its plug.",
-     cmd_port_dumpxml},
-    {"port-delete", "net-port-delete", "NAME UUID", 2, 2, opt_none, false,
-     "Delete a network port", "Release a port of a network.", cmd_port_delete},
-    {"import-libvirt", NULL, "[DIR]", 0, 1, opt_import, false,
-     "Define libvirt's saved networks in vnet",
-     "Define every network of libvirt's DIR (default /etc/libvirt/qemu/networks), with its\n"
-     "autostart flag. A network whose name, bridge or subnet is already used in vnet is\n"
-     "refused, with the reason. Exit status 1 when any was refused.",
-     cmd_import_libvirt},
     {"reload", NULL, "", 0, 0, opt_none, false, "Re-read the definitions directory",
      "Make vnetd re-read its definitions directory (as SIGHUP does): a definition added,\n"
      "changed or removed by hand takes effect as define or undefine would make it (a running\n"
@@ -248,6 +274,26 @@ static const command commands[] = {
      "or broken, with its evidence and fix. Exit status: 0 ok, 1 warning, 2 broken.\n"
      "--fix needs root.",
      cmd_doctor},
+    {"port-list", "net-port-list", "NETWORK", 1, 1, opt_port_list, true, "List a network's ports",
+     "List the ports (guest NICs plugged by libvirt's VM driver or `vnet port-create`) of a\n"
+     "network. --json adds each port's MAC, owner and the host interface vnet learned.",
+     cmd_port_list},
+    {"port-create", "net-port-create", "NETWORK FILE", 2, 2, opt_port_create, false,
+     "Create a network port from XML",
+     "Allocate a port on an active network from a <networkport> file (\"-\" for stdin); its\n"
+     "plug (bridge, macvtap device) is filled in as libvirt's network driver does.",
+     cmd_port_create},
+    {"port-dumpxml", "net-port-dumpxml", "NETWORK UUID", 2, 2, opt_port, true,
+     "Print a network port's XML", "Print the <networkport> XML of a port, with its plug.",
+     cmd_port_dumpxml},
+    {"port-delete", "net-port-delete", "NETWORK UUID", 2, 2, opt_port, false,
+     "Delete a network port", "Release a port of a network.", cmd_port_delete},
+    {"import-libvirt", NULL, "[DIR]", 0, 1, opt_import, false,
+     "Define libvirt's saved networks in vnet",
+     "Define every network of libvirt's DIR (default /etc/libvirt/qemu/networks), with its\n"
+     "autostart flag. A network whose name, bridge or subnet is already used in vnet is\n"
+     "refused, with the reason. Exit status 1 when any was refused.",
+     cmd_import_libvirt},
     {"ping", "net-ping", "", 0, 0, opt_none, true, "Check that vnetd answers",
      "Ask vnetd for its version.", cmd_ping},
     {"help", NULL, "[COMMAND]", 0, 1, opt_help, true, "Show help for vnet or a command",

@@ -116,6 +116,7 @@ char *output_info(json_t *n)
         {"Persistent:", yes_no(get_bool(n, "persistent"))},
         {"Autostart:", yes_no(get_bool(n, "autostart"))},
         {"Bridge:", bridge && *bridge ? bridge : NULL},
+        {"Bridge state:", get_str(n, "bridge_state")}, /* host bridges only (vnet) */
     };
     for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
         if (!lines[i][1])
@@ -123,6 +124,12 @@ char *output_info(json_t *n)
         _cleanup_free_ char *v = table_escape(lines[i][1]);
         strbuf_addf(&b, "%-15s %s\n", lines[i][0], v);
     }
+    /* only when it matters: drift repairs are being paced */
+    json_t *rep = json_object_get(n, "repair");
+    if (get_bool(rep, "throttled"))
+        strbuf_addf(&b,
+                    "%-15s throttled: something keeps changing it; next repair within %lld ms\n",
+                    "Repairs:", (long long)json_integer_value(json_object_get(rep, "backoff_ms")));
     return strbuf_take(&b);
 }
 

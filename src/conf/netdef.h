@@ -218,7 +218,7 @@ typedef struct netdef {
     char *bridge_name;       /* NULL when absent (assigned at define time) */
     vtristate stp;           /* effective default: on */
     bool has_delay;
-    unsigned delay;          /* seconds */
+    unsigned delay;          /* seconds, at most NETDEF_STP_DELAY_MAX */
     char *mac_table_manager; /* "kernel" | "libvirt" | NULL */
     char *zone;              /* firewalld zone or NULL */
 
@@ -269,7 +269,14 @@ static inline bool netdef_is_ovn(const netdef *def)
 /* Parsing. `source` names the input in error messages ("FILE" or "<stdin>").
  * Errors: VERR_INVALID with "SOURCE:LINE: <element> attribute 'x': what is wrong". */
 int netdef_parse_file(const char *path, netdef **ret, verr *err);
+/* The largest <bridge delay='...'> in seconds: its milliseconds fit 32 bits,
+ * as the bridge layer hands them on. */
+#define NETDEF_STP_DELAY_MAX 4294967u
+
 int netdef_parse_string(const char *xml, const char *source, netdef **ret, verr *err);
+/* The XML document `text` as UTF-8: a copy when it already is, else decoded
+ * per its encoding declaration and re-serialized (netdef_encoding.c). */
+int netdef_xml_to_utf8(const char *text, const char *source, char **ret, verr *err);
 
 enum {
     /* Only the checks libvirt 9.9 makes while parsing (no define-time
@@ -296,12 +303,6 @@ int netdef_validate(const netdef *def, verr *err);
 /* Only the checks libvirt makes at parse time (see NETDEF_PARSE_LIBVIRT_ONLY). */
 int netdef_validate_libvirt(const netdef *def, verr *err);
 
-/* <metadata> children by namespace URI: the element (malloc'd XML) or NULL;
- * set replaces it (xml NULL removes it), putting it in namespace uri under
- * prefix key. VERR_INVALID when xml is not well-formed. */
-char *netdef_metadata_get(const netdef *def, const char *uri);
-int netdef_metadata_set(netdef *def, const char *xml, const char *key, const char *uri,
-                        verr *err);
 /* Validate `edited`, an edit of `orig` (net-update, forward-add/-del), before
  * it is saved or applied: as strictly as netdef_validate() when orig passes
  * it, else at the level orig was accepted at (netdef_validate_libvirt; an old
@@ -311,6 +312,12 @@ int netdef_validate_edit(const netdef *orig, netdef *edited, const char *what, v
 
 /* A deep copy of the struct, as data (no XML round trip). Never fails. */
 netdef *netdef_dup(const netdef *def);
+/* <metadata> children by namespace URI: the element (malloc'd XML) or NULL;
+ * set replaces it (xml NULL removes it), putting it in namespace uri under
+ * prefix key. VERR_INVALID when xml is not well-formed. */
+char *netdef_metadata_get(const netdef *def, const char *uri);
+int netdef_metadata_set(netdef *def, const char *xml, const char *key, const char *uri,
+                        verr *err);
 void netdef_free(netdef *def);
 static inline void netdef_freep(netdef **p)
 {
@@ -323,7 +330,13 @@ static inline void netdef_freep(netdef **p)
 netdef *netdef_builtin_default(void);
 const char *netdef_builtin_default_xml(void);
 
+/* Warnings about what parses and validates but is probably not meant, one
+ * "SOURCE:LINE: <elem> attribute 'x': ..." line each; NULL when none. */
+char *netdef_warnings(const netdef *def);
+
 /* Helpers for runtime layers. */
+/* The metric a static route gets on the host: written, or libvirt's 1. */
+unsigned netdef_route_metric(const netdef_route *r);
 /* Effective mode: has_forward without mode => NAT. */
 static inline netdef_forward_mode netdef_mode(const netdef *d) { return d->forward_mode; }
 /* True for modes where vnet owns a bridge, addresses and services (none/nat/route/open). */

@@ -144,6 +144,12 @@ static int lv_range(const vctx *v, const netdef_ip *ip, const netdef_dhcp_range 
     if (ip->family == AF_INET && vnet_addr_range_size(&r->start, &r->end) > 65535)
         return fail(v, r->line, "range", NULL, "%s - %s is too large (more than 65535)",
                     astr(&r->start, a), astr(&r->end, b));
+    /* libvirt: an IPv6 range may differ in its last 16 bits only */
+    if (ip->family == AF_INET6 && memcmp(r->start.bytes, r->end.bytes, 14) != 0)
+        return fail(v, r->line, "range", NULL,
+                    "%s - %s is too large (more than 65535 addresses: only the last 16 bits "
+                    "may differ)",
+                    astr(&r->start, a), astr(&r->end, b));
     return 0;
 }
 
@@ -300,6 +306,10 @@ static int check_top(const vctx *v)
     if (def->zone && !only(def->zone, HOST_CHARS))
         return fail(v, XLINE(def, line_bridge), "bridge", "zone", "'%s' is not a valid zone name",
                     def->zone);
+    if (def->has_delay && def->delay > NETDEF_STP_DELAY_MAX)
+        return fail(v, XLINE(def, line_bridge), "bridge", "delay",
+                    "%u seconds is more than the largest delay, %u", def->delay,
+                    NETDEF_STP_DELAY_MAX);
     if (def->mtu && (def->mtu < 68 || def->mtu > 65535))
         return fail(v, XLINE(def, line_mtu), "mtu", "size", "%u is not in 68..65535", def->mtu);
     if (check_hostname(v, XLINE(def, line_domain), "domain", "name", def->domain) < 0)
@@ -404,13 +414,34 @@ static int check_dns(const vctx *v)
     }
     for (size_t i = 0; i < d->n_srvs; i++) {
         const netdef_dns_srv *s = &d->srvs[i];
-        if (!streq(s->protocol, "tcp") && !streq(s->protocol, "udp"))
-            return fail(v, s->line, "srv", "protocol", "'%s' is not 'tcp' or 'udp'", s->protocol);
         if (check_hostname(v, s->line, "srv", "domain", s->domain) < 0 ||
             check_hostname(v, s->line, "srv", "target", s->target) < 0)
             return -1;
     }
     return 0;
+}
+
+/* A network's subnet must be one guests can use: not multicast, loopback or
+ * the "this network" block (0.0.0.0/8, ::/128). NULL when fine. */
+static const char *subnet_kind_refused(const netdef_ip *ip)
+{
+    const uint8_t *b = ip->address.bytes;
+    if (ip->family == AF_INET) {
+        if (b[0] >= 224 && b[0] <= 239)
+            return "multicast";
+        if (b[0] >= 240)
+            return "reserved (240.0.0.0/4)";
+        if (b[0] == 127)
+            return "loopback";
+        if (b[0] == 0)
+            return "\"this network\" (0.0.0.0/8)";
+        return NULL;
+    }
+    if (b[0] == 0xff)
+        return "multicast";
+    if (IN6_IS_ADDR_LOOPBACK(&ip->address.v6) || IN6_IS_ADDR_UNSPECIFIED(&ip->address.v6))
+        return "loopback or unspecified";
+    return NULL;
 }
 
 static int check_ip_address(const vctx *v, const netdef_ip *ip)
@@ -422,17 +453,22 @@ static int check_ip_address(const vctx *v, const netdef_ip *ip)
         return fail(v, ip->line, "ip", "prefix",
                     "%s has no prefix or netmask and is not a class A/B/C address",
                     astr(&ip->address, a));
+    const char *kind = subnet_kind_refused(ip);
+    if (kind)
+        return fail(v, ip->line, "ip", "address", "%s is a %s address, not usable for a network",
+                    astr(&ip->address, a), kind);
     if (ip->family == AF_INET && ip->prefix > 30)
         return fail(v, ip->line, "ip", "prefix", "/%u leaves no room for guests", ip->prefix);
     if (ip->family == AF_INET6 && ip->prefix > 126)
         return fail(v, ip->line, "ip", "prefix", "/%u leaves no room for guests", ip->prefix);
+    /* The subnet's first address is accepted as the bridge's, as libvirt
+     * does (its docs' IPv6 examples use it); the IPv4 broadcast is not. */
     vnet_addr_network(&ip->address, ip->prefix, &net);
     vnet_addr_last(&ip->address, ip->prefix, &last);
-    if (vnet_addr_equal(&net, &ip->address) ||
-        (ip->family == AF_INET && vnet_addr_equal(&last, &ip->address)))
+    if (ip->family == AF_INET && vnet_addr_equal(&last, &ip->address))
         return fail(v, ip->line, "ip", "address",
-                    "%s is the network or broadcast address of /%u, not a host address",
-                    astr(&ip->address, a), ip->prefix);
+                    "%s is the broadcast address of /%u, not a host address", astr(&ip->address, a),
+                    ip->prefix);
     if (ip->tftp_root && (has_ctrl(ip->tftp_root) || strchr(ip->tftp_root, ',')))
         return fail(v, ip->line, "tftp", "root", "must be a path without ',' or line breaks");
     if (ip->bootp_file && (has_ctrl(ip->bootp_file) || strpbrk(ip->bootp_file, ", ")))
@@ -467,6 +503,9 @@ static int check_ranges(const vctx *v, const netdef_ip *ip)
             return fail(v, r->line, "range", NULL,
                         "%s - %s includes the subnet's network or broadcast address",
                         astr(&r->start, a), astr(&r->end, b));
+        if (range_has(r, &ip->address))
+            return fail(v, r->line, "range", NULL, "%s - %s includes the bridge's own address %s",
+                        astr(&r->start, a), astr(&r->end, b), astr(&ip->address, c));
         for (size_t j = 0; j < i; j++) {
             const netdef_dhcp_range *o = &ip->ranges[j];
             if (vnet_addr_cmp(&r->start, &o->end) <= 0 && vnet_addr_cmp(&o->start, &r->end) <= 0)
@@ -481,15 +520,14 @@ static int check_ranges(const vctx *v, const netdef_ip *ip)
 static int check_host(const vctx *v, const netdef_ip *ip, size_t i)
 {
     const netdef_dhcp_host *h = &ip->hosts[i];
-    char a[VNET_ADDR_STRLEN], n[VNET_ADDR_STRLEN];
+    char a[VNET_ADDR_STRLEN];
 
     if (h->ip.family != ip->family)
         return fail(v, h->line, "host", "ip", "%s is not an %s address", astr(&h->ip, a),
                     ip->family == AF_INET ? "IPv4" : "IPv6");
-    if (!vnet_addr_in_subnet(&h->ip, &ip->address, ip->prefix))
-        return fail(v, h->line, "host", "ip", "%s is outside network %s/%u", astr(&h->ip, a),
-                    astr(&ip->address, n), ip->prefix);
-    if (is_net_or_bcast(ip, &h->ip) || vnet_addr_equal(&h->ip, &ip->address))
+    /* outside the subnet: accepted as libvirt does, with a warning (netdef_warnings) */
+    bool inside = vnet_addr_in_subnet(&h->ip, &ip->address, ip->prefix);
+    if (inside && (is_net_or_bcast(ip, &h->ip) || vnet_addr_equal(&h->ip, &ip->address)))
         return fail(v, h->line, "host", "ip",
                     "%s is the bridge's own address or the subnet's network or broadcast address",
                     astr(&h->ip, a));

@@ -2,17 +2,23 @@
  *
  *   main.c       arguments, setup, event loop, signals, sd_notify
  *   control.c    control socket: accept, peer credentials, framing, dispatch
+ *   limits.c     what one client may cost: sizes, connections, descriptors
  *   registry.c   the networks in memory: definitions + live state, lookup
  *   ops.c        one function per request op (define, start, ...)
- *   ops_update.c net-update, dhcp-leases and port forwards
+ *   ops_update.c net-update
+ *   ops_forward.c port forwards (add, del, list)
+ *   claims.c     host ports claimed by forwards, across networks
+ *   ops_leases.c dhcp-leases
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
+ *   health.c     dnsmasq health: process state and a DNS probe, once a second
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
  *   foreign.c    other firewalls' drops: findings per network, --coexist fixes
  *   repair_note.c what a repair restored, for its event
  *   ops_events.c event streams (`vnet events`): one JSON line per event
  *   reload.c     re-reading the definitions directory (vnet reload, SIGHUP)
  *   hairpin.c    hairpin mode on bridge ports (a guest reaching its own forward)
+ *   ops_uplink.c uplink-* requests: a host NIC into a bridge (see uplink.h)
  */
 #pragma once
 
@@ -24,6 +30,8 @@
 #include <time.h>
 
 #include "conf/netdef.h"
+#include "daemon/limits.h"
+#include "firewall/firewall.h"
 #include "network/network.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -31,9 +39,16 @@
 #define VNETD_REPAIR_BURST 5                       /* repairs allowed per network ... */
 #define VNETD_REPAIR_WINDOW_MS 60000               /* ... within this window */
 #define VNETD_RESCAN_USEC (60ULL * 1000000ULL)     /* safety-net re-adoption period */
-#define VNETD_REPAIR_DELAY_USEC (200ULL * 1000ULL) /* coalesce drift events */
+#define VNETD_REPAIR_BACKOFF_MIN_MS 250        /* beyond the burst: first retry delay ... */
+#define VNETD_REPAIR_BACKOFF_MAX_MS 3000       /* ... doubling up to this (< 5 s broken) */
 
 struct vnetd;
+
+/* A port of a network's bridge, as link events told (supervise.c). */
+typedef struct net_port {
+    char *name;
+    long long left_ms; /* when it left the bridge (0: on it): left with the bridge's deletion? */
+} net_port;
 
 /* --coexist: fixes for other firewalls the host opted into (foreign.c). */
 #define VNETD_COEXIST_DOCKER 0x1u    /* accept rules in Docker's DOCKER-USER chain */
@@ -48,16 +63,24 @@ typedef struct vnet_net {
     uint8_t uuid[16];
     netdef *config; /* saved definition, NULL for a transient network */
     netdef *live;   /* definition the network was started with, NULL when inactive */
-    json_t *status; /* network_start()'s record, NULL when inactive */
+    net_run run;    /* what the running network has on the host (zero when inactive) */
     bool autostart;
 
     struct vnetd *daemon;
     sd_event_source *dnsmasq_watch;             /* pidfd io source, NULL when not watched */
-    sd_event_source *repair_timer;              /* pending (coalesced) repair, NULL if none */
+    pid_t dnsmasq_watch_pid;                    /* the pid it watches */
+    sd_event_source *repair_timer;              /* pending repair (defer or backoff timer), NULL if none */
     char *repair_reason;                        /* why the pending repair was asked for */
     long long repair_times[VNETD_REPAIR_BURST]; /* ms timestamps of recent repairs */
     bool repair_throttled_logged;
+    unsigned repair_backoff_ms; /* current delay between repairs beyond the burst, 0 if none */
+    int probe_fd;               /* health.c: socket of the DNS probe in flight, 0 if none */
+    uint16_t probe_id;
+    unsigned probe_misses; /* unanswered probes in a row */
+    pid_t probe_pid;       /* the dnsmasq those count for */
     bool fw_dirty; /* another program changed the network's nftables table */
+    struct net_port *ports; /* interfaces on its bridge, put back if the bridge is re-created */
+    size_t n_ports;
     /* The live definition equals the saved one (started from it, changed only
      * together with it): the status file then refers to the saved definition
      * instead of holding a second copy, which with thousands of port forwards
@@ -80,16 +103,24 @@ typedef struct vnetd {
     sd_event_source *listen_src;
     int monitor_fd;
     sd_event_source *monitor_src;
+    struct nlsock *rtnl;   /* rtnetlink requests (netdev_use_socket) */
+    fw_handles *fw;        /* libnftables contexts + nf_tables socket (fw_use_handles) */
+    int fw_monitor_fd;     /* nftables change notifications, -1 when unavailable */
     sd_event_source *fw_monitor_src; /* nftables changes by other programs */
     int netconf_fd;                  /* forwarding sysctl changes (rtnetlink netconf) */
     sd_event_source *netconf_src;
     sd_event_source *rescan_timer;
+    sd_event_source *health_timer; /* health.c */
+    bool anchor_failed;            /* the NAT anchor could not be made (logged, not retried) */
+    bool anchor_swept;             /* an unwanted anchor left by an earlier vnetd was removed */
+    sd_event_source *post_src; /* bookkeeping after every event (supervise.c) */
     sd_event_source *foreign_timer; /* pending foreign-firewall scan (foreign.c) */
     unsigned coexist;               /* VNETD_COEXIST_* */
     bool foreign_retry_wanted;      /* a coexist fix failed: scan again soon */
     int foreign_retries;
 
     struct conn *conns; /* open control connections (freed at exit) */
+    limits limits;      /* what clients may cost (limits.c) */
 
     vnet_net **nets; /* sorted by name */
     size_t n_nets;
@@ -99,6 +130,8 @@ typedef struct vnetd {
      * "line", "error", "keeps"}; from startup and the last reload. */
     json_t *def_problems;
     json_t *own_writes; /* name -> identity of the definition file vnetd last wrote */
+    struct uplink_entry **uplinks; /* host NICs moved into bridges (ops_uplink.c) */
+    size_t n_uplinks;
 
     struct events_sub *subs; /* event bus subscribers (events.c) */
     size_t n_subs;
@@ -138,7 +171,7 @@ int registry_fill_def(vnetd *d, netdef *def, const vnet_net *self, verr *err);
 int registry_check_conflicts(vnetd *d, const netdef *def, bool check_bridge, verr *err);
 /* Save a definition file (formatted, inactive) atomically. */
 int registry_save_config(vnetd *d, const netdef *def, verr *err);
-/* Write the network's status file from live + status. */
+/* Write the network's status file from live + run (network/status.h). */
 int registry_save_status(vnetd *d, vnet_net *net, verr *err);
 /* Start the network with `def` (becomes its live definition). On failure the
  * network stays inactive and err says why. */
@@ -153,7 +186,7 @@ void control_close(vnetd *d);
 /* Handle one parsed request from a peer; returns the reply (never NULL). */
 json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid);
 
-/* ---- ops.c / ops_update.c ---- */
+/* ---- ops.c, ops_update.c, ops_forward.c, ops_leases.c ---- */
 typedef json_t *(*op_fn)(vnetd *d, json_t *req, verr *err);
 typedef struct op_def {
     const char *name;
@@ -161,19 +194,28 @@ typedef struct op_def {
     bool read_only; /* allowed for unprivileged peers */
 } op_def;
 const op_def *ops_find(const char *name);
+/* Make an active network's status file hold its running definition (instead of
+ * referring to the saved one) before the saved one changes. */
+int ops_detach_live(vnetd *d, vnet_net *n, verr *err);
 json_t *op_dhcp_leases(vnetd *d, json_t *req, verr *err);
 json_t *op_update(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_add(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_del(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_list(vnetd *d, json_t *req, verr *err);
-json_t *op_doctor(vnetd *d, json_t *req, verr *err);     /* doctor.c */
+json_t *op_doctor(vnetd *d, json_t *req, verr *err);       /* doctor.c */
 json_t *op_doctor_probe(vnetd *d, json_t *req, verr *err); /* doctor.c, root only */
 json_t *op_doctor_fix(vnetd *d, json_t *req, verr *err);   /* doctor.c, root only */
+
+/* ---- claims.c ---- */
 /* Refuse a definition whose port forwards claim a host port another network's
  * definition (saved or running) already forwards. */
-int forwards_check_conflicts(vnetd *d, const netdef *def, verr *err);
-/* Drop the conntrack entries of def's port forwards (when it stops). */
-void forwards_forget_connections(const netdef *def);
+int claims_check_definition(vnetd *d, const netdef *def, verr *err);
+/* Refuse a forward whose host ports any definition (of any network, this one
+ * included) already forwards. */
+int claims_check_forward(vnetd *d, const netdef_port_forward *pf, verr *err);
+/* Commit a new live definition (and run-state, when not NULL: taken) of an
+ * active network and save its status file. */
+void ops_commit_live(vnetd *d, vnet_net *net, netdef *newlive, net_run *newrun);
 
 /* ---- ops_info.c ---- */
 /* Add info's details (mode, ips, link, dnsmasq, ports, forwards, counters,
@@ -228,8 +270,18 @@ void repair_note_emit(vnetd *d, vnet_net *net, const char *reason, const repair_
 int reconcile_startup(vnetd *d, verr *err);
 /* Ask for a repair of an active network (coalesced, rate-limited). */
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
+/* {"throttled", "backoff_ms", "pending"}: repair pacing, for `vnet info`. */
+json_t *reconcile_repair_state(const vnet_net *net);
 /* Re-adopt now (used by the slow timer and by pending repairs). */
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
+/* Remove what vnet made that belongs to no active network (network_sweep). */
+void reconcile_sweep(vnetd *d);
+
+/* ---- health.c ---- */
+int health_setup(vnetd *d, verr *err);
+void health_close(vnetd *d);
+/* Drop the network's probe state (it stopped, or is freed). */
+void health_forget(vnet_net *net);
 
 /* ---- reload.c ---- */
 /* Re-read every definition file; returns {"added", "changed", "removed":
@@ -255,8 +307,14 @@ void hairpin_setup(vnetd *d);
 /* ---- supervise.c ---- */
 int supervise_setup(vnetd *d, verr *err);
 void supervise_close(vnetd *d);
-/* (Re)watch the network's dnsmasq per its status; stops watching when inactive. */
-void supervise_watch_dnsmasq(vnetd *d, vnet_net *net);
-void supervise_unwatch(vnet_net *net);
-/* Read and drop pending link events (the ones our own changes caused). */
-void supervise_flush_links(vnetd *d);
+/* (Watching each active network's dnsmasq follows its status by itself, in
+ * the post-event step; so does the NAT anchor.) */
+/* Open or close the NAT anchor as active networks need it. */
+void supervise_anchor_sync(vnetd *d);
+/* Learn the ports on the network's bridge (at start and adoption; later joins
+ * and leaves come as link events). */
+void supervise_scan_ports(vnet_net *net);
+void supervise_forget_ports(vnet_net *net);
+/* Put the ports that left the bridge when it was deleted (since `since_ms`)
+ * back on the re-created one; returns how many. */
+unsigned supervise_reattach_ports(vnet_net *net, long long since_ms);

@@ -1,6 +1,8 @@
 /* vnetd: arguments, setup, the event loop, signals and sd_notify. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +15,14 @@
 #include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "daemon/ovn_daemon.h"
+#include "daemon/uplink.h"
 #include "daemon/ports.h"
 #include "daemon/rpc_server.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/nlsock.h"
 #include "util/strbuf.h"
 
 typedef struct vnetd_args {
@@ -26,6 +30,7 @@ typedef struct vnetd_args {
     const char *dnsmasq;
     const char *coexist;
     const char *forwarding;
+    const char *sysfs_root;
     bool verbose;
     rpc_opts rpc;
     ovn_opts ovn;
@@ -50,11 +55,13 @@ static void usage(FILE *f)
             "  --forwarding MODE  manage (default): keep IP forwarding on while a network\n"
             "                   needs it, repaired at once; hands-off: never write it,\n"
             "                   report it off (vnet events, vnet doctor)\n"
+            "  --sysfs-root DIR read SR-IOV devices from DIR instead of /sys (tests)\n"
             "  --verbose        log debug messages\n"
             "  --libvirt-sockets DIR   serve libvirt's network RPC on DIR/virtnetworkd-sock\n"
             "                   and DIR/virtnetworkd-sock-ro (default ROOT/run/libvirt)\n"
             "  --no-libvirt-sockets    do not serve libvirt's network RPC\n"
-            "  --libvirt-group GROUP   let GROUP use the read-write libvirt socket (default root only)\n"
+            "  --libvirt-group GROUP   let GROUP use the read-write libvirt socket (default root "
+            "only)\n"
             "  --libvirt-keepalive SECONDS:COUNT  ping silent libvirt clients every SECONDS,\n"
             "                   drop them after COUNT unanswered pings (default 5:5, 0 = off)\n"
             "  --ovs-db unix:PATH      the local Open_vSwitch database: vnet writes this\n"
@@ -88,6 +95,7 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         OPT_DNSMASQ,
         OPT_COEXIST,
         OPT_FORWARDING,
+        OPT_SYSFS_ROOT,
         OPT_VERBOSE,
         OPT_HELP,
         OPT_VERSION,
@@ -109,6 +117,7 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         {"dnsmasq", required_argument, NULL, OPT_DNSMASQ},
         {"coexist", required_argument, NULL, OPT_COEXIST},
         {"forwarding", required_argument, NULL, OPT_FORWARDING},
+        {"sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -150,6 +159,9 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
                 return -1;
             }
             a->forwarding = optarg;
+            break;
+        case OPT_SYSFS_ROOT:
+            a->sysfs_root = optarg;
             break;
         case OPT_VERBOSE:
             a->verbose = true;
@@ -221,6 +233,19 @@ static char *absolute_root(const char *root)
     return xasprintf("%s/%s", cwd, root);
 }
 
+/* dnsmasq drops privileges to VNET_DNSMASQ_USER when install made that account
+ * (and its group); else to dnsmasq's default, nobody, shared with whatever
+ * else runs as nobody and may signal it. */
+static const char *dnsmasq_user(void)
+{
+    if (getpwnam(VNET_DNSMASQ_USER) && getgrnam(VNET_DNSMASQ_USER))
+        return VNET_DNSMASQ_USER;
+    log_warn("user and group '%s' do not exist; dnsmasq runs as 'nobody' (meson install "
+             "creates them)",
+             VNET_DNSMASQ_USER);
+    return NULL;
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
     log_info("received %s, exiting (networks keep running)", strsignal((int)si->ssi_signo));
@@ -246,6 +271,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 
 static int vnetd_setup(vnetd *d, const vnetd_args *args, verr *err)
 {
+    limits_init(&d->limits); /* first: networks started below get the raised limit */
     /* Ready means able to manage networks: say why not, and exit. */
     if (readiness_nftables(err) < 0 || readiness_state_dirs(&d->paths, err) < 0)
         return verr_prefix(err, "vnetd cannot manage networks");
@@ -267,17 +293,34 @@ static int vnetd_setup(vnetd *d, const vnetd_args *args, verr *err)
         (r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, NULL)) < 0 ||
         (r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d)) < 0)
         return verr_errno(err, -r, "setting up signal handling");
-    if (supervise_setup(d, err) < 0)
+    /* The daemon's own netlink socket and nftables handles, used by every
+     * request and check (netdev/ and firewall/ borrow them). */
+    d->rtnl = nlsock_new(NETLINK_ROUTE);
+    netdev_use_socket(d->rtnl);
+    d->fw = fw_handles_new();
+    fw_use_handles(d->fw);
+    if (supervise_setup(d, err) < 0 || health_setup(d, err) < 0)
         return -1;
     foreign_setup(d);
     if (reconcile_startup(d, err) < 0)
         return -1;
-    if (ports_setup(d, err) < 0 || ovn_daemon_setup(d, &args->ovn, err) < 0 ||
-        rpc_server_start(d, &args->rpc, err) < 0)
-        return -1;
+    supervise_anchor_sync(d);
     foreign_request_scan(d);
     if (reload_watch(d, err) < 0)
         return -1;
+    if (ports_setup(d, err) < 0 || ovn_daemon_setup(d, &args->ovn, err) < 0)
+        return -1;
+    /* The libvirt sockets are an extra: a bad option stops vnetd, a socket it
+     * cannot make is logged and vnetd serves its own socket. */
+    verr rerr = VERR_INIT;
+    if (rpc_server_start(d, &args->rpc, &rerr) < 0) {
+        if (rerr.kind == VERR_INVALID) {
+            *err = rerr;
+            return -1;
+        }
+        log_err("libvirt sockets: %s; not serving libvirt's network RPC", rerr.msg);
+        rpc_server_stop(d);
+    }
     return control_listen(d, err);
 }
 
@@ -286,6 +329,7 @@ static void vnetd_teardown(vnetd *d)
     if (d->listen_fd >= 0)
         unlink(d->paths.socket_path);
     control_close(d);
+    health_close(d);
     rpc_server_stop(d);
     ovn_daemon_close(d);
     ports_close(d);
@@ -294,11 +338,16 @@ static void vnetd_teardown(vnetd *d)
     registry_free_all(d);
     json_decref(d->def_problems);
     json_decref(d->own_writes);
+    uplink_free_all(d);
     events_free_all(d);
     d->event = sd_event_unref(d->event);
     if (d->lock_fd >= 0)
         close(d->lock_fd);
     vnet_paths_free(&d->paths);
+    fw_use_handles(NULL);
+    fw_handles_free(d->fw);
+    netdev_use_socket(NULL);
+    nlsock_free(d->rtnl);
     fw_close();
     netdev_close();
 }
@@ -320,6 +369,7 @@ int main(int argc, char **argv)
     vnetd d = {.lock_fd = -1,
                .listen_fd = -1,
                .monitor_fd = -1,
+               .fw_monitor_fd = -1,
                .netconf_fd = -1,
                .verbose = args.verbose};
     _cleanup_free_ char *root = absolute_root(args.root);
@@ -332,6 +382,7 @@ int main(int argc, char **argv)
     if (!args.ovn.chassis)
         (void)gethostname(hostname, sizeof(hostname) - 1);
     d.env.ovn_host = args.ovn.chassis ? args.ovn.chassis : (hostname[0] ? hostname : NULL);
+    d.env.dnsmasq_user = dnsmasq_user();
     d.env.forwarding_hands_off = args.forwarding && streq(args.forwarding, "hands-off");
     verr cerr = VERR_INIT;
     if (args.coexist && foreign_parse_coexist(args.coexist, &d.coexist, &cerr) < 0) {
@@ -339,6 +390,7 @@ int main(int argc, char **argv)
         vnet_paths_free(&d.paths);
         return 2;
     }
+    d.env.sysfs_root = args.sysfs_root;
 
     verr err = VERR_INIT;
     int rc = 0;

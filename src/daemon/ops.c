@@ -5,6 +5,8 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/uplink.h"
+#include "network/pool.h"
 #include "daemon/ops_metadata.h"
 #include "daemon/ports.h"
 #include "proto/proto.h"
@@ -24,6 +26,8 @@ static json_t *net_summary(const vnet_net *n, bool with_title)
     json_object_set_new(o, "autostart", json_boolean(n->autostart));
     const char *br = net_bridge(n);
     json_object_set_new(o, "bridge", br ? json_string(br) : json_null());
+    if (net_active(n))
+        json_object_set_new(o, "repair", reconcile_repair_state(n));
     if (with_title && def->title)
         json_object_set_new(o, "title", json_string(def->title));
     json_t *problem = n->daemon ? reload_problem_of(n->daemon, n->name) : NULL;
@@ -83,9 +87,16 @@ static json_t *op_info(vnetd *d, json_t *req, verr *err)
     vnet_net *n = name ? registry_get(d, name, err) : NULL;
     if (!n)
         return NULL;
-    json_t *r = proto_reply_ok();
     json_t *summary = net_summary(n, false);
     ops_info_details(d, n, summary);
+    const char *br = net_bridge(n);
+    if (!netdef_is_managed_bridge(net_current(n)) && br) {
+        /* a host bridge vnet does not own: say whether it can take guests */
+        char why[160];
+        const char *state = network_bridge_state(br, why, sizeof(why));
+        json_object_set_new(summary, "bridge_state", json_string(state ? state : "unknown"));
+    }
+    json_t *r = proto_reply_ok();
     json_object_set_new(r, "network", summary);
     return r;
 }
@@ -147,13 +158,30 @@ static netdef *parse_request_def(vnetd *d, json_t *req, vnet_net **ret_existing,
     return TAKE_PTR(def);
 }
 
+/* Before the saved definition of an active network changes, its status file
+ * must hold the running definition itself instead of referring to the saved
+ * one: in this order, a crash in between cannot make the old running network
+ * look as if it ran the new definition. */
+int ops_detach_live(vnetd *d, vnet_net *n, verr *err)
+{
+    if (!n || !n->live || !n->live_is_config)
+        return 0;
+    n->live_is_config = false;
+    if (registry_save_status(d, n, err) < 0) {
+        n->live_is_config = true;
+        return -1;
+    }
+    return 0;
+}
+
 static json_t *op_define(vnetd *d, json_t *req, verr *err)
 {
     vnet_net *n = NULL;
     _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
     if (!def)
         return NULL;
-    if (registry_save_config(d, def, err) < 0)
+    _cleanup_free_ char *warnings = netdef_warnings(def);
+    if (ops_detach_live(d, n, err) < 0 || registry_save_config(d, def, err) < 0)
         return NULL;
     if (!n) {
         n = registry_add(d, def->name);
@@ -166,14 +194,6 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
             log_warn("%s", e.msg);
     }
     if (def) {
-        if (n->live_is_config) {
-            /* the running network keeps its definition: the status file must
-             * now hold it */
-            n->live_is_config = false;
-            verr e = VERR_INIT;
-            if (registry_save_status(d, n, &e) < 0)
-                log_warn("%s", e.msg);
-        }
         netdef_free(n->config);
         n->config = TAKE_PTR(def);
     }
@@ -181,6 +201,8 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
     events_emit_net(d, VNET_EV_DEFINED, n->name, n->uuid, NULL);
     json_t *r = proto_reply_ok();
     json_object_set_new(r, "name", json_string(n->name));
+    if (warnings)
+        json_object_set_new(r, "warnings", json_string(warnings));
     return r;
 }
 
@@ -213,6 +235,8 @@ static json_t *op_undefine(vnetd *d, json_t *req, verr *err)
     }
     if (store_delete_definition(&d->paths, n->name, err) < 0)
         return NULL;
+    if (!net_active(n)) /* a running one keeps them until it stops (transient then) */
+        network_forget_leases(&d->env, n->name);
     log_info("network '%s' undefined%s", n->name,
              net_active(n) ? " (it keeps running, transient)" : "");
     events_emit_net(d, VNET_EV_UNDEFINED, n->name, n->uuid, NULL);
@@ -340,6 +364,10 @@ static const op_def op_table[] = {
     {"update", op_update, false},
     {"forward-add", op_forward_add, false},
     {"forward-del", op_forward_del, false},
+    {"uplink-list", op_uplink_list, true},
+    {"uplink-attach", op_uplink_attach, false},
+    {"uplink-confirm", op_uplink_confirm, false},
+    {"uplink-detach", op_uplink_detach, false},
 };
 
 const op_def *ops_find(const char *name)

@@ -94,9 +94,14 @@ static json_t *op_metadata_set(vnetd *d, json_t *req, verr *err)
     if ((newconf && md_apply(newconf, type, value, key, uri, err) < 0) ||
         (newlive && md_apply(newlive, type, value, key, uri, err) < 0))
         return NULL;
+    /* changed one of the two only: the status file must hold the live one
+     * before the saved definition changes (a crash in between then cannot
+     * make the running network look as if it ran the new definition) */
+    if (newconf && !newlive && ops_detach_live(d, n, err) < 0)
+        return NULL;
     if (newconf && registry_save_config(d, newconf, err) < 0)
         return NULL;
-    if ((!newconf || !newlive) && n->live_is_config)
+    if (!newconf && n->live_is_config)
         n->live_is_config = false; /* the status file must now hold the live one */
     if (newconf) {
         netdef_free(n->config);

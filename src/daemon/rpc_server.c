@@ -639,8 +639,12 @@ int rpc_server_start(vnetd *d, const rpc_opts *o, verr *err)
             return verr_set(err, VERR_INVALID, "--libvirt-group: no group named '%s'", o->group);
         gid = g->gr_gid;
     }
-    _cleanup_free_ char *dir =
-        o->dir ? xstrdup(o->dir) : xasprintf("%s/run/libvirt", d->paths.root);
+    /* default: beside vnet's runtime directory (RUNSTATEDIR/libvirt) */
+    _cleanup_free_ char *rundir = xstrdup(d->paths.run_dir);
+    char *slash = strrchr(rundir, '/');
+    if (slash)
+        *slash = '\0';
+    _cleanup_free_ char *dir = o->dir ? xstrdup(o->dir) : xasprintf("%s/libvirt", rundir);
     if (store_mkdir_p(dir, 0755, err) < 0)
         return -1;
     rpc_server *s = xcalloc(1, sizeof(*s));

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "conf/netdef.h"
+#include "firewall/firewall.h"
 #include "util/ipaddr.h"
 #include "util/strbuf.h"
 
@@ -51,6 +52,19 @@ int fw_key_cmp(const void *a, const void *b);
 
 /* The network's table as libnftables JSON (fw_apply.c). */
 int fw_list_table_json(const netdef *def, char **ret_json, verr *err);
+
+/* Output of a libnftables command (one long-lived context each, fw_apply.c). */
+typedef enum { FW_OUT_TEXT = 0, FW_OUT_JSON, FW_OUT_JSON_STATELESS, FW_OUT_COUNT } fw_output;
+/* Run one command or a multi-line script (one transaction); *ret_out (if
+ * given) gets nft's output. */
+int fw_run_nft(const char *cmd, fw_output out, const char *what, char **ret_out, verr *err);
+
+/* The handles in use (fw_use_handles, or the process-wide default). */
+struct fw_handles {
+    struct nft_ctx *ctx[FW_OUT_COUNT]; /* libnftables contexts, created on first use */
+    struct nlsock *nfnl;               /* NETLINK_NETFILTER, for the cheap queries */
+};
+fw_handles *fw_handles_current(void);
 
 /* ---- a ruleset in libnftables JSON, indexed (fw_ruleset.c) ---- */
 typedef struct fw_fchain {

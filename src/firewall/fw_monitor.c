@@ -5,7 +5,8 @@
  * table in attribute 1, whatever the object), then NFT_MSG_NEWGEN naming the
  * process that committed it. We collect the vnet-* tables a transaction
  * touched and report them unless the committer is this process; a change to
- * any other table (Docker's, firewalld's, ...) is reported once as "".
+ * any other table (Docker's, firewalld's, ...) is reported once as "". The
+ * netdev-family vnet-* tables (bandwidth limits) are vnet's and not reported.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,11 +22,10 @@
 
 #include "firewall/firewall.h"
 #include "firewall/fw_internal.h"
+#include "util/cleanup.h"
 #include "util/strbuf.h"
 
 #define FW_MONITOR_MAX_TABLES 64
-
-static struct mnl_socket *monitor_sock;
 
 /* Tables touched by the transaction being read (deduplicated). */
 typedef struct touched {
@@ -37,31 +37,24 @@ typedef struct touched {
 
 int fw_monitor_open(verr *err)
 {
-    if (monitor_sock)
-        return mnl_socket_get_fd(monitor_sock);
-    struct mnl_socket *s = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (!s)
+    _cleanup_close_ int fd =
+        socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_NETFILTER);
+    if (fd < 0)
         return verr_errno(err, errno, "nftables events: opening a netlink socket");
+    struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
     int group = NFNLGRP_NFTABLES;
-    if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0 ||
-        mnl_socket_setsockopt(s, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
-        int saved = errno;
-        mnl_socket_close(s);
-        return verr_errno(err, saved, "nftables events: subscribing");
-    }
-    monitor_sock = s;
-    return mnl_socket_get_fd(s);
-}
-
-void fw_monitor_close(void)
-{
-    if (monitor_sock)
-        mnl_socket_close(monitor_sock);
-    monitor_sock = NULL;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
+        return verr_errno(err, errno, "nftables events: subscribing");
+    return TAKE_FD(fd);
 }
 
 static void touched_add(touched *t, int family, const char *name)
 {
+    if (family == NFPROTO_NETDEV && fw_table_name_is_ours(name))
+        return; /* a network's <bandwidth> limit (fw_bandwidth.h): vnet's, not foreign */
+    if (family == NFPROTO_INET && fw_anchor_is_table(name))
+        return; /* vnetd's NAT anchor: neither foreign nor a network's table */
     if (family != NFPROTO_INET || !fw_table_name_is_ours(name)) {
         t->foreign = true;
         return;

@@ -15,16 +15,15 @@ int ovn_network_connect(const netdef *def, ovsdb **ret, verr *err)
     return 0;
 }
 
-int ovn_network_start(const netdef *def, const char *host, json_t **ret_status, verr *err)
+int ovn_network_start(const netdef *def, const char *host, verr *err)
 {
     _cleanup_(ovsdb_closep) ovsdb *c = NULL;
     if (ovn_network_connect(def, &c, err) < 0 || ovn_nb_ensure(c, def, host, NULL, err) < 0)
         return verr_prefix(err, "starting network '%s'", def->name);
-    *ret_status = json_pack("{s{ss}}", "ovn", "nb", def->ovn.nb);
     return 0;
 }
 
-int ovn_network_stop(const netdef *def, const char *host, const json_t *status, verr *err)
+int ovn_network_stop(const netdef *def, const char *host, verr *err)
 {
     _cleanup_(ovsdb_closep) ovsdb *c = NULL;
     if (ovn_network_connect(def, &c, err) < 0 || ovn_nb_release(c, def->name, host, NULL, err) < 0)
@@ -32,14 +31,12 @@ int ovn_network_stop(const netdef *def, const char *host, const json_t *status, 
     return 0;
 }
 
-int ovn_network_adopt(const netdef *def, const char *host, const json_t *status,
-                      json_t **ret_status, bool *ret_repaired, verr *err)
+int ovn_network_adopt(const netdef *def, const char *host, bool *ret_repaired, verr *err)
 {
     _cleanup_(ovsdb_closep) ovsdb *c = NULL;
     bool changed = false;
     if (ovn_network_connect(def, &c, err) < 0 || ovn_nb_ensure(c, def, host, &changed, err) < 0)
         return verr_prefix(err, "repairing network '%s'", def->name);
-    *ret_status = json_pack("{s{ss}}", "ovn", "nb", def->ovn.nb);
     if (ret_repaired)
         *ret_repaired = changed;
     return 0;

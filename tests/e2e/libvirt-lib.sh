@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers for the libvirt RPC scenarios (12-14): real virsh and python3-libvirt against vnetd's
+# Helpers for the libvirt RPC scenarios (40-42): real virsh and python3-libvirt against vnetd's
 # virtnetworkd sockets. Source after lib.sh.
 
 LV_PY=/usr/bin/python3 # Debian's python3 (python3-libvirt lives there, not in a pyenv)
