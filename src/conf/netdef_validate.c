@@ -726,48 +726,82 @@ static int check_port_forwards(const vctx *v)
     return 0;
 }
 
+/* Port forwards on an OVN network are load balancer VIPs on its router's
+ * gateway port: NAT only, on the gateway port's address, one VIP per port. */
+#define OVN_FORWARD_PORTS_MAX 1024
+
+static int check_ovn_forwards(const vctx *v)
+{
+    const netdef *def = v->def;
+    char a[VNET_ADDR_STRLEN], e[VNET_ADDR_STRLEN];
+    unsigned total = 0;
+    for (size_t i = 0; i < def->n_port_forwards; i++) {
+        const netdef_port_forward *pf = &def->port_forwards[i];
+        if (def->forward_mode != NETDEF_FWD_NAT)
+            return fail(v, pf->line, "vnet:portForward", NULL,
+                        "port forwards on an OVN network need <forward mode='nat'>");
+        if (vnet_addr_is_set(&pf->address) && !vnet_addr_equal(&pf->address, &def->ovn.external))
+            return fail(v, pf->line, "vnet:portForward", "address",
+                        "%s is not the address of the network's OVN gateway port (%s)",
+                        astr(&pf->address, a), astr(&def->ovn.external, e));
+        for (size_t j = 0; j < pf->n_ranges; j++)
+            total += pf->ranges[j].end - pf->ranges[j].start + 1;
+        if (total > OVN_FORWARD_PORTS_MAX)
+            return fail(v, pf->line, "vnet:portForward", NULL,
+                        "an OVN network forwards at most %d ports (each is a load balancer VIP)",
+                        OVN_FORWARD_PORTS_MAX);
+    }
+    return 0;
+}
+
 /* <vnet:ovn>: what vnet can build in OVN's northbound database. */
 static int check_ovn(const vctx *v)
 {
     const netdef *def = v->def;
     const netdef_ovn *o = &def->ovn;
     const char *mode = netdef_forward_mode_name(def->forward_mode);
+    bool routed = def->forward_mode == NETDEF_FWD_NAT || def->forward_mode == NETDEF_FWD_ROUTE;
+    const char *kind = def->forward_mode == NETDEF_FWD_NAT ? "NAT" : "routed";
 
     if (!netdef_is_ovn(def))
         return 0;
-    if (def->forward_mode != NETDEF_FWD_NONE && def->forward_mode != NETDEF_FWD_NAT)
+    if (def->forward_mode != NETDEF_FWD_NONE && !routed)
         return fail(v, o->line, "vnet:ovn", NULL,
-                    "OVN networks support no <forward> (isolated) or mode 'nat', not '%s'", mode);
-    if (def->forward_mode == NETDEF_FWD_NAT && !o->gateway_chassis)
+                    "OVN networks support no <forward> (isolated) or mode 'nat' or 'route', "
+                    "not '%s'",
+                    mode);
+    if (routed && def->forward_dev)
+        return fail(v, XLINE(def, line_forward), "forward", "dev",
+                    "an OVN network leaves by its gateway chassis' physnet, not a host "
+                    "interface");
+    if (routed && !o->gateway_chassis)
         return fail(v, o->line, "vnet:ovn", "gateway-chassis",
-                    "missing: a NAT OVN network needs the chassis its router leaves by");
-    if (def->forward_mode == NETDEF_FWD_NAT && !o->external.family)
+                    "missing: a %s OVN network needs the chassis its router leaves by", kind);
+    if (routed && !o->external.family)
         return fail(v, o->line, "vnet:ovn", "external",
-                    "missing: a NAT OVN network needs its router's upstream ADDRESS/PREFIX");
+                    "missing: a %s OVN network needs its router's upstream ADDRESS/PREFIX", kind);
     if (def->forward_mode == NETDEF_FWD_NONE &&
         (o->gateway_chassis || o->external.family || o->external_gw.family || o->physnet))
         return fail(v, o->line, "vnet:ovn", NULL,
                     "gateway-chassis, external, external-gateway and physnet are only "
-                    "meaningful with <forward mode='nat'>");
+                    "meaningful with <forward mode='nat'> or 'route'");
     if (o->external.family && def->n_ips &&
         vnet_subnet_overlap(&o->external, o->external_prefix, &def->ips[0].address,
                             def->ips[0].prefix))
         return fail(v, o->line, "vnet:ovn", "external", "overlaps the network's own <ip>");
     if (o->external_gw.family &&
         !vnet_addr_in_subnet(&o->external_gw, &o->external, o->external_prefix))
-        return fail(v, o->line, "vnet:ovn", "external-gateway",
-                    "not inside the external subnet");
+        return fail(v, o->line, "vnet:ovn", "external-gateway", "not inside the external subnet");
     for (size_t i = 0; i < def->n_ips; i++)
         if (def->ips[i].family != AF_INET)
             return fail(v, def->ips[i].line, "ip", NULL,
                         "OVN networks support IPv4 addresses only (for now)");
     if (def->n_ips > 1)
         return fail(v, def->ips[1].line, "ip", NULL, "OVN networks take one <ip>");
-    if (def->forward_mode == NETDEF_FWD_NAT && def->n_ips == 0)
-        return fail(v, o->line, "vnet:ovn", NULL, "a NAT OVN network needs an <ip>");
-    if (def->n_port_forwards)
-        return fail(v, def->port_forwards[0].line, "vnet:portForward", NULL,
-                    "port forwards are not supported on OVN networks yet");
+    if (routed && def->n_ips == 0)
+        return fail(v, o->line, "vnet:ovn", NULL, "a %s OVN network needs an <ip>", kind);
+    if (check_ovn_forwards(v) < 0)
+        return -1;
     if (def->n_dnsmasq_options)
         return fail(v, o->line, "vnet:ovn", NULL,
                     "dnsmasq options make no sense on an OVN network (no dnsmasq runs)");

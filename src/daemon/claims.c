@@ -25,10 +25,22 @@ static bool forwards_overlap(const netdef_port_forward *o, const netdef_port_for
     return false;
 }
 
+/* Do forwards of a and b take ports of the same address space? */
+static bool same_space(const netdef *a, const netdef *b)
+{
+    if (netdef_is_ovn(a) != netdef_is_ovn(b))
+        return false;
+    return !netdef_is_ovn(a) ||
+           (streq(a->ovn.nb, b->ovn.nb) && vnet_addr_equal(&a->ovn.external, &b->ovn.external));
+}
+
 /* Refuse a forward whose host ports one of def's forwards already takes:
  * "host port tcp/8080 is already forwarded by network 'web' to 192.168.100.10:80". */
-static int forward_conflict(const netdef *def, const netdef_port_forward *pf, verr *err)
+static int forward_conflict(const netdef *def, const netdef *owner, const netdef_port_forward *pf,
+                            verr *err)
 {
+    if (!same_space(def, owner))
+        return 0;
     for (size_t i = 0; i < def->n_port_forwards; i++) {
         const netdef_port_forward *o = &def->port_forwards[i];
         unsigned port;
@@ -51,12 +63,12 @@ static int forward_conflict(const netdef *def, const netdef_port_forward *pf, ve
 
 /* Check pf against every definition the daemon holds (saved and running, of
  * every network: a port is claimed by a definition, active or not). */
-int claims_check_forward(vnetd *d, const netdef_port_forward *pf, verr *err)
+int claims_check_forward(vnetd *d, const netdef *owner, const netdef_port_forward *pf, verr *err)
 {
     for (size_t i = 0; i < d->n_nets; i++) {
         const vnet_net *o = d->nets[i];
-        if ((o->config && forward_conflict(o->config, pf, err) < 0) ||
-            (o->live && forward_conflict(o->live, pf, err) < 0))
+        if ((o->config && forward_conflict(o->config, owner, pf, err) < 0) ||
+            (o->live && forward_conflict(o->live, owner, pf, err) < 0))
             return -1;
     }
     return 0;
@@ -70,8 +82,8 @@ int claims_check_definition(vnetd *d, const netdef *def, verr *err)
             continue;
         for (size_t k = 0; k < def->n_port_forwards; k++) {
             const netdef_port_forward *pf = &def->port_forwards[k];
-            if ((o->config && forward_conflict(o->config, pf, err) < 0) ||
-                (o->live && forward_conflict(o->live, pf, err) < 0))
+            if ((o->config && forward_conflict(o->config, def, pf, err) < 0) ||
+                (o->live && forward_conflict(o->live, def, pf, err) < 0))
                 return verr_prefix(err, "network '%s'", def->name);
         }
     }

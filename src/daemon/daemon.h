@@ -210,9 +210,12 @@ json_t *op_doctor_fix(vnetd *d, json_t *req, verr *err);   /* doctor.c, root onl
 /* Refuse a definition whose port forwards claim a host port another network's
  * definition (saved or running) already forwards. */
 int claims_check_definition(vnetd *d, const netdef *def, verr *err);
-/* Refuse a forward whose host ports any definition (of any network, this one
- * included) already forwards. */
-int claims_check_forward(vnetd *d, const netdef_port_forward *pf, verr *err);
+/* Refuse a forward of network `owner` whose host ports any definition (of any
+ * network, this one included) already forwards. An OVN network's forwards
+ * claim ports of its gateway address in OVN, not of this host: they clash only
+ * with forwards of OVN networks on the same NB database and address. */
+int claims_check_forward(vnetd *d, const netdef *owner, const netdef_port_forward *pf,
+                         verr *err);
 /* Commit a new live definition (and run-state, when not NULL: taken) of an
  * active network and save its status file. */
 void ops_commit_live(vnetd *d, vnet_net *net, netdef *newlive, net_run *newrun);

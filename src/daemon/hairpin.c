@@ -15,8 +15,8 @@
 
 static bool wants_hairpin(const vnet_net *n)
 {
-    return net_active(n) && n->live->bridge_name && netdef_is_managed_bridge(n->live) &&
-           n->live->n_port_forwards > 0;
+    return net_active(n) && !netdef_is_ovn(n->live) && n->live->bridge_name &&
+           netdef_is_managed_bridge(n->live) && n->live->n_port_forwards > 0;
 }
 
 void hairpin_sync(vnetd *d, vnet_net *n)

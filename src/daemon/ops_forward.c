@@ -163,17 +163,19 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
         range.end = range.start;
     netdef *defs[2] = {n->config ? netdef_dup(n->config) : NULL,
                        n->live ? netdef_dup(n->live) : NULL};
-    if (claims_check_forward(d, &pf, err) < 0)
+    const netdef *owner = n->live ? n->live : n->config;
+    bool ovn = netdef_is_ovn(owner); /* ports of OVN's gateway, not of this host */
+    if (claims_check_forward(d, owner, &pf, err) < 0)
         goto fail;
     for (int i = 0; i < 2; i++)
         if (defs[i])
             pf_append(defs[i], &pf);
-    if (forward_defs_valid(n, defs, "forward-add", err) < 0 || forward_port_free(&pf, err) < 0 ||
-        forward_def_fits(n, defs, err) < 0)
+    if (forward_defs_valid(n, defs, "forward-add", err) < 0 ||
+        (!ovn && forward_port_free(&pf, err) < 0) || forward_def_fits(n, defs, err) < 0)
         goto fail;
     if (forward_commit(d, n, defs[0], defs[1], &pf, 1, true, err) < 0)
         goto fail;
-    if (net_active(n)) /* (defs now belong to n) */
+    if (net_active(n) && !ovn) /* (defs now belong to n) */
         network_forward_forget_stale(n->name, &pf);
     log_info("network '%s': forward %s %u added", n->name, netdef_proto_name(pf.proto),
              range.start);
@@ -264,8 +266,8 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
     if (forward_commit(d, n, defs[0], defs[1], removed[1], n_removed[1], false, err) < 0)
         goto out;
     defs[0] = defs[1] = NULL;
-    for (size_t i = 0; i < n_removed[1]; i++)
-        network_forward_forget(n->name, &removed[1][i]);
+    for (size_t i = 0; i < n_removed[1] && !netdef_is_ovn(n->live); i++)
+        network_forward_forget(n->name, &removed[1][i]); /* (OVN: its conntrack is OVN's) */
     log_info("network '%s': forward %s %u removed", n->name, netdef_proto_name(proto), port);
     reply = proto_reply_ok();
 out:

@@ -169,7 +169,8 @@ static int watch_connect(ovn_watch *w, const netdef *def, verr *e)
     json_t *req = json_object();
     static const char *const tables[] = {"Logical_Switch", "Logical_Switch_Port", "DHCP_Options",
                                          "DNS", "Logical_Router", "Logical_Router_Port", "NAT",
-                                         "Gateway_Chassis", "Logical_Router_Static_Route"};
+                                         "Gateway_Chassis", "Logical_Router_Static_Route",
+                                         "Load_Balancer"};
     for (size_t i = 0; i < ARRAY_SIZE(tables); i++)
         json_object_set_new(req, tables[i],
                             json_pack("{s[s]s{sbsbsbsb}}", "columns", "external_ids", "select",

@@ -11,6 +11,7 @@
 #include "netdev/netdev.h"
 #include "network/network.h"
 #include "network/status.h"
+#include "ovn/ovn_network.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -94,6 +95,12 @@ int network_forwards_change(const network_env *env, const netdef *oldlive, const
                             const netdef_port_forward *pfs, size_t n, bool add, const net_run *run,
                             net_run *ret_run, verr *err)
 {
+    if (netdef_is_ovn(newlive)) { /* load balancers in the NB; nothing on the host */
+        if (n && ovn_network_update(newlive, env->ovn_host, err) < 0)
+            return -1;
+        net_run_copy(ret_run, run);
+        return 0;
+    }
     if (!fw_wanted(newlive) || n == 0) {
         net_run_copy(ret_run, run);
         return 0;

@@ -14,33 +14,45 @@
 
 typedef struct nb_obj {
     const char *table;
-    char *key;       /* external_ids:vnet-object */
-    json_t *row;     /* desired columns, without external_ids */
-    int parent;      /* index of the referencing object, -1: a root row */
+    char *key;   /* external_ids:vnet-object */
+    json_t *row; /* desired columns, without external_ids */
+    int parent;  /* index of the referencing object, -1: a root row */
     const char *parent_col;
-    int link;        /* index of an object whose uuid goes into link_col, or -1 */
+    int link; /* index of an object whose uuid goes into link_col, or -1 */
     const char *link_col;
-    bool ref_only;   /* must exist; not written */
-    char *uuid;      /* the existing row, or NULL */
+    bool ref_only; /* must exist; not written */
+    char *uuid;    /* the existing row, or NULL */
 } nb_obj;
 
 typedef struct nb_plan {
     const char *network;
+    const char *host; /* this host (owner of its forwards' load balancers), or NULL */
     char uuid[37];
     nb_obj *o;
     size_t n;
 } nb_plan;
 
-static const char *const nb_tables[] = {"Logical_Switch", "DHCP_Options", "DNS", "Logical_Router",
-                                        "Logical_Router_Port", "Logical_Switch_Port", "NAT",
-                                        "Gateway_Chassis", "Logical_Router_Static_Route"};
+static const char *const nb_tables[] = {"Logical_Switch",
+                                        "DHCP_Options",
+                                        "DNS",
+                                        "Logical_Router",
+                                        "Logical_Router_Port",
+                                        "Logical_Switch_Port",
+                                        "NAT",
+                                        "Gateway_Chassis",
+                                        "Logical_Router_Static_Route",
+                                        "Load_Balancer"};
 
 static int plan_add(nb_plan *p, const char *table, char *key, json_t *row, int parent,
                     const char *parent_col)
 {
     nb_obj *o = xarray_push(&p->o, &p->n, sizeof(*o));
-    *o = (nb_obj){.table = table, .key = key, .row = row, .parent = parent,
-                  .parent_col = parent_col, .link = -1};
+    *o = (nb_obj){.table = table,
+                  .key = key,
+                  .row = row,
+                  .parent = parent,
+                  .parent_col = parent_col,
+                  .link = -1};
     return (int)(p->n - 1);
 }
 
@@ -65,8 +77,8 @@ void ovn_nb_router_mac(const netdef *def, uint8_t mac[6])
 
 static json_t *tags(const nb_plan *p, const char *key)
 {
-    json_t *m = json_pack("{ssssss}", "vnet-network", p->network, "vnet-uuid", p->uuid,
-                          "vnet-object", key);
+    json_t *m =
+        json_pack("{ssssss}", "vnet-network", p->network, "vnet-uuid", p->uuid, "vnet-object", key);
     return ovsdb_map(m);
 }
 
@@ -98,7 +110,7 @@ static json_t *dhcp_options(const netdef *def, const netdef_ip *ip)
     _cleanup_free_ char *m = xasprintf("%u", def->mtu ? def->mtu : 1400);
     json_t *o = json_pack("{ssssssss}", "server_id", vnet_addr_str(&ip->address, a), "server_mac",
                           vnet_mac_str(mac, macs), "lease_time", l, "mtu", m);
-    if (def->forward_mode == NETDEF_FWD_NAT)
+    if (def->forward_mode == NETDEF_FWD_NAT || def->forward_mode == NETDEF_FWD_ROUTE)
         json_object_set_new(o, "router", json_string(a));
     if (def->dns.n_hosts || def->domain)
         json_object_set_new(o, "dns_server", json_string(a));
@@ -135,6 +147,52 @@ static json_t *dns_records(const netdef *def)
     return r;
 }
 
+/* The key of this host's load balancer for proto: the forwards are each
+ * host's own (vnet forward-add changes one host's definition), so hosts
+ * sharing a network do not undo each other's. */
+static char *lb_key(const nb_plan *p, const char *proto)
+{
+    return p->host ? xasprintf("lb-%s-%s", proto, p->host) : xasprintf("lb-%s", proto);
+}
+
+/* vnet port forwards as one OVN load balancer per protocol on the router:
+ * a VIP "ADDRESS:PORT" (the forward's address, else the gateway port's) for
+ * every host port, to "GUEST:TO". OVN applies it on the gateway chassis. */
+static void plan_forwards(nb_plan *p, const netdef *def, int lr)
+{
+    static const int protos[] = {IPPROTO_TCP, IPPROTO_UDP};
+    char a[VNET_ADDR_STRLEN], g[VNET_ADDR_STRLEN];
+    for (size_t k = 0; k < ARRAY_SIZE(protos); k++) {
+        const char *proto = netdef_proto_name(protos[k]);
+        json_t *vips = json_object();
+        for (size_t i = 0; i < def->n_port_forwards; i++) {
+            const netdef_port_forward *pf = &def->port_forwards[i];
+            if (pf->proto != protos[k])
+                continue;
+            vnet_addr_str(vnet_addr_is_set(&pf->address) ? &pf->address : &def->ovn.external, a);
+            vnet_addr_str(&pf->guest, g);
+            for (size_t j = 0; j < pf->n_ranges; j++) {
+                const netdef_pf_range *r = &pf->ranges[j];
+                for (unsigned port = r->start; port <= r->end; port++) {
+                    _cleanup_free_ char *vip = xasprintf("%s:%u", a, port);
+                    _cleanup_free_ char *to =
+                        xasprintf("%s:%u", g, (r->to ? r->to : r->start) + (port - r->start));
+                    json_object_set_new(vips, vip, json_string(to));
+                }
+            }
+        }
+        if (json_object_size(vips) == 0) {
+            json_decref(vips);
+            continue;
+        }
+        _cleanup_free_ char *key = lb_key(p, proto);
+        _cleanup_free_ char *name = xasprintf("vnet-%s-%s", def->name, key + 3);
+        plan_add(p, "Load_Balancer", xstrdup(key),
+                 json_pack("{ssssso}", "name", name, "protocol", proto, "vips", ovsdb_map(vips)),
+                 lr, "load_balancer");
+    }
+}
+
 /* The router's way out: a gateway port on the gateway chassis, on an
  * external switch whose localnet port reaches the chassis' bridge mapping
  * for physnet; SNAT of the subnet to the gateway port's address. */
@@ -150,11 +208,11 @@ static void plan_gateway(nb_plan *p, const netdef *def, const netdef_ip *ip, int
     _cleanup_free_ char *gw = xasprintf("vnet-%s-gw", def->name);
     _cleanup_free_ char *ext_rtr = xasprintf("vnet-%s-ext-rtr", def->name);
     _cleanup_free_ char *gwc = xasprintf("vnet-%s-gw-%s", def->name, o->gateway_chassis);
-    _cleanup_free_ char *net = xasprintf("%s/%u", vnet_addr_str(&o->external, a),
-                                         o->external_prefix);
+    _cleanup_free_ char *net =
+        xasprintf("%s/%u", vnet_addr_str(&o->external, a), o->external_prefix);
     _cleanup_free_ char *inside = cidr(ip);
-    int ls = plan_add(p, "Logical_Switch", xstrdup("ls-ext"), json_pack("{ss}", "name", ext_ls),
-                      -1, NULL);
+    int ls = plan_add(p, "Logical_Switch", xstrdup("ls-ext"), json_pack("{ss}", "name", ext_ls), -1,
+                      NULL);
     plan_add(p, "Logical_Switch_Port", xstrdup("ext-localnet"),
              json_pack("{sssssoso}", "name", localnet, "type", "localnet", "addresses",
                        ovsdb_set(json_pack("[s]", "unknown")), "options",
@@ -166,18 +224,19 @@ static void plan_gateway(nb_plan *p, const netdef *def, const netdef_ip *ip, int
                                   "networks", ovsdb_set(json_pack("[s]", net))),
                         lr, "ports");
     plan_add(p, "Gateway_Chassis", xstrdup("gwc"),
-             json_pack("{sssssi}", "name", gwc, "chassis_name", o->gateway_chassis, "priority",
-                       20),
+             json_pack("{sssssi}", "name", gwc, "chassis_name", o->gateway_chassis, "priority", 20),
              port, "gateway_chassis");
     plan_add(p, "Logical_Switch_Port", xstrdup("ext-rtr"),
              json_pack("{sssssoso}", "name", ext_rtr, "type", "router", "addresses",
                        ovsdb_set(json_pack("[s]", "router")), "options",
                        ovsdb_map(json_pack("{ss}", "router-port", gw))),
              ls, "ports");
-    plan_add(p, "NAT", xstrdup("snat"),
-             json_pack("{ssssss}", "type", "snat", "external_ip", vnet_addr_str(&o->external, a),
-                       "logical_ip", inside),
-             lr, "nat");
+    if (def->forward_mode == NETDEF_FWD_NAT) /* route: the subnet is routed as it is */
+        plan_add(p, "NAT", xstrdup("snat"),
+                 json_pack("{ssssss}", "type", "snat", "external_ip",
+                           vnet_addr_str(&o->external, a), "logical_ip", inside),
+                 lr, "nat");
+    plan_forwards(p, def, lr);
     if (o->external_gw.family)
         plan_add(p, "Logical_Router_Static_Route", xstrdup("route"),
                  json_pack("{ssss}", "ip_prefix", "0.0.0.0/0", "nexthop",
@@ -212,18 +271,17 @@ static void plan_router(nb_plan *p, const netdef *def, const netdef_ip *ip, int 
 static int plan_network(nb_plan *p, const netdef *def, bool ref_only)
 {
     _cleanup_free_ char *name = ls_name(def->name);
-    int ls = plan_add(p, "Logical_Switch", xstrdup("ls"), json_pack("{ss}", "name", name), -1,
-                      NULL);
+    int ls =
+        plan_add(p, "Logical_Switch", xstrdup("ls"), json_pack("{ss}", "name", name), -1, NULL);
     p->o[ls].ref_only = ref_only;
     const netdef_ip *ip = def->n_ips ? &def->ips[0] : NULL;
     const netdef_ip *dip = netdef_dhcp_ip(def, AF_INET);
     int dhcp = -1;
     if (dip) {
         _cleanup_free_ char *c = cidr(dip);
-        dhcp = plan_add(p, "DHCP_Options", xstrdup("dhcp"),
-                        json_pack("{ssso}", "cidr", c, "options",
-                                  ovsdb_map(dhcp_options(def, dip))),
-                        -1, NULL);
+        dhcp = plan_add(
+            p, "DHCP_Options", xstrdup("dhcp"),
+            json_pack("{ssso}", "cidr", c, "options", ovsdb_map(dhcp_options(def, dip))), -1, NULL);
         p->o[dhcp].ref_only = ref_only;
     }
     if (ref_only)
@@ -231,7 +289,7 @@ static int plan_network(nb_plan *p, const netdef *def, bool ref_only)
     if (def->dns.n_hosts)
         plan_add(p, "DNS", xstrdup("dns"),
                  json_pack("{so}", "records", ovsdb_map(dns_records(def))), ls, "dns_records");
-    if (def->forward_mode == NETDEF_FWD_NAT && ip)
+    if ((def->forward_mode == NETDEF_FWD_NAT || def->forward_mode == NETDEF_FWD_ROUTE) && ip)
         plan_router(p, def, ip, ls);
     return dhcp;
 }
@@ -254,8 +312,7 @@ static int nb_read(ovsdb *c, const char *network, json_t **by_table, verr *err)
         return -1;
     *by_table = json_object();
     for (size_t i = 0; i < ARRAY_SIZE(nb_tables); i++)
-        json_object_set(*by_table, nb_tables[i],
-                        json_object_get(json_array_get(res, i), "rows"));
+        json_object_set(*by_table, nb_tables[i], json_object_get(json_array_get(res, i), "rows"));
     json_decref(res);
     return 0;
 }
@@ -264,7 +321,8 @@ static json_t *find_row(json_t *by_table, const char *table, const char *key)
 {
     size_t i;
     json_t *row;
-    json_array_foreach(json_object_get(by_table, table), i, row) {
+    json_array_foreach(json_object_get(by_table, table), i, row)
+    {
         const char *k = ovsdb_map_get(json_object_get(row, "external_ids"), "vnet-object");
         if (k && streq(k, key))
             return row;
@@ -322,9 +380,9 @@ static int plan_apply(ovsdb *c, nb_plan *p, json_t *extra_ops, bool *changed, ve
         } else {
             /* another host may be inserting the same object right now: insert
              * only if it is still missing when the transaction commits */
-            json_t *cond = ovsdb_cond("external_ids", "includes",
-                                      ovsdb_map(json_pack("{ssss}", "vnet-network", p->network,
-                                                          "vnet-object", o->key)));
+            json_t *cond = ovsdb_cond(
+                "external_ids", "includes",
+                ovsdb_map(json_pack("{ssss}", "vnet-network", p->network, "vnet-object", o->key)));
             json_array_append_new(ops, json_pack("{sssss[o]s[s]sssis[]}", "op", "wait", "table",
                                                  o->table, "where", cond, "columns", "_uuid",
                                                  "until", "==", "timeout", 0, "rows"));
@@ -337,10 +395,10 @@ static int plan_apply(ovsdb *c, nb_plan *p, json_t *extra_ops, bool *changed, ve
         if (o->parent >= 0) { /* inserting a present member is a no-op */
             json_t *mut = json_pack("[[sso]]", o->parent_col, "insert",
                                     ovsdb_set(json_pack("[o]", obj_ref(p, i))));
-            json_array_append_new(
-                ops, json_pack("{sssssoso}", "op", "mutate", "table", p->o[o->parent].table,
-                               "where", where_uuid(obj_ref(p, (size_t)o->parent)), "mutations",
-                               mut));
+            json_array_append_new(ops, json_pack("{sssssoso}", "op", "mutate", "table",
+                                                 p->o[o->parent].table, "where",
+                                                 where_uuid(obj_ref(p, (size_t)o->parent)),
+                                                 "mutations", mut));
         }
     }
     if (extra_ops)
@@ -353,6 +411,65 @@ static int plan_apply(ovsdb *c, nb_plan *p, json_t *extra_ops, bool *changed, ve
         return 0;
     }
     return ovsdb_transact(c, OVN_NB_DB, ops, NULL, err);
+}
+
+/* Rows vnet made that the definition no longer wants (a removed forward's
+ * load balancer, the SNAT of a network now routed): unlink them from the
+ * network's router (and delete the roots). */
+static const struct {
+    const char *table, *parent_col; /* parent_col NULL: a root row, weakly referenced */
+} stale_kinds[] = {
+    {"Load_Balancer", NULL},
+    {"NAT", "nat"},
+    {"Logical_Router_Static_Route", "static_routes"},
+};
+
+/* A load balancer of this host's (see lb_key)? Other hosts' stay. */
+static bool lb_is_mine(const nb_plan *p, const char *key)
+{
+    _cleanup_free_ char *tcp = lb_key(p, "tcp");
+    _cleanup_free_ char *udp = lb_key(p, "udp");
+    return streq(key, tcp) || streq(key, udp);
+}
+
+static bool plan_has(const nb_plan *p, const char *table, const char *key)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (streq(p->o[i].table, table) && streq(p->o[i].key, key))
+            return true;
+    return false;
+}
+
+static json_t *stale_ops(const nb_plan *p, json_t *by_table)
+{
+    json_t *ops = json_array();
+    json_t *lr = find_row(by_table, "Logical_Router", "lr");
+    for (size_t k = 0; k < ARRAY_SIZE(stale_kinds); k++) {
+        size_t i;
+        json_t *row;
+        json_array_foreach(json_object_get(by_table, stale_kinds[k].table), i, row)
+        {
+            const char *key = ovsdb_map_get(json_object_get(row, "external_ids"), "vnet-object");
+            const char *uuid = ovsdb_row_uuid(row);
+            if (!key || !uuid || plan_has(p, stale_kinds[k].table, key))
+                continue;
+            if (!stale_kinds[k].parent_col) {
+                if (lb_is_mine(p, key))
+                    json_array_append_new(ops, json_pack("{ssssso}", "op", "delete", "table",
+                                                         stale_kinds[k].table, "where",
+                                                         where_uuid(ovsdb_uuid(uuid))));
+                continue;
+            }
+            if (lr) {
+                json_t *mut = json_pack("[[sso]]", stale_kinds[k].parent_col, "delete",
+                                        ovsdb_set(json_pack("[o]", ovsdb_uuid(uuid))));
+                json_array_append_new(
+                    ops, json_pack("{sssssoso}", "op", "mutate", "table", "Logical_Router", "where",
+                                   where_uuid(ovsdb_uuid(ovsdb_row_uuid(lr))), "mutations", mut));
+            }
+        }
+    }
+    return ops;
 }
 
 static int plan_init(nb_plan *p, const netdef *def)
@@ -372,18 +489,19 @@ static bool lost_race(const verr *e)
 
 #define NB_ATTEMPTS 3
 
-static int ensure_once(ovsdb *c, const netdef *def, bool *changed, verr *err);
+static int ensure_once(ovsdb *c, const netdef *def, const char *host, bool *changed, verr *err);
 
 static json_t *host_mark_op(const char *network, const char *host)
 {
     if (!host)
         return NULL;
     _cleanup_free_ char *key = xasprintf(HOST_KEY_PREFIX "%s", host);
-    json_t *mut = json_pack("[[sso]]", "external_ids", "insert",
-                            ovsdb_map(json_pack("{ss}", key, "1")));
-    json_t *where = json_pack("[o]", ovsdb_cond("external_ids", "includes",
-                                                ovsdb_map(json_pack("{ssss}", "vnet-network",
-                                                                    network, "vnet-object", "ls"))));
+    json_t *mut =
+        json_pack("[[sso]]", "external_ids", "insert", ovsdb_map(json_pack("{ss}", key, "1")));
+    json_t *where = json_pack(
+        "[o]",
+        ovsdb_cond("external_ids", "includes",
+                   ovsdb_map(json_pack("{ssss}", "vnet-network", network, "vnet-object", "ls"))));
     return json_pack("[{sssssoso}]", "op", "mutate", "table", "Logical_Switch", "where", where,
                      "mutations", mut);
 }
@@ -394,7 +512,7 @@ int ovn_nb_ensure(ovsdb *c, const netdef *def, const char *host, bool *changed, 
     int r = -1;
     for (int i = 0; i < NB_ATTEMPTS && r < 0; i++) {
         verr_clear(&e);
-        r = ensure_once(c, def, changed, &e);
+        r = ensure_once(c, def, host, changed, &e);
         if (r == 0 && host)
             r = ovsdb_transact(c, OVN_NB_DB, host_mark_op(def->name, host), NULL, &e);
         if (r < 0 && !lost_race(&e))
@@ -405,16 +523,17 @@ int ovn_nb_ensure(ovsdb *c, const netdef *def, const char *host, bool *changed, 
     return r;
 }
 
-static int ensure_once(ovsdb *c, const netdef *def, bool *changed, verr *err)
+static int ensure_once(ovsdb *c, const netdef *def, const char *host, bool *changed, verr *err)
 {
     nb_plan p;
     plan_init(&p, def);
+    p.host = host;
     plan_network(&p, def, false);
     json_t *by_table = NULL;
     int r = nb_read(c, def->name, &by_table, err);
     if (r == 0) {
         plan_match(&p, by_table);
-        r = plan_apply(c, &p, NULL, changed, err);
+        r = plan_apply(c, &p, stale_ops(&p, by_table), changed, err);
     }
     json_decref(by_table);
     plan_clear(&p);
@@ -423,10 +542,11 @@ static int ensure_once(ovsdb *c, const netdef *def, bool *changed, verr *err)
     return r;
 }
 
-int ovn_nb_check(ovsdb *c, const netdef *def, bool *complete, verr *err)
+int ovn_nb_check(ovsdb *c, const netdef *def, const char *host, bool *complete, verr *err)
 {
     nb_plan p;
     plan_init(&p, def);
+    p.host = host;
     plan_network(&p, def, false);
     json_t *by_table = NULL;
     int r = nb_read(c, def->name, &by_table, err);
@@ -444,11 +564,28 @@ int ovn_nb_check(ovsdb *c, const netdef *def, bool *complete, verr *err)
 
 static json_t *remove_ops(const char *network)
 {
-    static const char *const roots[] = {"Logical_Switch", "Logical_Router", "DHCP_Options", "DNS"};
+    static const char *const roots[] = {"Logical_Switch", "Logical_Router", "DHCP_Options", "DNS",
+                                        "Load_Balancer"};
     json_t *ops = json_array();
     for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
-        json_array_append_new(ops, json_pack("{ssssso}", "op", "delete", "table", roots[i],
-                                             "where", where_network(network)));
+        json_array_append_new(ops, json_pack("{ssssso}", "op", "delete", "table", roots[i], "where",
+                                             where_network(network)));
+    return ops;
+}
+
+static json_t *own_lb_delete_ops(const char *network, const char *host)
+{
+    json_t *ops = json_array();
+    static const char *const protos[] = {"tcp", "udp"};
+    for (size_t i = 0; i < ARRAY_SIZE(protos); i++) {
+        _cleanup_free_ char *key = xasprintf("lb-%s-%s", protos[i], host);
+        json_t *where =
+            json_pack("[o]", ovsdb_cond("external_ids", "includes",
+                                        ovsdb_map(json_pack("{ssss}", "vnet-network", network,
+                                                            "vnet-object", key))));
+        json_array_append_new(
+            ops, json_pack("{ssssso}", "op", "delete", "table", "Load_Balancer", "where", where));
+    }
     return ops;
 }
 
@@ -463,15 +600,15 @@ int ovn_nb_release(ovsdb *c, const char *network, const char *host, bool *remove
     }
     for (int attempt = 0; attempt < NB_ATTEMPTS; attempt++) {
         _cleanup_free_ char *key = xasprintf(HOST_KEY_PREFIX "%s", host);
-        json_t *where = json_pack("[o]", ovsdb_cond("external_ids", "includes",
-                                                    ovsdb_map(json_pack("{ssss}", "vnet-network",
-                                                                        network, "vnet-object",
-                                                                        "ls"))));
-        json_t *ops = json_pack("[{sssssOs[[sso]]},{sssssos[ss]}]", "op", "mutate", "table",
-                                "Logical_Switch", "where", where, "mutations", "external_ids",
-                                "delete", ovsdb_set(json_pack("[s]", key)), "op", "select",
-                                "table", "Logical_Switch", "where", where, "columns", "_uuid",
-                                "external_ids");
+        json_t *where =
+            json_pack("[o]", ovsdb_cond("external_ids", "includes",
+                                        ovsdb_map(json_pack("{ssss}", "vnet-network", network,
+                                                            "vnet-object", "ls"))));
+        json_t *ops =
+            json_pack("[{sssssOs[[sso]]},{sssssos[ss]}]", "op", "mutate", "table", "Logical_Switch",
+                      "where", where, "mutations", "external_ids", "delete",
+                      ovsdb_set(json_pack("[s]", key)), "op", "select", "table", "Logical_Switch",
+                      "where", where, "columns", "_uuid", "external_ids");
         json_t *res = NULL;
         if (ovsdb_transact(c, OVN_NB_DB, ops, &res, err) < 0)
             return verr_prefix(err, "OVN network '%s': releasing it", network);
@@ -479,7 +616,8 @@ int ovn_nb_release(ovsdb *c, const char *network, const char *host, bool *remove
         bool others = false;
         size_t i;
         json_t *kv;
-        json_array_foreach(json_array_get(json_object_get(row, "external_ids"), 1), i, kv) {
+        json_array_foreach(json_array_get(json_object_get(row, "external_ids"), 1), i, kv)
+        {
             const char *k = json_string_value(json_array_get(kv, 0));
             if (k && strncmp(k, HOST_KEY_PREFIX, strlen(HOST_KEY_PREFIX)) == 0)
                 others = true;
@@ -491,14 +629,17 @@ int ovn_nb_release(ovsdb *c, const char *network, const char *host, bool *remove
                     *removed = true;
                 return ovn_nb_remove(c, network, err);
             }
+            /* the network stays for the others; this host's forwards go */
+            if (ovsdb_transact(c, OVN_NB_DB, own_lb_delete_ops(network, host), NULL, err) < 0)
+                return verr_prefix(err, "OVN network '%s': removing this host's forwards", network);
             return 0;
         }
         /* the last host: remove, unless another host joined since (wait) */
-        json_t *wait = json_pack("{sssss[[sso]]s[s]sssis[{sO}]}", "op", "wait", "table",
-                                 "Logical_Switch", "where", "_uuid", "==",
-                                 json_incref(json_object_get(row, "_uuid")), "columns",
-                                 "external_ids", "until", "==", "timeout", 0, "rows",
-                                 "external_ids", json_object_get(row, "external_ids"));
+        json_t *wait =
+            json_pack("{sssss[[sso]]s[s]sssis[{sO}]}", "op", "wait", "table", "Logical_Switch",
+                      "where", "_uuid", "==", json_incref(json_object_get(row, "_uuid")), "columns",
+                      "external_ids", "until", "==", "timeout", 0, "rows", "external_ids",
+                      json_object_get(row, "external_ids"));
         json_decref(res);
         json_t *del = remove_ops(network);
         json_array_insert_new(del, 0, wait);
@@ -582,14 +723,16 @@ static void pool_fill(addr_pool *a, const netdef_ip *ip, json_t *by_table, const
             pool_use(a, vnet_addr_str(&ip->hosts[i].ip, buf));
     size_t i;
     json_t *row;
-    json_array_foreach(json_object_get(by_table, "Logical_Switch_Port"), i, row) {
+    json_array_foreach(json_object_get(by_table, "Logical_Switch_Port"), i, row)
+    {
         const char *k = ovsdb_map_get(json_object_get(row, "external_ids"), "vnet-object");
         if (k && strncmp(k, "port:", 5) == 0 && streq(k + 5, lsp))
             continue;
         json_t *addrs = ovsdb_set_members(json_object_get(row, "addresses"));
         size_t j;
         json_t *ad;
-        json_array_foreach(addrs, j, ad) {
+        json_array_foreach(addrs, j, ad)
+        {
             const char *s = json_string_value(ad);
             const char *sp = s ? strchr(s, ' ') : NULL;
             if (sp)
@@ -598,7 +741,8 @@ static void pool_fill(addr_pool *a, const netdef_ip *ip, json_t *by_table, const
         json_decref(addrs);
     }
     json_t *ls = find_row(by_table, "Logical_Switch", "ls");
-    json_array_foreach(json_array_get(json_object_get(ls, "external_ids"), 1), i, row) {
+    json_array_foreach(json_array_get(json_object_get(ls, "external_ids"), 1), i, row)
+    {
         const char *k = json_string_value(json_array_get(row, 0));
         if (k && strncmp(k, MAC_KEY_PREFIX, strlen(MAC_KEY_PREFIX)) == 0 &&
             strcasecmp(k + strlen(MAC_KEY_PREFIX), macs) != 0)
@@ -614,8 +758,7 @@ static int pick_address(const netdef *def, json_t *by_table, const char *macs, c
         return verr_set(err, VERR_UNSUPPORTED,
                         "OVN network '%s' has no <ip>: no address to give a port", def->name);
     for (size_t i = 0; i < ip->n_hosts; i++)
-        if (ip->hosts[i].mac && strcasecmp(ip->hosts[i].mac, macs) == 0 &&
-            ip->hosts[i].ip.family) {
+        if (ip->hosts[i].mac && strcasecmp(ip->hosts[i].mac, macs) == 0 && ip->hosts[i].ip.family) {
             vnet_addr_str(&ip->hosts[i].ip, ip_out);
             return 0;
         }
@@ -642,16 +785,16 @@ static int pick_address(const netdef *def, json_t *by_table, const char *macs, c
     }
     free(a.used);
     if (r < 0)
-        return verr_set(err, VERR_BUSY, "OVN network '%s': no free address left for %s",
-                        def->name, macs);
+        return verr_set(err, VERR_BUSY, "OVN network '%s': no free address left for %s", def->name,
+                        macs);
     return 0;
 }
 
 static int port_ensure_once(ovsdb *c, const netdef *def, const char *lsp, const uint8_t mac[6],
                             char *ip, verr *err);
 
-int ovn_nb_port_ensure(ovsdb *c, const netdef *def, const char *lsp, const uint8_t mac[6],
-                       char *ip, verr *err)
+int ovn_nb_port_ensure(ovsdb *c, const netdef *def, const char *lsp, const uint8_t mac[6], char *ip,
+                       verr *err)
 {
     verr e = VERR_INIT;
     int r = -1;
@@ -681,10 +824,10 @@ static int port_ensure_once(ovsdb *c, const netdef *def, const char *lsp, const 
     if (r == 0) {
         _cleanup_free_ char *addr = xasprintf("%s %s", macs, ip);
         _cleanup_free_ char *key = xasprintf("port:%s", lsp);
-        int o = plan_add(&p, "Logical_Switch_Port", xstrdup(key),
-                         json_pack("{ssso}", "name", lsp, "addresses",
-                                   ovsdb_set(json_pack("[s]", addr))),
-                         0, "ports");
+        int o = plan_add(
+            &p, "Logical_Switch_Port", xstrdup(key),
+            json_pack("{ssso}", "name", lsp, "addresses", ovsdb_set(json_pack("[s]", addr))), 0,
+            "ports");
         if (dhcp >= 0) {
             p.o[o].link = dhcp;
             p.o[o].link_col = "dhcpv4_options";

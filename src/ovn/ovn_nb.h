@@ -46,7 +46,7 @@ int ovn_nb_port_ensure(ovsdb *c, const netdef *def, const char *lsp, const uint8
 int ovn_nb_port_remove(ovsdb *c, const char *network, const char *lsp, verr *err);
 
 /* Is every object of the network present? (the periodic drift check) */
-int ovn_nb_check(ovsdb *c, const netdef *def, bool *complete, verr *err);
+int ovn_nb_check(ovsdb *c, const netdef *def, const char *host, bool *complete, verr *err);
 
 /* The MAC vnet gives the router port / DHCP server of a network. */
 void ovn_nb_router_mac(const netdef *def, uint8_t mac[6]);

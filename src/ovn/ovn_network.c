@@ -31,6 +31,14 @@ int ovn_network_stop(const netdef *def, const char *host, verr *err)
     return 0;
 }
 
+int ovn_network_update(const netdef *def, const char *host, verr *err)
+{
+    _cleanup_(ovsdb_closep) ovsdb *c = NULL;
+    if (ovn_network_connect(def, &c, err) < 0 || ovn_nb_ensure(c, def, host, NULL, err) < 0)
+        return -1;
+    return 0;
+}
+
 int ovn_network_adopt(const netdef *def, const char *host, bool *ret_repaired, verr *err)
 {
     _cleanup_(ovsdb_closep) ovsdb *c = NULL;

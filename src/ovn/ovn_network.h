@@ -16,3 +16,5 @@ int ovn_network_connect(const netdef *def, ovsdb **ret, verr *err);
 int ovn_network_start(const netdef *def, const char *host, verr *err);
 int ovn_network_stop(const netdef *def, const char *host, verr *err);
 int ovn_network_adopt(const netdef *def, const char *host, bool *ret_repaired, verr *err);
+/* A running network's definition changed (port forwards): converge its rows. */
+int ovn_network_update(const netdef *def, const char *host, verr *err);

@@ -102,9 +102,9 @@ guest_off() { # X NAME: unplug and remove the guest
     ip netns del "$(guest_ns "$2")"
 }
 
-# port_create X MAC: a port on host X's vnetd; prints the interfaceid of its plug.
+# port_create X MAC [NETWORK]: a port on host X's vnetd; prints the interfaceid of its plug.
 port_create() {
-    local h=$1 mac=$2 uuid
+    local h=$1 mac=$2 net=${3:-$NET} uuid
     uuid=$(cat /proc/sys/kernel/random/uuid)
     cat >"$T/port-$uuid.xml" <<XML
 <networkport>
@@ -113,8 +113,8 @@ port_create() {
   <mac address='$mac'/>
 </networkport>
 XML
-    vnet_on "$h" port-create "$NET" "$T/port-$uuid.xml" >/dev/null || return 1
-    vnet_on "$h" port-dumpxml "$NET" "$uuid" >"$T/plug-$uuid.xml" || return 1
+    vnet_on "$h" port-create "$net" "$T/port-$uuid.xml" >/dev/null || return 1
+    vnet_on "$h" port-dumpxml "$net" "$uuid" >"$T/plug-$uuid.xml" || return 1
     echo "$uuid"
 }
 
@@ -219,6 +219,8 @@ expect_match "doctor: a Geneve tunnel to the other chassis" "ok +ovn-tunnels: 1 
 expect_match "doctor: the network's NB objects" "ok +$NET: ovn-nb: logical switch vnet-$NET" "$E2E_OUT"
 expect_match "doctor: its ports are bound" "ok +$NET: ovn-ports: 2 guest port\\(s\\) on all hosts, 2 bound" "$E2E_OUT"
 expect_no_match "doctor: no bridge check for an OVN network" "$NET: bridge" "$E2E_OUT"
+expect_match "doctor: the guests' MTU and Geneve fit the underlay" \
+    "ok +$NET: ovn-mtu: guest MTU 1400 \\+ 58 bytes of Geneve fit the underlay's MTU 1500 \\(br-phy\\)" "$E2E_OUT"
 
 # ---- the upstream through SNAT on the gateway chassis (host A), from both hosts
 tcp_server "$UP_NS" 7000 || e2e_fatal "upstream TCP server"
@@ -226,6 +228,62 @@ expect_eq "g1 (host A) reaches the upstream, SNATed to the router's address" "19
     "$(guest_ask g1 198.51.100.1 7000 | sed 's/:.*//')"
 expect_eq "g2 (host B) too, through the tunnel to the gateway chassis" "198.51.100.10" \
     "$(guest_ask g2 198.51.100.1 7000 | sed 's/:.*//')"
+
+# ---- a port forward: a load balancer VIP on the router's gateway port (host A's)
+tcp_server "$(guest_ns g2)" 7200 || e2e_fatal "TCP server in g2"
+expect_ok "forward-add on the OVN network" \
+    vnet_on a forward-add "$NET" --proto tcp --port 8022 --to "$IP2:7200"
+expect_match "it is host A's load balancer on the router" "198\.51\.100\.10:8022\"?=\"?$IP2:7200" \
+    "$(nbctl --bare --columns=vips find Load_Balancer name=vnet-$NET-tcp-hosta)"
+expect_match "the load balancer is on the network's router" \
+    "$(nbctl --bare --columns=_uuid find Load_Balancer name=vnet-$NET-tcp-hosta)" \
+    "$(nbctl get Logical_Router vnet-$NET-lr load_balancer)"
+expect_eq "the upstream reaches g2 (host B) through the forward, with its own address" \
+    "198.51.100.1" "$(tcp_ask "$UP_NS" 198.51.100.10 8022 | sed 's/:.*//')" ||
+    e2e_diag "$(nbctl lb-list; sbctl lflow-list vnet-$NET-lr | grep -i 8022)"
+expect_match "vnet forward-list shows it" "8022" "$(vnet_on a forward-list "$NET")"
+expect_ok "forward-del" vnet_on a forward-del "$NET" --proto tcp --port 8022
+expect_eq "its load balancer is gone" "" \
+    "$(nbctl --bare --columns=name find Load_Balancer external_ids:vnet-network=$NET)"
+expect_fail "the upstream no longer reaches g2 on 8022" tcp_ask "$UP_NS" 198.51.100.10 8022
+
+# ---- route mode: the router without SNAT; the upstream routes the subnet to it
+cat >"$T/rtd.xml" <<XML
+<network xmlns:vnet='urn:vnet:network:1'>
+  <name>rtd</name>
+  <forward mode='route'/>
+  <vnet:ovn nb='$NB' gateway-chassis='hosta' external='198.51.100.20/24'
+            external-gateway='198.51.100.1' physnet='upstream'/>
+  <mtu size='1500'/>
+  <ip address='10.92.0.1' prefix='24'>
+    <dhcp><range start='10.92.0.100' end='10.92.0.150'/></dhcp>
+  </ip>
+</network>
+XML
+expect_ok "a routed OVN network is defined on host B" vnet_on b define "$T/rtd.xml"
+expect_ok "and starts" vnet_on b start rtd
+expect_eq "no SNAT for it" "" "$(nbctl --bare --columns=_uuid find NAT external_ids:vnet-network=rtd)"
+expect_eq "its router has the gateway port" "vnet-rtd-gw" \
+    "$(nbctl --bare --columns=name find Logical_Router_Port name=vnet-rtd-gw)"
+MAC3=52:54:00:5e:00:03
+P3=$(port_create b "$MAC3" rtd) || e2e_fatal "port-create on the routed network"
+guest_on b g3 "$MAC3" "$P3" || e2e_fatal "guest g3 plugged on host B"
+IP3=$(dhcp_udhcpc g3) || e2e_fatal "g3 gets a lease from OVN DHCP"
+ip -n "$UP_NS" route add 10.92.0.0/24 via 198.51.100.20 || e2e_fatal "upstream route to the routed subnet"
+expect_true "the upstream reaches g3 directly" \
+    wait_for 15 ip netns exec "$UP_NS" ping -c1 -W1 "$IP3" ||
+    e2e_diag "$(nbctl show; ip netns exec "$(guest_ns g3)" ip route; ip -n "$UP_NS" neigh)"
+expect_eq "g3 reaches the upstream with its own address (no NAT)" "$IP3" \
+    "$(guest_ask g3 198.51.100.1 7000 | sed 's/:.*//')"
+# ---- doctor: the routed network's MTU 1500 does not fit Geneve over the 1500 underlay
+e2e_run vnet_on b doctor
+expect_match "doctor: a guest MTU too large for Geneve over the underlay" \
+    "rtd: ovn-mtu: guest MTU 1500 \\+ 58 bytes of Geneve exceed the underlay's MTU 1500 \\(br-phy\\)" "$E2E_OUT"
+expect_match "doctor: and says what MTU fits" "<mtu size='1442'/>" "$E2E_OUT"
+guest_off b g3
+expect_ok "the routed network stops" vnet_on b destroy rtd
+expect_eq "its NB rows are gone" "" \
+    "$(nbctl --bare --columns=name find Logical_Switch external_ids:vnet-network=rtd)"
 
 # ---- vnetd on A killed: the guests' TCP flow goes on
 tcp_server "$(guest_ns g1)" 7100 'while read -r l; do echo "echo $l"; done' ||

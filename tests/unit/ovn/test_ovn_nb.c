@@ -32,6 +32,28 @@ static const char *iso_xml =
     "  <ip address='10.78.0.1' prefix='24'><dhcp><range start='10.78.0.10' end='10.78.0.20'/></dhcp></ip>\n"
     "</network>\n";
 
+static const char *fwd_xml =
+    "<network xmlns:vnet='urn:vnet:network:1'>\n"
+    "  <name>fwd</name><uuid>22222222-3333-4444-5555-666666666666</uuid>\n"
+    "  <forward mode='nat'/>\n"
+    "  <vnet:ovn nb='unix:/x' gateway-chassis='hostA' external='203.0.113.10/24'/>\n"
+    "  <ip address='10.79.0.1' prefix='24'/>\n"
+    "  <vnet:portForward proto='tcp' guest='10.79.0.5'>\n"
+    "    <vnet:range start='8080' to='80'/><vnet:range start='9000' end='9001' to='7000'/>\n"
+    "  </vnet:portForward>\n"
+    "  <vnet:portForward proto='udp' address='203.0.113.10' guest='10.79.0.6'>\n"
+    "    <vnet:range start='5353'/>\n"
+    "  </vnet:portForward>\n"
+    "</network>\n";
+
+static const char *fwd_route_xml =
+    "<network xmlns:vnet='urn:vnet:network:1'>\n"
+    "  <name>fwd</name><uuid>22222222-3333-4444-5555-666666666666</uuid>\n"
+    "  <forward mode='route'/>\n"
+    "  <vnet:ovn nb='unix:/x' gateway-chassis='hostA' external='203.0.113.10/24'/>\n"
+    "  <ip address='10.79.0.1' prefix='24'/>\n"
+    "</network>\n";
+
 static json_t *rows(ovsdb *c, const char *table, const char *col, const char *val)
 {
     json_t *r = NULL;
@@ -175,7 +197,7 @@ static void test_network(ovsdb *c, const netdef *def)
     CHECK(count(c, "Logical_Router_Port", NULL, NULL) == 2);
     CHECK(count(c, "NAT", NULL, NULL) == 1);
     CHECK(count(c, "Gateway_Chassis", NULL, NULL) == 1);
-    CHECK(ovn_nb_check(c, def, &complete, &e) == 0 && complete);
+    CHECK(ovn_nb_check(c, def, "hostA", &complete, &e) == 0 && complete);
 }
 
 static void test_ports(ovsdb *c, const netdef *def)
@@ -241,11 +263,11 @@ static void test_drift(ovsdb *c, const netdef *def)
                             "where", "name", "==", "vnet-lab", "op", "delete", "table",
                             "DHCP_Options", "where");
     CHECK(ovsdb_transact(c, OVN_NB_DB, ops, NULL, &e) == 0);
-    CHECK(ovn_nb_check(c, def, &complete, &e) == 0);
+    CHECK(ovn_nb_check(c, def, "hostA", &complete, &e) == 0);
     CHECK(!complete);
     CHECK(ovn_nb_ensure(c, def, "hostA", &changed, &e) == 0);
     CHECK(changed);
-    CHECK(ovn_nb_check(c, def, &complete, &e) == 0 && complete);
+    CHECK(ovn_nb_check(c, def, "hostA", &complete, &e) == 0 && complete);
     CHECK(count(c, "Logical_Switch_Port", "name", "vnet-lab-rtr") == 1);
     CHECK(count(c, "Logical_Router_Port", NULL, NULL) == 2);
     CHECK(count(c, "NAT", NULL, NULL) == 1);
@@ -315,6 +337,56 @@ static void test_isolated_and_remove(ovsdb *c, const netdef *lab, const netdef *
     fprintf(stderr, "(expected) %s\n", e.msg);
 }
 
+/* Port forwards are load balancers owned by the host that has them; route
+ * mode is the router without SNAT. */
+static void test_forwards_and_route(ovsdb *c)
+{
+    _cleanup_(netdef_freep) netdef *nat = parse(fwd_xml);
+    _cleanup_(netdef_freep) netdef *route = parse(fwd_route_xml);
+    verr e = VERR_INIT;
+    bool removed = false;
+    CHECK(ovn_nb_ensure(c, nat, "hostA", NULL, &e) == 0);
+    json_t *lb = rows(c, "Load_Balancer", "name", "vnet-fwd-tcp-hostA");
+    CHECK(json_array_size(lb) == 1);
+    json_t *vips = json_object_get(json_array_get(lb, 0), "vips");
+    CHECK_STR(ovsdb_map_get(vips, "203.0.113.10:8080"), "10.79.0.5:80");
+    CHECK_STR(ovsdb_map_get(vips, "203.0.113.10:9000"), "10.79.0.5:7000");
+    CHECK_STR(ovsdb_map_get(vips, "203.0.113.10:9001"), "10.79.0.5:7001");
+    CHECK_STR(json_string_value(json_object_get(json_array_get(lb, 0), "protocol")), "tcp");
+    json_decref(lb);
+    lb = rows(c, "Load_Balancer", "name", "vnet-fwd-udp-hostA");
+    CHECK_STR(ovsdb_map_get(json_object_get(json_array_get(lb, 0), "vips"), "203.0.113.10:5353"),
+              "10.79.0.6:5353");
+    json_decref(lb);
+    json_t *lr = rows(c, "Logical_Router", "name", "vnet-fwd-lr");
+    json_t *lbs = ovsdb_set_members(json_object_get(json_array_get(lr, 0), "load_balancer"));
+    CHECK(json_array_size(lbs) == 2);
+    json_decref(lbs);
+    json_decref(lr);
+    CHECK(count(c, "NAT", "type", "snat") == 1);
+    /* a second host with the same definition has its own; one without forwards
+     * leaves hostA's alone */
+    CHECK(ovn_nb_ensure(c, route, "hostB", NULL, &e) == 0);
+    CHECK(count(c, "Load_Balancer", "name", "vnet-fwd-tcp-hostA") == 1);
+    /* (hostB's definition is routed: its ensure dropped the SNAT) */
+    CHECK(count(c, "NAT", "type", "snat") == 0);
+    /* hostA's forwards removed: its load balancers go */
+    CHECK(ovn_nb_ensure(c, route, "hostA", NULL, &e) == 0);
+    CHECK(count(c, "Load_Balancer", NULL, NULL) == 0);
+    CHECK(count(c, "Logical_Router", "name", "vnet-fwd-lr") == 1);
+    CHECK(count(c, "Logical_Router_Port", "name", "vnet-fwd-gw") == 1);
+    /* a host leaving a shared network takes its forwards along */
+    CHECK(ovn_nb_ensure(c, nat, "hostA", NULL, &e) == 0);
+    CHECK(count(c, "Load_Balancer", NULL, NULL) == 2);
+    CHECK(ovn_nb_release(c, "fwd", "hostA", &removed, &e) == 0 && !removed);
+    CHECK(count(c, "Load_Balancer", NULL, NULL) == 0);
+    CHECK(count(c, "Logical_Switch", "name", "vnet-fwd") == 1);
+    CHECK(ovn_nb_release(c, "fwd", "hostB", &removed, &e) == 0 && removed);
+    CHECK(count_vnet(c, "Logical_Router") == 0 && count_vnet(c, "Load_Balancer") == 0);
+    if (e.msg[0])
+        fprintf(stderr, "%s\n", e.msg);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -335,5 +407,6 @@ int main(int argc, char **argv)
     test_ports(c, lab);
     test_drift(c, lab);
     test_isolated_and_remove(c, lab, iso);
+    test_forwards_and_route(c);
     return testlib_done("ovn-nb");
 }
