@@ -1,4 +1,8 @@
-/* vnet import-libvirt [DIR] [--dry-run]: define libvirt's saved networks
+/* vnet import unix:PATH [NAME] [--dry-run]: define the OVN networks vnet
+ * hosts made in an OVN northbound database, from the definition they keep on
+ * the network's logical switch.
+ *
+ * vnet import-libvirt [DIR] [--dry-run]: define libvirt's saved networks
  * (DIR/NAME.xml, autostart links in DIR/autostart/) in vnet. Each one is
  * checked first against what vnet already has and what this run imported:
  * the name, a named bridge, and every IP subnet must be free. The daemon's
@@ -12,6 +16,8 @@
 
 #include "cli/commands.h"
 #include "conf/netdef.h"
+#include "ovn/ovn_nb.h"
+#include "ovn/ovsdb.h"
 #include "proto/proto.h"
 #include "proto/proto_ops.h"
 #include "store/store.h"
@@ -191,6 +197,113 @@ int cmd_import_libvirt(const cli_ctx *ctx, const args *a)
     free(files);
     known_free(&k);
     if (r == 0 && done < nf)
+        return -1; /* the refusals are printed above */
+    return r;
+}
+
+/* ---- vnet import unix:PATH [NAME]: OVN networks from the northbound DB ---- */
+
+/* Define one shared definition (xml) with its nb set to the remote this host
+ * reaches the database at; returns 1 imported, 0 refused. */
+static int import_ovn_one(const cli_ctx *ctx, const char *nb, const char *xml, bool dry, known *k)
+{
+    verr err = VERR_INIT;
+    netdef *def = NULL;
+    if (netdef_parse_string(xml, nb, &def, &err) < 0 || netdef_validate(def, &err) < 0) {
+        printf("refused a definition in %s: %s\n", nb, err.msg);
+        netdef_free(def);
+        return 0;
+    }
+    free(def->ovn.nb);
+    def->ovn.nb = xstrdup(nb);
+    _cleanup_free_ char *why = clash(k, def);
+    if (why) {
+        printf("refused network '%s': %s\n", def->name, why);
+        netdef_free(def);
+        return 0;
+    }
+    if (dry) {
+        printf("would define network '%s' from %s\n", def->name, nb);
+        known_add(k, def);
+        return 1;
+    }
+    _cleanup_free_ char *text = netdef_format(def, NETDEF_FORMAT_INACTIVE);
+    json_t *req = proto_request("define");
+    if (proto_set_str(req, "xml", text, &err) < 0 || proto_set_str(req, "source", nb, &err) < 0)
+        req = req_drop(req);
+    _cleanup_(json_decrefp) json_t *r = op(ctx, req, &err);
+    if (!r) {
+        printf("refused network '%s': %s\n", def->name, err.msg);
+        netdef_free(def);
+        return 0;
+    }
+    printf("defined network '%s' from %s\n", def->name, nb);
+    known_add(k, def);
+    return 1;
+}
+
+/* The shared definitions on vnet's logical switches (OVN_NB_DEFINITION_KEY). */
+static int ovn_definitions(const char *nb, const char *only, json_t **ret)
+{
+    _cleanup_(ovsdb_closep) ovsdb *c = NULL;
+    verr err = VERR_INIT;
+    json_t *rows = NULL;
+    json_t *where = json_pack("[o]", ovsdb_cond("external_ids", "includes",
+                                                ovsdb_map(json_pack("{ss}", "vnet-object", "ls"))));
+    if (ovsdb_connect(nb, 5000, &c, &err) < 0 ||
+        ovsdb_select(c, OVN_NB_DB, "Logical_Switch", where, json_pack("[s]", "external_ids"), &rows,
+                     &err) < 0)
+        return cli_error("OVN northbound database %s: %s", nb, err.msg);
+    *ret = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row)
+    {
+        json_t *ids = json_object_get(row, "external_ids");
+        const char *name = ovsdb_map_get(ids, "vnet-network");
+        const char *xml = ovsdb_map_get(ids, OVN_NB_DEFINITION_KEY);
+        if (!name || (only && !streq(name, only)))
+            continue;
+        if (!xml) {
+            printf("refused network '%s': its switch holds no definition (made by an older "
+                   "vnet; start it there once)\n",
+                   name);
+            json_array_append_new(*ret, json_null());
+            continue;
+        }
+        json_array_append_new(*ret, json_string(xml));
+    }
+    json_decref(rows);
+    if (only && json_array_size(*ret) == 0) {
+        json_decref(*ret);
+        *ret = NULL;
+        return cli_error("no network '%s' made by vnet in %s", only, nb);
+    }
+    return 0;
+}
+
+int cmd_import_ovn(const cli_ctx *ctx, const args *a)
+{
+    const char *nb = a->pos[0];
+    const char *only = a->n_pos > 1 ? a->pos[1] : NULL;
+    bool dry = args_has(a, "dry-run");
+    if (strncmp(nb, "unix:/", 6) != 0)
+        return cli_error("'%s' is not a unix:PATH remote (the only kind vnet speaks)", nb);
+    known k = {0};
+    _cleanup_(json_decrefp) json_t *defs = NULL;
+    int r = known_load(ctx, &k) < 0 || ovn_definitions(nb, only, &defs) < 0 ? -1 : 0;
+    size_t done = 0, n = json_array_size(defs), i;
+    json_t *xml;
+    json_array_foreach(defs, i, xml)
+    {
+        if (r == 0 && json_is_string(xml))
+            done += (size_t)import_ovn_one(ctx, nb, json_string_value(xml), dry, &k);
+    }
+    if (r == 0)
+        printf("%s: %zu network(s) %s, %zu refused\n", nb, done,
+               dry ? "would be defined" : "defined", n - done);
+    known_free(&k);
+    if (r == 0 && done < n)
         return -1; /* the refusals are printed above */
     return r;
 }

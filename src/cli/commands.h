@@ -81,3 +81,4 @@ int cmd_port_dumpxml(const cli_ctx *ctx, const args *a);
 int cmd_port_delete(const cli_ctx *ctx, const args *a);
 /* cmd_import.c */
 int cmd_import_libvirt(const cli_ctx *ctx, const args *a);
+int cmd_import_ovn(const cli_ctx *ctx, const args *a);

@@ -166,6 +166,13 @@ static const args_option opt_import[] = {
     {NULL},
 };
 
+static const args_option opt_import_ovn[] = {
+    {"nb", "unix:PATH", "the OVN northbound database", ARGS_POS | ARGS_REQ},
+    {"network", "NAME", "only this network (default: every one vnet made there)", ARGS_POS},
+    {"dry-run", NULL, "say what would be defined or refused, change nothing"},
+    {NULL},
+};
+
 static int cmd_help(const cli_ctx *ctx, const args *a);
 
 /* The commands, in the order `vnet --help` lists them. */
@@ -239,7 +246,8 @@ static const command commands[] = {
      "NetworkManager or systemd-networkd owns NIC or it holds a DHCP lease; vnet then prints\n"
      "the configuration to give that tool instead.",
      cmd_uplink_attach},
-    {"uplink-confirm", NULL, "BRIDGE", 1, 1, opt_uplink_bridge, false, "Keep an uplink attached on trial",
+    {"uplink-confirm", NULL, "BRIDGE", 1, 1, opt_uplink_bridge, false,
+     "Keep an uplink attached on trial",
      "Confirm an uplink-attach: the bridge stays, and is re-created when vnetd starts at boot,\n"
      "before autostart networks.",
      cmd_uplink_confirm},
@@ -294,6 +302,14 @@ static const command commands[] = {
      "autostart flag. A network whose name, bridge or subnet is already used in vnet is\n"
      "refused, with the reason. Exit status 1 when any was refused.",
      cmd_import_libvirt},
+    {"import", NULL, "unix:PATH [NAME]", 1, 2, opt_import_ovn, false,
+     "Define the OVN networks vnet hosts made in a northbound database",
+     "Define here every OVN network (or NAME) that vnet on another host made in the OVN\n"
+     "northbound database unix:PATH, from the definition the hosts share (port forwards stay\n"
+     "each host's own), reaching the database at unix:PATH. Starting it joins the same\n"
+     "logical network. A network whose name or subnet is already used in vnet is refused,\n"
+     "with the reason. Exit status 1 when any was refused.",
+     cmd_import_ovn},
     {"ping", "net-ping", "", 0, 0, opt_none, true, "Check that vnetd answers",
      "Ask vnetd for its version.", cmd_ping},
     {"help", NULL, "[COMMAND]", 0, 1, opt_help, true, "Show help for vnet or a command",

@@ -12,6 +12,31 @@
 #define MAC_KEY_PREFIX "vnet-mac-"
 #define HOST_KEY_PREFIX "vnet-host-"
 
+char *ovn_nb_shared_xml(const netdef *def)
+{
+    _cleanup_(netdef_freep) netdef *d = netdef_dup(def);
+    for (size_t i = 0; i < d->n_port_forwards; i++) /* each host's own */
+        free(d->port_forwards[i].ranges);
+    free(d->port_forwards);
+    d->port_forwards = NULL;
+    d->n_port_forwards = 0;
+    free(d->bridge_name); /* unused by OVN; each host names its own */
+    d->bridge_name = NULL;
+    return netdef_format(d, NETDEF_FORMAT_INACTIVE);
+}
+
+/* Record the definition on the logical switch, for `vnet import` on other
+ * hosts (a map mutation does not replace a key: delete it, then insert). */
+static json_t *definition_op(json_t *ls_ref, const netdef *def)
+{
+    _cleanup_free_ char *xml = ovn_nb_shared_xml(def);
+    json_t *mut = json_pack("[[sso][sso]]", "external_ids", "delete",
+                            ovsdb_set(json_pack("[s]", OVN_NB_DEFINITION_KEY)), "external_ids",
+                            "insert", ovsdb_map(json_pack("{ss}", OVN_NB_DEFINITION_KEY, xml)));
+    return json_pack("[{sssssoso}]", "op", "mutate", "table", "Logical_Switch", "where",
+                     json_pack("[o]", ovsdb_cond("_uuid", "==", ls_ref)), "mutations", mut);
+}
+
 typedef struct nb_obj {
     const char *table;
     char *key;   /* external_ids:vnet-object */
@@ -533,7 +558,16 @@ static int ensure_once(ovsdb *c, const netdef *def, const char *host, bool *chan
     int r = nb_read(c, def->name, &by_table, err);
     if (r == 0) {
         plan_match(&p, by_table);
-        r = plan_apply(c, &p, stale_ops(&p, by_table), changed, err);
+        json_t *extra = stale_ops(&p, by_table);
+        json_t *ls = find_row(by_table, "Logical_Switch", "ls");
+        const char *had = ovsdb_map_get(json_object_get(ls, "external_ids"), OVN_NB_DEFINITION_KEY);
+        _cleanup_free_ char *xml = ovn_nb_shared_xml(def);
+        if (!had || !streq(had, xml)) {
+            json_t *dop = definition_op(obj_ref(&p, 0), def);
+            json_array_extend(extra, dop);
+            json_decref(dop);
+        }
+        r = plan_apply(c, &p, extra, changed, err);
     }
     json_decref(by_table);
     plan_clear(&p);

@@ -26,6 +26,13 @@
 
 #define OVN_NB_DB "OVN_Northbound"
 
+/* The logical switch's external_ids key holding the network's definition as
+ * the hosts share it (ovn_nb_shared_xml), for `vnet import`. */
+#define OVN_NB_DEFINITION_KEY "vnet-definition"
+/* The definition without what is each host's own (port forwards, the unused
+ * bridge name). malloc'd XML. */
+char *ovn_nb_shared_xml(const netdef *def);
+
 /* Create or repair the network's objects. *changed (optional): rows were
  * inserted (drift repaired / first start). host (may be NULL): this host's
  * name, recorded on the logical switch as external_ids vnet-host-HOST=1 so

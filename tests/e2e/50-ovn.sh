@@ -346,6 +346,22 @@ expect_ok "stop on host B" vnet_on b destroy "$NET"
 expect_eq "host A still runs the network: it stays in the NB" "vnet-$NET" \
     "$(nbctl --bare --columns=name find Logical_Switch name=vnet-$NET)"
 expect_true "and g1 still reaches g2" ping_from g1 "$IP2"
+
+# ---- vnet import: host B takes the network's definition from the NB (the one the hosts share)
+expect_ok "undefine on host B" vnet_on b undefine "$NET"
+e2e_run vnet_on b import "$NB" --dry-run
+expect_match "import --dry-run names what it would define" "would define network '$NET' from $NB" "$E2E_OUT"
+expect_ok "vnet import on host B" vnet_on b import "$NB" "$NET"
+e2e_run vnet_on b dumpxml "$NET"
+expect_match "the imported definition is the shared one (same UUID)" "<uuid>$NET_UUID</uuid>" "$E2E_OUT"
+expect_match "with the NB this host reaches" "nb='$NB'" "$E2E_OUT"
+expect_ok "it starts on host B" vnet_on b start "$NET"
+expect_eq "and joins the same logical network" "1|\"1\"" \
+    "$(nbctl --bare --columns=_uuid find Logical_Switch name=vnet-$NET | grep -c .)|$(nbctl get Logical_Switch vnet-$NET external_ids:vnet-host-hostb)"
+e2e_run vnet_on b import "$NB"
+expect_match "importing it again is refused with the reason (exit 1)" \
+    "1:.*refused network '$NET': a network named '$NET' already exists" "$E2E_RC:$E2E_OUT"
+expect_ok "stop on host B again" vnet_on b destroy "$NET"
 expect_ok "stop on host A (the last one)" vnet_on a destroy "$NET"
 expect_eq "no vnet rows left in the NB" "" \
     "$(nbctl --bare --columns=name find Logical_Switch external_ids:vnet-network=$NET)"

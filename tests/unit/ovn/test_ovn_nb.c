@@ -25,12 +25,12 @@ static const char *nat_xml =
     "  </dhcp></ip>\n"
     "</network>\n";
 
-static const char *iso_xml =
-    "<network xmlns:vnet='urn:vnet:network:1'>\n"
-    "  <name>iso</name><uuid>11111111-2222-3333-4444-555555555555</uuid>\n"
-    "  <vnet:ovn nb='unix:/x'/>\n"
-    "  <ip address='10.78.0.1' prefix='24'><dhcp><range start='10.78.0.10' end='10.78.0.20'/></dhcp></ip>\n"
-    "</network>\n";
+static const char *iso_xml = "<network xmlns:vnet='urn:vnet:network:1'>\n"
+                             "  <name>iso</name><uuid>11111111-2222-3333-4444-555555555555</uuid>\n"
+                             "  <vnet:ovn nb='unix:/x'/>\n"
+                             "  <ip address='10.78.0.1' prefix='24'><dhcp><range "
+                             "start='10.78.0.10' end='10.78.0.20'/></dhcp></ip>\n"
+                             "</network>\n";
 
 static const char *fwd_xml =
     "<network xmlns:vnet='urn:vnet:network:1'>\n"
@@ -79,9 +79,8 @@ static size_t count_vnet(ovsdb *c, const char *table)
     json_t *r = rows(c, table, NULL, NULL);
     size_t n = 0, i;
     json_t *row;
-    json_array_foreach(r, i, row)
-        if (ovsdb_map_get(json_object_get(row, "external_ids"), "vnet-network"))
-            n++;
+    json_array_foreach(
+        r, i, row) if (ovsdb_map_get(json_object_get(row, "external_ids"), "vnet-network")) n++;
     json_decref(r);
     return n;
 }
@@ -117,14 +116,12 @@ static void test_client_basics(ovsdb *c)
     int found = 0;
     size_t i;
     json_t *v;
-    json_array_foreach(res, i, v)
-        if (streq(json_string_value(v), OVN_NB_DB))
-            found = 1;
+    json_array_foreach(res, i, v) if (streq(json_string_value(v), OVN_NB_DB)) found = 1;
     CHECK(found);
     json_decref(res);
     /* a failing operation is reported with its index and the server's words */
-    json_t *ops = json_pack("[{sssss{ss}}]", "op", "insert", "table", "No_Such_Table", "row",
-                            "name", "x");
+    json_t *ops =
+        json_pack("[{sssss{ss}}]", "op", "insert", "table", "No_Such_Table", "row", "name", "x");
     CHECK(ovsdb_transact(c, OVN_NB_DB, ops, NULL, &e) < 0);
     CHECK(strstr(e.msg, "No_Such_Table") != NULL || strstr(e.msg, "unknown table") != NULL);
     fprintf(stderr, "(expected) %s\n", e.msg);
@@ -259,9 +256,9 @@ static void test_drift(ovsdb *c, const netdef *def)
     verr e = VERR_INIT;
     bool changed = false, complete = true;
     /* someone deletes vnet's switch (its ports go with it) and DHCP options */
-    json_t *ops = json_pack("[{sssss[[sss]]},{sssss[]}]", "op", "delete", "table", "Logical_Switch",
-                            "where", "name", "==", "vnet-lab", "op", "delete", "table",
-                            "DHCP_Options", "where");
+    json_t *ops =
+        json_pack("[{sssss[[sss]]},{sssss[]}]", "op", "delete", "table", "Logical_Switch", "where",
+                  "name", "==", "vnet-lab", "op", "delete", "table", "DHCP_Options", "where");
     CHECK(ovsdb_transact(c, OVN_NB_DB, ops, NULL, &e) == 0);
     CHECK(ovn_nb_check(c, def, "hostA", &complete, &e) == 0);
     CHECK(!complete);
@@ -364,6 +361,16 @@ static void test_forwards_and_route(ovsdb *c)
     json_decref(lbs);
     json_decref(lr);
     CHECK(count(c, "NAT", "type", "snat") == 1);
+    /* the definition the hosts share is on the switch, without the forwards */
+    json_t *ls = rows(c, "Logical_Switch", "name", "vnet-fwd");
+    const char *xml = ovsdb_map_get(json_object_get(json_array_get(ls, 0), "external_ids"),
+                                    OVN_NB_DEFINITION_KEY);
+    netdef *shared = NULL;
+    CHECK(xml && netdef_parse_string(xml, "nb", &shared, &e) == 0);
+    CHECK(shared && streq(shared->name, "fwd") && shared->n_port_forwards == 0 &&
+          memcmp(shared->uuid, nat->uuid, sizeof(nat->uuid)) == 0 && !shared->bridge_name);
+    netdef_free(shared);
+    json_decref(ls);
     /* a second host with the same definition has its own; one without forwards
      * leaves hostA's alone */
     CHECK(ovn_nb_ensure(c, route, "hostB", NULL, &e) == 0);
