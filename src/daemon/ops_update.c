@@ -58,13 +58,6 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
                  n->name);
         return NULL;
     }
-    if (live && netdef_is_ovn(n->live)) {
-        verr_set(err, VERR_UNSUPPORTED,
-                 "unsupported configuration: network '%s' is an OVN network: live net-update "
-                 "is not supported yet (change the config and restart it)",
-                 n->name);
-        return NULL;
-    }
     if (config && !net_persistent(n)) {
         verr_set(err, VERR_BUSY,
                  "Requested operation is not valid: cannot change persistent config of a "

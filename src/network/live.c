@@ -33,6 +33,12 @@ static int run_refresh_digest(const netdef *def, const net_run *run, net_run *re
 int network_update_live(const network_env *env, const netdef *def, netdef_section section,
                         const net_run *run, net_run *ret_run, verr *err)
 {
+    if (netdef_is_ovn(def)) { /* DHCP options, DNS records, router: rows in the NB */
+        if (ovn_network_update(def, env->ovn_host, err) < 0)
+            return verr_prefix(err, "updating network '%s'", def->name);
+        net_run_copy(ret_run, run);
+        return 0;
+    }
     if (section == NETDEF_SECTION_IP_DHCP_HOST || section == NETDEF_SECTION_DNS_HOST) {
         if (network_reload_hosts(env, def, run, err) < 0)
             return -1;

@@ -443,10 +443,13 @@ static int plan_apply(ovsdb *c, nb_plan *p, json_t *extra_ops, bool *changed, ve
  * network's router (and delete the roots). */
 static const struct {
     const char *table, *parent_col; /* parent_col NULL: a root row, weakly referenced */
+    bool per_host;                  /* only this host's rows (lb_key) */
 } stale_kinds[] = {
-    {"Load_Balancer", NULL},
-    {"NAT", "nat"},
-    {"Logical_Router_Static_Route", "static_routes"},
+    {"Load_Balancer", NULL, true},
+    {"DNS", NULL, false},          /* the last <dns><host> removed */
+    {"DHCP_Options", NULL, false}, /* <dhcp> removed */
+    {"NAT", "nat", false},
+    {"Logical_Router_Static_Route", "static_routes", false},
 };
 
 /* A load balancer of this host's (see lb_key)? Other hosts' stay. */
@@ -479,7 +482,7 @@ static json_t *stale_ops(const nb_plan *p, json_t *by_table)
             if (!key || !uuid || plan_has(p, stale_kinds[k].table, key))
                 continue;
             if (!stale_kinds[k].parent_col) {
-                if (lb_is_mine(p, key))
+                if (!stale_kinds[k].per_host || lb_is_mine(p, key))
                     json_array_append_new(ops, json_pack("{ssssso}", "op", "delete", "table",
                                                          stale_kinds[k].table, "where",
                                                          where_uuid(ovsdb_uuid(uuid))));

@@ -89,6 +89,16 @@ expect_true "g2 reaches its gateway (the logical router port)" wait_for 10 ping_
 expect_match "OVN's DNS answers the <dns><host> record" "10.91.0.5" \
     "$(ip netns exec "$(guest_ns g2)" dig @10.91.0.1 db.ovl.test A +short +noedns +time=2 +tries=2 2>&1)" ||
     e2e_diag "$(sbctl list DNS; sbctl lflow-list vnet-$NET | grep -i dns)"
+ask_dns() { ip netns exec "$(guest_ns g2)" dig @10.91.0.1 "$1" A +short +noedns +time=1 +tries=1 2>&1; }
+dns_has() { ask_dns "$1" | grep -qx "$2"; }
+not() { ! "$@"; }
+expect_ok "live net-update adds a DNS host to the OVN network" vnet_on a update "$NET" add dns-host \
+    "<host ip='10.91.0.6'><hostname>web</hostname></host>" --live
+expect_true "OVN's DNS answers the new record" wait_for 10 dns_has web.ovl.test 10.91.0.6
+expect_ok "live net-update deletes it" vnet_on a update "$NET" delete dns-host \
+    "<host ip='10.91.0.6'><hostname>web</hostname></host>" --live
+expect_true "and OVN's DNS no longer answers it" wait_for 10 not dns_has web.ovl.test 10.91.0.6
+expect_match "the other record stays" "10.91.0.5" "$(ask_dns db.ovl.test)"
 
 # ---- vnet doctor: the chassis and the OVN network
 e2e_run vnet_on a doctor
