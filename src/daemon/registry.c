@@ -184,7 +184,7 @@ int registry_fill_def(vnetd *d, netdef *def, const vnet_net *self, verr *err)
         }
         def->has_uuid = true;
     }
-    if (!netdef_is_managed_bridge(def))
+    if (!netdef_is_managed_bridge(def) || netdef_is_ovn(def)) /* OVN: no host bridge */
         return 0;
     if (!def->has_mac) {
         if (prev && prev->has_mac) {
