@@ -174,6 +174,27 @@ expect_ok "the routed network stops" vnet_on b destroy rtd
 expect_eq "its NB rows are gone" "" \
     "$(nbctl --bare --columns=name find Logical_Switch external_ids:vnet-network=rtd)"
 
+# ---- the NB database goes away: changes fail with a clear error, the guests keep forwarding
+nb_pid=$(cat "$T/c/nb.pid")
+PNB=$(cat /proc/sys/kernel/random/uuid)
+kill "$nb_pid" && wait_for 10 pid_dead "$nb_pid" || e2e_fatal "the NB ovsdb-server stops"
+cat >"$T/port-nbdown.xml" <<XML
+<networkport>
+  <uuid>$PNB</uuid>
+  <owner><name>vm-nbdown</name><uuid>$(cat /proc/sys/kernel/random/uuid)</uuid></owner>
+  <mac address='52:54:00:5e:00:09'/>
+</networkport>
+XML
+expect_fail "with the NB down, port-create fails" vnet_on a port-create "$NET" "$T/port-nbdown.xml"
+expect_match "saying why" "OVN northbound database of network '$NET' unreachable" "$E2E_OUT"
+expect_no_match "and leaves no port behind" "$PNB" "$(vnet_on a port-list "$NET")"
+expect_fail "forward-add fails too" vnet_on a forward-add "$NET" --proto tcp --port 8023 --to "$IP2:7200"
+expect_no_match "and is not kept" "8023" "$(vnet_on a forward-list "$NET")"
+expect_true "g1 still reaches g2 across hosts" ping_from g1 "$IP2"
+central_db nb || e2e_fatal "the NB ovsdb-server starts again"
+expect_ok "the NB back, port-create works" vnet_on a port-create "$NET" "$T/port-nbdown.xml"
+expect_ok "(and port-delete)" vnet_on a port-delete "$NET" "$PNB"
+
 # ---- vnetd on A killed: the guests' TCP flow goes on
 tcp_server "$(guest_ns g1)" 7100 'while read -r l; do echo "echo $l"; done' ||
     e2e_fatal "line server in g1"

@@ -19,17 +19,20 @@ vsctl() { ovs-vsctl --db="unix:$T/$1/db.sock" --timeout=10 "${@:2}"; }
 ns_of() { echo "$E2E_P-h$1"; }
 vnet_on() { ip netns exec "$(ns_of "$1")" "$VNET_BIN" --root "$T/$1/root" "${@:2}"; }
 
+# central_db nb|sb: the central ovsdb-server of that database (its pid in $T/c/DB.pid).
+central_db() {
+    e2e_bg ip netns exec "$C_NS" ovsdb-server "$T/c/$1.db" --remote="punix:$T/c/$1.sock" \
+        --unixctl="$T/c/$1.ctl" --pidfile="$T/c/$1.pid" --no-chdir --log-file="$T/c/$1.log" \
+        -vconsole:off
+    wait_for 10 test -S "$T/c/$1.sock"
+}
+
 start_central() {
     mkdir -p "$T/c"
     e2e_netns_add "$C_NS" || return 1
     ovsdb-tool create "$T/c/nb.db" /usr/share/ovn/ovn-nb.ovsschema || return 1
     ovsdb-tool create "$T/c/sb.db" /usr/share/ovn/ovn-sb.ovsschema || return 1
-    local db
-    for db in nb sb; do
-        e2e_bg ip netns exec "$C_NS" ovsdb-server "$T/c/$db.db" --remote="punix:$T/c/$db.sock" \
-            --unixctl="$T/c/$db.ctl" --pidfile="$T/c/$db.pid" --no-chdir --log-file="$T/c/$db.log" -vconsole:off
-    done
-    wait_for 10 test -S "$T/c/nb.sock" && wait_for 10 test -S "$T/c/sb.sock" || return 1
+    central_db nb && central_db sb || return 1
     nbctl init && sbctl init || return 1
     OVN_RUNDIR=$T/c e2e_bg ip netns exec "$C_NS" ovn-northd --ovnnb-db="$NB" --ovnsb-db="$SB" \
         --unixctl="$T/c/northd.ctl" --pidfile="$T/c/northd.pid" --no-chdir \
