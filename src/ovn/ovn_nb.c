@@ -43,6 +43,8 @@ typedef struct nb_obj {
     json_t *row; /* desired columns, without external_ids */
     int parent;  /* index of the referencing object, -1: a root row */
     const char *parent_col;
+    int parent2; /* a second referencing object (a load balancer's switch), or -1 */
+    const char *parent2_col;
     int link; /* index of an object whose uuid goes into link_col, or -1 */
     const char *link_col;
     bool ref_only; /* must exist; not written */
@@ -77,6 +79,7 @@ static int plan_add(nb_plan *p, const char *table, char *key, json_t *row, int p
                   .row = row,
                   .parent = parent,
                   .parent_col = parent_col,
+                  .parent2 = -1,
                   .link = -1};
     return (int)(p->n - 1);
 }
@@ -182,8 +185,10 @@ static char *lb_key(const nb_plan *p, const char *proto)
 
 /* vnet port forwards as one OVN load balancer per protocol on the router:
  * a VIP "ADDRESS:PORT" (the forward's address, else the gateway port's) for
- * every host port, to "GUEST:TO". OVN applies it on the gateway chassis. */
-static void plan_forwards(nb_plan *p, const netdef *def, int lr)
+ * every host port, to "GUEST:TO". OVN applies it on the gateway chassis for
+ * the upstream; on the network's switch too, so that guests reach forwards
+ * (their own included: OVN SNATs such hairpin traffic to the VIP). */
+static void plan_forwards(nb_plan *p, const netdef *def, int lr, int ls)
 {
     static const int protos[] = {IPPROTO_TCP, IPPROTO_UDP};
     char a[VNET_ADDR_STRLEN], g[VNET_ADDR_STRLEN];
@@ -212,16 +217,19 @@ static void plan_forwards(nb_plan *p, const netdef *def, int lr)
         }
         _cleanup_free_ char *key = lb_key(p, proto);
         _cleanup_free_ char *name = xasprintf("vnet-%s-%s", def->name, key + 3);
-        plan_add(p, "Load_Balancer", xstrdup(key),
-                 json_pack("{ssssso}", "name", name, "protocol", proto, "vips", ovsdb_map(vips)),
-                 lr, "load_balancer");
+        int lb = plan_add(
+            p, "Load_Balancer", xstrdup(key),
+            json_pack("{ssssso}", "name", name, "protocol", proto, "vips", ovsdb_map(vips)), lr,
+            "load_balancer");
+        p->o[lb].parent2 = ls; /* guests reach the forwards too (DNAT in the switch) */
+        p->o[lb].parent2_col = "load_balancer";
     }
 }
 
 /* The router's way out: a gateway port on the gateway chassis, on an
  * external switch whose localnet port reaches the chassis' bridge mapping
  * for physnet; SNAT of the subnet to the gateway port's address. */
-static void plan_gateway(nb_plan *p, const netdef *def, const netdef_ip *ip, int lr)
+static void plan_gateway(nb_plan *p, const netdef *def, const netdef_ip *ip, int lr, int inner_ls)
 {
     const netdef_ovn *o = &def->ovn;
     char a[VNET_ADDR_STRLEN], macs[18];
@@ -261,7 +269,7 @@ static void plan_gateway(nb_plan *p, const netdef *def, const netdef_ip *ip, int
                  json_pack("{ssssss}", "type", "snat", "external_ip",
                            vnet_addr_str(&o->external, a), "logical_ip", inside),
                  lr, "nat");
-    plan_forwards(p, def, lr);
+    plan_forwards(p, def, lr, inner_ls);
     if (o->external_gw.family)
         plan_add(p, "Logical_Router_Static_Route", xstrdup("route"),
                  json_pack("{ssss}", "ip_prefix", "0.0.0.0/0", "nexthop",
@@ -289,7 +297,7 @@ static void plan_router(nb_plan *p, const netdef *def, const netdef_ip *ip, int 
                        ovsdb_map(json_pack("{ss}", "router-port", lrp))),
              ls, "ports");
     if (def->ovn.external.family)
-        plan_gateway(p, def, ip, r);
+        plan_gateway(p, def, ip, r, ls);
 }
 
 /* The network's objects; returns the index of the DHCP_Options (or -1). */
@@ -379,6 +387,14 @@ static json_t *where_uuid(json_t *ref)
     return json_pack("[o]", ovsdb_cond("_uuid", "==", ref));
 }
 
+/* Make object i a member of column col of object parent. */
+static json_t *member_op(const nb_plan *p, size_t i, int parent, const char *col)
+{
+    json_t *mut = json_pack("[[sso]]", col, "insert", ovsdb_set(json_pack("[o]", obj_ref(p, i))));
+    return json_pack("{sssssoso}", "op", "mutate", "table", p->o[parent].table, "where",
+                     where_uuid(obj_ref(p, (size_t)parent)), "mutations", mut);
+}
+
 static int plan_apply(ovsdb *c, nb_plan *p, json_t *extra_ops, bool *changed, verr *err)
 {
     json_t *ops = json_array();
@@ -417,14 +433,10 @@ static int plan_apply(ovsdb *c, nb_plan *p, json_t *extra_ops, bool *changed, ve
                                                  "row", row, "uuid-name", n));
             inserted = true;
         }
-        if (o->parent >= 0) { /* inserting a present member is a no-op */
-            json_t *mut = json_pack("[[sso]]", o->parent_col, "insert",
-                                    ovsdb_set(json_pack("[o]", obj_ref(p, i))));
-            json_array_append_new(ops, json_pack("{sssssoso}", "op", "mutate", "table",
-                                                 p->o[o->parent].table, "where",
-                                                 where_uuid(obj_ref(p, (size_t)o->parent)),
-                                                 "mutations", mut));
-        }
+        if (o->parent >= 0) /* inserting a present member is a no-op */
+            json_array_append_new(ops, member_op(p, i, o->parent, o->parent_col));
+        if (o->parent2 >= 0)
+            json_array_append_new(ops, member_op(p, i, o->parent2, o->parent2_col));
     }
     if (extra_ops)
         json_array_extend(ops, extra_ops);
@@ -445,11 +457,9 @@ static const struct {
     const char *table, *parent_col; /* parent_col NULL: a root row, weakly referenced */
     bool per_host;                  /* only this host's rows (lb_key) */
 } stale_kinds[] = {
-    {"Load_Balancer", NULL, true},
-    {"DNS", NULL, false},          /* the last <dns><host> removed */
-    {"DHCP_Options", NULL, false}, /* <dhcp> removed */
-    {"NAT", "nat", false},
-    {"Logical_Router_Static_Route", "static_routes", false},
+    {"Load_Balancer", NULL, true}, {"DNS", NULL, false}, /* the last <dns><host> removed */
+    {"DHCP_Options", NULL, false},                       /* <dhcp> removed */
+    {"NAT", "nat", false},         {"Logical_Router_Static_Route", "static_routes", false},
 };
 
 /* A load balancer of this host's (see lb_key)? Other hosts' stay. */

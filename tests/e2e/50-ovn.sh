@@ -131,6 +131,10 @@ expect_eq "the upstream reaches g2 (host B) through the forward, with its own ad
     "198.51.100.1" "$(tcp_ask "$UP_NS" 198.51.100.10 8022 | sed 's/:.*//')" ||
     e2e_diag "$(nbctl lb-list; sbctl lflow-list vnet-$NET-lr | grep -i 8022)"
 expect_match "vnet forward-list shows it" "8022" "$(vnet_on a forward-list "$NET")"
+expect_eq "a guest on the other host reaches it through the forward" "$IP1" \
+    "$(guest_ask g1 198.51.100.10 8022 | sed 's/:.*//')"
+expect_eq "and the guest behind it reaches its own forward (hairpin, SNATed to the VIP)" \
+    "198.51.100.10" "$(guest_ask g2 198.51.100.10 8022 | sed 's/:.*//')"
 expect_ok "forward-del" vnet_on a forward-del "$NET" --proto tcp --port 8022
 expect_eq "its load balancer is gone" "" \
     "$(nbctl --bare --columns=name find Load_Balancer external_ids:vnet-network=$NET)"

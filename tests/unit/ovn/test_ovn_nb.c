@@ -360,6 +360,11 @@ static void test_forwards_and_route(ovsdb *c)
     CHECK(json_array_size(lbs) == 2);
     json_decref(lbs);
     json_decref(lr);
+    json_t *sw = rows(c, "Logical_Switch", "name", "vnet-fwd");
+    lbs = ovsdb_set_members(json_object_get(json_array_get(sw, 0), "load_balancer"));
+    CHECK(json_array_size(lbs) == 2); /* guests reach the forwards too */
+    json_decref(lbs);
+    json_decref(sw);
     CHECK(count(c, "NAT", "type", "snat") == 1);
     /* the definition the hosts share is on the switch, without the forwards */
     json_t *ls = rows(c, "Logical_Switch", "name", "vnet-fwd");
