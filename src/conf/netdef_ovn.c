@@ -53,7 +53,8 @@ int nd_parse_ovn(const nd_ctx *c, xmlNodePtr n, netdef *def)
     if (def->ovn.nb)
         return nd_node_err(c, n, NULL, "only one <vnet:ovn> element is allowed");
     for (xmlAttrPtr a = n->properties; a; a = a->next)
-        if (!streq((const char *)a->name, "nb") && !streq((const char *)a->name, "gateway-chassis") &&
+        if (!streq((const char *)a->name, "nb") &&
+            !streq((const char *)a->name, "gateway-chassis") &&
             !streq((const char *)a->name, "external") &&
             !streq((const char *)a->name, "external-gateway") &&
             !streq((const char *)a->name, "physnet"))

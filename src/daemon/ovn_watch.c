@@ -19,8 +19,8 @@
 typedef struct ovn_watch {
     vnetd *d;
     char *network;
-    ovsdb *c;             /* NULL while disconnected */
-    sd_event_source *src; /* the connection's io */
+    ovsdb *c;               /* NULL while disconnected */
+    sd_event_source *src;   /* the connection's io */
     sd_event_source *timer; /* pending repair or reconnect */
 } ovn_watch;
 
@@ -59,8 +59,7 @@ static int chassis_configure(const ovn_opts *o, verr *err)
     json_t *keys = json_array();
     const char *k;
     json_t *v;
-    json_object_foreach(kv, k, v)
-        json_array_append_new(keys, json_string(k));
+    json_object_foreach(kv, k, v) json_array_append_new(keys, json_string(k));
     /* replace those keys, keep every other external_id */
     json_t *mut = json_pack("[[sso][sso]]", "external_ids", "delete", ovsdb_set(keys),
                             "external_ids", "insert", ovsdb_map(kv));
@@ -78,7 +77,7 @@ static int chassis_configure(const ovn_opts *o, verr *err)
 
 /* ---- NB monitors ---- */
 
-#define OVN_REPAIR_DELAY_USEC (200ULL * 1000ULL)     /* coalesce a burst of deletions */
+#define OVN_REPAIR_DELAY_USEC (200ULL * 1000ULL)      /* coalesce a burst of deletions */
 #define OVN_RECONNECT_USEC (2ULL * 1000ULL * 1000ULL) /* NB connection lost: retry */
 
 static void watch_free(ovn_watch *w)
@@ -108,18 +107,20 @@ static bool deletes_ours(json_t *updates, const char *network)
 {
     size_t i;
     json_t *params;
-    json_array_foreach(updates, i, params) {
+    json_array_foreach(updates, i, params)
+    {
         const char *table;
         json_t *rows;
-        json_object_foreach(json_array_get(params, 1), table, rows) {
+        json_object_foreach(json_array_get(params, 1), table, rows)
+        {
             const char *uuid;
             json_t *ch;
-            json_object_foreach(rows, uuid, ch) {
+            json_object_foreach(rows, uuid, ch)
+            {
                 json_t *old = json_object_get(ch, "old");
                 if (!old || json_object_get(ch, "new"))
                     continue;
-                const char *n = ovsdb_map_get(json_object_get(old, "external_ids"),
-                                              "vnet-network");
+                const char *n = ovsdb_map_get(json_object_get(old, "external_ids"), "vnet-network");
                 if (n && streq(n, network))
                     return true;
             }
@@ -134,8 +135,8 @@ static void watch_schedule(ovn_watch *w, uint64_t delay)
 {
     if (w->timer)
         return;
-    int r = sd_event_add_time_relative(w->d->event, &w->timer, CLOCK_MONOTONIC, delay, 0,
-                                       on_timer, w);
+    int r =
+        sd_event_add_time_relative(w->d->event, &w->timer, CLOCK_MONOTONIC, delay, 0, on_timer, w);
     if (r < 0)
         log_warn("network '%s': cannot arm the OVN repair timer: %s", w->network, strerror(-r));
 }
@@ -167,9 +168,15 @@ static int on_nb(sd_event_source *src, int fd, uint32_t revents, void *userdata)
 static int watch_connect(ovn_watch *w, const netdef *def, verr *e)
 {
     json_t *req = json_object();
-    static const char *const tables[] = {"Logical_Switch", "Logical_Switch_Port", "DHCP_Options",
-                                         "DNS", "Logical_Router", "Logical_Router_Port", "NAT",
-                                         "Gateway_Chassis", "Logical_Router_Static_Route",
+    static const char *const tables[] = {"Logical_Switch",
+                                         "Logical_Switch_Port",
+                                         "DHCP_Options",
+                                         "DNS",
+                                         "Logical_Router",
+                                         "Logical_Router_Port",
+                                         "NAT",
+                                         "Gateway_Chassis",
+                                         "Logical_Router_Static_Route",
                                          "Load_Balancer"};
     for (size_t i = 0; i < ARRAY_SIZE(tables); i++)
         json_object_set_new(req, tables[i],
@@ -266,7 +273,7 @@ int ovn_daemon_setup(vnetd *d, const ovn_opts *o, verr *err)
 {
     ovn_state *s = xcalloc(1, sizeof(*s));
     d->ovn = s;
-    s->opts = (ovn_opts){dup_opt(o->ovs_db), dup_opt(o->sb),      dup_opt(o->encap_type),
+    s->opts = (ovn_opts){dup_opt(o->ovs_db),   dup_opt(o->sb),      dup_opt(o->encap_type),
                          dup_opt(o->encap_ip), dup_opt(o->chassis), dup_opt(o->bridge),
                          dup_opt(o->mappings)};
     s->sub = events_subscribe(d, on_event, NULL);

@@ -47,8 +47,8 @@ int ovn_nb_release(ovsdb *c, const char *network, const char *host, bool *remove
 
 /* Create or repair a guest's logical switch port named lsp with mac; the
  * network's objects must exist. ip (>= VNET_ADDR_STRLEN) gets the address. */
-int ovn_nb_port_ensure(ovsdb *c, const netdef *def, const char *lsp, const uint8_t mac[6],
-                       char *ip, verr *err);
+int ovn_nb_port_ensure(ovsdb *c, const netdef *def, const char *lsp, const uint8_t mac[6], char *ip,
+                       verr *err);
 /* Delete the guest port (no error when it is gone already). */
 int ovn_nb_port_remove(ovsdb *c, const char *network, const char *lsp, verr *err);
 

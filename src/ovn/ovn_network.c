@@ -10,8 +10,7 @@
 int ovn_network_connect(const netdef *def, ovsdb **ret, verr *err)
 {
     if (ovsdb_connect(def->ovn.nb, OVN_CALL_TIMEOUT_MS, ret, err) < 0)
-        return verr_prefix(err, "OVN northbound database of network '%s' unreachable",
-                           def->name);
+        return verr_prefix(err, "OVN northbound database of network '%s' unreachable", def->name);
     return 0;
 }
 

@@ -229,15 +229,16 @@ static int op_error(ovsdb *c, json_t *results, json_t *ops, verr *err)
 {
     size_t i;
     json_t *res;
-    json_array_foreach(results, i, res) {
+    json_array_foreach(results, i, res)
+    {
         const char *e = json_string_value(json_object_get(res, "error"));
         if (!e)
             continue;
         const char *details = json_string_value(json_object_get(res, "details"));
         const char *op = json_string_value(json_object_get(json_array_get(ops, i), "op"));
         return verr_set(err, streq(e, "timed out") ? VERR_BUSY : VERR_SYSTEM,
-                        "OVSDB %s: transaction failed at operation %zu (%s): %s%s%s", c->remote,
-                        i, op ? op : "?", e, details ? ": " : "", details ? details : "");
+                        "OVSDB %s: transaction failed at operation %zu (%s): %s%s%s", c->remote, i,
+                        op ? op : "?", e, details ? ": " : "", details ? details : "");
     }
     return 0;
 }
@@ -248,8 +249,7 @@ int ovsdb_transact(ovsdb *c, const char *db, json_t *ops, json_t **results, verr
     json_array_append_new(params, json_string(db));
     size_t i;
     json_t *op;
-    json_array_foreach(ops, i, op)
-        json_array_append(params, op);
+    json_array_foreach(ops, i, op) json_array_append(params, op);
     json_t *res = NULL;
     if (ovsdb_call(c, "transact", params, &res, err) < 0) {
         json_decref(ops);
@@ -315,8 +315,7 @@ json_t *ovsdb_map(json_t *pairs)
     json_t *arr = json_array();
     const char *k;
     json_t *v;
-    json_object_foreach(pairs, k, v)
-        json_array_append_new(arr, json_pack("[sO]", k, v));
+    json_object_foreach(pairs, k, v) json_array_append_new(arr, json_pack("[sO]", k, v));
     json_decref(pairs);
     return json_pack("[so]", "map", arr);
 }
@@ -349,11 +348,13 @@ const char *ovsdb_row_uuid(json_t *row)
 
 const char *ovsdb_map_get(json_t *map_value, const char *key)
 {
-    if (!json_is_array(map_value) || !streq(json_string_value(json_array_get(map_value, 0)) ?: "", "map"))
+    if (!json_is_array(map_value) ||
+        !streq(json_string_value(json_array_get(map_value, 0)) ?: "", "map"))
         return NULL;
     size_t i;
     json_t *pair;
-    json_array_foreach(json_array_get(map_value, 1), i, pair) {
+    json_array_foreach(json_array_get(map_value, 1), i, pair)
+    {
         const char *k = json_string_value(json_array_get(pair, 0));
         if (k && streq(k, key))
             return json_string_value(json_array_get(pair, 1));
@@ -368,8 +369,7 @@ json_t *ovsdb_set_members(json_t *v)
         streq(json_string_value(json_array_get(v, 0)), "set")) {
         size_t i;
         json_t *m;
-        json_array_foreach(json_array_get(v, 1), i, m)
-            json_array_append(out, m);
+        json_array_foreach(json_array_get(v, 1), i, m) json_array_append(out, m);
     } else if (v) {
         json_array_append(out, v);
     }
