@@ -36,7 +36,9 @@ static int plan_checks(const netdef *def, const struct netdef_extra *x, verr *er
     if (bw->out.peak)
         return refuse(err, def, x->line_bandwidth, "outbound",
                       "'peak' needs the kernel's police action, which this kernel lacks; the "
-                      "nftables limit vnet uses instead takes an average and a burst only");
+                      "nftables limit vnet uses instead takes an average and a burst only, and "
+                      "its bucket holds a second at its rate, so a second limit at the peak "
+                      "would still let twice the peak through after an idle second");
     return 0;
 }
 

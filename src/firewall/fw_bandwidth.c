@@ -2,6 +2,7 @@
 #include "firewall/fw_bandwidth.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 
 #include "conf/netdef.h"
 #include "firewall/firewall.h"
@@ -13,16 +14,20 @@ char *fw_plan_bandwidth(const char *bridge, uint64_t rate, uint64_t burst)
     if (!bridge || !netdef_ifname_valid(bridge))
         return NULL;
     fw_table_name_of(bridge, table, sizeof(table));
+    /* the kernel's bucket: rate x 1 s + the rule's burst */
+    uint64_t extra = burst > rate ? burst - rate : 0;
+    char burst_text[48] = "";
+    if (extra)
+        snprintf(burst_text, sizeof(burst_text), " burst %" PRIu64 " bytes", extra);
     return xasprintf("add table netdev %s\n"
                      "delete table netdev %s\n"
                      "table netdev %s {\n"
                      "  chain ingress {\n"
                      "    type filter hook ingress device \"%s\" priority -500; policy accept;\n"
-                     "    limit rate over %" PRIu64 " bytes/second burst %" PRIu64
-                     " bytes drop\n"
+                     "    limit rate over %" PRIu64 " bytes/second%s drop\n"
                      "  }\n"
                      "}\n",
-                     table, table, table, bridge, rate, burst);
+                     table, table, table, bridge, rate, burst_text);
 }
 
 char *fw_plan_bandwidth_remove(const char *bridge)

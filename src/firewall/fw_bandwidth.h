@@ -7,7 +7,10 @@
 #include <stdint.h>
 
 /* Replace the table: drop what exceeds rate bytes/s after a burst of `burst`
- * bytes. NULL when the bridge name cannot be used in a rule. */
+ * bytes. An nftables byte limit's bucket holds one second at its rate plus its
+ * burst, so the rule's burst is what `burst` adds to that second (none when
+ * `burst` is at most a second's worth: the bucket cannot be smaller). NULL when
+ * the bridge name cannot be used in a rule. */
 char *fw_plan_bandwidth(const char *bridge, uint64_t rate, uint64_t burst);
 /* Remove the table (absent is fine). */
 char *fw_plan_bandwidth_remove(const char *bridge);

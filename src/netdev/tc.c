@@ -46,7 +46,10 @@ static void htb_class_opts(struct nlmsghdr *nlh, const netdev_htb *h)
 {
     uint64_t ceil = h->ceil > h->rate ? h->ceil : h->rate;
     uint64_t burst = h->burst ? h->burst : h->rate / 1000 + HTB_MTU;
-    uint64_t cburst = h->burst ? h->burst : ceil / 1000 + HTB_MTU;
+    /* The burst is sent at the peak: with a ceil above the rate, the ceil's
+     * own bucket stays small (tc's default, as libvirt's tc call leaves it),
+     * so the class sends its burst at the ceil; without one, at line speed. */
+    uint64_t cburst = h->burst && ceil == h->rate ? h->burst : ceil / 1000 + HTB_MTU;
     struct tc_htb_opt o = {0};
     ratespec(&o.rate, h->rate);
     ratespec(&o.ceil, ceil);

@@ -11,7 +11,8 @@
 typedef struct netdev_htb {
     uint64_t rate;  /* bytes/s, > 0 */
     uint64_t ceil;  /* bytes/s, >= rate */
-    uint64_t burst; /* bytes at ceil speed beyond the rate; 0 = htb's default */
+    uint64_t burst; /* bytes sent beyond the rate, at the ceil (at line speed when the
+                       ceil is the rate); 0 = htb's default */
 } netdev_htb;
 
 /* Replace the link's root qdisc with "htb 1: default 1" and class 1:1. */

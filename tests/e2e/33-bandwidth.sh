@@ -8,16 +8,18 @@ command -v iperf3 >/dev/null || e2e_fatal "iperf3 is installed (scripts/install-
 e2e_start
 NET=192.168.173
 
-# 10 Mbit/s toward the guests, 5 Mbit/s from them (libvirt's units: kilobytes/s, KiB)
+# 10 Mbit/s toward the guests with a peak of 20 Mbit/s, 5 Mbit/s from them; bursts of
+# 2500 KiB, sent at the peak toward the guests (libvirt's units: kilobytes/s, KiB)
 net_define_start bw "$(net_xml bw vt-bw $NET nat \
-    "<bandwidth><inbound average='1250' peak='2500' burst='256'/><outbound average='625' burst='256'/></bandwidth>")" ||
+    "<bandwidth><inbound average='1250' peak='2500' burst='2500'/><outbound average='625' burst='2500'/></bandwidth>")" ||
     e2e_fatal "network bw starts"
 e2e_run ip netns exec "$HOST_NS" tc qdisc show dev vt-bw
 expect_match "an htb root qdisc shapes the bridge" "qdisc htb 1: root" "$E2E_OUT"
 e2e_run ip netns exec "$HOST_NS" tc class show dev vt-bw
 expect_match "its class has the average as rate and the peak as ceil" "class htb 1:1 root .*rate 10Mbit ceil 20Mbit" "$E2E_OUT"
 e2e_run ip netns exec "$HOST_NS" nft list table netdev vnet-vt-bw
-expect_match "an nftables limit polices the bridge's ingress" "limit rate over 625000 bytes/second burst 256 kbytes drop" "$E2E_OUT"
+# the limit's bucket holds a second at the rate plus the rule's burst: 2560000 = 625000 + 1935000
+expect_match "an nftables limit polices the bridge's ingress" "limit rate over 625000 bytes/second burst 1935000 bytes drop" "$E2E_OUT"
 
 guest_add g1 vt-bw || e2e_fatal "guest plugged"
 gip=$(dhcp_udhcpc g1)
@@ -25,18 +27,51 @@ expect_match "the guest gets a lease" "^$NET\." "$gip"
 e2e_bg ip netns exec "$HOST_NS" iperf3 -s -p 5201 -B "$NET.1" >/dev/null 2>&1
 wait_for 10 tcp_listening "$HOST_NS" 5201 || e2e_fatal "iperf3 server listens"
 
-# rate DESC WANT_BITS ARGS...: iperf3 from the guest; the receiver's rate within 10% of WANT
-rate() {
-    local desc=$1 want=$2 got
-    shift 2
-    got=$(ip netns exec "$(guest_ns g1)" iperf3 -c "$NET.1" -p 5201 -t 5 -O 1 -J "$@" 2>/dev/null |
-        python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))' 2>/dev/null)
-    e2e_log "$desc: $got bit/s (want $want within 10%)"
-    expect_true "$desc: $got bit/s is within 10% of $want" \
-        python3 -c "import sys; sys.exit(0 if abs(${got:-0} - $want) <= $want * 0.10 else 1)"
+BURST=$((2500 * 1024))
+# iperf ARGS...: iperf3 from the guest; prints "BITS_PER_SECOND BYTES" the receiver counted
+iperf() {
+    ip netns exec "$(guest_ns g1)" iperf3 -c "$NET.1" -p 5201 -J "$@" 2>/dev/null |
+        python3 -c 'import json,sys; r=json.load(sys.stdin)["end"]["sum_received"]; print(int(r["bits_per_second"]), int(r["bytes"]))' 2>/dev/null
 }
-rate "host -> guest (inbound average)" 10000000 -R
-rate "guest -> host (outbound average)" 5000000
+# within DESC GOT WANT: GOT is within 10% of WANT
+within() {
+    e2e_log "$1: $2 (want $3 within 10%)"
+    expect_true "$1: $2 is within 10% of $3" \
+        python3 -c "import sys; sys.exit(0 if abs(${2:-0} - $3) <= $3 * 0.10 else 1)"
+}
+# The buckets refill at the average while the link is idle. Inbound: htb shows the class's
+# tokens (in its own time units; full again when they stop growing). Outbound: a limit's
+# bucket is not shown, so wait for as long as a full refill takes, polling the inbound class
+# meanwhile (both buckets refill at the same time, 2560 KiB at 625 KB/s or 1250 KB/s).
+htb_tokens() { ip netns exec "$HOST_NS" tc -s class show dev vt-bw | sed -n 's/.* tokens: \(-\{0,1\}[0-9]*\).*/\1/p' | head -1; }
+refilled() { # the inbound class's tokens have not grown in the last poll, and 4.2 s passed
+    local now; now=$(htb_tokens)
+    [ -n "$now" ] && [ "$now" = "${LAST_TOKENS:-}" ] && [ "$(date +%s%N)" -ge "$REFILL_DONE" ] && return 0
+    LAST_TOKENS=$now
+    return 1
+}
+refill() {
+    LAST_TOKENS=
+    REFILL_DONE=$(($(date +%s%N) + BURST * 1000000000 / 625000))
+    wait_for 15 refilled || e2e_log "the buckets did not settle in 15 s"
+}
+
+# the average: a long run, the first 3 s (the burst) not counted
+read -r bps _ <<<"$(iperf -t 4 -O 3 -R)"
+within "host -> guest (inbound average)" "$bps" 10000000
+read -r bps _ <<<"$(iperf -t 4 -O 3)"
+within "guest -> host (outbound average)" "$bps" 5000000
+# the peak: one second after the buckets refilled is all burst, sent at the peak
+refill
+read -r bps _ <<<"$(iperf -t 1 -R)"
+within "host -> guest (inbound peak, after idle)" "$bps" 20000000
+# the burst: 4 s after idle carry 4 s at the average plus the burst
+refill
+read -r _ bytes <<<"$(iperf -t 4 -R)"
+within "host -> guest: bytes in 4 s after idle (average x 4 s + burst)" "$bytes" $((1250000 * 4 + BURST))
+refill
+read -r _ bytes <<<"$(iperf -t 4)"
+within "guest -> host: bytes in 4 s after idle (average x 4 s + burst)" "$bytes" $((625000 * 4 + BURST))
 
 # a network on a host bridge (the host's, not vnet's) is shaped too; the sweep of a restarted
 # vnetd leaves that bridge and its limit alone, and removes a limit table no network owns

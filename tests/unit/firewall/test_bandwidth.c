@@ -1,6 +1,7 @@
 /* A network's <bandwidth>: the plan (conf/netbw.c: units, refusals with the
  * reason) and the outbound limit's nftables text (firewall/fw_bandwidth.c). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../testlib.h"
 #include "conf/netbw.h"
@@ -53,7 +54,9 @@ static void test_refusals(void)
     check_refused("<bandwidth><outbound average='10' peak='20'/></bandwidth>", "",
                   "bw.xml:1: <outbound>: cannot be applied: 'peak' needs the kernel's police "
                   "action, which this kernel lacks; the nftables limit vnet uses instead takes "
-                  "an average and a burst only");
+                  "an average and a burst only, and its bucket holds a second at its rate, so "
+                  "a second limit at the peak would still let twice the peak through after an "
+                  "idle second");
     check_refused("",
                   "<portgroup name='pg'><bandwidth><inbound average='10'/></bandwidth>"
                   "</portgroup>",
@@ -69,9 +72,13 @@ static void test_nft(void)
                  "table netdev vnet-vbw0 {\n"
                  "  chain ingress {\n"
                  "    type filter hook ingress device \"vbw0\" priority -500; policy accept;\n"
-                 "    limit rate over 625000 bytes/second burst 262144 bytes drop\n"
+                 "    limit rate over 625000 bytes/second drop\n"
                  "  }\n"
                  "}\n");
+    free(s);
+    /* a burst beyond a second's worth: the rule's burst is the excess */
+    s = fw_plan_bandwidth("vbw0", 625000, 2560000);
+    CHECK(s && strstr(s, "    limit rate over 625000 bytes/second burst 1935000 bytes drop\n"));
     free(s);
     s = fw_plan_bandwidth_remove("vbw0");
     CHECK_STR(s, "add table netdev vnet-vbw0\ndelete table netdev vnet-vbw0\n");
