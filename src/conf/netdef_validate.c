@@ -802,6 +802,9 @@ static int check_ovn(const vctx *v)
         return fail(v, o->line, "vnet:ovn", NULL, "a %s OVN network needs an <ip>", kind);
     if (check_ovn_forwards(v) < 0)
         return -1;
+    if (def->extra && def->extra->bandwidth.present)
+        return fail(v, XLINE(def, line_bandwidth), "bandwidth", NULL,
+                    "an OVN network has no host bridge to shape (OVN QoS is not supported)");
     if (def->n_dnsmasq_options)
         return fail(v, o->line, "vnet:ovn", NULL,
                     "dnsmasq options make no sense on an OVN network (no dnsmasq runs)");
