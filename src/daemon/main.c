@@ -34,6 +34,7 @@ typedef struct vnetd_args {
     bool verbose;
     rpc_opts rpc;
     ovn_opts ovn;
+    const char *ovn_config; /* --ovn-config FILE, or NULL: ROOT/etc/vnet/ovn.conf if there */
 } vnetd_args;
 
 static void usage(FILE *f)
@@ -73,6 +74,9 @@ static void usage(FILE *f)
             "  --ovn-bridge NAME       the integration bridge ports plug into (default br-int)\n"
             "  --ovn-bridge-mappings PHYSNET:BRIDGE[,...]  upstream networks reachable here\n"
             "                   (for the gateway ports of NAT OVN networks)\n"
+            "  --ovn-config FILE       the options above as 'key = value' lines (ovs-db,\n"
+            "                   ovn-chassis, ...); default ROOT/etc/vnet/ovn.conf if it exists;\n"
+            "                   options on the command line win\n"
             "  --help           show this help\n"
             "  --version        show the version\n"
             "\n"
@@ -110,6 +114,7 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         OPT_OVN_ENCAP_IP,
         OPT_OVN_BRIDGE,
         OPT_OVN_MAPPINGS,
+        OPT_OVN_CONFIG,
     };
     static const struct option opts[] = {
         {"root", required_argument, NULL, OPT_ROOT},
@@ -132,6 +137,7 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         {"ovn-encap-ip", required_argument, NULL, OPT_OVN_ENCAP_IP},
         {"ovn-bridge", required_argument, NULL, OPT_OVN_BRIDGE},
         {"ovn-bridge-mappings", required_argument, NULL, OPT_OVN_MAPPINGS},
+        {"ovn-config", required_argument, NULL, OPT_OVN_CONFIG},
         {NULL, 0, NULL, 0},
     };
     a->dnsmasq = VNET_DNSMASQ;
@@ -202,6 +208,9 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
             break;
         case OPT_OVN_MAPPINGS:
             a->ovn.mappings = optarg;
+            break;
+        case OPT_OVN_CONFIG:
+            a->ovn_config = optarg;
             break;
         case OPT_HELP:
             usage(stdout);
@@ -377,6 +386,15 @@ int main(int argc, char **argv)
     d.dnsmasq_bin = args.dnsmasq;
     d.env.paths = &d.paths;
     d.env.dnsmasq_bin = args.dnsmasq;
+    ovn_config ovn_cfg = {0};
+    _cleanup_free_ char *ovn_cfg_default = xasprintf("%s/etc/vnet/ovn.conf", d.paths.root);
+    verr oerr = VERR_INIT;
+    if (ovn_config_read(args.ovn_config ? args.ovn_config : ovn_cfg_default,
+                        args.ovn_config != NULL, &args.ovn, &ovn_cfg, &oerr) < 0) {
+        fprintf(stderr, "vnetd: %s\n", oerr.msg);
+        vnet_paths_free(&d.paths);
+        return 2;
+    }
     /* OVN networks shared between hosts: each host marks the ones it runs */
     char hostname[256] = "";
     if (!args.ovn.chassis)
@@ -388,6 +406,7 @@ int main(int argc, char **argv)
     if (args.coexist && foreign_parse_coexist(args.coexist, &d.coexist, &cerr) < 0) {
         fprintf(stderr, "vnetd: %s\n", cerr.msg);
         vnet_paths_free(&d.paths);
+        ovn_config_free(&ovn_cfg);
         return 2;
     }
     d.env.sysfs_root = args.sysfs_root;
@@ -408,5 +427,6 @@ int main(int argc, char **argv)
         }
     }
     vnetd_teardown(&d);
+    ovn_config_free(&ovn_cfg);
     return rc;
 }

@@ -17,6 +17,18 @@ typedef struct ovn_opts {
     const char *mappings;   /* --ovn-bridge-mappings PHYSNET:BRIDGE,...: upstreams here */
 } ovn_opts;
 
+/* The same options from a file (ovn_config.c): "key = value" lines, keys as
+ * the options' names (ovs-db, ovn-chassis, ...). Fields already set (the
+ * command line) are kept; the strings read are kept in *store until
+ * ovn_config_free(). A missing file is fine unless required; a bad one is
+ * VERR_INVALID naming FILE:LINE, and changes nothing. */
+#define OVN_CONFIG_KEYS 7
+typedef struct ovn_config {
+    char *v[OVN_CONFIG_KEYS];
+} ovn_config;
+int ovn_config_read(const char *path, bool required, ovn_opts *o, ovn_config *store, verr *err);
+void ovn_config_free(ovn_config *store);
+
 /* Remember the options, write the chassis configuration when --ovs-db and
  * --ovn-chassis are given, subscribe to the event bus. */
 int ovn_daemon_setup(vnetd *d, const ovn_opts *o, verr *err);

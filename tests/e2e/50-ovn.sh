@@ -21,8 +21,12 @@ e2e_pass "central and two chassis run in namespaces with their own directories"
 # ---- chassis configuration written by vnetd
 expect_eq "vnetd wrote system-id on host A" 'hosta' \
     "$(vsctl a get Open_vSwitch . external_ids:system-id | tr -d '"')"
-expect_eq "vnetd wrote the encap IP on host B" '172.31.0.2' \
+expect_eq "vnetd wrote the encap IP on host B (from its ovn.conf)" '172.31.0.2' \
     "$(vsctl b get Open_vSwitch . external_ids:ovn-encap-ip | tr -d '"')"
+printf 'ovn-chassis = x\novn-encap = 10.0.0.1\n' >"$T/bad-ovn.conf"
+e2e_run ip netns exec "$(ns_of a)" "$VNETD_BIN" --root "$T/bad-root" --foreground --ovn-config "$T/bad-ovn.conf"
+expect_match "a bad --ovn-config stops vnetd with FILE:LINE and the reason (exit 2)" \
+    "^2:vnetd: $T/bad-ovn.conf:2: unknown key 'ovn-encap'" "$E2E_RC:$E2E_OUT"
 expect_true "both chassis register in the SB database" \
     wait_for 20 sh -c "ovn-sbctl --db='$SB' --columns=name list Chassis | grep -q hosta &&
                         ovn-sbctl --db='$SB' --columns=name list Chassis | grep -q hostb"

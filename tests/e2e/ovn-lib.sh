@@ -65,9 +65,24 @@ start_host() {
     ip -n "$ns" addr add "$addr/24" dev br-phy && ip -n "$ns" link set br-phy up || return 1
     # vnetd configures the chassis in the local Open_vSwitch table
     echo "=== vnetd host $h ===" >>"$VNETD_LOG"
+    # (host B reads them from its ROOT/etc/vnet/ovn.conf, host A from options)
+    local chassis=()
+    if [ "$h" = b ]; then
+        mkdir -p "$d/root/etc/vnet"
+        cat >"$d/root/etc/vnet/ovn.conf" <<CONF
+# this chassis, for vnetd
+ovs-db = unix:$d/db.sock
+ovn-chassis = host$h
+ovn-sb = $SB
+ovn-encap-type = geneve
+ovn-encap-ip = $addr
+CONF
+    else
+        chassis=(--ovs-db "unix:$d/db.sock" --ovn-chassis "host$h" --ovn-sb "$SB"
+            --ovn-encap-type geneve --ovn-encap-ip "$addr")
+    fi
     e2e_bg ip netns exec "$ns" "$VNETD_BIN" --root "$d/root" --foreground --no-libvirt-sockets \
-        --ovs-db "unix:$d/db.sock" --ovn-chassis "host$h" --ovn-sb "$SB" \
-        --ovn-encap-type geneve --ovn-encap-ip "$addr" "$@" >>"$VNETD_LOG" 2>&1
+        "${chassis[@]}" "$@" >>"$VNETD_LOG" 2>&1
     eval "VNETD_$h=$E2E_BG_PID"
     wait_for 20 vnet_on "$h" list || return 1
     OVS_RUNDIR=$d OVN_RUNDIR=$d e2e_bg ip netns exec "$ns" ovn-controller "unix:$d/db.sock" \
