@@ -260,7 +260,7 @@ static void on_event(vnetd *d, const vnet_event *ev, void *userdata)
     if (ovn_active && (ev->type == VNET_EV_STARTED || ev->type == VNET_EV_REPAIRED ||
                        ev->type == VNET_EV_REPAIR_FAILED))
         watch_ensure(d, net);
-    else if (!ovn_active)
+    else if (!ovn_active || ev->type == VNET_EV_STOPPED) /* (sent before the state changes) */
         watch_drop(d, ev->network);
 }
 

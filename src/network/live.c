@@ -147,7 +147,7 @@ void network_forwards_forget_all(const netdef *def)
 {
     verr e = VERR_INIT;
     unsigned n = 0;
-    if (!def || def->n_port_forwards == 0)
+    if (!def || def->n_port_forwards == 0 || netdef_is_ovn(def)) /* (OVN's conntrack) */
         return;
     if (fw_conntrack_forget_all(def, &n, &e) < 0)
         log_warn("network '%s': %s", def->name, e.msg);
