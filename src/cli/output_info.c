@@ -122,9 +122,18 @@ char *output_info_details(json_t *n)
         return strbuf_take(&b);
     line(&b, "Mode:", streq(mode, "none") ? "isolated" : mode);
     info_addresses(&b, n);
-    info_link(&b, json_object_get(n, "link"));
-    info_dnsmasq(&b, json_object_get(n, "dnsmasq"));
-    info_ports(&b, json_object_get(n, "ports"));
+    json_t *ovn = json_object_get(n, "ovn");
+    if (json_is_object(ovn)) { /* an OVN network: no link, dnsmasq or bridge ports here */
+        const char *lr = json_string_value(json_object_get(ovn, "router"));
+        _cleanup_free_ char *v = xasprintf(
+            "switch %s%s%s in %s", json_string_value(json_object_get(ovn, "switch")),
+            lr ? ", router " : "", lr ? lr : "", json_string_value(json_object_get(ovn, "nb")));
+        line(&b, "OVN:", v);
+    } else {
+        info_link(&b, json_object_get(n, "link"));
+        info_dnsmasq(&b, json_object_get(n, "dnsmasq"));
+        info_ports(&b, json_object_get(n, "ports"));
+    }
     _cleanup_free_ char *fw =
         xasprintf("%lld", (long long)json_integer_value(json_object_get(n, "forwards")));
     line(&b, "Forwards:", fw);

@@ -106,6 +106,15 @@ void ops_info_details(vnetd *d, const vnet_net *n, json_t *o)
                                       (json_int_t)n->last_repair_time));
     if (!net_active(n))
         return;
+    if (netdef_is_ovn(def)) { /* nothing on the host: where it lives in OVN */
+        _cleanup_free_ char *sw = xasprintf("vnet-%s", def->name);
+        _cleanup_free_ char *lr = xasprintf("vnet-%s-lr", def->name);
+        bool routed = def->forward_mode == NETDEF_FWD_NAT || def->forward_mode == NETDEF_FWD_ROUTE;
+        json_object_set_new(o, "ovn",
+                            json_pack("{s:s, s:s, s:s?}", "nb", def->ovn.nb, "switch", sw, "router",
+                                      routed ? lr : NULL));
+        return;
+    }
     const char *br = netdef_is_managed_bridge(def) ? def->bridge_name : NULL;
     json_object_set_new(o, "link", info_link(def->bridge_name));
     json_object_set_new(o, "dnsmasq", info_dnsmasq(n));

@@ -57,6 +57,10 @@ expect_eq "one DHCP_Options row" "1" \
 expect_eq "a logical router for forward mode nat" "1" \
     "$(nbctl --bare --columns=_uuid find Logical_Router name=vnet-$NET-lr | grep -c .)"
 expect_no_match "no bridge named in its definition" "<bridge name=" "$(vnet_on a dumpxml "$NET")"
+e2e_run vnet_on a info "$NET"
+expect_match "vnet info says where it lives in OVN" \
+    "OVN: +switch vnet-$NET, router vnet-$NET-lr in $NB" "$E2E_OUT"
+expect_no_match "and shows no host link or dnsmasq" "^(Link|dnsmasq):" "$E2E_OUT"
 expect_eq "no bridge on the host for an OVN network" "" \
     "$(ip -n "$(ns_of a)" -o link show type bridge | grep -v -e br-int -e br-phy -e br-ex -e virbr0 -e ovs-netdev)"
 expect_no_match "no nftables table for it" "vnet-$NET" "$(ip netns exec "$(ns_of a)" nft list tables)"

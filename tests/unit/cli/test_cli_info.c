@@ -52,6 +52,21 @@ static void test_details(void)
                   "Findings:       none\n");
     json_decref(n);
 
+    /* an OVN network: where it lives in OVN instead of link, dnsmasq and ports */
+    n = json_loads("{\"mode\":\"nat\",\"ips\":[],\"forwards\":1,\"findings\":[],"
+                   "\"ovn\":{\"nb\":\"unix:/run/ovn/ovnnb_db.sock\",\"switch\":\"vnet-lab\","
+                   "\"router\":\"vnet-lab-lr\"}}",
+                   0, &jerr);
+    _cleanup_free_ char *s4 = output_info_details(n);
+    CHECK_STR(s4,
+              "Mode:           nat\n"
+              "Addresses:      none\n"
+              "OVN:            switch vnet-lab, router vnet-lab-lr in unix:/run/ovn/ovnnb_db.sock\n"
+              "Forwards:       1\n"
+              "Last repair:    none\n"
+              "Findings:       none\n");
+    json_decref(n);
+
     /* a reply without details (an older daemon): nothing beyond virsh's lines */
     n = json_loads("{\"name\":\"x\"}", 0, &jerr);
     _cleanup_free_ char *s3 = output_info_details(n);
