@@ -5,6 +5,7 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/ovn_daemon.h"
 #include "daemon/uplink.h"
 #include "network/pool.h"
 #include "daemon/ops_metadata.h"
@@ -25,6 +26,8 @@ static json_t *net_summary(const vnet_net *n, bool with_title)
     json_object_set_new(o, "persistent", json_boolean(net_persistent(n)));
     json_object_set_new(o, "autostart", json_boolean(n->autostart));
     const char *br = net_bridge(n);
+    if (netdef_is_ovn(def) && n->daemon) /* where its guests plug, as libvirt's OVS networks */
+        br = ovn_daemon_bridge(n->daemon);
     json_object_set_new(o, "bridge", br ? json_string(br) : json_null());
     if (net_active(n))
         json_object_set_new(o, "repair", reconcile_repair_state(n));

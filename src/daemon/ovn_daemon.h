@@ -48,5 +48,7 @@ void ovn_ports_resync(vnetd *d, const vnet_net *net, netport *const *ports, size
  * northbound objects and ports. */
 void ovn_doctor_host(vnetd *d, const ovn_opts *o, json_t *checks);
 void ovn_doctor_network(vnetd *d, vnet_net *n, json_t *checks);
+/* The integration bridge OVN ports plug into (--ovn-bridge, default br-int). */
+const char *ovn_daemon_bridge(vnetd *d);
 /* The options vnetd runs with (NULL before ovn_daemon_setup). */
 const ovn_opts *ovn_daemon_opts(vnetd *d);

@@ -10,7 +10,6 @@
 #include "util/log.h"
 #include "util/strbuf.h"
 
-const char *ovn_daemon_bridge(vnetd *d); /* ovn_watch.c */
 
 static void port_lsp_name(const netport *p, char buf[37])
 {

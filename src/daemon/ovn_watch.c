@@ -31,7 +31,6 @@ typedef struct ovn_state {
     size_t n;
 } ovn_state;
 
-const char *ovn_daemon_bridge(vnetd *d);
 
 const ovn_opts *ovn_daemon_opts(vnetd *d)
 {

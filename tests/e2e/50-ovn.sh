@@ -61,6 +61,7 @@ e2e_run vnet_on a info "$NET"
 expect_match "vnet info says where it lives in OVN" \
     "OVN: +switch vnet-$NET, router vnet-$NET-lr in $NB" "$E2E_OUT"
 expect_no_match "and shows no host link or dnsmasq" "^(Link|dnsmasq):" "$E2E_OUT"
+expect_match "its bridge is the integration bridge guests plug into" "Bridge: +br-int" "$E2E_OUT"
 expect_eq "no bridge on the host for an OVN network" "" \
     "$(ip -n "$(ns_of a)" -o link show type bridge | grep -v -e br-int -e br-phy -e br-ex -e virbr0 -e ovs-netdev)"
 expect_no_match "no nftables table for it" "vnet-$NET" "$(ip netns exec "$(ns_of a)" nft list tables)"
