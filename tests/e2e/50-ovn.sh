@@ -79,6 +79,29 @@ expect_match "with an openvswitch virtualport and the LSP name as interfaceid" \
     "<virtualport type='openvswitch'>.*|<parameters interfaceid='$P1'/>" "$(cat "$T/plug-$P1.xml")"
 expect_match "the logical switch port carries MAC and address" "^\"?$MAC1 10\.91\.0\.[0-9]+\"?$" \
     "$(nbctl get Logical_Switch_Port "$P1" addresses | tr -d '[]')"
+# the same through libvirt's RPC (python3-libvirt, as libvirt's VM driver asks)
+e2e_run timeout 60 /usr/bin/python3 - "$T/a/lv/virtnetworkd-sock" "$NET" <<'PY'
+import sys, libvirt
+c = libvirt.open("network:///system?socket=" + sys.argv[1])
+n = c.networkLookupByName(sys.argv[2])
+p = n.portCreateXML("<networkport><uuid>0badc0de-1111-2222-3333-444444444444</uuid>"
+                    "<owner><name>vm-rpc</name><uuid>0badc0de-5555-6666-7777-888888888888</uuid>"
+                    "</owner><mac address='52:54:00:5e:00:0f'/></networkport>")
+print(p.XMLDesc())
+PY
+expect_match "virNetworkPortCreateXML on the OVN network returns the openvswitch plug" \
+    "<virtualport type='openvswitch'>.*|<parameters interfaceid='0badc0de-1111-2222-3333-444444444444'/>" \
+    "$E2E_OUT"
+expect_match "and made its logical switch port" "52:54:00:5e:00:0f 10\.91\.0\." \
+    "$(nbctl get Logical_Switch_Port 0badc0de-1111-2222-3333-444444444444 addresses)"
+e2e_run timeout 60 /usr/bin/python3 - "$T/a/lv/virtnetworkd-sock" "$NET" <<'PY'
+import sys, libvirt
+c = libvirt.open("network:///system?socket=" + sys.argv[1])
+c.networkLookupByName(sys.argv[2]).portLookupByUUIDString(
+    "0badc0de-1111-2222-3333-444444444444").delete()
+PY
+expect_eq "virNetworkPortDelete removes it" "0:" \
+    "$E2E_RC:$(nbctl --bare --columns=name find Logical_Switch_Port name=0badc0de-1111-2222-3333-444444444444)"
 guest_on a g1 "$MAC1" "$P1" || e2e_fatal "guest g1 plugged on host A"
 guest_on b g2 "$MAC2" "$P2" || e2e_fatal "guest g2 plugged on host B"
 expect_true "both logical switch ports come up" wait_for 20 sh -c \

@@ -81,7 +81,7 @@ CONF
         chassis=(--ovs-db "unix:$d/db.sock" --ovn-chassis "host$h" --ovn-sb "$SB"
             --ovn-encap-type geneve --ovn-encap-ip "$addr")
     fi
-    e2e_bg ip netns exec "$ns" "$VNETD_BIN" --root "$d/root" --foreground --no-libvirt-sockets \
+    e2e_bg ip netns exec "$ns" "$VNETD_BIN" --root "$d/root" --foreground --libvirt-sockets "$d/lv" \
         "${chassis[@]}" "$@" >>"$VNETD_LOG" 2>&1
     eval "VNETD_$h=$E2E_BG_PID"
     wait_for 20 vnet_on "$h" list || return 1
