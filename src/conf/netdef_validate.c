@@ -754,6 +754,43 @@ static int check_ovn_forwards(const vctx *v)
     return 0;
 }
 
+static bool ovn_has_family(const netdef *def, int family)
+{
+    for (size_t i = 0; i < def->n_ips; i++)
+        if (def->ips[i].family == family)
+            return true;
+    return false;
+}
+
+/* At most one <ip> per family. IPv6 is the router's: guests configure
+ * themselves from its router advertisements (SLAAC, so a /64, no DHCPv6),
+ * which needs a router (NAT or route) and stays inside the network. */
+static int check_ovn_ips(const vctx *v, bool routed)
+{
+    const netdef *def = v->def;
+    bool seen[2] = {false, false};
+    for (size_t i = 0; i < def->n_ips; i++) {
+        const netdef_ip *ip = &def->ips[i];
+        bool v6 = ip->family == AF_INET6;
+        if (seen[v6])
+            return fail(v, ip->line, "ip", NULL, "OVN networks take one <ip> per address family");
+        seen[v6] = true;
+        if (!v6)
+            continue;
+        if (!routed)
+            return fail(v, ip->line, "ip", NULL,
+                        "IPv6 on an OVN network comes from its router's advertisements: it "
+                        "needs <forward mode='nat'> or 'route'");
+        if (ip->prefix != 64)
+            return fail(v, ip->line, "ip", "prefix",
+                        "IPv6 on an OVN network is SLAAC, which needs a /64, not /%u", ip->prefix);
+        if (ip->has_dhcp)
+            return fail(v, ip->line, "dhcp", NULL,
+                        "OVN networks give IPv6 addresses by SLAAC, not DHCPv6");
+    }
+    return 0;
+}
+
 /* <vnet:ovn>: what vnet can build in OVN's northbound database. */
 static int check_ovn(const vctx *v)
 {
@@ -785,21 +822,18 @@ static int check_ovn(const vctx *v)
         return fail(v, o->line, "vnet:ovn", NULL,
                     "gateway-chassis, external, external-gateway and physnet are only "
                     "meaningful with <forward mode='nat'> or 'route'");
-    if (o->external.family && def->n_ips &&
-        vnet_subnet_overlap(&o->external, o->external_prefix, &def->ips[0].address,
-                            def->ips[0].prefix))
-        return fail(v, o->line, "vnet:ovn", "external", "overlaps the network's own <ip>");
+    for (size_t i = 0; i < def->n_ips; i++)
+        if (o->external.family && def->ips[i].family == AF_INET &&
+            vnet_subnet_overlap(&o->external, o->external_prefix, &def->ips[i].address,
+                                def->ips[i].prefix))
+            return fail(v, o->line, "vnet:ovn", "external", "overlaps the network's own <ip>");
     if (o->external_gw.family &&
         !vnet_addr_in_subnet(&o->external_gw, &o->external, o->external_prefix))
         return fail(v, o->line, "vnet:ovn", "external-gateway", "not inside the external subnet");
-    for (size_t i = 0; i < def->n_ips; i++)
-        if (def->ips[i].family != AF_INET)
-            return fail(v, def->ips[i].line, "ip", NULL,
-                        "OVN networks support IPv4 addresses only (for now)");
-    if (def->n_ips > 1)
-        return fail(v, def->ips[1].line, "ip", NULL, "OVN networks take one <ip>");
-    if (routed && def->n_ips == 0)
-        return fail(v, o->line, "vnet:ovn", NULL, "a %s OVN network needs an <ip>", kind);
+    if (check_ovn_ips(v, routed) < 0)
+        return -1;
+    if (routed && !ovn_has_family(def, AF_INET))
+        return fail(v, o->line, "vnet:ovn", NULL, "a %s OVN network needs an IPv4 <ip>", kind);
     if (check_ovn_forwards(v) < 0)
         return -1;
     if (def->extra && def->extra->bandwidth.present)

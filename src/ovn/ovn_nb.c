@@ -116,6 +116,15 @@ static json_t *where_network(const char *network)
                                        ovsdb_map(json_pack("{ss}", "vnet-network", network))));
 }
 
+/* The network's <ip> of a family (one each at most), or NULL. */
+static const netdef_ip *ip_of(const netdef *def, int family)
+{
+    for (size_t i = 0; i < def->n_ips; i++)
+        if (def->ips[i].family == family)
+            return &def->ips[i];
+    return NULL;
+}
+
 static char *ls_name(const char *network)
 {
     return xasprintf("vnet-%s", network);
@@ -287,10 +296,20 @@ static void plan_router(nb_plan *p, const netdef *def, const netdef_ip *ip, int 
     _cleanup_free_ char *rtr = xasprintf("vnet-%s-rtr", def->name);
     _cleanup_free_ char *net = xasprintf("%s/%u", vnet_addr_str(&ip->address, a), ip->prefix);
     int r = plan_add(p, "Logical_Router", xstrdup("lr"), json_pack("{ss}", "name", lr), -1, NULL);
-    plan_add(p, "Logical_Router_Port", xstrdup("lrp"),
-             json_pack("{ssssso}", "name", lrp, "mac", vnet_mac_str(mac, macs), "networks",
-                       ovsdb_set(json_pack("[s]", net))),
-             r, "ports");
+    json_t *lrp_row = json_pack("{ssssso}", "name", lrp, "mac", vnet_mac_str(mac, macs), "networks",
+                                ovsdb_set(json_pack("[s]", net)));
+    const netdef_ip *ip6 = ip_of(def, AF_INET6);
+    if (ip6) { /* guests configure themselves from the router's advertisements */
+        _cleanup_free_ char *net6 =
+            xasprintf("%s/%u", vnet_addr_str(&ip6->address, a), ip6->prefix);
+        _cleanup_free_ char *mtu = xasprintf("%u", def->mtu ? def->mtu : 1400);
+        json_object_set_new(lrp_row, "networks", ovsdb_set(json_pack("[ss]", net, net6)));
+        json_object_set_new(
+            lrp_row, "ipv6_ra_configs",
+            ovsdb_map(json_pack("{ssssssssss}", "address_mode", "slaac", "send_periodic", "true",
+                                "max_interval", "4", "min_interval", "3", "mtu", mtu)));
+    }
+    plan_add(p, "Logical_Router_Port", xstrdup("lrp"), lrp_row, r, "ports");
     plan_add(p, "Logical_Switch_Port", xstrdup("rtr"),
              json_pack("{sssssoso}", "name", rtr, "type", "router", "addresses",
                        ovsdb_set(json_pack("[s]", "router")), "options",
@@ -307,7 +326,7 @@ static int plan_network(nb_plan *p, const netdef *def, bool ref_only)
     int ls =
         plan_add(p, "Logical_Switch", xstrdup("ls"), json_pack("{ss}", "name", name), -1, NULL);
     p->o[ls].ref_only = ref_only;
-    const netdef_ip *ip = def->n_ips ? &def->ips[0] : NULL;
+    const netdef_ip *ip = ip_of(def, AF_INET);
     const netdef_ip *dip = netdef_dhcp_ip(def, AF_INET);
     int dhcp = -1;
     if (dip) {
@@ -800,10 +819,10 @@ static void pool_fill(addr_pool *a, const netdef_ip *ip, json_t *by_table, const
 static int pick_address(const netdef *def, json_t *by_table, const char *macs, const uint8_t mac[6],
                         const char *lsp, char *ip_out, verr *err)
 {
-    const netdef_ip *ip = def->n_ips ? &def->ips[0] : NULL;
+    const netdef_ip *ip = ip_of(def, AF_INET);
     if (!ip)
         return verr_set(err, VERR_UNSUPPORTED,
-                        "OVN network '%s' has no <ip>: no address to give a port", def->name);
+                        "OVN network '%s' has no IPv4 <ip>: no address to give a port", def->name);
     for (size_t i = 0; i < ip->n_hosts; i++)
         if (ip->hosts[i].mac && strcasecmp(ip->hosts[i].mac, macs) == 0 && ip->hosts[i].ip.family) {
             vnet_addr_str(&ip->hosts[i].ip, ip_out);

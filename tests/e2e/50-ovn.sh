@@ -44,6 +44,7 @@ cat >"$T/$NET.xml" <<XML
   <ip address='10.91.0.1' prefix='24'>
     <dhcp><range start='10.91.0.100' end='10.91.0.150'/></dhcp>
   </ip>
+  <ip family='ipv6' address='fd00:91::1' prefix='64'/>
 </network>
 XML
 for h in a b; do
@@ -117,6 +118,20 @@ expect_match "the lease carries the router" "default via 10.91.0.1" \
     "$(ip -n "$(guest_ns g1)" route show)"
 expect_true "g1 reaches g2 across the Geneve tunnel" wait_for 15 ping_from g1 "$IP2"
 expect_true "g2 reaches its gateway (the logical router port)" wait_for 10 ping_from g2 10.91.0.1
+# IPv6: SLAAC from the router's advertisements
+guest_ip6() {
+    ip -n "$(guest_ns "$1")" -6 -o addr show dev eth0 scope global -tentative |
+        awk '{ split($4, a, "/"); print a[1]; exit }'
+}
+has_ip6() { [ -n "$(guest_ip6 "$1")" ]; }
+expect_true "g1 and g2 configure IPv6 from the router's advertisements (SLAAC)" \
+    eval 'wait_for 20 has_ip6 g1 && wait_for 20 has_ip6 g2'
+IP6_2=$(guest_ip6 g2)
+expect_match "in the network's /64" "^fd00:91::" "$IP6_2"
+expect_true "g1 reaches g2 over IPv6 across the tunnel" \
+    wait_for 10 ip netns exec "$(guest_ns g1)" ping -6 -c1 -W1 "$IP6_2"
+expect_true "g2 reaches the router's IPv6 address" \
+    wait_for 10 ip netns exec "$(guest_ns g2)" ping -6 -c1 -W1 fd00:91::1
 # (+noedns: the DNS responder of OVN 23.03 answers only queries without an EDNS record)
 expect_match "OVN's DNS answers the <dns><host> record" "10.91.0.5" \
     "$(ip netns exec "$(guest_ns g2)" dig @10.91.0.1 db.ovl.test A +short +noedns +time=2 +tries=2 2>&1)" ||

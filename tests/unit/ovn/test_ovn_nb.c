@@ -399,6 +399,41 @@ static void test_forwards_and_route(ovsdb *c)
         fprintf(stderr, "%s\n", e.msg);
 }
 
+/* IPv6: the router port holds the /64 and advertises it (SLAAC). */
+static void test_ipv6(ovsdb *c)
+{
+    _cleanup_(netdef_freep) netdef *six =
+        parse("<network xmlns:vnet='urn:vnet:network:1'>\n"
+              "  <name>six</name><uuid>33333333-4444-5555-6666-777777777777</uuid>\n"
+              "  <forward mode='nat'/>\n"
+              "  <vnet:ovn nb='unix:/x' gateway-chassis='hostA' external='203.0.113.20/24'/>\n"
+              "  <ip family='ipv6' address='fd00:77::1' prefix='64'/>\n"
+              "  <ip address='10.66.0.1' prefix='24'><dhcp><range start='10.66.0.10' "
+              "end='10.66.0.20'/></dhcp></ip>\n"
+              "</network>\n");
+    verr e = VERR_INIT;
+    CHECK(ovn_nb_ensure(c, six, "hostA", NULL, &e) == 0);
+    json_t *lrp = rows(c, "Logical_Router_Port", "name", "vnet-six-lrp");
+    json_t *row = json_array_get(lrp, 0);
+    json_t *nets = ovsdb_set_members(json_object_get(row, "networks"));
+    CHECK(json_array_size(nets) == 2);
+    CHECK_STR(json_string_value(json_array_get(nets, 0)), "10.66.0.1/24");
+    CHECK_STR(json_string_value(json_array_get(nets, 1)), "fd00:77::1/64");
+    CHECK_STR(ovsdb_map_get(json_object_get(row, "ipv6_ra_configs"), "address_mode"), "slaac");
+    json_decref(nets);
+    json_decref(lrp);
+    /* the DHCPv4 options and NAT are the IPv4 <ip>'s, though it comes second */
+    CHECK(count(c, "DHCP_Options", "cidr", "10.66.0.0/24") == 1);
+    char ip[VNET_ADDR_STRLEN];
+    const uint8_t m[6] = {0x52, 0x54, 0, 0x66, 0, 1};
+    CHECK(ovn_nb_port_ensure(c, six, "p6", m, ip, &e) == 0);
+    CHECK(strncmp(ip, "10.66.0.", 8) == 0);
+    CHECK(ovn_nb_remove(c, "six", &e) == 0);
+    CHECK(count_vnet(c, "Logical_Router") == 0);
+    if (e.msg[0])
+        fprintf(stderr, "%s\n", e.msg);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -420,5 +455,6 @@ int main(int argc, char **argv)
     test_drift(c, lab);
     test_isolated_and_remove(c, lab, iso);
     test_forwards_and_route(c);
+    test_ipv6(c);
     return testlib_done("ovn-nb");
 }
