@@ -12,6 +12,8 @@ for b in ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovn-northd ovn-controlle
     ethtool udhcpc socat; do
     command -v "$b" >/dev/null || e2e_fatal "$b is installed (scripts/install-deps.sh)"
 done
+/usr/bin/python3 -c 'import libvirt' 2>/dev/null ||
+    e2e_fatal "python3-libvirt is installed (scripts/install-deps.sh)"
 
 nbctl() { ovn-nbctl --no-leader-only --db="$NB" --timeout=10 "$@"; }
 sbctl() { ovn-sbctl --no-leader-only --db="$SB" --timeout=10 "$@"; }
