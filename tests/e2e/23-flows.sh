@@ -110,6 +110,8 @@ slow_flush() { # (vnetd is always let go on, whatever failed)
     return $r
 }
 drift "ruleset flushed for 1 s" all_back slow_flush
+# (reported, not asserted: how long vnetd's repairs of the two flushes took)
+while read -r line; do e2e_log "vnetd: $line"; done < <(grep -o 'repaired (.*)' "$VNETD_LOG" | tail -2)
 expect_true "the NAT connection's socat is still running" pid_alive "$FLOW_PID_nat"
 expect_true "the forwarded connection's socat is still running" pid_alive "$FLOW_PID_fwd"
 # and the heartbeats still come back on both (each one answered with "PEER hb")
