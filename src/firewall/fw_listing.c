@@ -8,10 +8,12 @@
  * process that asked is damaged. vnetd's NAT anchor is such a table
  * (`flags owner`), as is any dormant table. So instead of `list ruleset`:
  * the tables are dumped over netlink (family, name, flags); each table
- * without that problem is listed whole, and one with it chain by chain (a
- * chain's listing carries no table object). The anchor is vnetd's own and
- * not listed at all. The result is one {"nftables": [...]} like `list
- * ruleset`'s, minus the table objects of flagged tables and their sets.
+ * without that problem is listed whole, and one with it (another program's
+ * owner table) chain by chain (a chain's listing carries no table object).
+ * Not listed at all: the anchor, vnetd's own, and dormant tables, whose
+ * chains are not hooked in and so filter nothing. The result is one
+ * {"nftables": [...]} like `list ruleset`'s, minus those and the table
+ * objects and sets of owner tables.
  * Commands are given as JSON, so any table or chain name is quoted right. */
 #include <errno.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "firewall/fw_internal.h"
 #include "util/cleanup.h"
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 
 static const char *family_name(uint8_t family)
 {
@@ -105,7 +108,8 @@ static int list_tables(json_t *out, const fw_table_ref *refs, size_t n, verr *er
     _cleanup_(json_decrefp) json_t *chains = NULL; /* every chain, read once if needed */
     for (size_t i = 0; i < n; i++) {
         const char *family = family_name(refs[i].family);
-        if (!family || (refs[i].family == NFPROTO_INET && fw_anchor_is_table(refs[i].name)))
+        if (!family || (refs[i].flags & NFT_TABLE_F_DORMANT) ||
+            (refs[i].family == NFPROTO_INET && fw_anchor_is_table(refs[i].name)))
             continue;
         if (!flags_unlistable(refs[i].flags)) {
             if (list_into(out, "table",

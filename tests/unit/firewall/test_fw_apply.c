@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,8 +269,8 @@ static json_t *read_ruleset(void)
 
 /* The NAT anchor is an owner table: it survives `nft flush ruleset`, nobody
  * else can delete it, it goes with vnetd's socket; and the ruleset reader
- * handles it (and a dormant table: nft 1.0.6 mislists any table with exactly
- * one flag as JSON). */
+ * handles it, another program's owner table, and a dormant table (nft 1.0.6
+ * mislists any table with exactly one flag as JSON). */
 static void test_anchor(void)
 {
     CHECK_OK(fw_anchor_open(&_e));
@@ -285,17 +286,26 @@ static void test_anchor(void)
                  "nft add rule ip dorm fchain counter drop && "
                  "nft add table inet other && nft add chain inet other c && "
                  "nft add rule inet other c counter accept") == 0);
+    /* another program's owner table, held by this context until freed */
+    struct nft_ctx *owner = nft_ctx_new(NFT_CTX_DEFAULT);
+    nft_ctx_buffer_output(owner);
+    nft_ctx_buffer_error(owner);
+    CHECK(nft_run_cmd_from_buffer(owner, "table ip owned { flags owner;\n"
+                                         "  chain fw { type filter hook forward priority 0;\n"
+                                         "    oifname \"virbr9\" drop\n  }\n}\n") == 0);
     json_t *rs = read_ruleset();
     CHECK(rs != NULL);
     if (rs) {
         CHECK(!ruleset_has(rs, "table", "vnetd_nat_anchor", NULL));
         CHECK(!ruleset_has(rs, "chain", "vnetd_nat_anchor", NULL));
-        CHECK(ruleset_has(rs, "chain", "dorm", "fchain"));
-        CHECK(ruleset_has(rs, "rule", "dorm", "fchain"));
+        CHECK(!ruleset_has(rs, "chain", "dorm", NULL)); /* dormant: filters nothing */
+        CHECK(ruleset_has(rs, "chain", "owned", "fw"));
+        CHECK(ruleset_has(rs, "rule", "owned", "fw"));
         CHECK(ruleset_has(rs, "table", "other", "other"));
         CHECK(ruleset_has(rs, "rule", "other", "c"));
         json_decref(rs);
     }
+    nft_ctx_free(owner);
     CHECK(system("nft delete table ip dorm && nft delete table inet other") == 0);
 
     fw_anchor_close(false); /* the socket goes: the kernel deletes the owned anchor */
