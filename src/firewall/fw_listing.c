@@ -50,9 +50,12 @@ static bool flags_unlistable(uint32_t flags)
 }
 
 /* Run {"list": {what: obj}} (obj is stolen); its objects, but the metainfo,
- * go to `out`. A table or chain gone meanwhile (ENOENT) adds nothing. */
+ * go to `out`. A table or chain gone meanwhile (ENOENT) adds nothing, nor
+ * does a NULL obj. */
 static int list_into(json_t *out, const char *what, json_t *obj, verr *err)
 {
+    if (!obj) /* a name that is not UTF-8: no JSON command can name it */
+        return 0;
     _cleanup_(json_decrefp) json_t *cmd =
         json_pack("{s:[{s:{s:o}}]}", "nftables", "list", what, obj);
     _cleanup_free_ char *text = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
