@@ -37,8 +37,8 @@ void hairpin_sync(vnetd *d, vnet_net *n)
  * now or not: it may have been when the ports were set. */
 void hairpin_clear(vnetd *d, vnet_net *n)
 {
-    if (!net_active(n) || !n->live->bridge_name || !netdef_is_managed_bridge(n->live) ||
-        n->live->n_port_forwards > 0)
+    if (!net_active(n) || netdef_is_ovn(n->live) || !n->live->bridge_name ||
+        !netdef_is_managed_bridge(n->live) || n->live->n_port_forwards > 0)
         return;
     verr err = VERR_INIT;
     int changed = netdev_bridge_hairpin_ports(n->live->bridge_name, false, &err);
