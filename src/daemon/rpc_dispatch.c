@@ -58,6 +58,8 @@ static json_t *run_op(rpc_client *c, json_t *req, int not_found_code, bool xml_i
     int code = code_for_kind(kind, not_found_code, xml_input);
     /* vnet's messages already carry libvirt's prefixes ("Network not found: ...",
      * "Requested operation is not valid: ..."); others get the code's prefix. */
+    if (msg && strncmp(msg, "internal error: ", 16) == 0)
+        code = RPC_ERR_INTERNAL_ERROR; /* libvirt's own internal errors (port allocation) */
     if (code == RPC_ERR_XML_ERROR && msg && strstr(msg, "malformed XML"))
         code = RPC_ERR_XML_DETAIL; /* a syntax error: libvirt prints the parser's text alone */
     if (code == RPC_ERR_XML_ERROR && msg && strncmp(msg, "XML error", 9) != 0)
@@ -109,8 +111,8 @@ static json_t *h_void(rpc_client *c, const rpc_args *a, rpc_error *err)
 static json_t *h_open(rpc_client *c, const rpc_args *a, rpc_error *err)
 {
     if (a->str && *a->str && strncmp(a->str, "network:", 8) != 0) {
-        rpc_error_set(err, 5 /* VIR_ERR_NO_CONNECT */, 0,
-                      "no connection driver available for %s", a->str);
+        rpc_error_set(err, 5 /* VIR_ERR_NO_CONNECT */, 0, "no connection driver available for %s",
+                      a->str);
         return NULL;
     }
     rpc_client_opened(c);
