@@ -6,8 +6,10 @@
 # back in time; a vnetd killed during the trial rolls back when it starts again; a confirmed
 # uplink is re-created at boot; a NIC holding a DHCP lease is refused with advice.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/libvirt-lib.sh"
 e2e_init
 e2e_check_binaries
+lv_require
 install -m 755 "$E2E_DIR/dhclient-lease-script.sh" "$E2E_TMP/"
 FAKE_OWNER=$VNET_BUILD_DIR/tests/e2e/fake-owner
 # vnetd's "system bus" is a private dbus-daemon of this test, where a stand-in NetworkManager
@@ -194,8 +196,9 @@ expect_eq "eth2 keeps its address" "$LAN.12/24 " "$(addrs_of eth2)"
 f=$(net_xml_file mvlan "<network><name>mvlan</name><forward mode='bridge'><interface dev='eth2'/></forward></network>")
 expect_ok "define a macvtap-pool network on eth2" vnet define "$f"
 expect_ok "start it" vnet start mvlan
-# the port a hypervisor would ask for (plug-tool stands in until ports have their RPC)
-read -r kind dev mode < <(ip netns exec "$HOST_NS" "$VNET_BUILD_DIR/tests/e2e/plug-tool" "$ROOT" mvlan 2>&1)
+# the port a hypervisor asks for (libvirt's binding on vnetd's virtnetworkd socket)
+lv_py plug "$(lv_sock)" mvlan
+read -r _ kind dev mode port <<<"$E2E_PY_OUT"
 expect_eq "a port gets a direct plug on eth2 in bridge mode" "direct eth2 bridge" "$kind $dev $mode"
 # what the hypervisor then does: a macvtap on the device (a macvlan, for a namespace guest)
 e2e_netns_add "$(guest_ns mv1)" || e2e_fatal "guest mv1"
@@ -206,6 +209,7 @@ ip -n "$(guest_ns mv1)" link set eth0 up
 mip=$(dhcp_udhcpc mv1)
 expect_match "the macvtap guest leases from the LAN's DHCP server" "^$LAN\.1[0-9][0-9]$" "$mip"
 expect_eq "and reaches the router" "$mip" "$(guest_ask mv1 "$LAN.1" 7200)"
+expect_ok "the port is deleted (virsh net-port-delete)" virsh_rw net-port-delete mvlan "$port"
 expect_ok "destroy mvlan" vnet destroy mvlan
 
 # --- confirmed, then a reboot: re-created before autostart networks

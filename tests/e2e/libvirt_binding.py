@@ -322,6 +322,42 @@ def check_port_create(sock, net, mac, port_uuid):
     c.close()
 
 
+def plug_summary(port_xml):
+    """A port's plug in short: "direct eth1 vepa", "bridge br0", "hostdev-pci 0000:03:10.0"."""
+    import xml.etree.ElementTree as ET
+    plug = ET.fromstring(port_xml).find("plug")
+    if plug is None:
+        return "none"
+    t = plug.get("type")
+    if t == "direct":
+        return "direct %s %s" % (plug.get("dev"), plug.get("mode"))
+    if t == "hostdev-pci":
+        a = plug.find("address")
+        return "hostdev-pci %04x:%02x:%02x.%x" % tuple(
+            int(a.get(k), 16) for k in ("domain", "bus", "slot", "function"))
+    return "%s %s" % (t, plug.get("bridge"))
+
+
+def check_plug(sock, net):
+    """Ask for a port as virtqemud would; print "PLUG <summary> <uuid>" or
+    "ERROR <code> <message>" (the calling scenario checks them)."""
+    import uuid
+    c = libvirt.open(uri(sock))
+    n = c.networkLookupByName(net)
+    u = uuid.uuid4()
+    mac = "52:54:00:%02x:%02x:%02x" % tuple(u.bytes[:3])
+    xml = ("<networkport><uuid>%s</uuid><owner><name>vm-%s</name>"
+           "<uuid>11111111-2222-3333-4444-666666666666</uuid></owner>"
+           "<mac address='%s'/></networkport>" % (u, mac[-5:], mac))
+    try:
+        p = n.portCreateXML(xml)
+    except libvirt.libvirtError as e:
+        print("ERROR %d %s" % (e.get_error_code(), e.get_error_message()))
+        return
+    print("PLUG %s %s" % (plug_summary(p.XMLDesc()), p.UUIDString()))
+    c.close()
+
+
 # ---------------------------------------------------------------- raw protocol
 
 def frame(prog, proc, serial, body=b"", mtype=0, vers=1, length=None):
@@ -673,6 +709,8 @@ def main():
             check_ports(sock, sys.argv[3])
         elif what == "port-create":
             check_port_create(sock, *sys.argv[3:6])
+        elif what == "plug":
+            check_plug(sock, sys.argv[3])
         elif what == "metadata":
             check_metadata(sock, sys.argv[3])
         elif what == "silent":
