@@ -54,6 +54,8 @@ struct rpc_client {
     size_t in_have, in_need; /* in_need 0: reading the length word */
     outbuf *out_head, *out_tail;
     size_t out_bytes;
+    bool want_out; /* EPOLLOUT asked for: a reply did not fit in the socket */
+    bool in_io;    /* inside client_io: queued replies go out when it ends */
     sd_event_source *io, *ka_timer, *open_timer;
     sd_event_source *reaper; /* set once the client is dropped: frees it from the loop */
     bool ka_enabled;
@@ -64,8 +66,11 @@ struct rpc_client {
     struct rpc_client *next, *prev;
 };
 
+#define RPC_READ_CHUNK 65536
+
 typedef struct rpc_server {
     vnetd *daemon;
+    uint8_t chunk[RPC_READ_CHUNK]; /* what one read() takes from a client */
     rpc_listener listeners[2];
     rpc_client *clients;
     size_t n_clients, n_unprivileged;
@@ -156,6 +161,8 @@ static bool client_dropped(const rpc_client *c)
     return c->reaper != NULL;
 }
 
+static bool client_write(rpc_client *c);
+
 /* Queue a built message (consumed). false when the client was dropped. */
 static bool client_queue(rpc_client *c, uint8_t *data, size_t len)
 {
@@ -177,8 +184,8 @@ static bool client_queue(rpc_client *c, uint8_t *data, size_t len)
         c->out_head = o;
     c->out_tail = o;
     c->out_bytes += len;
-    sd_event_source_set_io_events(c->io, EPOLLIN | EPOLLOUT);
-    return true;
+    /* a reply goes out when its call is done (client_io); an event at once */
+    return c->in_io || client_write(c);
 }
 
 static bool client_send(rpc_client *c, const rpc_header *h, rpc_body_fn body, const void *arg)
@@ -243,14 +250,17 @@ static bool client_call(rpc_client *c, const rpc_header *h, const uint8_t *body,
     json_t *res = NULL;
     rpc_body_fn enc = NULL;
     int r = rpc_dispatch_call(c, p, &a, &res, &enc, &e);
-    rpc_args_free(&a);
-    if (r < 0)
+    if (r < 0) {
+        rpc_args_free(&a);
         return client_send_error(c, h, &e);
+    }
     rpc_header rh = *h;
     rh.type = RPC_REPLY;
     rh.status = RPC_OK;
-    bool ok = client_send(c, &rh, enc, res);
+    rpc_call_ctx ctx = {c, &a};
+    bool ok = client_send(c, &rh, enc, r == 1 ? (const void *)&ctx : res);
     json_decref(res);
+    rpc_args_free(&a);
     return ok;
 }
 
@@ -287,21 +297,53 @@ static bool client_message(rpc_client *c)
     return client_call(c, &h, body, len);
 }
 
-/* Read what is there; at most a few messages per wakeup so that one busy
- * client cannot starve the others. false when the client was dropped. */
+/* Take n bytes read from the client into the message being assembled,
+ * handling each whole message. false when the client was dropped. */
+static bool client_feed(rpc_client *c, const uint8_t *data, size_t n)
+{
+    while (n > 0) {
+        size_t take;
+        if (c->in_need == 0) {
+            take = MIN(n, RPC_LEN_SIZE - c->in_have);
+            memcpy(c->lenbuf + c->in_have, data, take);
+            c->in_have += take;
+            if (c->in_have == RPC_LEN_SIZE) {
+                int64_t total = rpc_frame_length(c->lenbuf);
+                if (total < 0) {
+                    client_drop(c, "bad message length");
+                    return false;
+                }
+                c->in_need = (size_t)total;
+                c->in = xmalloc(c->in_need);
+                memcpy(c->in, c->lenbuf, RPC_LEN_SIZE);
+            }
+        } else {
+            take = MIN(n, c->in_need - c->in_have);
+            memcpy(c->in + c->in_have, data, take);
+            c->in_have += take;
+        }
+        data += take;
+        n -= take;
+        if (c->in_need == 0 || c->in_have < c->in_need)
+            continue;
+        bool alive = client_message(c);
+        free(c->in);
+        c->in = NULL;
+        c->in_have = c->in_need = 0;
+        if (!alive)
+            return false;
+    }
+    return true;
+}
+
+/* Read what is there, a few chunks per wakeup at most, so that one busy
+ * client cannot starve the others (one read() for the usual small call). false
+ * when the client was dropped. */
 static bool client_read(rpc_client *c)
 {
-    for (int budget = 16; budget > 0;) {
-        uint8_t *dst;
-        size_t want;
-        if (c->in_need == 0) {
-            dst = c->lenbuf + c->in_have;
-            want = RPC_LEN_SIZE - c->in_have;
-        } else {
-            dst = c->in + c->in_have;
-            want = c->in_need - c->in_have;
-        }
-        ssize_t n = read(c->fd, dst, want);
+    uint8_t *chunk = c->srv->chunk;
+    for (int budget = 4; budget > 0; budget--) {
+        ssize_t n = read(c->fd, chunk, RPC_READ_CHUNK);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -310,33 +352,16 @@ static bool client_read(rpc_client *c)
             client_drop(c, n == 0 ? "end of stream" : strerror(errno));
             return false;
         }
-        c->in_have += (size_t)n;
-        if (c->in_need == 0) {
-            if (c->in_have < RPC_LEN_SIZE)
-                continue;
-            int64_t total = rpc_frame_length(c->lenbuf);
-            if (total < 0) {
-                client_drop(c, "bad message length");
-                return false;
-            }
-            c->in_need = (size_t)total;
-            c->in = xmalloc(c->in_need);
-            memcpy(c->in, c->lenbuf, RPC_LEN_SIZE);
-            continue;
-        }
-        if (c->in_have < c->in_need)
-            continue;
-        bool alive = client_message(c);
-        if (!alive)
+        if (!client_feed(c, chunk, (size_t)n))
             return false;
-        free(c->in);
-        c->in = NULL;
-        c->in_have = c->in_need = 0;
-        budget--;
+        if (n < RPC_READ_CHUNK)
+            return true; /* drained: level-triggered epoll says when there is more */
     }
     return true;
 }
 
+/* Send what is queued; ask for EPOLLOUT only while something is left (no
+ * epoll_ctl per call in the usual case). false when the client was dropped. */
 static bool client_write(rpc_client *c)
 {
     while (c->out_head) {
@@ -344,8 +369,12 @@ static bool client_write(rpc_client *c)
         ssize_t n = write(c->fd, o->data + o->off, o->len - o->off);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!c->want_out)
+                sd_event_source_set_io_events(c->io, EPOLLIN | EPOLLOUT);
+            c->want_out = true;
             return true;
+        }
         if (n < 0) {
             client_drop(c, strerror(errno));
             return false;
@@ -360,7 +389,9 @@ static bool client_write(rpc_client *c)
         free(o->data);
         free(o);
     }
-    sd_event_source_set_io_events(c->io, EPOLLIN);
+    if (c->want_out)
+        sd_event_source_set_io_events(c->io, EPOLLIN);
+    c->want_out = false;
     return true;
 }
 
@@ -370,9 +401,10 @@ static int client_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
     if ((revents & EPOLLOUT) && !client_write(c))
         return 0;
     if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        if (!client_read(c))
-            return 0;
-        if (c->out_head)
+        c->in_io = true;
+        bool alive = client_read(c);
+        c->in_io = false;
+        if (alive && c->out_head)
             client_write(c);
     }
     return 0;

@@ -302,8 +302,10 @@ static void watch_dnsmasq(vnetd *d, vnet_net *net, pid_t pid)
 
 /* The one bookkeeping step after every dispatched event (a request, a repair,
  * a timer): each active network's dnsmasq is watched by pidfd, whatever pid
- * its status names now; inactive networks watch nothing. Handlers change the
- * status; they never call this themselves. */
+ * its status names now; inactive networks watch nothing; and the NAT anchor
+ * follows whether any network needs it. Handlers change the status; they never
+ * call this themselves. One post source only: sd-event runs one loop iteration
+ * per pending post source after every event, which a libvirt RPC call pays. */
 static int supervise_post(sd_event_source *s, void *userdata)
 {
     vnetd *d = userdata;
@@ -317,6 +319,7 @@ static int supervise_post(sd_event_source *s, void *userdata)
             watch_dnsmasq(d, net, pid);
         }
     }
+    supervise_anchor_sync(d);
     return 0;
 }
 
@@ -358,17 +361,8 @@ void supervise_anchor_sync(vnetd *d)
     }
 }
 
-static int anchor_post(sd_event_source *s, void *userdata)
-{
-    supervise_anchor_sync(userdata);
-    return 0;
-}
-
 int supervise_setup(vnetd *d, verr *err)
 {
-    int pr = sd_event_add_post(d->event, NULL, anchor_post, d);
-    if (pr < 0)
-        return verr_errno(err, -pr, "setting up the NAT anchor check");
     hairpin_setup(d);
     d->monitor_fd = netdev_monitor_open(err);
     if (d->monitor_fd < 0) {
