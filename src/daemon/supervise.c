@@ -11,6 +11,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/uplink.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
 #include "proto/proto.h"
@@ -51,6 +52,8 @@ static void link_event(const char *ifname, int ifindex, bool gone_or_down, bool 
     /* an address or route removed from a link that is gone: its link event says so */
     if (!gone_or_down && strempty(ifname))
         return;
+    if (gone_or_down)
+        uplink_link_event(d, ifname);
     /* ifname NULL: the kernel dropped events (socket overrun), check every network */
     for (size_t i = 0; i < d->n_nets; i++) {
         vnet_net *n = d->nets[i];

@@ -250,6 +250,15 @@ expect_match "and finds br0 up (the uplink came first)" "Bridge state: +up" "$(v
 expect_match "the log shows the uplink before the network" "uplink br0: re-created.*network 'lan' started" \
     "$(sed -n '/host ns '"$HOST_NS"'/,$p' "$VNETD_LOG" | tr '\n' ' ')"
 expect_ok "destroy lan" vnet destroy lan
+# another program deletes the uplink's bridge: the host loses its addresses; vnetd puts it back
+uplink_back() { [ "$(master_of eth0)" = br0 ] && [ "$(addrs_of br0)" = "$ORIG_ADDRS" ]; }
+ip -n "$HOST_NS" link del br0
+expect_true "an uplink bridge deleted by another program is re-created" wait_for 10 uplink_back
+expect_match "with the default route" "default via $LAN.1 .*metric 50" "$(ip -n "$HOST_NS" route show dev br0)"
+expect_match "and vnetd says so" "uplink br0: deleted or changed by another program: re-created with 'eth0'" \
+    "$(cat "$VNETD_LOG")"
+expect_eq "the LAN reaches the host through br0 again" "$LAN.1" "$(tcp_ask "$LAN_NS" "$HOSTIP" 7101)"
+expect_match "vnet uplink-list shows it present" '"present": true' "$(vnet uplink-list --json)"
 expect_ok "uplink-detach after the reboot" vnet uplink-detach br0
 expect_true "eth0 is as it was" eth0_restored
 e2e_done
