@@ -300,3 +300,15 @@ char *netport_format(const netport *p)
     strbuf_add(&b, "</networkport>\n");
     return strbuf_take(&b);
 }
+
+void netport_bandwidth_params(const netport *port, uint64_t ret[NETPORT_N_BW_PARAMS])
+{
+    const netdef_bandwidth *b = port->extra ? &port->extra->bandwidth : NULL;
+    const netdef_rate *in = b && b->in.present ? &b->in : NULL;
+    const netdef_rate *out = b && b->out.present ? &b->out : NULL;
+    uint64_t v[NETPORT_N_BW_PARAMS] = {
+        in ? in->average : 0,   in ? in->peak : 0,    in ? in->floor : 0,  in ? in->burst : 0,
+        out ? out->average : 0, out ? out->peak : 0, out ? out->burst : 0,
+    };
+    memcpy(ret, v, sizeof(v));
+}

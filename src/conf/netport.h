@@ -44,4 +44,9 @@ typedef struct netport {
 /* Errors: VERR_INVALID, "SOURCE:LINE: <element> attribute 'x': what is wrong". */
 int netport_parse_string(const char *xml, const char *source, netport **ret, verr *err);
 char *netport_format(const netport *port); /* malloc'd */
+/* The port's <bandwidth> as libvirt's port parameters, in this order:
+ * inbound average, peak, floor, burst; outbound average, peak, burst (0 where
+ * absent). */
+#define NETPORT_N_BW_PARAMS 7
+void netport_bandwidth_params(const netport *port, uint64_t ret[NETPORT_N_BW_PARAMS]);
 void netport_free(netport *port);

@@ -313,6 +313,12 @@ static json_t *port_reply(const vport *p)
     json_object_set_new(r, "ifname", p->ifname ? json_string(p->ifname) : json_null());
     _cleanup_free_ char *plug = plug_summary(p->port);
     json_object_set_new(r, "plug", plug ? json_string(plug) : json_null());
+    uint64_t bw[NETPORT_N_BW_PARAMS];
+    netport_bandwidth_params(p->port, bw);
+    json_t *bwa = json_array();
+    for (size_t i = 0; i < NETPORT_N_BW_PARAMS; i++)
+        json_array_append_new(bwa, json_integer((json_int_t)bw[i]));
+    json_object_set_new(r, "bandwidth", bwa);
     json_object_set_new(r, "xml", json_string(xml));
     return r;
 }

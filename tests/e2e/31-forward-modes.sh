@@ -123,6 +123,19 @@ expect_ok "destroy it" vnet destroy lanbw
 expect_no_match "br0 is no longer shaped" "htb" "$(ip netns exec "$HOST_NS" tc qdisc show dev br0)"
 expect_false "nor policed" ip netns exec "$HOST_NS" nft list table netdev vnet-br0
 expect_true "br0 stays" link_exists br0
+# a portgroup's <bandwidth> travels with each port, for the hypervisor to apply on its device
+f=$(net_xml_file lanpg "<network><name>lanpg</name><forward mode='bridge'/><bridge name='br0'/>
+  <portgroup name='slow' default='yes'><bandwidth><inbound average='1000' peak='2000' burst='512'/>
+  <outbound average='500'/></bandwidth></portgroup></network>")
+expect_ok "define a bridge-mode network with a portgroup <bandwidth>" vnet define "$f"
+expect_ok "start it" vnet start lanpg
+plug lanpg
+expect_eq "a port on it: a bridge plug" "bridge br0" "$PLUG"
+expect_eq "its parameters are the portgroup's bandwidth (getParameters)" \
+    "BW inbound.average=1000 inbound.burst=512 inbound.peak=2000 outbound.average=500" \
+    "$(grep '^BW' <<<"$E2E_PY_OUT")"
+unplug lanpg "$PORT"
+expect_ok "destroy it" vnet destroy lanpg
 f=$(net_xml_file lanmtm "<network><name>lanmtm</name><forward mode='bridge'/><bridge name='br0' macTableManager='libvirt'/></network>")
 expect_ok "define a bridge-mode network with macTableManager='libvirt'" vnet define "$f"
 e2e_run vnet start lanmtm

@@ -275,7 +275,7 @@ def check_ports(sock, net):
     check("portLookupByUUIDString", n.portLookupByUUIDString(p.UUIDString()).UUIDString() ==
           p.UUIDString())
     params = p.parameters()
-    check("port parameters() (bandwidth, all 0: vnet does not shape)",
+    check("port parameters() (bandwidth: all 0 without a <bandwidth>)",
           params.get("inbound.average") == 0 and len(params) == 7, params)
     # libvirt 11's client asks with nparams 0 and expects the whole list
     s = raw(sock)
@@ -355,6 +355,8 @@ def check_plug(sock, net):
         print("ERROR %d %s" % (e.get_error_code(), e.get_error_message()))
         return
     print("PLUG %s %s" % (plug_summary(p.XMLDesc()), p.UUIDString()))
+    params = p.parameters()
+    print("BW " + " ".join("%s=%d" % (k, params[k]) for k in sorted(params) if params[k]))
     c.close()
 
 
