@@ -301,14 +301,23 @@ char *netport_format(const netport *p)
     return strbuf_take(&b);
 }
 
-void netport_bandwidth_params(const netport *port, uint64_t ret[NETPORT_N_BW_PARAMS])
+size_t netport_bandwidth_params(const netport *port, const char *names[NETPORT_N_BW_PARAMS],
+                                uint64_t values[NETPORT_N_BW_PARAMS])
 {
     const netdef_bandwidth *b = port->extra ? &port->extra->bandwidth : NULL;
-    const netdef_rate *in = b && b->in.present ? &b->in : NULL;
-    const netdef_rate *out = b && b->out.present ? &b->out : NULL;
-    uint64_t v[NETPORT_N_BW_PARAMS] = {
-        in ? in->average : 0,   in ? in->peak : 0,    in ? in->floor : 0,  in ? in->burst : 0,
-        out ? out->average : 0, out ? out->peak : 0, out ? out->burst : 0,
-    };
-    memcpy(ret, v, sizeof(v));
+    size_t n = 0;
+#define BW_PARAM(name, v) (names[n] = (name), values[n++] = (v))
+    if (b && b->present && b->in.present) {
+        BW_PARAM("inbound.average", b->in.average);
+        BW_PARAM("inbound.peak", b->in.peak);
+        BW_PARAM("inbound.floor", b->in.floor);
+        BW_PARAM("inbound.burst", b->in.burst);
+    }
+    if (b && b->present && b->out.present) {
+        BW_PARAM("outbound.average", b->out.average);
+        BW_PARAM("outbound.peak", b->out.peak);
+        BW_PARAM("outbound.burst", b->out.burst);
+    }
+#undef BW_PARAM
+    return n;
 }

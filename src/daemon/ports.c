@@ -313,11 +313,13 @@ static json_t *port_reply(const vport *p)
     json_object_set_new(r, "ifname", p->ifname ? json_string(p->ifname) : json_null());
     _cleanup_free_ char *plug = plug_summary(p->port);
     json_object_set_new(r, "plug", plug ? json_string(plug) : json_null());
+    const char *bw_names[NETPORT_N_BW_PARAMS];
     uint64_t bw[NETPORT_N_BW_PARAMS];
-    netport_bandwidth_params(p->port, bw);
+    size_t n_bw = netport_bandwidth_params(p->port, bw_names, bw);
     json_t *bwa = json_array();
-    for (size_t i = 0; i < NETPORT_N_BW_PARAMS; i++)
-        json_array_append_new(bwa, json_integer((json_int_t)bw[i]));
+    for (size_t i = 0; i < n_bw; i++)
+        json_array_append_new(
+            bwa, json_pack("{sssI}", "field", bw_names[i], "value", (json_int_t)bw[i]));
     json_object_set_new(r, "bandwidth", bwa);
     json_object_set_new(r, "xml", json_string(xml));
     return r;

@@ -103,6 +103,7 @@ ip -n "$HOST_NS" link set br0 up
 expect_match "br0 up" "Bridge state: +up" "$(vnet info lan)"
 plug lan
 expect_eq "then a port gets a bridge plug on br0" "bridge br0" "$PLUG"
+expect_eq "without a <bandwidth> it has no parameters, as with libvirt" "BW " "$(grep '^BW' <<<"$E2E_PY_OUT")"
 e2e_run virsh_rw net-port-dumpxml lan "$PORT"
 expect_match "virsh net-port-dumpxml shows it" "<plug type='bridge' bridge='br0'/>" "$E2E_OUT"
 unplug lan "$PORT"
@@ -131,8 +132,8 @@ expect_ok "define a bridge-mode network with a portgroup <bandwidth>" vnet defin
 expect_ok "start it" vnet start lanpg
 plug lanpg
 expect_eq "a port on it: a bridge plug" "bridge br0" "$PLUG"
-expect_eq "its parameters are the portgroup's bandwidth (getParameters)" \
-    "BW inbound.average=1000 inbound.burst=512 inbound.peak=2000 outbound.average=500" \
+expect_eq "its parameters are the portgroup's bandwidth, all 7 as libvirt's" \
+    "BW inbound.average=1000 inbound.burst=512 inbound.floor=0 inbound.peak=2000 outbound.average=500 outbound.burst=0 outbound.peak=0" \
     "$(grep '^BW' <<<"$E2E_PY_OUT")"
 unplug lanpg "$PORT"
 expect_ok "destroy it" vnet destroy lanpg

@@ -909,16 +909,23 @@ static void test_port_pools(pid_t *pid)
                           false),
               "network 'hb' cannot take ports now: bridge 'br7' does not exist");
     /* a port takes its portgroup's bandwidth, reported as libvirt's port parameters */
-    CHECK_OK(call(req_xml("create", NET_XML("pg", "  <bridge name='virbr77'/>"
-                                                  "<portgroup name='slow' default='yes'><bandwidth>"
-                                                  "<inbound average='1000' peak='2000' burst='512'/>"
-                                                  "<outbound average='500'/></bandwidth>"
-                                                  "</portgroup>\n"))));
-    json_t *r = port_create("pg", PORT_XML("00000000-0000-4000-8000-000000000041", "52:54:00:00:05:01"),
-                            false);
+    CHECK_OK(
+        call(req_xml("create", NET_XML("pg", "  <bridge name='virbr77'/>"
+                                             "<portgroup name='slow' default='yes'><bandwidth>"
+                                             "<inbound average='1000' peak='2000' burst='512'/>"
+                                             "<outbound average='500'/></bandwidth>"
+                                             "</portgroup>\n"))));
+    json_t *r = port_create(
+        "pg", PORT_XML("00000000-0000-4000-8000-000000000041", "52:54:00:00:05:01"), false);
     CHECK(reply_ok(r));
     _cleanup_free_ char *bw = json_dumps(json_object_get(r, "bandwidth"), JSON_COMPACT);
-    CHECK_STR(bw, "[1000,2000,0,512,500,0,0]");
+    CHECK_STR(bw, "[{\"field\":\"inbound.average\",\"value\":1000},"
+                  "{\"field\":\"inbound.peak\",\"value\":2000},"
+                  "{\"field\":\"inbound.floor\",\"value\":0},"
+                  "{\"field\":\"inbound.burst\",\"value\":512},"
+                  "{\"field\":\"outbound.average\",\"value\":500},"
+                  "{\"field\":\"outbound.peak\",\"value\":0},"
+                  "{\"field\":\"outbound.burst\",\"value\":0}]");
     CHECK(strstr(json_string_value(json_object_get(r, "xml")), "<inbound average='1000'") != NULL);
     json_decref(r);
     const char *nets[] = {"mv", "pt", "hd", "hb", "pg"};
