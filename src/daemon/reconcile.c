@@ -201,7 +201,7 @@ void reconcile_sweep(vnetd *d)
         o->bridge = netdef_is_managed_bridge(net->live) ? net->live->bridge_name : NULL;
         o->table = o->bridge && fw_wanted(net->live);
         o->dnsmasq_pid = net->run.dnsmasq_pid;
-        o->shaped = net->live->bridge_name; /* managed or host bridge: its <bandwidth> table */
+        o->shaped = net->live->bridge_name; /* managed or host bridge: its <bandwidth> ifb */
     }
     unsigned removed = 0;
     verr err = VERR_INIT;

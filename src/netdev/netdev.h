@@ -65,6 +65,8 @@ int netdev_link_delete_background(const char *name, verr *err);
 /* Create a dummy link / a veth pair (fail with VERR_EXISTS if a name is taken).
  * Mostly for tests and benchmarks. */
 int netdev_dummy_create(const char *name, verr *err);
+/* An "intermediate functional block" device: shapes what is redirected to it. */
+int netdev_ifb_create(const char *name, verr *err);
 int netdev_veth_create(const char *name, const char *peer, verr *err);
 /* A veth pair whose peer is created in the network namespace netns_fd. */
 int netdev_veth_create_netns(const char *name, const char *peer, int netns_fd, verr *err);

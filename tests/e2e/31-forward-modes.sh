@@ -119,10 +119,13 @@ f=$(net_xml_file lanbw "<network><name>lanbw</name><forward mode='bridge'/><brid
 expect_ok "define a bridge-mode network with <bandwidth>" vnet define "$f"
 expect_ok "start it" vnet start lanbw
 expect_match "br0 is shaped (htb)" "qdisc htb 1: root" "$(ip netns exec "$HOST_NS" tc qdisc show dev br0)"
-expect_true "and policed (nftables)" ip netns exec "$HOST_NS" nft list table netdev vnet-br0
+expect_match "and what it receives goes to an ifb shaped by htb" "Egress Redirect to device ifb-br0" \
+    "$(ip netns exec "$HOST_NS" tc filter show dev br0 ingress)"
+expect_match "(the ifb's class)" "class htb 1:1 root .*rate 4Mbit" "$(ip netns exec "$HOST_NS" tc class show dev ifb-br0)"
 expect_ok "destroy it" vnet destroy lanbw
 expect_no_match "br0 is no longer shaped" "htb" "$(ip netns exec "$HOST_NS" tc qdisc show dev br0)"
-expect_false "nor policed" ip netns exec "$HOST_NS" nft list table netdev vnet-br0
+expect_false "nor redirected to an ifb" link_exists ifb-br0
+expect_no_match "(br0's ingress is clear)" "mirred" "$(ip netns exec "$HOST_NS" tc filter show dev br0 ingress)"
 expect_true "br0 stays" link_exists br0
 # a portgroup's <bandwidth> travels with each port, for the hypervisor to apply on its device
 f=$(net_xml_file lanpg "<network><name>lanpg</name><forward mode='bridge'/><bridge name='br0'/>
