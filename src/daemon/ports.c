@@ -348,7 +348,11 @@ static json_t *op_port_create(vnetd *d, json_t *req, verr *err)
         return NULL;
     }
     bool reclaim = proto_get_bool(req, "reclaim", false);
-    if (allocate_plug(d, net, port, reclaim && port->plug != NETPORT_PLUG_NONE, err) < 0)
+    if (reclaim && port->plug == NETPORT_PLUG_NONE) {
+        verr_set(err, VERR_INVALID, "internal error: Port reclaim requested but plug type is none");
+        return NULL;
+    }
+    if (allocate_plug(d, net, port, reclaim, err) < 0)
         return NULL;
     ports_state *s = state(d);
     vport *p = xarray_push(&s->items, &s->n, sizeof(*s->items));

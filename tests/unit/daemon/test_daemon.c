@@ -867,6 +867,10 @@ static void test_port_pools(pid_t *pid)
                           true),
               "internal error: network 'pt' doesn't have dev='eth9' in use by network port "
               "'00000000-0000-4000-8000-000000000013'");
+    CHECK_ERR(port_create("pt",
+                          PORT_XML("00000000-0000-4000-8000-000000000016", "52:54:00:00:02:06"),
+                          true),
+              "internal error: Port reclaim requested but plug type is none");
 
     CHECK_OK(
         call(req_xml("create", NET_XML("hd", "  <forward mode='hostdev' managed='yes'>"
