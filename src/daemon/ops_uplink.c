@@ -316,10 +316,28 @@ json_t *op_uplink_list(vnetd *d, json_t *req, verr *err)
 
 /* ---------------------------------------------------------------- repair */
 
-/* Another program deleted an uplink's bridge, or took the NIC out of it: the
- * host has lost the addresses and routes that were on the bridge. Put the
- * attachment back as it was made (a trial keeps its timer), and say so on the
- * event bus; a failure is said once, until a later event finds it repaired. */
+/* An uplink that another program set down: set it up again, with the
+ * addresses and routes the kernel took away with it. */
+static void repair_up(vnetd *d, uplink_entry *e)
+{
+    netdev_link br, nic;
+    verr err = VERR_INIT;
+    if (netdev_link_get(e->rec.bridge, &br, NULL) <= 0 ||
+        netdev_link_get(e->rec.nic, &nic, NULL) <= 0 || (br.up && nic.up))
+        return;
+    if (uplink_reup(e->rec.nic, e->rec.bridge, &e->rec.cfg, &err) < 0)
+        uplink_finding(d, true, "uplink %s: set down by another program; setting it up: %s",
+                       e->rec.bridge, err.msg);
+    else
+        uplink_finding(d, false, "uplink %s: set down by another program: set up again",
+                       e->rec.bridge);
+}
+
+/* Another program deleted an uplink's bridge (or it is no longer the NIC's
+ * master when a link event comes): the host has lost the addresses and routes
+ * that were on the bridge. Put the attachment back as it was made (a trial
+ * keeps its timer), and say so on the event bus; a failure is said once, until
+ * a later event finds it repaired. */
 static void repair_one(vnetd *d, uplink_entry *e)
 {
     verr err = VERR_INIT;
@@ -328,6 +346,8 @@ static void repair_one(vnetd *d, uplink_entry *e)
         e->broken = false;
         log_info("uplink %s: '%s' is a port of it again", e->rec.bridge, e->rec.nic);
     }
+    if (r > 0)
+        repair_up(d, e);
     if (r != 0)
         return;
     if (uplink_attach(e->rec.nic, e->rec.bridge, &e->rec.cfg, &err) == 0) {

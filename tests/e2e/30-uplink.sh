@@ -259,6 +259,14 @@ expect_match "and vnetd says so" "uplink br0: deleted or changed by another prog
     "$(cat "$VNETD_LOG")"
 expect_eq "the LAN reaches the host through br0 again" "$LAN.1" "$(tcp_ask "$LAN_NS" "$HOSTIP" 7101)"
 expect_match "vnet uplink-list shows it present" '"present": true' "$(vnet uplink-list --json)"
+br_up() { ip -n "$HOST_NS" -o link show dev br0 | grep -q '[<,]UP[,>]'; }
+ip -n "$HOST_NS" link set br0 down
+expect_true "an uplink bridge set down by another program is set up again" wait_for 10 br_up
+expect_match "and vnetd says so" "uplink br0: set down by another program: set up again" "$(cat "$VNETD_LOG")"
+expect_match "with the default route the kernel dropped" "default via $LAN.1 .*metric 50" \
+    "$(ip -n "$HOST_NS" route show dev br0)"
+expect_eq "and the addresses" "$ORIG_ADDRS" "$(addrs_of br0)"
+expect_eq "the LAN reaches the host through br0 after that" "$LAN.1" "$(tcp_ask "$LAN_NS" "$HOSTIP" 7101)"
 expect_ok "uplink-detach after the reboot" vnet uplink-detach br0
 expect_true "eth0 is as it was" eth0_restored
 e2e_done
