@@ -333,11 +333,11 @@ static void repair_up(vnetd *d, uplink_entry *e)
                        e->rec.bridge);
 }
 
-/* Another program deleted an uplink's bridge (or it is no longer the NIC's
- * master when a link event comes): the host has lost the addresses and routes
- * that were on the bridge. Put the attachment back as it was made (a trial
- * keeps its timer), and say so on the event bus; a failure is said once, until
- * a later event finds it repaired. */
+/* Another program deleted an uplink's bridge, or took the NIC out of it: the
+ * host has lost the addresses and routes that were on the bridge, or its way
+ * out. Put the attachment back as it was made (a trial keeps its timer), and
+ * say so on the event bus; a failure is said once, until a later event finds
+ * it repaired. */
 static void repair_one(vnetd *d, uplink_entry *e)
 {
     verr err = VERR_INIT;
@@ -350,6 +350,24 @@ static void repair_one(vnetd *d, uplink_entry *e)
         repair_up(d, e);
     if (r != 0)
         return;
+    netdev_link br;
+    if (netdev_link_get(e->rec.bridge, &br, NULL) > 0 && streq(br.kind, "bridge")) {
+        /* the bridge is there, the NIC was taken out of it */
+        if (netdev_link_set_master(e->rec.nic, e->rec.bridge, &err) == 0 &&
+            uplink_reup(e->rec.nic, e->rec.bridge, &e->rec.cfg, &err) == 0) {
+            e->broken = false;
+            uplink_finding(d, false,
+                           "uplink %s: '%s' was taken out of it by another program: put back",
+                           e->rec.bridge, e->rec.nic);
+        } else if (!e->broken) {
+            e->broken = true;
+            uplink_finding(d, true,
+                           "uplink %s: '%s' was taken out of it by another program; putting it "
+                           "back failed: %s",
+                           e->rec.bridge, e->rec.nic, err.msg);
+        }
+        return;
+    }
     if (uplink_attach(e->rec.nic, e->rec.bridge, &e->rec.cfg, &err) == 0) {
         e->broken = false;
         uplink_finding(d, false,

@@ -129,6 +129,8 @@ static vnet_net *net_of_port(vnetd *d, int master, const char *port, size_t *ret
  * that left as its bridge was deleted goes back on the re-created bridge. */
 static void port_event(const char *port, int master, bool joined, void *userdata)
 {
+    if (!joined) /* an uplink's NIC taken out of its bridge? */
+        uplink_link_event(userdata, port);
     size_t i = 0;
     vnet_net *n = net_of_port(userdata, master, port, &i);
     if (!n)

@@ -267,6 +267,12 @@ expect_match "with the default route the kernel dropped" "default via $LAN.1 .*m
     "$(ip -n "$HOST_NS" route show dev br0)"
 expect_eq "and the addresses" "$ORIG_ADDRS" "$(addrs_of br0)"
 expect_eq "the LAN reaches the host through br0 after that" "$LAN.1" "$(tcp_ask "$LAN_NS" "$HOSTIP" 7101)"
+eth0_in_br0() { [ "$(master_of eth0)" = br0 ]; }
+ip -n "$HOST_NS" link set eth0 nomaster
+expect_true "the NIC taken out of the uplink bridge by another program is put back" wait_for 10 eth0_in_br0
+expect_match "and vnetd says so" "uplink br0: 'eth0' was taken out of it by another program: put back" \
+    "$(cat "$VNETD_LOG")"
+expect_eq "the LAN reaches the host through br0 again" "$LAN.1" "$(tcp_ask "$LAN_NS" "$HOSTIP" 7101)"
 expect_ok "uplink-detach after the reboot" vnet uplink-detach br0
 expect_true "eth0 is as it was" eth0_restored
 e2e_done
