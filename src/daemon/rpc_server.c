@@ -56,6 +56,9 @@ struct rpc_client {
     size_t out_bytes;
     bool want_out; /* EPOLLOUT asked for: a reply did not fit in the socket */
     bool in_io;    /* inside client_io: queued replies go out when it ends */
+    uint8_t *pend; /* read but not handled yet (the per-wakeup bound was reached) */
+    size_t pend_len;
+    sd_event_source *resume; /* handles `pend` on a later loop iteration */
     sd_event_source *io, *ka_timer, *open_timer;
     sd_event_source *reaper; /* set once the client is dropped: frees it from the loop */
     bool ka_enabled;
@@ -122,6 +125,8 @@ static void client_free(rpc_client *c)
     sd_event_source_disable_unref(c->io);
     sd_event_source_disable_unref(c->ka_timer);
     sd_event_source_disable_unref(c->open_timer);
+    sd_event_source_disable_unref(c->resume);
+    free(c->pend);
     sd_event_source_disable_unref(c->reaper);
     if (c->fd >= 0)
         close(c->fd);
@@ -152,6 +157,7 @@ static void client_drop(rpc_client *c, const char *why)
     sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
     sd_event_source_set_enabled(c->ka_timer, SD_EVENT_OFF);
     sd_event_source_set_enabled(c->open_timer, SD_EVENT_OFF);
+    sd_event_source_set_enabled(c->resume, SD_EVENT_OFF);
     if (sd_event_add_defer(c->srv->daemon->event, &c->reaper, client_reap, c) < 0)
         client_free(c); /* cannot defer (out of memory): nobody uses it after this */
 }
@@ -297,52 +303,81 @@ static bool client_message(rpc_client *c)
     return client_call(c, &h, body, len);
 }
 
-/* Take n bytes read from the client into the message being assembled,
- * handling each whole message. false when the client was dropped. */
-static bool client_feed(rpc_client *c, const uint8_t *data, size_t n)
+#define RPC_CALLS_PER_WAKEUP 16
+
+/* Take up to n bytes read from the client into the message being assembled,
+ * handling each whole message, until *budget messages were handled. Returns
+ * the bytes taken, or -1 when the client was dropped. */
+static ssize_t client_feed(rpc_client *c, const uint8_t *data, size_t n, int *budget)
 {
-    while (n > 0) {
+    size_t used = 0;
+    while (used<n && * budget> 0) {
         size_t take;
         if (c->in_need == 0) {
-            take = MIN(n, RPC_LEN_SIZE - c->in_have);
-            memcpy(c->lenbuf + c->in_have, data, take);
+            take = MIN(n - used, RPC_LEN_SIZE - c->in_have);
+            memcpy(c->lenbuf + c->in_have, data + used, take);
             c->in_have += take;
             if (c->in_have == RPC_LEN_SIZE) {
                 int64_t total = rpc_frame_length(c->lenbuf);
                 if (total < 0) {
                     client_drop(c, "bad message length");
-                    return false;
+                    return -1;
                 }
                 c->in_need = (size_t)total;
                 c->in = xmalloc(c->in_need);
                 memcpy(c->in, c->lenbuf, RPC_LEN_SIZE);
             }
         } else {
-            take = MIN(n, c->in_need - c->in_have);
-            memcpy(c->in + c->in_have, data, take);
+            take = MIN(n - used, c->in_need - c->in_have);
+            memcpy(c->in + c->in_have, data + used, take);
             c->in_have += take;
         }
-        data += take;
-        n -= take;
+        used += take;
         if (c->in_need == 0 || c->in_have < c->in_need)
             continue;
         bool alive = client_message(c);
         free(c->in);
         c->in = NULL;
         c->in_have = c->in_need = 0;
+        (*budget)--;
         if (!alive)
-            return false;
+            return -1;
     }
-    return true;
+    return (ssize_t)used;
 }
 
-/* Read what is there, a few chunks per wakeup at most, so that one busy
- * client cannot starve the others (one read() for the usual small call). false
- * when the client was dropped. */
+/* Keep what was read but not handled, for the next loop iteration. */
+static void client_keep(rpc_client *c, const uint8_t *data, size_t n)
+{
+    uint8_t *p = xmalloc(n);
+    memcpy(p, data, n);
+    free(c->pend);
+    c->pend = p;
+    c->pend_len = n;
+    sd_event_source_set_enabled(c->resume, SD_EVENT_ONESHOT);
+}
+
+/* Handle what is there: what an earlier wakeup left, then what the socket
+ * holds (one read() for the usual small call), at most RPC_CALLS_PER_WAKEUP
+ * calls, so that one busy client cannot starve the others; the rest waits for
+ * the next loop iteration. false when the client was dropped. */
 static bool client_read(rpc_client *c)
 {
+    int budget = RPC_CALLS_PER_WAKEUP;
+    if (c->pend_len) {
+        _cleanup_free_ uint8_t *pend = TAKE_PTR(c->pend);
+        size_t len = c->pend_len;
+        c->pend_len = 0;
+        ssize_t used = client_feed(c, pend, len, &budget);
+        if (used < 0)
+            return false;
+        if ((size_t)used < len) {
+            client_keep(c, pend + used, len - (size_t)used);
+            return true;
+        }
+    }
     uint8_t *chunk = c->srv->chunk;
-    for (int budget = 4; budget > 0; budget--) {
+    while (budget > 0) {
         ssize_t n = read(c->fd, chunk, RPC_READ_CHUNK);
         if (n < 0 && errno == EINTR)
             continue;
@@ -352,8 +387,13 @@ static bool client_read(rpc_client *c)
             client_drop(c, n == 0 ? "end of stream" : strerror(errno));
             return false;
         }
-        if (!client_feed(c, chunk, (size_t)n))
+        ssize_t used = client_feed(c, chunk, (size_t)n, &budget);
+        if (used < 0)
             return false;
+        if (used < n) {
+            client_keep(c, chunk + used, (size_t)(n - used));
+            return true;
+        }
         if (n < RPC_READ_CHUNK)
             return true; /* drained: level-triggered epoll says when there is more */
     }
@@ -395,18 +435,29 @@ static bool client_write(rpc_client *c)
     return true;
 }
 
+static void client_take_calls(rpc_client *c)
+{
+    c->in_io = true;
+    bool alive = client_read(c);
+    c->in_io = false;
+    if (alive && c->out_head)
+        client_write(c);
+}
+
 static int client_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
     rpc_client *c = userdata;
     if ((revents & EPOLLOUT) && !client_write(c))
         return 0;
-    if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        c->in_io = true;
-        bool alive = client_read(c);
-        c->in_io = false;
-        if (alive && c->out_head)
-            client_write(c);
-    }
+    if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        client_take_calls(c);
+    return 0;
+}
+
+/* Calls read on an earlier wakeup and left for fairness. */
+static int client_resume(sd_event_source *s, void *userdata)
+{
+    client_take_calls(userdata);
     return 0;
 }
 
@@ -594,7 +645,10 @@ static int listener_accept(sd_event_source *src, int lfd, uint32_t revents, void
         sd_event_now(s->daemon->event, CLOCK_MONOTONIC, &now);
         if (sd_event_add_io(s->daemon->event, &c->io, fd, EPOLLIN, client_io, c) < 0 ||
             sd_event_add_time(s->daemon->event, &c->open_timer, CLOCK_MONOTONIC,
-                              now + RPC_OPEN_TIMEOUT_S * 1000000ULL, 0, client_open_timeout, c) < 0)
+                              now + RPC_OPEN_TIMEOUT_S * 1000000ULL, 0, client_open_timeout,
+                              c) < 0 ||
+            sd_event_add_defer(s->daemon->event, &c->resume, client_resume, c) < 0 ||
+            sd_event_source_set_enabled(c->resume, SD_EVENT_OFF) < 0)
             client_free(c);
     }
 }
