@@ -302,6 +302,8 @@ void reload_note_own_write(vnetd *d, const char *name);
 /* Hairpin mode on the network's bridge ports if it has forwards and
  * br_netfilter is active (a guest reaching its own forward); logs failures. */
 void hairpin_sync(vnetd *d, vnet_net *net);
+/* Hairpin mode off on its bridge ports once the network has no forwards left. */
+void hairpin_clear(vnetd *d, vnet_net *net);
 /* Watch ports joining bridges (through the link monitor). */
 void hairpin_setup(vnetd *d);
 

@@ -343,8 +343,9 @@ static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* The NAT anchor (fw_anchor.c) exists while any active network has rules, so
  * a missing table never resets a guest's connection. Checked after every
- * event the loop dispatches (a start, a stop, a repair); put back with a
- * network's table when another program changed the ruleset (reconcile.c). */
+ * event the loop dispatches (a start, a stop, a repair). It is an owner table,
+ * so no other program can remove it; only on a kernel without owner tables is
+ * it put back with a network's table after a flush (reconcile.c). */
 void supervise_anchor_sync(vnetd *d)
 {
     bool want = false;
@@ -411,7 +412,9 @@ int supervise_setup(vnetd *d, verr *err)
 
 void supervise_close(vnetd *d)
 {
-    fw_anchor_close(false); /* kept for the networks that keep running */
+    /* the kernel deletes the owned anchor with its socket; the networks that
+     * keep running hold their own nat chains */
+    fw_anchor_close(false);
     d->monitor_src = sd_event_source_disable_unref(d->monitor_src);
     d->fw_monitor_src = sd_event_source_disable_unref(d->fw_monitor_src);
     if (d->fw_monitor_fd >= 0)

@@ -46,11 +46,15 @@ char *fw_plan_remove(const char *bridge) __attribute__((nonnull, returns_nonnull
 int fw_apply(const char *script, verr *err) __attribute__((nonnull(1)));
 /* The NAT anchor (fw_anchor.c): a table of nat chains (one rule, using
  * conntrack) that keeps established connections translated while a network's
- * table is missing. open creates or replaces it (idempotent); close forgets
- * it, and deletes it when `remove`. */
+ * table is missing. An owner table, held by a socket kept open until close:
+ * it survives `nft flush ruleset`, and the kernel deletes it when vnetd exits.
+ * open creates it (idempotent; puts back an unowned one a flush took); close
+ * forgets it, deleting an owned one, and any anchor too when `remove`. */
 int fw_anchor_open(verr *err);
 void fw_anchor_close(bool remove);
 bool fw_anchor_is_open(void);
+/* Open and owned: only vnetd can change it, so no repair needs to touch it. */
+bool fw_anchor_is_owned(void);
 /* Is this the anchor's table name? It is vnet's own (never foreign), but no
  * network's table: the sweep and the digests leave it alone. */
 bool fw_anchor_is_table(const char *table);
@@ -195,7 +199,9 @@ char *fw_foreign_docker_unplan(const json_t *ruleset, const char *bridge);
 /* Is there any nftables table that is not vnet's? One netlink dump of the
  * table names (libnftables would read every rule first). 1 yes, 0 no, -1. */
 int fw_foreign_tables_present(verr *err);
-/* The whole ruleset as libnftables JSON (fw_apply.c). */
+/* The whole ruleset as libnftables JSON, like `list ruleset` but without the
+ * NAT anchor and never asking nft 1.0.6 to list a table it would mislist
+ * (fw_listing.c). */
 int fw_list_ruleset_json(char **ret_json, verr *err);
 
 /* ---- nftrace (fw_trace.c) ---- */

@@ -179,8 +179,3 @@ int fw_list_table_json(const netdef *def, char **ret_json, verr *err)
         xasprintf("list table inet %s", fw_table_name(def, table, sizeof(table)));
     return fw_run_nft(cmd, FW_OUT_JSON, "listing the network's table", ret_json, err);
 }
-
-int fw_list_ruleset_json(char **ret_json, verr *err)
-{
-    return fw_run_nft("list ruleset", FW_OUT_JSON, "listing the ruleset", ret_json, err);
-}

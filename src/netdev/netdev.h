@@ -173,9 +173,9 @@ typedef struct netdev_port {
  * through the IP hooks (net.bridge.bridge-nf-call-ip(6)tables = 1)? */
 bool netdev_br_netfilter_active(void);
 int netdev_port_set_hairpin(int ifindex, bool on, verr *err);
-/* Hairpin mode on every port of `bridge` that lacks it; returns how many
- * ports were changed, or -1 with err. */
-int netdev_bridge_hairpin_ports(const char *bridge, verr *err);
+/* Hairpin mode on (or off) on every port of `bridge` not so already; returns
+ * how many ports were changed, or -1 with err. */
+int netdev_bridge_hairpin_ports(const char *bridge, bool on, verr *err);
 /* Called by netdev_monitor_drain() for each bridge-port notice (a port joined
  * a bridge or its settings changed), whatever drain's own callback is. */
 typedef void (*netdev_port_cb)(const netdev_port *port, void *userdata);
