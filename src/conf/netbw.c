@@ -17,11 +17,14 @@ static int refuse(verr *err, const netdef *def, unsigned line, const char *elem,
 
 static int plan_checks(const netdef *def, const struct netdef_extra *x, verr *err)
 {
+    /* a portgroup's <bandwidth> travels with each of its ports, for the
+     * hypervisor to apply on the port's device, as libvirt's; a 'floor' would
+     * need a class per port on the network's bridge */
     for (size_t i = 0; i < x->n_portgroups; i++)
-        if (x->portgroups[i].bandwidth.present)
-            return refuse(err, def, x->portgroups[i].line, "portgroup",
-                          "its <bandwidth> applies to each port as it is plugged, and vnet "
-                          "does not plug ports yet");
+        if (x->portgroups[i].bandwidth.present && x->portgroups[i].bandwidth.in.floor)
+            return refuse(err, def, x->portgroups[i].line, "inbound",
+                          "'floor' guarantees bandwidth to ports, and needs a class per port on "
+                          "the network's bridge, which vnet does not make");
     const netdef_bandwidth *bw = &x->bandwidth;
     if (!bw->present)
         return 0;
@@ -32,7 +35,8 @@ static int plan_checks(const netdef *def, const struct netdef_extra *x, verr *er
                       "a network-wide <bandwidth> applies to a bridge, and this network has none");
     if (bw->in.floor)
         return refuse(err, def, x->line_bandwidth, "inbound",
-                      "'floor' guarantees bandwidth to ports, and vnet does not plug ports yet");
+                      "'floor' guarantees bandwidth to ports, and needs a class per port on the "
+                      "network's bridge, which vnet does not make");
     return 0;
 }
 

@@ -29,7 +29,8 @@ typedef struct netbw_plan {
 } netbw_plan;
 
 /* Plan def's network-wide <bandwidth> (all zero when it has none). Refused
- * (VERR_UNSUPPORTED, with the element and line): floor, a
- * bandwidth on a network without a bridge (macvtap and hostdev pools), portgroup
- * bandwidth (it applies to each port as it is plugged). */
+ * (VERR_UNSUPPORTED, with the element and line): floor, a bandwidth on a
+ * network without a bridge (macvtap and hostdev pools), a portgroup's floor.
+ * (A portgroup's bandwidth goes with its ports, for the hypervisor:
+ * netport_apply_network.) */
 int netbw_plan_network(const netdef *def, netbw_plan *ret, verr *err);

@@ -163,6 +163,8 @@ static inline bool net_persistent(const vnet_net *n)
 /* The definition to show: live when active, else config. */
 const netdef *net_current(const vnet_net *n);
 const char *net_bridge(const vnet_net *n);
+/* len random bytes from the kernel (getrandom). */
+int registry_random_bytes(void *buf, size_t len, verr *err);
 /* Fill what a definition may leave out: uuid, MAC, bridge name (lowest free
  * virbrN, or a "%d" template). `self` is the entry being (re)defined, if any. */
 int registry_fill_def(vnetd *d, netdef *def, const vnet_net *self, verr *err);

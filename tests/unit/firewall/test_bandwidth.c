@@ -63,10 +63,18 @@ static void test_plan(void)
 static void test_refusals(void)
 {
     check_refused("",
-                  "<portgroup name='pg'><bandwidth><inbound average='10'/></bandwidth>"
+                  "<portgroup name='pg'><bandwidth><inbound average='10' floor='5'/></bandwidth>"
                   "</portgroup>",
-                  "bw.xml:1: <portgroup>: cannot be applied: its <bandwidth> applies to each "
-                  "port as it is plugged, and vnet does not plug ports yet");
+                  "bw.xml:1: <inbound>: cannot be applied: 'floor' guarantees bandwidth to "
+                  "ports, and needs a class per port on the network's bridge, which vnet does "
+                  "not make");
+    /* a portgroup's own bandwidth goes with its ports (for the hypervisor) */
+    netbw_plan p;
+    verr err = VERR_INIT;
+    netdef *def = def_of("", "<portgroup name='pg'><bandwidth><inbound average='10'/></bandwidth>"
+                             "</portgroup>");
+    CHECK(def && netbw_plan_network(def, &p, &err) == 0 && !p.egress && !p.ingress);
+    netdef_free(def);
 }
 
 static void test_ifb_name(void)
