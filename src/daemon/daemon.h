@@ -8,6 +8,7 @@
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
+ *   resolv_watch.c  the host's resolv.conf -> dnsmasq servers-file, SIGHUP on change
  */
 #pragma once
 
@@ -27,6 +28,7 @@
 #define VNETD_REPAIR_DELAY_USEC (200ULL * 1000ULL) /* coalesce drift events */
 
 struct vnetd;
+typedef struct resolv_watch resolv_watch;
 
 /* One network known to the daemon. A persistent network has `config`; an
  * active one has `live` and `status`. A transient network is active with no
@@ -71,6 +73,8 @@ typedef struct vnetd {
 
     vnet_net **nets; /* sorted by name */
     size_t n_nets;
+
+    resolv_watch *resolv; /* resolv_watch.c */
 
     struct events_sub *subs; /* event bus subscribers (events.c) */
     size_t n_subs;
@@ -145,6 +149,11 @@ int reconcile_startup(vnetd *d, verr *err);
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
 /* Re-adopt now (used by the slow timer and by pending repairs). */
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
+
+/* ---- resolv_watch.c ---- */
+/* Write the servers file and watch resolv.conf (one inotify instance). */
+int resolv_watch_setup(vnetd *d, verr *err);
+void resolv_watch_close(vnetd *d);
 
 /* ---- supervise.c ---- */
 int supervise_setup(vnetd *d, verr *err);

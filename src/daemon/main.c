@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -108,8 +109,23 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
     return 0;
 }
 
+/* vnetd holds a pidfd per dnsmasq, i.e. one fd per network: lift the soft
+ * open-file limit (1024 by default, a select() legacy; sd-event uses epoll)
+ * to the hard one so 1,000+ networks fit. dnsmasq closes inherited fds by
+ * walking /proc/self/fd, so a high limit costs it nothing. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            log_warn("cannot raise the open-file limit: %s", strerror(errno));
+    }
+}
+
 static int vnetd_setup(vnetd *d, verr *err)
 {
+    raise_fd_limit();
     d->lock_fd = store_lock_daemon(&d->paths, err);
     if (d->lock_fd < 0)
         return -1;
@@ -128,6 +144,8 @@ static int vnetd_setup(vnetd *d, verr *err)
         return verr_errno(err, -r, "setting up signal handling");
     if (supervise_setup(d, err) < 0)
         return -1;
+    if (resolv_watch_setup(d, err) < 0)
+        return -1;
     if (reconcile_startup(d, err) < 0)
         return -1;
     return control_listen(d, err);
@@ -139,6 +157,7 @@ static void vnetd_teardown(vnetd *d)
         unlink(d->paths.socket_path);
     control_close(d);
     supervise_close(d);
+    resolv_watch_close(d);
     registry_free_all(d);
     events_free_all(d);
     d->event = sd_event_unref(d->event);

@@ -14,6 +14,9 @@ typedef struct dnsmasq_plan_opts {
     const char *pid_file;    /* NULL: no pid-file line */
     bool libvirt_compat;     /* emit exactly libvirt's config (conformance tests) */
     bool fast_dhcp;          /* vnet default: no ping check before offering (no-ping) */
+    /* Upstream servers from this file (no-resolv + servers-file=) instead of
+     * dnsmasq reading resolv.conf itself; NULL: dnsmasq's default. */
+    const char *servers_file;
 } dnsmasq_plan_opts;
 
 typedef struct dnsmasq_plan {
@@ -26,6 +29,24 @@ typedef struct dnsmasq_plan {
 bool dnsmasq_needed(const netdef *def);
 int dnsmasq_plan_build(const netdef *def, const dnsmasq_plan_opts *opts, dnsmasq_plan *ret, verr *err);
 void dnsmasq_plan_free(dnsmasq_plan *p);
+/* Does the planned dnsmasq take its upstream servers from opts->servers_file
+ * (DNS on, not isolated, no forwarder without a domain)? Such a dnsmasq is
+ * SIGHUPed when the servers file changes. */
+bool dnsmasq_uses_servers_file(const netdef *def);
+
+/* The host's resolver configuration, in vnetd's view. */
+#define DNSMASQ_RESOLV_CONF "/etc/resolv.conf"
+/* The shared servers-file: STATE_DIR/vnet-resolv.servers (caller frees). No
+ * network's files collide with it: theirs end in .conf/.hostsfile/... */
+char *dnsmasq_servers_path(const char *state_dir);
+/* Upstream servers (dnsmasq_servers.c). The servers-file text ("server=ADDR"
+ * per usable nameserver line) for a resolv.conf's contents (NULL: none). */
+char *dnsmasq_servers_from_resolv(const char *resolv);
+/* Re-write servers_path from resolv_path when its contents differ (an absent
+ * or unreadable resolv.conf gives no servers). only_if_missing: leave an
+ * existing file alone. *ret_changed (may be NULL) says whether it was written. */
+int dnsmasq_servers_update(const char *resolv_path, const char *servers_path, bool only_if_missing,
+                           bool *ret_changed, verr *err);
 
 /* Start dnsmasq with the config file; returns once it is serving (its
  * daemonizing parent exited 0) with the daemon's pid (read from pid_file).

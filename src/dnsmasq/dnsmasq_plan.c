@@ -156,9 +156,25 @@ static int plan_forwarders(plan_ctx *c)
             strbuf_add(&c->conf, "#\n"); /* "do not forward this domain" */
         }
     }
-    if (no_resolv)
+    if (no_resolv) {
         strbuf_add(&c->conf, "no-resolv\n");
+    } else if (c->opts->servers_file && dnsmasq_uses_servers_file(c->def)) {
+        /* The host's resolvers, from the file vnetd keeps (no inotify here). */
+        strbuf_add(&c->conf, "no-resolv\n");
+        if (add_opt(c, "servers-file", c->opts->servers_file) < 0)
+            return -1;
+    }
     return 0;
+}
+
+bool dnsmasq_uses_servers_file(const netdef *def)
+{
+    if (def->dns.enable == VT_NO || def->forward_mode == NETDEF_FWD_NONE)
+        return false;
+    for (size_t i = 0; i < def->dns.n_forwarders; i++)
+        if (def->dns.forwarders[i].addr && !def->dns.forwarders[i].domain)
+            return false;
+    return true;
 }
 
 static int plan_domain(plan_ctx *c)

@@ -185,12 +185,19 @@ static int static_routes(const netdef *def, verr *err)
 static int dnsmasq_write_files(const network_env *env, const netdef *def, bool conf_too, verr *err)
 {
     _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
+    _cleanup_free_ char *servers = dnsmasq_servers_path(env->paths->dnsmasq_dir);
     dnsmasq_plan_opts opts = {
         .state_dir = env->paths->dnsmasq_dir,
         .pid_file = pidfile,
         .libvirt_compat = false,
         .fast_dhcp = true,
+        .servers_file = servers,
     };
+    /* vnetd keeps the servers file current; make sure it exists (e.g. a
+     * network started before the daemon's first write, or by a test). */
+    if (conf_too && dnsmasq_uses_servers_file(def) &&
+        dnsmasq_servers_update(DNSMASQ_RESOLV_CONF, servers, true, NULL, err) < 0)
+        return verr_prefix(err, "writing the upstream DNS servers file");
     dnsmasq_plan plan = {0};
     if (dnsmasq_plan_build(def, &opts, &plan, err) < 0)
         return -1;
