@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   # build
   gcc meson ninja-build pkg-config
-  libxml2-dev libnftables-dev libmnl-dev libjansson-dev libsystemd-dev libnetfilter-conntrack-dev
+  libxml2-dev libnftables-dev libmnl-dev libjansson-dev libsystemd-dev libnetfilter-conntrack-dev libnftnl-dev
   # run
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection

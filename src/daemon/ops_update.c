@@ -118,11 +118,8 @@ static int apply_live(vnetd *d, vnet_net *net, const netdef *def, netdef_section
     *ret_status = NULL;
     if (section == NETDEF_SECTION_IP_DHCP_HOST || section == NETDEF_SECTION_DNS_HOST)
         return network_reload_hosts(&d->env, def, net->status, err);
-    if (fw_wanted(def)) {
-        _cleanup_free_ char *script = fw_plan_network(def, err);
-        if (!script || fw_apply(script, err) < 0)
-            return verr_prefix(err, "updating the firewall of network '%s'", net->name);
-    }
+    if (fw_wanted(def) && fw_table_apply(def, err) < 0)
+        return verr_prefix(err, "updating the firewall of network '%s'", net->name);
     supervise_unwatch(net);
     pid_t pid = network_status_dnsmasq_pid(net->status);
     if (pid > 0 && dnsmasq_stop(pid, err) < 0) {
@@ -399,18 +396,7 @@ static int forward_apply_live(const netdef *oldlive, const netdef *newlive,
     bool localnet_changes = localnet != fw_needs_route_localnet(oldlive);
     if (localnet_changes && localnet && forward_set_localnet(newlive, true, err) < 0)
         return -1;
-    strbuf b = STRBUF_INIT;
-    for (size_t i = 0; i < n; i++) {
-        _cleanup_free_ char *part = add ? fw_plan_forward_add(oldlive, &pfs[i], err)
-                                        : fw_plan_forward_del(oldlive, &pfs[i], err);
-        if (!part) {
-            strbuf_free(&b);
-            return -1;
-        }
-        strbuf_add(&b, part);
-    }
-    int r = fw_apply(b.s, err);
-    strbuf_free(&b);
+    int r = fw_forwards_apply(oldlive, pfs, n, add, err);
     if (r == 0 && localnet_changes && !localnet) {
         verr e = VERR_INIT;
         if (forward_set_localnet(newlive, false, &e) < 0)

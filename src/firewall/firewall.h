@@ -39,6 +39,15 @@ int fw_monitor_open(verr *err);
 int fw_monitor_drain(int fd, fw_monitor_cb cb, void *userdata);
 void fw_monitor_close(void);
 
+/* The same work without reading the host's ruleset (fw_nftnl.c): libnftnl
+ * batches sent with libmnl. Create or replace the network's table (or remove
+ * it when the definition wants no rules); remove it (absent is success); add
+ * or remove forwards' elements in the live table (one transaction). */
+int fw_table_apply(const netdef *def, verr *err);
+int fw_table_remove(const netdef *def, verr *err);
+int fw_forwards_apply(const netdef *def, const netdef_port_forward *pfs, size_t n, bool add,
+                      verr *err);
+
 /* Free the process's cached libnftables contexts (optional, at exit). */
 void fw_close(void);
 /* Is nftables usable here (kernel nf_tables, permissions)? */

@@ -6,6 +6,7 @@
 
 #include "conf/netdef.h"
 #include "util/ipaddr.h"
+#include "util/error.h"
 #include "util/strbuf.h"
 
 /* Enough for "vnet-" + any interface name we accept. */
@@ -60,3 +61,9 @@ int fw_key_cmp(const void *a, const void *b);
 
 /* The network's table as libnftables JSON (fw_apply.c). */
 int fw_list_table_json(const netdef *def, char **ret_json, verr *err);
+
+/* libnftables in fw_nftnl.c's private namespace (fw_apply.c): make the
+ * context (while in that namespace), run a script there. */
+int fw_scratch_ctx_init(verr *err);
+int fw_scratch_apply(const char *script, verr *err);
+void fw_nftnl_close(void);

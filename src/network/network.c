@@ -155,18 +155,15 @@ static int forwarding_sysctls(const netdef *def, net_run *run, verr *err)
     return changed;
 }
 
+/* libnftnl batches: no read of the host's ruleset (fw_nftnl.c). */
 static int firewall_apply(const netdef *def, verr *err)
 {
-    _cleanup_free_ char *script = fw_plan_network(def, err);
-    if (!script)
-        return -1;
-    return fw_apply(script, err);
+    return fw_table_apply(def, err);
 }
 
 static int firewall_remove(const netdef *def, verr *err)
 {
-    _cleanup_free_ char *script = fw_plan_remove(def);
-    return fw_apply(script, err);
+    return fw_table_remove(def, err);
 }
 
 static int static_routes(const netdef *def, verr *err)
