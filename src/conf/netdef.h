@@ -227,6 +227,19 @@ typedef struct netdef {
     struct netdef_extra *extra;
 } netdef;
 
+/* Forward changes (netdef_forwards.c). Append range `range` of pf as a
+ * one-range forward; remove every range starting at `port` with this
+ * protocol and host address, each removed range appended to *ret (when ret
+ * is not NULL) as a one-range forward. */
+void netdef_forward_append(netdef *def, const netdef_port_forward *pf, size_t range);
+void netdef_forward_remove(netdef *def, int proto, const vnet_addr *addr, unsigned port,
+                           netdef_port_forward **ret, size_t *n_ret);
+/* The daemon's forward journal: one line per change (no newline), and its
+ * idempotent replay onto a definition. */
+char *netdef_forward_journal_add(const netdef_port_forward *pf);
+char *netdef_forward_journal_del(int proto, const vnet_addr *addr, unsigned port);
+int netdef_forward_journal_apply(netdef *def, const char *line, verr *err);
+
 /* Parsing. `source` names the input in error messages ("FILE" or "<stdin>").
  * Errors: VERR_INVALID with "SOURCE:LINE: <element> attribute 'x': what is wrong". */
 int netdef_parse_file(const char *path, netdef **ret, verr *err);

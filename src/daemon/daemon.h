@@ -8,6 +8,7 @@
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
+ *   forward_journal.c  forward changes saved as journal lines, folded at load
  *   resolv_watch.c  the host's resolv.conf -> dnsmasq servers-file, SIGHUP on change
  */
 #pragma once
@@ -149,6 +150,14 @@ int reconcile_startup(vnetd *d, verr *err);
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
 /* Re-adopt now (used by the slow timer and by pending repairs). */
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
+
+/* ---- forward_journal.c ---- */
+/* Save newconf after a one-forward change: append `line` (its journal form)
+ * to the network's journal, folding the journal into the definition when it
+ * is large; line NULL: a full save. */
+int forward_journal_save(vnetd *d, const netdef *newconf, const char *line, verr *err);
+/* At load: apply the network's journal to def and fold it (save + remove). */
+int forward_journal_replay(vnetd *d, netdef *def);
 
 /* ---- resolv_watch.c ---- */
 /* Write the servers file and watch resolv.conf (one inotify instance). */

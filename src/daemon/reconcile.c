@@ -33,6 +33,7 @@ static void load_definition(vnetd *d, const char *name)
         log_err("ignoring %s: it defines network '%s', not '%s'", path, def->name, name);
         return;
     }
+    forward_journal_replay(d, def);
     bool complete =
         def->has_uuid && (!netdef_is_managed_bridge(def) ||
                           (def->has_mac && def->bridge_name && !strchr(def->bridge_name, '%')));
