@@ -8,6 +8,7 @@
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
+ *   forward_ct.c  conntrack clean-up of forward changes, after the reply
  *   forward_journal.c  forward changes saved as journal lines, folded at load
  *   resolv_watch.c  the host's resolv.conf -> dnsmasq servers-file, SIGHUP on change
  */
@@ -158,6 +159,11 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
 int forward_journal_save(vnetd *d, const netdef *newconf, const char *line, verr *err);
 /* At load: apply the network's journal to def and fold it (save + remove). */
 int forward_journal_replay(vnetd *d, netdef *def);
+
+/* ---- forward_ct.c ---- */
+/* After the reply: drop the stale conntrack entries of a new forward's ports
+ * (stale) or the connections of a removed forward. */
+void forward_ct_later(vnetd *d, const char *net, const netdef_port_forward *pf, bool stale);
 
 /* ---- resolv_watch.c ---- */
 /* Write the servers file and watch resolv.conf (one inotify instance). */

@@ -351,19 +351,6 @@ static int forward_port_free(const netdef_port_forward *pf, verr *err)
     return 0;
 }
 
-/* Drop the conntrack entries of a removed forward, so its flows (UDP above
- * all) stop instead of being DNATed by their existing entries. Failures are
- * logged: the forward is gone from the rules either way. */
-static void forward_forget_connections(const char *net, const netdef_port_forward *pf)
-{
-    verr e = VERR_INIT;
-    unsigned n = 0;
-    if (fw_conntrack_forget(pf, &n, &e) < 0)
-        log_warn("network '%s': %s", net, e.msg);
-    else if (n)
-        log_info("network '%s': %u connection(s) of the removed forward dropped", net, n);
-}
-
 void forwards_forget_connections(const netdef *def)
 {
     verr e = VERR_INIT;
@@ -499,15 +486,8 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
     line = netdef_forward_journal_add(&pf);
     if (forward_commit(d, n, defs[0], defs[1], &pf, 1, true, line, err) < 0)
         goto fail;
-    if (net_active(n)) { /* (defs now belong to n) */
-        verr e = VERR_INIT;
-        unsigned dropped = 0;
-        if (fw_conntrack_forget_stale(&pf, &dropped, &e) < 0)
-            log_warn("network '%s': %s", n->name, e.msg);
-        else if (dropped)
-            log_info("network '%s': %u earlier connection(s) to the new forward's port dropped",
-                     n->name, dropped);
-    }
+    if (net_active(n)) /* (defs now belong to n) */
+        forward_ct_later(d, n->name, &pf, true);
     log_info("network '%s': forward %s %u added", n->name, netdef_proto_name(pf.proto), range.start);
     return proto_reply_ok();
 fail:
@@ -568,7 +548,7 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
         goto out;
     defs[0] = defs[1] = NULL;
     for (size_t i = 0; i < n_removed[1]; i++)
-        forward_forget_connections(n->name, &removed[1][i]);
+        forward_ct_later(d, n->name, &removed[1][i], false);
     log_info("network '%s': forward %s %u removed", n->name, netdef_proto_name(proto), port);
     reply = proto_reply_ok();
 out:

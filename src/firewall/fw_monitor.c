@@ -47,6 +47,13 @@ int fw_monitor_open(verr *err)
         mnl_socket_close(s);
         return verr_errno(err, saved, "nftables events: subscribing");
     }
+    /* Applying a table with thousands of forwards makes thousands of events
+     * at once (one per element); without room for them the socket overruns
+     * (ENOBUFS), and lost events mean re-checking every network. The memory
+     * is only used while events wait to be read. */
+    int rcvbuf = 32 * 1024 * 1024;
+    if (setsockopt(mnl_socket_get_fd(s), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+        setsockopt(mnl_socket_get_fd(s), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     monitor_sock = s;
     return mnl_socket_get_fd(s);
 }
