@@ -28,6 +28,9 @@ typedef struct command {
 
 /* Print "error: MESSAGE" on stderr; returns -1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Read a whole definition file ("-" = stdin) into *ret; -1 after printing
+ * why not (unreadable, NUL bytes, larger than a message may be). */
+int cli_read_input(const char *path, char **ret);
 
 int cmd_validate(const cli_ctx *ctx, const args *a);
 int cmd_define(const cli_ctx *ctx, const args *a);

@@ -313,6 +313,7 @@ typedef enum {
 } netdef_section;
 int netdef_update_cmd_from_string(const char *s);     /* "add-last", "add", "add-first", "delete", "modify"; -1 */
 int netdef_section_from_string(const char *s);        /* "ip-dhcp-host", ...; -1 */
+const char *netdef_section_name(int section);          /* "ip-dhcp-host", ...; "?" */
 /* Apply `xml` (one element) to def in place. parent_index selects the <ip>
  * (-1: the first one that fits). On error def is unchanged. */
 int netdef_update(netdef *def, netdef_update_cmd cmd, netdef_section section, int parent_index,
