@@ -1,7 +1,7 @@
 #!/bin/bash
 # vnet benchmarks beside libvirt 9.0 and netavark 1.4 — the one command:
 #
-#   sudo bench/run.sh [--quick] [--only 1,2,3,4,5] [--runs N] [--no-install] [--no-vnet] [--keep]
+#   sudo bench/run.sh [--quick] [--only 1,2,3,4,5,6] [--runs N] [--no-install] [--no-vnet] [--keep]
 #
 # Installs what it needs from Debian (no service is started), builds vnet in
 # build-bench/, runs every workload inside namespaces it creates, prints a
@@ -11,7 +11,7 @@ set -o pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH")
-QUICK=0; ONLY=1,2,3,4,5; INSTALL=1; WANT_VNET=1; BENCH_KEEP=0; RUNS=""
+QUICK=0; ONLY=1,2,3,4,5,6; INSTALL=1; WANT_VNET=1; BENCH_KEEP=0; RUNS=""
 while [ $# -gt 0 ]; do
     case $1 in
     --quick) QUICK=1 ;;
@@ -32,6 +32,7 @@ done
 . "$BENCH/sandbox.sh"
 . "$BENCH/workloads.sh"
 . "$BENCH/workloads2.sh"
+. "$BENCH/workloads3.sh"
 . "$BENCH/report.sh"
 
 if [ "$QUICK" = 1 ]; then
@@ -93,6 +94,9 @@ for tool in "${TOOLS[@]}"; do
         done
     fi
 done
+if want 6 && [ "$WANT_VNET" = 1 ]; then
+    for n in $SCALE_NS; do log "== 6 boot N=$n: vnet"; w6_boot "$n"; done
+fi
 want 4 && w4_forwards_all
 want 5 && w5_datapath_all
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)

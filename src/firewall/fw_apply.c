@@ -45,6 +45,7 @@ static struct nft_ctx *scratch_ctx;
 void fw_close(void)
 {
     fw_nftnl_close();
+    fw_query_close();
     if (scratch_ctx)
         nft_ctx_free(scratch_ctx);
     scratch_ctx = NULL;

@@ -67,3 +67,4 @@ int fw_list_table_json(const netdef *def, char **ret_json, verr *err);
 int fw_scratch_ctx_init(verr *err);
 int fw_scratch_apply(const char *script, verr *err);
 void fw_nftnl_close(void);
+void fw_query_close(void);

@@ -20,22 +20,41 @@
 
 /* Send one nf_tables request (family inet) and wait for its answer.
  * 0: the kernel answered with data or an ack; -errno: it refused. */
+/* One socket for the process's life: closing a netfilter netlink socket
+ * waits for an RCU grace period (~13 ms measured), which made every
+ * "does this table exist?" of a repair cost that much. */
+static struct mnl_socket *ask_sock;
+
+void fw_query_close(void)
+{
+    if (ask_sock)
+        mnl_socket_close(ask_sock);
+    ask_sock = NULL;
+}
+
 static int nft_ask(uint16_t msg, const char *table, verr *err)
 {
-    struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-    if (!nl)
-        return verr_errno(err, errno, "nftables: opening a netlink socket");
-    int r = 0;
-    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-        r = -errno;
-        verr_errno(err, errno, "nftables: binding a netlink socket");
-        goto out;
+    if (!ask_sock) {
+        struct mnl_socket *s = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+        if (!s)
+            return verr_errno(err, errno, "nftables: opening a netlink socket");
+        if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
+            int e = errno;
+            mnl_socket_close(s);
+            return verr_errno(err, e, "nftables: binding a netlink socket");
+        }
+        ask_sock = s;
     }
+    struct mnl_socket *nl = ask_sock;
+    int r = 0;
     char buf[8192];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-    nlh->nlmsg_seq = (uint32_t)time(NULL);
+    static uint32_t seq;
+    if (!seq)
+        seq = (uint32_t)time(NULL);
+    nlh->nlmsg_seq = ++seq;
     struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
     g->nfgen_family = table ? NFPROTO_INET : AF_UNSPEC;
     g->version = NFNETLINK_V0;
@@ -66,7 +85,8 @@ static int nft_ask(uint16_t msg, const char *table, verr *err)
             goto out;
     }
 out:
-    mnl_socket_close(nl);
+    if (r < 0 && r != -ENOENT && r != -EPROTONOSUPPORT && r != -EAFNOSUPPORT)
+        fw_query_close(); /* a socket in an unknown state: start over next time */
     return r;
 }
 
