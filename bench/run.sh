@@ -47,7 +47,8 @@ bench_init
 
 gcc -O2 -Wall -Wextra -o "$WORK/timeit" "$BENCH/timeit.c" || die "cannot compile timeit"
 gcc -O2 -Wall -Wextra -o "$WORK/connrate" "$BENCH/connrate.c" || die "cannot compile connrate"
-TIMEIT=$WORK/timeit CONNRATE=$WORK/connrate
+gcc -O2 -Wall -Wextra -o "$WORK/tablecount" "$BENCH/tablecount.c" -lmnl || die "cannot compile tablecount"
+TIMEIT=$WORK/timeit CONNRATE=$WORK/connrate TABLECOUNT=$WORK/tablecount
 
 # vnet: built from this tree into build-bench/ (missing vnet is reported, the
 # anchors are still measured)

@@ -67,12 +67,12 @@ w3_extra() {
         "${CLI[@]}" net-undefine bsx >/dev/null
     fi
     [ "$tool" = vnet ] || return 0 # libvirt does not repair its rules
-    want=$(ip netns exec "$HOSTNS" nft list tables | grep -c 'inet vnet-')
+    want=$(ip netns exec "$HOSTNS" "$TABLECOUNT" vnet-)
     t0=$EPOCHREALTIME
     ip netns exec "$HOSTNS" nft flush ruleset
     local deadline=$((SECONDS + 300))
     while :; do
-        tables=$(ip netns exec "$HOSTNS" nft list tables | grep -c 'inet vnet-')
+        tables=$(ip netns exec "$HOSTNS" "$TABLECOUNT" vnet-)
         [ "$tables" -ge "$want" ] && break
         [ $SECONDS -ge $deadline ] && { note="${note:+$note; }only $tables of $want back after 300 s"; break; }
         sleep 0.02
