@@ -1,5 +1,6 @@
 /* tablecount PREFIX: number of inet nftables tables whose name starts with
- * PREFIX, in the caller's network namespace. One netlink dump of tables only:
+ * PREFIX, in the caller's network namespace; tablecount --rules: number of
+ * rules of every table and family. One netlink dump each:
  * `nft list tables` (libnftables 1.0.6) first reads every chain and set of
  * the host, seconds with ~1,000 tables, which would swamp the repair time
  * the scale workload measures. */
@@ -13,6 +14,7 @@
 
 static const char *prefix;
 static int count;
+static int rules_mode;
 
 static int attr_cb(const struct nlattr *a, void *data)
 {
@@ -25,6 +27,10 @@ static int attr_cb(const struct nlattr *a, void *data)
 
 static int msg_cb(const struct nlmsghdr *nlh, void *data)
 {
+    if (rules_mode) {
+        count++;
+        return MNL_CB_OK;
+    }
     return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, data);
 }
 
@@ -35,6 +41,7 @@ int main(int argc, char **argv)
         return 2;
     }
     prefix = argv[1];
+    rules_mode = strcmp(prefix, "--rules") == 0;
     struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
     if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
         perror("netlink");
@@ -42,11 +49,11 @@ int main(int argc, char **argv)
     }
     static char buf[1 << 16];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+    nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | (rules_mode ? NFT_MSG_GETRULE : NFT_MSG_GETTABLE);
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     nlh->nlmsg_seq = (unsigned)time(NULL);
     struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-    g->nfgen_family = NFPROTO_INET;
+    g->nfgen_family = rules_mode ? NFPROTO_UNSPEC : NFPROTO_INET;
     g->version = NFNETLINK_V0;
     unsigned seq = nlh->nlmsg_seq, portid = mnl_socket_get_portid(nl);
     if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
