@@ -188,6 +188,8 @@ static int batch_send(batch *b, const char *what, verr *err)
         ssize_t n = mnl_socket_recvfrom(b->s->nl, buf, sizeof(buf));
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && first_error) /* an aborted batch acks nothing after its error */
+            break;
         if (n < 0)
             return verr_errno(err, errno, "nftables: %s: reading the kernel's answer", what);
         for (struct nlmsghdr *nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, (int)n);
@@ -195,8 +197,11 @@ static int batch_send(batch *b, const char *what, verr *err)
             if (nlh->nlmsg_type != NLMSG_ERROR)
                 continue;
             const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-            if (e->error && !first_error)
+            if (e->error && !first_error) {
                 first_error = -e->error;
+                struct timeval shortwait = {.tv_usec = 100000}; /* the rest comes at once */
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &shortwait, sizeof(shortwait));
+            }
             if (nlh->nlmsg_seq == last || (first_error && nlh->nlmsg_seq >= last))
                 goto done;
         }

@@ -52,6 +52,9 @@ for xml in "$DATA"/*.xml; do
     check "$n: removing an absent table succeeds" nx "$B" "$TOOL" table-remove "$xml"
     check "$n: same after the removal" same
 done
+nofail() { ! "$@"; }
+check "forwards-add without the table fails (promptly, with the kernel's error)" \
+    nofail timeout 3 ip netns exec "$B" "$TOOL" forwards-add "$DATA/nat-port-forwards.xml"
 check "the foreign table is untouched" sh -c "ip netns exec $B nft list table ip other | grep -q counter"
 echo "1..$checks"
 echo "$((checks - fails)) passed, $fails failed"
