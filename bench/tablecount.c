@@ -49,7 +49,8 @@ int main(int argc, char **argv)
     }
     static char buf[1 << 16];
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | (rules_mode ? NFT_MSG_GETRULE : NFT_MSG_GETTABLE);
+    nlh->nlmsg_type =
+        (NFNL_SUBSYS_NFTABLES << 8) | (rules_mode ? NFT_MSG_GETRULE : NFT_MSG_GETTABLE);
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     nlh->nlmsg_seq = (unsigned)time(NULL);
     struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));

@@ -94,4 +94,3 @@ int netdef_section_from_string(const char *s)
             return (int)i;
     return -1;
 }
-

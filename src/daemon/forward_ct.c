@@ -26,13 +26,13 @@ static int ct_job_run(sd_event_source *s, void *userdata)
     ct_job *j = userdata;
     verr e = VERR_INIT;
     unsigned n = 0;
-    int r = j->stale ? fw_conntrack_forget_stale(&j->pf, &n, &e)
-                     : fw_conntrack_forget(&j->pf, &n, &e);
+    int r =
+        j->stale ? fw_conntrack_forget_stale(&j->pf, &n, &e) : fw_conntrack_forget(&j->pf, &n, &e);
     if (r < 0)
         log_warn("network '%s': %s", j->net, e.msg);
     else if (n && j->stale)
-        log_info("network '%s': %u earlier connection(s) to the new forward's port dropped",
-                 j->net, n);
+        log_info("network '%s': %u earlier connection(s) to the new forward's port dropped", j->net,
+                 n);
     else if (n)
         log_info("network '%s': %u connection(s) of the removed forward dropped", j->net, n);
     free(j->pf.ranges);

@@ -43,18 +43,17 @@ int forward_journal_replay(vnetd *d, netdef *def)
     for (size_t i = 0; i < n; i++) {
         verr e = VERR_INIT;
         if (netdef_forward_journal_apply(def, lines[i], &e) < 0)
-            log_warn("network '%s': forward journal line %zu skipped: %s", def->name, i + 1,
-                     e.msg);
+            log_warn("network '%s': forward journal line %zu skipped: %s", def->name, i + 1, e.msg);
     }
     store_free_names(lines, n);
     if (n == 0)
         return 0;
     if (registry_save_config(d, def, &err) < 0) {
-        log_warn("network '%s': folding the forward journal into the definition: %s",
-                 def->name, err.msg);
+        log_warn("network '%s': folding the forward journal into the definition: %s", def->name,
+                 err.msg);
         return -1;
     }
-    log_info("network '%s': %zu journaled forward change(s) folded into the definition",
-             def->name, n);
+    log_info("network '%s': %zu journaled forward change(s) folded into the definition", def->name,
+             n);
     return 0;
 }

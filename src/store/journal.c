@@ -24,8 +24,8 @@ char *store_journal_path(const vnet_paths *p, const char *name)
     return xasprintf("%s/%s.journal", p->config_dir, name);
 }
 
-int store_journal_append(const vnet_paths *p, const char *name, const char *line,
-                         size_t *ret_size, verr *err)
+int store_journal_append(const vnet_paths *p, const char *name, const char *line, size_t *ret_size,
+                         verr *err)
 {
     _cleanup_free_ char *path = store_journal_path(p, name);
     _cleanup_close_ int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);

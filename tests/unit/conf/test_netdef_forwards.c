@@ -77,9 +77,14 @@ int main(void)
     }
 
     /* Bad lines are refused and change nothing. */
-    const char *bad[] = {"", "+ tcp - 0 0 0 1.2.3.4", "+ sctp - 1 1 1 1.2.3.4",
-                         "+ tcp - 10 5 10 1.2.3.4", "+ tcp - 10 10 10 not-an-addr",
-                         "* tcp - 10", "- tcp nope 10", "+ tcp - 70000 70000 1 1.2.3.4"};
+    const char *bad[] = {"",
+                         "+ tcp - 0 0 0 1.2.3.4",
+                         "+ sctp - 1 1 1 1.2.3.4",
+                         "+ tcp - 10 5 10 1.2.3.4",
+                         "+ tcp - 10 10 10 not-an-addr",
+                         "* tcp - 10",
+                         "- tcp nope 10",
+                         "+ tcp - 70000 70000 1 1.2.3.4"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         verr e = VERR_INIT;
         CHECK(netdef_forward_journal_apply(d, bad[i], &e) < 0);
