@@ -11,6 +11,10 @@ pkgs=(
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection
   iproute2 nftables isc-dhcp-client udhcpc bind9-dnsutils socat procps libxml2-utils jq python3 conntrack
+  # tests: other firewalls' rulesets (Docker- and ufw-like, through iptables-nft)
+  iptables
+  # tests: a stand-in firewalld on a private D-Bus bus (tests/e2e/fake-firewalld.py)
+  dbus-daemon python3-dbus python3-gi
 )
 
 missing=()

@@ -209,6 +209,8 @@ int cmd_info(const cli_ctx *ctx, const args *a)
     }
     _cleanup_free_ char *text = output_info(net);
     fputs(text, stdout);
+    _cleanup_free_ char *more = output_info_details(net);
+    fputs(more, stdout);
     return 0;
 }
 

@@ -8,9 +8,11 @@
 
 typedef struct cli_ctx {
     const char *socket_path; /* ROOT/run/vnet/vnetd.sock */
+    const char *invoked_as;  /* the command word given ("events" or "net-event") */
 } cli_ctx;
 
-/* A handler returns 0 on success, -1 after printing "error: ..." to stderr. */
+/* A handler returns 0 on success, -1 after printing "error: ..." to stderr, or
+ * a positive exit status of its own (doctor). */
 typedef int (*command_fn)(const cli_ctx *ctx, const args *a);
 
 typedef struct command {
@@ -50,3 +52,6 @@ int cmd_forward_add(const cli_ctx *ctx, const args *a);
 int cmd_forward_del(const cli_ctx *ctx, const args *a);
 int cmd_forward_list(const cli_ctx *ctx, const args *a);
 int cmd_ping(const cli_ctx *ctx, const args *a);
+int cmd_events(const cli_ctx *ctx, const args *a);
+/* Returns the exit status itself (0 ok, 1 warning, 2 broken) or -1. */
+int cmd_doctor(const cli_ctx *ctx, const args *a);

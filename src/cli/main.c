@@ -70,6 +70,24 @@ static const args_option opt_forward_del[] = {
     {NULL},
 };
 
+static const args_option opt_events[] = {
+    {"network", "NAME", "only events of this network"},
+    {"event", "TYPE", "only this event type (see --list); lifecycle = defined/started/..."},
+    {"all", NULL, "every event type (the default for 'events')"},
+    {"loop", NULL, "keep waiting after the first event (always on for 'events')"},
+    {"timeout", "SECONDS", "stop after this many seconds"},
+    {"timestamp", NULL, "show when each event happened"},
+    {"list", NULL, "list the event types and exit"},
+    {"json", NULL, "print each event as a JSON object on one line"},
+    {NULL},
+};
+
+static const args_option opt_doctor[] = {
+    {"fix", NULL, "repair what vnet owns and add Docker's DOCKER-USER rules, then check again"},
+    {"json", NULL, "print the checks as JSON"},
+    {NULL},
+};
+
 static int cmd_help(const cli_ctx *ctx, const args *a);
 
 /* The commands, in the order `vnet --help` lists them. */
@@ -130,6 +148,19 @@ static const command commands[] = {
      "Parse and check network XML files locally. Exit status 0 when all are valid; otherwise\n"
      "each error is printed and the status is 1.",
      cmd_validate},
+    {"events", "net-event", "", 0, 0, opt_events, true, "Print network events as they happen",
+     "Print events as they happen: lifecycle (defined, undefined, started, stopped), repairs\n"
+     "(what drifted, what was restored, how long it took), failed repairs, foreign-firewall\n"
+     "findings, dnsmasq restarts and updates. 'events' streams everything until --timeout or\n"
+     "Ctrl-C; 'net-event' works as virsh's: --event TYPE or --all, one event unless --loop.",
+     cmd_events},
+    {"doctor", NULL, "[NAME]", 0, 1, opt_doctor, true, "Check the host and the networks",
+     "Check that vnetd runs, that nftables is usable, and each network (or NAME): bridge,\n"
+     "dnsmasq and its ports, forwarding and rp_filter, other firewalls' drops, subnet clashes,\n"
+     "MTU, resolver loops, port forwards against local listeners. Each check says ok, warning\n"
+     "or broken, with its evidence and fix. Exit status: 0 ok, 1 warning, 2 broken.\n"
+     "--fix needs root.",
+     cmd_doctor},
     {"ping", "net-ping", "", 0, 0, opt_none, true, "Check that vnetd answers",
      "Ask vnetd for its version.", cmd_ping},
     {"help", NULL, "[COMMAND]", 0, 1, opt_none, true, "Show help for vnet or a command",
@@ -228,7 +259,8 @@ static int run_command(const command *c, const cli_ctx *ctx, int argc, char **ar
         command_help(c);
         rc = 0;
     } else if ((rc = check_arg_count(c, &a)) == 0) {
-        rc = c->run(ctx, &a) < 0 ? 1 : 0;
+        int r = c->run(ctx, &a);
+        rc = r < 0 ? 1 : r;
     }
     args_free(&a);
     return rc;
@@ -281,7 +313,7 @@ int main(int argc, char **argv)
 
     vnet_paths paths;
     vnet_paths_init(&paths, root && *root ? root : NULL);
-    cli_ctx ctx = {.socket_path = paths.socket_path};
+    cli_ctx ctx = {.socket_path = paths.socket_path, .invoked_as = argv[i]};
     int rc = run_command(c, &ctx, argc - i - 1, argv + i + 1);
     vnet_paths_free(&paths);
     return rc;

@@ -21,6 +21,8 @@ json_t *output_list_filter(json_t *networks, const output_list_opts *o);
 char *output_list(json_t *networks, const output_list_opts *o);
 /* net-info lines for one network object. */
 char *output_info(json_t *network);
+/* The lines info prints after virsh's six (output_info.c). */
+char *output_info_details(json_t *network);
 /* net-dhcp-leases table, sorted by MAC; only leases for `mac` when non-NULL. */
 char *output_leases(json_t *leases, const char *mac);
 /* Leases sorted and filtered as output_leases does, as a new array (--json). */

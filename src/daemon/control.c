@@ -3,6 +3,7 @@
  * size (PROTO_MAX_MSG) and in time (PROTO_REQUEST_TIMEOUT_MS), and anything
  * malformed gets an error reply while the daemon carries on. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -97,13 +98,40 @@ static void conn_reply_error(conn *c, const verr *err)
     conn_reply(c, proto_reply_error(err));
 }
 
-static void conn_handle_request(conn *c)
+/* A request for an event stream hands the connection over to ops_events.c;
+ * true when it did (c is freed then). */
+static bool conn_start_stream(conn *c, json_t *req)
+{
+    verr err = VERR_INIT;
+    /* A second fd for the stream's own io source (one per fd in epoll). */
+    int fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0) {
+        verr_errno(&err, errno, "starting an event stream");
+        conn_reply_error(c, &err);
+        return false;
+    }
+    if (ops_events_start(c->daemon, req, fd, c->uid, &err) < 0) {
+        close(fd);
+        conn_reply_error(c, &err);
+        return false;
+    }
+    conn_free(c);
+    return true;
+}
+
+/* true when the connection was handed over (and c freed). */
+static bool conn_handle_request(conn *c)
 {
     verr err = VERR_INIT;
     json_t *req = NULL;
     if (proto_parse_request(strbuf_str(&c->in), c->in.len, &req, &err) < 0) {
         conn_reply_error(c, &err);
-        return;
+        return false;
+    }
+    if (ops_events_is_stream(req)) {
+        bool handed = conn_start_stream(c, req);
+        json_decref(req);
+        return handed;
     }
     long long t0 = proto_now_ms();
     json_t *reply = control_dispatch(c->daemon, req, c->uid);
@@ -113,6 +141,7 @@ static void conn_handle_request(conn *c)
                   json_is_true(json_object_get(reply, "ok")) ? "ok" : "error", proto_now_ms() - t0);
     json_decref(req);
     conn_reply(c, reply);
+    return false;
 }
 
 /* Drop input after a refused request. Closing a unix socket with unread data
@@ -147,7 +176,8 @@ static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
             c->discard = true;
             conn_reply_error(c, &err);
         } else if (r == 1) {
-            conn_handle_request(c);
+            if (conn_handle_request(c))
+                return 0;
         } else {
             return 0;
         }
@@ -253,6 +283,7 @@ int control_listen(vnetd *d, verr *err)
 
 void control_close(vnetd *d)
 {
+    ops_events_close_all(d);
     while (d->conns)
         conn_free(d->conns);
     d->listen_src = sd_event_source_disable_unref(d->listen_src);

@@ -8,6 +8,9 @@
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
+ *   foreign.c    other firewalls' drops: findings per network, --coexist fixes
+ *   repair_note.c what a repair restored, for its event
+ *   ops_events.c event streams (`vnet events`): one JSON line per event
  *   forward_ct.c  conntrack clean-up of forward changes, after the reply
  *   forward_journal.c  forward changes saved as journal lines, folded at load
  *   resolv_watch.c  the host's resolv.conf -> dnsmasq servers-file, SIGHUP on change
@@ -17,7 +20,9 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
+#include <time.h>
 
 #include "conf/netdef.h"
 #include "network/network.h"
@@ -31,6 +36,11 @@
 
 struct vnetd;
 typedef struct resolv_watch resolv_watch;
+
+/* --coexist: fixes for other firewalls the host opted into (foreign.c). */
+#define VNETD_COEXIST_DOCKER 0x1u    /* accept rules in Docker's DOCKER-USER chain */
+#define VNETD_COEXIST_FIREWALLD 0x2u /* bridges into firewalld's "vnet" zone (D-Bus) */
+#define VNETD_COEXIST_UFW 0x4u       /* refused: vnet never edits ufw's files */
 
 /* One network known to the daemon. A persistent network has `config`; an
  * active one has `live` and `status`. A transient network is active with no
@@ -55,6 +65,10 @@ typedef struct vnet_net {
      * instead of holding a second copy, which with thousands of port forwards
      * is most of the cost of every change. */
     bool live_is_config;
+    uint64_t drift_seen_usec; /* CLOCK_MONOTONIC when the pending repair was asked for */
+    char *last_repair;        /* the last repair's sentence (info), NULL if none */
+    time_t last_repair_time;
+    json_t *findings;         /* current foreign-firewall findings (array), NULL if none */
 } vnet_net;
 
 typedef struct vnetd {
@@ -69,13 +83,20 @@ typedef struct vnetd {
     int monitor_fd;
     sd_event_source *monitor_src;
     sd_event_source *fw_monitor_src; /* nftables changes by other programs */
+    int netconf_fd;                  /* forwarding sysctl changes (rtnetlink netconf) */
+    sd_event_source *netconf_src;
     sd_event_source *rescan_timer;
+    sd_event_source *foreign_timer; /* pending foreign-firewall scan (foreign.c) */
+    unsigned coexist;               /* VNETD_COEXIST_* */
+    bool foreign_retry_wanted;      /* a coexist fix failed: scan again soon */
+    int foreign_retries;
 
     struct conn *conns; /* open control connections (freed at exit) */
 
     vnet_net **nets; /* sorted by name */
     size_t n_nets;
 
+    struct evstream *streams; /* `vnet events` connections (ops_events.c) */
     resolv_watch *resolv; /* resolv_watch.c */
 
     struct events_sub *subs; /* event bus subscribers (events.c) */
@@ -139,11 +160,63 @@ json_t *op_update(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_add(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_del(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_list(vnetd *d, json_t *req, verr *err);
+json_t *op_doctor(vnetd *d, json_t *req, verr *err);     /* doctor.c */
+json_t *op_doctor_probe(vnetd *d, json_t *req, verr *err); /* doctor.c, root only */
+json_t *op_doctor_fix(vnetd *d, json_t *req, verr *err);   /* doctor.c, root only */
 /* Refuse a definition whose port forwards claim a host port another network's
  * definition (saved or running) already forwards. */
 int forwards_check_conflicts(vnetd *d, const netdef *def, verr *err);
 /* Drop the conntrack entries of def's port forwards (when it stops). */
 void forwards_forget_connections(const netdef *def);
+
+/* ---- ops_info.c ---- */
+/* Add info's details (mode, ips, link, dnsmasq, ports, forwards, counters,
+ * last repair, findings) to a network summary object. */
+void ops_info_details(vnetd *d, const vnet_net *n, json_t *o);
+
+/* ---- ops_events.c ---- */
+/* Is this request the start of an event stream (op "events")? */
+bool ops_events_is_stream(const json_t *req);
+/* Take over the connection fd for an event stream: {"ok":true} then one JSON
+ * line per event. On failure the caller still owns fd and replies with err. */
+int ops_events_start(vnetd *d, const json_t *req, int fd, uid_t uid, verr *err);
+void ops_events_close_all(vnetd *d);
+
+/* ---- readiness.c ---- */
+/* Can vnetd manage networks? Each fails with the cause and its remedy:
+ * nftables refused (not root / no CAP_NET_ADMIN / foreign user namespace /
+ * module not loaded / no nf_tables in the kernel), state dirs not writable. */
+int readiness_nftables(verr *err);
+int readiness_state_dirs(const vnet_paths *p, verr *err);
+int readiness_check(vnetd *d, verr *err);
+
+/* ---- foreign.c ---- */
+/* "docker,firewalld" -> VNETD_COEXIST_* flags; "none" is no flag. */
+int foreign_parse_coexist(const char *list, unsigned *ret, verr *err);
+void foreign_setup(vnetd *d);
+void foreign_close(vnetd *d);
+/* Re-analyse the ruleset for every active network soon (coalesced) / now. */
+void foreign_request_scan(vnetd *d);
+void foreign_scan_now(vnetd *d);
+
+/* ---- coexist_firewalld.c ---- */
+/* Put the bridge into firewalld's "vnet" zone (created when missing): 1 when
+ * that changed something, 0 when it was there already, -1 with err. */
+int coexist_firewalld_bind(const char *bridge, verr *err);
+int coexist_firewalld_unbind(const char *bridge, verr *err);
+
+/* ---- repair_note.c ---- */
+/* The pieces of a network a repair may restore, looked at before and after. */
+typedef struct repair_note {
+    bool bridge_present, bridge_up;
+    char fwd4[8], fwd6[8];
+    pid_t dnsmasq_pid;
+} repair_note;
+void repair_note_take(const vnet_net *net, repair_note *ret);
+/* Emit the repaired event (what drifted, what was restored, how long) and,
+ * when dnsmasq's pid changed, dnsmasq-restarted; remember it as last repair. */
+void repair_note_emit(vnetd *d, vnet_net *net, const char *reason, const repair_note *before,
+                      bool firewall_restored, long long repair_ms, long long since_seen_ms);
 
 /* ---- reconcile.c ---- */
 int reconcile_startup(vnetd *d, verr *err);

@@ -22,6 +22,8 @@
 typedef struct vnetd_args {
     const char *root;
     const char *dnsmasq;
+    const char *coexist;
+    const char *forwarding;
     bool verbose;
 } vnetd_args;
 
@@ -37,6 +39,13 @@ static void usage(FILE *f)
             "  --root DIR       keep every file under DIR (config, runtime, data)\n"
             "  --foreground     do not daemonize (vnetd never does; accepted for clarity)\n"
             "  --dnsmasq PATH   dnsmasq binary to run (default %s)\n"
+            "  --coexist LIST   fix other firewalls' drops of guest traffic, for the ones\n"
+            "                   named (comma-separated): docker (accept rules in\n"
+            "                   DOCKER-USER), firewalld (bridges into its zone 'vnet',\n"
+            "                   over D-Bus); default none: drops are only reported\n"
+            "  --forwarding MODE  manage (default): keep IP forwarding on while a network\n"
+            "                   needs it, repaired at once; hands-off: never write it,\n"
+            "                   report it off (vnet events, vnet doctor)\n"
             "  --verbose        log debug messages\n"
             "  --help           show this help\n"
             "  --version        show the version\n",
@@ -46,11 +55,22 @@ static void usage(FILE *f)
 /* 0 to run, 1 to exit successfully (help/version), -1 on a usage error. */
 static int parse_args(int argc, char **argv, vnetd_args *a)
 {
-    enum { OPT_ROOT = 256, OPT_FOREGROUND, OPT_DNSMASQ, OPT_VERBOSE, OPT_HELP, OPT_VERSION };
+    enum {
+        OPT_ROOT = 256,
+        OPT_FOREGROUND,
+        OPT_DNSMASQ,
+        OPT_COEXIST,
+        OPT_FORWARDING,
+        OPT_VERBOSE,
+        OPT_HELP,
+        OPT_VERSION
+    };
     static const struct option opts[] = {
         {"root", required_argument, NULL, OPT_ROOT},
         {"foreground", no_argument, NULL, OPT_FOREGROUND},
         {"dnsmasq", required_argument, NULL, OPT_DNSMASQ},
+        {"coexist", required_argument, NULL, OPT_COEXIST},
+        {"forwarding", required_argument, NULL, OPT_FORWARDING},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -67,6 +87,17 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
             break;
         case OPT_DNSMASQ:
             a->dnsmasq = optarg;
+            break;
+        case OPT_COEXIST:
+            a->coexist = optarg;
+            break;
+        case OPT_FORWARDING:
+            if (!streq(optarg, "manage") && !streq(optarg, "hands-off")) {
+                fprintf(stderr, "vnetd: --forwarding: '%s' is neither manage nor hands-off\n",
+                        optarg);
+                return -1;
+            }
+            a->forwarding = optarg;
             break;
         case OPT_VERBOSE:
             a->verbose = true;
@@ -126,11 +157,14 @@ static void raise_fd_limit(void)
 static int vnetd_setup(vnetd *d, verr *err)
 {
     raise_fd_limit();
+    /* Ready means able to manage networks: say why not, and exit. */
+    if (readiness_nftables(err) < 0 || readiness_state_dirs(&d->paths, err) < 0)
+        return verr_prefix(err, "vnetd cannot manage networks");
     d->lock_fd = store_lock_daemon(&d->paths, err);
     if (d->lock_fd < 0)
         return -1;
     if (vnet_paths_mkdirs(&d->paths, err) < 0)
-        return -1;
+        return verr_prefix(err, "vnetd cannot manage networks");
     int r = sd_event_default(&d->event);
     if (r < 0)
         return verr_errno(err, -r, "creating the event loop");
@@ -146,8 +180,10 @@ static int vnetd_setup(vnetd *d, verr *err)
         return -1;
     if (resolv_watch_setup(d, err) < 0)
         return -1;
+    foreign_setup(d);
     if (reconcile_startup(d, err) < 0)
         return -1;
+    foreign_request_scan(d);
     return control_listen(d, err);
 }
 
@@ -156,6 +192,7 @@ static void vnetd_teardown(vnetd *d)
     if (d->listen_fd >= 0)
         unlink(d->paths.socket_path);
     control_close(d);
+    foreign_close(d);
     supervise_close(d);
     resolv_watch_close(d);
     registry_free_all(d);
@@ -182,17 +219,29 @@ int main(int argc, char **argv)
     log_setup("vnetd", args.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,
               getenv("INVOCATION_ID") != NULL && getenv("JOURNAL_STREAM") == NULL);
 
-    vnetd d = {.lock_fd = -1, .listen_fd = -1, .monitor_fd = -1, .verbose = args.verbose};
+    vnetd d = {.lock_fd = -1,
+               .listen_fd = -1,
+               .monitor_fd = -1,
+               .netconf_fd = -1,
+               .verbose = args.verbose};
     _cleanup_free_ char *root = absolute_root(args.root);
     vnet_paths_init(&d.paths, root);
     d.dnsmasq_bin = args.dnsmasq;
     d.env.paths = &d.paths;
     d.env.dnsmasq_bin = args.dnsmasq;
+    d.env.forwarding_hands_off = args.forwarding && streq(args.forwarding, "hands-off");
+    verr cerr = VERR_INIT;
+    if (args.coexist && foreign_parse_coexist(args.coexist, &d.coexist, &cerr) < 0) {
+        fprintf(stderr, "vnetd: %s\n", cerr.msg);
+        vnet_paths_free(&d.paths);
+        return 2;
+    }
 
     verr err = VERR_INIT;
     int rc = 0;
     if (vnetd_setup(&d, &err) < 0) {
         log_err("%s", err.msg);
+        sd_notifyf(0, "STATUS=%s", err.msg);
         rc = 1;
     } else {
         log_info("ready: %zu network(s), control socket %s", d.n_nets, d.paths.socket_path);

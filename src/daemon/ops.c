@@ -51,7 +51,9 @@ static json_t *op_info(vnetd *d, json_t *req, verr *err)
     if (!n)
         return NULL;
     json_t *r = proto_reply_ok();
-    json_object_set_new(r, "network", net_summary(n, false));
+    json_t *summary = net_summary(n, false);
+    ops_info_details(d, n, summary);
+    json_object_set_new(r, "network", summary);
     return r;
 }
 
@@ -266,6 +268,9 @@ static const op_def op_table[] = {
     {"dumpxml", op_dumpxml, true},
     {"dhcp-leases", op_dhcp_leases, true},
     {"forward-list", op_forward_list, true},
+    {"doctor", op_doctor, true},
+    {"doctor-probe", op_doctor_probe, false},
+    {"doctor-fix", op_doctor_fix, false},
     {"define", op_define, false},
     {"undefine", op_undefine, false},
     {"create", op_create, false},

@@ -226,6 +226,13 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     verr err = VERR_INIT;
     json_t *newstatus = NULL;
     bool repaired = false;
+    uint64_t t0;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &t0);
+    long long start_ms = proto_now_ms();
+    uint64_t seen = net->drift_seen_usec ? net->drift_seen_usec : t0;
+    net->drift_seen_usec = 0;
+    repair_note before;
+    repair_note_take(net, &before);
     supervise_unwatch(net);
     bool firewall_restored = false;
     if (net->fw_dirty) {
@@ -248,7 +255,9 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
         net->status = newstatus;
         if (repaired || firewall_restored) {
             log_info("network '%s': repaired (%s)", net->name, reason);
-            events_emit_net(d, VNET_EV_REPAIRED, net->name, net->uuid, reason);
+            long long now_ms = proto_now_ms();
+            long long since = (long long)(t0 - seen) / 1000 + (now_ms - start_ms);
+            repair_note_emit(d, net, reason, &before, firewall_restored, now_ms - start_ms, since);
         }
         if (changed && registry_save_status(d, net, &err) < 0)
             log_err("%s", err.msg);
@@ -280,4 +289,5 @@ void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
     }
     free(net->repair_reason);
     net->repair_reason = xstrdup(reason);
+    net->drift_seen_usec = now;
 }

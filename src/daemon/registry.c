@@ -57,6 +57,8 @@ static void net_free(vnet_net *n)
     supervise_unwatch(n);
     sd_event_source_disable_unref(n->repair_timer);
     free(n->repair_reason);
+    free(n->last_repair);
+    json_decref(n->findings);
     netdef_free(n->config);
     netdef_free(n->live);
     json_decref(n->status);

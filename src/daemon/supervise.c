@@ -3,11 +3,14 @@
  * re-adopts everything as a safety net. Each one ends in a rate-limited
  * network_adopt of the affected network. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "daemon/events.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
 #include "util/log.h"
@@ -47,6 +50,10 @@ static int monitor_ready(sd_event_source *s, int fd, uint32_t revents, void *use
 static void firewall_event(const char *table, void *userdata)
 {
     vnetd *d = userdata;
+    if (!table || !*table) /* another program's table changed (or events lost) */
+        foreign_request_scan(d);
+    if (table && !*table)
+        return;
     for (size_t i = 0; i < d->n_nets; i++) {
         vnet_net *n = d->nets[i];
         if (!net_active(n) || !fw_wanted(n->live))
@@ -66,6 +73,71 @@ static void firewall_event(const char *table, void *userdata)
 static int fw_monitor_ready(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
     fw_monitor_drain(fd, firewall_event, userdata);
+    return 0;
+}
+
+/* Forwarding was switched (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding):
+ * networks that forward need it on, so repair them at once. family
+ * AF_UNSPEC: events were lost. */
+/* --forwarding=hands-off: say it, per network that needs forwarding, as a
+ * finding (and again, cleared, when it is back on). */
+static void forwarding_finding(vnetd *d, vnet_net *n, int family, bool on)
+{
+    const char *knob = family == AF_INET ? "net.ipv4.ip_forward" : "net.ipv6.conf.all.forwarding";
+    char detail[256];
+    if (on)
+        snprintf(detail, sizeof(detail), "no longer: %s is 0", knob);
+    else
+        snprintf(detail, sizeof(detail),
+                 "%s is 0: guests cannot reach the outside; vnetd leaves it "
+                 "(--forwarding=hands-off); fix: sysctl -w %s=1",
+                 knob, knob);
+    json_t *data = json_pack("{s:s, s:i, s:b}", "sysctl", knob, "value", on ? 1 : 0, "cleared", on);
+    vnet_event ev = {.type = VNET_EV_FINDING, .network = n->name, .detail = detail, .data = data};
+    memcpy(ev.uuid, n->uuid, 16);
+    events_emit(d, &ev);
+    json_decref(data);
+    if (!on)
+        log_warn("network '%s': %s", n->name, detail);
+}
+
+static void netconf_event(int family, int ifindex, int forwarding, void *userdata)
+{
+    vnetd *d = userdata;
+    if (family != AF_UNSPEC && ifindex != -1 /* NETCONFA_IFINDEX_ALL */)
+        return;
+    if (d->env.forwarding_hands_off) {
+        for (size_t i = 0; family != AF_UNSPEC && i < d->n_nets; i++) {
+            vnet_net *n = d->nets[i];
+            netdef_forward_mode m = net_active(n) ? n->live->forward_mode : NETDEF_FWD_NONE;
+            bool has_family = false;
+            for (size_t k = 0; net_active(n) && k < n->live->n_ips; k++)
+                has_family = has_family || n->live->ips[k].family == family;
+            if (has_family &&
+                (m == NETDEF_FWD_NAT || m == NETDEF_FWD_ROUTE || m == NETDEF_FWD_OPEN))
+                forwarding_finding(d, n, family, forwarding != 0);
+        }
+        return;
+    }
+    if (family != AF_UNSPEC && forwarding != 0)
+        return;
+    const char *what = family == AF_INET    ? "net.ipv4.ip_forward was switched off"
+                       : family == AF_INET6 ? "net.ipv6.conf.all.forwarding was switched off"
+                                            : "forwarding events were lost";
+    for (size_t i = 0; i < d->n_nets; i++) {
+        vnet_net *n = d->nets[i];
+        netdef_forward_mode m = net_active(n) ? n->live->forward_mode : NETDEF_FWD_NONE;
+        if (m != NETDEF_FWD_NAT && m != NETDEF_FWD_ROUTE && m != NETDEF_FWD_OPEN)
+            continue;
+        log_warn("network '%s': %s; switching it on", n->name, what);
+        n->drift_seen_usec = 0;
+        reconcile_repair_now(d, n, what);
+    }
+}
+
+static int netconf_ready(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+    netdev_netconf_drain(fd, netconf_event, userdata);
     return 0;
 }
 
@@ -126,6 +198,7 @@ void supervise_watch_dnsmasq(vnetd *d, vnet_net *net)
 static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
 {
     vnetd *d = userdata;
+    foreign_request_scan(d); /* iptables-legacy changes send no events */
     for (size_t i = 0; i < d->n_nets; i++)
         if (net_active(d->nets[i]))
             reconcile_repair_now(d, d->nets[i], "periodic check");
@@ -155,6 +228,16 @@ int supervise_setup(vnetd *d, verr *err)
         if (r < 0)
             return verr_errno(err, -r, "watching nftables events");
     }
+    d->netconf_fd = netdev_netconf_open(err);
+    if (d->netconf_fd < 0) {
+        log_warn("forwarding events unavailable (%s); relying on the periodic check", err->msg);
+        verr_clear(err);
+    } else {
+        int r =
+            sd_event_add_io(d->event, &d->netconf_src, d->netconf_fd, EPOLLIN, netconf_ready, d);
+        if (r < 0)
+            return verr_errno(err, -r, "watching forwarding events");
+    }
     uint64_t now;
     sd_event_now(d->event, CLOCK_MONOTONIC, &now);
     int r = sd_event_add_time(d->event, &d->rescan_timer, CLOCK_MONOTONIC, now + VNETD_RESCAN_USEC,
@@ -173,4 +256,8 @@ void supervise_close(vnetd *d)
     if (d->monitor_fd >= 0)
         close(d->monitor_fd);
     d->monitor_fd = -1;
+    d->netconf_src = sd_event_source_disable_unref(d->netconf_src);
+    if (d->netconf_fd >= 0)
+        close(d->netconf_fd);
+    d->netconf_fd = -1;
 }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "conf/netdef.h"
 #include "util/error.h"
 
@@ -32,8 +34,10 @@ char *fw_plan_remove(const netdef *def);
 int fw_apply(const char *script, verr *err);
 /* Watch nftables for changes to vnet-* tables made by other processes (a
  * flush, a deleted table or rule). Returns an fd to poll; fw_monitor_drain()
- * calls cb(table, userdata) once per touched vnet table per transaction, and
- * cb(NULL, userdata) when events were lost (recheck everything). */
+ * calls cb(table, userdata) once per touched vnet table per transaction,
+ * cb("", userdata) once when the transaction touched any other table (a
+ * foreign firewall changed), and cb(NULL, userdata) when events were lost
+ * (recheck everything). */
 typedef void (*fw_monitor_cb)(const char *table, void *userdata);
 int fw_monitor_open(verr *err);
 int fw_monitor_drain(int fd, fw_monitor_cb cb, void *userdata);
@@ -114,3 +118,76 @@ int fw_forward_range_counters(const netdef *def, fw_forward_stats *ret, verr *er
 
 /* The network's table as nft prints it (`nft list table`); caller frees. */
 int fw_list_table(const netdef *def, char **ret_text, verr *err);
+
+/* ---- Foreign drops (fw_foreign.c, pure) ----
+ *
+ * Rules in other tables (Docker, firewalld, ufw, hand-written) that drop or
+ * reject a network's traffic: guests going out, replies coming back, DHCP and
+ * DNS to the host. */
+typedef struct fw_foreign_subnet {
+    vnet_addr address; /* the bridge's address on it */
+    unsigned prefix;
+    bool dhcp;
+} fw_foreign_subnet;
+
+typedef struct fw_foreign_target {
+    const char *network;
+    const char *bridge;
+    const char *uplink; /* the interface of the default route; NULL when unknown */
+    bool forwarding;    /* guests reach the outside (nat, route, open) */
+    bool dns;           /* the host answers DNS on the bridge */
+    fw_foreign_subnet *subnets;
+    size_t n_subnets;
+} fw_foreign_target;
+
+/* Fill a target from a definition (strings borrowed from def); -1 without a
+ * bridge name. Clear it with fw_foreign_target_clear. */
+int fw_foreign_target_from_def(const netdef *def, const char *uplink, fw_foreign_target *ret);
+void fw_foreign_target_clear(fw_foreign_target *t);
+/* Analyse a ruleset in libnftables JSON (`list ruleset`): an array of finding
+ * objects {network, direction, family, table, chain, rule_chain, hook, handle
+ * (null for a chain policy), verdict, ip, certain, owner, detail, fix}; NULL
+ * with err set when the JSON is not a ruleset. */
+json_t *fw_foreign_analyse(const json_t *ruleset, const fw_foreign_target *t, verr *err);
+/* --coexist=docker: the script that puts accept rules for the bridge (in
+ * and out) at the top of Docker's DOCKER-USER chains (ip filter, and ip6
+ * filter when Docker made one), skipping rules vnet put there already; NULL
+ * when there is nothing to add (no DOCKER-USER, or the rules are there). */
+char *fw_foreign_docker_plan(const json_t *ruleset, const char *bridge);
+/* The script that deletes those rules again (by handle); NULL when none. */
+char *fw_foreign_docker_unplan(const json_t *ruleset, const char *bridge);
+/* Is there any nftables table that is not vnet's? One netlink dump of the
+ * table names (libnftables would read every rule first). 1 yes, 0 no, -1. */
+int fw_foreign_tables_present(verr *err);
+/* The whole ruleset as libnftables JSON (fw_apply.c). */
+int fw_list_ruleset_json(char **ret_json, verr *err);
+
+/* ---- nftrace (fw_trace.c) ---- */
+typedef struct fw_trace_drop {
+    char family[8]; /* "ip", "ip6", "inet", ... */
+    char table[64];
+    char chain[64];
+    uint64_t handle; /* the rule's handle; 0 for a policy */
+    bool policy;     /* the chain's policy dropped it */
+} fw_trace_drop;
+/* A socket receiving trace events (non-blocking fd; close() it). */
+int fw_trace_open(verr *err);
+/* Wait up to timeout_ms for a traced IPv4 packet to daddr (network byte
+ * order; other packets' events are ignored); once its first trace event came,
+ * wait settle_ms more for a drop. 1: dropped (ret filled); 0: not dropped
+ * (*ret_seen tells whether it was traced at all); -1 on error. */
+int fw_trace_wait_drop(int fd, uint32_t daddr, int timeout_ms, int settle_ms, fw_trace_drop *ret,
+                       bool *ret_seen, verr *err);
+/* Throw away trace events already queued (before sending a new probe). */
+void fw_trace_drain(int fd);
+
+/* ---- iptables-legacy (fw_legacy.c) ---- */
+struct ipt_getinfo;
+/* Is the legacy (x_tables) IPv4 filter table loaded in this namespace? */
+bool fw_legacy_loaded(void);
+/* Read it and return its chains and rules as libnftables-style JSON objects
+ * (an array to append to a ruleset's "nftables" array), in table
+ * "ip filter (iptables-legacy)". */
+int fw_legacy_read(json_t **ret, verr *err);
+/* The pure part: the kernel's table layout and entries -> those objects. */
+json_t *fw_legacy_convert(const struct ipt_getinfo *info, const void *entries, size_t size);

@@ -176,3 +176,8 @@ int fw_scratch_apply(const char *script, verr *err)
     nft_ctx_get_error_buffer(scratch_ctx);
     return r;
 }
+
+int fw_list_ruleset_json(char **ret_json, verr *err)
+{
+    return run_nft("list ruleset", true, "listing the ruleset", ret_json, err);
+}

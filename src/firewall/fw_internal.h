@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "conf/netdef.h"
@@ -61,6 +62,28 @@ int fw_key_cmp(const void *a, const void *b);
 
 /* The network's table as libnftables JSON (fw_apply.c). */
 int fw_list_table_json(const netdef *def, char **ret_json, verr *err);
+
+/* ---- a ruleset in libnftables JSON, indexed (fw_ruleset.c) ---- */
+typedef struct fw_fchain {
+    const char *family, *table, *name;
+    const char *hook;   /* NULL for a regular chain */
+    const char *policy; /* "accept" / "drop" or NULL */
+    json_t **rules;     /* borrowed "rule" objects, in order */
+    size_t n_rules;
+} fw_fchain;
+
+typedef struct fw_fruleset {
+    fw_fchain *chains;
+    size_t n_chains;
+} fw_fruleset;
+
+/* Index `root` ({"nftables": [...]}); VERR_INVALID when it is not a ruleset. */
+int fw_fruleset_load(const json_t *root, fw_fruleset *rs, verr *err);
+void fw_fruleset_free(fw_fruleset *rs);
+fw_fchain *fw_fruleset_chain(fw_fruleset *rs, const char *family, const char *table,
+                             const char *name);
+/* A string member of a JSON object, NULL when absent or not a string. */
+const char *fw_json_str(const json_t *o, const char *key);
 
 /* libnftables in fw_nftnl.c's private namespace (fw_apply.c): make the
  * context (while in that namespace), run a script there. */

@@ -4,7 +4,8 @@
  * NFNLGRP_NFTABLES group: one message per changed object (each names its
  * table in attribute 1, whatever the object), then NFT_MSG_NEWGEN naming the
  * process that committed it. We collect the vnet-* tables a transaction
- * touched and report them unless the committer is this process.
+ * touched and report them unless the committer is this process; a change to
+ * any other table (Docker's, firewalld's, ...) is reported once as "".
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +32,7 @@ typedef struct touched {
     char names[FW_MONITOR_MAX_TABLES][FW_TABLE_NAME_MAX];
     size_t n;
     bool overflow;
+    bool foreign; /* a table not of vnet's was touched */
 } touched;
 
 int fw_monitor_open(verr *err)
@@ -65,10 +67,12 @@ void fw_monitor_close(void)
     monitor_sock = NULL;
 }
 
-static void touched_add(touched *t, const char *name)
+static void touched_add(touched *t, int family, const char *name)
 {
-    if (strncmp(name, "vnet-", 5) != 0)
+    if (family != NFPROTO_INET || strncmp(name, "vnet-", 5) != 0) {
+        t->foreign = true;
         return;
+    }
     for (size_t i = 0; i < t->n; i++)
         if (streq(t->names[i], name))
             return;
@@ -104,21 +108,22 @@ static void handle_msg(const struct nlmsghdr *nlh, touched *t, fw_monitor_cb cb,
                 cb(t->names[i], userdata);
             if (t->overflow)
                 cb(NULL, userdata);
+            if (t->foreign)
+                cb("", userdata);
         }
         t->n = 0;
         t->overflow = false;
+        t->foreign = false;
         return;
     }
     const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-    if (g->nfgen_family != NFPROTO_INET)
-        return;
     /* NFTA_TABLE_NAME, NFTA_CHAIN_TABLE, NFTA_RULE_TABLE, NFTA_SET_TABLE,
      * NFTA_SET_ELEM_LIST_TABLE, NFTA_OBJ_TABLE, NFTA_FLOWTABLE_TABLE: all 1. */
     struct nlattr *a;
     mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
     {
         if (mnl_attr_get_type(a) == 1 && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
-            touched_add(t, mnl_attr_get_str(a));
+            touched_add(t, g->nfgen_family, mnl_attr_get_str(a));
             break;
         }
     }
@@ -135,6 +140,7 @@ int fw_monitor_drain(int fd, fw_monitor_cb cb, void *userdata)
         if (n < 0 && errno == ENOBUFS) { /* events were lost: recheck everything */
             t.n = 0;
             t.overflow = false;
+            t.foreign = false;
             cb(NULL, userdata);
             continue;
         }

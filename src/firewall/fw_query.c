@@ -117,3 +117,66 @@ int fw_table_exists(const netdef *def, verr *err)
     }
     return verr_errno(err, -r, "nftables: asking for table inet %s", table);
 }
+
+typedef struct tables_ctx {
+    bool foreign;
+} tables_ctx;
+
+static int table_cb(const struct nlmsghdr *nlh, void *data)
+{
+    tables_ctx *c = data;
+    const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+    const struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(*g))
+    {
+        if (mnl_attr_get_type(a) != NFTA_TABLE_NAME ||
+            mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+            continue;
+        if (g->nfgen_family != NFPROTO_INET || strncmp(mnl_attr_get_str(a), "vnet-", 5) != 0)
+            c->foreign = true;
+    }
+    return MNL_CB_OK;
+}
+
+int fw_foreign_tables_present(verr *err)
+{
+    struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+    if (!nl)
+        return verr_errno(err, errno, "nftables: opening a netlink socket");
+    int r = 0;
+    tables_ctx c = {0};
+    char buf[16384];
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = (uint32_t)time(NULL);
+    struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+    g->nfgen_family = AF_UNSPEC;
+    g->version = NFNETLINK_V0;
+    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+        mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+        r = verr_errno(err, errno, "nftables: asking for the tables");
+        goto out;
+    }
+    unsigned portid = mnl_socket_get_portid(nl);
+    for (int reads = 0; reads < 4096; reads++) {
+        ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            r = verr_errno(err, errno, "nftables: reading the tables");
+            goto out;
+        }
+        int cb = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, table_cb, &c);
+        if (cb < 0) {
+            r = verr_errno(err, errno, "nftables: listing the tables");
+            goto out;
+        }
+        if (cb == MNL_CB_STOP)
+            break;
+    }
+    r = c.foreign ? 1 : 0;
+out:
+    mnl_socket_close(nl);
+    return r;
+}

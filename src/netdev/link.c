@@ -222,6 +222,29 @@ int netdev_veth_create(const char *name, const char *peer, verr *err)
     return 0;
 }
 
+int netdev_veth_create_netns(const char *name, const char *peer, int netns_fd, verr *err)
+{
+    if (nl_ifname_check(name, err) < 0 || nl_ifname_check(peer, err) < 0)
+        return -1;
+    char buf[NL_REQ_SIZE];
+    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, name, NULL);
+    struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+    struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+    struct nlattr *peer_nest = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+    struct ifinfomsg *pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
+    pifi->ifi_family = AF_UNSPEC;
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+    mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
+    mnl_attr_nest_end(nlh, peer_nest);
+    mnl_attr_nest_end(nlh, data);
+    mnl_attr_nest_end(nlh, info);
+    nl_error e;
+    if (nl_talk(nlh, NULL, NULL, &e) < 0)
+        return nl_verr(err, &e, "creating veth pair '%s'/'%s'", name, peer);
+    return 0;
+}
+
 int netdev_link_set_master(const char *name, const char *master, verr *err)
 {
     if (nl_ifname_check(name, err) < 0)

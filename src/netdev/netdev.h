@@ -56,6 +56,8 @@ int netdev_link_delete_background(const char *name, verr *err);
  * Mostly for tests and benchmarks. */
 int netdev_dummy_create(const char *name, verr *err);
 int netdev_veth_create(const char *name, const char *peer, verr *err);
+/* A veth pair whose peer is created in the network namespace netns_fd. */
+int netdev_veth_create_netns(const char *name, const char *peer, int netns_fd, verr *err);
 /* Enslave a link to a bridge; master NULL or "" detaches it. */
 int netdev_link_set_master(const char *name, const char *master, verr *err);
 /* Close the cached netlink socket (it reopens on the next call). Optional; for
@@ -119,3 +121,33 @@ int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata);
  * 0 = free; -1 error. */
 int netdev_port_in_use(int proto, int family, const vnet_addr *addr, unsigned port_start,
                        unsigned port_end, char *ret_what, size_t len, verr *err);
+
+/* Forwarding changes (netconf.c): a socket on RTNLGRP_IPV4_NETCONF and
+ * RTNLGRP_IPV6_NETCONF. netdev_netconf_drain() calls cb(family, ifindex,
+ * forwarding, userdata) for each change that carries the forwarding value;
+ * ifindex is NETCONFA_IFINDEX_ALL (-1) for net.ipv4.ip_forward /
+ * net.ipv6.conf.all.forwarding, NETCONFA_IFINDEX_DEFAULT (-2) for "default".
+ * cb(AF_UNSPEC, 0, -1, ...) means events were lost (recheck). */
+typedef void (*netdev_netconf_cb)(int family, int ifindex, int forwarding, void *userdata);
+int netdev_netconf_open(verr *err);
+int netdev_netconf_drain(int fd, netdev_netconf_cb cb, void *userdata);
+/* The interface of the main table's default route (lowest metric) into buf:
+ * 1 found, 0 no default route, -1 error. */
+int netdev_default_route_dev(int family, char *buf, size_t len, verr *err);
+
+/* A link's traffic counters (stats.c). */
+typedef struct netdev_stats {
+    uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_dropped, tx_dropped;
+} netdev_stats;
+int netdev_link_stats(const char *name, netdev_stats *ret, verr *err);
+/* The links enslaved to a bridge: 1 (ret/ret_n filled, caller frees ret), 0
+ * when the bridge does not exist, -1 error. */
+int netdev_bridge_ports(const char *bridge, netdev_link **ret, size_t *ret_n, verr *err);
+
+/* Private network namespaces (netns.c), for doctor's probe. new: a fresh
+ * namespace, returned as an fd (it lives while the fd is open); the caller
+ * stays where it was. enter: switch into nsfd, returning an fd to give to
+ * leave, which switches back. */
+int netdev_netns_new(verr *err);
+int netdev_netns_enter(int nsfd, verr *err);
+void netdev_netns_leave(int host);

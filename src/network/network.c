@@ -122,8 +122,9 @@ static int bridge_addresses(const netdef *def, verr *err)
     return 0;
 }
 
-/* Turn on forwarding for nat/route/open networks; 1 if anything changed. */
-static int forwarding_sysctls(const netdef *def, net_run *run, verr *err)
+/* Turn on forwarding for nat/route/open networks (unless the host keeps it
+ * in its own hands); 1 if anything changed. */
+static int forwarding_sysctls(const network_env *env, const netdef *def, net_run *run, verr *err)
 {
     if (!mode_forwards(def->forward_mode))
         return 0;
@@ -133,7 +134,7 @@ static int forwarding_sysctls(const netdef *def, net_run *run, verr *err)
     } knobs[] = {{AF_INET, "net/ipv4/ip_forward"}, {AF_INET6, "net/ipv6/conf/all/forwarding"}};
     int changed = 0;
     for (size_t i = 0; i < ARRAY_SIZE(knobs); i++) {
-        if (!def_has_family(def, knobs[i].family))
+        if (!def_has_family(def, knobs[i].family) || env->forwarding_hands_off)
             continue;
         char cur[16] = "";
         if (netdev_sysctl_read(knobs[i].path, cur, sizeof(cur), err) < 0)
@@ -263,7 +264,7 @@ int network_start(const network_env *env, const netdef *def, json_t **ret_status
         verr_prefix(err, "configuring bridge '%s'", def->bridge_name);
         goto fail;
     }
-    if (forwarding_sysctls(def, &run, err) < 0) {
+    if (forwarding_sysctls(env, def, &run, err) < 0) {
         verr_prefix(err, "enabling forwarding");
         goto fail;
     }
@@ -432,7 +433,7 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
     if (r == 0)
         r = adopt_bridge(def, &run, &repaired, &recreated, err);
     if (r == 0) {
-        r = forwarding_sysctls(def, NULL, err);
+        r = forwarding_sysctls(env, def, NULL, err);
         if (r > 0) {
             repaired = true;
             log_warn("network '%s': forwarding had been switched off, switched it on",

@@ -17,6 +17,9 @@
 typedef struct network_env {
     const vnet_paths *paths;
     const char *dnsmasq_bin; /* path to dnsmasq */
+    /* vnetd --forwarding=hands-off: ip_forward / conf.all.forwarding are the
+     * host's; start and adopt leave them (the daemon reports them off) */
+    bool forwarding_hands_off;
 } network_env;
 
 /* Start: bridge, addresses, sysctls, firewall, routes, dnsmasq. On failure every

@@ -285,6 +285,21 @@ int proto_call_full(const char *socket_path, json_t *req, int timeout_ms, bool k
     return 0;
 }
 
+int proto_open_stream(const char *socket_path, json_t *req, int timeout_ms, verr *err)
+{
+    long long deadline = proto_now_ms() + timeout_ms;
+    _cleanup_close_ int fd = proto_connect(socket_path, deadline, err);
+    if (fd < 0)
+        return -1;
+    size_t len;
+    _cleanup_free_ char *text = proto_dump(req, &len);
+    if (proto_write_all(fd, text, len, deadline, err) < 0)
+        return verr_prefix(err, "sending request to the vnet daemon at %s", socket_path);
+    if (shutdown(fd, SHUT_WR) < 0)
+        return verr_errno(err, errno, "shutdown");
+    return TAKE_FD(fd);
+}
+
 int proto_call(const char *socket_path, json_t *req, json_t **ret_reply, verr *err)
 {
     return proto_call_full(socket_path, req, PROTO_CALL_TIMEOUT_MS, false, ret_reply, err);

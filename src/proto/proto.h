@@ -34,6 +34,11 @@ int proto_call(const char *socket_path, json_t *req, json_t **ret_reply, verr *e
 int proto_call_full(const char *socket_path, json_t *req, int timeout_ms, bool keep_errors,
                     json_t **ret_reply, verr *err);
 
+/* Streams (op "events"): connect, send `req` (not consumed) and shut down
+ * the write side; the daemon then sends newline-separated JSON objects, the
+ * first being the reply. Returns the (non-blocking) fd to read them from. */
+int proto_open_stream(const char *socket_path, json_t *req, int timeout_ms, verr *err);
+
 /* ---- message builders ---- */
 
 /* {"ok": true} — add fields with json_object_set_new(). */

@@ -686,6 +686,67 @@ static void test_restart(pid_t *pid)
               "Network not found: no network with matching name 'default'");
 }
 
+/* Read one line of an event stream (bounded wait); NULL on EOF or timeout. */
+static json_t *stream_line(int fd, strbuf *buf)
+{
+    long long deadline = proto_now_ms() + 5000;
+    for (;;) {
+        char *nl = buf->len ? memchr(buf->s, '\n', buf->len) : NULL;
+        if (nl) {
+            *nl = '\0';
+            json_t *j = json_loads(buf->s, 0, NULL);
+            size_t used = (size_t)(nl - buf->s) + 1;
+            memmove(buf->s, buf->s + used, buf->len - used + 1);
+            buf->len -= used;
+            return j;
+        }
+        verr err = VERR_INIT;
+        if (proto_read_some(fd, buf, 1 << 20, &err) != 0 || proto_now_ms() > deadline)
+            return NULL;
+        usleep(2000);
+    }
+}
+
+/* `vnet events`: a stream request stays open, answers {"ok":true} and then
+ * sends one JSON line per event, for its network only when it asked. */
+static void test_events_stream(void)
+{
+    verr err = VERR_INIT;
+    json_t *req = proto_request("events");
+    json_object_set_new(req, "network", json_string("nosuch"));
+    int bad = proto_open_stream(paths.socket_path, req, 5000, &err);
+    json_decref(req);
+    CHECK(bad >= 0);
+    strbuf b0 = STRBUF_INIT;
+    for (int i = 0; i < 2500 && proto_read_some(bad, &b0, 1 << 20, &err) == 0; i++)
+        usleep(2000); /* the error reply, then the daemon closes */
+    CHECK(strstr(strbuf_str(&b0), "Network not found") != NULL);
+    strbuf_free(&b0);
+    close(bad);
+
+    req = proto_request("events");
+    int all = proto_open_stream(paths.socket_path, req, 5000, &err);
+    json_decref(req);
+    CHECK(all >= 0);
+    strbuf b = STRBUF_INIT;
+    json_t *hello = stream_line(all, &b);
+    CHECK(json_is_true(json_object_get(hello, "ok")));
+    json_decref(hello);
+    CHECK_OK(call(req_xml("define", NET_XML("evnet", ""))));
+    json_t *ev = stream_line(all, &b);
+    CHECK_STR(json_string_value(json_object_get(ev, "event")), "defined");
+    CHECK_STR(json_string_value(json_object_get(ev, "network")), "evnet");
+    CHECK(json_is_string(json_object_get(ev, "uuid")));
+    json_decref(ev);
+    CHECK_OK(call(req_name("undefine", "evnet")));
+    ev = stream_line(all, &b);
+    CHECK_STR(json_string_value(json_object_get(ev, "event")), "undefined");
+    json_decref(ev);
+    strbuf_free(&b);
+    close(all); /* the daemon notices and forgets the stream */
+    CHECK_OK(call(proto_request("ping")));
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -723,6 +784,7 @@ int main(int argc, char **argv)
     test_unprivileged();
     test_list_speed();
     test_drift();
+    test_events_stream();
     test_restart(&pid);
     CHECK(daemon_stop(pid) == 0);
 
