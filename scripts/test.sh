@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Build vnet and run every test: unit, conformance (libvirt's own data, read
 # from ../shared/conformance/libvirt) and end-to-end (root, in network
-# namespaces the tests create and delete). Then the unit and conformance
-# suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# namespaces the tests create and delete). Then all of it again under
+# AddressSanitizer + UndefinedBehaviorSanitizer: unit, conformance and the
+# end-to-end scenarios against the sanitized vnetd and vnet (meson sets
+# VNET_BUILD_DIR=build-asan for them). Any sanitizer report fails the run:
+# the sanitized programs abort on it, and the e2e harness also reads vnetd's
+# log and every command's output for reports (tests/e2e/lib.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,10 +45,10 @@ if [ ! -f build-asan/build.ninja ]; then
   meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || exit 1
 fi
 ninja -C build-asan || exit 1
-echo "== tests under ASan+UBSan: unit, conformance"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+echo "== tests under ASan+UBSan: unit, conformance, e2e (sanitized vnetd)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-run_meson_tests build-asan --suite unit --suite conformance || status=1
+run_meson_tests build-asan --suite unit --suite conformance --suite e2e || status=1
 passed=$((passed + $(count build-asan Ok)))
 failed=$((failed + $(count build-asan Fail) + $(count build-asan Timeout)))
 

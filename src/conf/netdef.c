@@ -220,48 +220,6 @@ void netdef_free(netdef *def)
     free(def);
 }
 
-/* Port forwards are plain data and may number in the tens of thousands:
- * copy them directly instead of through XML. */
-static void copy_port_forwards(const netdef *def, netdef *copy)
-{
-    if (def->n_port_forwards == 0)
-        return;
-    copy->port_forwards = xcalloc(def->n_port_forwards, sizeof(*copy->port_forwards));
-    copy->n_port_forwards = def->n_port_forwards;
-    for (size_t i = 0; i < def->n_port_forwards; i++) {
-        const netdef_port_forward *from = &def->port_forwards[i];
-        netdef_port_forward *to = &copy->port_forwards[i];
-        *to = *from;
-        to->ranges = xcalloc(from->n_ranges ? from->n_ranges : 1, sizeof(*to->ranges));
-        memcpy(to->ranges, from->ranges, from->n_ranges * sizeof(*to->ranges));
-    }
-}
-
-netdef *netdef_copy(const netdef *def)
-{
-    /* Everything but the forwards goes through format + parse, which keeps
-     * the copy exact for every part of the model without a copy function per
-     * struct; the forwards are copied as data (see copy_port_forwards). */
-    netdef rest = *def;
-    rest.port_forwards = NULL;
-    rest.n_port_forwards = 0;
-    _cleanup_free_ char *xml = netdef_format(&rest, 0);
-    netdef *copy = NULL;
-    verr err = VERR_INIT;
-
-    /* only structural parsing, so a copy never fails on policy */
-    if (netdef_parse_string_flags(xml, netdef_source(def), NETDEF_PARSE_NO_VALIDATE, &copy, &err) <
-        0)
-        return NULL;
-    copy_port_forwards(def, copy);
-    if (def->extra && copy->extra) {
-        struct netdef_extra *x = copy->extra;
-        free(x->source);
-        x->source = xstrdup(def->extra->source);
-    }
-    return copy;
-}
-
 /* Line numbers only mean something for the text a definition was read
  * from; an edited copy forgets them. */
 void netdef_forget_lines(netdef *def)

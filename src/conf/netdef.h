@@ -159,8 +159,21 @@ typedef struct netdef_port_forward {
     unsigned line;          /* source line of the element (0: unknown), for messages */
 } netdef_port_forward;
 
+/* ---- One rule per concept (netdef_rules.c); every layer asks these ---- */
+
+/* Interface names (bridge, forward dev): the kernel's rule (1-15 bytes, not
+ * "." or "..", no '/', ':' or white space), less '%' (a kernel name template)
+ * and the characters with a meaning in the files vnet writes names into
+ * ('"', ',', '*', control characters). A leading digit is fine ("1br").
+ * NULL when `s` is valid, else what is wrong ("contains ':'"), possibly
+ * written into buf. */
+const char *netdef_ifname_problem(const char *s, char buf[static 48]);
+bool netdef_ifname_valid(const char *s);
+
 /* "tcp" or "udp". */
 const char *netdef_proto_name(int proto);
+/* IPPROTO_TCP or IPPROTO_UDP for "tcp" or "udp"; -1 for anything else. */
+int netdef_proto_from_name(const char *s);
 /* Do range ia of a and range ib of b claim the same host port? Same protocol
  * and address family (IPv4 and IPv6 forwards live in separate maps), the same
  * host address or either for every address, and overlapping host ports. The
@@ -249,8 +262,8 @@ enum {
     /* Only the checks libvirt 9.9 makes while parsing (no define-time
      * validation): what libvirt's networkxml2xml test expects. */
     NETDEF_PARSE_LIBVIRT_ONLY = 1 << 0,
-    /* No validation at all: re-reading a definition vnet formatted itself
-     * (netdef_copy), which may hold edits made by net-update. */
+    /* No validation at all: re-reading a definition vnet formatted itself,
+     * which may hold edits made by net-update. */
     NETDEF_PARSE_NO_VALIDATE = 1 << 1,
 };
 int netdef_parse_string_flags(const char *xml, const char *source, unsigned flags, netdef **ret,
@@ -270,7 +283,15 @@ int netdef_validate(const netdef *def, verr *err);
 /* Only the checks libvirt makes at parse time (see NETDEF_PARSE_LIBVIRT_ONLY). */
 int netdef_validate_libvirt(const netdef *def, verr *err);
 
-netdef *netdef_copy(const netdef *def); /* deep copy, via format+parse */
+/* Validate `edited`, an edit of `orig` (net-update, forward-add/-del), before
+ * it is saved or applied: as strictly as netdef_validate() when orig passes
+ * it, else at the level orig was accepted at (netdef_validate_libvirt; an old
+ * definition stays usable). Messages name `what` ("forward-add to network
+ * 'web'") instead of a file and line. */
+int netdef_validate_edit(const netdef *orig, netdef *edited, const char *what, verr *err);
+
+/* A deep copy of the struct, as data (no XML round trip). Never fails. */
+netdef *netdef_dup(const netdef *def);
 void netdef_free(netdef *def);
 static inline void netdef_freep(netdef **p)
 {

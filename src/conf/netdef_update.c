@@ -426,7 +426,6 @@ int netdef_update(netdef *def, netdef_update_cmd cmd, netdef_section section, in
                   const char *xml, verr *err)
 {
     upd u = {.cmd = cmd, .parent_index = parent_index, .c = {.source = UPD_SRC, .err = err}};
-    bool strict = netdef_validate(def, NULL) == 0;
     xmlDocPtr doc;
     int r;
 
@@ -438,24 +437,14 @@ int netdef_update(netdef *def, netdef_update_cmd cmd, netdef_section section, in
     if (!doc)
         return -1;
     u.node = xmlDocGetRootElement(doc);
-    u.def = netdef_copy(def);
-    if (!u.def) {
-        xmlFreeDoc(doc);
-        return verr_set(err, VERR_INTERNAL, "cannot copy network '%s'", def->name);
-    }
+    u.def = netdef_dup(def);
     r = apply(&u, section);
     xmlFreeDoc(doc);
-    /* Lines in the copy point into its formatted text, the new element's
-     * into the snippet: messages name the operation instead. A definition
-     * that was fully valid must stay so; an old one that only passed
-     * libvirt's checks is held to those. */
+    /* The new element's lines point into the snippet: messages name the
+     * operation instead (netdef_validate_edit). */
     if (r == 0) {
-        netdef_forget_lines(u.def);
-        free(u.def->extra->source);
-        u.def->extra->source = xasprintf("net-update of network '%s'", def->name);
-        r = strict ? netdef_validate(u.def, err) : netdef_validate_libvirt(u.def, err);
-        free(u.def->extra->source);
-        u.def->extra->source = xstrdup(netdef_source(def));
+        _cleanup_free_ char *what = xasprintf("net-update of network '%s'", def->name);
+        r = netdef_validate_edit(def, u.def, what, err);
     }
     if (r < 0) {
         netdef_free(u.def);

@@ -223,7 +223,6 @@ int netdef_validate_libvirt(const netdef *def, verr *err)
 /* Characters a value may hold before it reaches a dnsmasq config line or an
  * nft rule; anything else (newline, space, comma, quotes...) is refused. */
 #define HOST_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._"
-#define IFNAME_CHARS HOST_CHARS ":@+"
 
 static bool only(const char *s, const char *chars)
 {
@@ -249,11 +248,14 @@ static int check_hostname(const vctx *v, unsigned line, const char *elem, const 
     return 0;
 }
 
+/* An interface name: the one rule, netdef_ifname_problem(). */
 static int check_ifname(const vctx *v, unsigned line, const char *elem, const char *attr,
                         const char *s)
 {
-    if (!only(s, IFNAME_CHARS) || strlen(s) > 15)
-        return fail(v, line, elem, attr, "'%s' is not a valid interface name", s);
+    char buf[48];
+    const char *why = netdef_ifname_problem(s, buf);
+    if (why)
+        return fail(v, line, elem, attr, "'%s' is not a valid interface name: it %s", s, why);
     return 0;
 }
 
@@ -264,16 +266,19 @@ static int check_bridge_name(const vctx *v, const char *s)
     unsigned line = XLINE(v->def, line_bridge);
 
     /* a "virbr%d" style template is filled in at define time */
-    if (pct && strlen(s) < sizeof(tmp) && !strstr(pct + 2, "%")) {
-        snprintf(tmp, sizeof(tmp), "%.*s%s", (int)(pct - s), s, pct + 2);
-        s = tmp;
-        if (!*s)
+    if (pct && strlen(s) < sizeof(tmp) && !strstr(pct + 2, "%") && !memchr(s, '%', pct - s)) {
+        snprintf(tmp, sizeof(tmp), "%.*s0%s", (int)(pct - s), s, pct + 2);
+        if (tmp[0] == '0' && tmp[1] == 0)
             return fail(v, line, "bridge", "name", "template has no fixed part");
+        char buf[48];
+        const char *why = netdef_ifname_problem(tmp, buf);
+        if (why)
+            return fail(v, line, "bridge", "name",
+                        "'%s' is not a valid interface name template: a name made from it %s", s,
+                        why);
+        return 0;
     }
-    if (!only(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ||
-        strlen(s) > 15 || streq(s, ".") || streq(s, ".."))
-        return fail(v, line, "bridge", "name", "'%s' must be 1-15 of [A-Za-z0-9_.-]", s);
-    return 0;
+    return check_ifname(v, line, "bridge", "name", s);
 }
 
 static int check_top(const vctx *v)
@@ -302,6 +307,9 @@ static int check_top(const vctx *v)
     if (def->domain_register == VT_YES && def->domain_local_only != VT_YES)
         return fail(v, XLINE(def, line_domain), "domain", "register",
                     "register='yes' needs localOnly='yes'");
+    if (def->forward_dev &&
+        check_ifname(v, XLINE(def, line_forward), "forward", "dev", def->forward_dev) < 0)
+        return -1;
     for (size_t i = 0; i < def->n_forward_ifaces; i++)
         if (check_ifname(v, XLINE(def, line_forward), "interface", "dev", def->forward_ifaces[i]) <
             0)
@@ -550,35 +558,61 @@ static bool pf_in_subnet(const netdef *def, const vnet_addr *a)
     return false;
 }
 
+/* "guest address A is not in any subnet of the network (N/P, ...)" */
+static int fail_pf_outside(const vctx *v, const netdef_port_forward *pf)
+{
+    char a[VNET_ADDR_STRLEN], n[VNET_ADDR_STRLEN];
+    strbuf nets = STRBUF_INIT;
+    for (size_t i = 0; i < v->def->n_ips; i++) {
+        const netdef_ip *ip = &v->def->ips[i];
+        vnet_addr net;
+        vnet_addr_network(&ip->address, ip->prefix, &net);
+        strbuf_addf(&nets, "%s%s/%u", nets.len ? ", " : "", astr(&net, n), ip->prefix);
+    }
+    fail(v, pf->line, "vnet:portForward", "guest",
+         "guest address %s is not in any subnet of the network (%s)", astr(&pf->guest, a),
+         nets.len ? nets.s : "none");
+    strbuf_free(&nets);
+    return -1;
+}
+
 static int check_pf_ranges(const vctx *v, const netdef_port_forward *pf)
 {
+    if (pf->n_ranges == 0)
+        return fail(v, pf->line, "vnet:portForward", NULL, "needs a <vnet:range>");
     for (size_t i = 0; i < pf->n_ranges; i++) {
         const netdef_pf_range *r = &pf->ranges[i];
-        if (r->start < 1 || r->end < 1)
+        if (r->start < 1 || r->end < 1 || r->start > 65535 || r->end > 65535)
             return fail(v, r->line, "vnet:range", "start", "ports must be 1..65535");
         if (r->start > r->end)
             return fail(v, r->line, "vnet:range", "end", "%u is below start %u", r->end, r->start);
-        if (r->to && r->to + (r->end - r->start) > 65535)
+        if (r->to > 65535 || (r->to && r->to + (r->end - r->start) > 65535))
             return fail(v, r->line, "vnet:range", "to", "guest ports run past 65535");
     }
     return 0;
 }
 
-const char *netdef_proto_name(int proto)
+/* One forward on its own: protocol, addresses, ports. */
+static int check_pf(const vctx *v, const netdef_port_forward *pf)
 {
-    return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
+    const netdef *def = v->def;
+    char a[VNET_ADDR_STRLEN];
 
-bool netdef_pf_clash(const netdef_port_forward *a, size_t ia, const netdef_port_forward *b,
-                     size_t ib)
-{
-    const netdef_pf_range *ra = &a->ranges[ia], *rb = &b->ranges[ib];
-    if (a->proto != b->proto || a->guest.family != b->guest.family)
-        return false;
-    if (vnet_addr_is_set(&a->address) && vnet_addr_is_set(&b->address) &&
-        !vnet_addr_equal(&a->address, &b->address))
-        return false;
-    return ra->start <= rb->end && rb->start <= ra->end;
+    if (pf->proto != IPPROTO_TCP && pf->proto != IPPROTO_UDP)
+        return fail(v, pf->line, "vnet:portForward", "proto", "must be 'tcp' or 'udp'");
+    if (!pf_in_subnet(def, &pf->guest))
+        return fail_pf_outside(v, pf);
+    for (size_t j = 0; j < def->n_ips; j++)
+        if (vnet_addr_equal(&pf->guest, &def->ips[j].address))
+            return fail(v, pf->line, "vnet:portForward", "guest",
+                        "%s is the network's own address, not a guest", astr(&pf->guest, a));
+    if (vnet_addr_is_set(&pf->address) && pf->address.family != pf->guest.family)
+        return fail(v, pf->line, "vnet:portForward", "address",
+                    "address family differs from the guest address");
+    if (pf->address.family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&pf->address.v6))
+        return fail(v, pf->line, "vnet:portForward", "address",
+                    "the kernel cannot route ::1 to a guest; use 127.0.0.1 or no address");
+    return check_pf_ranges(v, pf);
 }
 
 /* One host port range of one forward, for the clash search. */
@@ -620,8 +654,7 @@ static const pf_slot *pf_first_clash(pf_slot *slots, size_t n)
              y++) {
             if (!netdef_pf_clash(slots[x].pf, slots[x].ri, slots[y].pf, slots[y].ri))
                 continue;
-            const pf_slot *later =
-                pf_slot_before(&slots[x], &slots[y]) ? &slots[y] : &slots[x];
+            const pf_slot *later = pf_slot_before(&slots[x], &slots[y]) ? &slots[y] : &slots[x];
             if (!first || pf_slot_before(later, first))
                 first = later;
         }
@@ -631,7 +664,6 @@ static const pf_slot *pf_first_clash(pf_slot *slots, size_t n)
 static int check_port_forwards(const vctx *v)
 {
     const netdef *def = v->def;
-    char a[VNET_ADDR_STRLEN];
 
     size_t n_slots = 0;
     for (size_t i = 0; i < def->n_port_forwards; i++)
@@ -640,22 +672,13 @@ static int check_port_forwards(const vctx *v)
     size_t k = 0;
     for (size_t i = 0; i < def->n_port_forwards; i++)
         for (size_t ri = 0; ri < def->port_forwards[i].n_ranges; ri++)
-            slots[k++] = (pf_slot){i, ri, &def->port_forwards[i], &def->port_forwards[i].ranges[ri]};
+            slots[k++] =
+                (pf_slot){i, ri, &def->port_forwards[i], &def->port_forwards[i].ranges[ri]};
     const pf_slot *clash = pf_first_clash(slots, n_slots);
 
     for (size_t i = 0; i < def->n_port_forwards; i++) {
         const netdef_port_forward *pf = &def->port_forwards[i];
-        if (!pf_in_subnet(def, &pf->guest))
-            return fail(v, pf->line, "vnet:portForward", "guest",
-                        "%s is not inside any of the network's <ip> subnets", astr(&pf->guest, a));
-        for (size_t j = 0; j < def->n_ips; j++)
-            if (vnet_addr_equal(&pf->guest, &def->ips[j].address))
-                return fail(v, pf->line, "vnet:portForward", "guest",
-                            "%s is the network's own address, not a guest", astr(&pf->guest, a));
-        if (vnet_addr_is_set(&pf->address) && pf->address.family != pf->guest.family)
-            return fail(v, pf->line, "vnet:portForward", "address",
-                        "address family differs from the guest address");
-        if (check_pf_ranges(v, pf) < 0)
+        if (check_pf(v, pf) < 0)
             return -1;
         if (clash && clash->i == i)
             return fail(v, clash->r->line, "vnet:range", "start",
@@ -676,4 +699,24 @@ int netdef_validate(const netdef *def, verr *err)
         check_port_forwards(&v) < 0)
         return -1;
     return 0;
+}
+
+int netdef_validate_edit(const netdef *orig, netdef *edited, const char *what, verr *err)
+{
+    bool strict = netdef_validate(orig, NULL) == 0;
+    struct netdef_extra *x = netdef_extra_get(edited);
+    char *source = x->source;
+    vctx v = {.def = edited, .err = err};
+    int r;
+
+    netdef_forget_lines(edited);
+    x->source = xstrdup(what);
+    /* port forwards are vnet's own: always held to its rules */
+    if (strict)
+        r = netdef_validate(edited, err);
+    else
+        r = netdef_validate_libvirt(edited, err) < 0 || check_port_forwards(&v) < 0 ? -1 : 0;
+    free(x->source);
+    x->source = source;
+    return r;
 }

@@ -173,13 +173,8 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
         return NULL;
     }
 
-    _cleanup_(netdef_freep) netdef *newconf = config ? netdef_copy(n->config) : NULL;
-    _cleanup_(netdef_freep) netdef *newlive = live ? netdef_copy(n->live) : NULL;
-    if ((config && !newconf) || (live && !newlive)) {
-        verr_set(err, VERR_INTERNAL, "network '%s': cannot copy its definition for the update",
-                 n->name);
-        return NULL;
-    }
+    _cleanup_(netdef_freep) netdef *newconf = config ? netdef_dup(n->config) : NULL;
+    _cleanup_(netdef_freep) netdef *newlive = live ? netdef_dup(n->live) : NULL;
     if (newconf && netdef_update(newconf, cmd, section, parent, xml, err) < 0)
         return NULL;
     if (newlive && netdef_update(newlive, cmd, section, parent, xml, err) < 0)
@@ -192,7 +187,7 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
         if (apply_live(d, n, n->live, section, &st, &e) < 0)
             log_err("%s", e.msg);
         else if (st)
-            commit_live(d, n, netdef_copy(n->live), st);
+            commit_live(d, n, netdef_dup(n->live), st);
         supervise_watch_dnsmasq(d, n);
         return NULL;
     }
@@ -228,11 +223,10 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
 
 static int parse_proto(const char *s, verr *err)
 {
-    if (s && streq(s, "tcp"))
-        return IPPROTO_TCP;
-    if (s && streq(s, "udp"))
-        return IPPROTO_UDP;
-    return verr_set(err, VERR_INVALID, "protocol must be 'tcp' or 'udp', not '%s'", s ? s : "");
+    int proto = netdef_proto_from_name(s);
+    if (proto < 0)
+        return verr_set(err, VERR_INVALID, "protocol must be 'tcp' or 'udp', not '%s'", s ? s : "");
+    return proto;
 }
 
 static int parse_addr_opt(const char *s, const char *what, vnet_addr *ret, verr *err)
@@ -422,18 +416,25 @@ static int forward_commit(vnetd *d, vnet_net *n, netdef *newconf, netdef *newliv
     return 0;
 }
 
-/* A definition must stay loadable: its XML (saved file, status file, the
- * in-memory copies) is read back with conf/'s size limit. Refuse a forward
- * that would take it past that limit, or a copy that already failed. The
- * saved definition is checked when it is written (registry_save_config); a
- * transient network's live one is checked here. */
-static int forward_def_fits(const vnet_net *n, netdef *const defs[2], verr *err)
+/* An edited definition passes conf/'s rules (the same netdef_validate as at
+ * define) before anything is saved or applied. */
+static int forward_defs_valid(const vnet_net *n, netdef *const defs[2], const char *op, verr *err)
 {
     const netdef *orig[2] = {n->config, n->live};
+    _cleanup_free_ char *what = xasprintf("%s in network '%s'", op, n->name);
     for (int i = 0; i < 2; i++)
-        if (orig[i] && !defs[i])
-            return verr_set(err, VERR_INTERNAL, "network '%s': cannot copy its definition",
-                            n->name);
+        if (defs[i] && netdef_validate_edit(orig[i], defs[i], what, err) < 0)
+            return -1;
+    return 0;
+}
+
+/* A definition must stay loadable: its XML (saved file, status file, the
+ * in-memory copies) is read back with conf/'s size limit. Refuse a forward
+ * that would take it past that limit. The saved definition is checked when it
+ * is written (registry_save_config); a transient network's live one is
+ * checked here. */
+static int forward_def_fits(const vnet_net *n, netdef *const defs[2], verr *err)
+{
     if (defs[0] || !defs[1])
         return 0;
     _cleanup_free_ char *xml = netdef_format(defs[1], 0);
@@ -471,17 +472,15 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
     if (range.end == 0)
         range.end = range.start;
     _cleanup_free_ char *line = NULL;
-    netdef *defs[2] = {n->config ? netdef_copy(n->config) : NULL,
-                       n->live ? netdef_copy(n->live) : NULL};
-    for (int i = 0; i < 2; i++)
-        if (defs[i] && fw_forward_check(defs[i], &pf, err) < 0)
-            goto fail;
-    if (forward_conflict_any(d, &pf, err) < 0 || forward_port_free(&pf, err) < 0)
+    netdef *defs[2] = {n->config ? netdef_dup(n->config) : NULL,
+                       n->live ? netdef_dup(n->live) : NULL};
+    if (forward_conflict_any(d, &pf, err) < 0)
         goto fail;
     for (int i = 0; i < 2; i++)
         if (defs[i])
             netdef_forward_append(defs[i], &pf, 0);
-    if (forward_def_fits(n, defs, err) < 0)
+    if (forward_defs_valid(n, defs, "forward-add", err) < 0 || forward_port_free(&pf, err) < 0 ||
+        forward_def_fits(n, defs, err) < 0)
         goto fail;
     line = netdef_forward_journal_add(&pf);
     if (forward_commit(d, n, defs[0], defs[1], &pf, 1, true, line, err) < 0)
@@ -517,15 +516,11 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
         parse_port(req, "port", true, &port, err) < 0)
         return NULL;
     _cleanup_free_ char *line = NULL;
-    netdef *defs[2] = {n->config ? netdef_copy(n->config) : NULL,
-                       n->live ? netdef_copy(n->live) : NULL};
+    netdef *defs[2] = {n->config ? netdef_dup(n->config) : NULL,
+                       n->live ? netdef_dup(n->live) : NULL};
     netdef_port_forward *removed[2] = {NULL, NULL};
     size_t n_removed[2] = {0, 0};
     json_t *reply = NULL;
-    if ((n->config && !defs[0]) || (n->live && !defs[1])) {
-        verr_set(err, VERR_INTERNAL, "network '%s': cannot copy its definition", n->name);
-        goto out;
-    }
     for (int i = 0; i < 2; i++)
         if (defs[i])
             netdef_forward_remove(defs[i], proto, &addr, port, &removed[i], &n_removed[i]);
@@ -543,6 +538,8 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
         netdef_free(defs[1]);
         defs[1] = NULL;
     }
+    if (forward_defs_valid(n, defs, "forward-del", err) < 0)
+        goto out;
     line = netdef_forward_journal_del(proto, &addr, port);
     if (forward_commit(d, n, defs[0], defs[1], removed[1], n_removed[1], false, line, err) < 0)
         goto out;

@@ -98,7 +98,7 @@ static int load_status_file(vnetd *d, const char *name, netdef **ret_def, json_t
     if (*ret_is_config) {
         /* the network runs the saved definition (loaded before the statuses) */
         vnet_net *n = registry_find(d, name);
-        *ret_def = n && n->config ? netdef_copy(n->config) : NULL;
+        *ret_def = n && n->config ? netdef_dup(n->config) : NULL;
         if (!*ret_def) {
             json_decref(j);
             return verr_set(err, VERR_INVALID,

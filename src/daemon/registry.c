@@ -277,7 +277,7 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
         supervise_flush_links(d);
         return -1;
     }
-    net->live = netdef_copy(def);
+    net->live = netdef_dup(def);
     net->live_is_config = net->config && def == net->config;
     net->status = status;
     if (registry_save_status(d, net, err) < 0) {

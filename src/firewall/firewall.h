@@ -17,8 +17,19 @@
 #include "conf/netdef.h"
 #include "util/error.h"
 
-/* "vnet-<bridge>" into buf; the bridge name must be set. */
+/* The longest bridge name a table name is made from (IFNAMSIZ - 1), and room
+ * for its table name in either form ("vnet-" + name, or "vnet_" + the name
+ * with bytes escaped as "_XX"). */
+#define FW_BRIDGE_NAME_MAX 15
+#define FW_TABLE_NAME_MAX (5 + 3 * FW_BRIDGE_NAME_MAX + 1)
+
+/* The network's table name into buf: "vnet-BRIDGE" for bridge names of
+ * letters, digits, '-', '_' and '.', else an escaped form "vnet_..." (nft
+ * takes no quoted table names). Works for any string. */
+const char *fw_table_name_of(const char *bridge, char *buf, size_t len) __attribute__((nonnull));
 const char *fw_table_name(const netdef *def, char *buf, size_t len);
+/* Is this table name one fw_table_name_of() makes? */
+bool fw_table_name_is_ours(const char *table);
 
 /* Does this definition get rules at all? false for open and bridge-like modes. */
 bool fw_wanted(const netdef *def);
@@ -26,12 +37,13 @@ bool fw_wanted(const netdef *def);
 /* The script that creates/replaces the network's table with its full ruleset.
  * Returns NULL (and sets err) when the definition cannot be planned. */
 char *fw_plan_network(const netdef *def, verr *err);
-/* The script that removes the network's table; succeeds if it is absent. */
-char *fw_plan_remove(const netdef *def);
+/* The script that removes the table of the network whose bridge is `bridge`;
+ * applying it succeeds if the table is absent. Any name works: it never fails. */
+char *fw_plan_remove(const char *bridge) __attribute__((nonnull, returns_nonnull));
 
 /* Run a script through libnftables as one transaction; the nft error text
  * becomes the error message. */
-int fw_apply(const char *script, verr *err);
+int fw_apply(const char *script, verr *err) __attribute__((nonnull(1)));
 /* Watch nftables for changes to vnet-* tables made by other processes (a
  * flush, a deleted table or rule). Returns an fd to poll; fw_monitor_drain()
  * calls cb(table, userdata) once per touched vnet table per transaction,
@@ -72,8 +84,6 @@ int fw_table_exists(const netdef *def, verr *err);
 char *fw_plan_forward_add(const netdef *def, const netdef_port_forward *pf, verr *err);
 /* Script removing pf's elements; succeeds if they are already absent. */
 char *fw_plan_forward_del(const netdef *def, const netdef_port_forward *pf, verr *err);
-/* Check one forward against its network (mode, families, subnet, ports). */
-int fw_forward_check(const netdef *def, const netdef_port_forward *pf, verr *err);
 
 /* Forwards to a loopback host address (127.0.0.0/8) need the sysctl
  * net.ipv4.conf.BRIDGE.route_localnet=1 (network/ sets it at start; the

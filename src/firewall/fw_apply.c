@@ -133,8 +133,8 @@ int fw_apply(const char *script, verr *err)
 int fw_list_table(const netdef *def, char **ret_text, verr *err)
 {
     char table[FW_TABLE_NAME_MAX];
-    if (!def->bridge_name || !fw_ifname_ok(def->bridge_name))
-        return verr_set(err, VERR_INVALID, "network '%s': no usable bridge name", def->name);
+    if (!def->bridge_name)
+        return verr_set(err, VERR_INVALID, "network '%s' has no bridge name", def->name);
     _cleanup_free_ char *cmd =
         xasprintf("list table inet %s", fw_table_name(def, table, sizeof(table)));
     return run_nft(cmd, false, "listing the network's table", ret_text, err);
@@ -143,8 +143,8 @@ int fw_list_table(const netdef *def, char **ret_text, verr *err)
 int fw_list_table_json(const netdef *def, char **ret_json, verr *err)
 {
     char table[FW_TABLE_NAME_MAX];
-    if (!def->bridge_name || !fw_ifname_ok(def->bridge_name))
-        return verr_set(err, VERR_INVALID, "network '%s': no usable bridge name", def->name);
+    if (!def->bridge_name)
+        return verr_set(err, VERR_INVALID, "network '%s' has no bridge name", def->name);
     _cleanup_free_ char *cmd =
         xasprintf("list table inet %s", fw_table_name(def, table, sizeof(table)));
     return run_nft(cmd, true, "listing the network's table", ret_json, err);

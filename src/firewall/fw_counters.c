@@ -32,12 +32,7 @@ static int proto_from_json(json_t *j)
 {
     if (json_is_integer(j))
         return (int)json_integer_value(j);
-    const char *s = json_string_value(j);
-    if (s && streq(s, "tcp"))
-        return IPPROTO_TCP;
-    if (s && streq(s, "udp"))
-        return IPPROTO_UDP;
-    return -1;
+    return netdef_proto_from_name(json_string_value(j));
 }
 
 /* Parse one element's key ({"elem": {"val": {"concat": [...]}, "counter":

@@ -31,7 +31,7 @@ char *fw_foreign_docker_plan(const json_t *ruleset, const char *bridge)
 {
     fw_fruleset rs = {0};
     verr err = VERR_INIT;
-    if (!fw_ifname_ok(bridge) || fw_fruleset_load(ruleset, &rs, &err) < 0) {
+    if (!netdef_ifname_valid(bridge) || fw_fruleset_load(ruleset, &rs, &err) < 0) {
         fw_fruleset_free(&rs);
         return NULL;
     }

@@ -10,9 +10,6 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-/* Enough for "vnet-" + any interface name we accept. */
-#define FW_TABLE_NAME_MAX 64
-
 /* The four port-forward maps of a table. */
 typedef enum { FW_MAP_4ANY = 0, FW_MAP_4ADDR, FW_MAP_6ANY, FW_MAP_6ADDR, FW_MAP_COUNT } fw_map;
 
@@ -27,15 +24,8 @@ const char *fw_count_set_name(fw_map m);
 const char *fw_count_set_type(fw_map m);
 fw_map fw_forward_map(const netdef_port_forward *pf);
 
-/* Can `s` be written into a script as an interface name or table-name part? */
-bool fw_ifname_ok(const char *s);
-
 /* Does this network get the port-forward maps and chains (nat, route)? */
 bool fw_forwarding_mode(const netdef *def);
-
-/* Check every forward of def, and that no two of them claim the same
- * (host address, protocol, port). */
-int fw_forwards_check(const netdef *def, verr *err);
 
 /* Append pf's map elements ("KEY : VALUE" or, without values, "KEY"),
  * comma-separated; *first tracks whether a separator is needed. `sep` goes

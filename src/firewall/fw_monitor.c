@@ -69,7 +69,7 @@ void fw_monitor_close(void)
 
 static void touched_add(touched *t, int family, const char *name)
 {
-    if (family != NFPROTO_INET || strncmp(name, "vnet-", 5) != 0) {
+    if (family != NFPROTO_INET || !fw_table_name_is_ours(name)) {
         t->foreign = true;
         return;
     }

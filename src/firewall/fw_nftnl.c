@@ -440,8 +440,8 @@ int fw_table_apply(const netdef *def, verr *err)
 int fw_table_remove(const netdef *def, verr *err)
 {
     char table[FW_TABLE_NAME_MAX];
-    if (!def->bridge_name || !fw_ifname_ok(def->bridge_name))
-        return verr_set(err, VERR_INVALID, "network '%s': no usable bridge name", def->name);
+    if (!def->bridge_name)
+        return verr_set(err, VERR_INVALID, "network '%s' has no bridge name", def->name);
     if (sock_open(&host_sock, err) < 0)
         return -1;
     return remove_in(&host_sock, fw_table_name(def, table, sizeof(table)), "removing the table",
@@ -508,11 +508,10 @@ int fw_forwards_apply(const netdef *def, const netdef_port_forward *pfs, size_t 
                       verr *err)
 {
     char table[FW_TABLE_NAME_MAX];
-    if (!def->bridge_name || !fw_ifname_ok(def->bridge_name))
-        return verr_set(err, VERR_INVALID, "network '%s': no usable bridge name", def->name);
-    for (size_t i = 0; i < n; i++)
-        if (fw_forward_check(def, &pfs[i], err) < 0)
-            return -1;
+    if (!def->bridge_name)
+        return verr_set(err, VERR_INVALID, "network '%s' has no bridge name", def->name);
+    /* (the forwards were checked against the definition by conf/, as for
+     * fw_plan_forward_add) */
     if (sock_open(&host_sock, err) < 0)
         return -1;
     fw_table_name(def, table, sizeof(table));

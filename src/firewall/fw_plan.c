@@ -25,10 +25,42 @@ typedef struct plan {
     const char *dev; /* <forward dev=..> or NULL */
 } plan;
 
+/* nft 1.0.6 takes a table name only as an identifier (letters, digits, '/',
+ * '-', '_', '.'), never quoted. A bridge name made of letters, digits, '-',
+ * '_' and '.' gives "vnet-BRIDGE"; any other (the kernel allows '@', '+',
+ * UTF-8, ...) gives "vnet_" and the name with every byte outside letters,
+ * digits, '-' and '.' written as "_XX" (hex). The two forms cannot meet, and
+ * each is one-to-one, so every bridge has its own table, whatever its name. */
+const char *fw_table_name_of(const char *bridge, char *buf, size_t len)
+{
+    static const char plain[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+    size_t n = strlen(bridge);
+    if (n <= FW_BRIDGE_NAME_MAX && strspn(bridge, plain) == n) {
+        snprintf(buf, len, "vnet-%s", bridge);
+        return buf;
+    }
+    strbuf b = STRBUF_INIT;
+    strbuf_add(&b, "vnet_");
+    for (const unsigned char *p = (const unsigned char *)bridge; *p; p++) {
+        if (isascii(*p) && (isalnum(*p) || *p == '-' || *p == '.'))
+            strbuf_addc(&b, (char)*p);
+        else
+            strbuf_addf(&b, "_%02x", *p);
+    }
+    /* FW_TABLE_NAME_MAX holds any escaped name of FW_BRIDGE_NAME_MAX bytes */
+    snprintf(buf, len, "%s", strbuf_str(&b));
+    strbuf_free(&b);
+    return buf;
+}
+
 const char *fw_table_name(const netdef *def, char *buf, size_t len)
 {
-    snprintf(buf, len, "vnet-%s", def->bridge_name ? def->bridge_name : "");
-    return buf;
+    return fw_table_name_of(def->bridge_name ? def->bridge_name : "", buf, len);
+}
+
+bool fw_table_name_is_ours(const char *table)
+{
+    return strncmp(table, "vnet-", 5) == 0 || strncmp(table, "vnet_", 5) == 0;
 }
 
 bool fw_wanted(const netdef *def)
@@ -41,19 +73,6 @@ bool fw_wanted(const netdef *def)
     default:
         return false;
     }
-}
-
-/* nft identifiers take letters, digits, '_', '-', '.', '/'; interface names
- * are written in double quotes, which cannot be escaped. Refuse anything else
- * rather than emit a script that means something different. */
-bool fw_ifname_ok(const char *s)
-{
-    if (strempty(s) || strlen(s) > 15 || !isalpha((unsigned char)s[0]))
-        return false;
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && !strchr("_-.", *s))
-            return false;
-    return true;
 }
 
 static void subnet_str(const netdef_ip *ip, char *buf, size_t len)
@@ -350,32 +369,33 @@ static void add_postrouting_filter(plan *p, bool dhcp4, bool fwd)
     chain_end(p);
 }
 
+/* The planner writes interface names in double quotes ("1br" is fine);
+ * conf/'s one rule (netdef_ifname_valid) keeps out the characters a quoted
+ * nft string cannot hold. Port forwards were judged by conf/ too
+ * (netdef_validate): the planner does not judge them again. */
 static int check_def(const netdef *def, verr *err)
 {
+    char buf[48];
+    const char *why;
     if (!def->bridge_name)
         return verr_set(err, VERR_INVALID, "network '%s': no bridge name to build rules for",
                         def->name);
-    if (!fw_ifname_ok(def->bridge_name))
-        return verr_set(err, VERR_UNSUPPORTED,
-                        "network '%s': bridge name '%s' cannot be used in nftables rules "
-                        "(letters, digits, '_', '-', '.' only, starting with a letter)",
-                        def->name, def->bridge_name);
-    if (def->forward_dev && !fw_ifname_ok(def->forward_dev))
-        return verr_set(err, VERR_UNSUPPORTED,
-                        "network '%s': forward dev '%s' cannot be used in nftables rules",
-                        def->name, def->forward_dev);
+    if ((why = netdef_ifname_problem(def->bridge_name, buf)))
+        return verr_set(err, VERR_INVALID, "network '%s': bridge name '%s' %s", def->name,
+                        def->bridge_name, why);
+    if (def->forward_dev && (why = netdef_ifname_problem(def->forward_dev, buf)))
+        return verr_set(err, VERR_INVALID, "network '%s': forward dev '%s' %s", def->name,
+                        def->forward_dev, why);
     if (def->nat.addr_start.family == AF_INET6)
         return verr_set(err, VERR_UNSUPPORTED, "network '%s': <nat><address> must be IPv4",
                         def->name);
-    return fw_forwards_check(def, err);
+    return 0;
 }
 
-char *fw_plan_remove(const netdef *def)
+char *fw_plan_remove(const char *bridge)
 {
     char table[FW_TABLE_NAME_MAX];
-    if (!def->bridge_name || !fw_ifname_ok(def->bridge_name))
-        return NULL;
-    fw_table_name(def, table, sizeof(table));
+    fw_table_name_of(bridge, table, sizeof(table));
     return xasprintf("add table inet %s\ndelete table inet %s\n", table, table);
 }
 
@@ -384,7 +404,7 @@ char *fw_plan_network(const netdef *def, verr *err)
     if (check_def(def, err) < 0)
         return NULL;
     if (!fw_wanted(def))
-        return fw_plan_remove(def); /* no rules: make sure no table is left */
+        return fw_plan_remove(def->bridge_name); /* no rules: make sure no table is left */
 
     char table[FW_TABLE_NAME_MAX];
     fw_table_name(def, table, sizeof(table));

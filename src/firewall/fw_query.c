@@ -132,7 +132,7 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
         if (mnl_attr_get_type(a) != NFTA_TABLE_NAME ||
             mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
             continue;
-        if (g->nfgen_family != NFPROTO_INET || strncmp(mnl_attr_get_str(a), "vnet-", 5) != 0)
+        if (g->nfgen_family != NFPROTO_INET || !fw_table_name_is_ours(mnl_attr_get_str(a)))
             c->foreign = true;
     }
     return MNL_CB_OK;

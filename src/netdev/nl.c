@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf/netdef.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -235,21 +236,14 @@ int nl_verr(verr *err, const nl_error *e, const char *fmt, ...)
     return -1;
 }
 
+/* conf/'s one rule for interface names (netdef_ifname_problem): a name it
+ * refuses never reaches the kernel ('%' would even make it a template). */
 int nl_ifname_check(const char *name, verr *err)
 {
-    if (!name || !*name)
-        return verr_set(err, VERR_INVALID, "interface name is empty");
-    if (strlen(name) >= IF_NAMESIZE)
-        return verr_set(err, VERR_INVALID,
-                        "interface name '%s' is too long (at most %d characters)", name,
-                        IF_NAMESIZE - 1);
-    if (streq(name, ".") || streq(name, ".."))
-        return verr_set(err, VERR_INVALID, "interface name '%s' is not allowed", name);
-    for (const char *p = name; *p; p++)
-        if (*p == '/' || *p == ':' || *p == ' ' || (*p >= '\t' && *p <= '\r'))
-            return verr_set(err, VERR_INVALID,
-                            "interface name '%s' contains '%c', which is not allowed", name,
-                            *p == '/' || *p == ':' ? *p : ' ');
+    char buf[48];
+    const char *why = netdef_ifname_problem(name, buf);
+    if (why)
+        return verr_set(err, VERR_INVALID, "interface name '%s' %s", name ? name : "", why);
     return 0;
 }
 

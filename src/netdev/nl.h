@@ -38,7 +38,7 @@ int nl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *data, nl_error *ret_err);
 int nl_verr(verr *err, const nl_error *e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Check an interface name the way the kernel will, with a readable message. */
+/* Check an interface name with conf/'s one rule (netdef_ifname_problem). */
 int nl_ifname_check(const char *name, verr *err);
 
 /* Resolve a link name to its ifindex: >0, or -1 with err (VERR_NOT_FOUND if absent). */

@@ -164,6 +164,8 @@ static int firewall_apply(const netdef *def, verr *err)
 
 static int firewall_remove(const netdef *def, verr *err)
 {
+    if (!def->bridge_name)
+        return 0; /* no bridge, no table */
     return fw_table_remove(def, err);
 }
 

@@ -69,10 +69,35 @@ e2e_fatal() {
 
 e2e_log() { printf '# %s\n' "$*"; }
 
+# ---------------------------------------------------------------- sanitizers
+# CI runs the scenarios a second time against the ASan+UBSan build (scripts/test.sh:
+# VNET_BUILD_DIR=build-asan). A sanitizer report from vnetd or the CLI fails the scenario,
+# whether or not the command's exit status gave it away.
+E2E_SAN_RE='ERROR: [A-Za-z]*Sanitizer|SUMMARY: [A-Za-z]*Sanitizer|runtime error: |WARNING: [A-Za-z]*Sanitizer'
+
+# e2e_sanitizer_check WHAT TEXT: fail if TEXT holds a sanitizer report.
+e2e_sanitizer_check() {
+    case $2 in
+    *Sanitizer* | *"runtime error: "*) ;;
+    *) return 0 ;;
+    esac
+    grep -Eq -- "$E2E_SAN_RE" <<<"$2" || return 0
+    e2e_fail "no sanitizer report from $1" "$(grep -E -A20 -- "$E2E_SAN_RE" <<<"$2" | head -n 60)"
+    return 1
+}
+
+# e2e_sanitizer_log: vnetd's log (written until it exits: leaks are reported at exit).
+e2e_sanitizer_log() {
+    [ -s "${VNETD_LOG:-/nonexistent}" ] || return 0
+    grep -Eq -- "$E2E_SAN_RE" "$VNETD_LOG" || return 0
+    e2e_sanitizer_check "vnetd (its log)" "$(cat "$VNETD_LOG")"
+}
+
 # e2e_run CMD...: run, keep combined output in E2E_OUT and status in E2E_RC.
 e2e_run() {
     E2E_OUT=$("$@" 2>&1)
     E2E_RC=$?
+    e2e_sanitizer_check "$*" "$E2E_OUT" || true
 }
 
 # expect_rc DESC RC CMD...: the command exits with RC.
@@ -270,6 +295,10 @@ e2e_exit() {
     if [ "$E2E_DONE" != 1 ]; then
         e2e_fail "script ran to the end (stopped early, status $rc)"
     fi
+    # vnetd reports leaks when it exits: stop it before reading its log
+    [ -n "$VNETD_PID" ] && stop_pid "$VNETD_PID" TERM 10
+    VNETD_PID=""
+    e2e_sanitizer_log
     if [ "$E2E_FAIL" -gt 0 ] && [ -s "${VNETD_LOG:-/nonexistent}" ]; then
         echo "# last lines of the vnetd log:"
         tail -n 40 "$VNETD_LOG" | e2e_diag "$(cat)"

@@ -1,6 +1,7 @@
 /* Unit tests for the conf layer's API beyond the golden files: the fields
  * other layers read, helpers, copy, update atomicity, file reading limits. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +125,7 @@ static void test_fields(void)
     _cleanup_free_ char *inactive = netdef_format(def, NETDEF_FORMAT_INACTIVE);
     CHECK(strstr(live, "connections='3'") != NULL);
     CHECK(strstr(inactive, "connections=") == NULL);
-    netdef *copy = netdef_copy(def);
+    netdef *copy = netdef_dup(def);
     CHECK(copy != NULL);
     if (copy) {
         _cleanup_free_ char *c = netdef_format(copy, 0);
@@ -228,8 +229,66 @@ static void test_programmatic(void)
     netdef_free(def);
 }
 
+/* The one interface-name rule (issue 8): the kernel's, less what the files
+ * vnet writes cannot carry. */
+static void test_ifname_rule(void)
+{
+    static const char *const good[] = {"virbr0", "1br", "5d3a-lago-mg", "v@n+1", "a_b.c",
+                                       "x", "123456789012345", "br\xc3\xa9"};
+    static const char *const bad[] = {"", ".", "..", "a/b", "a:b", "a b", "a\tb", "a\nb",
+                                      "1234567890123456", "a\"b", "a,b", "br*", "br%d",
+                                      "br\x01", "br\xc3\xa0"};
+    char buf[48];
+    for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+        CHECK(netdef_ifname_valid(good[i]));
+        CHECK(netdef_ifname_problem(good[i], buf) == NULL);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+        CHECK(!netdef_ifname_valid(bad[i]));
+    CHECK(!netdef_ifname_valid(NULL));
+    CHECK(streq(netdef_ifname_problem("a:b", buf), "contains ':'"));
+    CHECK(netdef_proto_from_name("tcp") == IPPROTO_TCP);
+    CHECK(netdef_proto_from_name("udp") == IPPROTO_UDP);
+    CHECK(netdef_proto_from_name("TCP") == -1 && netdef_proto_from_name(NULL) == -1);
+    CHECK(streq(netdef_proto_name(IPPROTO_UDP), "udp"));
+}
+
+/* An edited definition is judged as at define (issue 8: a forward to the
+ * bridge's own address was saved by forward-add, then refused at load). */
+static void test_validate_edit(void)
+{
+    static const char xml[] = "<network><name>e</name><forward mode='nat'/>"
+                              "<bridge name='1br'/><ip address='10.5.0.1' prefix='24'/></network>";
+    netdef *def = NULL;
+    verr err = VERR_INIT;
+    CHECK(netdef_parse_string(xml, "e.xml", &def, &err) == 0);
+    if (!def)
+        return;
+    netdef *ed = netdef_dup(def);
+    netdef_pf_range r = {.start = 80, .end = 80};
+    netdef_port_forward *pf =
+        xarray_push(&ed->port_forwards, &ed->n_port_forwards, sizeof(*pf));
+    pf->proto = IPPROTO_TCP;
+    vnet_addr_parse("10.5.0.1", &pf->guest);
+    pf->ranges = xmalloc(sizeof(r));
+    pf->ranges[0] = r;
+    pf->n_ranges = 1;
+    CHECK(netdef_validate_edit(def, ed, "forward-add in network 'e'", &err) < 0);
+    CHECK(streq(err.msg, "forward-add in network 'e': <vnet:portForward> attribute 'guest': "
+                         "10.5.0.1 is the network's own address, not a guest"));
+    vnet_addr_parse("10.5.0.9", &pf->guest);
+    verr_clear(&err);
+    CHECK(netdef_validate_edit(def, ed, "forward-add in network 'e'", &err) == 0);
+    /* the source name is back: messages of later parses name the file */
+    CHECK(netdef_validate(ed, &err) == 0);
+    netdef_free(ed);
+    netdef_free(def);
+}
+
 int main(void)
 {
+    test_ifname_rule();
+    test_validate_edit();
     test_programmatic();
     test_uuid();
     test_lease();

@@ -10,8 +10,10 @@
  *                         result, .err the message (and the base must be unchanged)
  *
  * The source name in messages is the file's base name, so .err files do not
- * depend on where the tree is. VNET_REGEN=1 writes missing expectations from
- * the current output (review them before committing). */
+ * depend on where the tree is. VNET_REGENERATE=1 rewrites the expectations
+ * from the current output (tests/unit/testfile.h; review the diff). Every
+ * parsed definition is also copied with netdef_dup(), which must format the
+ * same. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,13 +33,9 @@ static char *slurp(const char *name)
     return test_read_file(path);
 }
 
-static void spew(const char *name, const char *text)
+static char *path_of(const char *name)
 {
-    _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
-    _cleanup_fclose_ FILE *f = fopen(path, "we");
-    if (f)
-        fputs(text, f);
-    printf("  wrote %s\n", name);
+    return xasprintf("%s/%s", dir, name);
 }
 
 static void result(bool ok, const char *name, const char *why, const char *want, const char *got)
@@ -52,9 +50,30 @@ static void result(bool ok, const char *name, const char *why, const char *want,
         fprintf(stderr, "---- expected\n%s---- got\n%s----\n", want, got ? got : "(null)");
 }
 
+/* The shared golden comparison (tests/unit/testfile.h: VNET_REGENERATE). */
+static bool golden(const char *name, const char *file, const char *got)
+{
+    _cleanup_free_ char *path = path_of(file);
+    bool ok = test_golden(name, path, got);
+    result(ok, name, "differs from its golden file", NULL, NULL);
+    return ok;
+}
+
+/* A copy made as data (netdef_dup) formats exactly as the original, and
+ * owns all its memory: a copy of a copy outlives the first copy (a pointer
+ * shared by mistake is a use after free, which the ASan run reports). */
+static void check_dup(const char *name, const netdef *def, const char *formatted)
+{
+    netdef *copy = netdef_dup(def);
+    netdef *copy2 = netdef_dup(copy);
+    netdef_free(copy);
+    _cleanup_free_ char *got = netdef_format(copy2, 0);
+    netdef_free(copy2);
+    result(streq(got, formatted), name, "netdef_dup() copy formats differently", formatted, got);
+}
+
 static void check_ok(const char *name, const char *xml, const char *out_name)
 {
-    _cleanup_free_ char *want = slurp(out_name);
     netdef *def = NULL, *again = NULL;
     verr err = VERR_INIT;
 
@@ -63,15 +82,10 @@ static void check_ok(const char *name, const char *xml, const char *out_name)
         return;
     }
     _cleanup_free_ char *got = netdef_format(def, 0);
+    check_dup(name, def, got);
     netdef_free(def);
-    if (!want && getenv("VNET_REGEN")) {
-        spew(out_name, got);
+    if (!golden(name, out_name, got))
         return;
-    }
-    if (!want || !streq(want, got)) {
-        result(false, name, "format differs", want ? want : "", got);
-        return;
-    }
     /* the output is itself a valid definition that formats the same */
     if (netdef_parse_string(got, out_name, &again, &err) < 0) {
         result(false, out_name, err.msg, NULL, NULL);
@@ -84,7 +98,6 @@ static void check_ok(const char *name, const char *xml, const char *out_name)
 
 static void check_err(const char *name, const char *xml, const char *err_name)
 {
-    _cleanup_free_ char *want = slurp(err_name);
     netdef *def = NULL;
     verr err = VERR_INIT;
 
@@ -94,25 +107,17 @@ static void check_err(const char *name, const char *xml, const char *err_name)
         return;
     }
     _cleanup_free_ char *got = xasprintf("%s\n", err.msg);
-    if (!want && getenv("VNET_REGEN")) {
-        spew(err_name, got);
-        return;
-    }
-    result(want && streq(want, got), name, "wrong error", want ? want : "", got);
+    golden(name, err_name, got);
 }
 
 static void check_builtin(void)
 {
-    _cleanup_free_ char *want = slurp("builtin-default.out");
     netdef *def = netdef_builtin_default();
     _cleanup_free_ char *got = netdef_format(def, 0);
 
+    check_dup("builtin-default", def, got);
     netdef_free(def);
-    if (!want && getenv("VNET_REGEN")) {
-        spew("builtin-default.out", got);
-        return;
-    }
-    result(want && streq(want, got), "builtin-default", "format differs", want ? want : "", got);
+    golden("builtin-default", "builtin-default.out", got);
 }
 
 /* Split "key=value" header lines off an .update file. */
@@ -158,26 +163,20 @@ static void check_update(const char *name, const char *text, const char *out_nam
     netdef_free(def);
     if (r < 0) {
         _cleanup_free_ char *got = xasprintf("%s\n", err.msg);
-        if (!want_err && !want_out && getenv("VNET_REGEN")) {
-            spew(err_name, got);
-            return;
-        }
-        if (!want_err) {
+        if (want_out && !test_regenerate()) {
             result(false, name, err.msg, NULL, NULL);
             return;
         }
-        result(streq(want_err, got) && streq(before, after), name,
-               streq(before, after) ? "wrong error" : "failed update changed the definition",
-               want_err, got);
+        result(streq(before, after), name, "failed update changed the definition", before,
+               after);
+        golden(name, err_name, got);
         return;
     }
-    if (!want_err && !want_out && getenv("VNET_REGEN")) {
-        spew(out_name, after);
+    if (want_err && !test_regenerate()) {
+        result(false, name, "update succeeded, an error was expected", NULL, NULL);
         return;
     }
-    result(want_out && streq(want_out, after), name,
-           want_out ? "result differs" : "update succeeded, an error was expected",
-           want_out ? want_out : NULL, after);
+    golden(name, out_name, after);
 }
 
 static bool has_suffix(const char *s, const char *suf)

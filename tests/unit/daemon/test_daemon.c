@@ -478,6 +478,17 @@ static void test_update_and_forwards(void)
     json_decref(r);
     _cleanup_free_ char *saved2 = dumpxml("lab", true);
     CHECK(saved2 && strstr(saved2, "portForward") != NULL);
+    /* issue 8: forward-add judges with conf/'s rules, as define does. A
+     * forward to the network's own address is refused and nothing saved
+     * (it used to be saved, and the next vnetd start refused the file). */
+    req = req_name("forward-add", "lab");
+    json_object_set_new(req, "proto", json_string("tcp"));
+    json_object_set_new(req, "port", json_integer(8081));
+    json_object_set_new(req, "to_addr", json_string("192.168.100.1"));
+    CHECK_ERR(call(req), "forward-add in network 'lab': <vnet:portForward> attribute 'guest': "
+                         "192.168.100.1 is the network's own address, not a guest");
+    _cleanup_free_ char *saved3 = dumpxml("lab", true);
+    CHECK(saved3 && saved2 && streq(saved2, saved3));
     req = req_name("forward-del", "lab");
     json_object_set_new(req, "proto", json_string("tcp"));
     json_object_set_new(req, "port", json_integer(8080));

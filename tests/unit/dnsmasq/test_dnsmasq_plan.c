@@ -3,7 +3,7 @@
  * NAME.addnhosts; a missing file means empty) with state dir
  * /var/lib/vnet/dnsmasq, pid file /run/vnet/NAME.pid and fast DHCP. The
  * built-in default network is compared with builtin-default.conf.
- * VNET_UPDATE_GOLDEN=1 rewrites the expected files (review the diff!).
+ * VNET_REGENERATE=1 rewrites the expected files (tests/unit/testfile.h).
  * Also: dnsmasq_needed() and the refusal of values with line breaks. */
 #include <dirent.h>
 #include <stdio.h>
@@ -19,31 +19,17 @@
 #include "tests/unit/testfile.h"
 
 static const char *data_dir;
-static bool update;
 
 
-/* Compare text with data_dir/NAME.EXT (absent file = ""), or rewrite it. */
+/* Compare text with data_dir/NAME.EXT (absent file = ""; VNET_REGENERATE=1
+ * rewrites it, see tests/unit/testfile.h). */
 static void golden(const char *name, const char *ext, const char *got)
 {
     _cleanup_free_ char *path = xasprintf("%s/%s.%s", data_dir, name, ext);
-    if (update) {
-        if (!*got && !streq(ext, "conf")) {
-            remove(path);
-            return;
-        }
-        FILE *f = fopen(path, "we");
-        if (f) {
-            fputs(got, f);
-            fclose(f);
-        }
-        return;
-    }
-    _cleanup_free_ char *want = test_read_file(path);
     testlib_checks++;
-    if (!streq(got, want ? want : "")) {
+    if (!test_golden_flags(name, path, got,
+                           streq(ext, "conf") ? 0 : TEST_GOLDEN_ABSENT_IS_EMPTY))
         testlib_failures++;
-        fprintf(stderr, "%s.%s differs; got:\n%s---\n", name, ext, got);
-    }
 }
 
 static void check_plan(const char *name, const netdef *def)
@@ -208,8 +194,6 @@ static void test_uses_servers_file(void)
 int main(int argc, char **argv)
 {
     data_dir = argc > 1 ? argv[1] : "tests/data/dnsmasq";
-    const char *u = getenv("VNET_UPDATE_GOLDEN");
-    update = u && streq(u, "1");
     test_goldens();
     test_needed_and_injection();
     test_servers_from_resolv();

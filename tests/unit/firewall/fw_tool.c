@@ -32,8 +32,10 @@ static int run(const char *cmd, const netdef *def, verr *err)
         return fw_forwards_apply(def, def->port_forwards, def->n_port_forwards,
                                  streq(cmd, "forwards-add"), err);
     if (streq(cmd, "remove")) {
-        _cleanup_free_ char *rm = fw_plan_remove(def);
-        return rm ? fw_apply(rm, err) : verr_set(err, VERR_INVALID, "no bridge name");
+        if (!def->bridge_name)
+            return verr_set(err, VERR_INVALID, "no bridge name");
+        _cleanup_free_ char *rm = fw_plan_remove(def->bridge_name);
+        return fw_apply(rm, err);
     }
     if (streq(cmd, "counters")) {
         _cleanup_free_ fw_forward_stats *st = xcalloc(def->n_port_forwards + 1, sizeof(*st));

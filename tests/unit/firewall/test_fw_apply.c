@@ -93,7 +93,7 @@ static void test_replace_remove(void)
     _cleanup_free_ char *t3 = list(d);
     CHECK(t3 && strstr(t3, "192.168.200.0/24"));
 
-    _cleanup_free_ char *rm = fw_plan_remove(d);
+    _cleanup_free_ char *rm = fw_plan_remove(d->bridge_name);
     CHECK_OK(fw_apply(rm, &_e));
     CHECK_OK(fw_apply(rm, &_e)); /* removing an absent table is fine */
     CHECK(fw_table_exists(d, &err) == 0);
@@ -214,7 +214,7 @@ static void test_scale(void)
            (t4 - t3) * 1e3, (t5 - t4) * 1e3);
     if (verr_is_set(&err))
         fprintf(stderr, "scale: %s\n", err.msg);
-    _cleanup_free_ char *rm = fw_plan_remove(d);
+    _cleanup_free_ char *rm = fw_plan_remove(d->bridge_name);
     CHECK(fw_apply(rm, &err) == 0);
     def_free(d);
 }

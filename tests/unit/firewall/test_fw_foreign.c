@@ -2,7 +2,7 @@
  *
  * usage: test-fw-foreign DATADIR
  * DATADIR/NAME.json (a ruleset) with DATADIR/network.xml -> DATADIR/NAME.out.
- * VNET_UPDATE_GOLDEN=1 rewrites mismatching .out files.
+ * VNET_REGENERATE=1 rewrites the .out files (tests/unit/testfile.h).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -47,20 +47,9 @@ static void check_case(const netdef *def, const char *name)
     json_t *found = fw_foreign_analyse(rs, &t, &err);
     CHECK(found != NULL);
     _cleanup_free_ char *got = found ? render(found) : NULL;
-    _cleanup_free_ char *want = test_read_file(opath);
     testlib_checks++;
-    if (!(want && got && streq(want, got))) {
-        if (got && getenv("VNET_UPDATE_GOLDEN")) {
-            FILE *f = fopen(opath, "w");
-            fputs(got, f);
-            fclose(f);
-            fprintf(stderr, "updated %s\n", opath);
-        } else {
-            testlib_failures++;
-            fprintf(stderr, "%s: findings differ\n--- want\n%s--- got\n%s---\n", opath,
-                    want ? want : "(missing)\n", got ? got : "(null)\n");
-        }
-    }
+    if (!got || !test_golden(name, opath, got))
+        testlib_failures++;
     json_decref(found);
     json_decref(rs);
     fw_foreign_target_clear(&t);

@@ -139,7 +139,8 @@ static void test_bridge_errors(void)
     netdev_link l;
     CHECK(netdev_link_get("vnt-nope", &l, &err) == 0);
     CHECK(netdev_link_get("a-name-much-too-long", &l, &err) == -1 && err.kind == VERR_INVALID);
-    CHECK(strstr(err.msg, "too long") != NULL);
+    CHECK(strstr(err.msg, "longer than 15 bytes") != NULL);
+    CHECK(netdev_link_get("br%d", &l, &err) == -1 && err.kind == VERR_INVALID); /* not a template */
     CHECK(netdev_link_get("bad/name", &l, &err) == -1 && err.kind == VERR_INVALID);
 
     /* The kernel's own text (extended ack) or strerror, after our context. */
