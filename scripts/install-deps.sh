@@ -11,6 +11,12 @@ pkgs=(
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection
   iproute2 nftables isc-dhcp-client udhcpc bind9-dnsutils socat procps libxml2-utils jq python3 conntrack
+  iputils-ping
+  # virsh (libvirt's own client, with its test driver) for the virsh-compat comparison
+  libvirt-clients
+  # installation: systemd.pc and systemd-analyze (the unit), bash-completion.pc, and the
+  # Debian package (dpkg-buildpackage -us -uc -b)
+  systemd bash-completion debhelper dpkg-dev build-essential
   # tests: other firewalls' rulesets (Docker- and ufw-like, through iptables-nft)
   iptables
   # tests: a stand-in firewalld on a private D-Bus bus (tests/e2e/fake-firewalld.py)

@@ -33,6 +33,13 @@ echo "== build (debugoptimized, -Werror)"
 if [ ! -f build/build.ninja ]; then
   meson setup build >/dev/null || exit 1
 fi
+# The e2e tests expect the layout of prefix /usr (/etc, /run, /var under their
+# ROOT); an older build directory may have been set up with /usr/local.
+prefix_of() { meson introspect "$1" --buildoptions | jq -r '.[] | select(.name=="prefix") | .value'; }
+if [ "$(prefix_of build)" != /usr ]; then
+  echo "build: prefix set to /usr (the layout the tests expect)"
+  meson configure build -Dprefix=/usr >/dev/null || exit 1
+fi
 ninja -C build || exit 1
 
 echo "== tests: unit, conformance, e2e"
@@ -44,6 +51,10 @@ echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer"
 if [ ! -f build-asan/build.ninja ]; then
   meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false >/dev/null || exit 1
 fi
+if [ "$(prefix_of build-asan)" != /usr ]; then
+  echo "build-asan: prefix set to /usr (the layout the tests expect)"
+  meson configure build-asan -Dprefix=/usr >/dev/null || exit 1
+fi
 ninja -C build-asan || exit 1
 echo "== tests under ASan+UBSan: unit, conformance, e2e (sanitized vnetd)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
@@ -51,6 +62,20 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 run_meson_tests build-asan --suite unit --suite conformance --suite e2e || status=1
 passed=$((passed + $(count build-asan Ok)))
 failed=$((failed + $(count build-asan Fail) + $(count build-asan Timeout)))
+
+echo "== package: dpkg-buildpackage, install, the e2e suite against the installed binaries, purge"
+tests/package/check-deb.sh . > build/package-output.txt 2>&1
+rc=$?
+cat build/package-output.txt
+[ "$rc" -eq 0 ] || status=1
+pkg_pass=$(sed -n 's/^package: \([0-9]*\) passed.*/\1/p' build/package-output.txt | tail -n1)
+pkg_fail=$(sed -n 's/^package: .*passed, \([0-9]*\) failed.*/\1/p' build/package-output.txt | tail -n1)
+if [ -z "$pkg_pass" ]; then # it stopped before counting
+  pkg_pass=0
+  pkg_fail=1
+fi
+passed=$((passed + pkg_pass))
+failed=$((failed + pkg_fail))
 
 echo
 echo "tests: $passed passed, $failed failed"

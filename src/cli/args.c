@@ -19,15 +19,20 @@ static const args_option *find_option(const args_option *options, const char *na
 }
 
 /* Handle one "--name[=value]" word; may consume the next argv word. */
-static int parse_long(const args_option *options, int argc, char **argv, int *i, args *a, verr *err)
+static int parse_long(const char *cmd, int argc, char **argv, int *i, args *a, verr *err)
 {
     const char *word = argv[*i] + 2;
     const char *eq = strchr(word, '=');
     size_t len = eq ? (size_t)(eq - word) : strlen(word);
     size_t idx;
-    const args_option *o = find_option(options, word, len, &idx);
-    if (!o)
+    const args_option *o = find_option(a->options, word, len, &idx);
+    if (!o) {
+        a->bad_option = argv[*i];
+        if (cmd)
+            return verr_set(err, VERR_INVALID, "command '%s' doesn't support option --%.*s", cmd,
+                            (int)len, word);
         return verr_set(err, VERR_INVALID, "unknown option '--%.*s'", (int)len, word);
+    }
     if (a->values[idx])
         return verr_set(err, VERR_INVALID, "option '--%s' given more than once", o->name);
     if (!o->arg) {
@@ -46,33 +51,92 @@ static int parse_long(const args_option *options, int argc, char **argv, int *i,
     return 0;
 }
 
-int args_parse(const args_option *options, int argc, char **argv, args *ret, verr *err)
+bool args_has_positional(const args_option *options)
+{
+    for (size_t i = 0; options && options[i].name; i++)
+        if (options[i].flags & ARGS_POS)
+            return true;
+    return false;
+}
+
+/* A word that is not an option: the next unset positional option, or (in a
+ * table without positional options) the plain positional list. */
+static int add_data(const char *cmd, args *a, bool positional, const char *w, verr *err)
+{
+    if (!positional) {
+        const char **slot = xarray_push(&a->pos, &a->n_pos, sizeof(char *));
+        *slot = w;
+        return 0;
+    }
+    for (size_t i = 0; i < a->n_options; i++) {
+        if ((a->options[i].flags & ARGS_POS) && !a->values[i]) {
+            a->values[i] = w;
+            return 0;
+        }
+    }
+    return verr_set(err, VERR_INVALID, "unexpected data '%s'", w);
+}
+
+/* With positional options: pos = their values in order while set; check the
+ * required ones. */
+static int finish_positional(const char *cmd, args *a, verr *err)
+{
+    bool gap = false;
+    for (size_t i = 0; i < a->n_options; i++) {
+        const args_option *o = &a->options[i];
+        if ((o->flags & ARGS_REQ) && !a->values[i] && !a->help) {
+            if (o->flags & ARGS_POS)
+                return verr_set(err, VERR_INVALID, "command '%s' requires <%s> option",
+                                cmd ? cmd : "?", o->name);
+            return verr_set(err, VERR_INVALID, "command '%s' requires --%s option", cmd ? cmd : "?",
+                            o->name);
+        }
+        if (!(o->flags & ARGS_POS))
+            continue;
+        if (!a->values[i])
+            gap = true;
+        if (!gap) {
+            const char **slot = xarray_push(&a->pos, &a->n_pos, sizeof(char *));
+            *slot = a->values[i];
+        }
+    }
+    return 0;
+}
+
+int args_parse(const char *cmd, const args_option *options, int argc, char **argv, args *ret,
+               verr *err)
 {
     args a = {.options = options};
     while (options && options[a.n_options].name)
         a.n_options++;
     if (a.n_options > ARGS_MAX_OPTIONS)
         return verr_set(err, VERR_INTERNAL, "too many options in a command table");
+    bool positional = args_has_positional(options);
 
     bool only_pos = false;
-    for (int i = 0; i < argc; i++) {
+    int r = 0;
+    for (int i = 0; i < argc && r == 0; i++) {
         const char *w = argv[i];
         if (only_pos || w[0] != '-' || streq(w, "-")) {
-            const char **slot = xarray_push(&a.pos, &a.n_pos, sizeof(char *));
-            *slot = w;
+            r = add_data(cmd, &a, positional, w, err);
         } else if (streq(w, "--")) {
             only_pos = true;
         } else if (streq(w, "--help") || streq(w, "-h")) {
             a.help = true;
         } else if (w[1] == '-') {
-            if (parse_long(options, argc, argv, &i, &a, err) < 0) {
-                args_free(&a);
-                return -1;
-            }
+            r = parse_long(cmd, argc, argv, &i, &a, err);
         } else {
-            args_free(&a);
-            return verr_set(err, VERR_INVALID, "unknown option '%s'", w);
+            a.bad_option = w;
+            r = cmd ? verr_set(err, VERR_INVALID, "command '%s' doesn't support option %s", cmd, w)
+                    : verr_set(err, VERR_INVALID, "unknown option '%s'", w);
         }
+    }
+    if (r == 0 && positional)
+        r = finish_positional(cmd, &a, err);
+    if (r < 0) {
+        ret->bad_option = a.bad_option;
+        args_free(&a);
+        return -1;
     }
     *ret = a;
     return 0;

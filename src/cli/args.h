@@ -9,11 +9,20 @@
 #include "util/error.h"
 #include "util/ipaddr.h"
 
+/* Option flags, as virsh's: a positional option may also be given without
+ * its name, filling the positional options in table order; a required one
+ * must be given one way or the other. */
+enum {
+    ARGS_POS = 1 << 0, /* [--name] VALUE: may be given positionally */
+    ARGS_REQ = 1 << 1, /* must be given */
+};
+
 /* One option a command accepts: --name (a flag) or --name ARG. */
 typedef struct args_option {
     const char *name; /* without the leading "--" */
     const char *arg;  /* metavariable shown in help; NULL for a flag */
     const char *help;
+    unsigned flags; /* ARGS_POS, ARGS_REQ */
 } args_option;
 
 #define ARGS_MAX_OPTIONS 16
@@ -23,15 +32,25 @@ typedef struct args {
     const args_option *options; /* the table the values belong to */
     size_t n_options;
     const char *values[ARGS_MAX_OPTIONS]; /* NULL when not given; "" for a given flag */
-    const char **pos;                     /* positional arguments */
+    /* Positional arguments. With ARGS_POS options in the table: their values
+     * in table order, as long as they are set (named or not); otherwise every
+     * word that is not an option. */
+    const char **pos;
     size_t n_pos;
-    bool help; /* --help or -h was given */
+    bool help;              /* --help or -h was given */
+    const char *bad_option; /* after an "unknown option" error: the word, for suggestions */
 } args;
 
 /* Parse argv[0..argc) against `options` (terminated by a {NULL} entry).
- * Accepts --opt, --opt VALUE, --opt=VALUE, and "--" to end options. Errors
- * (VERR_INVALID): unknown option, missing value, value for a flag, repeats. */
-int args_parse(const args_option *options, int argc, char **argv, args *ret, verr *err);
+ * Accepts --opt, --opt VALUE, --opt=VALUE, and "--" to end options; a word
+ * that is not an option fills the next unset ARGS_POS option, left to right,
+ * as virsh does. Errors (VERR_INVALID), in virsh's words when `cmd` (the
+ * command's name) is given: unknown option, missing value, value for a flag,
+ * repeats, unexpected data, a missing required option (not checked with -h). */
+int args_parse(const char *cmd, const args_option *options, int argc, char **argv, args *ret,
+               verr *err);
+/* Does the table have positional (ARGS_POS) options? */
+bool args_has_positional(const args_option *options);
 void args_free(args *a);
 /* Value of option `name`, NULL when absent. */
 const char *args_get(const args *a, const char *name);

@@ -5,15 +5,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/output.h"
-#include "config.h"
+#include "cli/xpath.h"
 #include "conf/netdef.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
+int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return -1;
+}
 
 /* Print text, adding the final newline if the text lacks one. */
 static void print_text(const char *s)
@@ -30,12 +39,34 @@ static void print_json(json_t *v)
     fputs(s, stdout);
 }
 
-/* One round trip; on failure the daemon's (or transport's) message is printed. */
-static int call(const cli_ctx *ctx, json_t *req, json_t **ret_reply)
+void cli_extra(const cli_ctx *ctx, const char *fmt, ...)
+{
+    if (ctx->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+}
+
+/* One round trip. On failure, as virsh: "failed to get network 'X'" when the
+ * network does not exist, else `failed` (e.g. "Failed to start network X")
+ * when given, then the daemon's (or transport's) message. `req` is consumed. */
+static int call_what(const cli_ctx *ctx, json_t *req, json_t **ret_reply, const char *failed)
 {
     verr err = VERR_INIT;
     json_t *reply = NULL;
     int r = proto_call(ctx->socket_path, req, &reply, &err);
+    const char *name = json_string_value(json_object_get(req, "name"));
+    if (!name)
+        name = json_string_value(json_object_get(req, "uuid"));
+    /* the network itself is missing (not, say, a forward of it) */
+    bool no_network = r < 0 && err.kind == VERR_NOT_FOUND &&
+                      strncmp(err.msg, "Network not found:", strlen("Network not found:")) == 0;
+    if (no_network && name)
+        cli_error("failed to get network '%s'", name);
+    else if (r < 0 && failed && err.kind != VERR_SYSTEM)
+        cli_error("%s", failed);
     json_decref(req);
     if (r < 0)
         return cli_error("%s", err.msg);
@@ -44,6 +75,16 @@ static int call(const cli_ctx *ctx, json_t *req, json_t **ret_reply)
     else
         json_decref(reply);
     return 0;
+}
+
+int cli_call(const cli_ctx *ctx, json_t *req, json_t **ret_reply)
+{
+    return call_what(ctx, req, ret_reply, NULL);
+}
+
+static int call(const cli_ctx *ctx, json_t *req, json_t **ret_reply)
+{
+    return call_what(ctx, req, ret_reply, NULL);
 }
 
 static json_t *request_for(const char *op, const char *name)
@@ -61,56 +102,93 @@ static const char *reply_str(json_t *reply, const char *key, const char *dflt)
 }
 
 /* Read FILE ("-" = stdin) whole; NUL bytes are refused (XML has none). */
-
-/* The XML work of validate is done by vnet-validate (validate_main.c), so
- * that vnet itself does not load libxml2 for every command: that is a third
- * of its start-up time. Found beside this program (build tree, or an
- * install that puts both in one directory), else in VNET_LIBEXECDIR. */
-int cmd_validate(const cli_ctx *ctx, const args *a)
+int cli_read_input(const char *path, char **ret)
 {
-    (void)ctx;
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    _cleanup_free_ char *helper = NULL;
-    if (n > 0) {
-        self[n] = '\0';
-        char *slash = strrchr(self, '/');
-        if (slash) {
-            *slash = '\0';
-            helper = xasprintf("%s/vnet-validate", self);
-            if (access(helper, X_OK) < 0)
-                helper = (free(helper), NULL);
+    _cleanup_fclose_ FILE *f = streq(path, "-") ? NULL : fopen(path, "re");
+    FILE *in = streq(path, "-") ? stdin : f;
+    if (!in)
+        return cli_error("Failed to open file '%s': %s", path, strerror(errno)); /* virsh's */
+    strbuf b = STRBUF_INIT;
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0) {
+        if (memchr(chunk, '\0', n)) {
+            strbuf_free(&b);
+            return cli_error("cannot read '%s': it contains NUL bytes (not an XML file)", path);
+        }
+        strbuf_addn(&b, chunk, n);
+        if (b.len > PROTO_MAX_MSG) {
+            strbuf_free(&b);
+            return cli_error("cannot read '%s': larger than %d bytes", path, PROTO_MAX_MSG);
         }
     }
-    if (!helper)
-        helper = xasprintf("%s/vnet-validate", VNET_LIBEXECDIR);
-    char **argv = xcalloc(a->n_pos + 3, sizeof(char *));
-    size_t k = 0;
-    argv[k++] = "vnet-validate";
-    if (args_has(a, "format"))
-        argv[k++] = "--format";
-    for (size_t i = 0; i < a->n_pos; i++)
-        argv[k++] = (char *)a->pos[i];
-    fflush(stdout);
-    execv(helper, argv);
-    free(argv);
-    return cli_error("cannot run %s: %s", helper, strerror(errno));
+    if (ferror(in)) {
+        strbuf_free(&b);
+        return cli_error("cannot read '%s': %s", path, strerror(errno));
+    }
+    *ret = strbuf_take(&b);
+    return 0;
 }
 
-/* define and create: send the file's text, named by the file for messages. */
+/* Parse one file ("-" = stdin) with the conf layer. */
+static int validate_one(const char *path, netdef **ret, verr *err)
+{
+    if (!streq(path, "-"))
+        return netdef_parse_file(path, ret, err);
+    _cleanup_free_ char *xml = NULL;
+    if (cli_read_input(path, &xml) < 0)
+        return -2; /* already printed */
+    return netdef_parse_string(xml, "<stdin>", ret, err);
+}
+
+int cmd_validate(const cli_ctx *ctx, const args *a)
+{
+    bool format = args_has(a, "format");
+    int rc = 0;
+    for (size_t i = 0; i < a->n_pos; i++) {
+        verr err = VERR_INIT;
+        _cleanup_(netdef_freep) netdef *def = NULL;
+        int r = validate_one(a->pos[i], &def, &err);
+        if (r < 0) {
+            rc = -1;
+            if (r == -1)
+                cli_error("%s", err.msg);
+            continue;
+        }
+        if (format) {
+            _cleanup_free_ char *xml = netdef_format(def, 0);
+            print_text(xml);
+        }
+    }
+    return rc;
+}
+
+/* define and create: send the file's text, named by the file for messages.
+ * With --validate the definition is checked here first (the daemon checks it
+ * anyway; this names the problem before anything is sent). */
 static int send_definition(const cli_ctx *ctx, const args *a, const char *op, const char *verb)
 {
     const char *path = a->pos[0];
     _cleanup_free_ char *xml = NULL;
+    _cleanup_free_ char *failed = xasprintf("Failed to %s network from %s", op, path);
     if (cli_read_input(path, &xml) < 0)
         return -1;
+    const char *source = streq(path, "-") ? "<stdin>" : path;
+    if (args_has(a, "validate")) {
+        verr err = VERR_INIT;
+        _cleanup_(netdef_freep) netdef *def = NULL;
+        if (netdef_parse_string(xml, source, &def, &err) < 0) {
+            cli_error("%s", failed);
+            return cli_error("XML document failed to validate: %s", err.msg);
+        }
+    }
     json_t *req = proto_request(op);
     json_object_set_new(req, "xml", json_string(xml));
-    json_object_set_new(req, "source", json_string(streq(path, "-") ? "<stdin>" : path));
+    json_object_set_new(req, "source", json_string(source));
     _cleanup_(json_decrefp) json_t *reply = NULL;
-    if (call(ctx, req, &reply) < 0)
+    if (call_what(ctx, req, &reply, failed) < 0)
         return -1;
-    printf("Network %s %s from %s\n", reply_str(reply, "name", "?"), verb, path);
+    cli_extra(ctx, "Network %s %s from %s\n", reply_str(reply, "name", "?"), verb, path);
     return 0;
 }
 
@@ -127,9 +205,10 @@ int cmd_create(const cli_ctx *ctx, const args *a)
 /* Commands whose request is just the name and whose reply is a fixed line. */
 static int simple(const cli_ctx *ctx, const args *a, const char *op, const char *done)
 {
-    if (call(ctx, request_for(op, a->pos[0]), NULL) < 0)
+    _cleanup_free_ char *failed = xasprintf("Failed to %s network %s", op, a->pos[0]);
+    if (call_what(ctx, request_for(op, a->pos[0]), NULL, failed) < 0)
         return -1;
-    printf("Network %s %s\n", a->pos[0], done);
+    cli_extra(ctx, "Network %s %s\n", a->pos[0], done);
     return 0;
 }
 
@@ -153,9 +232,11 @@ int cmd_autostart(const cli_ctx *ctx, const args *a)
     bool enable = !args_has(a, "disable");
     json_t *req = request_for("autostart", a->pos[0]);
     json_object_set_new(req, "enable", json_boolean(enable));
-    if (call(ctx, req, NULL) < 0)
+    _cleanup_free_ char *failed =
+        xasprintf("failed to %smark network %s as autostarted", enable ? "" : "un", a->pos[0]);
+    if (call_what(ctx, req, NULL, failed) < 0)
         return -1;
-    printf("Network %s %s as autostarted\n", a->pos[0], enable ? "marked" : "unmarked");
+    cli_extra(ctx, "Network %s %s as autostarted\n", a->pos[0], enable ? "marked" : "unmarked");
     return 0;
 }
 
@@ -170,6 +251,8 @@ int cmd_ping(const cli_ctx *ctx, const args *a)
 
 int cmd_list(const cli_ctx *ctx, const args *a)
 {
+    if (args_has(a, "table") + args_has(a, "name") + args_has(a, "uuid") > 1)
+        return cli_error("Only one argument from --table, --name and --uuid may be specified.");
     output_list_opts o = {
         .all = args_has(a, "all"),
         .inactive = args_has(a, "inactive"),
@@ -192,6 +275,7 @@ int cmd_list(const cli_ctx *ctx, const args *a)
     }
     _cleanup_free_ char *text = output_list(nets, &o);
     fputs(text, stdout);
+    cli_warn_problems(json_object_get(reply, "problems"));
     return 0;
 }
 
@@ -209,29 +293,42 @@ int cmd_info(const cli_ctx *ctx, const args *a)
     }
     _cleanup_free_ char *text = output_info(net);
     fputs(text, stdout);
-    _cleanup_free_ char *more = output_info_details(net);
-    fputs(more, stdout);
+    /* net-info prints virsh's lines only (scripts parse them); vnet's own
+     * name adds the details */
+    if (!ctx->invoked_as || strncmp(ctx->invoked_as, "net-", 4) != 0) {
+        _cleanup_free_ char *more = output_info_details(net);
+        fputs(more, stdout);
+    }
+    cli_warn_problem(net);
     return 0;
 }
 
 int cmd_dumpxml(const cli_ctx *ctx, const args *a)
 {
+    const char *xpath = args_get(a, "xpath");
+    if (args_has(a, "wrap") && !xpath)
+        return cli_error("option --wrap requires option --xpath");
     json_t *req = request_for("dumpxml", a->pos[0]);
     json_object_set_new(req, "inactive", json_boolean(args_has(a, "inactive")));
     _cleanup_(json_decrefp) json_t *reply = NULL;
     if (call(ctx, req, &reply) < 0)
         return -1;
-    print_text(reply_str(reply, "xml", ""));
+    const char *xml = reply_str(reply, "xml", "");
+    if (!xpath) {
+        print_text(xml);
+        return 0;
+    }
+    _cleanup_free_ char *out = NULL;
+    verr err = VERR_INIT;
+    if (xpath_select(xml, xpath, args_has(a, "wrap"), &out, &err) < 0)
+        return cli_error("%s", err.msg);
+    fputs(out, stdout);
     return 0;
 }
 
 int cmd_dhcp_leases(const cli_ctx *ctx, const args *a)
 {
-    const char *mac = args_get(a, "mac");
-    if (mac && a->n_pos > 1)
-        return cli_error("give the MAC address either as --mac or as an argument, not both");
-    if (!mac && a->n_pos > 1)
-        mac = a->pos[1];
+    const char *mac = args_get(a, "mac"); /* --mac MAC or the second argument */
     uint8_t bytes[6];
     char norm[18];
     if (mac && vnet_mac_parse(mac, bytes) < 0)
@@ -276,8 +373,10 @@ int cmd_uuid(const cli_ctx *ctx, const args *a)
 int cmd_name(const cli_ctx *ctx, const args *a)
 {
     uint8_t raw[16];
-    if (netdef_uuid_parse(a->pos[0], raw) < 0)
+    if (netdef_uuid_parse(a->pos[0], raw) < 0) {
+        cli_error("failed to get network '%s'", a->pos[0]);
         return cli_error("'%s' is not a valid UUID", a->pos[0]);
+    }
     return lookup(ctx, "uuid", a->pos[0], "name");
 }
 
@@ -333,12 +432,16 @@ static const char *update_affected(const cli_ctx *ctx, const char *name, json_t 
 int cmd_update(const cli_ctx *ctx, const args *a)
 {
     const char *name = a->pos[0], *cmd = update_command(a->pos[1]), *what = a->pos[3];
-    if (!cmd)
-        return cli_error("unknown update command '%s' (expected add, add-last, add-first, "
-                         "delete or modify)",
-                         a->pos[1]);
-    if (netdef_section_from_string(a->pos[2]) < 0)
-        return cli_error("unknown section '%s' (see 'vnet update --help')", a->pos[2]);
+    if (!cmd) {
+        cli_error("unrecognized command name '%s'", a->pos[1]); /* virsh's line, then a hint */
+        fputs("The commands are add (= add-last), add-first, delete and modify.\n", stderr);
+        return -1;
+    }
+    if (netdef_section_from_string(a->pos[2]) < 0) {
+        cli_error("unrecognized section name '%s'", a->pos[2]);
+        fputs("See 'vnet update --help' for the sections.\n", stderr);
+        return -1;
+    }
     long parent = -1;
     if (parse_parent_index(args_get(a, "parent-index"), &parent) < 0)
         return -1;
@@ -356,9 +459,12 @@ int cmd_update(const cli_ctx *ctx, const args *a)
     json_object_set_new(req, "live", json_boolean(live));
     json_object_set_new(req, "config", json_boolean(config));
     _cleanup_(json_decrefp) json_t *reply = NULL;
-    if (call(ctx, req, &reply) < 0)
+    _cleanup_free_ char *failed = xasprintf("Failed to update network %s", name);
+    if (call_what(ctx, req, &reply, failed) < 0)
         return -1;
-    printf("Updated network %s %s\n", name, update_affected(ctx, name, reply, live, config));
+    /* no newline: virsh ends this line with the empty line it prints after
+     * every command */
+    cli_extra(ctx, "Updated network %s %s", name, update_affected(ctx, name, reply, live, config));
     return 0;
 }
 

@@ -4,11 +4,14 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "cli/args.h"
 
 typedef struct cli_ctx {
-    const char *socket_path; /* ROOT/run/vnet/vnetd.sock */
+    const char *socket_path; /* ROOT/run/vnet/vnetd.sock, or from -c URI */
     const char *invoked_as;  /* the command word given ("events" or "net-event") */
+    bool quiet;              /* -q: no confirmation messages (virsh's "extra" output) */
 } cli_ctx;
 
 /* A handler returns 0 on success, -1 after printing "error: ..." to stderr, or
@@ -30,8 +33,13 @@ typedef struct command {
 
 /* Print "error: MESSAGE" on stderr; returns -1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Read a whole definition file ("-" = stdin) into *ret; -1 after printing
- * why not (unreadable, NUL bytes, larger than a message may be). */
+/* A confirmation message ("Network lab started") on stdout, unless quiet. */
+void cli_extra(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One round trip; on failure the daemon's (or transport's) message is printed,
+ * preceded by virsh's "failed to get network 'NAME'" when the network is not
+ * found. `req` is consumed. */
+int cli_call(const cli_ctx *ctx, json_t *req, json_t **ret_reply);
+/* Read FILE ("-" = stdin) whole; errors printed. */
 int cli_read_input(const char *path, char **ret);
 
 int cmd_validate(const cli_ctx *ctx, const args *a);
@@ -44,6 +52,12 @@ int cmd_autostart(const cli_ctx *ctx, const args *a);
 int cmd_list(const cli_ctx *ctx, const args *a);
 int cmd_info(const cli_ctx *ctx, const args *a);
 int cmd_dumpxml(const cli_ctx *ctx, const args *a);
+int cmd_edit(const cli_ctx *ctx, const args *a);
+int cmd_reload(const cli_ctx *ctx, const args *a);
+/* Warnings on stderr about definition files that do not load: every one in a
+ * list reply's "problems", or the one of a network object ("problem"). */
+void cli_warn_problems(json_t *problems);
+void cli_warn_problem(json_t *network);
 int cmd_dhcp_leases(const cli_ctx *ctx, const args *a);
 int cmd_uuid(const cli_ctx *ctx, const args *a);
 int cmd_name(const cli_ctx *ctx, const args *a);

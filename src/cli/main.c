@@ -8,17 +8,37 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/suggest.h"
+#include "cli/uri.h"
 #include "config.h"
 #include "store/store.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
 static const args_option opt_none[] = {{NULL}};
+/* The network argument of most commands: a name or a UUID, as in virsh. */
+#define OPT_NETWORK                                                                                \
+    {                                                                                              \
+        "network", "NETWORK", "network name or UUID", ARGS_POS | ARGS_REQ                          \
+    }
+static const args_option opt_net[] = {OPT_NETWORK, {NULL}};
+static const args_option opt_name[] = {
+    {"network", "UUID", "network UUID", ARGS_POS | ARGS_REQ},
+    {NULL},
+};
 static const args_option opt_validate[] = {
     {"format", NULL, "print each valid definition in normalized form"},
     {NULL},
 };
+static const args_option opt_define[] = {
+    {"file", "FILE", "file containing an XML network description (\"-\": stdin)",
+     ARGS_POS | ARGS_REQ},
+    {"validate", NULL, "check the XML here, before sending it (vnet always checks it)"},
+    {NULL},
+};
 static const args_option opt_autostart[] = {
+    OPT_NETWORK,
     {"disable", NULL, "do not start the network when vnetd starts"},
     {NULL},
 };
@@ -36,27 +56,39 @@ static const args_option opt_list[] = {
     {"json", NULL, "print a JSON array of network objects"},
     {NULL},
 };
-static const args_option opt_json[] = {
+static const args_option opt_info[] = {
+    OPT_NETWORK,
     {"json", NULL, "print JSON instead of text"},
     {NULL},
 };
 static const args_option opt_dumpxml[] = {
+    OPT_NETWORK,
     {"inactive", NULL, "show the persistent definition, not the running one"},
+    {"xpath", "EXPR", "print only what the XPath expression selects"},
+    {"wrap", NULL, "wrap the --xpath results in a <nodes> element"},
     {NULL},
 };
 static const args_option opt_leases[] = {
-    {"mac", "MAC", "show only leases of this MAC address"},
+    OPT_NETWORK,
+    {"mac", "MAC", "show only leases of this MAC address", ARGS_POS},
     {"json", NULL, "print a JSON array of lease objects"},
     {NULL},
 };
 static const args_option opt_update[] = {
-    {"parent-index", "N", "index of the <ip> element to change (default: the first that fits)"},
+    OPT_NETWORK,
+    {"command", "COMMAND", "add (= add-last), add-first, delete or modify", ARGS_POS | ARGS_REQ},
+    {"section", "SECTION", "which part of the definition to change", ARGS_POS | ARGS_REQ},
+    {"xml", "XML-OR-FILE", "the element's XML if it starts with '<', else a file holding it",
+     ARGS_POS | ARGS_REQ},
+    {"parent-index", "N", "index of the <ip> element to change (default: the first that fits)",
+     ARGS_POS},
     {"live", NULL, "change the running network"},
     {"config", NULL, "change the persistent definition"},
     {"current", NULL, "change the running network if active, else the definition (default)"},
     {NULL},
 };
 static const args_option opt_forward_add[] = {
+    OPT_NETWORK,
     {"proto", "tcp|udp", "protocol to forward"},
     {"port", "PORT[-END]", "host port or port range"},
     {"to", "ADDR[:PORT[-END]]", "guest address and port(s); [ADDR]:PORT for IPv6"},
@@ -64,9 +96,19 @@ static const args_option opt_forward_add[] = {
     {NULL},
 };
 static const args_option opt_forward_del[] = {
+    OPT_NETWORK,
     {"proto", "tcp|udp", "protocol of the forward"},
     {"port", "PORT", "host port (the first port of a range)"},
     {"address", "HOSTADDR", "host address the forward was added with"},
+    {NULL},
+};
+static const args_option opt_forward_list[] = {
+    OPT_NETWORK,
+    {"json", NULL, "print JSON instead of text"},
+    {NULL},
+};
+static const args_option opt_help[] = {
+    {"command", "COMMAND", "the command to explain", ARGS_POS},
     {NULL},
 };
 
@@ -94,53 +136,62 @@ static int cmd_help(const cli_ctx *ctx, const args *a);
 static const command commands[] = {
     {"list", "net-list", "", 0, 0, opt_list, true, "List networks",
      "List networks: active ones by default; --all adds inactive ones.", cmd_list},
-    {"info", "net-info", "NAME", 1, 1, opt_json, true, "Show basic information about a network",
+    {"info", "net-info", "NETWORK", 1, 1, opt_info, true, "Show basic information about a network",
      "Show name, UUID, state, persistence, autostart and bridge of a network.", cmd_info},
-    {"define", "net-define", "FILE", 1, 1, opt_none, false,
+    {"define", "net-define", "FILE", 1, 1, opt_define, false,
      "Define (but do not start) a network from an XML file",
      "Define a persistent network from a libvirt network XML file (\"-\" reads stdin).\n"
      "A missing UUID, bridge name or MAC address is assigned by vnetd.",
      cmd_define},
-    {"undefine", "net-undefine", "NAME", 1, 1, opt_none, false,
-     "Remove an inactive network's definition",
-     "Remove the persistent definition of an inactive network.", cmd_undefine},
-    {"create", "net-create", "FILE", 1, 1, opt_none, false,
+    {"undefine", "net-undefine", "NETWORK", 1, 1, opt_net, false, "Remove a network's definition",
+     "Remove the persistent definition of a network. An active network keeps running as a\n"
+     "transient one (gone once destroyed), as with virsh.",
+     cmd_undefine},
+    {"create", "net-create", "FILE", 1, 1, opt_define, false,
      "Create and start a transient network from an XML file",
      "Create and start a transient network; it is gone once destroyed.", cmd_create},
-    {"start", "net-start", "NAME", 1, 1, opt_none, false, "Start an inactive network",
+    {"start", "net-start", "NETWORK", 1, 1, opt_net, false, "Start an inactive network",
      "Start (activate) a defined network: bridge, addresses, firewall, dnsmasq.", cmd_start},
-    {"destroy", "net-destroy", "NAME", 1, 1, opt_none, false, "Stop an active network",
+    {"destroy", "net-destroy", "NETWORK", 1, 1, opt_net, false, "Stop an active network",
      "Stop an active network and remove what it created on the host.", cmd_destroy},
-    {"autostart", "net-autostart", "NAME", 1, 1, opt_autostart, false,
+    {"autostart", "net-autostart", "NETWORK", 1, 1, opt_autostart, false,
      "Start a network when vnetd starts",
      "Mark a persistent network to be started when vnetd starts (--disable to unmark).",
      cmd_autostart},
-    {"dumpxml", "net-dumpxml", "NAME", 1, 1, opt_dumpxml, true, "Print a network's XML definition",
-     "Print the network's definition as XML.", cmd_dumpxml},
-    {"dhcp-leases", "net-dhcp-leases", "NAME [MAC]", 1, 2, opt_leases, true,
+    {"dumpxml", "net-dumpxml", "NETWORK", 1, 1, opt_dumpxml, true,
+     "Print a network's XML definition",
+     "Print the network's definition as XML. --xpath EXPR prints only the nodes the XPath\n"
+     "expression selects (one per line); --wrap puts them in a <nodes> element.",
+     cmd_dumpxml},
+    {"edit", "net-edit", "NETWORK", 1, 1, opt_net, false, "Edit a network's XML definition",
+     "Open the persistent definition in $VISUAL or $EDITOR (default vi). When the file was\n"
+     "changed and saved, it is checked and defined; when that fails, you are asked whether to\n"
+     "edit again. An unchanged file changes nothing.",
+     cmd_edit},
+    {"dhcp-leases", "net-dhcp-leases", "NETWORK [MAC]", 1, 2, opt_leases, true,
      "List a network's DHCP leases", "List the DHCP leases dnsmasq handed out on a network.",
      cmd_dhcp_leases},
-    {"uuid", "net-uuid", "NAME", 1, 1, opt_none, true, "Print a network's UUID",
+    {"uuid", "net-uuid", "NETWORK", 1, 1, opt_net, true, "Print a network's UUID",
      "Print the UUID of the named network.", cmd_uuid},
-    {"name", "net-name", "UUID", 1, 1, opt_none, true, "Print the name of a network by UUID",
+    {"name", "net-name", "UUID", 1, 1, opt_name, true, "Print the name of a network by UUID",
      "Print the name of the network with this UUID.", cmd_name},
-    {"update", "net-update", "NAME COMMAND SECTION XML-OR-FILE", 4, 4, opt_update, false,
-     "Change part of a network's definition",
+    {"update", "net-update", "NETWORK COMMAND SECTION XML-OR-FILE [PARENT-INDEX]", 4, 5, opt_update,
+     false, "Change part of a network's definition",
      "Change one element of a network. COMMAND: add (= add-last), add-first, delete, modify.\n"
      "SECTION: bridge, domain, ip, ip-dhcp-host, ip-dhcp-range, forward, forward-interface,\n"
      "forward-pf, portgroup, dns-host, dns-txt, dns-srv. The last argument is the element's XML\n"
      "when it starts with '<', else a file holding it.",
      cmd_update},
-    {"forward-add", "net-forward-add", "NAME", 1, 1, opt_forward_add, false,
+    {"forward-add", "net-forward-add", "NETWORK", 1, 1, opt_forward_add, false,
      "Forward a host port to a guest",
      "Forward host port(s) to a guest address on the network (--proto, --port and --to are\n"
      "required). The guest port range must be as long as the host range; without a guest port\n"
      "the host port is used.",
      cmd_forward_add},
-    {"forward-del", "net-forward-del", "NAME", 1, 1, opt_forward_del, false,
+    {"forward-del", "net-forward-del", "NETWORK", 1, 1, opt_forward_del, false,
      "Remove a port forward", "Remove the port forward with this protocol, host port and address.",
      cmd_forward_del},
-    {"forward-list", "net-forward-list", "NAME", 1, 1, opt_json, true,
+    {"forward-list", "net-forward-list", "NETWORK", 1, 1, opt_forward_list, true,
      "List a network's port forwards", "List the port forwards of a network with their counters.",
      cmd_forward_list},
     {"validate", "net-validate", "FILE...", 1, UINT_MAX, opt_validate, true,
@@ -148,6 +199,13 @@ static const command commands[] = {
      "Parse and check network XML files locally. Exit status 0 when all are valid; otherwise\n"
      "each error is printed and the status is 1.",
      cmd_validate},
+    {"reload", NULL, "", 0, 0, opt_none, false, "Re-read the definitions directory",
+     "Make vnetd re-read its definitions directory (as SIGHUP does): a definition added,\n"
+     "changed or removed by hand takes effect as define or undefine would make it (a running\n"
+     "network keeps its running definition until restarted). A file that does not load changes\n"
+     "nothing: its network keeps its last good definition; the problem is printed (file, line)\n"
+     "and the exit status is 1.",
+     cmd_reload},
     {"events", "net-event", "", 0, 0, opt_events, true, "Print network events as they happen",
      "Print events as they happen: lifecycle (defined, undefined, started, stopped), repairs\n"
      "(what drifted, what was restored, how long it took), failed repairs, foreign-firewall\n"
@@ -163,13 +221,30 @@ static const command commands[] = {
      cmd_doctor},
     {"ping", "net-ping", "", 0, 0, opt_none, true, "Check that vnetd answers",
      "Ask vnetd for its version.", cmd_ping},
-    {"help", NULL, "[COMMAND]", 0, 1, opt_none, true, "Show help for vnet or a command",
+    {"help", NULL, "[COMMAND]", 0, 1, opt_help, true, "Show help for vnet or a command",
      "Show the list of commands, or the help of one command.", cmd_help},
 };
 
+/* virsh's network commands: their output ends with an empty line, as
+ * virsh prints one after every command. vnet's own commands do without. */
+static const char *const virsh_verbs[] = {
+    "net-autostart", "net-create",      "net-define",       "net-destroy",     "net-dhcp-leases",
+    "net-dumpxml",   "net-edit",        "net-event",        "net-info",        "net-list",
+    "net-name",      "net-start",       "net-undefine",     "net-update",      "net-uuid",
+    "net-port-list", "net-port-create", "net-port-dumpxml", "net-port-delete",
+};
+
+static bool is_virsh_verb(const command *c)
+{
+    for (size_t i = 0; c->virsh && i < ARRAY_SIZE(virsh_verbs); i++)
+        if (streq(c->virsh, virsh_verbs[i]))
+            return true;
+    return false;
+}
+
 static const command *find_command(const char *name)
 {
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
         const command *c = &commands[i];
         if (streq(c->name, name) || (c->virsh && streq(c->virsh, name)))
             return c;
@@ -177,20 +252,50 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
+/* "Did you mean ...?" for a mistyped command: virsh names for a word that
+ * looks like one ("net-..."), vnet names otherwise. */
+static void suggest_command(const char *word)
+{
+    const char *names[ARRAY_SIZE(commands)];
+    bool virsh = strncmp(word, "net-", 4) == 0;
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+        names[i] = virsh ? commands[i].virsh : commands[i].name;
+    const char *s = suggest_closest(word, names, ARRAY_SIZE(commands));
+    if (s)
+        fprintf(stderr, "Did you mean '%s'?\n", s);
+}
+
+/* ... and for a mistyped option of a command. */
+static void suggest_option(const command *c, const char *word)
+{
+    const char *names[ARGS_MAX_OPTIONS + 1];
+    size_t n = 0;
+    const char *w = word + strspn(word, "-");
+    for (const args_option *o = c->options; o->name && n < ARGS_MAX_OPTIONS; o++)
+        names[n++] = o->name;
+    names[n++] = "help";
+    const char *s = suggest_closest(w, names, n);
+    if (s)
+        fprintf(stderr, "Did you mean '--%s'?\n", s);
+}
+
 static void usage(FILE *out)
 {
-    fputs("Usage: vnet [--root DIR] COMMAND [ARGUMENTS...]\n"
+    fputs("Usage: vnet [GLOBAL OPTIONS] COMMAND [ARGUMENTS...]\n"
           "\n"
           "Manage virtual networks through the vnetd daemon.\n"
           "\n"
           "Global options:\n"
-          "  --root DIR     talk to the vnetd using DIR as its root (default: $VNET_ROOT, else /)\n"
-          "  --version      print the version\n"
-          "  -h, --help     show this help\n"
+          "  -c, --connect URI  the vnetd to use: " URI_ACCEPTED "\n"
+          "  --root DIR         talk to the vnetd using DIR as its root (default: $VNET_ROOT, else "
+          "/)\n"
+          "  -q, --quiet        no table headers, no confirmation messages\n"
+          "  --version          print the version\n"
+          "  -h, --help         show this help\n"
           "\n"
           "Commands (each also answers to its virsh name, e.g. net-list):\n",
           out);
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
         fprintf(out, "  %-14s %s\n", commands[i].name, commands[i].summary);
     fputs("\nRun 'vnet COMMAND --help' for a command's arguments and options.\n", out);
 }
@@ -202,10 +307,13 @@ static void command_help(const command *c)
     printf("\nOptions:\n");
     for (const args_option *o = c->options; o->name; o++) {
         char left[64];
-        snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-        printf("  %-24s %s\n", left, o->help);
+        snprintf(left, sizeof(left), "%s--%s%s%s%s", o->flags & ARGS_POS ? "[" : "", o->name,
+                 o->flags & ARGS_POS ? "]" : "", o->arg ? " " : "", o->arg ? o->arg : "");
+        printf("  %-28s %s\n", left, o->help);
     }
-    printf("  %-24s %s\n", "-h, --help", "show this help");
+    printf("  %-28s %s\n", "-h, --help", "show this help");
+    if (args_has_positional(c->options))
+        printf("\nAn option in [brackets] may also be given by position, without its name.\n");
     if (c->virsh)
         printf("\nAlso available as: vnet %s\n", c->virsh);
     if (!c->read_only)
@@ -219,41 +327,46 @@ static int cmd_help(const cli_ctx *ctx, const args *a)
         return 0;
     }
     const command *c = find_command(a->pos[0]);
-    if (!c)
-        return cli_error("unknown command '%s' (see 'vnet --help')", a->pos[0]);
+    if (!c) {
+        cli_error("unknown command: '%s'", a->pos[0]);
+        suggest_command(a->pos[0]);
+        return -1;
+    }
     command_help(c);
     return 0;
 }
 
-/* Usage error: the message, a hint where to look, status 1 (as virsh). */
-static int usage_error(const command *c, const char *msg)
+/* A usage error: the message in virsh's words, status 1 (as virsh). */
+static int usage_error(const char *msg)
 {
     cli_error("%s", msg);
-    if (c)
-        fprintf(stderr, "Try 'vnet %s --help' for more information.\n", c->name);
-    else
-        fprintf(stderr, "Try 'vnet --help' for more information.\n");
     return 1;
 }
 
 static int check_arg_count(const command *c, const args *a)
 {
+    if (args_has_positional(c->options))
+        return 0; /* args_parse checked them, as virsh does */
     _cleanup_free_ char *msg = NULL;
     if (a->n_pos < c->min_args)
         msg = xasprintf("command '%s' needs %s%s", c->name, c->synopsis,
                         a->n_pos ? " (too few arguments)" : "");
     else if (a->n_pos > c->max_args)
-        msg = xasprintf("command '%s' takes %s%s; unexpected argument '%s'", c->name,
-                        *c->synopsis ? "only " : "no arguments", c->synopsis, a->pos[c->max_args]);
-    return msg ? usage_error(c, msg) : 0;
+        msg = xasprintf("unexpected data '%s'", a->pos[c->max_args]);
+    return msg ? usage_error(msg) : 0;
 }
 
-static int run_command(const command *c, const cli_ctx *ctx, int argc, char **argv)
+static int run_command(const command *c, const char *word, const cli_ctx *ctx, int argc,
+                       char **argv)
 {
     args a;
     verr err = VERR_INIT;
-    if (args_parse(c->options, argc, argv, &a, &err) < 0)
-        return usage_error(c, err.msg);
+    if (args_parse(word, c->options, argc, argv, &a, &err) < 0) {
+        usage_error(err.msg);
+        if (a.bad_option)
+            suggest_option(c, a.bad_option);
+        return 1;
+    }
     int rc;
     if (a.help) {
         command_help(c);
@@ -261,60 +374,123 @@ static int run_command(const command *c, const cli_ctx *ctx, int argc, char **ar
     } else if ((rc = check_arg_count(c, &a)) == 0) {
         int r = c->run(ctx, &a);
         rc = r < 0 ? 1 : r;
+        /* virsh ends the output of every command it ran with an empty line
+         * (not with --quiet); JSON output stays plain JSON. Also after an error. */
+        if (!ctx->quiet && !args_has(&a, "json") && is_virsh_verb(c) &&
+            !(streq(c->virsh, "net-event") && !streq(word, "net-event")))
+            fputc('\n', stdout); /* (vnet's own `events` stream ends with its count) */
     }
     args_free(&a);
     return rc;
 }
 
+typedef struct global_opts {
+    const char *root;
+    const char *uri;
+    bool quiet;
+} global_opts;
+
+/* The value of a global option ("--root DIR", "--root=DIR", "-c URI"); NULL
+ * when `w` is not that option. */
+static const char *global_value(int argc, char **argv, int *i, const char *lng, const char *shrt,
+                                int *ret_exit)
+{
+    const char *w = argv[*i];
+    size_t n = strlen(lng);
+    if (strncmp(w, lng, n) == 0 && w[n] == '=')
+        return w + n + 1;
+    if (!streq(w, lng) && !(shrt && streq(w, shrt)))
+        return NULL;
+    if (*i + 1 < argc)
+        return argv[++*i];
+    _cleanup_free_ char *msg = xasprintf("option '%s' needs a value", w);
+    *ret_exit = usage_error(msg);
+    return NULL;
+}
+
 /* Global options come before the command; returns the command's index in argv. */
-static int parse_global(int argc, char **argv, const char **ret_root, int *ret_exit)
+static int parse_global(int argc, char **argv, global_opts *g, int *ret_exit)
 {
     int i = 1;
     *ret_exit = -1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        const char *w = argv[i];
+    for (; i < argc && argv[i][0] == '-' && *ret_exit < 0; i++) {
+        const char *w = argv[i], *v;
         if (streq(w, "--help") || streq(w, "-h")) {
             usage(stdout);
             *ret_exit = 0;
-        } else if (streq(w, "--version")) {
+        } else if (streq(w, "--version") || streq(w, "-v") || streq(w, "-V")) {
             printf("vnet %s\n", VNET_VERSION);
             *ret_exit = 0;
-        } else if (streq(w, "--root") && i + 1 < argc) {
-            *ret_root = argv[++i];
-        } else if (strncmp(w, "--root=", 7) == 0) {
-            *ret_root = w + 7;
-        } else if (streq(w, "--root")) {
-            *ret_exit = usage_error(NULL, "option '--root' needs a value (DIR)");
-        } else {
-            _cleanup_free_ char *msg = xasprintf("unknown option '%s'", w);
-            *ret_exit = usage_error(NULL, msg);
+        } else if (streq(w, "--quiet") || streq(w, "-q")) {
+            g->quiet = true;
+        } else if ((v = global_value(argc, argv, &i, "--root", NULL, ret_exit))) {
+            g->root = v;
+        } else if ((v = global_value(argc, argv, &i, "--connect", "-c", ret_exit))) {
+            g->uri = v;
+        } else if (*ret_exit < 0) {
+            _cleanup_free_ char *msg = xasprintf("unsupported option '%s'. See --help.", w);
+            *ret_exit = usage_error(msg);
         }
-        if (*ret_exit >= 0)
-            break;
     }
-    return i;
+    return *ret_exit >= 0 ? i - 1 : i;
+}
+
+/* For the shell completions (share/completion): `vnet __complete commands`
+ * prints every command name (vnet's and virsh's), `vnet __complete options CMD`
+ * the options of one command, one per line. Not listed in the help. */
+static int complete_words(int argc, char **argv)
+{
+    if (argc >= 3 && streq(argv[2], "commands")) {
+        for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+            printf("%s\n", commands[i].name);
+            if (commands[i].virsh)
+                printf("%s\n", commands[i].virsh);
+        }
+        return 0;
+    }
+    if (argc >= 4 && streq(argv[2], "options")) {
+        const command *c = find_command(argv[3]);
+        if (!c)
+            return 1;
+        for (const args_option *o = c->options; o->name; o++)
+            printf("--%s\n", o->name);
+        printf("--help\n");
+        return 0;
+    }
+    return 1;
 }
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && streq(argv[1], "__complete"))
+        return complete_words(argc, argv);
     setlocale(LC_CTYPE, ""); /* display widths of non-ASCII table cells */
-    const char *root = getenv("VNET_ROOT");
+    global_opts g = {.root = getenv("VNET_ROOT")};
     int exit_code;
-    int i = parse_global(argc, argv, &root, &exit_code);
+    int i = parse_global(argc, argv, &g, &exit_code);
     if (exit_code >= 0)
         return exit_code;
+    _cleanup_free_ char *uri_socket = NULL;
+    verr err = VERR_INIT;
+    if (g.uri && uri_parse(g.uri, &uri_socket, &err) < 0)
+        return usage_error(err.msg);
     if (i >= argc)
-        return usage_error(NULL, "no command given");
+        return usage_error("no command given (see 'vnet --help')");
     const command *c = find_command(argv[i]);
     if (!c) {
-        _cleanup_free_ char *msg = xasprintf("unknown command '%s'", argv[i]);
-        return usage_error(NULL, msg);
+        _cleanup_free_ char *msg = xasprintf("unknown command: '%s'", argv[i]);
+        usage_error(msg);
+        suggest_command(argv[i]);
+        return 1;
     }
 
     vnet_paths paths;
-    vnet_paths_init(&paths, root && *root ? root : NULL);
-    cli_ctx ctx = {.socket_path = paths.socket_path, .invoked_as = argv[i]};
-    int rc = run_command(c, &ctx, argc - i - 1, argv + i + 1);
+    vnet_paths_init(&paths, g.root && *g.root ? g.root : NULL);
+    cli_ctx ctx = {.socket_path = uri_socket ? uri_socket : paths.socket_path,
+                   .invoked_as = argv[i],
+                   .quiet = g.quiet};
+    output_set_quiet(g.quiet);
+    int rc = run_command(c, argv[i], &ctx, argc - i - 1, argv + i + 1);
     vnet_paths_free(&paths);
     return rc;
 }

@@ -10,6 +10,13 @@
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
+static bool quiet;
+
+void output_set_quiet(bool q)
+{
+    quiet = q;
+}
+
 /* Field accessors that tolerate a missing or mistyped field. */
 static const char *get_str(json_t *o, const char *key)
 {
@@ -95,7 +102,7 @@ char *output_list(json_t *networks, const output_list_opts *o)
                              title ? title : ""};
         table_add_row(t, row);
     }
-    return table_format(t, 1);
+    return table_format(t, !quiet);
 }
 
 char *output_info(json_t *n)
@@ -208,7 +215,7 @@ char *output_leases(json_t *leases, const char *mac)
         table_add_row(t, row);
     }
     json_decref(sel);
-    return table_format(t, 1);
+    return table_format(t, !quiet);
 }
 
 /* "8080" or "8080-8089"; a missing or zero end means a single port. */
@@ -259,7 +266,7 @@ char *output_forwards(json_t *forwards)
         if (json_is_object(f))
             add_forward_row(t, f);
     }
-    return table_format(t, 1);
+    return table_format(t, !quiet);
 }
 
 char *output_json(json_t *value)

@@ -6,6 +6,9 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+/* --quiet (virsh -q): tables without their header and line of dashes. */
+void output_set_quiet(bool quiet);
+
 /* net-list selection and display switches. */
 typedef struct output_list_opts {
     bool all, inactive;           /* default: active only */

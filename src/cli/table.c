@@ -132,7 +132,8 @@ char *table_format(const table *t, int with_header)
     _cleanup_free_ size_t *widths = xcalloc(t->n_cols, sizeof(size_t));
     size_t total = 0;
     for (size_t c = 0; c < t->n_cols; c++) {
-        widths[c] = table_display_width(t->header[c]);
+        /* without the header (virsh -q) its width does not count either */
+        widths[c] = with_header ? table_display_width(t->header[c]) : 0;
         for (size_t r = 0; r < t->n_rows; r++) {
             size_t w = table_display_width(t->rows[r][c]);
             if (w > widths[c])

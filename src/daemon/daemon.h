@@ -11,6 +11,8 @@
  *   foreign.c    other firewalls' drops: findings per network, --coexist fixes
  *   repair_note.c what a repair restored, for its event
  *   ops_events.c event streams (`vnet events`): one JSON line per event
+ *   reload.c     re-reading the definitions directory (vnet reload, SIGHUP)
+ *   hairpin.c    hairpin mode on bridge ports (a guest reaching its own forward)
  *   forward_ct.c  conntrack clean-up of forward changes, after the reply
  *   forward_journal.c  forward changes saved as journal lines, folded at load
  *   resolv_watch.c  the host's resolv.conf -> dnsmasq servers-file, SIGHUP on change
@@ -97,6 +99,10 @@ typedef struct vnetd {
     size_t n_nets;
 
     struct evstream *streams; /* `vnet events` connections (ops_events.c) */
+    /* Definition files that do not parse or fit: network name -> {"file",
+     * "line", "error", "keeps"}; from startup and the last reload. */
+    json_t *def_problems;
+    json_t *own_writes; /* name -> identity of the definition file vnetd last wrote */
     resolv_watch *resolv; /* resolv_watch.c */
 
     struct events_sub *subs; /* event bus subscribers (events.c) */
@@ -107,7 +113,8 @@ typedef struct vnetd {
 /* ---- registry.c ---- */
 vnet_net *registry_find(vnetd *d, const char *name);
 vnet_net *registry_find_uuid(vnetd *d, const uint8_t uuid[16]);
-/* Lookup for requests: VERR_NOT_FOUND with the virsh message when absent. */
+/* Lookup for requests by name or UUID: VERR_NOT_FOUND with the virsh message
+ * when absent. */
 vnet_net *registry_get(vnetd *d, const char *name, verr *err);
 /* Add a new (empty) entry; the name must not exist. */
 vnet_net *registry_add(vnetd *d, const char *name);
@@ -225,6 +232,26 @@ void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
 /* Re-adopt now (used by the slow timer and by pending repairs). */
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
 
+/* ---- reload.c ---- */
+/* Re-read every definition file; returns {"added", "changed", "removed":
+ * [names], "problems": {name: problem}} or NULL with err (directory unreadable). */
+json_t *reload_definitions(vnetd *d, verr *err);
+/* Note a definition file's problem (logged) in `problems` under `name`. */
+void reload_record_problem(vnetd *d, json_t *problems, const char *name, const char *path,
+                           const char *msg);
+/* The recorded problem of a network's definition file, or NULL (borrowed). */
+json_t *reload_problem_of(vnetd *d, const char *name);
+/* Watch the definitions directory for hand edits (see reload.c). */
+int reload_watch(vnetd *d, verr *err);
+/* Remember the identity of a definition file vnetd just wrote. */
+void reload_note_own_write(vnetd *d, const char *name);
+
+/* ---- hairpin.c ---- */
+/* Hairpin mode on the network's bridge ports if it has forwards and
+ * br_netfilter is active (a guest reaching its own forward); logs failures. */
+void hairpin_sync(vnetd *d, vnet_net *net);
+/* Watch ports joining bridges (through the link monitor). */
+void hairpin_setup(vnetd *d);
 /* ---- forward_journal.c ---- */
 /* Save newconf after a one-forward change: append `line` (its journal form)
  * to the network's journal, folding the journal into the definition when it

@@ -48,8 +48,16 @@ static void usage(FILE *f)
             "                   report it off (vnet events, vnet doctor)\n"
             "  --verbose        log debug messages\n"
             "  --help           show this help\n"
-            "  --version        show the version\n",
+            "  --version        show the version\n"
+            "\n"
+            "Files (under DIR with --root):\n",
             VNET_DNSMASQ);
+    fprintf(f, "  %-28s %s\n", VNET_SYSCONFDIR "/vnet/networks",
+            "definitions (NAME.xml), autostart/");
+    fprintf(f, "  %-28s %s\n", VNET_RUNSTATEDIR "/vnet", "control socket, active networks' status");
+    fprintf(f, "  %-28s %s\n", VNET_LOCALSTATEDIR "/lib/vnet", "dnsmasq configuration and leases");
+    fprintf(f, "\nSignals: SIGHUP re-reads the definitions (as `vnet reload`); SIGTERM ends vnetd\n"
+               "(the networks keep running).\n");
 }
 
 /* 0 to run, 1 to exit successfully (help/version), -1 on a usage error. */
@@ -154,6 +162,21 @@ static void raise_fd_limit(void)
     }
 }
 
+/* SIGHUP: re-read the definitions directory (as `vnet reload`). */
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+    vnetd *d = userdata;
+    verr err = VERR_INIT;
+    log_info("received SIGHUP, reloading the definitions");
+    sd_notify(0, "RELOADING=1");
+    json_t *r = reload_definitions(d, &err);
+    if (!r)
+        log_err("reload: %s", err.msg);
+    json_decref(r);
+    sd_notify(0, "READY=1");
+    return 0;
+}
+
 static int vnetd_setup(vnetd *d, verr *err)
 {
     raise_fd_limit();
@@ -172,9 +195,11 @@ static int vnetd_setup(vnetd *d, verr *err)
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     if ((r = sd_event_add_signal(d->event, NULL, SIGTERM, on_signal, NULL)) < 0 ||
-        (r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, NULL)) < 0)
+        (r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, NULL)) < 0 ||
+        (r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d)) < 0)
         return verr_errno(err, -r, "setting up signal handling");
     if (supervise_setup(d, err) < 0)
         return -1;
@@ -184,6 +209,8 @@ static int vnetd_setup(vnetd *d, verr *err)
     if (reconcile_startup(d, err) < 0)
         return -1;
     foreign_request_scan(d);
+    if (reload_watch(d, err) < 0)
+        return -1;
     return control_listen(d, err);
 }
 
@@ -196,6 +223,8 @@ static void vnetd_teardown(vnetd *d)
     supervise_close(d);
     resolv_watch_close(d);
     registry_free_all(d);
+    json_decref(d->def_problems);
+    json_decref(d->own_writes);
     events_free_all(d);
     d->event = sd_event_unref(d->event);
     if (d->lock_fd >= 0)

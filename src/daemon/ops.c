@@ -24,6 +24,9 @@ static json_t *net_summary(const vnet_net *n, bool with_title)
     json_object_set_new(o, "bridge", br ? json_string(br) : json_null());
     if (with_title && def->title)
         json_object_set_new(o, "title", json_string(def->title));
+    json_t *problem = n->daemon ? reload_problem_of(n->daemon, n->name) : NULL;
+    if (problem)
+        json_object_set(o, "problem", problem);
     return o;
 }
 
@@ -34,6 +37,21 @@ static json_t *op_ping(vnetd *d, json_t *req, verr *err)
     return r;
 }
 
+/* Every definition file with a problem, as an array (file, line, error). */
+static json_t *problems_array(vnetd *d)
+{
+    json_t *arr = json_array();
+    const char *name;
+    json_t *p;
+    json_object_foreach(d->def_problems, name, p)
+    {
+        json_t *o = json_deep_copy(p);
+        json_object_set_new(o, "network", json_string(name));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
 static json_t *op_list(vnetd *d, json_t *req, verr *err)
 {
     json_t *arr = json_array();
@@ -41,6 +59,19 @@ static json_t *op_list(vnetd *d, json_t *req, verr *err)
         json_array_append_new(arr, net_summary(d->nets[i], true));
     json_t *r = proto_reply_ok();
     json_object_set_new(r, "networks", arr);
+    json_object_set_new(r, "problems", problems_array(d));
+    return r;
+}
+
+static json_t *op_reload(vnetd *d, json_t *req, verr *err)
+{
+    json_t *summary = reload_definitions(d, err);
+    if (!summary)
+        return NULL;
+    json_t *r = proto_reply_ok();
+    json_object_update(r, summary);
+    json_decref(summary);
+    json_object_set_new(r, "problems", problems_array(d));
     return r;
 }
 
@@ -63,7 +94,11 @@ static json_t *op_lookup(vnetd *d, json_t *req, verr *err)
     const char *uuid = proto_get_str_opt(req, "uuid");
     vnet_net *n;
     if (name) {
-        n = registry_get(d, name, err);
+        /* by name only: virsh net-uuid takes a name, not a UUID */
+        n = registry_find(d, name);
+        if (!n)
+            verr_set(err, VERR_NOT_FOUND, "Network not found: no network with matching name '%s'",
+                     name);
     } else if (uuid) {
         uint8_t u[16];
         n = netdef_uuid_parse(uuid, u) == 0 ? registry_find_uuid(d, u) : NULL;
@@ -147,23 +182,45 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
     return r;
 }
 
+/* Undefine: the saved definition and autostart link go. An active network
+ * keeps running on its live definition, now transient (gone once destroyed),
+ * as libvirt's network driver does. */
 static json_t *op_undefine(vnetd *d, json_t *req, verr *err)
 {
     const char *name = proto_get_str(req, "name", err);
     vnet_net *n = name ? registry_get(d, name, err) : NULL;
     if (!n)
         return NULL;
-    if (net_active(n)) {
+    if (!net_persistent(n)) {
         verr_set(err, VERR_BUSY,
-                 "Requested operation is not valid: network '%s' is active; destroy it first",
-                 n->name);
+                 "Requested operation is not valid: cannot undefine transient network");
         return NULL;
+    }
+    if (net_active(n)) {
+        /* the status file must hold the live definition before the saved one goes */
+        netdef *config = n->config;
+        bool was_config = n->live_is_config;
+        n->config = NULL;
+        n->live_is_config = false;
+        if (registry_save_status(d, n, err) < 0) {
+            n->config = config;
+            n->live_is_config = was_config;
+            return NULL;
+        }
+        n->config = config;
     }
     if (store_delete_definition(&d->paths, n->name, err) < 0)
         return NULL;
-    log_info("network '%s' undefined", n->name);
+    log_info("network '%s' undefined%s", n->name,
+             net_active(n) ? " (it keeps running, transient)" : "");
     events_emit_net(d, VNET_EV_UNDEFINED, n->name, n->uuid, NULL);
-    registry_remove(d, n);
+    if (!net_active(n)) {
+        registry_remove(d, n);
+        return proto_reply_ok();
+    }
+    netdef_free(n->config);
+    n->config = NULL;
+    n->autostart = false;
     return proto_reply_ok();
 }
 
@@ -277,6 +334,7 @@ static const op_def op_table[] = {
     {"start", op_start, false},
     {"destroy", op_destroy, false},
     {"autostart", op_autostart, false},
+    {"reload", op_reload, false},
     {"update", op_update, false},
     {"forward-add", op_forward_add, false},
     {"forward-del", op_forward_del, false},

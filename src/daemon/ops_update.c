@@ -488,6 +488,7 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
     if (net_active(n)) /* (defs now belong to n) */
         forward_ct_later(d, n->name, &pf, true);
     log_info("network '%s': forward %s %u added", n->name, netdef_proto_name(pf.proto), range.start);
+    hairpin_sync(d, n); /* the first forward: guests may now reach their own */
     return proto_reply_ok();
 fail:
     netdef_free(defs[0]);

@@ -25,12 +25,17 @@ static void load_definition(vnetd *d, const char *name)
     _cleanup_free_ char *path = store_definition_path(&d->paths, name);
     _cleanup_(netdef_freep) netdef *def = NULL;
     verr err = VERR_INIT;
+    if (!d->def_problems)
+        d->def_problems = json_object();
     if (netdef_parse_file(path, &def, &err) < 0) {
-        log_err("ignoring %s: %s", path, err.msg);
+        reload_record_problem(d, d->def_problems, name, path, err.msg);
         return;
     }
     if (!streq(def->name, name)) {
-        log_err("ignoring %s: it defines network '%s', not '%s'", path, def->name, name);
+        _cleanup_free_ char *msg = xasprintf("%s: it defines network '%s', not '%s' (the file "
+                                             "name must be the network's name)",
+                                             path, def->name, name);
+        reload_record_problem(d, d->def_problems, name, path, msg);
         return;
     }
     forward_journal_replay(d, def);
@@ -39,7 +44,8 @@ static void load_definition(vnetd *d, const char *name)
                           (def->has_mac && def->bridge_name && !strchr(def->bridge_name, '%')));
     if (registry_fill_def(d, def, NULL, &err) < 0 ||
         registry_check_conflicts(d, def, false, &err) < 0) {
-        log_err("ignoring %s: %s", path, err.msg);
+        _cleanup_free_ char *msg = xasprintf("%s: %s", path, err.msg);
+        reload_record_problem(d, d->def_problems, name, path, msg);
         return;
     }
     if (registry_check_conflicts(d, def, true, &err) < 0)
@@ -138,13 +144,21 @@ static void adopt_active(vnetd *d, const char *name)
         return;
     }
     vnet_net *n = registry_find(d, name);
+    json_t *problem = reload_problem_of(d, name);
     if (!n) {
         n = registry_add(d, name);
         memcpy(n->uuid, def->uuid, 16);
-        if (!transient)
+        if (!transient && problem) {
+            /* its definition file does not load: the running definition is
+             * the last good one (kept in memory; the file stays the user's) */
+            n->config = netdef_dup(def);
+            json_object_set_new(problem, "keeps",
+                                json_string("running on its last good definition"));
+        } else if (!transient) {
             log_warn("network '%s' is active but has no saved definition; keeping it as "
                      "transient",
                      name);
+        }
     }
     n->live = def;
     n->live_is_config = is_config;
@@ -165,6 +179,7 @@ static void adopt_active(vnetd *d, const char *name)
         log_err("%s", err.msg);
     supervise_flush_links(d);
     supervise_watch_dnsmasq(d, n);
+    hairpin_sync(d, n);
 }
 
 int reconcile_startup(vnetd *d, verr *err)
@@ -264,6 +279,7 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     }
     supervise_flush_links(d);
     supervise_watch_dnsmasq(d, net);
+    hairpin_sync(d, net);
 }
 
 static int repair_timer_fired(sd_event_source *s, uint64_t usec, void *userdata)

@@ -31,6 +31,10 @@ vnet_net *registry_find_uuid(vnetd *d, const uint8_t uuid[16])
 vnet_net *registry_get(vnetd *d, const char *name, verr *err)
 {
     vnet_net *n = registry_find(d, name);
+    uint8_t uuid[16];
+    /* virsh takes a UUID wherever it takes a name */
+    if (!n && netdef_uuid_parse(name, uuid) == 0)
+        n = registry_find_uuid(d, uuid);
     if (!n)
         verr_set(err, VERR_NOT_FOUND, "Network not found: no network with matching name '%s'",
                  name);
@@ -245,6 +249,7 @@ int registry_save_config(vnetd *d, const netdef *def, verr *err)
                         def->name, NETDEF_XML_MAX, def->n_port_forwards);
     if (store_save_definition(&d->paths, def->name, xml, err) < 0)
         return verr_prefix(err, "saving network '%s'", def->name);
+    reload_note_own_write(d, def->name);
     return 0;
 }
 
@@ -293,6 +298,7 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
     }
     supervise_flush_links(d);
     supervise_watch_dnsmasq(d, net);
+    hairpin_sync(d, net);
     log_info("network '%s' started", net->name);
     events_emit_net(d, VNET_EV_STARTED, net->name, net->uuid, NULL);
     return 0;

@@ -209,6 +209,7 @@ static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
 
 int supervise_setup(vnetd *d, verr *err)
 {
+    hairpin_setup(d);
     d->monitor_fd = netdev_monitor_open(err);
     if (d->monitor_fd < 0) {
         log_warn("link events unavailable (%s); relying on the periodic check", err->msg);

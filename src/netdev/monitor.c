@@ -38,14 +38,30 @@ typedef struct monitor_ctx {
     int calls;
 } monitor_ctx;
 
+static netdev_port_cb port_cb;
+static void *port_cb_data;
+
+void netdev_monitor_set_port_cb(netdev_port_cb cb, void *userdata)
+{
+    port_cb = cb;
+    port_cb_data = userdata;
+}
+
 /* AF_BRIDGE messages speak about bridge ports (RTM_DELLINK there means "left the
- * bridge", not "deleted"); only the AF_UNSPEC ones are about the link itself. */
+ * bridge", not "deleted"); only the AF_UNSPEC ones are about the link itself.
+ * A port's RTM_NEWLINK goes to the port callback. */
 static void monitor_link(const struct nlmsghdr *nlh, monitor_ctx *c)
 {
     netdev_link link;
     const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-    if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi) || ifi->ifi_family == AF_BRIDGE)
+    if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
         return;
+    if (ifi->ifi_family == AF_BRIDGE) {
+        netdev_port port;
+        if (port_cb && nlh->nlmsg_type == RTM_NEWLINK && netdev_port_parse(nlh, &port) == 0)
+            port_cb(&port, port_cb_data);
+        return;
+    }
     if (nl_link_parse(nlh, &link) < 0)
         return;
     if (nlh->nlmsg_type == RTM_DELLINK || !link.up) {

@@ -109,6 +109,27 @@ int netdev_monitor_open(verr *err);
 typedef void (*netdev_monitor_cb)(const char *ifname, int ifindex, bool gone_or_down, void *userdata);
 int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata);
 
+/* ---- hairpin.c: bridge ports' hairpin mode ----
+ * With br_netfilter active, a packet DNATed to a guest on the bridge it came
+ * from is bridged, not routed, to that guest's port; when that is the port it
+ * came in on, the bridge drops it unless the port is in hairpin mode. */
+typedef struct netdev_port {
+    int ifindex;
+    int master; /* the bridge's ifindex */
+    bool hairpin;
+} netdev_port;
+/* Does br_netfilter pass this namespace's bridged IPv4 or IPv6 traffic
+ * through the IP hooks (net.bridge.bridge-nf-call-ip(6)tables = 1)? */
+bool netdev_br_netfilter_active(void);
+int netdev_port_set_hairpin(int ifindex, bool on, verr *err);
+/* Hairpin mode on every port of `bridge` that lacks it; returns how many
+ * ports were changed, or -1 with err. */
+int netdev_bridge_hairpin_ports(const char *bridge, verr *err);
+/* Called by netdev_monitor_drain() for each bridge-port notice (a port joined
+ * a bridge or its settings changed), whatever drain's own callback is. */
+typedef void (*netdev_port_cb)(const netdev_port *port, void *userdata);
+void netdev_monitor_set_port_cb(netdev_port_cb cb, void *userdata);
+
 /* Port-forward check: does a local process hold host port(s) port_start..port_end
  * (port_end 0 = port_start) of `proto` (IPPROTO_TCP: a listening socket;
  * IPPROTO_UDP: an unconnected bound socket) that a forward on `addr` would take

@@ -44,6 +44,10 @@ int nl_ifname_check(const char *name, verr *err);
 /* Resolve a link name to its ifindex: >0, or -1 with err (VERR_NOT_FOUND if absent). */
 int nl_ifindex(const char *name, verr *err);
 
+/* Fill a netdev_port from an AF_BRIDGE RTM_NEWLINK message (a bridge port).
+ * 0, or -1 when it is not one. */
+int netdev_port_parse(const struct nlmsghdr *nlh, netdev_port *ret);
+
 /* Fill a netdev_link from an RTM_NEWLINK/RTM_DELLINK message. 0 or -1 (malformed). */
 int nl_link_parse(const struct nlmsghdr *nlh, netdev_link *ret);
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -19,12 +20,12 @@ void vnet_paths_init(vnet_paths *p, const char *root)
     while (len > 0 && r[len - 1] == '/')
         len--;
     p->root = xstrndup(r, len);
-    p->config_dir = xasprintf("%s/etc/vnet/networks", p->root);
+    p->config_dir = xasprintf("%s" VNET_SYSCONFDIR "/vnet/networks", p->root);
     p->autostart_dir = xasprintf("%s/autostart", p->config_dir);
-    p->run_dir = xasprintf("%s/run/vnet", p->root);
+    p->run_dir = xasprintf("%s" VNET_RUNSTATEDIR "/vnet", p->root);
     p->status_dir = xasprintf("%s/status", p->run_dir);
     p->socket_path = xasprintf("%s/vnetd.sock", p->run_dir);
-    p->data_dir = xasprintf("%s/var/lib/vnet", p->root);
+    p->data_dir = xasprintf("%s" VNET_LOCALSTATEDIR "/lib/vnet", p->root);
     p->dnsmasq_dir = xasprintf("%s/dnsmasq", p->data_dir);
 }
 

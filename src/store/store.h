@@ -5,6 +5,8 @@
  *   runtime: ROOT/run/vnet/  (vnetd.sock, status/NAME.json, NAME.pid)
  *   data:    ROOT/var/lib/vnet/dnsmasq/  (NAME.conf, NAME.hostsfile, NAME.addnhosts, NAME.leases)
  * ROOT is "" for a real install, or the --root DIR given to vnetd / vnet.
+ * /etc, /run and /var are the build's sysconfdir, runstatedir and
+ * localstatedir (meson options; these are the defaults with prefix /usr).
  */
 #pragma once
 

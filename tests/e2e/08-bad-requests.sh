@@ -37,9 +37,8 @@ expect_match "with an error naming the file" "^error: .*nonexistent\.xml" "$E2E_
 
 # operations in the wrong state
 expect_rc "start of an active network exits 1" 1 vnet start default
-expect_eq "virsh's message" "error: Requested operation is not valid: network 'default' is already active" "$E2E_OUT"
-expect_rc "undefine of an active network exits 1" 1 vnet undefine default
-expect_eq "virsh's message" "error: Requested operation is not valid: network 'default' is active; destroy it first" "$E2E_OUT"
+expect_eq "virsh's message" "error: Failed to start network default
+error: Requested operation is not valid: network 'default' is already active" "$E2E_OUT"
 expect_true "default is still defined" test -e "$DEF/default.xml"
 expect_true "default is still active" net_active default
 uuid=$(vnet uuid default)
@@ -47,7 +46,8 @@ expect_match "vnet uuid prints a uuid" '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 other=00000000-1111-2222-3333-444444444444
 f=$(net_xml_file dup "<network><name>default</name><uuid>$other</uuid><bridge name='vt-dup0'/><ip address='192.168.162.1' netmask='255.255.255.0'/></network>")
 expect_rc "define over an existing name with another uuid exits 1" 1 vnet define "$f"
-expect_eq "virsh's message" "error: operation failed: network 'default' already exists with uuid $uuid" "$E2E_OUT"
+expect_eq "virsh's message" "error: Failed to define network from $f
+error: operation failed: network 'default' already exists with uuid $uuid" "$E2E_OUT"
 
 after=$(snapshot)
 expect_eq "none of the refused requests changed anything" "$before" "$after"
@@ -55,18 +55,22 @@ expect_eq "none of the refused requests changed anything" "$before" "$after"
 f=$(net_xml_file e2einact "$(net_xml e2einact vt-in0 192.168.163 nat)")
 expect_ok "define e2einact" vnet define "$f"
 expect_rc "destroy of an inactive network exits 1" 1 vnet destroy e2einact
-expect_eq "virsh's message" "error: Requested operation is not valid: network 'e2einact' is not active" "$E2E_OUT"
+expect_eq "virsh's message" "error: Failed to destroy network e2einact
+error: Requested operation is not valid: network 'e2einact' is not active" "$E2E_OUT"
 expect_false "bridge vt-in0 was not created" link_exists vt-in0
 
 # unknown names
 for cmd in start destroy undefine info dumpxml autostart dhcp-leases; do
     expect_rc "$cmd of an unknown network exits 1" 1 vnet "$cmd" nosuch
-    expect_eq "virsh's message ($cmd)" "error: Network not found: no network with matching name 'nosuch'" "$E2E_OUT"
+    expect_eq "virsh's message ($cmd)" "error: failed to get network 'nosuch'
+error: Network not found: no network with matching name 'nosuch'" "$E2E_OUT"
 done
 expect_rc "name of an unknown uuid exits 1" 1 vnet name "$other"
-expect_eq "virsh's message (uuid)" "error: Network not found: no network with matching uuid '$other'" "$E2E_OUT"
+expect_eq "virsh's message (uuid)" "error: failed to get network '$other'
+error: Network not found: no network with matching uuid '$other'" "$E2E_OUT"
 expect_rc "net- alias works and fails the same" 1 vnet net-start nosuch
-expect_eq "virsh's message (net-start)" "error: Network not found: no network with matching name 'nosuch'" "$E2E_OUT"
+expect_eq "virsh's message (net-start)" "error: failed to get network 'nosuch'
+error: Network not found: no network with matching name 'nosuch'" "$E2E_OUT"
 
 # the socket: malformed, not an object, unknown op, oversized, stuck
 SOCK=$(vnetd_socket)

@@ -52,13 +52,29 @@ CASES = [
      "Name:           default\nUUID:           " + UUID + "\nActive:         yes\n"
      "Persistent:     yes\nAutostart:      yes\nBridge:         virbr0\n", "", 0),
     (["net-info", "nope"], {"op": "info", "name": "nope"}, NOT_FOUND, "",
+     "error: failed to get network 'nope'\n"
      "error: Network not found: no network with matching name 'nope'\n", 1),
+    (["info", "--network", UUID], {"op": "info", "name": UUID},
+     {"ok": True, "network": NETS[0]},
+     "Name:           default\nUUID:           " + UUID + "\nActive:         yes\n"
+     "Persistent:     yes\nAutostart:      yes\nBridge:         virbr0\n", "", 0),
+    (["-q", "list"], {"op": "list"}, {"ok": True, "networks": NETS},
+     " default   active   yes   yes\n", "", 0),
+    (["-c", "network:///system", "list", "--name"], {"op": "list"},
+     {"ok": True, "networks": NETS}, "default\n", "", 0),
+    (["--connect", "qemu:///system", "list"], None, None, "",
+     "error: cannot use connection URI 'qemu:///system': vnet manages virtual networks only, "
+     "through its own daemon; use vnet:///system, network:///system (optionally with "
+     "?socket=PATH)\n", 1),
+    (["-c", "vnet:///session", "list"], None, None, "",
+     "error: connection URI 'vnet:///session': vnet has only a system instance (no session "
+     "mode); use vnet:///system, network:///system (optionally with ?socket=PATH)\n", 1),
     (["start", "lab"], {"op": "start", "name": "lab"}, {"ok": True},
      "Network lab started\n", "", 0),
     (["start", "default"], {"op": "start", "name": "default"},
      {"ok": False, "kind": "busy",
       "error": "Requested operation is not valid: network 'default' is already active"}, "",
-     "error: Requested operation is not valid: network 'default' is already active\n", 1),
+     "error: Failed to start network default\nerror: Requested operation is not valid: network 'default' is already active\n", 1),
     (["net-destroy", "default"], {"op": "destroy", "name": "default"}, {"ok": True},
      "Network default destroyed\n", "", 0),
     (["undefine", "lab"], {"op": "undefine", "name": "lab"}, {"ok": True},
@@ -74,7 +90,7 @@ CASES = [
                                  "source": "@NETXML"},
      {"ok": True, "name": "lab"}, "Network lab created from @NETXML\n", "", 0),
     (["define", "/nonexistent/x.xml"], None, None, "",
-     "error: cannot read '/nonexistent/x.xml': No such file or directory\n", 1),
+     "error: Failed to open file '/nonexistent/x.xml': No such file or directory\n", 1),
     (["dumpxml", "default", "--inactive"], {"op": "dumpxml", "name": "default", "inactive": True},
      {"ok": True, "xml": "<network>\n</network>"}, "<network>\n</network>\n", "", 0),
     (["uuid", "default"], {"op": "lookup", "name": "default"},
@@ -122,10 +138,11 @@ CASES = [
      {"ok": True, "live": False, "config": True}, "Updated network lab persistent config\n",
      "", 0),
     (["update", "default", "frob", "dns-txt", "<txt/>"], None, None, "",
-     "error: unknown update command 'frob' (expected add, add-last, add-first, delete or "
-     "modify)\n", 1),
+     "error: unrecognized command name 'frob'\n"
+     "The commands are add (= add-last), add-first, delete and modify.\n", 1),
     (["update", "default", "add", "dns-nope", "<txt/>"], None, None, "",
-     "error: unknown section 'dns-nope' (see 'vnet update --help')\n", 1),
+     "error: unrecognized section name 'dns-nope'\nSee 'vnet update --help' for the sections.\n",
+     1),
     (["update", "default", "add", "dns-txt", "<txt/>", "--parent-index", "x"], None, None, "",
      "error: --parent-index 'x': expected a number >= 0 (or -1 for the first matching <ip>)\n",
      1),
@@ -147,6 +164,11 @@ CASES = [
     (["forward-del", "default", "--proto", "tcp", "--port", "8080"],
      {"op": "forward-del", "name": "default", "proto": "tcp", "port": 8080},
      {"ok": True}, "Forward tcp 8080 removed from network default\n", "", 0),
+    (["forward-del", "default", "--proto", "tcp", "--port", "8081"],
+     {"op": "forward-del", "name": "default", "proto": "tcp", "port": 8081},
+     {"ok": False, "kind": "not-found",
+      "error": "network 'default' has no tcp port forward from port 8081"}, "",
+     "error: network 'default' has no tcp port forward from port 8081\n", 1),
     (["forward-list", "default"], {"op": "forward-list", "name": "default"},
      {"ok": True, "forwards": FWD},
      " Proto   Host address   Host port(s)   Guest address    Guest port(s)   Packets   Bytes\n"
@@ -157,12 +179,52 @@ CASES = [
      {"ok": True, "forwards": FWD}, json.dumps(FWD, indent=2) + "\n", "", 0),
     (["ping"], {"op": "ping"}, {"ok": True, "version": "0.1.0"},
      "vnetd 0.1.0 is running\n", "", 0),
-    (["start"], None, None, "",
-     "error: command 'start' needs NAME\nTry 'vnet start --help' for more information.\n", 1),
+    (["start"], None, None, "", "error: command 'start' requires <network> option\n", 1),
+    (["net-start", "a", "b"], None, None, "", "error: unexpected data 'b'\n", 1),
     (["list", "--bogus"], None, None, "",
-     "error: unknown option '--bogus'\nTry 'vnet list --help' for more information.\n", 1),
-    (["frobnicate"], None, None, "",
-     "error: unknown command 'frobnicate'\nTry 'vnet --help' for more information.\n", 1),
+     "error: command 'list' doesn't support option --bogus\n", 1),
+    (["net-list", "--inactiv"], None, None, "",
+     "error: command 'net-list' doesn't support option --inactiv\n"
+     "Did you mean '--inactive'?\n", 1),
+    (["frobnicate"], None, None, "", "error: unknown command: 'frobnicate'\n", 1),
+    (["net-lisst"], None, None, "",
+     "error: unknown command: 'net-lisst'\nDid you mean 'net-list'?\n", 1),
+    (["dumxpml", "default"], None, None, "",
+     "error: unknown command: 'dumxpml'\nDid you mean 'dumpxml'?\n", 1),
+    (["net-update", "--network", "default", "--command", "add", "--section", "dns-txt",
+      "--xml", "<txt name='a' value='b'/>", "--live"],
+     {"op": "update", "name": "default", "command": "add-last", "section": "dns-txt",
+      "xml": "<txt name='a' value='b'/>", "parent_index": -1, "live": True, "config": False},
+     {"ok": True}, "Updated network default live state\n", "", 0),
+    (["net-update", "default", "--command", "delete", "dns-txt", "<txt name='a' value='b'/>",
+      "2"],
+     {"op": "update", "name": "default", "command": "delete", "section": "dns-txt",
+      "xml": "<txt name='a' value='b'/>", "parent_index": 2, "live": False, "config": False},
+     {"ok": True}, "Updated network default live state\n", "", 0),
+    (["net-define", "--file", "@NETXML"],
+     {"op": "define", "xml": "<network><name>lab</name></network>\n", "source": "@NETXML"},
+     {"ok": True, "name": "lab"}, "Network lab defined from @NETXML\n", "", 0),
+    (["net-define", "--validate", "@BADXML"], None, None, "",
+     "error: Failed to define network from @BADXML\nerror: XML document failed to validate: "
+     "@BADXML:1: <network>: missing <name>\n", 1),
+    (["dumpxml", "default", "--xpath", "/network/name"], {"op": "dumpxml", "name": "default",
+                                                          "inactive": False},
+     {"ok": True, "xml": "<network>\n  <name>x</name>\n  <ip address='1.2.3.4'/>\n</network>"},
+     "<name>x</name>\n", "", 0),
+    (["dumpxml", "default", "--xpath", "//ip/@address|/network/name", "--wrap"],
+     {"op": "dumpxml", "name": "default", "inactive": False},
+     {"ok": True, "xml": "<network>\n  <name>x</name>\n  <ip address='1.2.3.4'/>\n</network>"},
+     "<nodes address=\"1.2.3.4\">\n  <name>x</name>\n</nodes>\n", "", 0),
+    (["dumpxml", "default", "--xpath", "/nope", "--wrap"],
+     {"op": "dumpxml", "name": "default", "inactive": False},
+     {"ok": True, "xml": "<network/>"}, "<nodes/>\n", "", 0),
+    (["dumpxml", "default", "--xpath", "count(//ip)"],
+     {"op": "dumpxml", "name": "default", "inactive": False},
+     {"ok": True, "xml": "<network/>"}, "",
+     "error: XPath expression 'count(//ip)' gives a number, not nodes; select nodes (e.g. "
+     "/network/name or //ip/@address)\n", 1),
+    (["dumpxml", "default", "--wrap"], None, None, "",
+     "error: option --wrap requires option --xpath\n", 1),
 ]
 
 
@@ -215,9 +277,30 @@ def run(vnet, root, argv):
     return p.stdout, p.stderr, p.returncode
 
 
+VIRSH_VERBS = {"autostart", "create", "define", "destroy", "dhcp-leases", "dumpxml", "edit",
+               "info", "list", "name", "start", "undefine", "update", "uuid"}
+USAGE_ERRORS = ("requires <", "requires --", "doesn't support", "unknown command",
+                "unexpected data", "needs a value", "connection URI")
+
+
+def blank_line(argv, want_err):
+    """virsh ends every command it ran (even one that failed) with an empty
+    line; not after a usage error, not with -q, not for --json."""
+    rest = argv[2:] if argv[0] in ("-c", "--connect") else argv
+    verb = [w for w in rest if not w.startswith("-")][0]
+    verb = verb[4:] if verb.startswith("net-") else verb
+    if verb not in VIRSH_VERBS or "--json" in argv or "-q" in argv:
+        return ""
+    if any(u in want_err for u in USAGE_ERRORS):
+        return ""
+    if verb == "update" and not want_err:
+        return ""  # virsh's "Updated network ..." line gets its newline from the blank line
+    return "\n"
+
+
 def subst(v, xml_path):
     if isinstance(v, str):
-        return v.replace("@NETXML", xml_path)
+        return v.replace("@NETXML", xml_path).replace("@BADXML", xml_path + ".bad")
     if isinstance(v, list):
         return [subst(x, xml_path) for x in v]
     if isinstance(v, dict):
@@ -232,13 +315,15 @@ def main():
         xml_path = os.path.join(root, "lab.xml")
         with open(xml_path, "w") as f:
             f.write("<network><name>lab</name></network>\n")
+        with open(xml_path + ".bad", "w") as f:
+            f.write("<network/>\n")
 
         # No daemon yet: the connection error, exit status 1.
         sock_path = os.path.join(root, "run", "vnet", "vnetd.sock")
         out, err, rc = run(vnet, root, ["list"])
         want = (f"error: failed to connect to the vnet daemon at {sock_path}: "
                 "No such file or directory (is vnetd running?)\n")
-        if (out, err, rc) != ("", want, 1):
+        if (out, err, rc) != ("\n", want, 1):
             print(f"FAIL missing socket: rc={rc} out={out!r} err={err!r}")
             failures += 1
 
@@ -250,6 +335,7 @@ def main():
                 daemon.reply, daemon.requests = reply, []
                 out, err, rc = run(vnet, root, argv)
                 want_out, want_err = subst(want_out, xml_path), subst(want_err, xml_path)
+                want_out += blank_line(argv, want_err)
                 got_req = daemon.requests[0] if daemon.requests else None
                 problems = []
                 if got_req != subst(want_req, xml_path):

@@ -53,8 +53,7 @@ def main():
                   "error: <stdin>:1: <network>: missing <name>\n", 1, None,
                   read(os.path.join(datadir, "bad-no-name.xml"))))
     cases.append(("no file", ["validate"], "",
-                  "error: command 'validate' needs FILE...\n"
-                  "Try 'vnet validate --help' for more information.\n", 1, None, ""))
+                  "error: command 'validate' needs FILE...\n", 1, None, ""))
     nat = os.path.join(confdir, "networkxml2xmlin", "nat-network.xml")
     if os.path.exists(nat):
         cases.append(("libvirt nat-network.xml", ["validate", nat], "", "", 0, None, ""))

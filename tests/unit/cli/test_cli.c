@@ -7,7 +7,10 @@
 
 #include "cli/args.h"
 #include "cli/output.h"
+#include "cli/suggest.h"
 #include "cli/table.h"
+#include "cli/uri.h"
+#include "cli/xpath.h"
 #include "tests/unit/testlib.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
@@ -30,8 +33,9 @@ static void test_table_net_list(void)
     CHECK_STR(s, " Name      State    Autostart   Persistent\n"
                  "--------------------------------------------\n"
                  " default   active   yes         yes\n");
+    /* virsh -q: no header, and its width does not count */
     _cleanup_free_ char *q = table_format(t, 0);
-    CHECK_STR(q, " default   active   yes         yes\n");
+    CHECK_STR(q, " default   active   yes   yes\n");
 }
 
 static void test_table_empty_leases(void)
@@ -98,7 +102,7 @@ static void test_args_parse(void)
     char *argv1[] = {"default", "--all", "--mac=52:54:00:00:00:01", "x", "--", "--all"};
     args a;
     verr err = VERR_INIT;
-    CHECK(args_parse(opts, 6, argv1, &a, &err) == 0);
+    CHECK(args_parse(NULL, opts, 6, argv1, &a, &err) == 0);
     CHECK(args_has(&a, "all"));
     CHECK_STR(args_get(&a, "mac"), "52:54:00:00:00:01");
     CHECK(!args_has(&a, "parent-index"));
@@ -109,26 +113,130 @@ static void test_args_parse(void)
     args_free(&a);
 
     char *argv2[] = {"--parent-index", "-1", "-h", "-"};
-    CHECK(args_parse(opts, 4, argv2, &a, &err) == 0);
+    CHECK(args_parse(NULL, opts, 4, argv2, &a, &err) == 0);
     CHECK_STR(args_get(&a, "parent-index"), "-1");
     CHECK(a.help && a.n_pos == 1);
     args_free(&a);
 
     char *bad1[] = {"--bogus"};
-    CHECK(args_parse(opts, 1, bad1, &a, &err) < 0);
+    CHECK(args_parse(NULL, opts, 1, bad1, &a, &err) < 0);
     CHECK_STR(err.msg, "unknown option '--bogus'");
     char *bad2[] = {"--mac"};
-    CHECK(args_parse(opts, 1, bad2, &a, &err) < 0);
+    CHECK(args_parse(NULL, opts, 1, bad2, &a, &err) < 0);
     CHECK_STR(err.msg, "option '--mac' needs a value (MAC)");
     char *bad3[] = {"--all=yes"};
-    CHECK(args_parse(opts, 1, bad3, &a, &err) < 0);
+    CHECK(args_parse(NULL, opts, 1, bad3, &a, &err) < 0);
     CHECK_STR(err.msg, "option '--all' does not take a value");
     char *bad4[] = {"--all", "--all"};
-    CHECK(args_parse(opts, 2, bad4, &a, &err) < 0);
+    CHECK(args_parse(NULL, opts, 2, bad4, &a, &err) < 0);
     CHECK_STR(err.msg, "option '--all' given more than once");
     char *bad5[] = {"-x"};
-    CHECK(args_parse(opts, 1, bad5, &a, &err) < 0);
+    CHECK(args_parse(NULL, opts, 1, bad5, &a, &err) < 0);
     CHECK_STR(err.msg, "unknown option '-x'");
+}
+
+/* virsh's forms: [--network] NAME ... positional in table order, named in
+ * any order, required ones checked, extra data refused. */
+static const args_option upd[] = {{"network", "N", "", ARGS_POS | ARGS_REQ},
+                                  {"command", "C", "", ARGS_POS | ARGS_REQ},
+                                  {"section", "S", "", ARGS_POS | ARGS_REQ},
+                                  {"xml", "X", "", ARGS_POS | ARGS_REQ},
+                                  {"parent-index", "I", "", ARGS_POS},
+                                  {"live", NULL, ""},
+                                  {NULL}};
+
+static void test_args_positional(void)
+{
+    args a;
+    verr err = VERR_INIT;
+    char *v1[] = {"default", "--command", "add", "ip", "<x/>", "--live"};
+    CHECK(args_parse("net-update", upd, 6, v1, &a, &err) == 0);
+    CHECK(a.n_pos == 4);
+    CHECK_STR(a.pos[0], "default");
+    CHECK_STR(a.pos[1], "add");
+    CHECK_STR(a.pos[2], "ip");
+    CHECK_STR(a.pos[3], "<x/>");
+    CHECK(args_has(&a, "live") && !args_has(&a, "parent-index"));
+    args_free(&a);
+
+    char *v2[] = {"--xml=<x/>", "--network", "n", "delete", "dns-host", "3"};
+    CHECK(args_parse("net-update", upd, 6, v2, &a, &err) == 0);
+    CHECK(a.n_pos == 5);
+    CHECK_STR(a.pos[1], "delete");
+    CHECK_STR(a.pos[3], "<x/>");
+    CHECK_STR(args_get(&a, "parent-index"), "3");
+    args_free(&a);
+
+    char *v3[] = {"n", "add", "ip"};
+    CHECK(args_parse("net-update", upd, 3, v3, &a, &err) < 0);
+    CHECK_STR(err.msg, "command 'net-update' requires <xml> option");
+    char *v4[] = {"n", "add", "ip", "x", "1", "extra"};
+    CHECK(args_parse("net-update", upd, 6, v4, &a, &err) < 0);
+    CHECK_STR(err.msg, "unexpected data 'extra'");
+    char *v5[] = {"n", "--lve"};
+    CHECK(args_parse("net-update", upd, 2, v5, &a, &err) < 0);
+    CHECK_STR(err.msg, "command 'net-update' doesn't support option --lve");
+    CHECK_STR(a.bad_option, "--lve");
+    char *v6[] = {"--help"};
+    CHECK(args_parse("net-update", upd, 1, v6, &a, &err) == 0 && a.help);
+    args_free(&a);
+}
+
+static void test_suggest(void)
+{
+    CHECK(suggest_distance("net-lisst", "net-list") == 1);
+    CHECK(suggest_distance("lsit", "list") == 1);
+    CHECK(suggest_distance("", "abc") == 3);
+    static const char *const names[] = {"list", "info", "define", NULL, "undefine", "dumpxml"};
+    CHECK_STR(suggest_closest("lsit", names, 6), "list");
+    CHECK_STR(suggest_closest("dumxpml", names, 6), "dumpxml");
+    CHECK_STR(suggest_closest("dum", names, 6), "dumpxml"); /* a unique prefix */
+    CHECK(suggest_closest("frobnicate", names, 6) == NULL);
+    CHECK(suggest_closest("xy", names, 6) == NULL);
+}
+
+static void test_uri(void)
+{
+    char *sock = NULL;
+    verr err = VERR_INIT;
+    CHECK(uri_parse("vnet:///system", &sock, &err) == 0 && sock == NULL);
+    CHECK(uri_parse("network:///system", &sock, &err) == 0 && sock == NULL);
+    CHECK(uri_parse("network:///system?socket=/tmp/x.sock", &sock, &err) == 0);
+    CHECK_STR(sock, "/tmp/x.sock");
+    free(sock);
+    CHECK(uri_parse("qemu:///system", &sock, &err) < 0);
+    CHECK(strstr(err.msg, "vnet:///system") != NULL);
+    CHECK(uri_parse("vnet://host/system", &sock, &err) < 0);
+    CHECK(uri_parse("vnet:///session", &sock, &err) < 0);
+    CHECK(uri_parse("vnet:///system?socket=rel", &sock, &err) < 0);
+    CHECK(uri_parse("vnet:///system?mode=legacy", &sock, &err) < 0);
+}
+
+static void test_xpath(void)
+{
+    const char *xml = "<network>\n  <name>n</name>\n  <ip address='10.0.0.1'>\n"
+                      "    <dhcp/>\n  </ip>\n</network>\n";
+    char *out = NULL;
+    verr err = VERR_INIT;
+    CHECK(xpath_select(xml, "//ip", false, &out, &err) == 0);
+    CHECK_STR(out, "<ip address=\"10.0.0.1\">\n  <dhcp/>\n</ip>\n");
+    free(out);
+    CHECK(xpath_select(xml, "//ip/@address", false, &out, &err) == 0);
+    CHECK_STR(out, " address=\"10.0.0.1\"\n");
+    free(out);
+    CHECK(xpath_select(xml, "/network/name/text()", false, &out, &err) == 0);
+    CHECK_STR(out, "n\n");
+    free(out);
+    CHECK(xpath_select(xml, "/nope", false, &out, &err) == 0);
+    CHECK_STR(out, "");
+    free(out);
+    CHECK(xpath_select(xml, "//name|//dhcp", true, &out, &err) == 0);
+    CHECK_STR(out, "<nodes>\n  <name>n</name>\n  <dhcp/>\n</nodes>\n");
+    free(out);
+    CHECK(xpath_select(xml, "[[", false, &out, &err) < 0);
+    CHECK(strstr(err.msg, "invalid XPath expression '[['") != NULL);
+    CHECK(xpath_select(xml, "string(//name)", false, &out, &err) < 0);
+    CHECK(strstr(err.msg, "gives a string") != NULL);
 }
 
 static void test_ports(void)
@@ -346,6 +454,10 @@ int main(void)
     test_table_lease_row();
     test_table_width_and_escape();
     test_args_parse();
+    test_args_positional();
+    test_suggest();
+    test_uri();
+    test_xpath();
     test_ports();
     test_target();
     test_forward();

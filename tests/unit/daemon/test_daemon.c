@@ -345,8 +345,33 @@ static void test_lifecycle(void)
     CHECK(!json_is_true(json_object_get(st, "def_is_config")));
     json_decref(st);
 
+    /* Undefine while active: it keeps running, transient (as libvirt does);
+     * the status file holds the live definition; a UUID names it too. */
+    _cleanup_free_ char *dp = store_definition_path(&paths, "lab");
+    json_t *li = info("lab");
+    _cleanup_free_ char *lab_uuid = xstrdup(json_string_value(json_object_get(li, "uuid")));
+    json_decref(li);
+    CHECK_OK(call(req_name("undefine", lab_uuid)));
+    CHECK(!file_exists(dp));
+    li = info("lab");
+    CHECK(json_is_true(json_object_get(li, "active")));
+    CHECK(json_is_false(json_object_get(li, "persistent")));
+    json_decref(li);
+    text = NULL;
+    CHECK(store_read_file(sp, &text, NULL, &err) == 1);
+    st = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    CHECK(json_is_true(json_object_get(st, "transient")));
+    CHECK(json_is_string(json_object_get(st, "def")));
+    json_decref(st);
     CHECK_ERR(call(req_name("undefine", "lab")),
-              "Requested operation is not valid: network 'lab' is active; destroy it first");
+              "Requested operation is not valid: cannot undefine transient network");
+    /* define makes it persistent again */
+    CHECK_OK(call(req_xml("define", NET_XML("lab", "  <title>Changed</title>\n"
+                                                   "  <forward mode='nat'/>\n"
+                                                   "  <ip address='192.168.100.1' "
+                                                   "prefix='24'/>\n"))));
+    CHECK(file_exists(dp));
     CHECK_OK(call(req_name("destroy", "lab")));
     CHECK(stub_log_has("stop lab"));
     CHECK(!file_exists(sp));

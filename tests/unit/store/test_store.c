@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "store/store.h"
 #include "tests/unit/testlib.h"
 #include "util/cleanup.h"
@@ -17,18 +18,19 @@ static void test_paths(void)
     vnet_paths p;
     vnet_paths_init(&p, NULL);
     CHECK_STR(p.root, "");
-    CHECK_STR(p.config_dir, "/etc/vnet/networks");
-    CHECK_STR(p.autostart_dir, "/etc/vnet/networks/autostart");
-    CHECK_STR(p.status_dir, "/run/vnet/status");
-    CHECK_STR(p.socket_path, "/run/vnet/vnetd.sock");
-    CHECK_STR(p.dnsmasq_dir, "/var/lib/vnet/dnsmasq");
+    /* the build's directories (meson's sysconfdir, runstatedir, localstatedir) */
+    CHECK_STR(p.config_dir, VNET_SYSCONFDIR "/vnet/networks");
+    CHECK_STR(p.autostart_dir, VNET_SYSCONFDIR "/vnet/networks/autostart");
+    CHECK_STR(p.status_dir, VNET_RUNSTATEDIR "/vnet/status");
+    CHECK_STR(p.socket_path, VNET_RUNSTATEDIR "/vnet/vnetd.sock");
+    CHECK_STR(p.dnsmasq_dir, VNET_LOCALSTATEDIR "/lib/vnet/dnsmasq");
     _cleanup_free_ char *lease = store_dnsmasq_path(&p, "default", "leases");
-    CHECK_STR(lease, "/var/lib/vnet/dnsmasq/default.leases");
+    CHECK_STR(lease, VNET_LOCALSTATEDIR "/lib/vnet/dnsmasq/default.leases");
     vnet_paths_free(&p);
 
     vnet_paths_init(&p, "/tmp/x//");
     CHECK_STR(p.root, "/tmp/x");
-    CHECK_STR(p.run_dir, "/tmp/x/run/vnet");
+    CHECK_STR(p.run_dir, "/tmp/x" VNET_RUNSTATEDIR "/vnet");
     vnet_paths_free(&p);
 }
 

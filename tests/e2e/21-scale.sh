@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 19: behaviour at scale (small N for CI; the speed targets are bench figures).
+# Scenario 21: behaviour at scale (small N for CI; the speed targets are bench figures).
 # 64 NAT networks, each with a guest that takes a DHCP lease (udhcpc); no dnsmasq holds an
 # inotify instance and vnetd holds one; then `nft flush ruleset` removes every table at once
 # and vnetd restores all 64 (with their rules), the guests keep their addresses, dnsmasq keeps
