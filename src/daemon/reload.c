@@ -96,6 +96,8 @@ static int reload_one(vnetd *d, const char *name, reload_counts *c, json_t *prob
         reload_record_problem(d, problems, name, path, msg);
         return -1;
     }
+    /* Forward changes since the file was written live in its journal. */
+    forward_journal_replay(d, def);
     vnet_net *n = registry_find(d, name);
     if (n && n->config) {
         _cleanup_free_ char *old = netdef_format(n->config, NETDEF_FORMAT_INACTIVE);

@@ -35,4 +35,10 @@ expect_ok "dumpxml > file" sh -c "ip netns exec $HOST_NS $VNET_BIN --root $ROOT 
 expect_ok "define it again" vnet define "$E2E_TMP/d.xml"
 expect_false "define removed the journal" test -e "$J"
 expect_true "and the definition has 8082" grep -q "start='8082'" "$X"
+# vnet reload re-reads the definition files: journaled forwards are folded in, not lost.
+expect_ok "forward-add tcp 8083" vnet forward-add default --proto tcp --port 8083 --to 192.168.122.54:80
+expect_ok "vnet reload" vnet reload
+e2e_run vnet forward-list default
+expect_match "after reload, the journaled 8083 is still there" '8083' "$E2E_OUT"
+expect_true "and in the definition file" grep -q "start='8083'" "$X"
 e2e_done
