@@ -13,7 +13,7 @@
  *   ops_events.c event streams (`vnet events`): one JSON line per event
  *   reload.c     re-reading the definitions directory (vnet reload, SIGHUP)
  *   hairpin.c    hairpin mode on bridge ports (a guest reaching its own forward)
- *   forward_ct.c  conntrack clean-up of forward changes, after the reply
+ *   forward_ct.c  conntrack clean-up of forward changes
  *   forward_journal.c  forward changes saved as journal lines, folded at load
  *   resolv_watch.c  the host's resolv.conf -> dnsmasq servers-file, SIGHUP on change
  */
@@ -261,9 +261,9 @@ int forward_journal_save(vnetd *d, const netdef *newconf, const char *line, verr
 int forward_journal_replay(vnetd *d, netdef *def);
 
 /* ---- forward_ct.c ---- */
-/* After the reply: drop the stale conntrack entries of a new forward's ports
- * (stale) or the connections of a removed forward. */
-void forward_ct_later(vnetd *d, const char *net, const netdef_port_forward *pf, bool stale);
+/* Drop the stale conntrack entries of a new forward's ports (stale) or the
+ * connections of a removed forward. */
+void forward_ct_forget(const char *net, const netdef_port_forward *pf, bool stale);
 
 /* ---- resolv_watch.c ---- */
 /* Write the servers file and watch resolv.conf (one inotify instance). */

@@ -486,7 +486,7 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
     if (forward_commit(d, n, defs[0], defs[1], &pf, 1, true, line, err) < 0)
         goto fail;
     if (net_active(n)) /* (defs now belong to n) */
-        forward_ct_later(d, n->name, &pf, true);
+        forward_ct_forget(n->name, &pf, true);
     log_info("network '%s': forward %s %u added", n->name, netdef_proto_name(pf.proto), range.start);
     hairpin_sync(d, n); /* the first forward: guests may now reach their own */
     return proto_reply_ok();
@@ -546,7 +546,7 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
         goto out;
     defs[0] = defs[1] = NULL;
     for (size_t i = 0; i < n_removed[1]; i++)
-        forward_ct_later(d, n->name, &removed[1][i], false);
+        forward_ct_forget(n->name, &removed[1][i], false);
     log_info("network '%s': forward %s %u removed", n->name, netdef_proto_name(proto), port);
     reply = proto_reply_ok();
 out:
