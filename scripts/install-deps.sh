@@ -17,6 +17,8 @@ pkgs=(
   # installation: systemd.pc and systemd-analyze (the unit), bash-completion.pc, and the
   # Debian package (dpkg-buildpackage -us -uc -b)
   systemd bash-completion debhelper dpkg-dev build-essential
+  # crash injection (tests/e2e/19-crash-inject.sh): kill vnetd at chosen system calls
+  strace
   # tests: other firewalls' rulesets (Docker- and ufw-like, through iptables-nft)
   iptables
   # tests: a stand-in firewalld on a private D-Bus bus (tests/e2e/fake-firewalld.py)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/proto_ops.h"
 #include "util/strbuf.h"
 
 static const args_option *find_option(const args_option *options, const char *name, size_t len,
@@ -270,7 +271,7 @@ static int check_proto(const char *proto, args_forward *f, verr *err)
 {
     if (!proto)
         return verr_set(err, VERR_INVALID, "missing --proto (tcp or udp)");
-    if (!streq(proto, "tcp") && !streq(proto, "udp"))
+    if (proto_ipproto_parse(proto, NULL) < 0)
         return verr_set(err, VERR_INVALID, "--proto '%s': expected tcp or udp", proto);
     strcpy(f->proto, proto);
     return 0;

@@ -10,6 +10,7 @@
 #include "cli/xpath.h"
 #include "conf/netdef.h"
 #include "proto/proto.h"
+#include "proto/proto_ops.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -49,13 +50,20 @@ void cli_extra(const cli_ctx *ctx, const char *fmt, ...)
     va_end(ap);
 }
 
-/* One round trip. On failure, as virsh: "failed to get network 'X'" when the
+/* One round trip, the request checked against the protocol's field table
+ * before it goes (NULL: building it failed and said why). On failure, as virsh: "failed to get network 'X'" when the
  * network does not exist, else `failed` (e.g. "Failed to start network X")
  * when given, then the daemon's (or transport's) message. `req` is consumed. */
 static int call_what(const cli_ctx *ctx, json_t *req, json_t **ret_reply, const char *failed)
 {
     verr err = VERR_INIT;
     json_t *reply = NULL;
+    if (!req)
+        return -1;
+    if (proto_validate(req, NULL, &err) < 0) {
+        json_decref(req);
+        return cli_error("%s", err.msg);
+    }
     int r = proto_call(ctx->socket_path, req, &reply, &err);
     const char *name = json_string_value(json_object_get(req, "name"));
     if (!name)
@@ -77,6 +85,18 @@ static int call_what(const cli_ctx *ctx, json_t *req, json_t **ret_reply, const 
     return 0;
 }
 
+/* Set fields of a request through the protocol's table; on a refusal the
+ * request is dropped (NULL, which call() takes as "already reported"). */
+#define REQ_SET(kind, req, field, value)                                                        \
+    do {                                                                                        \
+        verr e_ = VERR_INIT;                                                                    \
+        if ((req) && proto_set_##kind((req), (field), (value), &e_) < 0) {                      \
+            cli_error("%s", e_.msg);                                                            \
+            json_decref(req);                                                                   \
+            (req) = NULL;                                                                       \
+        }                                                                                       \
+    } while (0)
+
 int cli_call(const cli_ctx *ctx, json_t *req, json_t **ret_reply)
 {
     return call_what(ctx, req, ret_reply, NULL);
@@ -91,7 +111,7 @@ static json_t *request_for(const char *op, const char *name)
 {
     json_t *req = proto_request(op);
     if (name)
-        json_object_set_new(req, "name", json_string(name));
+        REQ_SET(str, req, "name", name);
     return req;
 }
 
@@ -183,8 +203,8 @@ static int send_definition(const cli_ctx *ctx, const args *a, const char *op, co
         }
     }
     json_t *req = proto_request(op);
-    json_object_set_new(req, "xml", json_string(xml));
-    json_object_set_new(req, "source", json_string(source));
+    REQ_SET(str, req, "xml", xml);
+    REQ_SET(str, req, "source", source);
     _cleanup_(json_decrefp) json_t *reply = NULL;
     if (call_what(ctx, req, &reply, failed) < 0)
         return -1;
@@ -231,7 +251,7 @@ int cmd_autostart(const cli_ctx *ctx, const args *a)
 {
     bool enable = !args_has(a, "disable");
     json_t *req = request_for("autostart", a->pos[0]);
-    json_object_set_new(req, "enable", json_boolean(enable));
+    REQ_SET(bool, req, "enable", enable);
     _cleanup_free_ char *failed =
         xasprintf("failed to %smark network %s as autostarted", enable ? "" : "un", a->pos[0]);
     if (call_what(ctx, req, NULL, failed) < 0)
@@ -309,7 +329,7 @@ int cmd_dumpxml(const cli_ctx *ctx, const args *a)
     if (args_has(a, "wrap") && !xpath)
         return cli_error("option --wrap requires option --xpath");
     json_t *req = request_for("dumpxml", a->pos[0]);
-    json_object_set_new(req, "inactive", json_boolean(args_has(a, "inactive")));
+    REQ_SET(bool, req, "inactive", args_has(a, "inactive"));
     _cleanup_(json_decrefp) json_t *reply = NULL;
     if (call(ctx, req, &reply) < 0)
         return -1;
@@ -335,7 +355,7 @@ int cmd_dhcp_leases(const cli_ctx *ctx, const args *a)
         return cli_error("invalid MAC address '%s' (expected aa:bb:cc:dd:ee:ff)", mac);
     json_t *req = request_for("dhcp-leases", a->pos[0]);
     if (mac)
-        json_object_set_new(req, "mac", json_string(vnet_mac_str(bytes, norm)));
+        REQ_SET(str, req, "mac", vnet_mac_str(bytes, norm));
     _cleanup_(json_decrefp) json_t *reply = NULL;
     if (call(ctx, req, &reply) < 0)
         return -1;
@@ -354,7 +374,7 @@ int cmd_dhcp_leases(const cli_ctx *ctx, const args *a)
 static int lookup(const cli_ctx *ctx, const char *key, const char *value, const char *want)
 {
     json_t *req = proto_request("lookup");
-    json_object_set_new(req, key, json_string(value));
+    REQ_SET(str, req, key, value);
     _cleanup_(json_decrefp) json_t *reply = NULL;
     if (call(ctx, req, &reply) < 0)
         return -1;
@@ -452,12 +472,12 @@ int cmd_update(const cli_ctx *ctx, const args *a)
         return -1;
     bool live = args_has(a, "live"), config = args_has(a, "config");
     json_t *req = request_for("update", name);
-    json_object_set_new(req, "command", json_string(cmd));
-    json_object_set_new(req, "section", json_string(a->pos[2]));
-    json_object_set_new(req, "xml", json_string(xml));
-    json_object_set_new(req, "parent_index", json_integer(parent));
-    json_object_set_new(req, "live", json_boolean(live));
-    json_object_set_new(req, "config", json_boolean(config));
+    REQ_SET(str, req, "command", cmd);
+    REQ_SET(str, req, "section", a->pos[2]);
+    REQ_SET(str, req, "xml", xml);
+    REQ_SET(int, req, "parent_index", parent);
+    REQ_SET(bool, req, "live", live);
+    REQ_SET(bool, req, "config", config);
     _cleanup_(json_decrefp) json_t *reply = NULL;
     _cleanup_free_ char *failed = xasprintf("Failed to update network %s", name);
     if (call_what(ctx, req, &reply, failed) < 0)
@@ -468,20 +488,20 @@ int cmd_update(const cli_ctx *ctx, const args *a)
     return 0;
 }
 
-static void set_addr(json_t *req, const char *key, const vnet_addr *addr)
+static void set_addr(json_t **req, const char *key, const vnet_addr *addr)
 {
     char buf[VNET_ADDR_STRLEN];
-    json_object_set_new(req, key, json_string(vnet_addr_str(addr, buf)));
+    REQ_SET(str, *req, key, vnet_addr_str(addr, buf));
 }
 
 /* Common part of forward-add/del: checked arguments into a request. */
 static json_t *forward_request(const char *op, const args *a, const args_forward *f)
 {
     json_t *req = request_for(op, a->pos[0]);
-    json_object_set_new(req, "proto", json_string(f->proto));
-    json_object_set_new(req, "port", json_integer(f->host.start));
+    REQ_SET(str, req, "proto", f->proto);
+    REQ_SET(int, req, "port", f->host.start);
     if (f->has_address)
-        set_addr(req, "address", &f->address);
+        set_addr(&req, "address", &f->address);
     return req;
 }
 
@@ -497,10 +517,10 @@ int cmd_forward_add(const cli_ctx *ctx, const args *a)
         return cli_error("%s", err.msg);
     json_t *req = forward_request("forward-add", a, &f);
     if (f.host.end != f.host.start)
-        json_object_set_new(req, "port_end", json_integer(f.host.end));
-    set_addr(req, "to_addr", &f.target.addr);
+        REQ_SET(int, req, "port_end", f.host.end);
+    set_addr(&req, "to_addr", &f.target.addr);
     if (f.target.has_ports)
-        json_object_set_new(req, "to_port", json_integer(f.target.ports.start));
+        REQ_SET(int, req, "to_port", f.target.ports.start);
     if (call(ctx, req, NULL) < 0)
         return -1;
     printf("Forward %s %s -> %s added to network %s\n", f.proto, args_get(a, "port"), to,

@@ -13,6 +13,7 @@
 
 #include "daemon/daemon.h"
 #include "proto/proto.h"
+#include "proto/proto_ops.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -53,9 +54,13 @@ json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid)
 {
     verr err = VERR_INIT;
     const char *op = json_string_value(json_object_get(req, "op"));
-    const op_def *def = op ? ops_find(op) : NULL;
+    /* Every request is checked against the protocol's field table once,
+     * here; handlers read well-formed fields. */
+    if (proto_validate(req, NULL, &err) < 0)
+        return proto_reply_error(&err);
+    const op_def *def = ops_find(op);
     if (!def) {
-        verr_set(&err, VERR_INVALID, "unknown operation '%s'", op ? op : "");
+        verr_set(&err, VERR_INVALID, "unknown operation '%s'", op);
         return proto_reply_error(&err);
     }
     if (!def->read_only && peer_uid != 0) {
@@ -129,6 +134,11 @@ static bool conn_handle_request(conn *c)
         return false;
     }
     if (ops_events_is_stream(req)) {
+        if (proto_validate(req, NULL, &err) < 0) {
+            json_decref(req);
+            conn_reply_error(c, &err);
+            return false;
+        }
         bool handed = conn_start_stream(c, req);
         json_decref(req);
         return handed;

@@ -4,7 +4,10 @@
  *   control.c    control socket: accept, peer credentials, framing, dispatch
  *   registry.c   the networks in memory: definitions + live state, lookup
  *   ops.c        one function per request op (define, start, ...)
- *   ops_update.c net-update, dhcp-leases and port forwards
+ *   ops_update.c net-update
+ *   ops_forward.c port forwards (add, del, list)
+ *   claims.c     host ports claimed by forwards, across networks
+ *   ops_leases.c dhcp-leases
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
@@ -13,7 +16,6 @@
  *   ops_events.c event streams (`vnet events`): one JSON line per event
  *   reload.c     re-reading the definitions directory (vnet reload, SIGHUP)
  *   hairpin.c    hairpin mode on bridge ports (a guest reaching its own forward)
- *   forward_ct.c  conntrack clean-up of forward changes
  *   forward_journal.c  forward changes saved as journal lines, folded at load
  *   resolv_watch.c  the host's resolv.conf -> dnsmasq servers-file, SIGHUP on change
  */
@@ -27,6 +29,7 @@
 #include <time.h>
 
 #include "conf/netdef.h"
+#include "firewall/firewall.h"
 #include "network/network.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -52,11 +55,12 @@ typedef struct vnet_net {
     uint8_t uuid[16];
     netdef *config; /* saved definition, NULL for a transient network */
     netdef *live;   /* definition the network was started with, NULL when inactive */
-    json_t *status; /* network_start()'s record, NULL when inactive */
+    net_run run;    /* what the running network has on the host (zero when inactive) */
     bool autostart;
 
     struct vnetd *daemon;
     sd_event_source *dnsmasq_watch;             /* pidfd io source, NULL when not watched */
+    pid_t dnsmasq_watch_pid;                    /* the pid it watches */
     sd_event_source *repair_timer;              /* pending (coalesced) repair, NULL if none */
     char *repair_reason;                        /* why the pending repair was asked for */
     long long repair_times[VNETD_REPAIR_BURST]; /* ms timestamps of recent repairs */
@@ -84,10 +88,14 @@ typedef struct vnetd {
     sd_event_source *listen_src;
     int monitor_fd;
     sd_event_source *monitor_src;
+    struct nlsock *rtnl;   /* rtnetlink requests (netdev_use_socket) */
+    fw_handles *fw;        /* libnftables contexts + nf_tables socket (fw_use_handles) */
+    int fw_monitor_fd;     /* nftables change notifications, -1 when unavailable */
     sd_event_source *fw_monitor_src; /* nftables changes by other programs */
     int netconf_fd;                  /* forwarding sysctl changes (rtnetlink netconf) */
     sd_event_source *netconf_src;
     sd_event_source *rescan_timer;
+    sd_event_source *post_src; /* bookkeeping after every event (supervise.c) */
     sd_event_source *foreign_timer; /* pending foreign-firewall scan (foreign.c) */
     unsigned coexist;               /* VNETD_COEXIST_* */
     bool foreign_retry_wanted;      /* a coexist fix failed: scan again soon */
@@ -139,7 +147,7 @@ int registry_fill_def(vnetd *d, netdef *def, const vnet_net *self, verr *err);
 int registry_check_conflicts(vnetd *d, const netdef *def, bool check_bridge, verr *err);
 /* Save a definition file (formatted, inactive) atomically. */
 int registry_save_config(vnetd *d, const netdef *def, verr *err);
-/* Write the network's status file from live + status. */
+/* Write the network's status file from live + run (network/status.h). */
 int registry_save_status(vnetd *d, vnet_net *net, verr *err);
 /* Start the network with `def` (becomes its live definition). On failure the
  * network stays inactive and err says why. */
@@ -154,7 +162,7 @@ void control_close(vnetd *d);
 /* Handle one parsed request from a peer; returns the reply (never NULL). */
 json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid);
 
-/* ---- ops.c / ops_update.c ---- */
+/* ---- ops.c, ops_update.c, ops_forward.c, ops_leases.c ---- */
 typedef json_t *(*op_fn)(vnetd *d, json_t *req, verr *err);
 typedef struct op_def {
     const char *name;
@@ -162,19 +170,28 @@ typedef struct op_def {
     bool read_only; /* allowed for unprivileged peers */
 } op_def;
 const op_def *ops_find(const char *name);
+/* Make an active network's status file hold its running definition (instead of
+ * referring to the saved one) before the saved one changes. */
+int ops_detach_live(vnetd *d, vnet_net *n, verr *err);
 json_t *op_dhcp_leases(vnetd *d, json_t *req, verr *err);
 json_t *op_update(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_add(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_del(vnetd *d, json_t *req, verr *err);
 json_t *op_forward_list(vnetd *d, json_t *req, verr *err);
-json_t *op_doctor(vnetd *d, json_t *req, verr *err);     /* doctor.c */
+json_t *op_doctor(vnetd *d, json_t *req, verr *err);       /* doctor.c */
 json_t *op_doctor_probe(vnetd *d, json_t *req, verr *err); /* doctor.c, root only */
 json_t *op_doctor_fix(vnetd *d, json_t *req, verr *err);   /* doctor.c, root only */
+
+/* ---- claims.c ---- */
 /* Refuse a definition whose port forwards claim a host port another network's
  * definition (saved or running) already forwards. */
-int forwards_check_conflicts(vnetd *d, const netdef *def, verr *err);
-/* Drop the conntrack entries of def's port forwards (when it stops). */
-void forwards_forget_connections(const netdef *def);
+int claims_check_definition(vnetd *d, const netdef *def, verr *err);
+/* Refuse a forward whose host ports any definition (of any network, this one
+ * included) already forwards. */
+int claims_check_forward(vnetd *d, const netdef_port_forward *pf, verr *err);
+/* Commit a new live definition (and run-state, when not NULL: taken) of an
+ * active network and save its status file. */
+void ops_commit_live(vnetd *d, vnet_net *net, netdef *newlive, net_run *newrun);
 
 /* ---- ops_info.c ---- */
 /* Add info's details (mode, ips, link, dnsmasq, ports, forwards, counters,
@@ -231,6 +248,8 @@ int reconcile_startup(vnetd *d, verr *err);
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
 /* Re-adopt now (used by the slow timer and by pending repairs). */
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
+/* Remove what vnet made that belongs to no active network (network_sweep). */
+void reconcile_sweep(vnetd *d);
 
 /* ---- reload.c ---- */
 /* Re-read every definition file; returns {"added", "changed", "removed":
@@ -260,11 +279,6 @@ int forward_journal_save(vnetd *d, const netdef *newconf, const char *line, verr
 /* At load: apply the network's journal to def and fold it (save + remove). */
 int forward_journal_replay(vnetd *d, netdef *def);
 
-/* ---- forward_ct.c ---- */
-/* Drop the stale conntrack entries of a new forward's ports (stale) or the
- * connections of a removed forward. */
-void forward_ct_forget(const char *net, const netdef_port_forward *pf, bool stale);
-
 /* ---- resolv_watch.c ---- */
 /* Write the servers file and watch resolv.conf (one inotify instance). */
 int resolv_watch_setup(vnetd *d, verr *err);
@@ -273,8 +287,6 @@ void resolv_watch_close(vnetd *d);
 /* ---- supervise.c ---- */
 int supervise_setup(vnetd *d, verr *err);
 void supervise_close(vnetd *d);
-/* (Re)watch the network's dnsmasq per its status; stops watching when inactive. */
-void supervise_watch_dnsmasq(vnetd *d, vnet_net *net);
-void supervise_unwatch(vnet_net *net);
-/* Read and drop pending link events (the ones our own changes caused). */
-void supervise_flush_links(vnetd *d);
+/* (Watching each active network's dnsmasq follows its status by itself, in
+ * the post-event step.) */
+

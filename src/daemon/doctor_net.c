@@ -56,7 +56,7 @@ static bool port_bound(int family, const vnet_addr *addr, unsigned port, char *w
 
 static void check_dnsmasq(vnet_net *n, const netdef *def, json_t *c)
 {
-    pid_t pid = n->status ? network_status_dnsmasq_pid(n->status) : 0;
+    pid_t pid = n->run.dnsmasq_pid;
     if (pid <= 0) {
         doctor_add(c, n->name, "dnsmasq", DOCTOR_OK, "no dnsmasq: the network has no DHCP or DNS",
                    NULL);

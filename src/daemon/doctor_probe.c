@@ -236,7 +236,7 @@ void doctor_probe(vnetd *d, vnet_net *n, json_t *c)
         _cleanup_free_ char *what = xasprintf("outgoing (%s -> " PROBE_TARGET ")", s);
         probe_report(n, c, what, &drop, r, &err);
     }
-    if (network_status_dnsmasq_pid(n->status) > 0) {
+    if (n->run.dnsmasq_pid > 0) {
         char a[VNET_ADDR_STRLEN];
         verr_clear(&err);
         int r = probe_send(&p, &ip->address, 53, 64, &drop, &err);

@@ -17,6 +17,7 @@
 #include "netdev/netdev.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+#include "util/nlsock.h"
 #include "util/strbuf.h"
 
 typedef struct vnetd_args {
@@ -201,6 +202,12 @@ static int vnetd_setup(vnetd *d, verr *err)
         (r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, NULL)) < 0 ||
         (r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d)) < 0)
         return verr_errno(err, -r, "setting up signal handling");
+    /* The daemon's own netlink socket and nftables handles, used by every
+     * request and check (netdev/ and firewall/ borrow them). */
+    d->rtnl = nlsock_new(NETLINK_ROUTE);
+    netdev_use_socket(d->rtnl);
+    d->fw = fw_handles_new();
+    fw_use_handles(d->fw);
     if (supervise_setup(d, err) < 0)
         return -1;
     if (resolv_watch_setup(d, err) < 0)
@@ -230,6 +237,10 @@ static void vnetd_teardown(vnetd *d)
     if (d->lock_fd >= 0)
         close(d->lock_fd);
     vnet_paths_free(&d->paths);
+    fw_use_handles(NULL);
+    fw_handles_free(d->fw);
+    netdev_use_socket(NULL);
+    nlsock_free(d->rtnl);
     fw_close();
     netdev_close();
 }
@@ -251,6 +262,7 @@ int main(int argc, char **argv)
     vnetd d = {.lock_fd = -1,
                .listen_fd = -1,
                .monitor_fd = -1,
+               .fw_monitor_fd = -1,
                .netconf_fd = -1,
                .verbose = args.verbose};
     _cleanup_free_ char *root = absolute_root(args.root);

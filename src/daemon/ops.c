@@ -145,13 +145,29 @@ static netdef *parse_request_def(vnetd *d, json_t *req, vnet_net **ret_existing,
     return TAKE_PTR(def);
 }
 
+/* Before the saved definition of an active network changes, its status file
+ * must hold the running definition itself instead of referring to the saved
+ * one: in this order, a crash in between cannot make the old running network
+ * look as if it ran the new definition. */
+int ops_detach_live(vnetd *d, vnet_net *n, verr *err)
+{
+    if (!n || !n->live || !n->live_is_config)
+        return 0;
+    n->live_is_config = false;
+    if (registry_save_status(d, n, err) < 0) {
+        n->live_is_config = true;
+        return -1;
+    }
+    return 0;
+}
+
 static json_t *op_define(vnetd *d, json_t *req, verr *err)
 {
     vnet_net *n = NULL;
     _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
     if (!def)
         return NULL;
-    if (registry_save_config(d, def, err) < 0)
+    if (ops_detach_live(d, n, err) < 0 || registry_save_config(d, def, err) < 0)
         return NULL;
     if (!n) {
         n = registry_add(d, def->name);
@@ -164,14 +180,6 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
             log_warn("%s", e.msg);
     }
     if (def) {
-        if (n->live_is_config) {
-            /* the running network keeps its definition: the status file must
-             * now hold it */
-            n->live_is_config = false;
-            verr e = VERR_INIT;
-            if (registry_save_status(d, n, &e) < 0)
-                log_warn("%s", e.msg);
-        }
         netdef_free(n->config);
         n->config = TAKE_PTR(def);
     }

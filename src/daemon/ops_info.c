@@ -52,7 +52,7 @@ static long long process_start_time(pid_t pid)
 
 static json_t *info_dnsmasq(const vnet_net *n)
 {
-    pid_t pid = n->status ? network_status_dnsmasq_pid(n->status) : 0;
+    pid_t pid = n->run.dnsmasq_pid;
     if (pid <= 0)
         return json_null();
     bool alive = kill(pid, 0) == 0;

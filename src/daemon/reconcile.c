@@ -8,6 +8,8 @@
 
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "firewall/firewall.h"
+#include "network/status.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -87,7 +89,7 @@ static void seed_default(vnetd *d)
 }
 
 /* Parse a status file into (name, live definition, status, transient). */
-static int load_status_file(vnetd *d, const char *name, netdef **ret_def, json_t **ret_status,
+static int load_status_file(vnetd *d, const char *name, netdef **ret_def, net_run *ret_run,
                             bool *ret_transient, bool *ret_is_config, verr *err)
 {
     _cleanup_free_ char *path = store_status_path(&d->paths, name);
@@ -110,7 +112,7 @@ static int load_status_file(vnetd *d, const char *name, netdef **ret_def, json_t
             return verr_set(err, VERR_INVALID,
                             "%s: the network runs its saved definition, which is missing", path);
         }
-        *ret_status = json_incref(json_object_get(j, "status"));
+        net_run_from_json(json_object_get(j, "status"), ret_run);
         *ret_transient = false;
         json_decref(j);
         return 0;
@@ -125,7 +127,7 @@ static int load_status_file(vnetd *d, const char *name, netdef **ret_def, json_t
         json_decref(j);
         return -1;
     }
-    *ret_status = json_incref(json_object_get(j, "status"));
+    net_run_from_json(json_object_get(j, "status"), ret_run);
     *ret_transient = json_is_true(json_object_get(j, "transient"));
     json_decref(j);
     return 0;
@@ -137,10 +139,15 @@ static void adopt_active(vnetd *d, const char *name)
 {
     verr err = VERR_INIT;
     netdef *def = NULL;
-    json_t *status = NULL;
+    net_run run = {0};
     bool transient = false, is_config = false;
-    if (load_status_file(d, name, &def, &status, &transient, &is_config, &err) < 0) {
-        log_err("network '%s': cannot read its status: %s", name, err.msg);
+    if (load_status_file(d, name, &def, &run, &transient, &is_config, &err) < 0) {
+        /* The network is not active then: the sweep removes what it left. */
+        log_err("network '%s': cannot read its status (%s); taking it as inactive", name,
+                err.msg);
+        verr_clear(&err);
+        if (store_delete_status(&d->paths, name, &err) < 0)
+            log_err("%s", err.msg);
         return;
     }
     vnet_net *n = registry_find(d, name);
@@ -162,14 +169,14 @@ static void adopt_active(vnetd *d, const char *name)
     }
     n->live = def;
     n->live_is_config = is_config;
-    n->status = status;
-    json_t *newstatus = NULL;
+    n->run = run;
+    net_run newrun;
     bool repaired = false;
-    if (network_adopt(&d->env, def, status, &newstatus, &repaired, &err) < 0) {
+    if (network_adopt(&d->env, def, &n->run, &newrun, &repaired, &err) < 0) {
         log_err("%s", err.msg);
     } else {
-        json_decref(n->status);
-        n->status = newstatus;
+        net_run_clear(&n->run);
+        n->run = newrun;
         if (repaired)
             log_info("network '%s': adopted, repaired what was missing", name);
         else
@@ -177,9 +184,29 @@ static void adopt_active(vnetd *d, const char *name)
     }
     if (registry_save_status(d, n, &err) < 0)
         log_err("%s", err.msg);
-    supervise_flush_links(d);
-    supervise_watch_dnsmasq(d, n);
     hairpin_sync(d, n);
+}
+
+void reconcile_sweep(vnetd *d)
+{
+    _cleanup_free_ network_owned *owned = xcalloc(d->n_nets + 1, sizeof(*owned));
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_nets; i++) {
+        const vnet_net *net = d->nets[i];
+        if (!net_active(net))
+            continue;
+        network_owned *o = &owned[n++];
+        o->name = net->name;
+        o->bridge = netdef_is_managed_bridge(net->live) ? net->live->bridge_name : NULL;
+        o->table = o->bridge && fw_wanted(net->live);
+        o->dnsmasq_pid = net->run.dnsmasq_pid;
+    }
+    unsigned removed = 0;
+    verr err = VERR_INIT;
+    if (network_sweep(&d->env, owned, n, &removed, &err) < 0)
+        log_err("%s", err.msg);
+    if (removed)
+        log_info("removed %u leftover object(s) of networks that are not active", removed);
 }
 
 int reconcile_startup(vnetd *d, verr *err)
@@ -198,6 +225,7 @@ int reconcile_startup(vnetd *d, verr *err)
     for (size_t i = 0; i < n; i++)
         adopt_active(d, names[i]);
     store_free_names(names, n);
+    reconcile_sweep(d);
 
     for (size_t i = 0; i < d->n_nets; i++) {
         vnet_net *net = d->nets[i];
@@ -239,7 +267,7 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     }
     net->repair_throttled_logged = false;
     verr err = VERR_INIT;
-    json_t *newstatus = NULL;
+    net_run newrun;
     bool repaired = false;
     uint64_t t0;
     sd_event_now(d->event, CLOCK_MONOTONIC, &t0);
@@ -248,37 +276,28 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     net->drift_seen_usec = 0;
     repair_note before;
     repair_note_take(net, &before);
-    supervise_unwatch(net);
-    bool firewall_restored = false;
-    if (net->fw_dirty) {
-        net->fw_dirty = false;
-        if (network_repair_firewall(&d->env, net->live, &err) < 0) {
-            log_err("network '%s': %s: %s", net->name, reason, err.msg);
-        } else {
-            log_info("network '%s': firewall table restored (%s)", net->name, reason);
-            firewall_restored = true;
-        }
-        verr_clear(&err);
-    }
-    if (network_adopt(&d->env, net->live, net->status, &newstatus, &repaired, &err) < 0) {
+    /* adopt compares the table with what vnet installed: a table another
+     * program changed (fw_dirty) is restored there */
+    bool fw_was_dirty = net->fw_dirty;
+    net->fw_dirty = false;
+    if (network_adopt(&d->env, net->live, &net->run, &newrun, &repaired, &err) < 0) {
         log_err("network '%s': %s: %s", net->name, reason, err.msg);
         _cleanup_free_ char *what = xasprintf("%s: %s", reason, err.msg);
         events_emit_net(d, VNET_EV_REPAIR_FAILED, net->name, net->uuid, what);
     } else {
-        bool changed = !json_equal(newstatus, net->status);
-        json_decref(net->status);
-        net->status = newstatus;
-        if (repaired || firewall_restored) {
+        bool changed = !net_run_equal(&newrun, &net->run);
+        net_run_clear(&net->run);
+        net->run = newrun;
+        if (repaired) {
             log_info("network '%s': repaired (%s)", net->name, reason);
             long long now_ms = proto_now_ms();
             long long since = (long long)(t0 - seen) / 1000 + (now_ms - start_ms);
+            bool firewall_restored = fw_was_dirty; /* (and adopt repaired something) */
             repair_note_emit(d, net, reason, &before, firewall_restored, now_ms - start_ms, since);
         }
         if (changed && registry_save_status(d, net, &err) < 0)
             log_err("%s", err.msg);
     }
-    supervise_flush_links(d);
-    supervise_watch_dnsmasq(d, net);
     hairpin_sync(d, net);
 }
 

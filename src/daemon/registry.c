@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include "daemon/daemon.h"
+#include "network/status.h"
 #include "daemon/events.h"
 #include "netdev/netdev.h"
 #include "util/cleanup.h"
@@ -58,14 +59,14 @@ vnet_net *registry_add(vnetd *d, const char *name)
 
 static void net_free(vnet_net *n)
 {
-    supervise_unwatch(n);
+    sd_event_source_disable_unref(n->dnsmasq_watch); /* (owns its pidfd) */
     sd_event_source_disable_unref(n->repair_timer);
     free(n->repair_reason);
     free(n->last_repair);
     json_decref(n->findings);
     netdef_free(n->config);
     netdef_free(n->live);
-    json_decref(n->status);
+    net_run_clear(&n->run);
     free(n->name);
     free(n);
 }
@@ -234,7 +235,7 @@ int registry_check_conflicts(vnetd *d, const netdef *def, bool check_bridge, ver
                                     "network '%s'",
                                     def->bridge_name, n->name);
         }
-        return forwards_check_conflicts(d, def, err); /* host ports are claimed the same way */
+        return claims_check_definition(d, def, err); /* host ports are claimed the same way */
     }
     return 0;
 }
@@ -263,7 +264,7 @@ int registry_save_status(vnetd *d, vnet_net *net, verr *err)
         _cleanup_free_ char *xml = netdef_format(net->live, 0);
         json_object_set_new(j, "def", json_string(xml));
     }
-    json_object_set(j, "status", net->status ? net->status : json_null());
+    json_object_set_new(j, "status", net_run_to_json(&net->run, &d->env, net->live));
     json_object_set_new(j, "transient", json_boolean(!net->config));
     _cleanup_free_ char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(j);
@@ -277,27 +278,21 @@ int registry_save_status(vnetd *d, vnet_net *net, verr *err)
 
 int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
 {
-    json_t *status = NULL;
-    if (network_start(&d->env, def, &status, err) < 0) {
-        supervise_flush_links(d);
+    net_run run;
+    if (network_start(&d->env, def, &run, err) < 0)
         return -1;
-    }
     net->live = netdef_dup(def);
     net->live_is_config = net->config && def == net->config;
-    net->status = status;
+    net->run = run;
     if (registry_save_status(d, net, err) < 0) {
         verr undo = VERR_INIT;
-        if (network_stop(&d->env, net->live, net->status, &undo) < 0)
+        if (network_stop(&d->env, net->live, &net->run, &undo) < 0)
             log_err("%s", undo.msg);
         netdef_free(net->live);
         net->live = NULL;
-        json_decref(net->status);
-        net->status = NULL;
-        supervise_flush_links(d);
+        net_run_clear(&net->run);
         return verr_prefix(err, "starting network '%s'", net->name);
     }
-    supervise_flush_links(d);
-    supervise_watch_dnsmasq(d, net);
     hairpin_sync(d, net);
     log_info("network '%s' started", net->name);
     events_emit_net(d, VNET_EV_STARTED, net->name, net->uuid, NULL);
@@ -306,15 +301,11 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
 
 int registry_stop(vnetd *d, vnet_net *net, verr *err)
 {
-    supervise_unwatch(net);
     net->repair_timer = sd_event_source_disable_unref(net->repair_timer);
-    if (network_stop(&d->env, net->live, net->status, err) < 0) {
-        supervise_flush_links(d);
-        supervise_watch_dnsmasq(d, net);
-        return -1;
+    if (network_stop(&d->env, net->live, &net->run, err) < 0) {
+            return -1;
     }
-    supervise_flush_links(d);
-    forwards_forget_connections(net->live);
+    network_forwards_forget_all(net->live);
     verr e = VERR_INIT;
     if (store_delete_status(&d->paths, net->name, &e) < 0)
         log_warn("%s", e.msg);
@@ -323,8 +314,7 @@ int registry_stop(vnetd *d, vnet_net *net, verr *err)
     netdef_free(net->live);
     net->live = NULL;
     net->live_is_config = false;
-    json_decref(net->status);
-    net->status = NULL;
+    net_run_clear(&net->run);
     if (!net->config)
         events_emit_net(d, VNET_EV_UNDEFINED, net->name, net->uuid, NULL);
     if (!net->config)

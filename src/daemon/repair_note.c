@@ -26,7 +26,7 @@ void repair_note_take(const vnet_net *net, repair_note *p)
     verr_clear(&err);
     if (netdev_sysctl_read("net/ipv6/conf/all/forwarding", p->fwd6, sizeof(p->fwd6), &err) < 0)
         p->fwd6[0] = '\0';
-    p->dnsmasq_pid = net->status ? network_status_dnsmasq_pid(net->status) : 0;
+    p->dnsmasq_pid = net->run.dnsmasq_pid;
 }
 
 static void note_add(json_t *arr, strbuf *text, const char *what)

@@ -78,7 +78,7 @@ static void refresh(vnetd *d)
         vnet_net *n = d->nets[i];
         if (!net_active(n) || !dnsmasq_uses_servers_file(n->live))
             continue;
-        pid_t pid = network_status_dnsmasq_pid(n->status);
+        pid_t pid = n->run.dnsmasq_pid;
         verr e = VERR_INIT;
         if (pid > 0 && dnsmasq_reload(pid, &e) < 0)
             log_warn("network '%s': %s", n->name, e.msg);

@@ -16,10 +16,27 @@
 #include "util/log.h"
 #include "util/strbuf.h"
 
-static void link_event(const char *ifname, int ifindex, bool gone_or_down, void *userdata)
+/* Is the network's bridge as it should be right now (present, up, with its
+ * addresses)? Address notifications name the port of the request that
+ * caused them, so our own are recognised; link notifications carry port 0
+ * whoever asked (kernel 6.18), so each is checked against the kernel instead:
+ * only a difference is drift. Nothing is drained unread. */
+static bool bridge_intact(const netdef *def)
+{
+    netdev_link link;
+    if (netdev_link_get(def->bridge_name, &link, NULL) <= 0 || !link.up)
+        return false;
+    for (size_t i = 0; i < def->n_ips; i++)
+        if (netdev_addr_has(def->bridge_name, &def->ips[i].address, def->ips[i].prefix, NULL) != 1)
+            return false;
+    return true;
+}
+
+static void link_event(const char *ifname, int ifindex, bool gone_or_down, bool own,
+                       void *userdata)
 {
     vnetd *d = userdata;
-    if (!gone_or_down)
+    if (own)
         return;
     /* ifname NULL: the kernel dropped events (socket overrun), check every network */
     for (size_t i = 0; i < d->n_nets; i++) {
@@ -28,9 +45,12 @@ static void link_event(const char *ifname, int ifindex, bool gone_or_down, void 
             continue;
         if (ifname && !streq(n->live->bridge_name, ifname))
             continue;
+        if (ifname && bridge_intact(n->live))
+            continue; /* our own change, or one undone already */
         char reason[64 + IF_NAMESIZE];
         if (ifname)
-            snprintf(reason, sizeof(reason), "bridge %s was deleted or set down", ifname);
+            snprintf(reason, sizeof(reason), "bridge %s was deleted, set down or lost an address",
+                     ifname);
         else
             snprintf(reason, sizeof(reason), "link events were lost");
         if (!n->repair_timer) /* one line per burst of events */
@@ -141,21 +161,15 @@ static int netconf_ready(sd_event_source *s, int fd, uint32_t revents, void *use
     return 0;
 }
 
-static void ignore_event(const char *ifname, int ifindex, bool gone_or_down, void *userdata)
-{
-}
-
-void supervise_flush_links(vnetd *d)
-{
-    if (d->monitor_fd >= 0)
-        netdev_monitor_drain(d->monitor_fd, ignore_event, NULL);
-}
-
 static int dnsmasq_exited(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
     vnet_net *net = userdata;
-    pid_t pid = network_status_dnsmasq_pid(net->status);
-    supervise_unwatch(net);
+    pid_t pid = net->dnsmasq_watch_pid;
+    /* Keep dnsmasq_watch_pid: the post step must not watch this pid again (a
+     * dead dnsmasq that is not reaped yet would fire at once, forever). */
+    net->dnsmasq_watch = sd_event_source_disable_unref(net->dnsmasq_watch);
+    if (!net_active(net) || net->run.dnsmasq_pid != pid)
+        return 0; /* not the network's dnsmasq any more (vnet replaced it) */
     char reason[96];
     snprintf(reason, sizeof(reason), "dnsmasq (pid %d) exited", (int)pid);
     log_warn("network '%s': %s", net->name, reason);
@@ -163,20 +177,16 @@ static int dnsmasq_exited(sd_event_source *s, int fd, uint32_t revents, void *us
     return 0;
 }
 
-void supervise_unwatch(vnet_net *net)
+static void supervise_unwatch(vnet_net *net)
 {
     /* The io source owns the pidfd (fd_close set), so unref closes it. */
     net->dnsmasq_watch = sd_event_source_disable_unref(net->dnsmasq_watch);
+    net->dnsmasq_watch_pid = 0;
 }
 
-void supervise_watch_dnsmasq(vnetd *d, vnet_net *net)
+static void watch_dnsmasq(vnetd *d, vnet_net *net, pid_t pid)
 {
     supervise_unwatch(net);
-    if (!net_active(net) || !d->event)
-        return;
-    pid_t pid = network_status_dnsmasq_pid(net->status);
-    if (pid <= 0)
-        return;
     int fd = pidfd_open(pid, 0);
     if (fd < 0) {
         if (errno == ESRCH)
@@ -193,6 +203,27 @@ void supervise_watch_dnsmasq(vnetd *d, vnet_net *net)
         return;
     }
     sd_event_source_set_io_fd_own(net->dnsmasq_watch, 1);
+    net->dnsmasq_watch_pid = pid;
+}
+
+/* The one bookkeeping step after every dispatched event (a request, a repair,
+ * a timer): each active network's dnsmasq is watched by pidfd, whatever pid
+ * its status names now; inactive networks watch nothing. Handlers change the
+ * status; they never call this themselves. */
+static int supervise_post(sd_event_source *s, void *userdata)
+{
+    vnetd *d = userdata;
+    for (size_t i = 0; i < d->n_nets; i++) {
+        vnet_net *net = d->nets[i];
+        pid_t pid = net_active(net) ? net->run.dnsmasq_pid : 0;
+        if (pid <= 0) {
+            if (net->dnsmasq_watch_pid)
+                supervise_unwatch(net);
+        } else if (pid != net->dnsmasq_watch_pid) {
+            watch_dnsmasq(d, net, pid);
+        }
+    }
+    return 0;
 }
 
 static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
@@ -202,6 +233,7 @@ static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
     for (size_t i = 0; i < d->n_nets; i++)
         if (net_active(d->nets[i]))
             reconcile_repair_now(d, d->nets[i], "periodic check");
+    reconcile_sweep(d);
     sd_event_source_set_time(s, usec + VNETD_RESCAN_USEC);
     sd_event_source_set_enabled(s, SD_EVENT_ON);
     return 0;
@@ -220,7 +252,7 @@ int supervise_setup(vnetd *d, verr *err)
         if (r < 0)
             return verr_errno(err, -r, "watching link events");
     }
-    int fw_fd = fw_monitor_open(err);
+    int fw_fd = d->fw_monitor_fd = fw_monitor_open(err);
     if (fw_fd < 0) {
         log_warn("nftables events unavailable (%s); relying on the periodic check", err->msg);
         verr_clear(err);
@@ -229,19 +261,21 @@ int supervise_setup(vnetd *d, verr *err)
         if (r < 0)
             return verr_errno(err, -r, "watching nftables events");
     }
+    int r = sd_event_add_post(d->event, &d->post_src, supervise_post, d);
+    if (r < 0)
+        return verr_errno(err, -r, "setting up the post-event step");
     d->netconf_fd = netdev_netconf_open(err);
     if (d->netconf_fd < 0) {
         log_warn("forwarding events unavailable (%s); relying on the periodic check", err->msg);
         verr_clear(err);
     } else {
-        int r =
-            sd_event_add_io(d->event, &d->netconf_src, d->netconf_fd, EPOLLIN, netconf_ready, d);
+        r = sd_event_add_io(d->event, &d->netconf_src, d->netconf_fd, EPOLLIN, netconf_ready, d);
         if (r < 0)
             return verr_errno(err, -r, "watching forwarding events");
     }
     uint64_t now;
     sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-    int r = sd_event_add_time(d->event, &d->rescan_timer, CLOCK_MONOTONIC, now + VNETD_RESCAN_USEC,
+    r = sd_event_add_time(d->event, &d->rescan_timer, CLOCK_MONOTONIC, now + VNETD_RESCAN_USEC,
                               1000000, rescan_fired, d);
     if (r < 0)
         return verr_errno(err, -r, "setting up the periodic check");
@@ -252,8 +286,11 @@ void supervise_close(vnetd *d)
 {
     d->monitor_src = sd_event_source_disable_unref(d->monitor_src);
     d->fw_monitor_src = sd_event_source_disable_unref(d->fw_monitor_src);
-    fw_monitor_close();
+    if (d->fw_monitor_fd >= 0)
+        close(d->fw_monitor_fd);
+    d->fw_monitor_fd = -1;
     d->rescan_timer = sd_event_source_disable_unref(d->rescan_timer);
+    d->post_src = sd_event_source_disable_unref(d->post_src);
     if (d->monitor_fd >= 0)
         close(d->monitor_fd);
     d->monitor_fd = -1;

@@ -55,6 +55,13 @@ int dnsmasq_spawn(const char *binary, const char *conf_path, const char *pid_fil
                   verr *err);
 /* Is `pid` a live dnsmasq running with this config file? */
 bool dnsmasq_is_ours(pid_t pid, const char *conf_path);
+/* Every process running with a config file DIR/NAME.conf in conf_dir (found
+ * through /proc): what vnet started, whoever remembers it. */
+typedef struct dnsmasq_proc {
+    pid_t pid;
+    char name[256]; /* NAME */
+} dnsmasq_proc;
+int dnsmasq_find_all(const char *conf_dir, dnsmasq_proc **ret, size_t *ret_n, verr *err);
 int dnsmasq_reload(pid_t pid, verr *err); /* SIGHUP: re-read hosts files */
 /* SIGTERM, wait (bounded) for exit, SIGKILL if needed. Absent is success. */
 int dnsmasq_stop(pid_t pid, verr *err);

@@ -8,6 +8,7 @@
  */
 #include "dnsmasq/dnsmasq.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -268,6 +269,58 @@ bool dnsmasq_is_ours(pid_t pid, const char *conf_path)
         if (streq(cmd + off, want))
             return true;
     return false;
+}
+
+/* The NAME of "--conf-file=DIR/NAME.conf" in one argument, if it has that form. */
+static bool conf_arg_name(const char *arg, const char *dir, char *name, size_t len)
+{
+    static const char opt[] = "--conf-file=";
+    size_t dl = strlen(dir);
+    if (strncmp(arg, opt, sizeof(opt) - 1) != 0)
+        return false;
+    arg += sizeof(opt) - 1;
+    if (strncmp(arg, dir, dl) != 0 || arg[dl] != '/')
+        return false;
+    arg += dl + 1;
+    size_t n = strlen(arg);
+    if (n <= 5 || strchr(arg, '/') || !streq(arg + n - 5, ".conf") || n - 5 >= len)
+        return false;
+    memcpy(name, arg, n - 5);
+    name[n - 5] = '\0';
+    return true;
+}
+
+int dnsmasq_find_all(const char *conf_dir, dnsmasq_proc **ret, size_t *ret_n, verr *err)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return verr_errno(err, errno, "listing processes (/proc)");
+    dnsmasq_proc *list = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0 || pid == getpid())
+            continue;
+        size_t len = 0;
+        _cleanup_free_ char *cmd = read_cmdline((pid_t)pid, &len);
+        if (!cmd)
+            continue;
+        char name[256];
+        for (size_t off = 0; off < len; off += strlen(cmd + off) + 1) {
+            if (!conf_arg_name(cmd + off, conf_dir, name, sizeof(name)))
+                continue;
+            dnsmasq_proc *p = xarray_push(&list, &n, sizeof(*p));
+            p->pid = (pid_t)pid;
+            snprintf(p->name, sizeof(p->name), "%s", name);
+            break;
+        }
+    }
+    closedir(d);
+    *ret = list;
+    *ret_n = n;
+    return 0;
 }
 
 int dnsmasq_reload(pid_t pid, verr *err)

@@ -51,9 +51,8 @@ int fw_apply(const char *script, verr *err) __attribute__((nonnull(1)));
  * foreign firewall changed), and cb(NULL, userdata) when events were lost
  * (recheck everything). */
 typedef void (*fw_monitor_cb)(const char *table, void *userdata);
-int fw_monitor_open(verr *err);
+int fw_monitor_open(verr *err); /* the caller owns (and closes) the fd */
 int fw_monitor_drain(int fd, fw_monitor_cb cb, void *userdata);
-void fw_monitor_close(void);
 
 /* The same work without reading the host's ruleset (fw_nftnl.c): libnftnl
  * batches sent with libmnl. Create or replace the network's table (or remove
@@ -64,12 +63,32 @@ int fw_table_remove(const netdef *def, verr *err);
 int fw_forwards_apply(const netdef *def, const netdef_port_forward *pfs, size_t n, bool add,
                       verr *err);
 
-/* Free the process's cached libnftables contexts (optional, at exit). */
+/* The handles firewall/ works with: libnftables contexts (one per output
+ * kind, long-lived: see fw_apply.c) and a netfilter netlink socket. The
+ * daemon owns one set (fw_handles_new, kept in its vnetd struct) and hands
+ * it over with fw_use_handles(); without that a process-wide default set is
+ * used. */
+typedef struct fw_handles fw_handles;
+fw_handles *fw_handles_new(void);
+void fw_handles_free(fw_handles *h);
+void fw_use_handles(fw_handles *h); /* NULL: back to the default set */
+/* Free the default set's contexts (optional, at exit). */
 void fw_close(void);
 /* Is nftables usable here (kernel nf_tables, permissions)? */
 int fw_available(verr *err);
 /* 1 if the network's table exists, 0 if not, -1 on error. */
 int fw_table_exists(const netdef *def, verr *err);
+
+/* ---- Observing (fw_observe.c, fw_query.c): what the kernel holds ---- */
+#define FW_DIGEST_LEN 17 /* 16 hex digits + NUL */
+/* A digest of the network's table as the kernel holds it (rules, sets, map
+ * elements; not counters, not handles). 1 and ret filled when the table
+ * exists, 0 when it does not, -1 on error. */
+int fw_table_digest(const netdef *def, char ret[FW_DIGEST_LEN], verr *err);
+/* Names of every inet table called vnet-* (malloc'ed array of strings). */
+int fw_vnet_tables(char ***ret, size_t *ret_n, verr *err);
+/* Delete a vnet-* table by name; absent is success. */
+int fw_table_delete(const char *table, verr *err);
 
 /* ---- Port forwards (vnet extension, netdef.port_forwards) ----
  *

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <nftables/libnftables.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -11,16 +12,53 @@
 #include "firewall/firewall.h"
 #include "firewall/fw_internal.h"
 #include "util/cleanup.h"
+#include "util/nlsock.h"
 
-/* libnftables contexts live for the whole process, one for text output and
- * one for JSON. Creating a context is cheap, but freeing one closes its
- * netlink socket, and after a committed batch the kernel takes 3-30 ms to
- * release it: several times the cost of a whole network start. */
-static struct nft_ctx *nft_contexts[2];
+/* libnftables contexts are long-lived, one per output kind: text, JSON, and
+ * stateless JSON (no counter values: what the reconciler compares). Creating
+ * a context is cheap, but freeing one closes its netlink socket, and after a
+ * committed batch the kernel takes 3-30 ms to release it: several times the
+ * cost of a whole network start. They live in a fw_handles set: the
+ * daemon's own (fw_use_handles), or the process-wide default. */
+static fw_handles *fw_used;
+static fw_handles *fw_default;
 
-static struct nft_ctx *nft_context(bool json, verr *err)
+fw_handles *fw_handles_new(void)
 {
-    struct nft_ctx **slot = &nft_contexts[json];
+    fw_handles *h = xcalloc(1, sizeof(*h));
+    h->nfnl = nlsock_new(NETLINK_NETFILTER);
+    return h;
+}
+
+void fw_handles_free(fw_handles *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < ARRAY_SIZE(h->ctx); i++)
+        if (h->ctx[i])
+            nft_ctx_free(h->ctx[i]);
+    nlsock_free(h->nfnl);
+    fw_nftnl_sock_free(h->nftnl);
+    free(h);
+}
+
+void fw_use_handles(fw_handles *h)
+{
+    fw_used = h;
+}
+
+fw_handles *fw_handles_current(void)
+{
+    if (fw_used)
+        return fw_used;
+    if (!fw_default)
+        fw_default = fw_handles_new();
+    return fw_default;
+}
+
+static struct nft_ctx *nft_context(fw_output kind, verr *err)
+{
+    struct nft_ctx **slot = &fw_handles_current()->ctx[kind];
     if (*slot)
         return *slot;
     struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
@@ -33,8 +71,12 @@ static struct nft_ctx *nft_context(bool json, verr *err)
         verr_set(err, VERR_SYSTEM, "nftables: cannot buffer libnftables output");
         return NULL;
     }
-    if (json)
-        nft_ctx_output_set_flags(ctx, nft_ctx_output_get_flags(ctx) | NFT_CTX_OUTPUT_JSON);
+    unsigned flags = nft_ctx_output_get_flags(ctx);
+    if (kind != FW_OUT_TEXT)
+        flags |= NFT_CTX_OUTPUT_JSON;
+    if (kind == FW_OUT_JSON_STATELESS)
+        flags |= NFT_CTX_OUTPUT_STATELESS;
+    nft_ctx_output_set_flags(ctx, flags);
     *slot = ctx;
     return ctx;
 }
@@ -45,15 +87,11 @@ static struct nft_ctx *scratch_ctx;
 void fw_close(void)
 {
     fw_nftnl_close();
-    fw_query_close();
     if (scratch_ctx)
         nft_ctx_free(scratch_ctx);
     scratch_ctx = NULL;
-    for (size_t i = 0; i < ARRAY_SIZE(nft_contexts); i++) {
-        if (nft_contexts[i])
-            nft_ctx_free(nft_contexts[i]);
-        nft_contexts[i] = NULL;
-    }
+    fw_handles_free(fw_default);
+    fw_default = NULL;
 }
 
 /* Copy nft's error buffer into err, trimmed, prefixed with `what`; every
@@ -107,9 +145,9 @@ static int run_nft_script(struct nft_ctx *ctx, const char *script, const char *w
 
 /* Run `cmd`; on success *ret_out (if given) gets nft's output text. A
  * multi-line `cmd` is a script (see run_nft_script). */
-static int run_nft(const char *cmd, bool json, const char *what, char **ret_out, verr *err)
+int fw_run_nft(const char *cmd, fw_output kind, const char *what, char **ret_out, verr *err)
 {
-    struct nft_ctx *ctx = nft_context(json, err);
+    struct nft_ctx *ctx = nft_context(kind, err);
     if (!ctx)
         return -1;
     int r = 0;
@@ -127,7 +165,7 @@ static int run_nft(const char *cmd, bool json, const char *what, char **ret_out,
 
 int fw_apply(const char *script, verr *err)
 {
-    return run_nft(script, false, "applying the ruleset", NULL, err);
+    return fw_run_nft(script, FW_OUT_TEXT, "applying the ruleset", NULL, err);
 }
 
 int fw_list_table(const netdef *def, char **ret_text, verr *err)
@@ -137,7 +175,7 @@ int fw_list_table(const netdef *def, char **ret_text, verr *err)
         return verr_set(err, VERR_INVALID, "network '%s' has no bridge name", def->name);
     _cleanup_free_ char *cmd =
         xasprintf("list table inet %s", fw_table_name(def, table, sizeof(table)));
-    return run_nft(cmd, false, "listing the network's table", ret_text, err);
+    return fw_run_nft(cmd, FW_OUT_TEXT, "listing the network's table", ret_text, err);
 }
 
 int fw_list_table_json(const netdef *def, char **ret_json, verr *err)
@@ -147,7 +185,7 @@ int fw_list_table_json(const netdef *def, char **ret_json, verr *err)
         return verr_set(err, VERR_INVALID, "network '%s' has no bridge name", def->name);
     _cleanup_free_ char *cmd =
         xasprintf("list table inet %s", fw_table_name(def, table, sizeof(table)));
-    return run_nft(cmd, true, "listing the network's table", ret_json, err);
+    return fw_run_nft(cmd, FW_OUT_JSON, "listing the network's table", ret_json, err);
 }
 
 /* Called by fw_nftnl.c while this process is in its private namespace: the
@@ -179,5 +217,5 @@ int fw_scratch_apply(const char *script, verr *err)
 
 int fw_list_ruleset_json(char **ret_json, verr *err)
 {
-    return run_nft("list ruleset", true, "listing the ruleset", ret_json, err);
+    return fw_run_nft("list ruleset", FW_OUT_JSON, "listing the ruleset", ret_json, err);
 }

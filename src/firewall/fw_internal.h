@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "conf/netdef.h"
+#include "firewall/firewall.h"
 #include "util/ipaddr.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -53,6 +54,20 @@ int fw_key_cmp(const void *a, const void *b);
 /* The network's table as libnftables JSON (fw_apply.c). */
 int fw_list_table_json(const netdef *def, char **ret_json, verr *err);
 
+/* Output of a libnftables command (one long-lived context each, fw_apply.c). */
+typedef enum { FW_OUT_TEXT = 0, FW_OUT_JSON, FW_OUT_JSON_STATELESS, FW_OUT_COUNT } fw_output;
+/* Run one command or a multi-line script (one transaction); *ret_out (if
+ * given) gets nft's output. */
+int fw_run_nft(const char *cmd, fw_output out, const char *what, char **ret_out, verr *err);
+
+/* The handles in use (fw_use_handles, or the process-wide default). */
+struct fw_handles {
+    struct nft_ctx *ctx[FW_OUT_COUNT]; /* libnftables contexts, created on first use */
+    struct nlsock *nfnl;               /* NETLINK_NETFILTER, for the cheap queries */
+    struct fw_nftnl_sock *nftnl;       /* fw_nftnl.c's batches, created on first use */
+};
+fw_handles *fw_handles_current(void);
+
 /* ---- a ruleset in libnftables JSON, indexed (fw_ruleset.c) ---- */
 typedef struct fw_fchain {
     const char *family, *table, *name;
@@ -79,5 +94,8 @@ const char *fw_json_str(const json_t *o, const char *key);
  * context (while in that namespace), run a script there. */
 int fw_scratch_ctx_init(verr *err);
 int fw_scratch_apply(const char *script, verr *err);
+/* Close the private namespace's socket (fw_nftnl.c). */
 void fw_nftnl_close(void);
-void fw_query_close(void);
+/* fw_nftnl.c's batch socket in the host namespace (one per fw_handles). */
+struct fw_nftnl_sock;
+void fw_nftnl_sock_free(struct fw_nftnl_sock *s);

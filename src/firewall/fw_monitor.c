@@ -21,11 +21,10 @@
 
 #include "firewall/firewall.h"
 #include "firewall/fw_internal.h"
+#include "util/cleanup.h"
 #include "util/strbuf.h"
 
 #define FW_MONITOR_MAX_TABLES 64
-
-static struct mnl_socket *monitor_sock;
 
 /* Tables touched by the transaction being read (deduplicated). */
 typedef struct touched {
@@ -37,34 +36,23 @@ typedef struct touched {
 
 int fw_monitor_open(verr *err)
 {
-    if (monitor_sock)
-        return mnl_socket_get_fd(monitor_sock);
-    struct mnl_socket *s = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (!s)
+    _cleanup_close_ int fd =
+        socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_NETFILTER);
+    if (fd < 0)
         return verr_errno(err, errno, "nftables events: opening a netlink socket");
+    struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
     int group = NFNLGRP_NFTABLES;
-    if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0 ||
-        mnl_socket_setsockopt(s, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
-        int saved = errno;
-        mnl_socket_close(s);
-        return verr_errno(err, saved, "nftables events: subscribing");
-    }
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
+        return verr_errno(err, errno, "nftables events: subscribing");
     /* Applying a table with thousands of forwards makes thousands of events
      * at once (one per element); without room for them the socket overruns
      * (ENOBUFS), and lost events mean re-checking every network. The memory
      * is only used while events wait to be read. */
     int rcvbuf = 32 * 1024 * 1024;
-    if (setsockopt(mnl_socket_get_fd(s), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
-        setsockopt(mnl_socket_get_fd(s), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-    monitor_sock = s;
-    return mnl_socket_get_fd(s);
-}
-
-void fw_monitor_close(void)
-{
-    if (monitor_sock)
-        mnl_socket_close(monitor_sock);
-    monitor_sock = NULL;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+    return TAKE_FD(fd);
 }
 
 static void touched_add(touched *t, int family, const char *name)

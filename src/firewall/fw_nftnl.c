@@ -45,13 +45,31 @@
 
 #define MSG_ROOM (96 * 1024) /* one message: a 64 KiB element nest and headers */
 
-typedef struct nl_sock {
+typedef struct fw_nftnl_sock {
     struct mnl_socket *nl;
     uint32_t portid;
     uint32_t seq;
 } nl_sock;
 
-static nl_sock host_sock, scratch_sock;
+static nl_sock scratch_sock;
+
+/* The host namespace's socket lives in the handles in use (fw_handles). */
+static nl_sock *host_sock(void)
+{
+    fw_handles *h = fw_handles_current();
+    if (!h->nftnl)
+        h->nftnl = xcalloc(1, sizeof(*h->nftnl));
+    return h->nftnl;
+}
+
+void fw_nftnl_sock_free(struct fw_nftnl_sock *s)
+{
+    if (!s)
+        return;
+    if (s->nl)
+        mnl_socket_close(s->nl);
+    free(s);
+}
 static int scratch_state; /* 0 not tried, 1 ready, -1 unavailable */
 
 static int sock_open(nl_sock *s, verr *err)
@@ -408,7 +426,7 @@ int fw_table_apply(const netdef *def, verr *err)
     if (!fw_wanted(def))
         return fw_table_remove(def, err);
     verr e = VERR_INIT;
-    if (scratch_open(&e) < 0 || sock_open(&host_sock, &e) < 0)
+    if (scratch_open(&e) < 0 || sock_open(host_sock(), &e) < 0)
         return fw_apply(script, err); /* no private namespace: libnftables on the host */
     char table[FW_TABLE_NAME_MAX];
     fw_table_name(def, table, sizeof(table));
@@ -422,7 +440,7 @@ int fw_table_apply(const netdef *def, verr *err)
         nftnl_table_unset(o.table, NFTNL_TABLE_HANDLE);
         nftnl_table_unset(o.table, NFTNL_TABLE_USE);
         batch b;
-        batch_start(&b, &host_sock);
+        batch_start(&b, host_sock());
         put_table(&b, NFT_MSG_NEWTABLE, table, NULL);
         put_table(&b, NFT_MSG_DELTABLE, table, NULL);
         put_table(&b, NFT_MSG_NEWTABLE, table, o.table);
@@ -442,9 +460,9 @@ int fw_table_remove(const netdef *def, verr *err)
     char table[FW_TABLE_NAME_MAX];
     if (!def->bridge_name)
         return verr_set(err, VERR_INVALID, "network '%s' has no bridge name", def->name);
-    if (sock_open(&host_sock, err) < 0)
+    if (sock_open(host_sock(), err) < 0)
         return -1;
-    return remove_in(&host_sock, fw_table_name(def, table, sizeof(table)), "removing the table",
+    return remove_in(host_sock(), fw_table_name(def, table, sizeof(table)), "removing the table",
                      err);
 }
 
@@ -512,7 +530,7 @@ int fw_forwards_apply(const netdef *def, const netdef_port_forward *pfs, size_t 
         return verr_set(err, VERR_INVALID, "network '%s' has no bridge name", def->name);
     /* (the forwards were checked against the definition by conf/, as for
      * fw_plan_forward_add) */
-    if (sock_open(&host_sock, err) < 0)
+    if (sock_open(host_sock(), err) < 0)
         return -1;
     fw_table_name(def, table, sizeof(table));
     struct nftnl_set *sets[2][FW_MAP_COUNT] = {{NULL}}; /* [map, count set][map kind] */
@@ -523,7 +541,7 @@ int fw_forwards_apply(const netdef *def, const netdef_port_forward *pfs, size_t 
     /* Idempotent like the table: add the elements; to delete, add then delete
      * them, all in one transaction. */
     batch b;
-    batch_start(&b, &host_sock);
+    batch_start(&b, host_sock());
     for (size_t i = 0; i < n; i++) {
         fw_map m = fw_forward_map(&pfs[i]);
         add_elements(sets[0][m], sets[1][m], &pfs[i], true);
@@ -547,11 +565,8 @@ int fw_forwards_apply(const netdef *def, const netdef_port_forward *pfs, size_t 
 
 void fw_nftnl_close(void)
 {
-    nl_sock *socks[] = {&host_sock, &scratch_sock};
-    for (size_t i = 0; i < ARRAY_SIZE(socks); i++) {
-        if (socks[i]->nl)
-            mnl_socket_close(socks[i]->nl);
-        socks[i]->nl = NULL;
-    }
+    if (scratch_sock.nl)
+        mnl_socket_close(scratch_sock.nl);
+    scratch_sock.nl = NULL;
     scratch_state = 0;
 }

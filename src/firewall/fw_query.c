@@ -11,83 +11,270 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "firewall/firewall.h"
 #include "firewall/fw_internal.h"
+#include "util/cleanup.h"
+#include "util/nlsock.h"
+#include "util/strbuf.h"
 
-/* Send one nf_tables request (family inet) and wait for its answer.
- * 0: the kernel answered with data or an ack; -errno: it refused. */
-/* One socket for the process's life: closing a netfilter netlink socket
- * waits for an RCU grace period (~13 ms measured), which made every
- * "does this table exist?" of a repair cost that much. */
-static struct mnl_socket *ask_sock;
+#define NFT_REQ_SIZE 512
 
-void fw_query_close(void)
+/* Send one nf_tables request (family inet) over the firewall's netlink
+ * socket (util/nlsock.c, the same request loop netdev/ uses) and wait for its
+ * answer; a dump (flags NLM_F_DUMP) passes each object to cb.
+ * 0: the kernel answered with data or an ack; -errno: it refused, or the
+ * socket failed (err is left for the caller to word). */
+static int nft_talk_family(uint8_t family, uint16_t msg, uint16_t flags, const char *table,
+                           const char *set, mnl_cb_t cb, void *data)
 {
-    if (ask_sock)
-        mnl_socket_close(ask_sock);
-    ask_sock = NULL;
+    char buf[NFT_REQ_SIZE];
+    memset(buf, 0, sizeof(buf));
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
+    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+    struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+    g->nfgen_family = family;
+    g->version = NFNETLINK_V0;
+    g->res_id = 0;
+    /* the table is attribute 1 of every object type, a set's name attribute 2 */
+    if (table)
+        mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
+    if (set)
+        mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+    nl_error e;
+    return nlsock_talk(fw_handles_current()->nfnl, nlh, flags & NLM_F_DUMP, cb, data, &e);
+}
+
+/* Family inet for a table's objects and for dumps, else any. */
+static int nft_talk2(uint16_t msg, uint16_t flags, const char *table, const char *set, mnl_cb_t cb,
+                     void *data)
+{
+    uint8_t family = table || (flags & NLM_F_DUMP) ? NFPROTO_INET : AF_UNSPEC;
+    return nft_talk_family(family, msg, flags, table, set, cb, data);
+}
+
+static int nft_talk(uint16_t msg, uint16_t flags, const char *table, mnl_cb_t cb, void *data,
+                    verr *err)
+{
+    return nft_talk2(msg, flags, table, NULL, cb, data);
+}
+
+/* ---- the table's digest: its objects as the kernel holds them ----
+ *
+ * Read with netlink dumps (cost: a few ms for 10,000 forwards, where a
+ * libnftables listing takes most of a second). Every attribute is hashed
+ * except what changes without a change of meaning: handles, use counts, rule
+ * positions and counter values (a counter expression is hashed by its name
+ * only). Set elements are hashed one by one and summed, so their order does
+ * not matter. */
+
+typedef struct digest {
+    const char *table; /* dumps may hold other tables' objects too: skipped */
+    uint64_t h;     /* ordered part: table, chains, rules, sets */
+    uint64_t elems; /* sum of element hashes */
+    char (*sets)[FW_TABLE_NAME_MAX];
+    size_t n_sets;
+} digest;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Attributes that carry no meaning, per object type. */
+static bool attr_volatile(uint16_t msg, uint16_t type)
+{
+    switch (msg) {
+    case NFT_MSG_NEWTABLE:
+        return type == NFTA_TABLE_HANDLE || type == NFTA_TABLE_USE;
+    case NFT_MSG_NEWCHAIN:
+        return type == NFTA_CHAIN_HANDLE || type == NFTA_CHAIN_USE || type == NFTA_CHAIN_COUNTERS;
+    case NFT_MSG_NEWRULE:
+        return type == NFTA_RULE_HANDLE || type == NFTA_RULE_POSITION || type == NFTA_RULE_ID;
+    case NFT_MSG_NEWSET:
+        return type == NFTA_SET_HANDLE || type == NFTA_SET_ID || type == NFTA_SET_EXPR ||
+               type == NFTA_SET_EXPRESSIONS;
+    default:
+        return false;
+    }
+}
+
+/* An expression: its name, and its data unless it is a counter. */
+static uint64_t hash_expr(uint64_t h, const struct nlattr *expr)
+{
+    const struct nlattr *a, *name = NULL, *data = NULL;
+    mnl_attr_for_each_nested(a, expr)
+    {
+        if (mnl_attr_get_type(a) == NFTA_EXPR_NAME)
+            name = a;
+        else if (mnl_attr_get_type(a) == NFTA_EXPR_DATA)
+            data = a;
+    }
+    if (name)
+        h = fnv(h, mnl_attr_get_payload(name), mnl_attr_get_payload_len(name));
+    if (data && !(name && streq(mnl_attr_get_str(name), "counter")))
+        h = fnv(h, mnl_attr_get_payload(data), mnl_attr_get_payload_len(data));
+    return h;
+}
+
+static uint64_t hash_attr(uint64_t h, uint16_t msg, const struct nlattr *a)
+{
+    uint16_t type = mnl_attr_get_type(a);
+    h = fnv(h, &type, sizeof(type));
+    if (msg == NFT_MSG_NEWRULE && type == NFTA_RULE_EXPRESSIONS) {
+        const struct nlattr *e;
+        mnl_attr_for_each_nested(e, a) h = hash_expr(h, e);
+        return h;
+    }
+    return fnv(h, mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
+}
+
+/* Attribute 1 of every object is its table's name. */
+static bool in_table(const struct nlmsghdr *nlh, const char *table)
+{
+    const struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+    {
+        if (mnl_attr_get_type(a) == 1)
+            return mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+                   streq(mnl_attr_get_str(a), table);
+    }
+    return false;
+}
+
+static int digest_object_cb(const struct nlmsghdr *nlh, void *data)
+{
+    digest *d = data;
+    uint16_t msg = NFNL_MSG_TYPE(nlh->nlmsg_type);
+    if (!in_table(nlh, d->table))
+        return MNL_CB_OK;
+    d->h = fnv(d->h, &msg, sizeof(msg));
+    const struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+    {
+        uint16_t type = mnl_attr_get_type(a);
+        if (attr_volatile(msg, type))
+            continue;
+        if (msg == NFT_MSG_NEWSET && type == NFTA_SET_NAME &&
+            mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
+            char(*slot)[FW_TABLE_NAME_MAX] = xarray_push(&d->sets, &d->n_sets, sizeof(*slot));
+            snprintf(*slot, sizeof(*slot), "%s", mnl_attr_get_str(a));
+        }
+        d->h = hash_attr(d->h, msg, a);
+    }
+    return MNL_CB_OK;
+}
+
+/* One element: its attributes but its counter (NFTA_SET_ELEM_EXPR[ESSIONS])
+ * and expiration. */
+static uint64_t hash_elem(const struct nlattr *elem)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const struct nlattr *a;
+    mnl_attr_for_each_nested(a, elem)
+    {
+        uint16_t type = mnl_attr_get_type(a);
+        if (type == NFTA_SET_ELEM_EXPR || type == NFTA_SET_ELEM_EXPRESSIONS ||
+            type == NFTA_SET_ELEM_EXPIRATION)
+            continue;
+        h = fnv(h, &type, sizeof(type));
+        h = fnv(h, mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
+    }
+    return h;
+}
+
+static int digest_elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+    digest *d = data;
+    if (!in_table(nlh, d->table))
+        return MNL_CB_OK;
+    const struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+    {
+        if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+            continue;
+        const struct nlattr *e;
+        mnl_attr_for_each_nested(e, a) d->elems += hash_elem(e);
+    }
+    return MNL_CB_OK;
+}
+
+int fw_table_digest(const netdef *def, char ret[FW_DIGEST_LEN], verr *err)
+{
+    char table[FW_TABLE_NAME_MAX];
+    if (!def->bridge_name)
+        return verr_set(err, VERR_INVALID, "network '%s': no bridge name", def->name);
+    fw_table_name(def, table, sizeof(table));
+    digest d = {.table = table, .h = 0xcbf29ce484222325ULL};
+    int r = nft_talk2(NFT_MSG_GETTABLE, 0, table, NULL, digest_object_cb, &d);
+    if (r == -ENOENT)
+        return 0;
+    static const uint16_t dumps[] = {NFT_MSG_GETCHAIN, NFT_MSG_GETRULE, NFT_MSG_GETSET};
+    for (size_t i = 0; r == 0 && i < ARRAY_SIZE(dumps); i++)
+        r = nft_talk2(dumps[i], NLM_F_DUMP, table, NULL, digest_object_cb, &d);
+    for (size_t i = 0; r == 0 && i < d.n_sets; i++)
+        r = nft_talk2(NFT_MSG_GETSETELEM, NLM_F_DUMP, table, d.sets[i], digest_elems_cb, &d);
+    free(d.sets);
+    if (r == -ENOENT) /* deleted while we read it */
+        return 0;
+    if (r < 0)
+        return verr_errno(err, -r, "nftables: reading table inet %s", table);
+    snprintf(ret, FW_DIGEST_LEN, "%016llx", (unsigned long long)(d.h ^ d.elems));
+    return 1;
 }
 
 static int nft_ask(uint16_t msg, const char *table, verr *err)
 {
-    if (!ask_sock) {
-        struct mnl_socket *s = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-        if (!s)
-            return verr_errno(err, errno, "nftables: opening a netlink socket");
-        if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
-            int e = errno;
-            mnl_socket_close(s);
-            return verr_errno(err, e, "nftables: binding a netlink socket");
-        }
-        ask_sock = s;
-    }
-    struct mnl_socket *nl = ask_sock;
-    int r = 0;
-    char buf[8192];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | msg;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-    static uint32_t seq;
-    if (!seq)
-        seq = (uint32_t)time(NULL);
-    nlh->nlmsg_seq = ++seq;
-    struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-    g->nfgen_family = table ? NFPROTO_INET : AF_UNSPEC;
-    g->version = NFNETLINK_V0;
-    g->res_id = 0;
-    if (table)
-        mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
-    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-        r = -errno;
-        verr_errno(err, errno, "nftables: sending a request");
-        goto out;
-    }
-    unsigned portid = mnl_socket_get_portid(nl);
-    for (int reads = 0; reads < 16; reads++) {
-        ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
+    return nft_talk(msg, 0, table, NULL, NULL, err);
+}
+
+typedef struct table_names {
+    char **names;
+    size_t n;
+} table_names;
+
+static int table_name_cb(const struct nlmsghdr *nlh, void *data)
+{
+    table_names *t = data;
+    struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+    {
+        if (mnl_attr_get_type(a) != NFTA_TABLE_NAME ||
+            mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
             continue;
-        if (n < 0) {
-            r = -errno;
-            verr_errno(err, errno, "nftables: reading the answer");
-            goto out;
-        }
-        int cb = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, NULL, NULL);
-        if (cb < 0) { /* the kernel's error (ENOENT, EPROTONOSUPPORT, ...) */
-            r = -errno;
-            goto out;
-        }
-        if (cb == MNL_CB_STOP)
-            goto out;
+        const char *name = mnl_attr_get_str(a);
+        if (fw_table_name_is_ours(name))
+            *(char **)xarray_push(&t->names, &t->n, sizeof(char *)) = xstrdup(name);
     }
-out:
-    if (r < 0 && r != -ENOENT && r != -EPROTONOSUPPORT && r != -EAFNOSUPPORT)
-        fw_query_close(); /* a socket in an unknown state: start over next time */
-    return r;
+    return MNL_CB_OK;
+}
+
+int fw_vnet_tables(char ***ret, size_t *ret_n, verr *err)
+{
+    table_names t = {0};
+    int r = nft_talk(NFT_MSG_GETTABLE, NLM_F_DUMP, NULL, table_name_cb, &t, err);
+    if (r < 0) {
+        for (size_t i = 0; i < t.n; i++)
+            free(t.names[i]);
+        free(t.names);
+        if (!verr_is_set(err))
+            verr_errno(err, -r, "nftables: listing tables");
+        return -1;
+    }
+    *ret = t.names;
+    *ret_n = t.n;
+    return 0;
 }
 
 int fw_available(verr *err)
@@ -140,43 +327,9 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 
 int fw_foreign_tables_present(verr *err)
 {
-    struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-    if (!nl)
-        return verr_errno(err, errno, "nftables: opening a netlink socket");
-    int r = 0;
     tables_ctx c = {0};
-    char buf[16384];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    nlh->nlmsg_seq = (uint32_t)time(NULL);
-    struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-    g->nfgen_family = AF_UNSPEC;
-    g->version = NFNETLINK_V0;
-    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-        mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-        r = verr_errno(err, errno, "nftables: asking for the tables");
-        goto out;
-    }
-    unsigned portid = mnl_socket_get_portid(nl);
-    for (int reads = 0; reads < 4096; reads++) {
-        ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            r = verr_errno(err, errno, "nftables: reading the tables");
-            goto out;
-        }
-        int cb = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, table_cb, &c);
-        if (cb < 0) {
-            r = verr_errno(err, errno, "nftables: listing the tables");
-            goto out;
-        }
-        if (cb == MNL_CB_STOP)
-            break;
-    }
-    r = c.foreign ? 1 : 0;
-out:
-    mnl_socket_close(nl);
-    return r;
+    int r = nft_talk_family(AF_UNSPEC, NFT_MSG_GETTABLE, NLM_F_DUMP, NULL, NULL, table_cb, &c);
+    if (r < 0)
+        return verr_errno(err, -r, "nftables: listing the tables");
+    return c.foreign ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 
 #include "netdev/nl.h"
 #include "util/cleanup.h"
+#include "util/strbuf.h"
 
 static int addr_check(const char *ifname, const vnet_addr *addr, unsigned prefix, verr *err)
 {
@@ -104,5 +105,32 @@ int netdev_addr_has(const char *ifname, const vnet_addr *addr, unsigned prefix, 
         if (list[i].ifindex == link.ifindex && list[i].prefix == prefix &&
             vnet_addr_equal(&list[i].addr, addr))
             return 1;
+    return 0;
+}
+
+int netdev_addr_list(const char *ifname, netdev_addr **ret, size_t *ret_n, verr *err)
+{
+    int ifindex = nl_ifindex(ifname, err);
+    if (ifindex < 0)
+        return -1;
+    netdev_addr *list = NULL;
+    size_t n = 0;
+    static const int families[] = {AF_INET, AF_INET6};
+    for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+        _cleanup_free_ nl_addr *addrs = NULL;
+        size_t na = 0;
+        if (nl_addr_list(families[f], ifindex, &addrs, &na, err) < 0) {
+            free(list);
+            return -1;
+        }
+        for (size_t i = 0; i < na; i++) {
+            netdev_addr *a = xarray_push(&list, &n, sizeof(*a));
+            a->addr = addrs[i].addr;
+            a->prefix = addrs[i].prefix;
+            a->link_local = addrs[i].scope == RT_SCOPE_LINK || addrs[i].scope == RT_SCOPE_HOST;
+        }
+    }
+    *ret = list;
+    *ret_n = n;
     return 0;
 }

@@ -99,6 +99,8 @@ int nl_link_parse(const struct nlmsghdr *nlh, netdev_link *ret)
         memcpy(ret->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
     if (tb[IFLA_LINKINFO])
         link_parse_info(tb[IFLA_LINKINFO], ret);
+    if (attr_str(tb[IFLA_IFALIAS], &name))
+        snprintf(ret->alias, sizeof(ret->alias), "%s", name);
     return 0;
 }
 

@@ -152,6 +152,24 @@ int netdev_bridge_configure(const netdev_bridge_opts *opts, verr *err)
     return 0;
 }
 
+int netdev_link_set_alias(const char *name, const char *alias, verr *err)
+{
+    if (nl_ifname_check(name, err) < 0)
+        return -1;
+    char buf[NL_REQ_SIZE];
+    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, name, NULL);
+    mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias ? alias : "");
+    nl_error e;
+    if (nl_talk(nlh, NULL, NULL, &e) < 0)
+        return nl_verr(err, &e, "marking interface '%s'", name);
+    return 0;
+}
+
+int netdev_link_list(netdev_link **ret, size_t *ret_n, verr *err)
+{
+    return nl_link_list(ret, ret_n, err);
+}
+
 int netdev_link_set_up(const char *name, bool up, verr *err)
 {
     if (nl_ifname_check(name, err) < 0)

@@ -38,6 +38,14 @@ typedef struct monitor_ctx {
     int calls;
 } monitor_ctx;
 
+/* Did our own request cause this notification? The kernel puts the
+ * requester's port in it (address changes; link changes carry port 0). */
+static bool is_own(const struct nlmsghdr *nlh)
+{
+    uint32_t own = netdev_own_portid();
+    return own != 0 && nlh->nlmsg_pid == own;
+}
+
 static netdev_port_cb port_cb;
 static void *port_cb_data;
 
@@ -65,7 +73,7 @@ static void monitor_link(const struct nlmsghdr *nlh, monitor_ctx *c)
     if (nl_link_parse(nlh, &link) < 0)
         return;
     if (nlh->nlmsg_type == RTM_DELLINK || !link.up) {
-        c->cb(link.name, link.ifindex, true, c->userdata);
+        c->cb(link.name, link.ifindex, true, is_own(nlh), c->userdata);
         c->calls++;
     }
 }
@@ -78,7 +86,7 @@ static void monitor_addr(const struct nlmsghdr *nlh, monitor_ctx *c)
     char name[IF_NAMESIZE] = "";
     if (!if_indextoname(ifa->ifa_index, name))
         name[0] = '\0'; /* the link is gone too; its RTM_DELLINK says so */
-    c->cb(name, (int)ifa->ifa_index, false, c->userdata);
+    c->cb(name, (int)ifa->ifa_index, false, is_own(nlh), c->userdata);
     c->calls++;
 }
 
@@ -115,7 +123,7 @@ int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata)
             if (errno == EINTR && ++eintr < MONITOR_EINTR_MAX)
                 continue;
             if (errno == ENOBUFS) { /* events were lost: have everything rechecked */
-                cb(NULL, 0, true, userdata);
+                cb(NULL, 0, true, false, userdata);
                 c.calls++;
                 continue;
             }

@@ -3,7 +3,8 @@
  * Every call is idempotent where the kernel allows: creating what exists with
  * the same settings, or deleting what is already gone, succeeds. Errors carry
  * the kernel's extended-ack message when it sends one.
- * Single-threaded use; one cached netlink socket per process.
+ * Single-threaded use. Requests go over the socket handed over with
+ * netdev_use_socket() (the daemon's), or else a process-wide default one.
  */
 #pragma once
 
@@ -23,6 +24,7 @@ typedef struct netdev_link {
     unsigned mtu;
     uint8_t mac[6];
     int master;         /* ifindex of master, 0 if none */
+    char alias[256];    /* IFLA_IFALIAS (IFALIASZ), "" when none */
     /* Bridges only (kind "bridge"): */
     bool stp;           /* STP on */
     unsigned delay_ms;  /* forward delay as the kernel holds it (10 ms steps) */
@@ -46,6 +48,11 @@ int netdev_bridge_create(const netdev_bridge_opts *opts, verr *err);
 /* Bring an existing bridge to the options (mac, mtu, stp, delay). Idempotent. */
 int netdev_bridge_configure(const netdev_bridge_opts *opts, verr *err);
 int netdev_link_set_up(const char *name, bool up, verr *err);
+/* Set a link's ifalias (IFLA_IFALIAS); "" clears it. vnet marks the bridges it
+ * creates with "vnet:NETWORK" so a restart finds them whatever happened. */
+int netdev_link_set_alias(const char *name, const char *alias, verr *err);
+/* Every link of the namespace (malloc'ed array, caller frees). */
+int netdev_link_list(netdev_link **ret, size_t *ret_n, verr *err);
 /* Delete a link; absent is success. */
 int netdev_link_delete(const char *name, verr *err);
 /* Take a link down, free its name (rename to vnetgcIFINDEX) and delete it in
@@ -60,13 +67,24 @@ int netdev_veth_create(const char *name, const char *peer, verr *err);
 int netdev_veth_create_netns(const char *name, const char *peer, int netns_fd, verr *err);
 /* Enslave a link to a bridge; master NULL or "" detaches it. */
 int netdev_link_set_master(const char *name, const char *master, verr *err);
-/* Close the cached netlink socket (it reopens on the next call). Optional; for
- * leak-free exits. */
+/* Talk over `s` (owned by the caller, who frees it after netdev_use_socket(NULL)). */
+struct nlsock;
+void netdev_use_socket(struct nlsock *s);
+/* Close the netlink socket in use (the caller's is closed, not freed): the
+ * next call opens one in the network namespace the process is in then (after
+ * setns), or, at exit, nothing leaks. */
 void netdev_close(void);
 
 /* Addresses on a link. add: present already is success; del: absent is success. */
 int netdev_addr_add(const char *ifname, const vnet_addr *addr, unsigned prefix, verr *err);
 int netdev_addr_del(const char *ifname, const vnet_addr *addr, unsigned prefix, verr *err);
+/* Every address on a link (both families; malloc'ed array, caller frees). */
+typedef struct netdev_addr {
+    vnet_addr addr;
+    unsigned prefix;
+    bool link_local; /* scope link or host (fe80::/10 and the like) */
+} netdev_addr;
+int netdev_addr_list(const char *ifname, netdev_addr **ret, size_t *ret_n, verr *err);
 /* 1 if the link has exactly this address/prefix, 0 if not, -1 error. */
 int netdev_addr_has(const char *ifname, const vnet_addr *addr, unsigned prefix, verr *err);
 
@@ -78,6 +96,15 @@ int netdev_route_add(const vnet_addr *dst, unsigned prefix, const vnet_addr *gat
                      const char *ifname, unsigned metric, verr *err);
 int netdev_route_del(const vnet_addr *dst, unsigned prefix, const vnet_addr *gateway,
                      const char *ifname, unsigned metric, verr *err);
+
+/* The main-table routes of protocol static through a link (both families). */
+typedef struct netdev_route {
+    vnet_addr dst;
+    unsigned prefix;
+    vnet_addr gateway; /* family 0 when none */
+    unsigned metric;
+} netdev_route;
+int netdev_route_list_static(const char *ifname, netdev_route **ret, size_t *ret_n, verr *err);
 
 /* Subnet collision check for start: does any address on a link other than
  * `own_ifname` (may be NULL), or any route in the main table not via `own_ifname`,
@@ -97,16 +124,23 @@ int netdev_sysctl_read(const char *path, char *buf, size_t len, verr *err);
 /* A netlink socket subscribed to link and address changes, for the daemon's
  * drift detection. Returns a non-blocking, close-on-exec fd to poll (close it
  * with close()); netdev_monitor_drain() reads what is pending and calls
- * cb(ifname, ifindex, true, userdata) for each link deleted (RTM_DELLINK) or seen
- * without IFF_UP (RTM_NEWLINK), and cb(ifname, ifindex, false, userdata) when an
+ * cb(ifname, ifindex, true, own, userdata) for each link deleted (RTM_DELLINK) or seen
+ * without IFF_UP (RTM_NEWLINK), and cb(ifname, ifindex, false, own, userdata) when an
  * address was removed from a link (recheck its addresses; ifname is "" if the link
  * is gone by then). Bridge-port notices (a port joining or leaving a bridge) are
  * not link events and are skipped. If the kernel dropped events (socket overrun),
- * cb(NULL, 0, true, userdata) means "recheck everything". One call reads at most
+ * cb(NULL, 0, true, false, userdata) means "recheck everything". One call reads at most
  * 256 datagrams; if more are queued the fd stays readable. Returns the number of
  * callbacks made, or -1 on a socket error (errno set). */
 int netdev_monitor_open(verr *err);
-typedef void (*netdev_monitor_cb)(const char *ifname, int ifindex, bool gone_or_down, void *userdata);
+/* The port id of this process's request socket (0 before its first request):
+ * notifications caused by our own requests carry it. */
+uint32_t netdev_own_portid(void);
+/* own: the notification carries this process's request-socket port, i.e. our
+ * own request caused it (the kernel tags address changes so; link changes it
+ * sends with port 0, so for those own is always false). */
+typedef void (*netdev_monitor_cb)(const char *ifname, int ifindex, bool gone_or_down, bool own,
+                                  void *userdata);
 int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata);
 
 /* ---- hairpin.c: bridge ports' hairpin mode ----

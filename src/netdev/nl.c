@@ -1,10 +1,6 @@
-/* The cached rtnetlink socket and the request/reply loop.
- *
- * One socket per process, opened on first use and reopened after fork() (the
- * child gets a fresh port id instead of sharing the parent's). Every request
- * carries a new sequence number and asks for an ack, so a reply is always
- * matched to its request. The kernel's extended ack (NETLINK_EXT_ACK) gives
- * errors a human text, which nl_verr() puts into the verr.
+/* rtnetlink requests: message headers, the socket netdev talks on (the
+ * daemon's own, or a process-wide default), and errors as verr. The
+ * request/reply loop itself is util/nlsock.c, shared with firewall/.
  */
 #include "netdev/nl.h"
 
@@ -21,59 +17,35 @@
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
-#define NL_RECV_SIZE 32768
-/* Give up after this many consecutive EINTRs rather than spin forever. */
-#define NL_EINTR_MAX 100
+/* The socket netdev uses: the one the caller handed over (the daemon owns
+ * its own, netdev_use_socket), or else a process-wide one of netdev's. */
+static nlsock *nl_used;
+static nlsock *nl_own;
 
-static struct mnl_socket *nl_sock;
-static pid_t nl_sock_pid;
-static uint32_t nl_seq;
-
-static void nl_sock_drop(void)
+void netdev_use_socket(nlsock *s)
 {
-    if (nl_sock)
-        mnl_socket_close(nl_sock);
-    nl_sock = NULL;
+    nl_used = s;
+}
+
+static nlsock *nl_socket(void)
+{
+    if (nl_used)
+        return nl_used;
+    if (!nl_own)
+        nl_own = nlsock_new(NETLINK_ROUTE);
+    return nl_own;
+}
+
+uint32_t netdev_own_portid(void)
+{
+    return nlsock_portid(nl_socket());
 }
 
 void netdev_close(void)
 {
-    nl_sock_drop();
-}
-
-/* Options that only improve errors or filtering: failure to set them is not fatal. */
-static void nl_sock_options(struct mnl_socket *s)
-{
-    int one = 1;
-    mnl_socket_setsockopt(s, NETLINK_EXT_ACK, &one, sizeof(one));
-    mnl_socket_setsockopt(s, NETLINK_CAP_ACK, &one, sizeof(one));
-    mnl_socket_setsockopt(s, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
-    /* The kernel answers synchronously; this only guards against a bug hanging the daemon. */
-    struct timeval tv = {.tv_sec = 30};
-    setsockopt(mnl_socket_get_fd(s), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-}
-
-/* The process's socket; a socket inherited over fork() is closed and replaced. */
-static struct mnl_socket *nl_socket(void)
-{
-    if (nl_sock && nl_sock_pid == getpid())
-        return nl_sock;
-    nl_sock_drop();
-    struct mnl_socket *s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-    if (!s)
-        return NULL;
-    if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
-        int saved = errno;
-        mnl_socket_close(s);
-        errno = saved;
-        return NULL;
-    }
-    nl_sock_options(s);
-    nl_sock = s;
-    nl_sock_pid = getpid();
-    if (nl_seq == 0)
-        nl_seq = (uint32_t)time(NULL);
-    return s;
+    nlsock_reset(nl_used); /* (the caller's: closed, not freed) */
+    nlsock_free(nl_own);
+    nl_own = NULL;
 }
 
 struct nlmsghdr *nl_msg_start(char *buf, uint16_t type, uint16_t flags, size_t hdr_len,
@@ -89,136 +61,11 @@ struct nlmsghdr *nl_msg_start(char *buf, uint16_t type, uint16_t flags, size_t h
     return nlh;
 }
 
-typedef struct talk_ctx {
-    mnl_cb_t cb;
-    void *data;
-    nl_error *e;
-    bool kernel_error; /* the failure is the kernel's answer: the socket is still in sync */
-} talk_ctx;
-
-static int talk_data_cb(const struct nlmsghdr *nlh, void *data)
-{
-    talk_ctx *c = data;
-    return c->cb ? c->cb(nlh, c->data) : MNL_CB_OK;
-}
-
-static int talk_ext_attr_cb(const struct nlattr *attr, void *data)
-{
-    nl_error *e = data;
-    if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-        mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-        snprintf(e->msg, sizeof(e->msg), "%s", mnl_attr_get_str(attr));
-    return MNL_CB_OK;
-}
-
-/* Record a kernel error code and the extended-ack TLVs that follow `off` bytes of payload. */
-static int talk_kernel_error(talk_ctx *c, const struct nlmsghdr *nlh, int code, size_t off)
-{
-    c->e->code = code < 0 ? -code : code;
-    if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) && mnl_nlmsg_size(MNL_ALIGN(off)) <= nlh->nlmsg_len)
-        mnl_attr_parse(nlh, off, talk_ext_attr_cb, c->e);
-    c->kernel_error = true;
-    errno = c->e->code;
-    return MNL_CB_ERROR;
-}
-
-static int talk_error_cb(const struct nlmsghdr *nlh, void *data)
-{
-    talk_ctx *c = data;
-    if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nlmsgerr))) {
-        errno = EBADMSG;
-        return MNL_CB_ERROR;
-    }
-    const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-    if (err->error == 0)
-        return MNL_CB_STOP; /* the ack */
-    size_t off = sizeof(*err);
-    if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && err->msg.nlmsg_len >= sizeof(struct nlmsghdr))
-        off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-    return talk_kernel_error(c, nlh, err->error, off);
-}
-
-/* A dump ends with NLMSG_DONE, which carries an error code when the dump failed midway. */
-static int talk_done_cb(const struct nlmsghdr *nlh, void *data)
-{
-    talk_ctx *c = data;
-    if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
-        int code;
-        memcpy(&code, mnl_nlmsg_get_payload(nlh), sizeof(code));
-        if (code < 0)
-            return talk_kernel_error(c, nlh, code, sizeof(int));
-    }
-    return MNL_CB_STOP;
-}
-
-static int nl_send(struct mnl_socket *s, const struct nlmsghdr *req)
-{
-    for (int i = 0; i < NL_EINTR_MAX; i++) {
-        if (mnl_socket_sendto(s, req, req->nlmsg_len) >= 0)
-            return 0;
-        if (errno != EINTR)
-            return -errno;
-    }
-    return -EINTR;
-}
-
-static ssize_t nl_recv(struct mnl_socket *s, void *buf, size_t len)
-{
-    for (int i = 0; i < NL_EINTR_MAX; i++) {
-        ssize_t n = mnl_socket_recvfrom(s, buf, len);
-        if (n >= 0)
-            return n;
-        if (errno != EINTR)
-            return -errno;
-    }
-    return -EINTR;
-}
-
 int nl_talk(struct nlmsghdr *req, mnl_cb_t cb, void *data, nl_error *ret_err)
 {
-    static char buf[NL_RECV_SIZE] __attribute__((aligned(8)));
-    static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-        [NLMSG_ERROR] = talk_error_cb,
-        [NLMSG_DONE] = talk_done_cb,
-    };
-    memset(ret_err, 0, sizeof(*ret_err));
-    struct mnl_socket *s = nl_socket();
-    if (!s) {
-        ret_err->code = errno ? errno : EIO;
-        return -ret_err->code;
-    }
     /* NLM_F_DUMP shares bits with NLM_F_EXCL/REPLACE: only a GET can be a dump. */
     bool dump = (req->nlmsg_type & 3) == 2 && (req->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-    if (!dump)
-        req->nlmsg_flags |= NLM_F_ACK;
-    if (++nl_seq == 0)
-        nl_seq = 1;
-    req->nlmsg_seq = nl_seq;
-    unsigned portid = mnl_socket_get_portid(s);
-
-    talk_ctx ctx = {.cb = cb, .data = data, .e = ret_err};
-    int r = nl_send(s, req);
-    int ret = r < 0 ? r : MNL_CB_OK;
-    while (ret > 0) {
-        ssize_t n = nl_recv(s, buf, sizeof(buf));
-        if (n < 0) {
-            ret = (int)n;
-            break;
-        }
-        errno = 0;
-        ret = mnl_cb_run2(buf, (size_t)n, req->nlmsg_seq, portid, talk_data_cb, &ctx, ctl,
-                          ARRAY_SIZE(ctl));
-        if (ret < 0)
-            ret = errno ? -errno : -EPROTO;
-    }
-    if (ret == 0)
-        return 0;
-    if (!ctx.kernel_error) {
-        /* Replies may still be queued: start over with a fresh socket next time. */
-        ret_err->code = -ret;
-        nl_sock_drop();
-    }
-    return -ret_err->code;
+    return nlsock_talk(nl_socket(), req, dump, cb, data, ret_err);
 }
 
 int nl_verr(verr *err, const nl_error *e, const char *fmt, ...)

@@ -9,17 +9,13 @@
 #include <stdint.h>
 
 #include "netdev/netdev.h"
+#include "util/nlsock.h"
 #include "util/error.h"
 #include "util/ipaddr.h"
 
 /* Big enough for any request we build. */
 #define NL_REQ_SIZE 4096
 
-/* What the kernel said when a request failed. */
-typedef struct nl_error {
-    int code;      /* positive errno */
-    char msg[256]; /* the kernel's extended-ack text, or "" */
-} nl_error;
 
 /* Start a request in buf (NL_REQ_SIZE bytes): header with type and flags
  * (NLM_F_REQUEST is added) followed by a zeroed family header of hdr_len bytes.

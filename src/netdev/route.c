@@ -155,3 +155,33 @@ int netdev_route_del(const vnet_addr *dst, unsigned prefix, const vnet_addr *gat
         return nl_verr(err, &e, "removing route %s", r.desc);
     return 0;
 }
+
+int netdev_route_list_static(const char *ifname, netdev_route **ret, size_t *ret_n, verr *err)
+{
+    int ifindex = nl_ifindex(ifname, err);
+    if (ifindex < 0)
+        return -1;
+    netdev_route *list = NULL;
+    size_t n = 0;
+    static const int families[] = {AF_INET, AF_INET6};
+    for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
+        _cleanup_free_ nl_route *routes = NULL;
+        size_t nr = 0;
+        if (nl_route_list(families[f], &routes, &nr, err) < 0) {
+            free(list);
+            return -1;
+        }
+        for (size_t i = 0; i < nr; i++) {
+            if (routes[i].oif != ifindex || routes[i].protocol != RTPROT_STATIC)
+                continue;
+            netdev_route *r = xarray_push(&list, &n, sizeof(*r));
+            r->dst = routes[i].dst;
+            r->prefix = routes[i].dst_len;
+            r->gateway = routes[i].gateway;
+            r->metric = routes[i].metric;
+        }
+    }
+    *ret = list;
+    *ret_n = n;
+    return 0;
+}

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "netdev/netdev.h"
+#include "netdev/nl.h"
 
 /* TCP states as the kernel numbers them (include/net/tcp_states.h). */
 #define SD_TCP_ESTABLISHED 1
@@ -38,10 +39,9 @@ typedef struct sd_query {
     size_t what_len;
 } sd_query;
 
-static void sockdiag_close(struct mnl_socket **s)
+static void sockdiag_close(nlsock **s)
 {
-    if (*s)
-        mnl_socket_close(*s);
+    nlsock_free(*s);
 }
 
 static bool addr_is_any(const vnet_addr *a)
@@ -130,37 +130,27 @@ static int sockdiag_cb(const struct nlmsghdr *nlh, void *data)
     return MNL_CB_OK;
 }
 
-/* Dump one (socket family, protocol) and run sockdiag_cb on every socket. */
-static int sockdiag_dump(struct mnl_socket *s, int sock_family, sd_query *q, verr *err)
+/* Dump one (socket family, protocol) and run sockdiag_cb on every socket,
+ * through the shared request loop (util/nlsock.c). */
+static int sockdiag_dump(nlsock *s, int sock_family, sd_query *q, verr *err)
 {
-    char buf[32768]; /* more than a dump part the kernel sends */
+    char buf[NL_REQ_SIZE];
+    memset(buf, 0, sizeof(buf));
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    nlh->nlmsg_seq = (unsigned)time(NULL);
     struct inet_diag_req_v2 *req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
     req->sdiag_family = (uint8_t)sock_family;
     req->sdiag_protocol = (uint8_t)q->proto;
     req->idiag_states = q->proto == IPPROTO_TCP ? 1u << SD_TCP_LISTEN
                                                 : (1u << SD_TCP_CLOSE) | (1u << SD_TCP_ESTABLISHED);
-    unsigned seq = nlh->nlmsg_seq, portid = mnl_socket_get_portid(s);
-    if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
-        return verr_errno(err, errno, "sock_diag: sending the socket dump request");
-    for (;;) {
-        ssize_t n = mnl_socket_recvfrom(s, buf, sizeof(buf));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return verr_errno(err, errno, "sock_diag: reading the socket dump");
-        int r = mnl_cb_run(buf, (size_t)n, seq, portid, sockdiag_cb, q);
-        if (r == MNL_CB_STOP)
-            return 0;
-        if (r < 0) {
-            if (errno == ENOENT) /* protocol's diag module absent: no such sockets */
-                return 0;
-            return verr_errno(err, errno, "sock_diag: socket dump");
-        }
-    }
+    nl_error e;
+    int r = nlsock_talk(s, nlh, true, sockdiag_cb, q, &e);
+    if (r == -ENOENT) /* protocol's diag module absent: no such sockets */
+        return 0;
+    if (r < 0)
+        return nl_verr(err, &e, "sock_diag: socket dump");
+    return 0;
 }
 
 int netdev_port_in_use(int proto, int family, const vnet_addr *addr, unsigned port_start,
@@ -183,12 +173,7 @@ int netdev_port_in_use(int proto, int family, const vnet_addr *addr, unsigned po
                   .end = port_end ? port_end : port_start,
                   .what = what,
                   .what_len = sizeof(what)};
-    __attribute__((cleanup(sockdiag_close))) struct mnl_socket *s =
-        mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
-    if (!s)
-        return verr_errno(err, errno, "sock_diag: opening a NETLINK_SOCK_DIAG socket");
-    if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0)
-        return verr_errno(err, errno, "sock_diag: binding the netlink socket");
+    __attribute__((cleanup(sockdiag_close))) nlsock *s = nlsock_new(NETLINK_SOCK_DIAG);
     /* IPv4 forwards: IPv4 sockets and IPv6 ones that take IPv4 too. */
     const int families[2] = {family, family == AF_INET ? AF_INET6 : 0};
     for (int i = 0; i < 2 && families[i] && !q.found; i++)

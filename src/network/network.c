@@ -156,10 +156,51 @@ static int forwarding_sysctls(const network_env *env, const netdef *def, net_run
     return changed;
 }
 
-/* libnftnl batches: no read of the host's ruleset (fw_nftnl.c). */
-static int firewall_apply(const netdef *def, verr *err)
+/* ROOT/run/vnet/NAME.creating names a bridge between its creation and its
+ * mark (the kernel ignores IFLA_IFALIAS in the creating request, so these are
+ * two requests): a crash in between leaves a bridge the sweep can still tell
+ * is ours. */
+char *network_creating_path(const network_env *env, const char *name)
 {
-    return fw_table_apply(def, err);
+    return xasprintf("%s/%s.creating", env->paths->run_dir, name);
+}
+
+/* Create the bridge and mark it "vnet:NAME". *ret_created says whether a
+ * bridge now exists that rollback must delete. */
+static int bridge_create_marked(const network_env *env, const netdef *def, bool *ret_created,
+                                verr *err)
+{
+    *ret_created = false;
+    _cleanup_free_ char *journal = network_creating_path(env, def->name);
+    if (store_write_runtime(journal, def->bridge_name, strlen(def->bridge_name), 0644, err) < 0)
+        return -1;
+    netdev_bridge_opts bo;
+    bridge_opts_from_def(def, &bo);
+    if (netdev_bridge_create(&bo, err) < 0) { /* the message names the bridge */
+        store_unlink(journal, NULL);
+        return -1;
+    }
+    *ret_created = true;
+    _cleanup_free_ char *mark = network_bridge_mark(def->name);
+    if (netdev_link_set_alias(def->bridge_name, mark, err) < 0)
+        return -1; /* rollback deletes the bridge, then the journal */
+    return store_unlink(journal, err);
+}
+
+char *network_bridge_mark(const char *name)
+{
+    return xasprintf("vnet:%s", name);
+}
+
+/* Apply the network's table and record the kernel's digest of it. */
+static int firewall_apply(const netdef *def, net_run *run, verr *err)
+{
+    if (fw_table_apply(def, err) < 0) /* libnftnl batches (fw_nftnl.c) */
+        return -1;
+    if (!run)
+        return 0;
+    run->fw_digest[0] = '\0';
+    return fw_table_digest(def, run->fw_digest, err) < 0 ? -1 : 0;
 }
 
 static int firewall_remove(const netdef *def, verr *err)
@@ -176,6 +217,40 @@ static int static_routes(const netdef *def, verr *err)
         if (netdev_route_add(&rt->address, rt->prefix, &rt->gateway, def->bridge_name,
                              rt->has_metric ? rt->metric : 0, err) < 0)
             return verr_prefix(err, "static route");
+    }
+    return 0;
+}
+
+static bool route_wanted(const netdef *def, const netdev_route *r)
+{
+    for (size_t i = 0; i < def->n_routes; i++) {
+        const netdef_route *rt = &def->routes[i];
+        if (rt->prefix == r->prefix && vnet_addr_equal(&rt->address, &r->dst) &&
+            (!vnet_addr_is_set(&rt->gateway) || vnet_addr_equal(&rt->gateway, &r->gateway)))
+            return true;
+    }
+    return false;
+}
+
+/* Static routes through the bridge that the definition does not have (left
+ * by an earlier definition, or added by hand) are removed. */
+static int static_routes_drop_extra(const netdef *def, bool *repaired, verr *err)
+{
+    _cleanup_free_ netdev_route *routes = NULL;
+    size_t n = 0;
+    if (netdev_route_list_static(def->bridge_name, &routes, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (route_wanted(def, &routes[i]))
+            continue;
+        char d[VNET_ADDR_STRLEN];
+        log_warn("network '%s': removing route %s/%u via %s (not in the definition)", def->name,
+                 vnet_addr_str(&routes[i].dst, d), routes[i].prefix, def->bridge_name);
+        const vnet_addr *gw = vnet_addr_is_set(&routes[i].gateway) ? &routes[i].gateway : NULL;
+        if (netdev_route_del(&routes[i].dst, routes[i].prefix, gw, def->bridge_name,
+                             routes[i].metric, err) < 0)
+            return -1;
+        *repaired = true;
     }
     return 0;
 }
@@ -246,20 +321,23 @@ static void start_rollback(const network_env *env, const netdef *def, const net_
         log_warn("rollback of '%s': removing firewall: %s", def->name, e.msg);
     if (run->bridge_created && netdev_link_delete_background(def->bridge_name, &e) < 0)
         log_warn("rollback of '%s': deleting bridge: %s", def->name, e.msg);
+    _cleanup_free_ char *journal = network_creating_path(env, def->name);
+    store_unlink(journal, NULL);
 }
 
-int network_start(const network_env *env, const netdef *def, json_t **ret_status, verr *err)
+int network_start(const network_env *env, const netdef *def, net_run *ret_run, verr *err)
 {
     net_run run = {0};
+    snprintf(run.bridge, sizeof(run.bridge), "%s", def->bridge_name ? def->bridge_name : "");
 
     if (start_preflight(env, def, err) < 0)
         goto fail_early;
 
-    netdev_bridge_opts bo;
-    bridge_opts_from_def(def, &bo);
-    if (netdev_bridge_create(&bo, err) < 0) /* the message names the bridge */
+    if (bridge_create_marked(env, def, &run.bridge_created, err) < 0) {
+        if (run.bridge_created)
+            goto fail;
         goto fail_early;
-    run.bridge_created = true;
+    }
 
     if (bridge_ipv6_sysctls(def, err) < 0 || bridge_addresses(def, err) < 0 ||
         netdev_link_set_up(def->bridge_name, true, err) < 0) {
@@ -272,7 +350,7 @@ int network_start(const network_env *env, const netdef *def, json_t **ret_status
     }
     if (fw_wanted(def)) {
         run.firewall = true; /* a failed apply changes nothing, removing is harmless */
-        if (firewall_apply(def, err) < 0) {
+        if (firewall_apply(def, &run, err) < 0) {
             verr_prefix(err, "installing firewall rules");
             goto fail;
         }
@@ -287,8 +365,7 @@ int network_start(const network_env *env, const netdef *def, json_t **ret_status
         }
     }
 
-    *ret_status = net_run_to_json(&run, env, def);
-    net_run_clear(&run);
+    *ret_run = run; /* (takes its sysctls) */
     return 0;
 
 fail:
@@ -298,13 +375,11 @@ fail_early:
     return verr_prefix(err, "starting network '%s'", def->name);
 }
 
-int network_stop(const network_env *env, const netdef *def, const json_t *status, verr *err)
+int network_stop(const network_env *env, const netdef *def, const net_run *runp, verr *err)
 {
-    net_run run = {0};
-    net_run_from_json(status, &run);
-    const char *bridge = network_status_bridge(status);
-    if (!bridge)
-        bridge = def->bridge_name;
+    net_run run;
+    net_run_copy(&run, runp);
+    const char *bridge = run.bridge[0] ? run.bridge : def->bridge_name;
     verr first = VERR_INIT;
     verr e = VERR_INIT;
 
@@ -335,10 +410,38 @@ int network_stop(const network_env *env, const netdef *def, const json_t *status
     return 0;
 }
 
-/* Bridge present, up and addressed; re-created if someone deleted it
+/* Addresses on the bridge that the definition does not have (link-local
+ * ones aside) are removed: the kernel holds what the definition says. */
+static int bridge_drop_extra_addresses(const netdef *def, bool *repaired, verr *err)
+{
+    _cleanup_free_ netdev_addr *addrs = NULL;
+    size_t n = 0;
+    if (netdev_addr_list(def->bridge_name, &addrs, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (addrs[i].link_local)
+            continue;
+        bool wanted = false;
+        for (size_t k = 0; k < def->n_ips && !wanted; k++)
+            wanted = vnet_addr_equal(&def->ips[k].address, &addrs[i].addr) &&
+                     def->ips[k].prefix == addrs[i].prefix;
+        if (wanted)
+            continue;
+        char buf[VNET_ADDR_STRLEN];
+        log_warn("network '%s': removing address %s/%u from %s (not in the definition)",
+                 def->name, vnet_addr_str(&addrs[i].addr, buf), addrs[i].prefix,
+                 def->bridge_name);
+        if (netdev_addr_del(def->bridge_name, &addrs[i].addr, addrs[i].prefix, err) < 0)
+            return -1;
+        *repaired = true;
+    }
+    return 0;
+}
+
+/* Bridge present, marked, up and addressed; re-created if someone deleted it
  * (*ret_recreated then says so: dnsmasq must start over on the new device). */
-static int adopt_bridge(const netdef *def, net_run *run, bool *repaired, bool *ret_recreated,
-                        verr *err)
+static int adopt_bridge(const network_env *env, const netdef *def, net_run *run, bool *repaired,
+                        bool *ret_recreated, verr *err)
 {
     netdev_link link;
     int r = netdev_link_get(def->bridge_name, &link, err);
@@ -349,14 +452,24 @@ static int adopt_bridge(const netdef *def, net_run *run, bool *repaired, bool *r
                         link.kind[0] ? link.kind : "unknown kind");
     bool up = r > 0 && link.up;
     if (r == 0) {
-        netdev_bridge_opts bo;
-        bridge_opts_from_def(def, &bo);
-        if (netdev_bridge_create(&bo, err) < 0 || bridge_ipv6_sysctls(def, err) < 0)
+        bool created;
+        if (bridge_create_marked(env, def, &created, err) < 0 || bridge_ipv6_sysctls(def, err) < 0)
             return -1;
         run->bridge_created = true;
         *repaired = true;
         *ret_recreated = true;
         log_warn("network '%s': bridge %s was missing, re-created", def->name, def->bridge_name);
+    } else {
+        _cleanup_free_ char *mark = network_bridge_mark(def->name);
+        if (!streq(link.alias, mark) && netdev_link_set_alias(def->bridge_name, mark, err) < 0)
+            return -1;
+        if (link.master != 0) { /* a network's bridge is nobody's port */
+            log_warn("network '%s': %s had been made a port of another device, detaching it",
+                     def->name, def->bridge_name);
+            if (netdev_link_set_master(def->bridge_name, NULL, err) < 0)
+                return -1;
+            *repaired = true;
+        }
     }
     for (size_t i = 0; i < def->n_ips; i++) {
         const netdef_ip *ip = &def->ips[i];
@@ -369,6 +482,8 @@ static int adopt_bridge(const netdef *def, net_run *run, bool *repaired, bool *r
             *repaired = true;
         }
     }
+    if (bridge_drop_extra_addresses(def, repaired, err) < 0)
+        return -1;
     if (!up) {
         if (netdev_link_set_up(def->bridge_name, true, err) < 0)
             return -1;
@@ -377,25 +492,90 @@ static int adopt_bridge(const netdef *def, net_run *run, bool *repaired, bool *r
     return 0;
 }
 
+/* The table as the kernel holds it must be the one vnet last installed (its
+ * digest is in the status): otherwise it is replaced, in one transaction, by
+ * the plan of the running definition. This finds a table deleted or edited by
+ * another program, and map elements (forwards) added or removed by a vnetd
+ * that died before it could record the change. */
 static int adopt_firewall(const netdef *def, net_run *run, bool *repaired, verr *err)
 {
     if (!fw_wanted(def))
         return 0;
-    int r = fw_table_exists(def, err);
+    char now[FW_DIGEST_LEN] = "";
+    int r = fw_table_digest(def, now, err);
     if (r < 0)
         return -1;
-    if (r == 0) {
-        if (firewall_apply(def, err) < 0)
-            return -1;
-        *repaired = true;
-        log_warn("network '%s': firewall table was missing, re-installed", def->name);
-    }
     run->firewall = true;
+    if (r > 0 && run->fw_digest[0] && streq(now, run->fw_digest))
+        return 0;
+    if (firewall_apply(def, run, err) < 0)
+        return -1;
+    if (r > 0 && streq(now, run->fw_digest))
+        return 0; /* (status without a digest, table as planned) */
+    *repaired = true;
+    log_warn("network '%s': firewall table was %s, re-installed", def->name,
+             r == 0 ? "missing" : "not as vnet left it");
     return 0;
 }
 
-/* dnsmasq running with our config; restarted when it is gone, or when the
- * bridge was re-created (dnsmasq's DHCP state belongs to the old device). */
+/* Does each dnsmasq file hold what the plan says? */
+static int dnsmasq_files_check(const network_env *env, const netdef *def, bool *ret_conf_ok,
+                               bool *ret_hosts_ok, verr *err)
+{
+    _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
+    dnsmasq_plan_opts opts = {
+        .state_dir = env->paths->dnsmasq_dir,
+        .pid_file = pidfile,
+        .fast_dhcp = true,
+    };
+    dnsmasq_plan plan = {0};
+    if (dnsmasq_plan_build(def, &opts, &plan, err) < 0)
+        return -1;
+    static const char *const exts[] = {"conf", "hostsfile", "addnhosts"};
+    const char *texts[] = {plan.conf, plan.hostsfile, plan.addnhosts};
+    bool same[3];
+    for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
+        _cleanup_free_ char *path = store_dnsmasq_path(env->paths, def->name, exts[i]);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        same[i] = store_read_file(path, &text, &len, NULL) > 0 && streq(text, texts[i]);
+    }
+    dnsmasq_plan_free(&plan);
+    *ret_conf_ok = same[0];
+    *ret_hosts_ok = same[1] && same[2];
+    return 0;
+}
+
+/* The status names no live dnsmasq: look for one running this network's
+ * config (a vnetd that died after starting it and before recording it). With
+ * `keep`, the first one found is adopted; every other one is stopped, since
+ * two would fight over the bridge's DHCP and DNS ports. */
+static int adopt_dnsmasq_by_conf(const network_env *env, const netdef *def, net_run *run,
+                                 bool keep, verr *err)
+{
+    _cleanup_free_ dnsmasq_proc *procs = NULL;
+    size_t n = 0;
+    if (dnsmasq_find_all(env->paths->dnsmasq_dir, &procs, &n, err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!streq(procs[i].name, def->name))
+            continue;
+        if (keep) {
+            log_info("network '%s': adopting dnsmasq pid %d, found by its config", def->name,
+                     (int)procs[i].pid);
+            run->dnsmasq_pid = procs[i].pid;
+            keep = false;
+        } else if (dnsmasq_stop(procs[i].pid, err) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* dnsmasq running with our config, and the config as planned; restarted when
+ * it is gone, when its config differs, or when the bridge was re-created
+ * (dnsmasq's DHCP state belongs to the old device). Hosts files that differ
+ * are rewritten and re-read (SIGHUP). */
 static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run, bool restart,
                          bool *repaired, verr *err)
 {
@@ -403,10 +583,29 @@ static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run
         return 0;
     _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
     run->dnsmasq_files = true;
+    bool conf_ok, hosts_ok;
+    if (dnsmasq_files_check(env, def, &conf_ok, &hosts_ok, err) < 0)
+        return -1;
     bool alive = run->dnsmasq_pid > 0 && dnsmasq_is_ours(run->dnsmasq_pid, conf);
-    if (alive && !restart)
+    if (!alive && adopt_dnsmasq_by_conf(env, def, run, conf_ok && !restart, err) < 0)
+        return -1;
+    if (run->dnsmasq_pid > 0 && !alive && dnsmasq_is_ours(run->dnsmasq_pid, conf)) {
+        alive = true; /* found by its config: a start or restart the status missed */
+        *repaired = true;
+    }
+    if (alive && !restart && conf_ok) {
+        if (hosts_ok)
+            return 0;
+        if (dnsmasq_write_files(env, def, false, err) < 0 ||
+            dnsmasq_reload(run->dnsmasq_pid, err) < 0)
+            return verr_prefix(err, "updating dnsmasq's hosts files");
+        *repaired = true;
         return 0;
+    }
     if (alive) {
+        if (!conf_ok)
+            log_warn("network '%s': dnsmasq's config is not as planned, restarting it",
+                     def->name);
         if (dnsmasq_stop(run->dnsmasq_pid, err) < 0)
             return verr_prefix(err, "restarting dnsmasq");
         run->dnsmasq_pid = 0;
@@ -421,19 +620,21 @@ static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run
     return 0;
 }
 
-int network_adopt(const network_env *env, const netdef *def, const json_t *status,
-                  json_t **ret_status, bool *ret_repaired, verr *err)
+int network_adopt(const network_env *env, const netdef *def, const net_run *old,
+                  net_run *ret_run, bool *ret_repaired, verr *err)
 {
-    net_run run = {0};
+    net_run run;
     bool repaired = false, recreated = false;
     int r = 0;
-    net_run_from_json(status, &run);
+    net_run_copy(&run, old);
+    if (def->bridge_name)
+        snprintf(run.bridge, sizeof(run.bridge), "%s", def->bridge_name);
 
     if (!mode_supported(def->forward_mode))
         r = verr_set(err, VERR_UNSUPPORTED, "forward mode '%s' is not supported by vnet",
                      netdef_forward_mode_name(def->forward_mode));
     if (r == 0)
-        r = adopt_bridge(def, &run, &repaired, &recreated, err);
+        r = adopt_bridge(env, def, &run, &repaired, &recreated, err);
     if (r == 0) {
         r = forwarding_sysctls(env, def, NULL, err);
         if (r > 0) {
@@ -448,35 +649,27 @@ int network_adopt(const network_env *env, const netdef *def, const json_t *statu
     if (r == 0)
         r = static_routes(def, err);
     if (r == 0)
+        r = static_routes_drop_extra(def, &repaired, err);
+    if (r == 0)
         r = adopt_dnsmasq(env, def, &run, recreated, &repaired, err);
     if (r < 0) {
         net_run_clear(&run);
         return verr_prefix(err, "repairing network '%s'", def->name);
     }
-    *ret_status = net_run_to_json(&run, env, def);
+    *ret_run = run; /* (takes its sysctls) */
     if (ret_repaired)
         *ret_repaired = repaired;
-    net_run_clear(&run);
     return 0;
 }
 
-int network_repair_firewall(const network_env *env, const netdef *def, verr *err)
-{
-    if (!fw_wanted(def))
-        return 0;
-    if (firewall_apply(def, err) < 0)
-        return verr_prefix(err, "restoring the firewall of '%s'", def->name);
-    return 0;
-}
-
-int network_reload_hosts(const network_env *env, const netdef *def, const json_t *status,
+int network_reload_hosts(const network_env *env, const netdef *def, const net_run *run,
                          verr *err)
 {
     if (!dnsmasq_needed(def))
         return 0;
     if (dnsmasq_write_files(env, def, false, err) < 0)
         return verr_prefix(err, "updating hosts files of '%s'", def->name);
-    pid_t pid = network_status_dnsmasq_pid(status);
+    pid_t pid = run->dnsmasq_pid;
     if (pid > 0 && dnsmasq_reload(pid, err) < 0)
         return verr_prefix(err, "reloading dnsmasq of '%s'", def->name);
     return 0;

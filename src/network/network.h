@@ -1,18 +1,37 @@
 /* Start / adopt / stop one network: orders the steps, undoes on failure.
  *
- * The status (a JSON object, saved by the daemon as the network's status
- * file) records exactly what start created, so stop removes exactly that, and
- * adopt can check each piece after a daemon restart.
+ * The run-state (net_run) records exactly what start created, so stop removes
+ * exactly that, and adopt can check each piece after a daemon restart. The
+ * daemon keeps it with the network and saves it in the network's status file
+ * through the serializer in status.h.
  */
 #pragma once
 
-#include <jansson.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
 #include "conf/netdef.h"
+#include "firewall/firewall.h"
 #include "store/store.h"
 #include "util/error.h"
+
+/* What a running network has on the host. */
+typedef struct net_run {
+    char bridge[IF_NAMESIZE + 1];  /* the bridge it runs on ("" when none) */
+    bool bridge_created;           /* we created the bridge (delete it on stop) */
+    bool firewall;                 /* the network's nftables table is ours */
+    char fw_digest[FW_DIGEST_LEN]; /* the table as last installed (fw_table_digest), "" unknown */
+    bool dnsmasq_files;            /* config/hosts files were written */
+    pid_t dnsmasq_pid;             /* 0 when no dnsmasq runs */
+    char **sysctls;                /* global sysctls switched on for this network */
+    size_t n_sysctls;
+} net_run;
+
+void net_run_note_sysctl(net_run *run, const char *path);
+void net_run_copy(net_run *dst, const net_run *src); /* dst is overwritten */
+bool net_run_equal(const net_run *a, const net_run *b);
+void net_run_clear(net_run *run);
 
 typedef struct network_env {
     const vnet_paths *paths;
@@ -24,22 +43,64 @@ typedef struct network_env {
 
 /* Start: bridge, addresses, sysctls, firewall, routes, dnsmasq. On failure every
  * step done so far is undone and err says which step failed and why. On
- * success *ret_status describes what was created. */
-int network_start(const network_env *env, const netdef *def, json_t **ret_status, verr *err);
-/* Stop: reverse of start, driven by the status (not by the definition). */
-int network_stop(const network_env *env, const netdef *def, const json_t *status, verr *err);
-/* After a daemon restart or a drift event: check each piece and repair what is
- * missing without disturbing what works. *ret_status is the updated status;
- * *ret_repaired (optional) says whether anything was changed. */
-int network_adopt(const network_env *env, const netdef *def, const json_t *status,
-                  json_t **ret_status, bool *ret_repaired, verr *err);
-/* Re-install the network's whole firewall table (one atomic transaction),
- * e.g. after another program changed or flushed it. No-op for open networks. */
-int network_repair_firewall(const network_env *env, const netdef *def, verr *err);
-/* Re-write the DHCP hosts / DNS hosts files and SIGHUP dnsmasq (live update). */
-int network_reload_hosts(const network_env *env, const netdef *def, const json_t *status,
-                         verr *err);
+ * success *ret_run describes what was created. */
+int network_start(const network_env *env, const netdef *def, net_run *ret_run, verr *err);
+/* Stop: reverse of start, driven by the run-state (not by the definition). */
+int network_stop(const network_env *env, const netdef *def, const net_run *run, verr *err);
+/* After a daemon restart, a drift event or on the periodic check: compare each
+ * piece with the kernel and converge — create what is missing, remove what is
+ * extra, adopt what matches — without disturbing what works. *ret_run is the
+ * updated run-state; *ret_repaired (optional) says whether anything changed. */
+int network_adopt(const network_env *env, const netdef *def, const net_run *run,
+                  net_run *ret_run, bool *ret_repaired, verr *err);
 
-/* Pieces of the status the daemon needs. */
-pid_t network_status_dnsmasq_pid(const json_t *status);
-const char *network_status_bridge(const json_t *status);
+/* ---- what vnet leaves on the host, and finding it again (sweep.c) ----
+ *
+ * Everything a start creates is findable without the status file: the bridge
+ * carries the mark "vnet:NAME" in its ifalias (network_bridge_mark), set
+ * right after creation, with ROOT/run/vnet/NAME.creating naming the bridge in
+ * between; the table is "inet vnet-BRIDGE"; dnsmasq runs with
+ * --conf-file=DNSMASQ_DIR/NAME.conf. So after a crash at any point the sweep
+ * finds what belongs to no active network and removes it. */
+char *network_bridge_mark(const char *name);
+char *network_creating_path(const network_env *env, const char *name);
+
+/* One active network, as the sweep must leave it. */
+typedef struct network_owned {
+    const char *name;
+    const char *bridge; /* managed bridge, NULL if none */
+    bool table;         /* its vnet-BRIDGE table is wanted */
+    pid_t dnsmasq_pid;  /* 0 if none */
+} network_owned;
+/* Remove every marked bridge, vnet-* table, dnsmasq process and runtime file
+ * that belongs to none of the `n` active networks. *ret_removed (optional)
+ * gets how many objects went. Failures are logged and the sweep goes on;
+ * returns -1 with err set to the first failure. */
+int network_sweep(const network_env *env, const network_owned *owned, size_t n,
+                  unsigned *ret_removed, verr *err);
+/* ---- changes to a running network (live.c) ---- */
+/* Bring the running network to `def` after a net-update of `section`: hosts
+ * sections only rewrite the hosts files and SIGHUP dnsmasq; the others
+ * replace the firewall table (one transaction) and restart dnsmasq with the
+ * new configuration; network_adopt() then checks everything else.
+ * *ret_run is the new run-state.
+ * Limitation: bridge attributes of a running network are not changed beyond
+ * what adopt repairs; restart for those. */
+int network_update_live(const network_env *env, const netdef *def, netdef_section section,
+                        const net_run *run, net_run *ret_run, verr *err);
+/* Add (add=true) or remove the forwards pfs[0..n) of a running network whose
+ * definition goes from oldlive to newlive: map-element changes only, in one
+ * transaction; route_localnet follows loopback forwards. *ret_run is the new
+ * run-state (with the table's new digest). On failure nothing changed. */
+int network_forwards_change(const network_env *env, const netdef *oldlive, const netdef *newlive,
+                            const netdef_port_forward *pfs, size_t n, bool add,
+                            const net_run *run, net_run *ret_run, verr *err);
+/* Conntrack clean-up (logged, never fails): the connections of a removed
+ * forward; earlier connections to a new forward's host port; every forwarded
+ * connection of a network being stopped. */
+void network_forward_forget(const char *net, const netdef_port_forward *pf);
+void network_forward_forget_stale(const char *net, const netdef_port_forward *pf);
+void network_forwards_forget_all(const netdef *def);
+/* Re-write the DHCP hosts / DNS hosts files and SIGHUP dnsmasq (live update). */
+int network_reload_hosts(const network_env *env, const netdef *def, const net_run *run,
+                         verr *err);

@@ -1,5 +1,6 @@
 #include "network/status.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,7 +15,7 @@ json_t *net_run_to_json(const net_run *run, const network_env *env, const netdef
 {
     json_t *o = json_object();
     json_object_set_new(o, "version", json_integer(STATUS_VERSION));
-    json_object_set_new(o, "bridge", json_string(def->bridge_name));
+    json_object_set_new(o, "bridge", json_string(run->bridge[0] ? run->bridge : def->bridge_name));
     json_object_set_new(o, "bridge_created", json_boolean(run->bridge_created));
 
     json_t *addrs = json_array();
@@ -30,6 +31,8 @@ json_t *net_run_to_json(const net_run *run, const network_env *env, const netdef
         char table[64];
         char *t = xasprintf("inet %s", fw_table_name(def, table, sizeof(table)));
         json_object_set_new(o, "firewall_table", json_string(t));
+        if (run->fw_digest[0])
+            json_object_set_new(o, "firewall_digest", json_string(run->fw_digest));
         free(t);
     } else {
         json_object_set_new(o, "firewall_table", json_null());
@@ -59,8 +62,14 @@ void net_run_from_json(const json_t *status, net_run *run)
     memset(run, 0, sizeof(*run));
     if (!json_is_object(status))
         return;
+    const char *bridge = json_string_value(json_object_get(status, "bridge"));
+    if (bridge)
+        snprintf(run->bridge, sizeof(run->bridge), "%s", bridge);
     run->bridge_created = json_is_true(json_object_get(status, "bridge_created"));
     run->firewall = json_is_string(json_object_get(status, "firewall_table"));
+    const char *digest = json_string_value(json_object_get(status, "firewall_digest"));
+    if (digest)
+        snprintf(run->fw_digest, sizeof(run->fw_digest), "%s", digest);
     json_t *d = json_object_get(status, "dnsmasq");
     if (json_is_object(d)) {
         run->dnsmasq_files = true;
@@ -82,6 +91,28 @@ void net_run_note_sysctl(net_run *run, const char *path)
     *slot = xstrdup(path);
 }
 
+void net_run_copy(net_run *dst, const net_run *src)
+{
+    *dst = *src;
+    dst->sysctls = NULL;
+    dst->n_sysctls = 0;
+    for (size_t i = 0; i < src->n_sysctls; i++)
+        net_run_note_sysctl(dst, src->sysctls[i]);
+}
+
+bool net_run_equal(const net_run *a, const net_run *b)
+{
+    if (!streq(a->bridge, b->bridge) || a->bridge_created != b->bridge_created ||
+        a->firewall != b->firewall || !streq(a->fw_digest, b->fw_digest) ||
+        a->dnsmasq_files != b->dnsmasq_files || a->dnsmasq_pid != b->dnsmasq_pid ||
+        a->n_sysctls != b->n_sysctls)
+        return false;
+    for (size_t i = 0; i < a->n_sysctls; i++)
+        if (!streq(a->sysctls[i], b->sysctls[i]))
+            return false;
+    return true;
+}
+
 void net_run_clear(net_run *run)
 {
     for (size_t i = 0; i < run->n_sysctls; i++)
@@ -93,15 +124,4 @@ void net_run_clear(net_run *run)
 char *net_pidfile_path(const vnet_paths *paths, const char *name)
 {
     return xasprintf("%s/%s.pid", paths->run_dir, name);
-}
-
-pid_t network_status_dnsmasq_pid(const json_t *status)
-{
-    json_t *d = json_object_get(status, "dnsmasq");
-    return json_is_object(d) ? (pid_t)json_integer_value(json_object_get(d, "pid")) : 0;
-}
-
-const char *network_status_bridge(const json_t *status)
-{
-    return json_string_value(json_object_get(status, "bridge"));
 }

@@ -1,6 +1,7 @@
 /* Control-socket transport shared by the CLI (client) and vnetd (server).
  *
- * One request per connection (see notes/protocol.md): the client writes one
+ * One request per connection (see docs/protocol.md; the fields of each
+ * operation are in proto_ops.h): the client writes one
  * JSON object and shuts down its write side; the server replies with one JSON
  * object and closes. Replies are {"ok": true, ...} or
  * {"ok": false, "error": MESSAGE, "kind": VERR-KIND-NAME}.

@@ -203,8 +203,8 @@ static int store_cmp_names(const void *a, const void *b)
 
 /* Names NAME of files NAME<suffix> in dir, sorted. A missing directory is an
  * empty list. (Temporary files, ".NAME<suffix>.XXXXXX", do not end in suffix.) */
-static int store_list_suffix(const char *dir, const char *suffix, char ***ret_names, size_t *ret_n,
-                             verr *err)
+int store_list_names(const char *dir, const char *suffix, char ***ret_names, size_t *ret_n,
+                     verr *err)
 {
     char **names = NULL;
     size_t n = 0;
@@ -233,6 +233,30 @@ static int store_list_suffix(const char *dir, const char *suffix, char ***ret_na
     return 0;
 }
 
+/* ".NAME.XXXXXX": a temporary file of store_write_file (6 random characters). */
+static bool is_temp_name(const char *name)
+{
+    size_t len = strlen(name);
+    const char *dot = strrchr(name, '.');
+    return name[0] == '.' && len > 8 && dot && dot > name && (size_t)(name + len - dot) == 7;
+}
+
+int store_remove_temp_files(const char *dir, unsigned *ret_removed, verr *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : verr_errno(err, errno, "listing %s", dir);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!is_temp_name(de->d_name) || (de->d_type != DT_REG && de->d_type != DT_UNKNOWN))
+            continue;
+        if (unlinkat(dirfd(d), de->d_name, 0) == 0 && ret_removed)
+            (*ret_removed)++;
+    }
+    closedir(d);
+    return 0;
+}
+
 void store_free_names(char **names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -242,7 +266,7 @@ void store_free_names(char **names, size_t n)
 
 int store_list_definitions(const vnet_paths *p, char ***ret_names, size_t *ret_n, verr *err)
 {
-    return store_list_suffix(p->config_dir, ".xml", ret_names, ret_n, err);
+    return store_list_names(p->config_dir, ".xml", ret_names, ret_n, err);
 }
 
 char *store_definition_path(const vnet_paths *p, const char *name)
@@ -312,7 +336,7 @@ char *store_status_path(const vnet_paths *p, const char *name)
 
 int store_list_status(const vnet_paths *p, char ***ret_names, size_t *ret_n, verr *err)
 {
-    return store_list_suffix(p->status_dir, ".json", ret_names, ret_n, err);
+    return store_list_names(p->status_dir, ".json", ret_names, ret_n, err);
 }
 
 char *store_dnsmasq_path(const vnet_paths *p, const char *name, const char *ext)

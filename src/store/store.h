@@ -53,6 +53,12 @@ int store_mkdir_p(const char *path, mode_t mode, verr *err);
 /* Definitions: names of NAME.xml files in config_dir, sorted. */
 int store_list_definitions(const vnet_paths *p, char ***ret_names, size_t *ret_n, verr *err);
 void store_free_names(char **names, size_t n);
+/* Remove the temporary files a crash in the middle of store_write_file left
+ * in dir (".NAME.XXXXXX"). Only for a directory nobody is writing to now. */
+int store_remove_temp_files(const char *dir, unsigned *ret_removed, verr *err);
+/* Names NAME of the files NAME<suffix> in dir, sorted; a missing dir is empty. */
+int store_list_names(const char *dir, const char *suffix, char ***ret_names, size_t *ret_n,
+                     verr *err);
 char *store_definition_path(const vnet_paths *p, const char *name);
 int store_save_definition(const vnet_paths *p, const char *name, const char *xml, verr *err);
 int store_delete_definition(const vnet_paths *p, const char *name, verr *err);

@@ -83,6 +83,8 @@ e2e_run raw <<<'{"op": "frobnicate"}'
 expect_match "an unknown op gets ok:false" '"ok" *: *false' "$E2E_OUT"
 e2e_run raw <<<'{"op": "start"}'
 expect_match "a request missing its name gets ok:false" '"ok" *: *false' "$E2E_OUT"
+e2e_run raw <<<'{"op": "update", "name": "default", "command": "add", "section": "ip-dhcp-host", "xml": "<host/>", "parent_index": 4611686018427387904}'
+expect_match "parent_index 2^62 is refused, not truncated" 'out of range: 4611686018427387904' "$E2E_OUT"
 e2e_run raw <<<'{"op": "ping"}'
 expect_match "ping answers ok:true" '"ok" *: *true' "$E2E_OUT"
 oversized() {

@@ -20,57 +20,78 @@ static void stub_log(const char *what, const netdef *def)
     fclose(f);
 }
 
-static json_t *stub_status(const netdef *def)
+static void stub_run(const netdef *def, net_run *ret)
 {
-    json_t *j = json_object();
-    json_object_set_new(j, "bridge", json_string(def->bridge_name ? def->bridge_name : ""));
-    json_object_set_new(j, "stub", json_true());
-    return j;
+    memset(ret, 0, sizeof(*ret));
+    snprintf(ret->bridge, sizeof(ret->bridge), "%s", def->bridge_name ? def->bridge_name : "");
 }
 
-int network_start(const network_env *env, const netdef *def, json_t **ret_status, verr *err)
+int network_start(const network_env *env, const netdef *def, net_run *ret_run, verr *err)
 {
     stub_log("start", def);
     if (def->title && strcmp(def->title, "fail") == 0)
         return verr_set(err, VERR_SYSTEM, "starting network '%s': stub: refused", def->name);
-    *ret_status = stub_status(def);
+    stub_run(def, ret_run);
     return 0;
 }
 
-int network_stop(const network_env *env, const netdef *def, const json_t *status, verr *err)
+int network_stop(const network_env *env, const netdef *def, const net_run *run, verr *err)
 {
     stub_log("stop", def);
     return 0;
 }
 
-int network_adopt(const network_env *env, const netdef *def, const json_t *status,
-                  json_t **ret_status, bool *ret_repaired, verr *err)
+int network_adopt(const network_env *env, const netdef *def, const net_run *run,
+                  net_run *ret_run, bool *ret_repaired, verr *err)
 {
     stub_log("adopt", def);
-    *ret_status = stub_status(def);
+    stub_run(def, ret_run);
     if (ret_repaired)
         *ret_repaired = false;
     return 0;
 }
 
-int network_reload_hosts(const network_env *env, const netdef *def, const json_t *status, verr *err)
+int network_update_live(const network_env *env, const netdef *def, netdef_section section,
+                        const net_run *run, net_run *ret_run, verr *err)
+{
+    stub_run(def, ret_run);
+    if (section == NETDEF_SECTION_IP_DHCP_HOST || section == NETDEF_SECTION_DNS_HOST)
+        return network_reload_hosts(env, def, run, err);
+    stub_log("update", def);
+    return 0;
+}
+
+int network_forwards_change(const network_env *env, const netdef *oldlive, const netdef *newlive,
+                            const netdef_port_forward *pfs, size_t n, bool add,
+                            const net_run *run, net_run *ret_run, verr *err)
+{
+    stub_log(add ? "forward-add" : "forward-del", newlive);
+    stub_run(newlive, ret_run);
+    return 0;
+}
+
+void network_forward_forget(const char *net, const netdef_port_forward *pf)
+{
+}
+
+void network_forward_forget_stale(const char *net, const netdef_port_forward *pf)
+{
+}
+
+void network_forwards_forget_all(const netdef *def)
+{
+}
+
+int network_reload_hosts(const network_env *env, const netdef *def, const net_run *run, verr *err)
 {
     stub_log("reload", def);
     return 0;
 }
 
-int network_repair_firewall(const network_env *env, const netdef *def, verr *err)
+int network_sweep(const network_env *env, const network_owned *owned, size_t n,
+                  unsigned *ret_removed, verr *err)
 {
-    stub_log("repair-firewall", def);
+    if (ret_removed)
+        *ret_removed = 0;
     return 0;
-}
-
-pid_t network_status_dnsmasq_pid(const json_t *status)
-{
-    return 0;
-}
-
-const char *network_status_bridge(const json_t *status)
-{
-    return json_string_value(json_object_get(status, "bridge"));
 }

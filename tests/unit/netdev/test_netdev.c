@@ -481,10 +481,12 @@ typedef struct seen {
     bool mon_gone;
     bool br_down;
     bool addr_removed;
+    bool addr_removed_own; /* the kernel named our request's port in the notice */
     int calls;
 } seen;
 
-static void monitor_cb(const char *ifname, int ifindex, bool gone_or_down, void *userdata)
+static void monitor_cb(const char *ifname, int ifindex, bool gone_or_down, bool own,
+                       void *userdata)
 {
     seen *s = userdata;
     s->calls++;
@@ -496,8 +498,10 @@ static void monitor_cb(const char *ifname, int ifindex, bool gone_or_down, void 
         s->port_gone = true;
     if (streq(ifname, BR) && gone_or_down)
         s->br_down = true;
-    if (streq(ifname, DUM) && !gone_or_down)
+    if (streq(ifname, DUM) && !gone_or_down) {
         s->addr_removed = true;
+        s->addr_removed_own = own;
+    }
 }
 
 static long now_ms(void)
@@ -549,6 +553,11 @@ static void test_monitor(void)
     vnet_addr a4 = addr("10.77.0.1");
     CHECK(netdev_addr_del(DUM, &a4, 24, &err) == 0);
     CHECK(monitor_wait(fd, &s, &s.addr_removed));
+    CHECK(s.addr_removed_own); /* our own change, recognised by its port */
+    s.addr_removed = false;
+    CHECK(system("ip addr add 10.77.0.9/24 dev " DUM " && ip addr del 10.77.0.9/24 dev " DUM) == 0);
+    CHECK(monitor_wait(fd, &s, &s.addr_removed));
+    CHECK(!s.addr_removed_own); /* somebody else's */
 }
 
 int main(void)

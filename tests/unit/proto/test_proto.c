@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "proto/proto.h"
+#include "proto/proto_ops.h"
+#include "tests/unit/testfile.h"
 #include "tests/unit/testlib.h"
 #include "util/cleanup.h"
 
@@ -51,6 +53,66 @@ static void test_builders(void)
     CHECK(proto_get_int(req, "parent_index", -1) == 2);
     CHECK(proto_get_int(req, "name", -1) == -1);
     json_decref(req);
+}
+
+/* Requests against the field tables: each bad one with the exact error. */
+static void test_schema(void)
+{
+    static const struct {
+        const char *json, *error; /* error NULL: valid */
+    } cases[] = {
+        {"{\"op\":\"ping\"}", NULL},
+        {"{\"op\":\"frob\"}", "unknown operation 'frob'"},
+        {"{\"op\":\"start\"}", "request field 'name' of 'start' is missing"},
+        {"{\"op\":\"start\",\"name\":7}", "request field 'name' of 'start' must be a string"},
+        {"{\"op\":\"start\",\"name\":\"a\",\"x\":1}", "operation 'start' has no field 'x'"},
+        {"{\"op\":\"dumpxml\",\"name\":\"a\",\"inactive\":null}", NULL},
+        {"{\"op\":\"update\",\"name\":\"a\",\"command\":\"add\",\"section\":\"ip\","
+         "\"xml\":\"<ip/>\",\"parent_index\":4611686018427387904}",
+         "request field 'parent_index' of 'update' is out of range: 4611686018427387904 "
+         "(allowed: -1 to 2147483647)"},
+        {"{\"op\":\"update\",\"name\":\"a\",\"command\":\"add\",\"section\":\"ip\","
+         "\"xml\":\"<ip/>\",\"parent_index\":-2}",
+         "request field 'parent_index' of 'update' is out of range: -2 (allowed: -1 to 2147483647)"},
+        {"{\"op\":\"update\",\"name\":\"a\",\"command\":\"add\",\"section\":\"ip\","
+         "\"xml\":\"<ip/>\",\"parent_index\":1.5}",
+         "request field 'parent_index' of 'update' must be an integer"},
+        {"{\"op\":\"forward-add\",\"name\":\"a\",\"proto\":\"tcp\",\"port\":8080,"
+         "\"to_addr\":\"10.0.0.2\"}",
+         NULL},
+        {"{\"op\":\"forward-add\",\"name\":\"a\",\"proto\":\"sctp\",\"port\":8080,"
+         "\"to_addr\":\"10.0.0.2\"}",
+         "request field 'proto' of 'forward-add': protocol must be 'tcp' or 'udp', not 'sctp'"},
+        {"{\"op\":\"forward-add\",\"name\":\"a\",\"proto\":\"udp\",\"port\":65536,"
+         "\"to_addr\":\"10.0.0.2\"}",
+         "request field 'port' of 'forward-add' is out of range: 65536 (allowed: 1 to 65535)"},
+        {"{\"op\":\"forward-del\",\"name\":\"a\",\"proto\":\"udp\"}",
+         "request field 'port' of 'forward-del' is missing"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        json_t *req = json_loads(cases[i].json, 0, NULL);
+        CHECK(req != NULL);
+        verr err = VERR_INIT;
+        int r = proto_validate(req, NULL, &err);
+        if (cases[i].error) {
+            CHECK(r < 0);
+            CHECK_STR(err.msg, cases[i].error);
+        } else {
+            CHECK(r == 0);
+        }
+        json_decref(req);
+    }
+    /* Builders refuse what the table refuses, before anything is sent. */
+    verr err = VERR_INIT;
+    json_t *req = proto_request("update");
+    CHECK(proto_set_int(req, "parent_index", 1LL << 62, &err) < 0);
+    CHECK(json_object_get(req, "parent_index") == NULL);
+    CHECK(proto_set_int(req, "parent_index", 3, &err) == 0);
+    CHECK(proto_set_str(req, "nonsense", "x", &err) < 0);
+    CHECK_STR(err.msg, "operation 'update' has no field 'nonsense'");
+    json_decref(req);
+    CHECK(proto_ipproto_parse("tcp", NULL) == 6 && proto_ipproto_parse("udp", NULL) == 17);
+    CHECK(proto_ipproto_parse("TCP", NULL) < 0);
 }
 
 static void test_parse(void)
@@ -228,10 +290,42 @@ static void test_call(void)
     rmdir(dir);
 }
 
-int main(void)
+/* docs/protocol.md documents every operation and every field of the table. */
+static void test_doc(const char *doc_path)
+{
+    _cleanup_free_ char *doc = test_read_file(doc_path);
+    CHECK(doc != NULL);
+    if (!doc)
+        return;
+    size_t n = 0;
+    const proto_op *ops = proto_ops_all(&n);
+    for (size_t i = 0; i < n; i++) {
+        _cleanup_free_ char *row = xasprintf("| `%s` |", ops[i].name);
+        const char *line = strstr(doc, row);
+        CHECK(line != NULL);
+        if (!line) {
+            fprintf(stderr, "docs/protocol.md: no row for '%s'\n", ops[i].name);
+            continue;
+        }
+        const char *end = strchr(line, '\n');
+        _cleanup_free_ char *text = xstrndup(line, end ? (size_t)(end - line) : strlen(line));
+        for (const proto_field *f = ops[i].fields; f->name; f++) {
+            _cleanup_free_ char *field = xasprintf("`%s`", f->name);
+            if (!strstr(text, field))
+                fprintf(stderr, "docs/protocol.md: '%s' row lacks field %s\n", ops[i].name,
+                        field);
+            CHECK(strstr(text, field) != NULL);
+        }
+    }
+}
+
+int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
     test_builders();
+    test_schema();
+    if (argc > 1)
+        test_doc(argv[1]);
     test_parse();
     test_framing();
     test_call();

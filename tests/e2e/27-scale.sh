@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 21: behaviour at scale (small N for CI; the speed targets are bench figures).
+# Scenario 27: behaviour at scale (small N for CI; the speed targets are bench figures).
 # 64 NAT networks, each with a guest that takes a DHCP lease (udhcpc); no dnsmasq holds an
 # inotify instance and vnetd holds at most two (resolv.conf, the definitions directory); then `nft flush ruleset` removes every table at once
 # and vnetd restores all 64 (with their rules), the guests keep their addresses, dnsmasq keeps

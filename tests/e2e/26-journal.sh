@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 20: forward changes are saved as journal lines (O(1) per change), durable across a
+# Scenario 26: forward changes are saved as journal lines (O(1) per change), durable across a
 # SIGKILL of vnetd, and folded into the definition when vnetd loads it again.
 . "$(dirname "$0")/lib.sh"
 e2e_init

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 19: upstream DNS without an inotify instance per network. Every dnsmasq takes the
+# Scenario 25: upstream DNS without an inotify instance per network. Every dnsmasq takes the
 # host's nameservers from one servers file that vnetd writes from its (private) resolv.conf;
 # when resolv.conf changes, vnetd re-writes it and dnsmasq re-reads it (SIGHUP), so a guest's
 # forwarded query reaches the new upstream. The upstream namespace runs two small DNS servers
