@@ -523,10 +523,14 @@ static int dnsmasq_files_check(const network_env *env, const netdef *def, bool *
                                bool *ret_hosts_ok, verr *err)
 {
     _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
+    _cleanup_free_ char *servers = dnsmasq_servers_path(env->paths->dnsmasq_dir);
+    /* the same options as dnsmasq_write_files */
     dnsmasq_plan_opts opts = {
         .state_dir = env->paths->dnsmasq_dir,
         .pid_file = pidfile,
+        .libvirt_compat = false,
         .fast_dhcp = true,
+        .servers_file = servers,
     };
     dnsmasq_plan plan = {0};
     if (dnsmasq_plan_build(def, &opts, &plan, err) < 0)
