@@ -23,6 +23,8 @@ pkgs=(
   iptables
   # tests: a stand-in firewalld on a private D-Bus bus (tests/e2e/fake-firewalld.py)
   dbus-daemon python3-dbus python3-gi
+  # tests: uplinks (a stand-in NetworkManager / networkd on the same kind of bus), bandwidth
+  iperf3
 )
 
 missing=()

@@ -150,6 +150,17 @@ int cli_read_input(const char *path, char **ret)
     return 0;
 }
 
+/* "warning: LINE" on stderr for each line of text. */
+static void print_warnings(const char *text)
+{
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        fprintf(stderr, "warning: %.*s\n", (int)n, p);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
 /* Parse one file ("-" = stdin) with the conf layer. */
 static int validate_one(const char *path, netdef **ret, verr *err)
 {
@@ -175,6 +186,9 @@ int cmd_validate(const cli_ctx *ctx, const args *a)
                 cli_error("%s", err.msg);
             continue;
         }
+        _cleanup_free_ char *warnings = netdef_warnings(def);
+        if (warnings)
+            print_warnings(warnings);
         if (format) {
             _cleanup_free_ char *xml = netdef_format(def, 0);
             print_text(xml);
@@ -208,6 +222,9 @@ static int send_definition(const cli_ctx *ctx, const args *a, const char *op, co
     _cleanup_(json_decrefp) json_t *reply = NULL;
     if (call_what(ctx, req, &reply, failed) < 0)
         return -1;
+    const char *warnings = reply_str(reply, "warnings", NULL);
+    if (warnings)
+        print_warnings(warnings);
     cli_extra(ctx, "Network %s %s from %s\n", reply_str(reply, "name", "?"), verb, path);
     return 0;
 }

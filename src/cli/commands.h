@@ -69,3 +69,8 @@ int cmd_ping(const cli_ctx *ctx, const args *a);
 int cmd_events(const cli_ctx *ctx, const args *a);
 /* Returns the exit status itself (0 ok, 1 warning, 2 broken) or -1. */
 int cmd_doctor(const cli_ctx *ctx, const args *a);
+/* cmd_uplink.c */
+int cmd_uplink_attach(const cli_ctx *ctx, const args *a);
+int cmd_uplink_confirm(const cli_ctx *ctx, const args *a);
+int cmd_uplink_detach(const cli_ctx *ctx, const args *a);
+int cmd_uplink_list(const cli_ctx *ctx, const args *a);

@@ -130,6 +130,21 @@ static const args_option opt_doctor[] = {
     {NULL},
 };
 
+static const args_option opt_uplink_attach[] = {
+    {"nic", "NIC", "the host's network interface", ARGS_POS | ARGS_REQ},
+    {"bridge", "BRIDGE", "name of the bridge to create (required)"},
+    {"confirm-within", "SECONDS", "roll back unless confirmed within this time (default 60)"},
+    {NULL},
+};
+static const args_option opt_uplink_bridge[] = {
+    {"bridge", "BRIDGE", "the uplink's bridge", ARGS_POS | ARGS_REQ},
+    {NULL},
+};
+static const args_option opt_uplink_list[] = {
+    {"json", NULL, "print JSON instead of text"},
+    {NULL},
+};
+
 static int cmd_help(const cli_ctx *ctx, const args *a);
 
 /* The commands, in the order `vnet --help` lists them. */
@@ -194,6 +209,25 @@ static const command commands[] = {
     {"forward-list", "net-forward-list", "NETWORK", 1, 1, opt_forward_list, true,
      "List a network's port forwards", "List the port forwards of a network with their counters.",
      cmd_forward_list},
+    {"uplink-attach", NULL, "NIC", 1, 1, opt_uplink_attach, false,
+     "Move the host's NIC into a new bridge, on trial",
+     "Create BRIDGE with NIC's MAC, move NIC's addresses (flags and lifetimes kept) and routes\n"
+     "onto it and enslave NIC, undoing everything on any failure. Unless 'vnet uplink-confirm\n"
+     "BRIDGE' follows within --confirm-within seconds, vnetd puts the NIC back as it was (also\n"
+     "when vnetd dies meanwhile: it rolls back when it starts again). Refused when\n"
+     "NetworkManager or systemd-networkd owns NIC or it holds a DHCP lease; vnet then prints\n"
+     "the configuration to give that tool instead.",
+     cmd_uplink_attach},
+    {"uplink-confirm", NULL, "BRIDGE", 1, 1, opt_uplink_bridge, false, "Keep an uplink attached on trial",
+     "Confirm an uplink-attach: the bridge stays, and is re-created when vnetd starts at boot,\n"
+     "before autostart networks.",
+     cmd_uplink_confirm},
+    {"uplink-detach", NULL, "BRIDGE", 1, 1, opt_uplink_bridge, false, "Put the host's NIC back",
+     "Move the addresses and routes back to the NIC, release it and delete the bridge.",
+     cmd_uplink_detach},
+    {"uplink-list", NULL, "", 0, 0, opt_uplink_list, true, "List NICs attached to bridges",
+     "List uplinks: bridge, NIC, state (trial with the time left, or attached), MAC, addresses.",
+     cmd_uplink_list},
     {"validate", "net-validate", "FILE...", 1, UINT_MAX, opt_validate, true,
      "Check network XML files (no daemon needed)",
      "Parse and check network XML files locally. Exit status 0 when all are valid; otherwise\n"

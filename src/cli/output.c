@@ -116,6 +116,7 @@ char *output_info(json_t *n)
         {"Persistent:", yes_no(get_bool(n, "persistent"))},
         {"Autostart:", yes_no(get_bool(n, "autostart"))},
         {"Bridge:", bridge && *bridge ? bridge : NULL},
+        {"Bridge state:", get_str(n, "bridge_state")}, /* host bridges only (vnet) */
     };
     for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
         if (!lines[i][1])

@@ -304,7 +304,13 @@ static inline void netdef_freep(netdef **p)
 netdef *netdef_builtin_default(void);
 const char *netdef_builtin_default_xml(void);
 
+/* Warnings about what parses and validates but is probably not meant, one
+ * "SOURCE:LINE: <elem> attribute 'x': ..." line each; NULL when none. */
+char *netdef_warnings(const netdef *def);
+
 /* Helpers for runtime layers. */
+/* The metric a static route gets on the host: written, or libvirt's 1. */
+unsigned netdef_route_metric(const netdef_route *r);
 /* Effective mode: has_forward without mode => NAT. */
 static inline netdef_forward_mode netdef_mode(const netdef *d) { return d->forward_mode; }
 /* True for modes where vnet owns a bridge, addresses and services (none/nat/route/open). */

@@ -59,6 +59,13 @@ typedef struct netdef_portgroup {
     unsigned line;
 } netdef_portgroup;
 
+/* A port's vlan / virtualport / bandwidth (netport.c, netplug.c). */
+struct netport_extra {
+    netdef_vlan vlan;
+    netdef_vport *vport;
+    netdef_bandwidth bandwidth;
+};
+
 struct netdef_extra {
     char *source; /* name used in messages ("FILE", "<stdin>") */
     /* source lines of single elements, 0 when absent */

@@ -144,6 +144,12 @@ static int lv_range(const vctx *v, const netdef_ip *ip, const netdef_dhcp_range 
     if (ip->family == AF_INET && vnet_addr_range_size(&r->start, &r->end) > 65535)
         return fail(v, r->line, "range", NULL, "%s - %s is too large (more than 65535)",
                     astr(&r->start, a), astr(&r->end, b));
+    /* libvirt: an IPv6 range may differ in its last 16 bits only */
+    if (ip->family == AF_INET6 && memcmp(r->start.bytes, r->end.bytes, 14) != 0)
+        return fail(v, r->line, "range", NULL,
+                    "%s - %s is too large (more than 65535 addresses: only the last 16 bits "
+                    "may differ)",
+                    astr(&r->start, a), astr(&r->end, b));
     return 0;
 }
 
@@ -404,8 +410,6 @@ static int check_dns(const vctx *v)
     }
     for (size_t i = 0; i < d->n_srvs; i++) {
         const netdef_dns_srv *s = &d->srvs[i];
-        if (!streq(s->protocol, "tcp") && !streq(s->protocol, "udp"))
-            return fail(v, s->line, "srv", "protocol", "'%s' is not 'tcp' or 'udp'", s->protocol);
         if (check_hostname(v, s->line, "srv", "domain", s->domain) < 0 ||
             check_hostname(v, s->line, "srv", "target", s->target) < 0)
             return -1;
@@ -426,13 +430,14 @@ static int check_ip_address(const vctx *v, const netdef_ip *ip)
         return fail(v, ip->line, "ip", "prefix", "/%u leaves no room for guests", ip->prefix);
     if (ip->family == AF_INET6 && ip->prefix > 126)
         return fail(v, ip->line, "ip", "prefix", "/%u leaves no room for guests", ip->prefix);
+    /* The subnet's first address is accepted as the bridge's, as libvirt
+     * does (its docs' IPv6 examples use it); the IPv4 broadcast is not. */
     vnet_addr_network(&ip->address, ip->prefix, &net);
     vnet_addr_last(&ip->address, ip->prefix, &last);
-    if (vnet_addr_equal(&net, &ip->address) ||
-        (ip->family == AF_INET && vnet_addr_equal(&last, &ip->address)))
+    if (ip->family == AF_INET && vnet_addr_equal(&last, &ip->address))
         return fail(v, ip->line, "ip", "address",
-                    "%s is the network or broadcast address of /%u, not a host address",
-                    astr(&ip->address, a), ip->prefix);
+                    "%s is the broadcast address of /%u, not a host address", astr(&ip->address, a),
+                    ip->prefix);
     if (ip->tftp_root && (has_ctrl(ip->tftp_root) || strchr(ip->tftp_root, ',')))
         return fail(v, ip->line, "tftp", "root", "must be a path without ',' or line breaks");
     if (ip->bootp_file && (has_ctrl(ip->bootp_file) || strpbrk(ip->bootp_file, ", ")))
@@ -481,15 +486,14 @@ static int check_ranges(const vctx *v, const netdef_ip *ip)
 static int check_host(const vctx *v, const netdef_ip *ip, size_t i)
 {
     const netdef_dhcp_host *h = &ip->hosts[i];
-    char a[VNET_ADDR_STRLEN], n[VNET_ADDR_STRLEN];
+    char a[VNET_ADDR_STRLEN];
 
     if (h->ip.family != ip->family)
         return fail(v, h->line, "host", "ip", "%s is not an %s address", astr(&h->ip, a),
                     ip->family == AF_INET ? "IPv4" : "IPv6");
-    if (!vnet_addr_in_subnet(&h->ip, &ip->address, ip->prefix))
-        return fail(v, h->line, "host", "ip", "%s is outside network %s/%u", astr(&h->ip, a),
-                    astr(&ip->address, n), ip->prefix);
-    if (is_net_or_bcast(ip, &h->ip) || vnet_addr_equal(&h->ip, &ip->address))
+    /* outside the subnet: accepted as libvirt does, with a warning (netdef_warnings) */
+    bool inside = vnet_addr_in_subnet(&h->ip, &ip->address, ip->prefix);
+    if (inside && (is_net_or_bcast(ip, &h->ip) || vnet_addr_equal(&h->ip, &ip->address)))
         return fail(v, h->line, "host", "ip",
                     "%s is the bridge's own address or the subnet's network or broadcast address",
                     astr(&h->ip, a));

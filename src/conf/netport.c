@@ -9,12 +9,6 @@
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
-struct netport_extra {
-    netdef_vlan vlan;
-    netdef_vport *vport;
-    netdef_bandwidth bandwidth;
-};
-
 static const char *const plug_names[] = {
     [NETPORT_PLUG_NONE] = "none",
     [NETPORT_PLUG_NETWORK] = "network",

@@ -18,6 +18,7 @@
  *   hairpin.c    hairpin mode on bridge ports (a guest reaching its own forward)
  *   forward_journal.c  forward changes saved as journal lines, folded at load
  *   resolv_watch.c  the host's resolv.conf -> dnsmasq servers-file, SIGHUP on change
+ *   ops_uplink.c uplink-* requests: a host NIC into a bridge (see uplink.h)
  */
 #pragma once
 
@@ -112,6 +113,8 @@ typedef struct vnetd {
     json_t *def_problems;
     json_t *own_writes; /* name -> identity of the definition file vnetd last wrote */
     resolv_watch *resolv; /* resolv_watch.c */
+    struct uplink_entry **uplinks; /* host NICs moved into bridges (ops_uplink.c) */
+    size_t n_uplinks;
 
     struct events_sub *subs; /* event bus subscribers (events.c) */
     size_t n_subs;

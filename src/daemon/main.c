@@ -13,6 +13,7 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/uplink.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
 #include "util/cleanup.h"
@@ -25,6 +26,7 @@ typedef struct vnetd_args {
     const char *dnsmasq;
     const char *coexist;
     const char *forwarding;
+    const char *sysfs_root;
     bool verbose;
 } vnetd_args;
 
@@ -47,6 +49,7 @@ static void usage(FILE *f)
             "  --forwarding MODE  manage (default): keep IP forwarding on while a network\n"
             "                   needs it, repaired at once; hands-off: never write it,\n"
             "                   report it off (vnet events, vnet doctor)\n"
+            "  --sysfs-root DIR read SR-IOV devices from DIR instead of /sys (tests)\n"
             "  --verbose        log debug messages\n"
             "  --help           show this help\n"
             "  --version        show the version\n"
@@ -70,6 +73,7 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         OPT_DNSMASQ,
         OPT_COEXIST,
         OPT_FORWARDING,
+        OPT_SYSFS_ROOT,
         OPT_VERBOSE,
         OPT_HELP,
         OPT_VERSION
@@ -80,6 +84,7 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         {"dnsmasq", required_argument, NULL, OPT_DNSMASQ},
         {"coexist", required_argument, NULL, OPT_COEXIST},
         {"forwarding", required_argument, NULL, OPT_FORWARDING},
+        {"sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT},
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -107,6 +112,9 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
                 return -1;
             }
             a->forwarding = optarg;
+            break;
+        case OPT_SYSFS_ROOT:
+            a->sysfs_root = optarg;
             break;
         case OPT_VERBOSE:
             a->verbose = true;
@@ -232,6 +240,7 @@ static void vnetd_teardown(vnetd *d)
     registry_free_all(d);
     json_decref(d->def_problems);
     json_decref(d->own_writes);
+    uplink_free_all(d);
     events_free_all(d);
     d->event = sd_event_unref(d->event);
     if (d->lock_fd >= 0)
@@ -277,6 +286,7 @@ int main(int argc, char **argv)
         vnet_paths_free(&d.paths);
         return 2;
     }
+    d.env.sysfs_root = args.sysfs_root;
 
     verr err = VERR_INIT;
     int rc = 0;

@@ -5,6 +5,8 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/uplink.h"
+#include "network/pool.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -81,9 +83,16 @@ static json_t *op_info(vnetd *d, json_t *req, verr *err)
     vnet_net *n = name ? registry_get(d, name, err) : NULL;
     if (!n)
         return NULL;
-    json_t *r = proto_reply_ok();
     json_t *summary = net_summary(n, false);
     ops_info_details(d, n, summary);
+    const char *br = net_bridge(n);
+    if (!netdef_is_managed_bridge(net_current(n)) && br) {
+        /* a host bridge vnet does not own: say whether it can take guests */
+        char why[160];
+        const char *state = network_bridge_state(br, why, sizeof(why));
+        json_object_set_new(summary, "bridge_state", json_string(state ? state : "unknown"));
+    }
+    json_t *r = proto_reply_ok();
     json_object_set_new(r, "network", summary);
     return r;
 }
@@ -167,6 +176,7 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
     _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
     if (!def)
         return NULL;
+    _cleanup_free_ char *warnings = netdef_warnings(def);
     if (ops_detach_live(d, n, err) < 0 || registry_save_config(d, def, err) < 0)
         return NULL;
     if (!n) {
@@ -187,6 +197,8 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
     events_emit_net(d, VNET_EV_DEFINED, n->name, n->uuid, NULL);
     json_t *r = proto_reply_ok();
     json_object_set_new(r, "name", json_string(n->name));
+    if (warnings)
+        json_object_set_new(r, "warnings", json_string(warnings));
     return r;
 }
 
@@ -346,6 +358,10 @@ static const op_def op_table[] = {
     {"update", op_update, false},
     {"forward-add", op_forward_add, false},
     {"forward-del", op_forward_del, false},
+    {"uplink-list", op_uplink_list, true},
+    {"uplink-attach", op_uplink_attach, false},
+    {"uplink-confirm", op_uplink_confirm, false},
+    {"uplink-detach", op_uplink_detach, false},
 };
 
 const op_def *ops_find(const char *name)

@@ -8,6 +8,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/uplink.h"
 #include "firewall/firewall.h"
 #include "network/status.h"
 #include "proto/proto.h"
@@ -200,6 +201,7 @@ void reconcile_sweep(vnetd *d)
         o->bridge = netdef_is_managed_bridge(net->live) ? net->live->bridge_name : NULL;
         o->table = o->bridge && fw_wanted(net->live);
         o->dnsmasq_pid = net->run.dnsmasq_pid;
+        o->shaped = net->live->bridge_name; /* managed or host bridge: its <bandwidth> table */
     }
     unsigned removed = 0;
     verr err = VERR_INIT;
@@ -227,6 +229,8 @@ int reconcile_startup(vnetd *d, verr *err)
     store_free_names(names, n);
     reconcile_sweep(d);
 
+    /* Host NICs into their bridges before networks that may sit on them. */
+    uplink_startup(d);
     for (size_t i = 0; i < d->n_nets; i++) {
         vnet_net *net = d->nets[i];
         if (!net->autostart || net_active(net) || !net->config)

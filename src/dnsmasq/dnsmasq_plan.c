@@ -272,7 +272,9 @@ static int plan_srv(plan_ctx *c, const netdef_dns_srv *s)
     strbuf_addf(&c->conf, "srv-host=_%s._%s", s->service, s->protocol);
     if (s->domain)
         strbuf_addf(&c->conf, ".%s", s->domain);
-    if (s->target) {
+    /* A target "." (RFC 2782: the service is decidedly not available here)
+     * is written as libvirt writes it: no target, port, priority or weight. */
+    if (s->target && !streq(s->target, ".")) {
         /* Fields are positional: an absent port before a given priority or
          * weight is written as dnsmasq's default, 1. */
         strbuf_addf(&c->conf, ",%s", s->target);

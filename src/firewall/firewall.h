@@ -89,6 +89,10 @@ int fw_table_digest(const netdef *def, char ret[FW_DIGEST_LEN], verr *err);
 int fw_vnet_tables(char ***ret, size_t *ret_n, verr *err);
 /* Delete a vnet-* table by name; absent is success. */
 int fw_table_delete(const char *table, verr *err);
+/* The same for the netdev-family vnet-* tables, which hold a network's
+ * outbound <bandwidth> limit (fw_bandwidth.h; named as the inet table). */
+int fw_vnet_netdev_tables(char ***ret, size_t *ret_n, verr *err);
+int fw_netdev_table_delete(const char *table, verr *err);
 
 /* ---- Port forwards (vnet extension, netdef.port_forwards) ----
  *

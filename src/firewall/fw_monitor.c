@@ -5,7 +5,8 @@
  * table in attribute 1, whatever the object), then NFT_MSG_NEWGEN naming the
  * process that committed it. We collect the vnet-* tables a transaction
  * touched and report them unless the committer is this process; a change to
- * any other table (Docker's, firewalld's, ...) is reported once as "".
+ * any other table (Docker's, firewalld's, ...) is reported once as "". The
+ * netdev-family vnet-* tables (bandwidth limits) are vnet's and not reported.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,6 +58,8 @@ int fw_monitor_open(verr *err)
 
 static void touched_add(touched *t, int family, const char *name)
 {
+    if (family == NFPROTO_NETDEV && fw_table_name_is_ours(name))
+        return; /* a network's <bandwidth> limit (fw_bandwidth.h): vnet's, not foreign */
     if (family != NFPROTO_INET || !fw_table_name_is_ours(name)) {
         t->foreign = true;
         return;

@@ -260,10 +260,10 @@ static int table_name_cb(const struct nlmsghdr *nlh, void *data)
     return MNL_CB_OK;
 }
 
-int fw_vnet_tables(char ***ret, size_t *ret_n, verr *err)
+static int vnet_tables_of(uint8_t family, char ***ret, size_t *ret_n, verr *err)
 {
     table_names t = {0};
-    int r = nft_talk(NFT_MSG_GETTABLE, NLM_F_DUMP, NULL, table_name_cb, &t, err);
+    int r = nft_talk_family(family, NFT_MSG_GETTABLE, NLM_F_DUMP, NULL, NULL, table_name_cb, &t);
     if (r < 0) {
         for (size_t i = 0; i < t.n; i++)
             free(t.names[i]);
@@ -275,6 +275,16 @@ int fw_vnet_tables(char ***ret, size_t *ret_n, verr *err)
     *ret = t.names;
     *ret_n = t.n;
     return 0;
+}
+
+int fw_vnet_tables(char ***ret, size_t *ret_n, verr *err)
+{
+    return vnet_tables_of(NFPROTO_INET, ret, ret_n, err);
+}
+
+int fw_vnet_netdev_tables(char ***ret, size_t *ret_n, verr *err)
+{
+    return vnet_tables_of(NFPROTO_NETDEV, ret, ret_n, err);
 }
 
 int fw_available(verr *err)

@@ -83,6 +83,8 @@ static void bridge_put_linkinfo(struct nlmsghdr *nlh, const netdev_bridge_opts *
         mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, bridge_delay_cs(o));
     if (stp)
         mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, o->stp ? 1 : 0);
+    if (stp && o->vlan_filtering)
+        mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, 1);
     mnl_attr_nest_end(nlh, data);
     mnl_attr_nest_end(nlh, info);
 }
@@ -117,7 +119,12 @@ int netdev_bridge_create(const netdev_bridge_opts *opts, verr *err)
     /* A new bridge starts with STP off, so any delay is accepted before STP goes on. */
     bridge_put_linkinfo(nlh, opts, true, true);
     nl_error e;
-    if (nl_talk(nlh, NULL, NULL, &e) < 0)
+    if (nl_talk(nlh, NULL, NULL, &e) < 0 && opts->vlan_filtering && e.code == EOPNOTSUPP)
+        return nl_verr(err, &e,
+                       "creating bridge '%s' with VLAN filtering (what macTableManager='libvirt' "
+                       "needs); the kernel refuses it",
+                       opts->name);
+    if (e.code)
         return nl_verr(err, &e, "creating bridge '%s'", opts->name);
     return 0;
 }
@@ -149,6 +156,27 @@ int netdev_bridge_configure(const netdev_bridge_opts *opts, verr *err)
     bridge_put_linkinfo(nlh, opts, false, true);
     if (nl_talk(nlh, NULL, NULL, &e) < 0)
         return nl_verr(err, &e, "setting the forward delay of bridge '%s'", opts->name);
+    return 0;
+}
+
+int netdev_bridge_set_vlan_filtering(const char *name, bool on, verr *err)
+{
+    if (nl_ifname_check(name, err) < 0)
+        return -1;
+    char buf[NL_REQ_SIZE];
+    struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, 0, name, NULL);
+    struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+    struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+    mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, on ? 1 : 0);
+    mnl_attr_nest_end(nlh, data);
+    mnl_attr_nest_end(nlh, info);
+    nl_error e;
+    if (nl_talk(nlh, NULL, NULL, &e) < 0)
+        return nl_verr(err, &e,
+                       "turning VLAN filtering %s on bridge '%s' (what macTableManager='libvirt' "
+                       "needs); the kernel refuses it",
+                       on ? "on" : "off", name);
     return 0;
 }
 

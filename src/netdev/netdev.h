@@ -37,6 +37,7 @@ typedef struct netdev_bridge_opts {
     unsigned mtu;       /* 0 = kernel default */
     bool stp;
     unsigned delay_ms;  /* STP forward delay in ms; kernel minimum 2000 when stp on */
+    bool vlan_filtering; /* macTableManager='libvirt': the bridge filters by VLAN */
 } netdev_bridge_opts;
 /* The kernel keeps the delay in 10 ms steps and, with STP on, within 2..30 s:
  * create/configure clamp to that range when stp is set. */
@@ -65,6 +66,9 @@ int netdev_dummy_create(const char *name, verr *err);
 int netdev_veth_create(const char *name, const char *peer, verr *err);
 /* A veth pair whose peer is created in the network namespace netns_fd. */
 int netdev_veth_create_netns(const char *name, const char *peer, int netns_fd, verr *err);
+/* Turn a bridge's VLAN filtering on or off (macTableManager='libvirt' on a
+ * bridge vnet does not create). */
+int netdev_bridge_set_vlan_filtering(const char *name, bool on, verr *err);
 /* Enslave a link to a bridge; master NULL or "" detaches it. */
 int netdev_link_set_master(const char *name, const char *master, verr *err);
 /* Talk over `s` (owned by the caller, who frees it after netdev_use_socket(NULL)). */

@@ -17,6 +17,8 @@
 #include "dnsmasq/dnsmasq.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
+#include "network/bandwidth.h"
+#include "network/pool.h"
 #include "network/status.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -51,6 +53,9 @@ static void bridge_opts_from_def(const netdef *def, netdev_bridge_opts *o)
     o->mtu = def->mtu;
     o->stp = def->stp != VT_NO;
     o->delay_ms = def->has_delay ? def->delay * 1000 : 0;
+    /* macTableManager='libvirt': as libvirt, the bridge filters by VLAN (ports
+     * then get learning and flooding off, and fdb entries for their MACs) */
+    o->vlan_filtering = def->mac_table_manager && streq(def->mac_table_manager, "libvirt");
 }
 
 /* Preconditions that must hold before anything is touched. */
@@ -63,6 +68,8 @@ static int start_preflight(const network_env *env, const netdef *def, verr *err)
                         netdef_forward_mode_name(def->forward_mode));
     if (strempty(def->bridge_name))
         return verr_set(err, VERR_INVALID, "the definition has no bridge name");
+    if (network_bandwidth_check(def, err) < 0)
+        return -1;
 
     netdev_link link;
     int r = netdev_link_get(def->bridge_name, &link, err);
@@ -94,17 +101,16 @@ static int start_preflight(const network_env *env, const netdef *def, verr *err)
     return 0;
 }
 
-/* The bridge's per-interface IPv6 settings: IPv6 only when the network has
- * IPv6 (or ipv6='yes'), and never autoconfigure from guests' adverts. */
+/* The bridge's per-interface IPv6 settings, as libvirt sets them: IPv6 only
+ * when the network has IPv6 addresses (ipv6='yes' alone is about guests), and
+ * never autoconfigure from guests' adverts, whether IPv6 is on or not. */
 static int bridge_ipv6_sysctls(const netdef *def, verr *err)
 {
-    bool v6 = def_has_family(def, AF_INET6) || def->ipv6 == VT_YES;
+    bool v6 = def_has_family(def, AF_INET6);
     char path[128];
     snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", def->bridge_name);
     if (netdev_sysctl_write(path, v6 ? "0" : "1", err) < 0)
         return -1;
-    if (!v6)
-        return 0;
     snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_ra", def->bridge_name);
     if (netdev_sysctl_write(path, "0", err) < 0)
         return -1;
@@ -215,7 +221,7 @@ static int static_routes(const netdef *def, verr *err)
     for (size_t i = 0; i < def->n_routes; i++) {
         const netdef_route *rt = &def->routes[i];
         if (netdev_route_add(&rt->address, rt->prefix, &rt->gateway, def->bridge_name,
-                             rt->has_metric ? rt->metric : 0, err) < 0)
+                             netdef_route_metric(rt), err) < 0)
             return verr_prefix(err, "static route");
     }
     return 0;
@@ -321,6 +327,7 @@ static void start_rollback(const network_env *env, const netdef *def, const net_
         log_warn("rollback of '%s': removing firewall: %s", def->name, e.msg);
     if (run->bridge_created && netdev_link_delete_background(def->bridge_name, &e) < 0)
         log_warn("rollback of '%s': deleting bridge: %s", def->name, e.msg);
+    network_bandwidth_remove(def);
     _cleanup_free_ char *journal = network_creating_path(env, def->name);
     store_unlink(journal, NULL);
 }
@@ -330,6 +337,8 @@ int network_start(const network_env *env, const netdef *def, net_run *ret_run, v
     net_run run = {0};
     snprintf(run.bridge, sizeof(run.bridge), "%s", def->bridge_name ? def->bridge_name : "");
 
+    if (!netdef_is_managed_bridge(def))
+        return network_pool_start(env, def, ret_run, err); /* creates nothing */
     if (start_preflight(env, def, err) < 0)
         goto fail_early;
 
@@ -356,6 +365,8 @@ int network_start(const network_env *env, const netdef *def, net_run *ret_run, v
         }
     }
     if (static_routes(def, err) < 0)
+        goto fail;
+    if (network_bandwidth_apply(def, err) < 0) /* the bridge's removal undoes it */
         goto fail;
     if (dnsmasq_needed(def)) {
         run.dnsmasq_files = true;
@@ -391,6 +402,10 @@ int network_stop(const network_env *env, const netdef *def, const net_run *runp,
     }
     if (run.dnsmasq_files)
         dnsmasq_remove_files(env, def);
+    if (netdef_is_managed_bridge(def))
+        network_bandwidth_remove(def);
+    else
+        network_pool_stop(def);
     if (run.firewall && firewall_remove(def, &e) < 0 && !verr_is_set(&first)) {
         verr_prefix(&e, "removing firewall rules");
         first = e;
@@ -634,6 +649,12 @@ int network_adopt(const network_env *env, const netdef *def, const net_run *old,
     if (def->bridge_name)
         snprintf(run.bridge, sizeof(run.bridge), "%s", def->bridge_name);
 
+    if (!netdef_is_managed_bridge(def)) { /* nothing of ours on the host to check */
+        *ret_run = run;
+        if (ret_repaired)
+            *ret_repaired = false;
+        return 0;
+    }
     if (!mode_supported(def->forward_mode))
         r = verr_set(err, VERR_UNSUPPORTED, "forward mode '%s' is not supported by vnet",
                      netdef_forward_mode_name(def->forward_mode));
@@ -654,6 +675,8 @@ int network_adopt(const network_env *env, const netdef *def, const net_run *old,
         r = static_routes(def, err);
     if (r == 0)
         r = static_routes_drop_extra(def, &repaired, err);
+    if (r == 0)
+        r = network_bandwidth_apply(def, err);
     if (r == 0)
         r = adopt_dnsmasq(env, def, &run, recreated, &repaired, err);
     if (r < 0) {

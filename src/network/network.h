@@ -26,6 +26,15 @@ typedef struct net_run {
     pid_t dnsmasq_pid;             /* 0 when no dnsmasq runs */
     char **sysctls;                /* global sysctls switched on for this network */
     size_t n_sysctls;
+    /* networks without a bridge of their own (pool.h): the pool as start
+     * expanded it. pool is set for them; pool_devs are interface names
+     * (direct modes), pool_pcis PCI addresses (hostdev); both empty for a
+     * host bridge (then `bridge` names it). */
+    bool pool;
+    char **pool_devs;
+    size_t n_pool_devs;
+    char **pool_pcis;
+    size_t n_pool_pcis;
 } net_run;
 
 void net_run_note_sysctl(net_run *run, const char *path);
@@ -36,6 +45,7 @@ void net_run_clear(net_run *run);
 typedef struct network_env {
     const vnet_paths *paths;
     const char *dnsmasq_bin; /* path to dnsmasq */
+    const char *sysfs_root;  /* where sysfs is (SR-IOV pools); NULL = /sys */
     /* vnetd --forwarding=hands-off: ip_forward / conf.all.forwarding are the
      * host's; start and adopt leave them (the daemon reports them off) */
     bool forwarding_hands_off;
@@ -45,6 +55,7 @@ typedef struct network_env {
  * step done so far is undone and err says which step failed and why. On
  * success *ret_run describes what was created. */
 int network_start(const network_env *env, const netdef *def, net_run *ret_run, verr *err);
+/* (Networks without a bridge of their own go through network_pool_start, pool.h.) */
 /* Stop: reverse of start, driven by the run-state (not by the definition). */
 int network_stop(const network_env *env, const netdef *def, const net_run *run, verr *err);
 /* After a daemon restart, a drift event or on the periodic check: compare each
@@ -71,9 +82,13 @@ typedef struct network_owned {
     const char *bridge; /* managed bridge, NULL if none */
     bool table;         /* its vnet-BRIDGE table is wanted */
     pid_t dnsmasq_pid;  /* 0 if none */
+    /* the bridge its netdev <bandwidth> table is named after (a managed
+     * bridge or a host bridge of <forward mode='bridge'>), NULL if none */
+    const char *shaped;
 } network_owned;
-/* Remove every marked bridge, vnet-* table, dnsmasq process and runtime file
- * that belongs to none of the `n` active networks. *ret_removed (optional)
+/* Remove every marked bridge, vnet-* table (inet, and netdev for bandwidth),
+ * dnsmasq process and runtime file that belongs to none of the `n` active
+ * networks. Unmarked bridges (host bridges, uplink bridges) are never touched. *ret_removed (optional)
  * gets how many objects went. Failures are logged and the sweep goes on;
  * returns -1 with err set to the first failure. */
 int network_sweep(const network_env *env, const network_owned *owned, size_t n,

@@ -11,6 +11,66 @@
 
 #define STATUS_VERSION 1
 
+static json_t *strv_to_json(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+static void strv_push(char ***v, size_t *n, const char *s)
+{
+    *(char **)xarray_push(v, n, sizeof(char *)) = xstrdup(s);
+}
+
+static void strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static bool strv_equal(char *const *a, size_t na, char *const *b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (!streq(a[i], b[i]))
+            return false;
+    return true;
+}
+
+/* {"devs": [...]} for direct modes, {"pcis": [...]} for hostdev, {} for a host bridge. */
+static json_t *pool_to_json(const net_run *run, const netdef *def)
+{
+    json_t *pool = json_object();
+    if (def->forward_mode == NETDEF_FWD_HOSTDEV)
+        json_object_set_new(pool, "pcis", strv_to_json(run->pool_pcis, run->n_pool_pcis));
+    else if (run->n_pool_devs || !(def->forward_mode == NETDEF_FWD_BRIDGE && def->bridge_name))
+        json_object_set_new(pool, "devs", strv_to_json(run->pool_devs, run->n_pool_devs));
+    return pool;
+}
+
+static void pool_from_json(const json_t *pool, net_run *run)
+{
+    if (!json_is_object(pool))
+        return;
+    run->pool = true;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(pool, "devs"), i, v)
+    {
+        if (json_is_string(v))
+            strv_push(&run->pool_devs, &run->n_pool_devs, json_string_value(v));
+    }
+    json_array_foreach(json_object_get(pool, "pcis"), i, v)
+    {
+        if (json_is_string(v))
+            strv_push(&run->pool_pcis, &run->n_pool_pcis, json_string_value(v));
+    }
+}
+
 json_t *net_run_to_json(const net_run *run, const network_env *env, const netdef *def)
 {
     json_t *o = json_object();
@@ -53,6 +113,8 @@ json_t *net_run_to_json(const net_run *run, const network_env *env, const netdef
     for (size_t i = 0; i < run->n_sysctls; i++)
         json_array_append_new(sys, json_string(run->sysctls[i]));
     json_object_set_new(o, "sysctls_enabled", sys);
+    if (run->pool)
+        json_object_set_new(o, "pool", pool_to_json(run, def));
     json_object_set_new(o, "updated", json_integer((json_int_t)time(NULL)));
     return o;
 }
@@ -83,6 +145,7 @@ void net_run_from_json(const json_t *status, net_run *run)
         if (json_is_string(v))
             net_run_note_sysctl(run, json_string_value(v));
     }
+    pool_from_json(json_object_get(status, "pool"), run);
 }
 
 void net_run_note_sysctl(net_run *run, const char *path)
@@ -98,6 +161,14 @@ void net_run_copy(net_run *dst, const net_run *src)
     dst->n_sysctls = 0;
     for (size_t i = 0; i < src->n_sysctls; i++)
         net_run_note_sysctl(dst, src->sysctls[i]);
+    dst->pool_devs = NULL;
+    dst->n_pool_devs = 0;
+    dst->pool_pcis = NULL;
+    dst->n_pool_pcis = 0;
+    for (size_t i = 0; i < src->n_pool_devs; i++)
+        strv_push(&dst->pool_devs, &dst->n_pool_devs, src->pool_devs[i]);
+    for (size_t i = 0; i < src->n_pool_pcis; i++)
+        strv_push(&dst->pool_pcis, &dst->n_pool_pcis, src->pool_pcis[i]);
 }
 
 bool net_run_equal(const net_run *a, const net_run *b)
@@ -105,7 +176,9 @@ bool net_run_equal(const net_run *a, const net_run *b)
     if (!streq(a->bridge, b->bridge) || a->bridge_created != b->bridge_created ||
         a->firewall != b->firewall || !streq(a->fw_digest, b->fw_digest) ||
         a->dnsmasq_files != b->dnsmasq_files || a->dnsmasq_pid != b->dnsmasq_pid ||
-        a->n_sysctls != b->n_sysctls)
+        a->n_sysctls != b->n_sysctls || a->pool != b->pool ||
+        !strv_equal(a->pool_devs, a->n_pool_devs, b->pool_devs, b->n_pool_devs) ||
+        !strv_equal(a->pool_pcis, a->n_pool_pcis, b->pool_pcis, b->n_pool_pcis))
         return false;
     for (size_t i = 0; i < a->n_sysctls; i++)
         if (!streq(a->sysctls[i], b->sysctls[i]))
@@ -118,6 +191,8 @@ void net_run_clear(net_run *run)
     for (size_t i = 0; i < run->n_sysctls; i++)
         free(run->sysctls[i]);
     free(run->sysctls);
+    strv_free(run->pool_devs, run->n_pool_devs);
+    strv_free(run->pool_pcis, run->n_pool_pcis);
     memset(run, 0, sizeof(*run));
 }
 

@@ -7,7 +7,12 @@
  *   bridges    the ifalias mark "vnet:NAME" (also on a bridge renamed
  *              vnetgcN by a background delete), or a ROOT/run/vnet/NAME.creating
  *              journal naming a bridge created but not yet marked;
- *   tables     inet tables named by fw_table_name_of (vnet-BRIDGE, vnet_ESCAPED);
+ *   tables     inet tables named by fw_table_name_of (vnet-BRIDGE, vnet_ESCAPED),
+ *              and netdev tables of the same names (<bandwidth> limits);
+ *
+ * Bridges without the mark are never removed: host bridges that networks of
+ * <forward mode='bridge'> use, and the bridges of uplinks (vnet uplink-*),
+ * which are the host's.
  *   dnsmasq    processes with --conf-file=DNSMASQ_DIR/NAME.conf;
  *   files      NAME.conf/.hostsfile/.addnhosts/.leases and NAME.pid, and the
  *              temporary files of writes a crash interrupted.
@@ -141,6 +146,35 @@ static void sweep_tables(sweep *s)
     store_free_names(tables, n);
 }
 
+/* The netdev tables of <bandwidth> limits: kept while an active network
+ * shapes that bridge (its own or a host bridge). */
+static void sweep_netdev_tables(sweep *s)
+{
+    char **tables = NULL;
+    size_t n = 0;
+    verr e = VERR_INIT;
+    if (fw_vnet_netdev_tables(&tables, &n, &e) < 0) {
+        note_failure(s, &e);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool keep = false;
+        for (size_t k = 0; k < s->n && !keep; k++) {
+            char name[FW_TABLE_NAME_MAX];
+            keep = s->owned[k].shaped &&
+                   streq(tables[i], fw_table_name_of(s->owned[k].shaped, name, sizeof(name)));
+        }
+        if (!keep) {
+            log_info("sweep: deleting table netdev %s (no active network owns it)", tables[i]);
+            if (fw_netdev_table_delete(tables[i], &e) < 0)
+                note_failure(s, &e);
+            else
+                s->removed++;
+        }
+    }
+    store_free_names(tables, n);
+}
+
 static void sweep_dnsmasq(sweep *s)
 {
     _cleanup_free_ dnsmasq_proc *procs = NULL;
@@ -205,6 +239,7 @@ int network_sweep(const network_env *env, const network_owned *owned, size_t n,
     sweep_journals(&s);
     sweep_links(&s);
     sweep_tables(&s);
+    sweep_netdev_tables(&s);
     sweep_files(&s);
     if (ret_removed)
         *ret_removed = s.removed;

@@ -66,6 +66,15 @@ static const proto_field f_forward_del[] = {
     F_END,
 };
 
+/* uplink-*: a host NIC into a bridge (cmd_uplink.c, ops_uplink.c) */
+static const proto_field f_uplink_bridge[] = {{"bridge", PROTO_STR, true, 0, 0}, F_END};
+static const proto_field f_uplink_attach[] = {
+    {"bridge", PROTO_STR, true, 0, 0},
+    {"nic", PROTO_STR, true, 0, 0},
+    {"confirm_within", PROTO_INT, false, 1, 86400},
+    F_END,
+};
+
 static const proto_op ops[] = {
     {"ping", f_none},
     {"list", f_none},
@@ -88,6 +97,10 @@ static const proto_op ops[] = {
     {"update", f_update},
     {"forward-add", f_forward_add},
     {"forward-del", f_forward_del},
+    {"uplink-list", f_none},
+    {"uplink-attach", f_uplink_attach},
+    {"uplink-confirm", f_uplink_bridge},
+    {"uplink-detach", f_uplink_bridge},
 };
 
 const proto_op *proto_op_find(const char *name)

@@ -225,6 +225,35 @@ CASES = [
      "/network/name or //ip/@address)\n", 1),
     (["dumpxml", "default", "--wrap"], None, None, "",
      "error: option --wrap requires option --xpath\n", 1),
+    # uplinks
+    (["uplink-attach", "eth0", "--bridge", "br0", "--confirm-within", "30"],
+     {"op": "uplink-attach", "bridge": "br0", "nic": "eth0", "confirm_within": 30},
+     {"ok": True, "addresses": 2, "routes": 1, "confirm_within": 30},
+     "Uplink eth0 attached to bridge br0 (2 addresses, 1 route moved)\n"
+     "Run 'vnet uplink-confirm br0' within 30 s to keep it; otherwise it is rolled back.\n",
+     "", 0),
+    (["uplink-attach", "eth0", "--bridge=br0"],
+     {"op": "uplink-attach", "bridge": "br0", "nic": "eth0", "confirm_within": 60},
+     {"ok": False, "kind": "busy", "error": "refusing to move 'eth0' into bridge 'br0': x"},
+     "", "error: refusing to move 'eth0' into bridge 'br0': x\n", 1),
+    (["uplink-attach", "eth0"], None, None, "", "error: missing --bridge BRIDGE\n", 1),
+    (["uplink-attach", "eth0", "--bridge", "br0", "--confirm-within", "soon"], None, None, "",
+     "error: --confirm-within takes a number of seconds (1 or more), not 'soon'\n", 1),
+    (["uplink-confirm", "br0"], {"op": "uplink-confirm", "bridge": "br0"}, {"ok": True},
+     "Uplink on bridge br0 confirmed\n", "", 0),
+    (["uplink-detach", "br0"], {"op": "uplink-detach", "bridge": "br0"}, {"ok": True},
+     "Uplink on bridge br0 detached\n", "", 0),
+    (["uplink-list"], {"op": "uplink-list"},
+     {"ok": True, "uplinks": [{"bridge": "br0", "nic": "eth0", "state": "trial",
+                               "confirm_left": 42, "present": True, "mac": "02:00:00:00:00:01",
+                               "addresses": [{"address": "192.0.2.5", "prefix": 24}]}]},
+     " Bridge   Interface   State             MAC                 Addresses\n" + "-" * 74 + "\n"
+     " br0      eth0        trial, 42s left   02:00:00:00:00:01   192.0.2.5/24\n", "", 0),
+    (["info", "lan"], {"op": "info", "name": "lan"},
+     {"ok": True, "network": dict(NETS[1], name="lan", bridge="br0", bridge_state="missing")},
+     "Name:           lan\nUUID:           11111111-2222-3333-4444-555555555555\n"
+     "Active:         no\nPersistent:     yes\nAutostart:      no\nBridge:         br0\n"
+     "Bridge state:   missing\n", "", 0),
 ]
 
 

@@ -229,6 +229,22 @@ static void test_programmatic(void)
     netdef_free(def);
 }
 
+/* libvirt: a <route> without metric (or metric 0) goes in with metric 1 */
+static void test_route_metric(void)
+{
+    netdef *def = parse("<network><name>r</name><forward mode='route'/><bridge name='vr0'/>"
+                        "<ip address='10.5.0.1' prefix='24'/>"
+                        "<route address='10.6.0.0' prefix='16' gateway='10.5.0.2'/>"
+                        "<route address='10.7.0.0' prefix='16' gateway='10.5.0.2' metric='5'/>"
+                        "</network>");
+    CHECK(def && def->n_routes == 2);
+    if (!def)
+        return;
+    CHECK(netdef_route_metric(&def->routes[0]) == 1);
+    CHECK(netdef_route_metric(&def->routes[1]) == 5);
+    netdef_free(def);
+}
+
 /* The one interface-name rule (issue 8): the kernel's, less what the files
  * vnet writes cannot carry. */
 static void test_ifname_rule(void)
@@ -289,6 +305,7 @@ int main(void)
 {
     test_ifname_rule();
     test_validate_edit();
+    test_route_metric();
     test_programmatic();
     test_uuid();
     test_lease();

@@ -2,6 +2,8 @@
  *
  *   NAME.xml + NAME.out   parse must succeed; netdef_format() must equal .out,
  *                         and formatting the re-parsed output gives the same text
+ *   NAME.warn             with NAME.out: the warnings netdef_warnings() gives
+ *                         (an accepted definition without it must give none)
  *   NAME.xml + NAME.err   parse must fail with exactly this message
  *   builtin-default.out   netdef_format(netdef_builtin_default())
  *   NAME.update + NAME.out|.err
@@ -72,6 +74,17 @@ static void check_dup(const char *name, const netdef *def, const char *formatted
     result(streq(got, formatted), name, "netdef_dup() copy formats differently", formatted, got);
 }
 
+/* NAME.warn holds the warnings an accepted definition must give; without the
+ * file it must give none. */
+static void check_warnings(const char *name, const netdef *def)
+{
+    _cleanup_free_ char *warn_name = xasprintf("%.*s.warn", (int)(strlen(name) - 4), name);
+    _cleanup_free_ char *have = slurp(warn_name);
+    _cleanup_free_ char *got = netdef_warnings(def);
+    if (have || got)
+        golden(name, warn_name, got ? got : "");
+}
+
 static void check_ok(const char *name, const char *xml, const char *out_name)
 {
     netdef *def = NULL, *again = NULL;
@@ -83,6 +96,7 @@ static void check_ok(const char *name, const char *xml, const char *out_name)
     }
     _cleanup_free_ char *got = netdef_format(def, 0);
     check_dup(name, def, got);
+    check_warnings(name, def);
     netdef_free(def);
     if (!golden(name, out_name, got))
         return;

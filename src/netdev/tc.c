@@ -1,0 +1,153 @@
+/* htb over rtnetlink (see tc.h). */
+#include "netdev/tc.h"
+
+#include <errno.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+
+#include "netdev/nl.h"
+#include "util/strbuf.h"
+
+#define HTB_HANDLE 0x10000u /* 1: */
+#define HTB_CLASS 0x10001u  /* 1:1 */
+#define HTB_MTU 1600u       /* tc's default for buffer sizes */
+#define PSCHED_SHIFT 6      /* the kernel's ticks are 64 ns */
+#define NSEC_PER_SEC 1000000000ULL
+
+static struct nlmsghdr *tc_msg(char *buf, uint16_t type, uint16_t flags, int ifindex,
+                               uint32_t handle, uint32_t parent)
+{
+    struct tcmsg *tcm;
+    struct nlmsghdr *nlh = nl_msg_start(buf, type, flags, sizeof(*tcm), (void **)&tcm);
+    tcm->tcm_family = AF_UNSPEC;
+    tcm->tcm_ifindex = ifindex;
+    tcm->tcm_handle = handle;
+    tcm->tcm_parent = parent;
+    return nlh;
+}
+
+/* The time to send `bytes` at `rate`, in the kernel's ticks. */
+static uint32_t xmit_ticks(uint64_t rate, uint64_t bytes)
+{
+    uint64_t ns = bytes * NSEC_PER_SEC / rate;
+    uint64_t ticks = ns >> PSCHED_SHIFT;
+    return ticks > UINT32_MAX ? UINT32_MAX : (uint32_t)ticks;
+}
+
+static void ratespec(struct tc_ratespec *r, uint64_t rate)
+{
+    memset(r, 0, sizeof(*r));
+    r->linklayer = TC_LINKLAYER_ETHERNET; /* no rate table needed */
+    r->rate = rate >= UINT32_MAX ? UINT32_MAX : (uint32_t)rate;
+}
+
+static void htb_class_opts(struct nlmsghdr *nlh, const netdev_htb *h)
+{
+    uint64_t ceil = h->ceil > h->rate ? h->ceil : h->rate;
+    uint64_t burst = h->burst ? h->burst : h->rate / 1000 + HTB_MTU;
+    uint64_t cburst = h->burst ? h->burst : ceil / 1000 + HTB_MTU;
+    struct tc_htb_opt o = {0};
+    ratespec(&o.rate, h->rate);
+    ratespec(&o.ceil, ceil);
+    o.buffer = xmit_ticks(h->rate, burst);
+    o.cbuffer = xmit_ticks(ceil, cburst);
+    uint64_t q = h->rate / 10; /* r2q 10, within the range htb accepts quietly */
+    o.quantum = (uint32_t)(q < 1000 ? 1000 : q > 200000 ? 200000 : q);
+    struct nlattr *opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+    mnl_attr_put(nlh, TCA_HTB_PARMS, sizeof(o), &o);
+    if (h->rate >= UINT32_MAX)
+        mnl_attr_put_u64(nlh, TCA_HTB_RATE64, h->rate);
+    if (ceil >= UINT32_MAX)
+        mnl_attr_put_u64(nlh, TCA_HTB_CEIL64, ceil);
+    mnl_attr_nest_end(nlh, opts);
+}
+
+int netdev_htb_set(const char *ifname, const netdev_htb *h, verr *err)
+{
+    if (!h->rate)
+        return verr_set(err, VERR_INVALID, "shaping '%s': the rate is 0", ifname);
+    int ifindex = nl_ifindex(ifname, err);
+    if (ifindex < 0)
+        return verr_prefix(err, "shaping");
+    /* htb cannot change in place: an htb root of ours stays, only its class changes */
+    int present = netdev_htb_present(ifname, err);
+    if (present < 0)
+        return -1;
+    char buf[NL_REQ_SIZE];
+    nl_error e;
+    struct nlmsghdr *nlh;
+    if (!present) {
+        nlh =
+            tc_msg(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ifindex, HTB_HANDLE, TC_H_ROOT);
+        mnl_attr_put_strz(nlh, TCA_KIND, "htb");
+        struct tc_htb_glob g = {.version = 3, .rate2quantum = 10, .defcls = 1};
+        struct nlattr *opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+        mnl_attr_put(nlh, TCA_HTB_INIT, sizeof(g), &g);
+        mnl_attr_nest_end(nlh, opts);
+        if (nl_talk(nlh, NULL, NULL, &e) < 0)
+            return nl_verr(err, &e, "adding an htb qdisc to '%s'", ifname);
+    }
+    nlh = tc_msg(buf, RTM_NEWTCLASS, NLM_F_CREATE | NLM_F_REPLACE, ifindex, HTB_CLASS, HTB_HANDLE);
+    mnl_attr_put_strz(nlh, TCA_KIND, "htb");
+    htb_class_opts(nlh, h);
+    if (nl_talk(nlh, NULL, NULL, &e) < 0) {
+        nl_verr(err, &e, "adding the htb class of '%s'", ifname);
+        netdev_qdisc_clear(ifname, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct present_ctx {
+    int ifindex;
+    bool found;
+} present_ctx;
+
+static int present_cb(const struct nlmsghdr *nlh, void *data)
+{
+    present_ctx *c = data;
+    if (nlh->nlmsg_type != RTM_NEWQDISC || mnl_nlmsg_get_payload_len(nlh) < sizeof(struct tcmsg))
+        return MNL_CB_OK;
+    const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+    if (tcm->tcm_ifindex != c->ifindex || tcm->tcm_parent != TC_H_ROOT ||
+        tcm->tcm_handle != HTB_HANDLE)
+        return MNL_CB_OK;
+    struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(*tcm))
+    {
+        if (mnl_attr_get_type(a) == TCA_KIND && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+            streq(mnl_attr_get_str(a), "htb"))
+            c->found = true;
+    }
+    return MNL_CB_OK;
+}
+
+int netdev_htb_present(const char *ifname, verr *err)
+{
+    int ifindex = nl_ifindex(ifname, err);
+    if (ifindex < 0)
+        return -1;
+    char buf[NL_REQ_SIZE];
+    struct nlmsghdr *nlh = tc_msg(buf, RTM_GETQDISC, NLM_F_DUMP, ifindex, 0, 0);
+    present_ctx c = {.ifindex = ifindex};
+    nl_error e;
+    if (nl_talk(nlh, present_cb, &c, &e) < 0)
+        return nl_verr(err, &e, "listing the qdiscs of '%s'", ifname);
+    return c.found ? 1 : 0;
+}
+
+int netdev_qdisc_clear(const char *ifname, verr *err)
+{
+    netdev_link link;
+    int r = netdev_link_get(ifname, &link, err);
+    if (r <= 0)
+        return r;
+    char buf[NL_REQ_SIZE];
+    struct nlmsghdr *nlh = tc_msg(buf, RTM_DELQDISC, 0, link.ifindex, 0, TC_H_ROOT);
+    nl_error e;
+    if (nl_talk(nlh, NULL, NULL, &e) < 0 && e.code != ENOENT && e.code != EINVAL &&
+        e.code != ENODEV)
+        return nl_verr(err, &e, "removing the root qdisc of '%s'", ifname);
+    return 0;
+}

@@ -1,0 +1,185 @@
+/* Networks that do not own a bridge (see pool.h). */
+#include "network/pool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netdev/netdev.h"
+#include "netdev/sriov.h"
+#include "network/bandwidth.h"
+#include "network/status.h"
+#include "util/cleanup.h"
+#include "util/strbuf.h"
+
+static const char *sysfs_of(const network_env *env)
+{
+    return env->sysfs_root && *env->sysfs_root ? env->sysfs_root : "/sys";
+}
+
+/* A <pf>'s virtual functions: interface names (direct) or PCI addresses (hostdev). */
+static void pool_push(net_run *run, bool hostdev, const char *s)
+{
+    if (hostdev)
+        *(char **)xarray_push(&run->pool_pcis, &run->n_pool_pcis, sizeof(char *)) = xstrdup(s);
+    else
+        *(char **)xarray_push(&run->pool_devs, &run->n_pool_devs, sizeof(char *)) = xstrdup(s);
+}
+
+static int pool_expand_pf(const network_env *env, const netdef *def, const char *pf, net_run *run,
+                          verr *err)
+{
+    _cleanup_free_ netdev_vf *vfs = NULL;
+    size_t n = 0;
+    if (netdev_sriov_vfs(sysfs_of(env), pf, &vfs, &n, err) < 0)
+        return -1;
+    if (n == 0)
+        return verr_set(err, VERR_INVALID, "%s has no SR-IOV virtual functions", pf);
+    bool hostdev = def->forward_mode == NETDEF_FWD_HOSTDEV;
+    for (size_t i = 0; i < n; i++)
+        if (hostdev || vfs[i].ifname[0])
+            pool_push(run, hostdev, hostdev ? vfs[i].pci : vfs[i].ifname);
+    if (run->n_pool_devs + run->n_pool_pcis == 0)
+        return verr_set(err, VERR_INVALID,
+                        "the virtual functions of %s have no network interfaces (bound to "
+                        "another driver?)",
+                        pf);
+    return 0;
+}
+
+static int pool_direct_devs(const netdef *def, net_run *run, verr *err)
+{
+    if (def->n_forward_ifaces == 0)
+        return verr_set(err, VERR_INVALID,
+                        "network '%s' uses a direct mode, but has no forward dev and no interface "
+                        "pool",
+                        def->name);
+    for (size_t i = 0; i < def->n_forward_ifaces; i++) {
+        netdev_link l;
+        int r = netdev_link_get(def->forward_ifaces[i], &l, err);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            return verr_set(err, VERR_NOT_FOUND, "interface '%s' of the pool does not exist",
+                            def->forward_ifaces[i]);
+        pool_push(run, false, def->forward_ifaces[i]);
+    }
+    return 0;
+}
+
+static int pool_pci_list(const network_env *env, const netdef *def, net_run *run, verr *err)
+{
+    _cleanup_free_ netplug_pci *pcis = NULL;
+    size_t n = netdef_forward_pcis(def, &pcis);
+    char buf[16];
+    if (n == 0)
+        return verr_set(err, VERR_INVALID,
+                        "network '%s' uses mode hostdev, but has no <pf> and no <address>",
+                        def->name);
+    for (size_t i = 0; i < n; i++) {
+        netplug_pci_str(&pcis[i], buf);
+        if (!netdev_pci_exists(sysfs_of(env), buf))
+            return verr_set(err, VERR_NOT_FOUND, "PCI device %s of the pool does not exist", buf);
+        pool_push(run, true, buf);
+    }
+    return 0;
+}
+
+/* Interface names for direct modes, PCI addresses for hostdev, nothing for a host bridge. */
+static int pool_resolve(const network_env *env, const netdef *def, net_run *run, verr *err)
+{
+    const char *pf = netdef_forward_pf(def);
+    bool hostdev = def->forward_mode == NETDEF_FWD_HOSTDEV;
+    run->pool = true;
+    if (def->forward_mode == NETDEF_FWD_BRIDGE && def->bridge_name) {
+        snprintf(run->bridge, sizeof(run->bridge), "%s", def->bridge_name);
+        return 0;
+    }
+    if (pf)
+        return pool_expand_pf(env, def, pf, run, err);
+    return hostdev ? pool_pci_list(env, def, run, err) : pool_direct_devs(def, run, err);
+}
+
+/* What libvirt does to a host bridge at start: its <bandwidth>, and VLAN
+ * filtering for macTableManager='libvirt'. Undone by network_pool_stop. */
+static int host_bridge_start(const netdef *def, verr *err)
+{
+    if (def->forward_mode != NETDEF_FWD_BRIDGE || !def->bridge_name)
+        return 0;
+    if (def->mac_table_manager && streq(def->mac_table_manager, "libvirt") &&
+        netdev_bridge_set_vlan_filtering(def->bridge_name, true, err) < 0)
+        return -1;
+    if (network_bandwidth_apply(def, err) < 0) {
+        network_bandwidth_clear(def);
+        return -1;
+    }
+    return 0;
+}
+
+void network_pool_stop(const netdef *def)
+{
+    if (def->forward_mode == NETDEF_FWD_BRIDGE && def->bridge_name)
+        network_bandwidth_clear(def);
+}
+
+int network_pool_start(const network_env *env, const netdef *def, net_run *ret_run, verr *err)
+{
+    net_run run = {0};
+    if (network_bandwidth_check(def, err) < 0 || pool_resolve(env, def, &run, err) < 0 ||
+        host_bridge_start(def, err) < 0) {
+        net_run_clear(&run);
+        return verr_prefix(err, "starting network '%s'", def->name);
+    }
+    *ret_run = run;
+    return 0;
+}
+
+void network_pool_from_run(const net_run *run, netplug_pool *ret)
+{
+    memset(ret, 0, sizeof(*ret));
+    for (size_t i = 0; i < run->n_pool_devs; i++)
+        *(char **)xarray_push(&ret->devs, &ret->n_devs, sizeof(char *)) = run->pool_devs[i];
+    for (size_t i = 0; i < run->n_pool_pcis; i++) {
+        netplug_pci p;
+        if (netplug_pci_parse(run->pool_pcis[i], &p) == 0)
+            *(netplug_pci *)xarray_push(&ret->pcis, &ret->n_pcis, sizeof(p)) = p;
+    }
+    const char *bridge = run->bridge[0] ? run->bridge : NULL;
+    if (run->pool && !run->n_pool_devs && !run->n_pool_pcis && bridge) {
+        const char *state =
+            network_bridge_state(bridge, ret->unusable_buf, sizeof(ret->unusable_buf));
+        if (!state || !streq(state, "up"))
+            ret->unusable = ret->unusable_buf;
+    }
+}
+
+void network_pool_clear(netplug_pool *pool)
+{
+    free(pool->devs);
+    free(pool->pcis);
+    memset(pool, 0, sizeof(*pool));
+}
+
+const char *network_bridge_state(const char *name, char *ret_why, size_t len)
+{
+    netdev_link l;
+    int r = netdev_link_get(name, &l, NULL);
+    if (r < 0) {
+        snprintf(ret_why, len, "the state of bridge '%s' cannot be read", name);
+        return NULL;
+    }
+    if (r == 0) {
+        snprintf(ret_why, len, "bridge '%s' does not exist", name);
+        return "missing";
+    }
+    if (!streq(l.kind, "bridge") && !streq(l.kind, "openvswitch")) {
+        snprintf(ret_why, len, "'%s' is not a bridge (%s)", name, l.kind[0] ? l.kind : "no kind");
+        return "not a bridge";
+    }
+    if (!l.up) {
+        snprintf(ret_why, len, "bridge '%s' is down", name);
+        return "down";
+    }
+    ret_why[0] = '\0';
+    return "up";
+}
