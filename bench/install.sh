@@ -2,7 +2,7 @@
 # Installs what the benchmarks need from Debian without starting any service:
 # a temporary /usr/sbin/policy-rc.d answering 101 ("action forbidden") is put
 # in place for the duration of apt-get and the previous one (if any) restored.
-BENCH_PKGS=(libvirt-daemon libvirt-clients netavark iperf3 isc-dhcp-client
+BENCH_PKGS=(libvirt-daemon libvirt-clients python3-libvirt netavark iperf3 isc-dhcp-client
             udhcpc dnsmasq-base iptables gnuplot-nox jq bc strace gcc iputils-ping conntrack)
 
 bench_missing_pkgs() {

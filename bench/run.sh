@@ -100,6 +100,7 @@ if want 6 && [ "$WANT_VNET" = 1 ]; then
 fi
 want 4 && w4_forwards_all
 want 5 && w5_datapath_all
+want 6 && w6_rpc_all
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 report_all

@@ -6,7 +6,9 @@ set -euo pipefail
 pkgs=(
   # build
   gcc meson ninja-build pkg-config
-  libxml2-dev libnftables-dev libmnl-dev libjansson-dev libsystemd-dev libnetfilter-conntrack-dev libnftnl-dev
+  # fuzzing (tests/fuzz): clang with libFuzzer's runtime
+  clang libclang-rt-14-dev
+  libxml2-dev libnftables-dev libmnl-dev libjansson-dev libsystemd-dev libnetfilter-conntrack-dev libtirpc-dev libnftnl-dev
   # run
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection
@@ -25,6 +27,8 @@ pkgs=(
   dbus-daemon python3-dbus python3-gi
   # tests: uplinks (a stand-in NetworkManager / networkd on the same kind of bus), bandwidth
   iperf3
+  # libvirt clients (no daemon) for the libvirt RPC tests
+  libvirt-clients python3-libvirt
 )
 
 missing=()

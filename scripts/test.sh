@@ -7,6 +7,8 @@
 # VNET_BUILD_DIR=build-asan for them). Any sanitizer report fails the run:
 # the sanitized programs abort on it, and the e2e harness also reads vnetd's
 # log and every command's output for reports (tests/e2e/lib.sh).
+# Last, the libFuzzer targets of tests/fuzz for FUZZ_SECONDS (60) each, built
+# with clang in build-fuzz.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,6 +78,30 @@ if [ -z "$pkg_pass" ]; then # it stopped before counting
 fi
 passed=$((passed + pkg_pass))
 failed=$((failed + pkg_fail))
+
+echo "== fuzzers (libFuzzer, clang): ${FUZZ_SECONDS:-60} s each"
+if [ ! -f build-fuzz/build.ninja ]; then
+  CC=clang meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dwerror=false >/dev/null || exit 1
+fi
+ninja -C build-fuzz tests/fuzz/fuzz-netdef-xml tests/fuzz/fuzz-proto-request >/dev/null || exit 1
+for target in netdef-xml proto-request; do
+  # new inputs go to a scratch corpus; the committed one (seeds + findings) is read only
+  scratch=$(mktemp -d /tmp/vnet-fuzz.XXXXXX)
+  if (cd "$scratch" && "$OLDPWD/build-fuzz/tests/fuzz/fuzz-$target" \
+      -max_total_time="${FUZZ_SECONDS:-60}" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$OLDPWD/build-fuzz/fuzz-$target-" \
+      "$scratch" "$OLDPWD/tests/fuzz/corpus/$target" >"$OLDPWD/build-fuzz/fuzz-$target.log" 2>&1); then
+    echo "fuzz-$target: OK ($(grep -o 'Done [0-9]* runs' "build-fuzz/fuzz-$target.log"))"
+    passed=$((passed + 1))
+  else
+    echo "fuzz-$target: FAILED; the input is build-fuzz/fuzz-$target-*; log:"
+    tail -n 40 "build-fuzz/fuzz-$target.log"
+    failed=$((failed + 1))
+    status=1
+  fi
+  rm -rf -- "$scratch"
+done
 
 echo
 echo "tests: $passed passed, $failed failed"

@@ -121,7 +121,7 @@ static const char *reply_str(json_t *reply, const char *key, const char *dflt)
     return json_is_string(v) ? json_string_value(v) : dflt;
 }
 
-/* Read FILE ("-" = stdin) whole; NUL bytes are refused (XML has none). */
+/* Read FILE ("-" = stdin) whole, as UTF-8; NUL bytes are refused (XML has none). */
 int cli_read_input(const char *path, char **ret)
 {
     _cleanup_fclose_ FILE *f = streq(path, "-") ? NULL : fopen(path, "re");
@@ -146,7 +146,12 @@ int cli_read_input(const char *path, char **ret)
         strbuf_free(&b);
         return cli_error("cannot read '%s': %s", path, strerror(errno));
     }
-    *ret = strbuf_take(&b);
+    /* the protocol carries UTF-8: a document in another encoding is converted */
+    verr err = VERR_INIT;
+    int r = netdef_xml_to_utf8(strbuf_str(&b), streq(path, "-") ? "<stdin>" : path, ret, &err);
+    strbuf_free(&b);
+    if (r < 0)
+        return cli_error("%s", err.msg);
     return 0;
 }
 

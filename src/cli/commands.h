@@ -74,3 +74,10 @@ int cmd_uplink_attach(const cli_ctx *ctx, const args *a);
 int cmd_uplink_confirm(const cli_ctx *ctx, const args *a);
 int cmd_uplink_detach(const cli_ctx *ctx, const args *a);
 int cmd_uplink_list(const cli_ctx *ctx, const args *a);
+/* cmd_port.c */
+int cmd_port_list(const cli_ctx *ctx, const args *a);
+int cmd_port_create(const cli_ctx *ctx, const args *a);
+int cmd_port_dumpxml(const cli_ctx *ctx, const args *a);
+int cmd_port_delete(const cli_ctx *ctx, const args *a);
+/* cmd_import.c */
+int cmd_import_libvirt(const cli_ctx *ctx, const args *a);

@@ -144,6 +144,27 @@ static const args_option opt_uplink_list[] = {
     {"json", NULL, "print JSON instead of text"},
     {NULL},
 };
+static const args_option opt_port_list[] = {
+    OPT_NETWORK,
+    {"json", NULL, "print JSON instead of text"},
+    {NULL},
+};
+static const args_option opt_port_create[] = {
+    OPT_NETWORK,
+    {"file", "FILE", "file containing a <networkport> description (\"-\": stdin)",
+     ARGS_POS | ARGS_REQ},
+    {NULL},
+};
+static const args_option opt_port[] = {
+    OPT_NETWORK,
+    {"port", "UUID", "port UUID", ARGS_POS | ARGS_REQ},
+    {NULL},
+};
+static const args_option opt_import[] = {
+    {"dir", "DIR", "libvirt's network directory (default /etc/libvirt/qemu/networks)", ARGS_POS},
+    {"dry-run", NULL, "say what would be defined or refused, change nothing"},
+    {NULL},
+};
 
 static int cmd_help(const cli_ctx *ctx, const args *a);
 
@@ -253,6 +274,26 @@ static const command commands[] = {
      "or broken, with its evidence and fix. Exit status: 0 ok, 1 warning, 2 broken.\n"
      "--fix needs root.",
      cmd_doctor},
+    {"port-list", "net-port-list", "NETWORK", 1, 1, opt_port_list, true, "List a network's ports",
+     "List the ports (guest NICs plugged by libvirt's VM driver or `vnet port-create`) of a\n"
+     "network. --json adds each port's MAC, owner and the host interface vnet learned.",
+     cmd_port_list},
+    {"port-create", "net-port-create", "NETWORK FILE", 2, 2, opt_port_create, false,
+     "Create a network port from XML",
+     "Allocate a port on an active network from a <networkport> file (\"-\" for stdin); its\n"
+     "plug (bridge, macvtap device) is filled in as libvirt's network driver does.",
+     cmd_port_create},
+    {"port-dumpxml", "net-port-dumpxml", "NETWORK UUID", 2, 2, opt_port, true,
+     "Print a network port's XML", "Print the <networkport> XML of a port, with its plug.",
+     cmd_port_dumpxml},
+    {"port-delete", "net-port-delete", "NETWORK UUID", 2, 2, opt_port, false,
+     "Delete a network port", "Release a port of a network.", cmd_port_delete},
+    {"import-libvirt", NULL, "[DIR]", 0, 1, opt_import, false,
+     "Define libvirt's saved networks in vnet",
+     "Define every network of libvirt's DIR (default /etc/libvirt/qemu/networks), with its\n"
+     "autostart flag. A network whose name, bridge or subnet is already used in vnet is\n"
+     "refused, with the reason. Exit status 1 when any was refused.",
+     cmd_import_libvirt},
     {"ping", "net-ping", "", 0, 0, opt_none, true, "Check that vnetd answers",
      "Ask vnetd for its version.", cmd_ping},
     {"help", NULL, "[COMMAND]", 0, 1, opt_help, true, "Show help for vnet or a command",

@@ -124,6 +124,12 @@ char *output_info(json_t *n)
         _cleanup_free_ char *v = table_escape(lines[i][1]);
         strbuf_addf(&b, "%-15s %s\n", lines[i][0], v);
     }
+    /* only when it matters: drift repairs are being paced */
+    json_t *rep = json_object_get(n, "repair");
+    if (get_bool(rep, "throttled"))
+        strbuf_addf(&b,
+                    "%-15s throttled: something keeps changing it; next repair within %lld ms\n",
+                    "Repairs:", (long long)json_integer_value(json_object_get(rep, "backoff_ms")));
     return strbuf_take(&b);
 }
 

@@ -199,7 +199,7 @@ typedef struct netdef {
     char *bridge_name;       /* NULL when absent (assigned at define time) */
     vtristate stp;           /* effective default: on */
     bool has_delay;
-    unsigned delay;          /* seconds */
+    unsigned delay;          /* seconds, at most NETDEF_STP_DELAY_MAX */
     char *mac_table_manager; /* "kernel" | "libvirt" | NULL */
     char *zone;              /* firewalld zone or NULL */
 
@@ -256,7 +256,14 @@ int netdef_forward_journal_apply(netdef *def, const char *line, verr *err);
 /* Parsing. `source` names the input in error messages ("FILE" or "<stdin>").
  * Errors: VERR_INVALID with "SOURCE:LINE: <element> attribute 'x': what is wrong". */
 int netdef_parse_file(const char *path, netdef **ret, verr *err);
+/* The largest <bridge delay='...'> in seconds: its milliseconds fit 32 bits,
+ * as the bridge layer hands them on. */
+#define NETDEF_STP_DELAY_MAX 4294967u
+
 int netdef_parse_string(const char *xml, const char *source, netdef **ret, verr *err);
+/* The XML document `text` as UTF-8: a copy when it already is, else decoded
+ * per its encoding declaration and re-serialized (netdef_encoding.c). */
+int netdef_xml_to_utf8(const char *text, const char *source, char **ret, verr *err);
 
 enum {
     /* Only the checks libvirt 9.9 makes while parsing (no define-time
@@ -292,6 +299,12 @@ int netdef_validate_edit(const netdef *orig, netdef *edited, const char *what, v
 
 /* A deep copy of the struct, as data (no XML round trip). Never fails. */
 netdef *netdef_dup(const netdef *def);
+/* <metadata> children by namespace URI: the element (malloc'd XML) or NULL;
+ * set replaces it (xml NULL removes it), putting it in namespace uri under
+ * prefix key. VERR_INVALID when xml is not well-formed. */
+char *netdef_metadata_get(const netdef *def, const char *uri);
+int netdef_metadata_set(netdef *def, const char *xml, const char *key, const char *uri,
+                        verr *err);
 void netdef_free(netdef *def);
 static inline void netdef_freep(netdef **p)
 {

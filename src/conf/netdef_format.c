@@ -36,8 +36,10 @@ static void esc_mode(strbuf *b, const char *s, bool in_attr)
         case '"':
             strbuf_add(b, "&quot;");
             break;
+        case '\r': /* a raw CR would be read back as a line feed */
+            strbuf_add(b, "&#13;");
+            break;
         case '\n':
-        case '\r':
         case '\t':
             if (in_attr)
                 strbuf_addf(b, "&#%d;", *s);
@@ -302,11 +304,13 @@ void nd_fmt_vlan(strbuf *b, int n, const netdef_vlan *v)
         return;
     ind(b, n);
     strbuf_addf(b, "<vlan%s>\n", v->trunk ? " trunk='yes'" : "");
+    bool native_done = false; /* one native tag, even when its id is listed twice */
     for (size_t i = 0; i < v->n_tags; i++) {
         ind(b, n + 2);
-        if (v->native_mode && v->native_tag == v->tags[i])
+        if (v->native_mode && v->native_tag == v->tags[i] && !native_done) {
             strbuf_addf(b, "<tag id='%u' nativeMode='%s'/>\n", v->tags[i], native[v->native_mode]);
-        else
+            native_done = true;
+        } else
             strbuf_addf(b, "<tag id='%u'/>\n", v->tags[i]);
     }
     ind(b, n);

@@ -446,6 +446,24 @@ static void strip_blanks(xmlNodePtr n)
     }
 }
 
+/* libxml2 writes namespace URIs without escaping, so a tab, CR or LF in one
+ * (legal as a character reference) would read back as a space: refuse it. A
+ * URI has no whitespace anyway. Returns the offending element or NULL. */
+static xmlNodePtr metadata_bad_ns(xmlNodePtr n)
+{
+    for (; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        for (xmlNsPtr ns = n->nsDef; ns; ns = ns->next)
+            if (ns->href && strpbrk((const char *)ns->href, "\t\r\n"))
+                return n;
+        xmlNodePtr bad = metadata_bad_ns(n->children);
+        if (bad)
+            return bad;
+    }
+    return NULL;
+}
+
 static int parse_metadata(const nd_ctx *c, xmlNodePtr n, netdef *def)
 {
     xmlDocPtr doc;
@@ -454,6 +472,9 @@ static int parse_metadata(const nd_ctx *c, xmlNodePtr n, netdef *def)
 
     if (def->metadata_xml)
         return 0;
+    xmlNodePtr bad = metadata_bad_ns(n);
+    if (bad)
+        return nd_node_err(c, bad, NULL, "a namespace URI contains a tab or line break");
     doc = xmlNewDoc((const xmlChar *)"1.0");
     copy = xmlDocCopyNode(n, doc, 1);
     if (!doc || !copy) {

@@ -306,6 +306,10 @@ static int check_top(const vctx *v)
     if (def->zone && !only(def->zone, HOST_CHARS))
         return fail(v, XLINE(def, line_bridge), "bridge", "zone", "'%s' is not a valid zone name",
                     def->zone);
+    if (def->has_delay && def->delay > NETDEF_STP_DELAY_MAX)
+        return fail(v, XLINE(def, line_bridge), "bridge", "delay",
+                    "%u seconds is more than the largest delay, %u", def->delay,
+                    NETDEF_STP_DELAY_MAX);
     if (def->mtu && (def->mtu < 68 || def->mtu > 65535))
         return fail(v, XLINE(def, line_mtu), "mtu", "size", "%u is not in 68..65535", def->mtu);
     if (check_hostname(v, XLINE(def, line_domain), "domain", "name", def->domain) < 0)
@@ -417,6 +421,29 @@ static int check_dns(const vctx *v)
     return 0;
 }
 
+/* A network's subnet must be one guests can use: not multicast, loopback or
+ * the "this network" block (0.0.0.0/8, ::/128). NULL when fine. */
+static const char *subnet_kind_refused(const netdef_ip *ip)
+{
+    const uint8_t *b = ip->address.bytes;
+    if (ip->family == AF_INET) {
+        if (b[0] >= 224 && b[0] <= 239)
+            return "multicast";
+        if (b[0] >= 240)
+            return "reserved (240.0.0.0/4)";
+        if (b[0] == 127)
+            return "loopback";
+        if (b[0] == 0)
+            return "\"this network\" (0.0.0.0/8)";
+        return NULL;
+    }
+    if (b[0] == 0xff)
+        return "multicast";
+    if (IN6_IS_ADDR_LOOPBACK(&ip->address.v6) || IN6_IS_ADDR_UNSPECIFIED(&ip->address.v6))
+        return "loopback or unspecified";
+    return NULL;
+}
+
 static int check_ip_address(const vctx *v, const netdef_ip *ip)
 {
     char a[VNET_ADDR_STRLEN];
@@ -426,6 +453,10 @@ static int check_ip_address(const vctx *v, const netdef_ip *ip)
         return fail(v, ip->line, "ip", "prefix",
                     "%s has no prefix or netmask and is not a class A/B/C address",
                     astr(&ip->address, a));
+    const char *kind = subnet_kind_refused(ip);
+    if (kind)
+        return fail(v, ip->line, "ip", "address", "%s is a %s address, not usable for a network",
+                    astr(&ip->address, a), kind);
     if (ip->family == AF_INET && ip->prefix > 30)
         return fail(v, ip->line, "ip", "prefix", "/%u leaves no room for guests", ip->prefix);
     if (ip->family == AF_INET6 && ip->prefix > 126)
@@ -472,6 +503,9 @@ static int check_ranges(const vctx *v, const netdef_ip *ip)
             return fail(v, r->line, "range", NULL,
                         "%s - %s includes the subnet's network or broadcast address",
                         astr(&r->start, a), astr(&r->end, b));
+        if (range_has(r, &ip->address))
+            return fail(v, r->line, "range", NULL, "%s - %s includes the bridge's own address %s",
+                        astr(&r->start, a), astr(&r->end, b), astr(&ip->address, c));
         for (size_t j = 0; j < i; j++) {
             const netdef_dhcp_range *o = &ip->ranges[j];
             if (vnet_addr_cmp(&r->start, &o->end) <= 0 && vnet_addr_cmp(&o->start, &r->end) <= 0)

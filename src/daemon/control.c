@@ -1,7 +1,9 @@
 /* The control socket: one request per connection. The peer is not trusted:
- * its credentials decide which ops it may run, its request is bounded in
- * size (PROTO_MAX_MSG) and in time (PROTO_REQUEST_TIMEOUT_MS), and anything
- * malformed gets an error reply while the daemon carries on. */
+ * its credentials decide which ops it may run and what it may cost (limits.c:
+ * request and reply sizes, connections per uid and in total), its request is
+ * bounded in time (PROTO_REQUEST_TIMEOUT_MS), a reply it stops taking gets it
+ * dropped, and anything malformed gets an error reply while the daemon
+ * carries on. Root's connections are served before other users'. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/daemon.h"
@@ -26,9 +29,11 @@ typedef struct conn {
     strbuf in;
     char *out;
     size_t out_len, out_off;
+    size_t out_counted; /* reply bytes charged to limits (non-root) */
     sd_event_source *io;
     sd_event_source *timer;
     bool discard; /* request refused: read and drop the rest before closing */
+    bool parked;  /* a non-root request waiting for the next slot (limits_user_busy) */
     bool in_eof;
     struct conn *next, *prev;
 } conn;
@@ -43,6 +48,8 @@ static void conn_free(conn *c)
         c->next->prev = c->prev;
     sd_event_source_disable_unref(c->io);
     sd_event_source_disable_unref(c->timer);
+    limits_reply_done(&c->daemon->limits, c->uid, c->out_counted);
+    limits_conn_closed(&c->daemon->limits, c->uid);
     if (c->fd >= 0)
         close(c->fd);
     strbuf_free(&c->in);
@@ -71,6 +78,8 @@ json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid)
         return proto_reply_error(&err);
     }
     json_t *reply = def->fn(d, req, &err);
+    if (!def->read_only) /* before the reply: the caller may look at the ruleset next */
+        supervise_anchor_sync(d);
     if (!reply) {
         if (!verr_is_set(&err))
             verr_set(&err, VERR_INTERNAL, "operation '%s' failed without a message", op);
@@ -83,19 +92,41 @@ json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid)
 
 static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
 
+static void conn_arm_timer(conn *c, int ms)
+{
+    uint64_t now;
+    sd_event_now(c->daemon->event, CLOCK_MONOTONIC, &now);
+    sd_event_source_set_time(c->timer, now + (uint64_t)ms * 1000);
+    sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+}
+
+/* A reply the limits refuse becomes a short error saying why. */
+static void conn_bound_reply(conn *c)
+{
+    const char *why = limits_reply_admit(&c->daemon->limits, c->uid, c->out_len);
+    if (why) {
+        verr err = VERR_INIT;
+        verr_set(&err, VERR_INVALID, "%s (%zu bytes)", why, c->out_len);
+        json_t *small = proto_reply_error(&err);
+        free(c->out);
+        c->out = proto_dump(small, &c->out_len);
+        json_decref(small);
+    }
+    c->out_counted = c->out_len;
+    limits_reply_queued(&c->daemon->limits, c->uid, c->out_counted);
+}
+
 /* Switch the connection to sending `reply` (consumed). */
 static void conn_reply(conn *c, json_t *reply)
 {
     c->out = proto_dump(reply, &c->out_len);
     json_decref(reply);
+    conn_bound_reply(c);
     c->out_off = 0;
     strbuf_free(&c->in);
     sd_event_source_set_io_events(c->io, EPOLLOUT | (c->discard ? EPOLLIN : 0));
     /* A fresh deadline for the reply to be taken. */
-    uint64_t now;
-    sd_event_now(c->daemon->event, CLOCK_MONOTONIC, &now);
-    sd_event_source_set_time(c->timer, now + (uint64_t)PROTO_REQUEST_TIMEOUT_MS * 1000);
-    sd_event_source_set_enabled(c->timer, SD_EVENT_ONESHOT);
+    conn_arm_timer(c, LIMITS_REPLY_STALL_MS);
 }
 
 static void conn_reply_error(conn *c, const verr *err)
@@ -129,6 +160,13 @@ static bool conn_handle_request(conn *c)
 {
     verr err = VERR_INIT;
     json_t *req = NULL;
+    /* no work for a caller whose share of reply memory is used up */
+    const char *why = limits_reply_admit(&c->daemon->limits, c->uid, 0);
+    if (why) {
+        verr_set(&err, VERR_INVALID, "%s", why);
+        conn_reply_error(c, &err);
+        return false;
+    }
     if (proto_parse_request(strbuf_str(&c->in), c->in.len, &req, &err) < 0) {
         conn_reply_error(c, &err);
         return false;
@@ -171,12 +209,48 @@ static void conn_discard_input(conn *c)
     }
 }
 
+static long long mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static int conns_resume(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    vnetd *d = userdata;
+    d->limits.user_resume = sd_event_source_disable_unref(d->limits.user_resume);
+    for (conn *c = d->conns; c; c = c->next)
+        if (c->parked) {
+            c->parked = false;
+            sd_event_source_set_enabled(c->io, SD_EVENT_ON); /* its EOF is still readable */
+        }
+    return 0;
+}
+
+/* Other users' requests have had their share of this slot: this one waits
+ * (its whole request is read; the fd stays readable at EOF) for the next. */
+static bool conn_park(conn *c)
+{
+    vnetd *d = c->daemon;
+    long long now = mono_us();
+    if (c->uid == 0 || !limits_user_busy(&d->limits, now))
+        return false;
+    if (!d->limits.user_resume &&
+        sd_event_add_time(d->event, &d->limits.user_resume, CLOCK_MONOTONIC,
+                          (uint64_t)limits_user_next_slot(now), 0, conns_resume, d) < 0)
+        return false;
+    c->parked = true;
+    sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+    return true;
+}
+
 static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
     conn *c = userdata;
     verr err = VERR_INIT;
     if (!c->out) {
-        int r = proto_read_some(fd, &c->in, PROTO_MAX_MSG, &err);
+        int r = proto_read_some(fd, &c->in, limits_request_max(c->uid), &err);
         if (r < 0) {
             if (err.sys_errno) { /* the peer went away */
                 conn_free(c);
@@ -186,7 +260,15 @@ static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
             c->discard = true;
             conn_reply_error(c, &err);
         } else if (r == 1) {
-            if (conn_handle_request(c))
+            if (conn_park(c))
+                return 0;
+            vnetd *d = c->daemon;
+            uid_t uid = c->uid;
+            long long t0 = mono_us();
+            bool handed = conn_handle_request(c); /* (c is freed when handed over) */
+            if (uid != 0)
+                limits_user_worked(&d->limits, t0, mono_us() - t0);
+            if (handed)
                 return 0;
         } else {
             return 0;
@@ -195,14 +277,18 @@ static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
     if (c->discard && !c->in_eof)
         conn_discard_input(c);
     if (c->out_off < c->out_len) {
+        size_t before = c->out_off;
         int r = proto_write_some(fd, c->out, c->out_len, &c->out_off, &err);
         if (r < 0) {
             log_debug("control: %s", err.msg);
             conn_free(c);
             return 0;
         }
-        if (r == 0)
+        if (r == 0) {
+            if (c->out_off > before) /* it still reads: a fresh stall deadline */
+                conn_arm_timer(c, LIMITS_REPLY_STALL_MS);
             return 0;
+        }
     }
     if (!c->discard || c->in_eof)
         conn_free(c);
@@ -226,12 +312,73 @@ static int conn_timeout(sd_event_source *s, uint64_t usec, void *userdata)
     return conn_io(c->io, c->fd, EPOLLOUT, c);
 }
 
+static size_t conns_of_uid(vnetd *d, uid_t uid)
+{
+    size_t n = 0;
+    for (conn *c = d->conns; c; c = c->next)
+        n += c->uid == uid;
+    return n;
+}
+
+/* Keep a new connection: root's are served first (and tried at once), other
+ * users' after the daemon's own work such as repairs. */
+static void conn_new(vnetd *d, int fd, const struct ucred *cred)
+{
+    conn *c = xcalloc(1, sizeof(*c));
+    c->daemon = d;
+    c->fd = fd;
+    c->uid = cred->uid;
+    c->pid = cred->pid;
+    c->next = d->conns;
+    if (d->conns)
+        d->conns->prev = c;
+    d->conns = c;
+    limits_conn_opened(&d->limits, c->uid);
+    uint64_t now;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+    if (sd_event_add_io(d->event, &c->io, fd, EPOLLIN, conn_io, c) < 0 ||
+        sd_event_add_time(d->event, &c->timer, CLOCK_MONOTONIC,
+                          now + (uint64_t)PROTO_REQUEST_TIMEOUT_MS * 1000, 0, conn_timeout,
+                          c) < 0) {
+        conn_free(c);
+        return;
+    }
+    sd_event_source_set_priority(c->io, c->uid == 0 ? SD_EVENT_PRIORITY_IMPORTANT : 10);
+    if (c->uid == 0) /* a small request is usually already there */
+        conn_io(c->io, fd, EPOLLIN, c);
+}
+
+static int accept_resume(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    vnetd *d = userdata;
+    d->limits.accept_pause = sd_event_source_disable_unref(d->limits.accept_pause);
+    sd_event_source_set_enabled(d->listen_src, SD_EVENT_ON);
+    return 0;
+}
+
+/* Out of descriptors and nothing to shed with: stop accepting for 100 ms. */
+static void accept_pause(vnetd *d)
+{
+    uint64_t now;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+    if (d->limits.accept_pause ||
+        sd_event_add_time(d->event, &d->limits.accept_pause, CLOCK_MONOTONIC, now + 100000, 0,
+                          accept_resume, d) < 0)
+        return;
+    sd_event_source_set_enabled(d->listen_src, SD_EVENT_OFF);
+}
+
 static int control_accept(sd_event_source *s, int lfd, uint32_t revents, void *userdata)
 {
     vnetd *d = userdata;
-    for (;;) {
+    for (int i = 0; i < LIMITS_ACCEPT_BATCH; i++) {
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE) {
+                if (!limits_shed_one(&d->limits, lfd))
+                    accept_pause(d);
+                continue;
+            }
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
                 log_warn("control socket: accept: %s", strerror(errno));
             return 0;
@@ -242,27 +389,15 @@ static int control_accept(sd_event_source *s, int lfd, uint32_t revents, void *u
             close(fd);
             continue;
         }
-        conn *c = xcalloc(1, sizeof(*c));
-        c->daemon = d;
-        c->fd = fd;
-        c->uid = cred.uid;
-        c->pid = cred.pid;
-        c->next = d->conns;
-        if (d->conns)
-            d->conns->prev = c;
-        d->conns = c;
-        uint64_t now;
-        sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-        if (sd_event_add_io(d->event, &c->io, fd, EPOLLIN, conn_io, c) < 0 ||
-            sd_event_add_time(d->event, &c->timer, CLOCK_MONOTONIC,
-                              now + (uint64_t)PROTO_REQUEST_TIMEOUT_MS * 1000, 0, conn_timeout,
-                              c) < 0) {
-            conn_free(c);
+        const char *why = limits_admit(&d->limits, cred.uid, conns_of_uid(d, cred.uid));
+        if (why) {
+            limits_log_refused(&d->limits, cred.uid, why);
+            close(fd);
             continue;
         }
-        /* Try right away: a small request is usually already there. */
-        conn_io(c->io, fd, EPOLLIN, c);
+        conn_new(d, fd, &cred);
     }
+    return 0;
 }
 
 int control_listen(vnetd *d, verr *err)
@@ -297,6 +432,7 @@ void control_close(vnetd *d)
     while (d->conns)
         conn_free(d->conns);
     d->listen_src = sd_event_source_disable_unref(d->listen_src);
+    limits_close(&d->limits);
     if (d->listen_fd >= 0) {
         close(d->listen_fd);
         d->listen_fd = -1;

@@ -2,6 +2,7 @@
  *
  *   main.c       arguments, setup, event loop, signals, sd_notify
  *   control.c    control socket: accept, peer credentials, framing, dispatch
+ *   limits.c     what one client may cost: sizes, connections, descriptors
  *   registry.c   the networks in memory: definitions + live state, lookup
  *   ops.c        one function per request op (define, start, ...)
  *   ops_update.c net-update
@@ -10,6 +11,7 @@
  *   ops_leases.c dhcp-leases
  *   reconcile.c  startup (load, seed default, adopt, autostart) and repairs
  *   supervise.c  drift watches: link events, dnsmasq pidfds, the slow timer
+ *   health.c     dnsmasq health: process state and a DNS probe, once a second
  *   events.c     event bus: lifecycle, repairs, findings, to every subscriber
  *   foreign.c    other firewalls' drops: findings per network, --coexist fixes
  *   repair_note.c what a repair restored, for its event
@@ -30,6 +32,7 @@
 #include <time.h>
 
 #include "conf/netdef.h"
+#include "daemon/limits.h"
 #include "firewall/firewall.h"
 #include "network/network.h"
 #include "store/store.h"
@@ -38,10 +41,17 @@
 #define VNETD_REPAIR_BURST 5                       /* repairs allowed per network ... */
 #define VNETD_REPAIR_WINDOW_MS 60000               /* ... within this window */
 #define VNETD_RESCAN_USEC (60ULL * 1000000ULL)     /* safety-net re-adoption period */
-#define VNETD_REPAIR_DELAY_USEC (200ULL * 1000ULL) /* coalesce drift events */
+#define VNETD_REPAIR_BACKOFF_MIN_MS 250        /* beyond the burst: first retry delay ... */
+#define VNETD_REPAIR_BACKOFF_MAX_MS 3000       /* ... doubling up to this (< 5 s broken) */
 
 struct vnetd;
 typedef struct resolv_watch resolv_watch;
+
+/* A port of a network's bridge, as link events told (supervise.c). */
+typedef struct net_port {
+    char *name;
+    long long left_ms; /* when it left the bridge (0: on it): left with the bridge's deletion? */
+} net_port;
 
 /* --coexist: fixes for other firewalls the host opted into (foreign.c). */
 #define VNETD_COEXIST_DOCKER 0x1u    /* accept rules in Docker's DOCKER-USER chain */
@@ -62,11 +72,18 @@ typedef struct vnet_net {
     struct vnetd *daemon;
     sd_event_source *dnsmasq_watch;             /* pidfd io source, NULL when not watched */
     pid_t dnsmasq_watch_pid;                    /* the pid it watches */
-    sd_event_source *repair_timer;              /* pending (coalesced) repair, NULL if none */
+    sd_event_source *repair_timer;              /* pending repair (defer or backoff timer), NULL if none */
     char *repair_reason;                        /* why the pending repair was asked for */
     long long repair_times[VNETD_REPAIR_BURST]; /* ms timestamps of recent repairs */
     bool repair_throttled_logged;
+    unsigned repair_backoff_ms; /* current delay between repairs beyond the burst, 0 if none */
+    int probe_fd;               /* health.c: socket of the DNS probe in flight, 0 if none */
+    uint16_t probe_id;
+    unsigned probe_misses; /* unanswered probes in a row */
+    pid_t probe_pid;       /* the dnsmasq those count for */
     bool fw_dirty; /* another program changed the network's nftables table */
+    struct net_port *ports; /* interfaces on its bridge, put back if the bridge is re-created */
+    size_t n_ports;
     /* The live definition equals the saved one (started from it, changed only
      * together with it): the status file then refers to the saved definition
      * instead of holding a second copy, which with thousands of port forwards
@@ -96,6 +113,9 @@ typedef struct vnetd {
     int netconf_fd;                  /* forwarding sysctl changes (rtnetlink netconf) */
     sd_event_source *netconf_src;
     sd_event_source *rescan_timer;
+    sd_event_source *health_timer; /* health.c */
+    bool anchor_failed;            /* the NAT anchor could not be made (logged, not retried) */
+    bool anchor_swept;             /* an unwanted anchor left by an earlier vnetd was removed */
     sd_event_source *post_src; /* bookkeeping after every event (supervise.c) */
     sd_event_source *foreign_timer; /* pending foreign-firewall scan (foreign.c) */
     unsigned coexist;               /* VNETD_COEXIST_* */
@@ -103,6 +123,7 @@ typedef struct vnetd {
     int foreign_retries;
 
     struct conn *conns; /* open control connections (freed at exit) */
+    limits limits;      /* what clients may cost (limits.c) */
 
     vnet_net **nets; /* sorted by name */
     size_t n_nets;
@@ -119,6 +140,9 @@ typedef struct vnetd {
     struct events_sub *subs; /* event bus subscribers (events.c) */
     size_t n_subs;
     int next_sub_id;
+
+    struct rpc_server *rpc;    /* libvirt RPC sockets (rpc_server.c), NULL when off */
+    struct ports_state *ports; /* network ports (ports.c) */
 } vnetd;
 
 /* ---- registry.c ---- */
@@ -249,10 +273,18 @@ void repair_note_emit(vnetd *d, vnet_net *net, const char *reason, const repair_
 int reconcile_startup(vnetd *d, verr *err);
 /* Ask for a repair of an active network (coalesced, rate-limited). */
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
+/* {"throttled", "backoff_ms", "pending"}: repair pacing, for `vnet info`. */
+json_t *reconcile_repair_state(const vnet_net *net);
 /* Re-adopt now (used by the slow timer and by pending repairs). */
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
 /* Remove what vnet made that belongs to no active network (network_sweep). */
 void reconcile_sweep(vnetd *d);
+
+/* ---- health.c ---- */
+int health_setup(vnetd *d, verr *err);
+void health_close(vnetd *d);
+/* Drop the network's probe state (it stopped, or is freed). */
+void health_forget(vnet_net *net);
 
 /* ---- reload.c ---- */
 /* Re-read every definition file; returns {"added", "changed", "removed":
@@ -291,5 +323,13 @@ void resolv_watch_close(vnetd *d);
 int supervise_setup(vnetd *d, verr *err);
 void supervise_close(vnetd *d);
 /* (Watching each active network's dnsmasq follows its status by itself, in
- * the post-event step.) */
-
+ * the post-event step; so does the NAT anchor.) */
+/* Open or close the NAT anchor as active networks need it. */
+void supervise_anchor_sync(vnetd *d);
+/* Learn the ports on the network's bridge (at start and adoption; later joins
+ * and leaves come as link events). */
+void supervise_scan_ports(vnet_net *net);
+void supervise_forget_ports(vnet_net *net);
+/* Put the ports that left the bridge when it was deleted (since `since_ms`)
+ * back on the re-created one; returns how many. */
+unsigned supervise_reattach_ports(vnet_net *net, long long since_ms);

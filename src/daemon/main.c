@@ -1,6 +1,8 @@
 /* vnetd: arguments, setup, the event loop, signals and sd_notify. */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,8 @@
 #include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "daemon/uplink.h"
+#include "daemon/ports.h"
+#include "daemon/rpc_server.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
 #include "util/cleanup.h"
@@ -28,6 +32,7 @@ typedef struct vnetd_args {
     const char *forwarding;
     const char *sysfs_root;
     bool verbose;
+    rpc_opts rpc;
 } vnetd_args;
 
 static void usage(FILE *f)
@@ -51,6 +56,13 @@ static void usage(FILE *f)
             "                   report it off (vnet events, vnet doctor)\n"
             "  --sysfs-root DIR read SR-IOV devices from DIR instead of /sys (tests)\n"
             "  --verbose        log debug messages\n"
+            "  --libvirt-sockets DIR   serve libvirt's network RPC on DIR/virtnetworkd-sock\n"
+            "                   and DIR/virtnetworkd-sock-ro (default ROOT/run/libvirt)\n"
+            "  --no-libvirt-sockets    do not serve libvirt's network RPC\n"
+            "  --libvirt-group GROUP   let GROUP use the read-write libvirt socket (default root "
+            "only)\n"
+            "  --libvirt-keepalive SECONDS:COUNT  ping silent libvirt clients every SECONDS,\n"
+            "                   drop them after COUNT unanswered pings (default 5:5, 0 = off)\n"
             "  --help           show this help\n"
             "  --version        show the version\n"
             "\n"
@@ -76,7 +88,11 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         OPT_SYSFS_ROOT,
         OPT_VERBOSE,
         OPT_HELP,
-        OPT_VERSION
+        OPT_VERSION,
+        OPT_LV_SOCKETS,
+        OPT_LV_NONE,
+        OPT_LV_GROUP,
+        OPT_LV_KEEPALIVE,
     };
     static const struct option opts[] = {
         {"root", required_argument, NULL, OPT_ROOT},
@@ -88,9 +104,16 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
         {"verbose", no_argument, NULL, OPT_VERBOSE},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"libvirt-sockets", required_argument, NULL, OPT_LV_SOCKETS},
+        {"no-libvirt-sockets", no_argument, NULL, OPT_LV_NONE},
+        {"libvirt-group", required_argument, NULL, OPT_LV_GROUP},
+        {"libvirt-keepalive", required_argument, NULL, OPT_LV_KEEPALIVE},
         {NULL, 0, NULL, 0},
     };
     a->dnsmasq = VNET_DNSMASQ;
+    a->rpc.enabled = true;
+    a->rpc.ka_interval = RPC_KEEPALIVE_INTERVAL;
+    a->rpc.ka_count = RPC_KEEPALIVE_COUNT;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -118,6 +141,22 @@ static int parse_args(int argc, char **argv, vnetd_args *a)
             break;
         case OPT_VERBOSE:
             a->verbose = true;
+            break;
+        case OPT_LV_SOCKETS:
+            a->rpc.dir = optarg;
+            break;
+        case OPT_LV_NONE:
+            a->rpc.enabled = false;
+            break;
+        case OPT_LV_GROUP:
+            a->rpc.group = optarg;
+            break;
+        case OPT_LV_KEEPALIVE:
+            if (sscanf(optarg, "%u:%u", &a->rpc.ka_interval, &a->rpc.ka_count) != 2) {
+                fprintf(stderr, "vnetd: --libvirt-keepalive wants SECONDS:COUNT, not '%s'\n",
+                        optarg);
+                return -1;
+            }
             break;
         case OPT_HELP:
             usage(stdout);
@@ -149,26 +188,25 @@ static char *absolute_root(const char *root)
     return xasprintf("%s/%s", cwd, root);
 }
 
+/* dnsmasq drops privileges to VNET_DNSMASQ_USER when install made that account
+ * (and its group); else to dnsmasq's default, nobody, shared with whatever
+ * else runs as nobody and may signal it. */
+static const char *dnsmasq_user(void)
+{
+    if (getpwnam(VNET_DNSMASQ_USER) && getgrnam(VNET_DNSMASQ_USER))
+        return VNET_DNSMASQ_USER;
+    log_warn("user and group '%s' do not exist; dnsmasq runs as 'nobody' (meson install "
+             "creates them)",
+             VNET_DNSMASQ_USER);
+    return NULL;
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
     log_info("received %s, exiting (networks keep running)", strsignal((int)si->ssi_signo));
     sd_notify(0, "STOPPING=1");
     sd_event_exit(sd_event_source_get_event(s), 0);
     return 0;
-}
-
-/* vnetd holds a pidfd per dnsmasq, i.e. one fd per network: lift the soft
- * open-file limit (1024 by default, a select() legacy; sd-event uses epoll)
- * to the hard one so 1,000+ networks fit. dnsmasq closes inherited fds by
- * walking /proc/self/fd, so a high limit costs it nothing. */
-static void raise_fd_limit(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            log_warn("cannot raise the open-file limit: %s", strerror(errno));
-    }
 }
 
 /* SIGHUP: re-read the definitions directory (as `vnet reload`). */
@@ -186,9 +224,9 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
     return 0;
 }
 
-static int vnetd_setup(vnetd *d, verr *err)
+static int vnetd_setup(vnetd *d, const vnetd_args *args, verr *err)
 {
-    raise_fd_limit();
+    limits_init(&d->limits); /* first: networks started below get the raised limit */
     /* Ready means able to manage networks: say why not, and exit. */
     if (readiness_nftables(err) < 0 || readiness_state_dirs(&d->paths, err) < 0)
         return verr_prefix(err, "vnetd cannot manage networks");
@@ -216,16 +254,30 @@ static int vnetd_setup(vnetd *d, verr *err)
     netdev_use_socket(d->rtnl);
     d->fw = fw_handles_new();
     fw_use_handles(d->fw);
-    if (supervise_setup(d, err) < 0)
+    if (supervise_setup(d, err) < 0 || health_setup(d, err) < 0)
         return -1;
     if (resolv_watch_setup(d, err) < 0)
         return -1;
     foreign_setup(d);
     if (reconcile_startup(d, err) < 0)
         return -1;
+    supervise_anchor_sync(d);
     foreign_request_scan(d);
     if (reload_watch(d, err) < 0)
         return -1;
+    if (ports_setup(d, err) < 0)
+        return -1;
+    /* The libvirt sockets are an extra: a bad option stops vnetd, a socket it
+     * cannot make is logged and vnetd serves its own socket. */
+    verr rerr = VERR_INIT;
+    if (rpc_server_start(d, &args->rpc, &rerr) < 0) {
+        if (rerr.kind == VERR_INVALID) {
+            *err = rerr;
+            return -1;
+        }
+        log_err("libvirt sockets: %s; not serving libvirt's network RPC", rerr.msg);
+        rpc_server_stop(d);
+    }
     return control_listen(d, err);
 }
 
@@ -234,6 +286,9 @@ static void vnetd_teardown(vnetd *d)
     if (d->listen_fd >= 0)
         unlink(d->paths.socket_path);
     control_close(d);
+    health_close(d);
+    rpc_server_stop(d);
+    ports_close(d);
     foreign_close(d);
     supervise_close(d);
     resolv_watch_close(d);
@@ -279,6 +334,7 @@ int main(int argc, char **argv)
     d.dnsmasq_bin = args.dnsmasq;
     d.env.paths = &d.paths;
     d.env.dnsmasq_bin = args.dnsmasq;
+    d.env.dnsmasq_user = dnsmasq_user();
     d.env.forwarding_hands_off = args.forwarding && streq(args.forwarding, "hands-off");
     verr cerr = VERR_INIT;
     if (args.coexist && foreign_parse_coexist(args.coexist, &d.coexist, &cerr) < 0) {
@@ -290,7 +346,7 @@ int main(int argc, char **argv)
 
     verr err = VERR_INIT;
     int rc = 0;
-    if (vnetd_setup(&d, &err) < 0) {
+    if (vnetd_setup(&d, &args, &err) < 0) {
         log_err("%s", err.msg);
         sd_notifyf(0, "STATUS=%s", err.msg);
         rc = 1;

@@ -7,6 +7,8 @@
 #include "daemon/events.h"
 #include "daemon/uplink.h"
 #include "network/pool.h"
+#include "daemon/ops_metadata.h"
+#include "daemon/ports.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -24,6 +26,8 @@ static json_t *net_summary(const vnet_net *n, bool with_title)
     json_object_set_new(o, "autostart", json_boolean(n->autostart));
     const char *br = net_bridge(n);
     json_object_set_new(o, "bridge", br ? json_string(br) : json_null());
+    if (net_active(n))
+        json_object_set_new(o, "repair", reconcile_repair_state(n));
     if (with_title && def->title)
         json_object_set_new(o, "title", json_string(def->title));
     json_t *problem = n->daemon ? reload_problem_of(n->daemon, n->name) : NULL;
@@ -231,6 +235,8 @@ static json_t *op_undefine(vnetd *d, json_t *req, verr *err)
     }
     if (store_delete_definition(&d->paths, n->name, err) < 0)
         return NULL;
+    if (!net_active(n)) /* a running one keeps them until it stops (transient then) */
+        network_forget_leases(&d->env, n->name);
     log_info("network '%s' undefined%s", n->name,
              net_active(n) ? " (it keeps running, transient)" : "");
     events_emit_net(d, VNET_EV_UNDEFINED, n->name, n->uuid, NULL);
@@ -369,5 +375,6 @@ const op_def *ops_find(const char *name)
     for (size_t i = 0; i < ARRAY_SIZE(op_table); i++)
         if (streq(op_table[i].name, name))
             return &op_table[i];
-    return NULL;
+    const op_def *o = ports_ops_find(name);
+    return o ? o : metadata_ops_find(name);
 }

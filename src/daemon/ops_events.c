@@ -21,6 +21,7 @@
 
 #define EVSTREAM_MAX_QUEUE (4 * 1024 * 1024)
 #define EVSTREAM_MAX_STREAMS 64
+#define EVSTREAM_MAX_PER_USER 8 /* per non-root uid; all of them together get half */
 
 typedef struct evstream {
     vnetd *daemon;
@@ -124,12 +125,18 @@ int ops_events_start(vnetd *d, const json_t *req, int fd, uid_t uid, verr *err)
     const char *network = proto_get_str_opt(req, "network");
     if (network && !registry_get(d, network, err))
         return -1;
-    size_t n = 0;
-    for (evstream *s = d->streams; s; s = s->next)
+    size_t n = 0, n_user = 0, n_uid = 0;
+    for (evstream *s = d->streams; s; s = s->next) {
         n++;
+        n_user += s->uid != 0;
+        n_uid += s->uid == uid;
+    }
     if (n >= EVSTREAM_MAX_STREAMS)
         return verr_set(err, VERR_BUSY, "too many event streams open (at most %d)",
                         EVSTREAM_MAX_STREAMS);
+    /* as for connections (limits.h): other users never take root's streams */
+    if (uid != 0 && (n_user >= EVSTREAM_MAX_STREAMS / 2 || n_uid >= EVSTREAM_MAX_PER_USER))
+        return verr_set(err, VERR_BUSY, "too many event streams open by unprivileged users");
     evstream *s = xcalloc(1, sizeof(*s));
     s->daemon = d;
     s->fd = fd;

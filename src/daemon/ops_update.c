@@ -71,6 +71,14 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
         return NULL;
     if (newlive && netdef_update(newlive, cmd, section, parent, xml, err) < 0)
         return NULL;
+    /* changed one of the two only: the status file must hold the live one,
+     * before the saved definition changes */
+    if (newconf && !newlive && n->live_is_config && ops_detach_live(d, n, err) < 0)
+        return NULL;
+    /* Save first, apply live second, and take the save back if the live change
+     * fails: a full disk must not leave the host running what is not saved. */
+    if (newconf && registry_save_config(d, newconf, err) < 0)
+        return NULL;
     net_run newrun = {0};
     if (newlive && network_update_live(&d->env, newlive, section, &n->run, &newrun, err) < 0) {
         /* Put the running network back to its previous definition. */
@@ -80,24 +88,18 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
             log_err("%s", e.msg);
         else
             ops_commit_live(d, n, netdef_dup(n->live), &back);
+        verr_clear(&e);
+        if (newconf && registry_save_config(d, n->config, &e) < 0)
+            log_err("network '%s': the update failed live and its saved definition could not "
+                    "be restored: %s",
+                    n->name, e.msg);
         return NULL;
     }
-    /* changed one of the two only: the status file must hold the live one,
-     * before the saved definition changes */
-    int saved = 0;
-    if (newconf && !newlive && ops_detach_live(d, n, err) < 0)
-        return NULL;
-    if (newconf)
-        saved = registry_save_config(d, newconf, err);
     if (newlive) {
-        if (!newconf || saved < 0)
+        if (!newconf)
             n->live_is_config = false;
-        /* (a live change already made stays even when saving failed; the
-         * message says why) */
         ops_commit_live(d, n, TAKE_PTR(newlive), &newrun);
     }
-    if (saved < 0)
-        return NULL;
     if (newconf) {
         netdef_free(n->config);
         n->config = TAKE_PTR(newconf);

@@ -185,6 +185,7 @@ static void adopt_active(vnetd *d, const char *name)
     }
     if (registry_save_status(d, n, &err) < 0)
         log_err("%s", err.msg);
+    supervise_scan_ports(n);
     hairpin_sync(d, n);
 }
 
@@ -242,34 +243,54 @@ int reconcile_startup(vnetd *d, verr *err)
     return 0;
 }
 
-/* Allow at most VNETD_REPAIR_BURST repairs per network per window, so a fight
- * with another tool over the same bridge or table does not spin. */
-static bool repair_allowed(vnet_net *net)
+/* Repairs beyond VNETD_REPAIR_BURST in a window are paced, never refused: a
+ * fight with another tool over the same bridge or table does not spin, and the
+ * network is never left broken for more than VNETD_REPAIR_BACKOFF_MAX_MS.
+ * Returns the delay before the next repair may run (0: now). */
+static bool repair_window_full(const vnet_net *net)
 {
-    long long now = proto_now_ms();
+    long long oldest = net->repair_times[0];
+    for (size_t i = 1; i < VNETD_REPAIR_BURST; i++)
+        if (net->repair_times[i] < oldest)
+            oldest = net->repair_times[i];
+    return oldest != 0 && proto_now_ms() - oldest < VNETD_REPAIR_WINDOW_MS;
+}
+
+static unsigned repair_pace(vnet_net *net)
+{
+    if (!repair_window_full(net)) {
+        net->repair_backoff_ms = 0;
+        return 0;
+    }
+    unsigned b = net->repair_backoff_ms ? net->repair_backoff_ms * 2 : VNETD_REPAIR_BACKOFF_MIN_MS;
+    net->repair_backoff_ms = b < VNETD_REPAIR_BACKOFF_MAX_MS ? b : VNETD_REPAIR_BACKOFF_MAX_MS;
+    return net->repair_backoff_ms;
+}
+
+static void repair_record(vnet_net *net)
+{
     size_t oldest = 0;
-    for (size_t i = 0; i < VNETD_REPAIR_BURST; i++)
+    for (size_t i = 1; i < VNETD_REPAIR_BURST; i++)
         if (net->repair_times[i] < net->repair_times[oldest])
             oldest = i;
-    if (net->repair_times[oldest] != 0 && now - net->repair_times[oldest] < VNETD_REPAIR_WINDOW_MS)
-        return false;
-    net->repair_times[oldest] = now;
-    return true;
+    net->repair_times[oldest] = proto_now_ms();
+}
+
+/* After a bridge was re-created: the ports it lost go back on it (those that
+ * left since shortly before the drift was seen, not earlier on purpose). */
+static bool reattach_ports(vnet_net *net, long long seen_ms)
+{
+    unsigned count = supervise_reattach_ports(net, seen_ms - 2000);
+    if (count)
+        log_info("network '%s': put %u port(s) back on bridge %s", net->name, count,
+                 net->live->bridge_name);
+    return count > 0;
 }
 
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
 {
     if (!net_active(net))
         return;
-    if (!repair_allowed(net)) {
-        if (!net->repair_throttled_logged)
-            log_warn("network '%s': %s; not repairing (more than %d repairs in %d s, "
-                     "something else keeps changing it)",
-                     net->name, reason, VNETD_REPAIR_BURST, VNETD_REPAIR_WINDOW_MS / 1000);
-        net->repair_throttled_logged = true;
-        return;
-    }
-    net->repair_throttled_logged = false;
     verr err = VERR_INIT;
     net_run newrun;
     bool repaired = false;
@@ -284,6 +305,11 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
      * program changed (fw_dirty) is restored there */
     bool fw_was_dirty = net->fw_dirty;
     net->fw_dirty = false;
+    if (fw_was_dirty) {
+        verr aerr = VERR_INIT; /* a flush took the NAT anchor too: put it back first */
+        if (fw_anchor_is_open() && fw_anchor_open(&aerr) < 0)
+            log_warn("%s", aerr.msg);
+    }
     if (network_adopt(&d->env, net->live, &net->run, &newrun, &repaired, &err) < 0) {
         log_err("network '%s': %s: %s", net->name, reason, err.msg);
         _cleanup_free_ char *what = xasprintf("%s: %s", reason, err.msg);
@@ -292,10 +318,11 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
         bool changed = !net_run_equal(&newrun, &net->run);
         net_run_clear(&net->run);
         net->run = newrun;
+        repaired |= reattach_ports(net, (long long)(seen / 1000));
         if (repaired) {
-            log_info("network '%s': repaired (%s)", net->name, reason);
             long long now_ms = proto_now_ms();
             long long since = (long long)(t0 - seen) / 1000 + (now_ms - start_ms);
+            log_info("network '%s': repaired (%s; in %lld ms)", net->name, reason, since);
             bool firewall_restored = fw_was_dirty; /* (and adopt repaired something) */
             repair_note_emit(d, net, reason, &before, firewall_restored, now_ms - start_ms, since);
         }
@@ -305,28 +332,74 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     hairpin_sync(d, net);
 }
 
-static int repair_timer_fired(sd_event_source *s, uint64_t usec, void *userdata)
+static int repair_fired(sd_event_source *s, void *userdata)
 {
     vnet_net *net = userdata;
     _cleanup_free_ char *reason = net->repair_reason;
     net->repair_reason = NULL;
     net->repair_timer = sd_event_source_disable_unref(net->repair_timer);
+    repair_record(net); /* drift repairs count toward the burst; periodic checks do not */
     reconcile_repair_now(net->daemon, net, reason ? reason : "drift");
     return 0;
 }
 
+static int repair_timer_fired(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    return repair_fired(s, userdata);
+}
+
+/* Say once per throttled episode that repairs are paced: log, event bus, and
+ * `vnet info` (net_repair_state). */
+static void repair_say_throttled(vnetd *d, vnet_net *net, const char *reason, unsigned delay)
+{
+    if (net->repair_throttled_logged)
+        return;
+    net->repair_throttled_logged = true;
+    _cleanup_free_ char *what =
+        xasprintf("%s; more than %d repairs in %d s (something else keeps changing it): "
+                  "repairs are paced, the next in %u ms, later ones up to %.1f s apart",
+                  reason, VNETD_REPAIR_BURST, VNETD_REPAIR_WINDOW_MS / 1000, delay,
+                  VNETD_REPAIR_BACKOFF_MAX_MS / 1000.0);
+    log_warn("network '%s': %s", net->name, what);
+    events_emit_net(d, VNET_EV_FINDING, net->name, net->uuid, what);
+}
+
+/* Repair as soon as the events now pending are read (a burst of them becomes
+ * one repair: the monitors drain their sockets before the defer source runs),
+ * or after the pacing delay. */
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
 {
     if (!net_active(net) || net->repair_timer)
         return;
+    unsigned delay = repair_pace(net);
     uint64_t now;
     sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-    if (sd_event_add_time(d->event, &net->repair_timer, CLOCK_MONOTONIC,
-                          now + VNETD_REPAIR_DELAY_USEC, 0, repair_timer_fired, net) < 0) {
+    int r;
+    if (delay == 0) {
+        net->repair_throttled_logged = false;
+        r = sd_event_add_defer(d->event, &net->repair_timer, repair_fired, net);
+        if (r >= 0)
+            sd_event_source_set_priority(net->repair_timer, SD_EVENT_PRIORITY_NORMAL);
+    } else {
+        repair_say_throttled(d, net, reason, delay);
+        r = sd_event_add_time(d->event, &net->repair_timer, CLOCK_MONOTONIC,
+                              now + (uint64_t)delay * 1000, 0, repair_timer_fired, net);
+    }
+    if (r < 0) {
         reconcile_repair_now(d, net, reason);
         return;
     }
     free(net->repair_reason);
     net->repair_reason = xstrdup(reason);
     net->drift_seen_usec = now;
+}
+
+json_t *reconcile_repair_state(const vnet_net *net)
+{
+    json_t *o = json_object();
+    bool throttled = net->repair_backoff_ms > 0 && repair_window_full(net);
+    json_object_set_new(o, "throttled", json_boolean(throttled));
+    json_object_set_new(o, "backoff_ms", json_integer(throttled ? net->repair_backoff_ms : 0));
+    json_object_set_new(o, "pending", json_boolean(net->repair_timer != NULL));
+    return o;
 }

@@ -60,6 +60,8 @@ vnet_net *registry_add(vnetd *d, const char *name)
 static void net_free(vnet_net *n)
 {
     sd_event_source_disable_unref(n->dnsmasq_watch); /* (owns its pidfd) */
+    health_forget(n);
+    supervise_forget_ports(n);
     sd_event_source_disable_unref(n->repair_timer);
     free(n->repair_reason);
     free(n->last_repair);
@@ -293,6 +295,7 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
         net_run_clear(&net->run);
         return verr_prefix(err, "starting network '%s'", net->name);
     }
+    supervise_scan_ports(net);
     hairpin_sync(d, net);
     log_info("network '%s' started", net->name);
     events_emit_net(d, VNET_EV_STARTED, net->name, net->uuid, NULL);
@@ -302,9 +305,9 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
 int registry_stop(vnetd *d, vnet_net *net, verr *err)
 {
     net->repair_timer = sd_event_source_disable_unref(net->repair_timer);
-    if (network_stop(&d->env, net->live, &net->run, err) < 0) {
-            return -1;
-    }
+    if (network_stop(&d->env, net->live, &net->run, err) < 0)
+        return -1;
+    supervise_forget_ports(net);
     network_forwards_forget_all(net->live);
     verr e = VERR_INIT;
     if (store_delete_status(&d->paths, net->name, &e) < 0)
@@ -315,9 +318,10 @@ int registry_stop(vnetd *d, vnet_net *net, verr *err)
     net->live = NULL;
     net->live_is_config = false;
     net_run_clear(&net->run);
-    if (!net->config)
+    if (!net->config) {
+        network_forget_leases(&d->env, net->name);
         events_emit_net(d, VNET_EV_UNDEFINED, net->name, net->uuid, NULL);
-    if (!net->config)
         registry_remove(d, net);
+    }
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <linux/limits.h> /* PATH_MAX */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>

@@ -13,6 +13,7 @@
 #include "daemon/events.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
+#include "proto/proto.h"
 #include "util/log.h"
 #include "util/strbuf.h"
 
@@ -29,6 +30,15 @@ static bool bridge_intact(const netdef *def)
     for (size_t i = 0; i < def->n_ips; i++)
         if (netdev_addr_has(def->bridge_name, &def->ips[i].address, def->ips[i].prefix, NULL) != 1)
             return false;
+    for (size_t i = 0; i < def->n_ips; i++) {
+        const netdef_ip *ip = &def->ips[i];
+        if (ip->family != AF_INET)
+            continue;
+        vnet_addr net;
+        vnet_addr_network(&ip->address, ip->prefix, &net);
+        if (netdev_route_has(&net, ip->prefix, def->bridge_name, NULL) != 1)
+            return false; /* the subnet route (adopt puts it back) */
+    }
     return true;
 }
 
@@ -37,6 +47,9 @@ static void link_event(const char *ifname, int ifindex, bool gone_or_down, bool 
 {
     vnetd *d = userdata;
     if (own)
+        return;
+    /* an address or route removed from a link that is gone: its link event says so */
+    if (!gone_or_down && strempty(ifname))
         return;
     /* ifname NULL: the kernel dropped events (socket overrun), check every network */
     for (size_t i = 0; i < d->n_nets; i++) {
@@ -48,9 +61,11 @@ static void link_event(const char *ifname, int ifindex, bool gone_or_down, bool 
         if (ifname && bridge_intact(n->live))
             continue; /* our own change, or one undone already */
         char reason[64 + IF_NAMESIZE];
-        if (ifname)
-            snprintf(reason, sizeof(reason), "bridge %s was deleted, set down or lost an address",
+        if (ifname && !gone_or_down)
+            snprintf(reason, sizeof(reason), "an address or route of bridge %s was removed",
                      ifname);
+        else if (ifname)
+            snprintf(reason, sizeof(reason), "bridge %s was deleted or set down", ifname);
         else
             snprintf(reason, sizeof(reason), "link events were lost");
         if (!n->repair_timer) /* one line per burst of events */
@@ -59,9 +74,88 @@ static void link_event(const char *ifname, int ifindex, bool gone_or_down, bool 
     }
 }
 
+void supervise_forget_ports(vnet_net *net)
+{
+    for (size_t i = 0; i < net->n_ports; i++)
+        free(net->ports[i].name);
+    free(net->ports);
+    net->ports = NULL;
+    net->n_ports = 0;
+}
+
+static void port_add(vnet_net *net, const char *name)
+{
+    net_port *p = xarray_push(&net->ports, &net->n_ports, sizeof(net_port));
+    p->name = xstrdup(name);
+    p->left_ms = 0;
+}
+
+void supervise_scan_ports(vnet_net *net)
+{
+    supervise_forget_ports(net);
+    if (!net_active(net) || !net->live->bridge_name || !netdef_is_managed_bridge(net->live))
+        return;
+    netdev_link *links = NULL;
+    size_t n = 0;
+    verr err = VERR_INIT;
+    if (netdev_bridge_ports(net->live->bridge_name, &links, &n, &err) < 0)
+        log_debug("network '%s': listing its ports: %s", net->name, err.msg);
+    for (size_t i = 0; i < n; i++)
+        port_add(net, links[i].name);
+    free(links);
+}
+
+static vnet_net *net_of_port(vnetd *d, int master, const char *port, size_t *ret_i)
+{
+    char bridge[IF_NAMESIZE] = "";
+    if_indextoname((unsigned)master, bridge); /* "" once the bridge is gone */
+    for (size_t i = 0; i < d->n_nets; i++) {
+        vnet_net *n = d->nets[i];
+        if (!net_active(n) || !n->live->bridge_name)
+            continue;
+        for (*ret_i = 0; *ret_i < n->n_ports; (*ret_i)++)
+            if (streq(n->ports[*ret_i].name, port))
+                return n;
+        if (streq(n->live->bridge_name, bridge))
+            return n;
+    }
+    return NULL;
+}
+
+/* A port joined or left a bridge. Leaving is only noted with its time: a port
+ * that left as its bridge was deleted goes back on the re-created bridge. */
+static void port_event(const char *port, int master, bool joined, void *userdata)
+{
+    size_t i = 0;
+    vnet_net *n = net_of_port(userdata, master, port, &i);
+    if (!n)
+        return;
+    if (i == n->n_ports) {
+        if (joined && n->n_ports < 65536)
+            port_add(n, port);
+        return;
+    }
+    n->ports[i].left_ms = joined ? 0 : proto_now_ms();
+}
+
+unsigned supervise_reattach_ports(vnet_net *net, long long since_ms)
+{
+    char **names = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < net->n_ports; i++)
+        if (net->ports[i].left_ms == 0 || net->ports[i].left_ms >= since_ms)
+            *(char **)xarray_push(&names, &n, sizeof(char *)) = net->ports[i].name;
+    unsigned count = 0;
+    verr err = VERR_INIT;
+    if (network_reattach_ports(net->live, names, n, &count, &err) < 0)
+        log_err("network '%s': %s", net->name, err.msg);
+    free(names);
+    return count;
+}
+
 static int monitor_ready(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-    netdev_monitor_drain(fd, link_event, userdata);
+    netdev_monitor_drain_ports(fd, link_event, port_event, userdata);
     return 0;
 }
 
@@ -239,8 +333,42 @@ static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
     return 0;
 }
 
+/* The NAT anchor (fw_anchor.c) exists while any active network has rules, so
+ * a missing table never resets a guest's connection. Checked after every
+ * event the loop dispatches (a start, a stop, a repair); put back with a
+ * network's table when another program changed the ruleset (reconcile.c). */
+void supervise_anchor_sync(vnetd *d)
+{
+    bool want = false;
+    for (size_t i = 0; i < d->n_nets && !want; i++)
+        want = net_active(d->nets[i]) && fw_wanted(d->nets[i]->live);
+    if (!want) {
+        if (fw_anchor_is_open() || !d->anchor_swept) /* once at start: an old vnetd's */
+            fw_anchor_close(true);
+        d->anchor_swept = true;
+        d->anchor_failed = false; /* try again when a network next needs it */
+        return;
+    }
+    if (fw_anchor_is_open() || d->anchor_failed)
+        return;
+    verr err = VERR_INIT;
+    if (fw_anchor_open(&err) < 0) {
+        log_warn("%s; established connections may be reset while a table is restored", err.msg);
+        d->anchor_failed = true;
+    }
+}
+
+static int anchor_post(sd_event_source *s, void *userdata)
+{
+    supervise_anchor_sync(userdata);
+    return 0;
+}
+
 int supervise_setup(vnetd *d, verr *err)
 {
+    int pr = sd_event_add_post(d->event, NULL, anchor_post, d);
+    if (pr < 0)
+        return verr_errno(err, -pr, "setting up the NAT anchor check");
     hairpin_setup(d);
     d->monitor_fd = netdev_monitor_open(err);
     if (d->monitor_fd < 0) {
@@ -284,6 +412,7 @@ int supervise_setup(vnetd *d, verr *err)
 
 void supervise_close(vnetd *d)
 {
+    fw_anchor_close(false); /* kept for the networks that keep running */
     d->monitor_src = sd_event_source_disable_unref(d->monitor_src);
     d->fw_monitor_src = sd_event_source_disable_unref(d->fw_monitor_src);
     if (d->fw_monitor_fd >= 0)

@@ -17,6 +17,7 @@ typedef struct dnsmasq_plan_opts {
     /* Upstream servers from this file (no-resolv + servers-file=) instead of
      * dnsmasq reading resolv.conf itself; NULL: dnsmasq's default. */
     const char *servers_file;
+    const char *user;      /* user= and group= lines (a dedicated account); NULL: none */
 } dnsmasq_plan_opts;
 
 typedef struct dnsmasq_plan {
@@ -27,7 +28,8 @@ typedef struct dnsmasq_plan {
 
 /* Does the network need a dnsmasq at all (any DHCP, TFTP, RA, or DNS enabled)? */
 bool dnsmasq_needed(const netdef *def);
-int dnsmasq_plan_build(const netdef *def, const dnsmasq_plan_opts *opts, dnsmasq_plan *ret, verr *err);
+int dnsmasq_plan_build(const netdef *def, const dnsmasq_plan_opts *opts, dnsmasq_plan *ret,
+                       verr *err);
 void dnsmasq_plan_free(dnsmasq_plan *p);
 /* Does the planned dnsmasq take its upstream servers from opts->servers_file
  * (DNS on, not isolated, no forwarder without a domain)? Such a dnsmasq is
@@ -53,6 +55,17 @@ int dnsmasq_servers_update(const char *resolv_path, const char *servers_path, bo
  * On failure, dnsmasq's own message is in err. */
 int dnsmasq_spawn(const char *binary, const char *conf_path, const char *pid_file, pid_t *ret_pid,
                   verr *err);
+/* ---- health (dnsmasq_health.c) ---- */
+/* The state letter of /proc/PID/stat ('S', 'R', 'T' when stopped...), 0 if gone. */
+char dnsmasq_proc_state(pid_t pid);
+/* Stopped, traced, zombie or dead: not serving, whatever else it looks like. */
+bool dnsmasq_state_unhealthy(char state);
+/* A DNS query dnsmasq answers itself (CHAOS TXT version.bind) with this id,
+ * into buf; returns its length (0 if buf is too small). */
+size_t dnsmasq_probe_query(uint8_t *buf, size_t len, uint16_t id);
+/* Is buf a reply (QR set) to the probe with this id? */
+bool dnsmasq_probe_reply_ok(const uint8_t *buf, size_t len, uint16_t id);
+
 /* Is `pid` a live dnsmasq running with this config file? */
 bool dnsmasq_is_ours(pid_t pid, const char *conf_path);
 /* Every process running with a config file DIR/NAME.conf in conf_dir (found

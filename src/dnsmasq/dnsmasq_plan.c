@@ -48,12 +48,45 @@ static int check_value(plan_ctx *c, const char *what, const char *s)
     return 0;
 }
 
-/* Append "KEY=VALUE\n" after checking VALUE. */
+/* Characters dnsmasq's config reader treats specially outside quotes: '#'
+ * after a space starts a comment, '"' starts a quoted part, '\\' escapes in
+ * one, ',' separates fields, whitespace at either end is dropped. */
+#define CONF_META "\t#\"\\,"
+
+static bool needs_quotes(const char *s)
+{
+    size_t n = strlen(s);
+    return strpbrk(s, CONF_META) || (n && (s[0] == ' ' || s[n - 1] == ' '));
+}
+
+/* Append s as one config-file field dnsmasq cannot misread: unchanged when it
+ * holds nothing special (so ordinary output stays as libvirt writes it), else
+ * in double quotes, where dnsmasq keeps spaces, '#', ',' and ':' literally and
+ * reads \\ and \" as '\' and '"'. Line breaks are refused before this. */
+static void add_field(strbuf *b, const char *s)
+{
+    if (!needs_quotes(s)) {
+        strbuf_add(b, s);
+        return;
+    }
+    strbuf_addc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            strbuf_addc(b, '\\');
+        strbuf_addc(b, *s);
+    }
+    strbuf_addc(b, '"');
+}
+
+/* Append "KEY=VALUE\n" after checking VALUE; VALUE is one field (a path or
+ * a name), quoted when it needs to be. */
 static int add_opt(plan_ctx *c, const char *key, const char *value)
 {
     if (check_value(c, key, value) < 0)
         return -1;
-    strbuf_addf(&c->conf, "%s=%s\n", key, value);
+    strbuf_addf(&c->conf, "%s=", key);
+    add_field(&c->conf, value);
+    strbuf_addc(&c->conf, '\n');
     return 0;
 }
 
@@ -128,6 +161,8 @@ static void plan_header(plan_ctx *c)
                     name, name);
     }
     strbuf_add(&c->conf, "strict-order\n");
+    if (c->opts->user && !c->opts->libvirt_compat) /* a dedicated account, not nobody */
+        strbuf_addf(&c->conf, "user=%s\ngroup=%s\n", c->opts->user, c->opts->user);
     if (!c->want_dns)
         strbuf_add(&c->conf, "port=0\n");
 }
@@ -298,8 +333,9 @@ static int plan_records(plan_ctx *c)
         if (check_value(c, "TXT record name", dns->txts[i].name) < 0 ||
             check_value(c, "TXT record value", dns->txts[i].value) < 0)
             return -1;
-        strbuf_addf(&c->conf, "txt-record=%s,%s\n", dns->txts[i].name,
-                    dns->txts[i].value ? dns->txts[i].value : "");
+        strbuf_addf(&c->conf, "txt-record=%s,", dns->txts[i].name);
+        add_field(&c->conf, dns->txts[i].value ? dns->txts[i].value : "");
+        strbuf_addc(&c->conf, '\n');
     }
     for (size_t i = 0; i < dns->n_srvs; i++)
         if (plan_srv(c, &dns->srvs[i]) < 0)
@@ -414,10 +450,11 @@ static int plan_dhcp_ip(plan_ctx *c, const netdef_ip *ip)
         if (check_value(c, "bootp file", ip->bootp_file) < 0 ||
             check_value(c, "bootp server", ip->bootp_server) < 0)
             return -1;
+        strbuf_add(&c->conf, "dhcp-boot=");
+        add_field(&c->conf, ip->bootp_file);
         if (ip->bootp_server)
-            strbuf_addf(&c->conf, "dhcp-boot=%s,,%s\n", ip->bootp_file, ip->bootp_server);
-        else
-            strbuf_addf(&c->conf, "dhcp-boot=%s\n", ip->bootp_file);
+            strbuf_addf(&c->conf, ",,%s", ip->bootp_server);
+        strbuf_addc(&c->conf, '\n');
     }
     return 0;
 }

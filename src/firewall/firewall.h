@@ -44,6 +44,17 @@ char *fw_plan_remove(const char *bridge) __attribute__((nonnull, returns_nonnull
 /* Run a script through libnftables as one transaction; the nft error text
  * becomes the error message. */
 int fw_apply(const char *script, verr *err) __attribute__((nonnull(1)));
+/* The NAT anchor (fw_anchor.c): a table of nat chains (one rule, using
+ * conntrack) that keeps established connections translated while a network's
+ * table is missing. open creates or replaces it (idempotent); close forgets
+ * it, and deletes it when `remove`. */
+int fw_anchor_open(verr *err);
+void fw_anchor_close(bool remove);
+bool fw_anchor_is_open(void);
+/* Is this the anchor's table name? It is vnet's own (never foreign), but no
+ * network's table: the sweep and the digests leave it alone. */
+bool fw_anchor_is_table(const char *table);
+
 /* Watch nftables for changes to vnet-* tables made by other processes (a
  * flush, a deleted table or rule). Returns an fd to poll; fw_monitor_drain()
  * calls cb(table, userdata) once per touched vnet table per transaction,

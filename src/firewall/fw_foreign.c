@@ -571,7 +571,7 @@ static bool family_sees(const char *family, int af)
 
 static bool foreign_table(const fw_fchain *c)
 {
-    return !fw_table_name_is_ours(c->table);
+    return !fw_table_name_is_ours(c->table) && !fw_anchor_is_table(c->table);
 }
 
 /* A chain's findings for one flow: when one of them is certain, the maybes

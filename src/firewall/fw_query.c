@@ -329,7 +329,9 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
         if (mnl_attr_get_type(a) != NFTA_TABLE_NAME ||
             mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
             continue;
-        if (g->nfgen_family != NFPROTO_INET || !fw_table_name_is_ours(mnl_attr_get_str(a)))
+        const char *name = mnl_attr_get_str(a);
+        if (g->nfgen_family != NFPROTO_INET ||
+            (!fw_table_name_is_ours(name) && !fw_anchor_is_table(name)))
             c->foreign = true;
     }
     return MNL_CB_OK;

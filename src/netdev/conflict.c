@@ -3,6 +3,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "netdev/nl.h"
 #include "util/cleanup.h"
@@ -46,6 +47,17 @@ static const char *link_name(const conflict_ctx *c, int ifindex, char buf[IF_NAM
     return buf;
 }
 
+/* A link being deleted in the background (netdev_link_delete_background
+ * renamed it vnetgcN) still holds its addresses for a moment: its subnet is
+ * already free. */
+static bool link_is_going(const conflict_ctx *c, int ifindex)
+{
+    for (size_t i = 0; i < c->n_links; i++)
+        if (c->links[i].ifindex == ifindex)
+            return strncmp(c->links[i].name, "vnetgc", 6) == 0;
+    return false;
+}
+
 static int conflict_addrs(conflict_ctx *c, verr *err)
 {
     _cleanup_free_ nl_addr *list = NULL;
@@ -55,7 +67,8 @@ static int conflict_addrs(conflict_ctx *c, verr *err)
         return -1;
     for (size_t i = 0; i < n; i++) {
         const nl_addr *x = &list[i];
-        if (x->ifindex == c->own_ifindex || addr_is_link_local6(&x->addr))
+        if (x->ifindex == c->own_ifindex || addr_is_link_local6(&x->addr) ||
+            link_is_going(c, x->ifindex))
             continue;
         if (!vnet_subnet_overlap(&c->net, c->prefix, &x->addr, x->prefix))
             continue;
@@ -76,7 +89,8 @@ static int conflict_routes(conflict_ctx *c, verr *err)
         return -1;
     for (size_t i = 0; i < n; i++) {
         const nl_route *r = &list[i];
-        if (route_ignored(r) || (r->oif && r->oif == c->own_ifindex))
+        if (route_ignored(r) || (r->oif && r->oif == c->own_ifindex) ||
+            (r->oif && link_is_going(c, r->oif)))
             continue;
         if (!vnet_subnet_overlap(&c->net, c->prefix, &r->dst, r->dst_len))
             continue;

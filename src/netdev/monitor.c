@@ -1,4 +1,4 @@
-/* Link and address events for the daemon's drift detection. */
+/* Link, address and route events for the daemon's drift detection. */
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -22,10 +22,11 @@ int netdev_monitor_open(verr *err)
         return verr_errno(err, errno, "opening the rtnetlink monitor socket");
     struct sockaddr_nl sa = {
         .nl_family = AF_NETLINK,
-        .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+        .nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
+                     RTMGRP_IPV6_ROUTE,
     };
     if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-        return verr_errno(err, errno, "subscribing to rtnetlink link and address events");
+        return verr_errno(err, errno, "subscribing to rtnetlink link, address and route events");
     /* A bigger queue makes overruns (and full rechecks) rarer during bursts. */
     int size = 1 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
@@ -34,6 +35,7 @@ int netdev_monitor_open(verr *err)
 
 typedef struct monitor_ctx {
     netdev_monitor_cb cb;
+    netdev_member_cb member_cb;
     void *userdata;
     int calls;
 } monitor_ctx;
@@ -68,6 +70,8 @@ static void monitor_link(const struct nlmsghdr *nlh, monitor_ctx *c)
         netdev_port port;
         if (port_cb && nlh->nlmsg_type == RTM_NEWLINK && netdev_port_parse(nlh, &port) == 0)
             port_cb(&port, port_cb_data);
+        if (c->member_cb && nl_link_parse(nlh, &link) == 0 && link.master > 0)
+            c->member_cb(link.name, link.master, nlh->nlmsg_type == RTM_NEWLINK, c->userdata);
         return;
     }
     if (nl_link_parse(nlh, &link) < 0)
@@ -90,6 +94,32 @@ static void monitor_addr(const struct nlmsghdr *nlh, monitor_ctx *c)
     c->calls++;
 }
 
+static int route_oif_cb(const struct nlattr *a, void *data)
+{
+    if (mnl_attr_get_type(a) == RTA_OIF && mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
+        *(uint32_t *)data = mnl_attr_get_u32(a);
+    return MNL_CB_OK;
+}
+
+/* A route of the main table removed from a link: recheck that link, as for an
+ * address (the kernel also removes the routes of a link set down; the link
+ * event says so first). */
+static void monitor_route(const struct nlmsghdr *nlh, monitor_ctx *c)
+{
+    if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct rtmsg))
+        return;
+    const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+    if (rtm->rtm_table != RT_TABLE_MAIN)
+        return;
+    uint32_t oif = 0;
+    mnl_attr_parse(nlh, sizeof(*rtm), route_oif_cb, &oif);
+    char name[IF_NAMESIZE] = "";
+    if (oif == 0 || !if_indextoname(oif, name))
+        return;
+    c->cb(name, (int)oif, false, is_own(nlh), c->userdata);
+    c->calls++;
+}
+
 static int monitor_msg_cb(const struct nlmsghdr *nlh, void *data)
 {
     monitor_ctx *c = data;
@@ -101,6 +131,9 @@ static int monitor_msg_cb(const struct nlmsghdr *nlh, void *data)
     case RTM_DELADDR:
         monitor_addr(nlh, c);
         break;
+    case RTM_DELROUTE:
+        monitor_route(nlh, c);
+        break;
     default:
         break;
     }
@@ -109,8 +142,14 @@ static int monitor_msg_cb(const struct nlmsghdr *nlh, void *data)
 
 int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata)
 {
+    return netdev_monitor_drain_ports(fd, cb, NULL, userdata);
+}
+
+int netdev_monitor_drain_ports(int fd, netdev_monitor_cb cb, netdev_member_cb member_cb,
+                               void *userdata)
+{
     static char buf[MONITOR_RECV_SIZE] __attribute__((aligned(8)));
-    monitor_ctx c = {.cb = cb, .userdata = userdata};
+    monitor_ctx c = {.cb = cb, .member_cb = member_cb, .userdata = userdata};
     int eintr = 0;
     for (int reads = 0; reads < MONITOR_READS_MAX; reads++) {
         struct sockaddr_nl from = {0};

@@ -44,6 +44,8 @@ typedef struct netdev_bridge_opts {
 
 /* Look up a link by name. 1 found (ret filled), 0 absent, -1 error. */
 int netdev_link_get(const char *name, netdev_link *ret, verr *err);
+/* Every link of the namespace (malloc'd array). */
+int netdev_link_list(netdev_link **ret, size_t *ret_n, verr *err);
 /* Create a bridge with the options (fails with VERR_EXISTS if a link of that name exists). */
 int netdev_bridge_create(const netdev_bridge_opts *opts, verr *err);
 /* Bring an existing bridge to the options (mac, mtu, stp, delay). Idempotent. */
@@ -100,6 +102,9 @@ int netdev_route_add(const vnet_addr *dst, unsigned prefix, const vnet_addr *gat
                      const char *ifname, unsigned metric, verr *err);
 int netdev_route_del(const vnet_addr *dst, unsigned prefix, const vnet_addr *gateway,
                      const char *ifname, unsigned metric, verr *err);
+/* 1 if the main table routes dst/prefix through ifname (no gateway, default
+ * metric), 0 if not, -1 on error. */
+int netdev_route_has(const vnet_addr *dst, unsigned prefix, const char *ifname, verr *err);
 
 /* The main-table routes of protocol static through a link (both families). */
 typedef struct netdev_route {
@@ -125,13 +130,13 @@ int netdev_subnet_conflict(const vnet_addr *net, unsigned prefix, const char *ow
 int netdev_sysctl_write(const char *path, const char *value, verr *err);
 int netdev_sysctl_read(const char *path, char *buf, size_t len, verr *err);
 
-/* A netlink socket subscribed to link and address changes, for the daemon's
+/* A netlink socket subscribed to link, address and route changes, for the daemon's
  * drift detection. Returns a non-blocking, close-on-exec fd to poll (close it
  * with close()); netdev_monitor_drain() reads what is pending and calls
  * cb(ifname, ifindex, true, own, userdata) for each link deleted (RTM_DELLINK) or seen
  * without IFF_UP (RTM_NEWLINK), and cb(ifname, ifindex, false, own, userdata) when an
- * address was removed from a link (recheck its addresses; ifname is "" if the link
- * is gone by then). Bridge-port notices (a port joining or leaving a bridge) are
+ * address or a main-table route was removed from a link (recheck its addresses and
+ * routes; ifname is "" if the link is gone by then). Bridge-port notices (a port joining or leaving a bridge) are
  * not link events and are skipped. If the kernel dropped events (socket overrun),
  * cb(NULL, 0, true, false, userdata) means "recheck everything". One call reads at most
  * 256 datagrams; if more are queued the fd stays readable. Returns the number of
@@ -146,6 +151,12 @@ uint32_t netdev_own_portid(void);
 typedef void (*netdev_monitor_cb)(const char *ifname, int ifindex, bool gone_or_down, bool own,
                                   void *userdata);
 int netdev_monitor_drain(int fd, netdev_monitor_cb cb, void *userdata);
+/* The same, and member_cb(port, master_ifindex, joined, userdata) for each
+ * interface joining (joined) or leaving a bridge, from the bridge's own notices. */
+typedef void (*netdev_member_cb)(const char *port, int master_ifindex, bool joined,
+                                 void *userdata);
+int netdev_monitor_drain_ports(int fd, netdev_monitor_cb cb, netdev_member_cb member_cb,
+                               void *userdata);
 
 /* ---- hairpin.c: bridge ports' hairpin mode ----
  * With br_netfilter active, a packet DNATed to a guest on the bridge it came
@@ -167,6 +178,13 @@ int netdev_bridge_hairpin_ports(const char *bridge, verr *err);
  * a bridge or its settings changed), whatever drain's own callback is. */
 typedef void (*netdev_port_cb)(const netdev_port *port, void *userdata);
 void netdev_monitor_set_port_cb(netdev_port_cb cb, void *userdata);
+
+/* Link events for the daemon's network ports: a socket subscribed to link
+ * changes; netdev_portwatch_drain() calls cb(link) for every link created or
+ * changed (joining a bridge included), cb(NULL) when events were lost. */
+int netdev_portwatch_open(verr *err);
+typedef void (*netdev_portwatch_cb)(const netdev_link *link, void *userdata);
+int netdev_portwatch_drain(int fd, netdev_portwatch_cb cb, void *userdata);
 
 /* Port-forward check: does a local process hold host port(s) port_start..port_end
  * (port_end 0 = port_start) of `proto` (IPPROTO_TCP: a listening socket;

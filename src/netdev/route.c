@@ -133,6 +133,16 @@ int netdev_route_add(const vnet_addr *dst, unsigned prefix, const vnet_addr *gat
     return nl_verr(err, &e, "adding route %s", r.desc);
 }
 
+int netdev_route_has(const vnet_addr *dst, unsigned prefix, const char *ifname, verr *err)
+{
+    route_spec r;
+    if (route_spec_init(&r, dst, prefix, NULL, ifname, 0, err) < 0)
+        return -1;
+    if ((r.oif = nl_ifindex(ifname, err)) < 0)
+        return -1;
+    return route_exists_same(&r, err);
+}
+
 int netdev_route_del(const vnet_addr *dst, unsigned prefix, const vnet_addr *gateway,
                      const char *ifname, unsigned metric, verr *err)
 {

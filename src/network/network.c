@@ -235,6 +235,16 @@ static bool route_wanted(const netdef *def, const netdev_route *r)
             (!vnet_addr_is_set(&rt->gateway) || vnet_addr_equal(&rt->gateway, &r->gateway)))
             return true;
     }
+    /* the subnet route of an address, as adopt_subnet_routes puts it back */
+    for (size_t i = 0; i < def->n_ips; i++) {
+        const netdef_ip *ip = &def->ips[i];
+        vnet_addr net;
+        if (ip->family != AF_INET || vnet_addr_is_set(&r->gateway) || ip->prefix != r->prefix)
+            continue;
+        vnet_addr_network(&ip->address, ip->prefix, &net);
+        if (vnet_addr_equal(&net, &r->dst))
+            return true;
+    }
     return false;
 }
 
@@ -273,6 +283,7 @@ static int dnsmasq_write_files(const network_env *env, const netdef *def, bool c
         .libvirt_compat = false,
         .fast_dhcp = true,
         .servers_file = servers,
+        .user = env->dnsmasq_user,
     };
     /* vnetd keeps the servers file current; make sure it exists (e.g. a
      * network started before the daemon's first write, or by a test). */
@@ -293,15 +304,44 @@ static int dnsmasq_write_files(const network_env *env, const netdef *def, bool c
     return r;
 }
 
+/* Everything but the leases: like libvirt, a network keeps its guests' leases
+ * across destroy and start (so no address is handed out twice) until it is
+ * undefined (network_forget_leases). */
 static void dnsmasq_remove_files(const network_env *env, const netdef *def)
 {
-    static const char *const exts[] = {"conf", "hostsfile", "addnhosts", "leases"};
+    static const char *const exts[] = {"conf", "hostsfile", "addnhosts"};
     for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
         _cleanup_free_ char *path = store_dnsmasq_path(env->paths, def->name, exts[i]);
         store_unlink(path, NULL);
     }
     _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
     store_unlink(pidfile, NULL);
+}
+
+int network_reattach_ports(const netdef *def, char *const *ports, size_t n, unsigned *ret_count,
+                           verr *err)
+{
+    *ret_count = 0;
+    if (!def->bridge_name || !netdef_is_managed_bridge(def))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        netdev_link link;
+        int found = netdev_link_get(ports[i], &link, err);
+        if (found < 0)
+            return -1;
+        if (found == 0 || link.master != 0 || streq(ports[i], def->bridge_name))
+            continue;
+        if (netdev_link_set_master(ports[i], def->bridge_name, err) < 0)
+            return verr_prefix(err, "putting port %s back on %s", ports[i], def->bridge_name);
+        (*ret_count)++;
+    }
+    return 0;
+}
+
+void network_forget_leases(const network_env *env, const char *name)
+{
+    _cleanup_free_ char *path = store_dnsmasq_path(env->paths, name, "leases");
+    store_unlink(path, NULL);
 }
 
 static int dnsmasq_launch(const network_env *env, const netdef *def, pid_t *ret_pid, verr *err)
@@ -425,6 +465,28 @@ int network_stop(const network_env *env, const netdef *def, const net_run *runp,
     return 0;
 }
 
+/* The subnet route the kernel made with each IPv4 address, if someone removed
+ * it (the address itself still there): put it back. */
+static int adopt_subnet_routes(const netdef *def, bool *repaired, verr *err)
+{
+    for (size_t i = 0; i < def->n_ips; i++) {
+        const netdef_ip *ip = &def->ips[i];
+        if (ip->family != AF_INET)
+            continue;
+        vnet_addr net;
+        vnet_addr_network(&ip->address, ip->prefix, &net);
+        int has = netdev_route_has(&net, ip->prefix, def->bridge_name, err);
+        if (has < 0)
+            return -1;
+        if (has == 0) {
+            if (netdev_route_add(&net, ip->prefix, NULL, def->bridge_name, 0, err) < 0)
+                return -1;
+            *repaired = true;
+        }
+    }
+    return 0;
+}
+
 /* Addresses on the bridge that the definition does not have (link-local
  * ones aside) are removed: the kernel holds what the definition says. */
 static int bridge_drop_extra_addresses(const netdef *def, bool *repaired, verr *err)
@@ -504,7 +566,7 @@ static int adopt_bridge(const network_env *env, const netdef *def, net_run *run,
             return -1;
         *repaired = true;
     }
-    return 0;
+    return adopt_subnet_routes(def, repaired, err);
 }
 
 /* The table as the kernel holds it must be the one vnet last installed (its
@@ -546,6 +608,7 @@ static int dnsmasq_files_check(const network_env *env, const netdef *def, bool *
         .libvirt_compat = false,
         .fast_dhcp = true,
         .servers_file = servers,
+        .user = env->dnsmasq_user, /* as dnsmasq_write_files plans it */
     };
     dnsmasq_plan plan = {0};
     if (dnsmasq_plan_build(def, &opts, &plan, err) < 0)
@@ -664,8 +727,7 @@ int network_adopt(const network_env *env, const netdef *def, const net_run *old,
         r = forwarding_sysctls(env, def, NULL, err);
         if (r > 0) {
             repaired = true;
-            log_warn("network '%s': forwarding had been switched off, switched it on",
-                     def->name);
+            log_warn("network '%s': forwarding had been switched off, switched it on", def->name);
             r = 0;
         }
     }

@@ -46,6 +46,7 @@ typedef struct network_env {
     const vnet_paths *paths;
     const char *dnsmasq_bin; /* path to dnsmasq */
     const char *sysfs_root;  /* where sysfs is (SR-IOV pools); NULL = /sys */
+    const char *dnsmasq_user; /* account dnsmasq drops to (and its group); NULL: its default */
     /* vnetd --forwarding=hands-off: ip_forward / conf.all.forwarding are the
      * host's; start and adopt leave them (the daemon reports them off) */
     bool forwarding_hands_off;
@@ -58,6 +59,14 @@ int network_start(const network_env *env, const netdef *def, net_run *ret_run, v
 /* (Networks without a bridge of their own go through network_pool_start, pool.h.) */
 /* Stop: reverse of start, driven by the run-state (not by the definition). */
 int network_stop(const network_env *env, const netdef *def, const net_run *run, verr *err);
+/* Put interfaces that were ports of the network's bridge, and now exist with no
+ * master (the bridge was deleted and re-created), back on it. *ret_count gets
+ * how many. */
+int network_reattach_ports(const netdef *def, char *const *ports, size_t n, unsigned *ret_count,
+                           verr *err);
+/* Delete the network's DHCP lease file (kept by network_stop): when it is
+ * undefined, or a transient network stops. */
+void network_forget_leases(const network_env *env, const char *name);
 /* After a daemon restart, a drift event or on the periodic check: compare each
  * piece with the kernel and converge — create what is missing, remove what is
  * extra, adopt what matches — without disturbing what works. *ret_run is the

@@ -65,6 +65,31 @@ static const proto_field f_forward_del[] = {
     {"address", PROTO_STR, false, 0, 0},
     F_END,
 };
+static const proto_field f_port[] = {F_NAME, {"uuid", PROTO_STR, true, 0, 0}, F_END};
+static const proto_field f_port_create[] = {
+    F_NAME,
+    {"xml", PROTO_STR, true, 0, 0},
+    {"source", PROTO_STR, false, 0, 0},
+    {"reclaim", PROTO_BOOL, false, 0, 0},
+    F_END,
+};
+static const proto_field f_metadata_get[] = {
+    F_NAME,
+    {"type", PROTO_STR, true, 0, 0},
+    {"uri", PROTO_STR, false, 0, 0},
+    {"config", PROTO_BOOL, false, 0, 0},
+    F_END,
+};
+static const proto_field f_metadata_set[] = {
+    F_NAME,
+    {"type", PROTO_STR, true, 0, 0},
+    {"value", PROTO_STR, false, 0, 0},
+    {"key", PROTO_STR, false, 0, 0},
+    {"uri", PROTO_STR, false, 0, 0},
+    {"live", PROTO_BOOL, false, 0, 0},
+    {"config", PROTO_BOOL, false, 0, 0},
+    F_END,
+};
 
 /* uplink-*: a host NIC into a bridge (cmd_uplink.c, ops_uplink.c) */
 static const proto_field f_uplink_bridge[] = {{"bridge", PROTO_STR, true, 0, 0}, F_END};
@@ -101,6 +126,12 @@ static const proto_op ops[] = {
     {"uplink-attach", f_uplink_attach},
     {"uplink-confirm", f_uplink_bridge},
     {"uplink-detach", f_uplink_bridge},
+    {"port-list", f_name},
+    {"port-dumpxml", f_port},
+    {"port-create", f_port_create},
+    {"port-delete", f_port},
+    {"metadata-get", f_metadata_get},
+    {"metadata-set", f_metadata_set},
 };
 
 const proto_op *proto_op_find(const char *name)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scenario 6: destroy removes everything start made (bridge, nft table, dnsmasq, status and
-# dnsmasq files) and keeps only the definition; undefine removes the definition; a transient
+# dnsmasq files) and keeps only the definition and, as libvirt does, the DHCP leases; undefine
+# removes both; a transient
 # network (create) leaves nothing at all once destroyed.
 . "$(dirname "$0")/lib.sh"
 e2e_init
@@ -24,7 +25,8 @@ expect_eq "destroy prints virsh's message" "Network e2egone destroyed" "$E2E_OUT
 expect_false "bridge vt-gone0 is gone" link_exists vt-gone0
 expect_false "table vnet-vt-gone0 is gone" table_exists vt-gone0
 expect_true "dnsmasq (pid $pid) has exited" wait_for 5 pid_dead "$pid"
-expect_eq "only the definition is left under ROOT" "$ROOT/etc/vnet/networks/e2egone.xml" "$(files_of e2egone)"
+expect_eq "only the definition and the leases are left under ROOT" \
+    "$ROOT/etc/vnet/networks/e2egone.xml $ROOT/var/lib/vnet/dnsmasq/e2egone.leases" "$(files_of e2egone | xargs)"
 expect_false "e2egone is inactive" net_active e2egone
 e2e_run vnet list --all
 expect_match "list --all shows it inactive" '^ *e2egone +inactive +no +yes *$' "$E2E_OUT"

@@ -46,13 +46,32 @@ ip2=$(dhcp_udhcpc g2 drift-g2)
 expect_match "a new guest gets a lease from the new dnsmasq" '^192\.168\.122\.' "$ip2"
 expect_eq "DNS answers for the new guest" "$ip2" "$(dig_a g2 drift-g2 $DEFAULT_GW)"
 
+# 3b. Someone removes the bridge's address, or its subnet route (rtnetlink address and
+# route events; no waiting for the periodic check).
+subnet_route() { ip -n "$HOST_NS" -4 route show dev virbr0 2>/dev/null | grep -q "^192\.168\.122\.0/24"; }
+ip -n "$HOST_NS" addr del "$DEFAULT_GW/24" dev virbr0
+expect_true "a removed bridge address is put back" wait_for 5 bridge_addressed
+expect_true "with its subnet route" wait_for 5 subnet_route
+ip -n "$HOST_NS" route del 192.168.122.0/24 dev virbr0
+expect_true "a removed subnet route is put back" wait_for 5 subnet_route
+expect_eq "NAT works after the address drift" "$UPLINK_HOST" "$(guest_ask g2 $UPLINK_UP 7000)"
+
 # 4. The bridge is set down, then deleted.
 ip -n "$HOST_NS" link set virbr0 down
 expect_true "a bridge set down is brought up again" wait_for 5 bridge_up
+# a port taken off the bridge on purpose (well before the deletion) stays off
+guest_add g4 virbr0 || e2e_fatal "guest g4 plugged"
+ip -n "$HOST_NS" link set ve-g4 nomaster
+wait_for 3 false
 ip -n "$HOST_NS" link del virbr0
 expect_true "a deleted bridge is re-created" wait_for 5 link_exists virbr0
 expect_true "with its address" wait_for 5 bridge_addressed
 expect_true "and up" wait_for 5 bridge_up
+port_on_bridge() { ip -n "$HOST_NS" -o link show dev "$1" 2>/dev/null | grep -q "master virbr0"; }
+expect_true "guest g1's port is back on the re-created bridge" wait_for 5 port_on_bridge ve-g1
+expect_true "and guest g2's" wait_for 5 port_on_bridge ve-g2
+expect_false "a port taken off on purpose before is not put back" port_on_bridge ve-g4
+expect_eq "guest g1, plugged before, reaches the upstream again" "$UPLINK_HOST" "$(guest_ask g1 $UPLINK_UP 7000)"
 guest_add g3 virbr0 || e2e_fatal "guest g3 plugged into the new bridge"
 ip3=$(dhcp_udhcpc g3 drift-g3)
 expect_match "a guest on the re-created bridge gets a lease" '^192\.168\.122\.' "$ip3"

@@ -240,6 +240,8 @@ e2e_init() {
     E2E_P=${E2E_P:0:9}
     HOST_NS=$E2E_P-host
     UP_NS=$E2E_P-up
+    # the account dnsmasq runs as, as `meson install` creates it (kept: it is part of the install)
+    "$E2E_SRC_DIR/scripts/create-dnsmasq-user.sh" vnet-dnsmasq || { echo "cannot create vnet-dnsmasq"; exit 1; }
     E2E_TMP=$(mktemp -d /tmp/vnet-e2e.XXXXXX) || { echo "cannot make a temp dir"; exit 1; }
     chmod 755 "$E2E_TMP" # dnsmasq runs as nobody and must traverse ROOT
     ROOT=$E2E_TMP/root

@@ -36,7 +36,7 @@ unit=$D$P/lib/systemd/system/vnetd.service
 check "the unit in PREFIX/lib/systemd/system" test -f "$unit"
 check "the unit starts PREFIX/sbin/vnetd" grep -qx "ExecStart=$P/sbin/vnetd" "$unit"
 check "the unit may write the custom directories" \
-    grep -qx "ReadWritePaths=-$P/conf/vnet -$P/rt/vnet -$P/state/lib/vnet" "$unit"
+    grep -qx "ReadWritePaths=-$P/conf/vnet -$P/rt/vnet -$P/state/lib/vnet -$P/rt/libvirt" "$unit"
 check "the definitions directory is created by the install" test -d "$D$P/conf/vnet/networks"
 check "the data directory is created by the install" test -d "$D$P/state/lib/vnet"
 help=$("$D$P/sbin/vnetd" --help)

@@ -1,7 +1,8 @@
 /* A stand-in for src/network used by the daemon's unit tests: it touches
  * nothing on the host and logs each call ("start NAME", ...) to the file named
  * by $VNET_STUB_LOG, so the tests can check what vnetd asked for. A network
- * whose <title> is "fail" fails to start. */
+ * whose <title> is "fail" fails to start; reloading hosts fails when a DHCP
+ * host has MAC 52:54:00:00:0f:a1. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,17 @@ int network_stop(const network_env *env, const netdef *def, const net_run *run, 
 {
     stub_log("stop", def);
     return 0;
+}
+
+int network_reattach_ports(const netdef *def, char *const *ports, size_t n, unsigned *ret_count,
+                           verr *err)
+{
+    *ret_count = 0;
+    return 0;
+}
+
+void network_forget_leases(const network_env *env, const char *name)
+{
 }
 
 int network_adopt(const network_env *env, const netdef *def, const net_run *run,
@@ -85,6 +97,11 @@ void network_forwards_forget_all(const netdef *def)
 int network_reload_hosts(const network_env *env, const netdef *def, const net_run *run, verr *err)
 {
     stub_log("reload", def);
+    for (size_t i = 0; i < def->n_ips; i++)
+        for (size_t j = 0; j < def->ips[i].n_hosts; j++)
+            if (def->ips[i].hosts[j].mac &&
+                strcmp(def->ips[i].hosts[j].mac, "52:54:00:00:0f:a1") == 0)
+                return verr_set(err, VERR_SYSTEM, "stub: reload refused");
     return 0;
 }
 

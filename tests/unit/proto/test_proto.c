@@ -73,7 +73,8 @@ static void test_schema(void)
          "(allowed: -1 to 2147483647)"},
         {"{\"op\":\"update\",\"name\":\"a\",\"command\":\"add\",\"section\":\"ip\","
          "\"xml\":\"<ip/>\",\"parent_index\":-2}",
-         "request field 'parent_index' of 'update' is out of range: -2 (allowed: -1 to 2147483647)"},
+         "request field 'parent_index' of 'update' is out of range: -2 (allowed: -1 to "
+         "2147483647)"},
         {"{\"op\":\"update\",\"name\":\"a\",\"command\":\"add\",\"section\":\"ip\","
          "\"xml\":\"<ip/>\",\"parent_index\":1.5}",
          "request field 'parent_index' of 'update' must be an integer"},
@@ -88,6 +89,28 @@ static void test_schema(void)
          "request field 'port' of 'forward-add' is out of range: 65536 (allowed: 1 to 65535)"},
         {"{\"op\":\"forward-del\",\"name\":\"a\",\"proto\":\"udp\"}",
          "request field 'port' of 'forward-del' is missing"},
+        /* issue 10's operations: ports and metadata */
+        {"{\"op\":\"port-list\",\"name\":\"a\"}", NULL},
+        {"{\"op\":\"port-dumpxml\",\"name\":\"a\"}",
+         "request field 'uuid' of 'port-dumpxml' is missing"},
+        {"{\"op\":\"port-delete\",\"name\":\"a\",\"uuid\":\"u\"}", NULL},
+        {"{\"op\":\"port-create\",\"name\":\"a\",\"xml\":\"<networkport/>\","
+         "\"source\":\"p.xml\",\"reclaim\":true}",
+         NULL},
+        {"{\"op\":\"port-create\",\"name\":\"a\",\"xml\":\"<networkport/>\","
+         "\"reclaim\":1}",
+         "request field 'reclaim' of 'port-create' must be true or false"},
+        {"{\"op\":\"metadata-get\",\"name\":\"a\",\"type\":\"element\","
+         "\"uri\":\"http://x/\",\"config\":false}",
+         NULL},
+        {"{\"op\":\"metadata-get\",\"name\":\"a\"}",
+         "request field 'type' of 'metadata-get' is missing"},
+        {"{\"op\":\"metadata-set\",\"name\":\"a\",\"type\":\"element\",\"value\":\"<x/>\","
+         "\"key\":\"k\",\"uri\":\"http://x/\",\"live\":true,\"config\":true}",
+         NULL},
+        {"{\"op\":\"metadata-set\",\"name\":\"a\",\"type\":\"title\",\"value\":null}", NULL},
+        {"{\"op\":\"metadata-set\",\"name\":\"a\",\"type\":\"title\",\"inactive\":true}",
+         "operation 'metadata-set' has no field 'inactive'"},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         json_t *req = json_loads(cases[i].json, 0, NULL);
@@ -312,8 +335,7 @@ static void test_doc(const char *doc_path)
         for (const proto_field *f = ops[i].fields; f->name; f++) {
             _cleanup_free_ char *field = xasprintf("`%s`", f->name);
             if (!strstr(text, field))
-                fprintf(stderr, "docs/protocol.md: '%s' row lacks field %s\n", ops[i].name,
-                        field);
+                fprintf(stderr, "docs/protocol.md: '%s' row lacks field %s\n", ops[i].name, field);
             CHECK(strstr(text, field) != NULL);
         }
     }

@@ -1,0 +1,148 @@
+/* dnsmasq health, beyond "has it exited" (the pidfd in supervise.c): once a
+ * second, each active network's dnsmasq is checked
+ *   - in /proc: stopped (SIGSTOP, state 'T'), traced or a zombie is not
+ *     serving DHCP or DNS, however alive its pid looks;
+ *   - with a DNS probe to its address on the bridge, which it answers itself
+ *     (dnsmasq_health.c): no answer to two probes in a row means its main
+ *     loop is wedged.
+ * Either way it is killed through its pidfd, and the exit starts the usual
+ * repair, which starts a new one (paced like every repair: the retries back
+ * off, to at most VNETD_REPAIR_BACKOFF_MAX_MS apart, and never stop). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "daemon/events.h"
+#include "dnsmasq/dnsmasq.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+#define HEALTH_PERIOD_USEC 1000000ULL /* one check per second */
+#define HEALTH_MISSES_MAX 2           /* unanswered probes in a row before a restart */
+
+void health_forget(vnet_net *net)
+{
+    if (net->probe_fd > 0)
+        close(net->probe_fd);
+    net->probe_fd = 0;
+    net->probe_misses = 0;
+    net->probe_pid = 0;
+}
+
+/* The address the probe goes to: the first IPv4 address, if DNS is served. */
+static const netdef_ip *probe_target(const netdef *def)
+{
+    if (def->dns.enable == VT_NO || !dnsmasq_needed(def))
+        return NULL;
+    for (size_t i = 0; i < def->n_ips; i++)
+        if (def->ips[i].family == AF_INET)
+            return &def->ips[i];
+    return NULL;
+}
+
+/* Was the last probe answered? Reads what came back and closes its socket. */
+static bool probe_answered(vnet_net *net)
+{
+    uint8_t buf[512];
+    bool ok = false;
+    ssize_t n;
+    while ((n = recv(net->probe_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+        ok = ok || dnsmasq_probe_reply_ok(buf, (size_t)n, net->probe_id);
+    close(net->probe_fd);
+    net->probe_fd = 0;
+    return ok;
+}
+
+static void probe_send(vnet_net *net, const netdef_ip *ip)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
+    sa.sin_addr = ip->address.v4;
+    uint8_t q[64];
+    net->probe_id = (uint16_t)(net->probe_id * 31u + 7u);
+    size_t len = dnsmasq_probe_query(q, sizeof(q), net->probe_id);
+    if (sendto(fd, q, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        close(fd);
+        return;
+    }
+    net->probe_fd = fd;
+}
+
+/* Kill it through the pidfd (no pid reuse race); its exit brings the repair. */
+static void restart_dnsmasq(vnetd *d, vnet_net *net, pid_t pid, const char *why)
+{
+    _cleanup_free_ char *what = xasprintf("dnsmasq (pid %d) %s; restarting it", (int)pid, why);
+    log_warn("network '%s': %s", net->name, what);
+    events_emit_net(d, VNET_EV_FINDING, net->name, net->uuid, what);
+    health_forget(net);
+    int pfd = net->dnsmasq_watch ? sd_event_source_get_io_fd(net->dnsmasq_watch) : -1;
+    if (pfd < 0 || pidfd_send_signal(pfd, SIGKILL, NULL, 0) < 0)
+        reconcile_request_repair(d, net, what);
+}
+
+static void health_check(vnetd *d, vnet_net *net)
+{
+    pid_t pid = net_active(net) ? net->run.dnsmasq_pid : 0;
+    if (pid <= 0 || net->repair_timer) { /* none, or a repair is due anyway */
+        health_forget(net);
+        return;
+    }
+    if (pid != net->probe_pid) { /* a new dnsmasq: start counting afresh */
+        health_forget(net);
+        net->probe_pid = pid;
+    }
+    char state = dnsmasq_proc_state(pid);
+    if (state && dnsmasq_state_unhealthy(state)) {
+        char why[48];
+        snprintf(why, sizeof(why), "is not running (state %c)", state);
+        restart_dnsmasq(d, net, pid, why);
+        return;
+    }
+    const netdef_ip *ip = probe_target(net->live);
+    if (!ip)
+        return;
+    if (net->probe_fd > 0)
+        net->probe_misses = probe_answered(net) ? 0 : net->probe_misses + 1;
+    if (net->probe_misses >= HEALTH_MISSES_MAX) {
+        restart_dnsmasq(d, net, pid, "does not answer DNS probes");
+        return;
+    }
+    probe_send(net, ip);
+}
+
+static int health_fired(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    vnetd *d = userdata;
+    for (size_t i = 0; i < d->n_nets; i++)
+        health_check(d, d->nets[i]);
+    sd_event_source_set_time(s, usec + HEALTH_PERIOD_USEC);
+    sd_event_source_set_enabled(s, SD_EVENT_ON);
+    return 0;
+}
+
+int health_setup(vnetd *d, verr *err)
+{
+    uint64_t now;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+    int r = sd_event_add_time(d->event, &d->health_timer, CLOCK_MONOTONIC, now + HEALTH_PERIOD_USEC,
+                              50000, health_fired, d);
+    if (r < 0)
+        return verr_errno(err, -r, "setting up the dnsmasq health check");
+    return 0;
+}
+
+void health_close(vnetd *d)
+{
+    d->health_timer = sd_event_source_disable_unref(d->health_timer);
+    for (size_t i = 0; i < d->n_nets; i++)
+        health_forget(d->nets[i]);
+}

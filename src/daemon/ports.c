@@ -1,0 +1,523 @@
+/* Network ports: allocation (the plug per forward mode), persistence, the
+ * port-* operations, and re-attaching guests' interfaces to a bridge that was
+ * re-created. An interface belongs to a port when its MAC is the port's MAC or,
+ * as libvirt's VM driver makes tap devices, the port's MAC with 0xfe as first
+ * byte; the name is learned from rtnetlink link events when the interface
+ * joins the network's bridge, and kept with the port. */
+#include <dirent.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/netport.h"
+#include "daemon/events.h"
+#include "daemon/ports.h"
+#include "netdev/netdev.h"
+#include "proto/proto.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+static void netport_freep(netport **p)
+{
+    netport_free(*p);
+}
+
+typedef struct vport {
+    char *network;
+    netport *port;
+    char *ifname; /* learned host interface, or NULL */
+} vport;
+
+typedef struct ports_state {
+    vport *items;
+    size_t n;
+    int sub;
+    int watch_fd; /* rtnetlink link events (netdev_portwatch) */
+    sd_event_source *watch;
+} ports_state;
+
+static ports_state *state(vnetd *d)
+{
+    return d->ports;
+}
+
+static char *uuid_text(const uint8_t u[16], char buf[37])
+{
+    netdef tmp = {.uuid = {0}};
+    memcpy(tmp.uuid, u, 16);
+    return (char *)netdef_uuid_str(&tmp, buf);
+}
+
+static char *port_dir(vnetd *d, const char *network)
+{
+    return xasprintf("%s/ports/%s", d->paths.data_dir, network);
+}
+
+static char *port_path(vnetd *d, const vport *p)
+{
+    char ubuf[37];
+    return xasprintf("%s/ports/%s/%s.json", d->paths.data_dir, p->network,
+                     uuid_text(p->port->uuid, ubuf));
+}
+
+static int port_save(vnetd *d, const vport *p, verr *err)
+{
+    _cleanup_free_ char *dir = port_dir(d, p->network);
+    if (store_mkdir_p(dir, 0755, err) < 0)
+        return -1;
+    _cleanup_free_ char *xml = netport_format(p->port);
+    json_t *o = json_pack("{ssss}", "network", p->network, "xml", xml);
+    if (p->ifname)
+        json_object_set_new(o, "ifname", json_string(p->ifname));
+    _cleanup_free_ char *text = json_dumps(o, JSON_INDENT(2));
+    json_decref(o);
+    _cleanup_free_ char *path = port_path(d, p);
+    return store_write_atomic(path, text, strlen(text), 0644, err);
+}
+
+static void vport_clear(vport *p)
+{
+    free(p->network);
+    netport_free(p->port);
+    free(p->ifname);
+}
+
+static void port_remove(vnetd *d, size_t i)
+{
+    ports_state *s = state(d);
+    _cleanup_free_ char *path = port_path(d, &s->items[i]);
+    verr e = VERR_INIT;
+    if (store_unlink(path, &e) < 0)
+        log_warn("%s", e.msg);
+    vport_clear(&s->items[i]);
+    memmove(&s->items[i], &s->items[i + 1], (s->n - i - 1) * sizeof(*s->items));
+    s->n--;
+}
+
+static vport *port_find(vnetd *d, const char *network, const uint8_t uuid[16])
+{
+    ports_state *s = state(d);
+    for (size_t i = 0; i < s->n; i++)
+        if (memcmp(s->items[i].port->uuid, uuid, 16) == 0 &&
+            (!network || streq(s->items[i].network, network)))
+            return &s->items[i];
+    return NULL;
+}
+
+/* ---- interfaces ---- */
+
+static bool mac_matches(const uint8_t link_mac[6], const uint8_t port_mac[6])
+{
+    return memcmp(link_mac + 1, port_mac + 1, 5) == 0 &&
+           (link_mac[0] == port_mac[0] || link_mac[0] == 0xfe);
+}
+
+/* Port p's interface among links: its MAC is the port's MAC or, as libvirt
+ * names tap devices, that MAC with 0xfe as first byte. With on_master (learning)
+ * only a link enslaved to that bridge counts. Without (re-attaching): the
+ * learned interface, else a tap-style MAC only, since a link with the guest's
+ * very MAC elsewhere may be the guest's own end of a veth pair. */
+static const netdev_link *port_link(const vport *p, const netdev_link *links, size_t n,
+                                    int on_master)
+{
+    const netdev_link *found = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const netdev_link *l = &links[i];
+        if (streq(l->kind, "bridge") || !mac_matches(l->mac, p->port->mac))
+            continue;
+        if (on_master > 0) {
+            if (l->master == on_master)
+                return l;
+            continue;
+        }
+        if (p->ifname && streq(l->name, p->ifname))
+            return l;
+        if (!found && l->mac[0] == 0xfe && p->port->mac[0] != 0xfe)
+            found = l;
+    }
+    return found;
+}
+
+static const netdev_link *link_by_name(const netdev_link *links, size_t n, const char *name)
+{
+    for (size_t i = 0; name && i < n; i++)
+        if (streq(links[i].name, name))
+            return &links[i];
+    return NULL;
+}
+
+/* Record the interfaces now on their network's bridge. */
+static void ports_learn(vnetd *d)
+{
+    ports_state *s = state(d);
+    if (!s || s->n == 0)
+        return;
+    _cleanup_free_ netdev_link *links = NULL;
+    size_t nl = 0;
+    if (netdev_link_list(&links, &nl, NULL) < 0)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        vport *p = &s->items[i];
+        vnet_net *net = registry_find(d, p->network);
+        const netdev_link *br =
+            net && net_active(net) ? link_by_name(links, nl, net_bridge(net)) : NULL;
+        const netdev_link *l = br ? port_link(p, links, nl, br->ifindex) : NULL;
+        if (!l || (p->ifname && streq(p->ifname, l->name)))
+            continue;
+        free(p->ifname);
+        p->ifname = xstrdup(l->name);
+        log_info("network '%s': port interface %s learned", p->network, l->name);
+        verr e = VERR_INIT;
+        if (port_save(d, p, &e) < 0)
+            log_warn("%s", e.msg);
+    }
+}
+
+/* Put the network's port interfaces back on its (new) bridge. */
+static void ports_reattach(vnetd *d, vnet_net *net)
+{
+    ports_state *s = state(d);
+    const char *br = net_bridge(net);
+    if (!br || !netdef_is_managed_bridge(net->live))
+        return;
+    _cleanup_free_ netdev_link *links = NULL;
+    size_t nl = 0;
+    verr e = VERR_INIT;
+    if (netdev_link_list(&links, &nl, &e) < 0) {
+        log_warn("network '%s': re-attaching port interfaces: %s", net->name, e.msg);
+        return;
+    }
+    netdev_link brl;
+    if (netdev_link_get(br, &brl, NULL) != 1)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        vport *p = &s->items[i];
+        if (!streq(p->network, net->name))
+            continue;
+        const netdev_link *l = port_link(p, links, nl, 0);
+        if (!l || l->master == brl.ifindex)
+            continue;
+        verr_clear(&e);
+        if (netdev_link_set_master(l->name, br, &e) < 0 ||
+            netdev_link_set_up(l->name, true, &e) < 0)
+            log_warn("network '%s': re-attaching %s: %s", net->name, l->name, e.msg);
+        else
+            log_info("network '%s': re-attached port interface %s to %s", net->name, l->name, br);
+    }
+}
+
+static void on_event(vnetd *d, const vnet_event *ev, void *userdata)
+{
+    if (!ev->network)
+        return;
+    if (ev->type == VNET_EV_UNDEFINED) {
+        ports_state *s = state(d);
+        for (size_t i = s->n; i-- > 0;)
+            if (streq(s->items[i].network, ev->network))
+                port_remove(d, i);
+        return;
+    }
+    if (ev->type != VNET_EV_STARTED && ev->type != VNET_EV_REPAIRED)
+        return;
+    vnet_net *net = registry_find(d, ev->network);
+    if (net && net_active(net))
+        ports_reattach(d, net);
+}
+
+/* A link changed: learn it if it carries a port's MAC and sits on a bridge
+ * (link NULL: events were lost, look at every link). */
+static void on_link(const netdev_link *link, void *userdata)
+{
+    vnetd *d = userdata;
+    ports_state *s = state(d);
+    bool wanted = link == NULL;
+    for (size_t i = 0; !wanted && i < s->n; i++)
+        wanted = link->master != 0 && mac_matches(link->mac, s->items[i].port->mac) &&
+                 !(s->items[i].ifname && streq(s->items[i].ifname, link->name));
+    if (wanted)
+        ports_learn(d);
+}
+
+static int on_watch(sd_event_source *src, int fd, uint32_t revents, void *userdata)
+{
+    netdev_portwatch_drain(fd, on_link, userdata);
+    return 0;
+}
+
+/* ---- the plug ---- */
+
+static int fill_plug(vnetd *d, const vnet_net *net, netport *p, verr *err)
+{
+    const netdef *def = net->live;
+    free(p->bridge);
+    free(p->mac_table_manager);
+    free(p->dev);
+    free(p->mode);
+    p->bridge = p->mac_table_manager = p->dev = p->mode = NULL;
+    switch (def->forward_mode) {
+    case NETDEF_FWD_NONE:
+    case NETDEF_FWD_NAT:
+    case NETDEF_FWD_ROUTE:
+    case NETDEF_FWD_OPEN:
+        p->plug = NETPORT_PLUG_NETWORK;
+        p->bridge = xstrdup(def->bridge_name);
+        p->mac_table_manager = xstrdup(def->mac_table_manager);
+        return 0;
+    case NETDEF_FWD_BRIDGE:
+        if (def->bridge_name) {
+            p->plug = NETPORT_PLUG_BRIDGE;
+            p->bridge = xstrdup(def->bridge_name);
+            p->mac_table_manager = xstrdup(def->mac_table_manager);
+            return 0;
+        }
+        /* a macvtap pool in bridge mode */
+        __attribute__((fallthrough));
+    case NETDEF_FWD_PRIVATE:
+    case NETDEF_FWD_VEPA:
+    case NETDEF_FWD_PASSTHROUGH: {
+        if (def->n_forward_ifaces == 0)
+            return verr_set(err, VERR_UNSUPPORTED,
+                            "network '%s' has no <interface> in its <forward> to give a port",
+                            net->name);
+        /* the pool's device with the fewest ports */
+        ports_state *s = state(d);
+        size_t best = 0, best_n = SIZE_MAX;
+        for (size_t i = 0; i < def->n_forward_ifaces; i++) {
+            size_t used = 0;
+            for (size_t j = 0; j < s->n; j++)
+                used += s->items[j].port->dev && streq(s->items[j].network, net->name) &&
+                        streq(s->items[j].port->dev, def->forward_ifaces[i]);
+            if (used < best_n) {
+                best = i;
+                best_n = used;
+            }
+        }
+        if (def->forward_mode == NETDEF_FWD_PASSTHROUGH && best_n > 0)
+            return verr_set(err, VERR_BUSY,
+                            "Requested operation is not valid: every passthrough device of "
+                            "network '%s' is in use",
+                            net->name);
+        p->plug = NETPORT_PLUG_DIRECT;
+        p->dev = xstrdup(def->forward_ifaces[best]);
+        p->mode = xstrdup(netdef_forward_mode_name(def->forward_mode));
+        return 0;
+    }
+    default:
+        return verr_set(err, VERR_UNSUPPORTED,
+                        "unsupported configuration: network '%s': vnet does not hand out ports "
+                        "of '%s' networks (PCI hostdev pools)",
+                        net->name, netdef_forward_mode_name(def->forward_mode));
+    }
+}
+
+/* ---- operations ---- */
+
+static json_t *port_reply(const vport *p)
+{
+    char ubuf[37], mbuf[18];
+    _cleanup_free_ char *xml = netport_format(p->port);
+    json_t *r = proto_reply_ok();
+    json_object_set_new(r, "uuid", json_string(uuid_text(p->port->uuid, ubuf)));
+    json_object_set_new(r, "mac", json_string(vnet_mac_str(p->port->mac, mbuf)));
+    json_object_set_new(r, "owner",
+                        p->port->owner_name ? json_string(p->port->owner_name) : json_null());
+    json_object_set_new(r, "ifname", p->ifname ? json_string(p->ifname) : json_null());
+    json_object_set_new(r, "xml", json_string(xml));
+    return r;
+}
+
+static json_t *op_port_create(vnetd *d, json_t *req, verr *err)
+{
+    const char *name = proto_get_str(req, "name", err);
+    vnet_net *net = name ? registry_get(d, name, err) : NULL;
+    const char *xml = net ? proto_get_str(req, "xml", err) : NULL;
+    if (!xml)
+        return NULL;
+    if (!net_active(net)) {
+        verr_set(err, VERR_BUSY, "Requested operation is not valid: network '%s' is not active",
+                 net->name);
+        return NULL;
+    }
+    const char *source = proto_get_str_opt(req, "source");
+    _cleanup_(netport_freep) netport *port = NULL;
+    if (netport_parse_string(xml, source ? source : "(networkport_definition)", &port, err) < 0)
+        return NULL;
+    char ubuf[37];
+    if (port_find(d, NULL, port->uuid)) {
+        verr_set(err, VERR_EXISTS, "operation failed: network port with UUID %s already exists",
+                 uuid_text(port->uuid, ubuf));
+        return NULL;
+    }
+    bool reclaim = proto_get_bool(req, "reclaim", false);
+    if (!(reclaim && port->plug != NETPORT_PLUG_NONE) && fill_plug(d, net, port, err) < 0)
+        return NULL;
+    ports_state *s = state(d);
+    vport *p = xarray_push(&s->items, &s->n, sizeof(*s->items));
+    p->network = xstrdup(net->name);
+    p->port = TAKE_PTR(port);
+    if (port_save(d, p, err) < 0) {
+        vport_clear(p);
+        s->n--;
+        return NULL;
+    }
+    log_info("network '%s': port %s created for %s", net->name, uuid_text(p->port->uuid, ubuf),
+             p->port->owner_name ? p->port->owner_name : "(no owner)");
+    return port_reply(p);
+}
+
+static vport *port_from_req(vnetd *d, json_t *req, verr *err)
+{
+    const char *name = proto_get_str(req, "name", err);
+    const char *uuid = name ? proto_get_str(req, "uuid", err) : NULL;
+    if (!uuid || !registry_get(d, name, err))
+        return NULL;
+    uint8_t u[16];
+    vport *p = netdef_uuid_parse(uuid, u) == 0 ? port_find(d, name, u) : NULL;
+    if (!p)
+        verr_set(err, VERR_NOT_FOUND,
+                 "network port not found: no network port with matching uuid '%s'", uuid);
+    return p;
+}
+
+static json_t *op_port_dumpxml(vnetd *d, json_t *req, verr *err)
+{
+    vport *p = port_from_req(d, req, err);
+    return p ? port_reply(p) : NULL;
+}
+
+static json_t *op_port_delete(vnetd *d, json_t *req, verr *err)
+{
+    vport *p = port_from_req(d, req, err);
+    if (!p)
+        return NULL;
+    char ubuf[37];
+    log_info("network '%s': port %s deleted", p->network, uuid_text(p->port->uuid, ubuf));
+    port_remove(d, (size_t)(p - state(d)->items));
+    return proto_reply_ok();
+}
+
+static json_t *op_port_list(vnetd *d, json_t *req, verr *err)
+{
+    const char *name = proto_get_str(req, "name", err);
+    if (!name || !registry_get(d, name, err))
+        return NULL;
+    ports_learn(d);
+    ports_state *s = state(d);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < s->n; i++) {
+        if (!streq(s->items[i].network, name))
+            continue;
+        json_t *o = port_reply(&s->items[i]);
+        json_object_del(o, "ok");
+        json_object_del(o, "xml");
+        json_array_append_new(arr, o);
+    }
+    json_t *r = proto_reply_ok();
+    json_object_set_new(r, "ports", arr);
+    return r;
+}
+
+static const op_def port_ops[] = {
+    {"port-list", op_port_list, true},
+    {"port-dumpxml", op_port_dumpxml, true},
+    {"port-create", op_port_create, false},
+    {"port-delete", op_port_delete, false},
+};
+
+const op_def *ports_ops_find(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(port_ops); i++)
+        if (streq(port_ops[i].name, name))
+            return &port_ops[i];
+    return NULL;
+}
+
+/* ---- load ---- */
+
+static void load_file(vnetd *d, const char *network, const char *path)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len;
+    verr e = VERR_INIT;
+    if (store_read_file(path, &text, &len, &e) <= 0)
+        return;
+    json_t *o = json_loads(text, 0, NULL);
+    const char *xml = json_string_value(json_object_get(o, "xml"));
+    netport *port = NULL;
+    if (!xml || netport_parse_string(xml, path, &port, &e) < 0) {
+        log_warn("ignoring saved port %s: %s", path, xml ? e.msg : "not a port record");
+        json_decref(o);
+        return;
+    }
+    ports_state *s = state(d);
+    vport *p = xarray_push(&s->items, &s->n, sizeof(*s->items));
+    p->network = xstrdup(network);
+    p->port = port;
+    p->ifname = xstrdup(json_string_value(json_object_get(o, "ifname")));
+    json_decref(o);
+}
+
+static void load_network(vnetd *d, const char *network)
+{
+    _cleanup_free_ char *dir = port_dir(d, network);
+    DIR *dh = opendir(dir);
+    if (!dh)
+        return;
+    struct dirent *de;
+    while ((de = readdir(dh))) {
+        size_t l = strlen(de->d_name);
+        if (l < 6 || !streq(de->d_name + l - 5, ".json"))
+            continue;
+        _cleanup_free_ char *path = xasprintf("%s/%s", dir, de->d_name);
+        load_file(d, network, path);
+    }
+    closedir(dh);
+}
+
+int ports_setup(vnetd *d, verr *err)
+{
+    ports_state *s = xcalloc(1, sizeof(*s));
+    s->watch_fd = -1;
+    d->ports = s;
+    _cleanup_free_ char *root = xasprintf("%s/ports", d->paths.data_dir);
+    DIR *dh = opendir(root);
+    if (dh) {
+        struct dirent *de;
+        while ((de = readdir(dh)))
+            if (de->d_name[0] != '.')
+                load_network(d, de->d_name);
+        closedir(dh);
+    }
+    s->sub = events_subscribe(d, on_event, NULL);
+    s->watch_fd = netdev_portwatch_open(err);
+    if (s->watch_fd < 0)
+        return -1;
+    int r = sd_event_add_io(d->event, &s->watch, s->watch_fd, EPOLLIN, on_watch, d);
+    if (r < 0)
+        return verr_errno(err, -r, "watching link events for ports");
+    ports_learn(d);
+    /* Networks already running (adopted at startup) get their interfaces back. */
+    for (size_t i = 0; i < d->n_nets; i++)
+        if (net_active(d->nets[i]))
+            ports_reattach(d, d->nets[i]);
+    return 0;
+}
+
+void ports_close(vnetd *d)
+{
+    ports_state *s = state(d);
+    if (!s)
+        return;
+    sd_event_source_disable_unref(s->watch);
+    if (s->watch_fd >= 0)
+        close(s->watch_fd);
+    if (s->sub > 0)
+        events_unsubscribe(d, s->sub);
+    for (size_t i = 0; i < s->n; i++)
+        vport_clear(&s->items[i]);
+    free(s->items);
+    free(s);
+    d->ports = NULL;
+}
