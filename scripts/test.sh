@@ -84,14 +84,19 @@ if [ ! -f build-fuzz/build.ninja ]; then
   CC=clang meson setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined \
     -Db_lundef=false -Dwerror=false >/dev/null || exit 1
 fi
-ninja -C build-fuzz tests/fuzz/fuzz-netdef-xml tests/fuzz/fuzz-proto-request >/dev/null || exit 1
-for target in netdef-xml proto-request; do
+# target -> its binary and committed corpus (seeds + findings)
+declare -A fuzz_bin=([netdef-xml]=tests/fuzz/fuzz-netdef-xml [proto-request]=tests/fuzz/fuzz-proto-request
+  [rpc]=tests/fuzz/rpc/fuzz-rpc)
+declare -A fuzz_corpus=([netdef-xml]=tests/fuzz/corpus/netdef-xml
+  [proto-request]=tests/fuzz/corpus/proto-request [rpc]=tests/fuzz/rpc/corpus)
+ninja -C build-fuzz "${fuzz_bin[@]}" >/dev/null || exit 1
+for target in netdef-xml proto-request rpc; do
   # new inputs go to a scratch corpus; the committed one (seeds + findings) is read only
   scratch=$(mktemp -d /tmp/vnet-fuzz.XXXXXX)
-  if (cd "$scratch" && "$OLDPWD/build-fuzz/tests/fuzz/fuzz-$target" \
+  if (cd "$scratch" && "$OLDPWD/build-fuzz/${fuzz_bin[$target]}" \
       -max_total_time="${FUZZ_SECONDS:-60}" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$OLDPWD/build-fuzz/fuzz-$target-" \
-      "$scratch" "$OLDPWD/tests/fuzz/corpus/$target" >"$OLDPWD/build-fuzz/fuzz-$target.log" 2>&1); then
+      "$scratch" "$OLDPWD/${fuzz_corpus[$target]}" >"$OLDPWD/build-fuzz/fuzz-$target.log" 2>&1); then
     echo "fuzz-$target: OK ($(grep -o 'Done [0-9]* runs' "build-fuzz/fuzz-$target.log"))"
     passed=$((passed + 1))
   else

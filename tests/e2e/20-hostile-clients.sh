@@ -17,7 +17,11 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$VNETD_PID/status"; }
 nfds() { ls "/proc/$VNETD_PID/fd" | wc -l; }
 log_lines() { wc -l <"$VNETD_LOG"; }
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
-masq_back() { ip netns exec "$HOST_NS" nft list table inet vnet-virbr0 2>/dev/null | grep -q masquerade; }
+# read whole before grep: with pipefail an early `grep -q` exit fails the pipe (SIGPIPE)
+masq_back() {
+    local t
+    t=$(ip netns exec "$HOST_NS" nft list table inet vnet-virbr0 2>/dev/null) && grep -q masquerade <<<"$t"
+}
 
 # ping_stats: ten root pings; prints "max MS median MS", fails if any ping fails.
 ping_stats() {

@@ -10,8 +10,11 @@ e2e_start
 net_wait_active default || e2e_fatal "default network is active"
 
 nftx() { ip netns exec "$HOST_NS" nft "$@"; }
-masq_back() { nftx list table inet vnet-virbr0 2>/dev/null | grep -q masquerade; }
-fwd_back() { nftx list table inet vnet-virbr0 2>/dev/null | grep -q "7100"; }
+# The listing is read whole before grep looks at it: with pipefail, `nft list | grep -q`
+# fails whenever grep stops reading before nft has written its last chunk (SIGPIPE).
+table_has() { local t; t=$(nftx list table inet vnet-virbr0 2>/dev/null) && grep -q -- "$1" <<<"$t"; }
+masq_back() { table_has masquerade; }
+fwd_back() { table_has 7100; }
 bridge_up() { ip -n "$HOST_NS" -o link show dev virbr0 2>/dev/null | grep -q '<[^>]*\bUP\b'; }
 
 # flow_open ID NS ADDR PORT: a TCP connection kept open by socat, fed through a FIFO.
