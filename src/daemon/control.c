@@ -35,11 +35,30 @@ typedef struct conn {
     bool discard; /* request refused: read and drop the rest before closing */
     bool parked;  /* a non-root request waiting for the next slot (limits_user_busy) */
     bool in_eof;
+    struct op_waiter *waiter; /* its request's work goes on (control_wait) */
     struct conn *next, *prev;
 } conn;
 
+/* The caller of a request whose reply comes when its work is done. It
+ * outlives its connection (c NULL then): the work's completion frees it. */
+typedef struct op_waiter {
+    conn *c;
+    char *op;
+    json_t *ok; /* the reply on success */
+} op_waiter;
+
+static json_t *pending_reply(void)
+{
+    static json_t *pending;
+    if (!pending)
+        pending = json_object(); /* a marker, never sent */
+    return pending;
+}
+
 static void conn_free(conn *c)
 {
+    if (c->waiter)
+        c->waiter->c = NULL;
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -77,9 +96,16 @@ json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid)
         err.sys_errno = EPERM;
         return proto_reply_error(&err);
     }
+    if (!def->read_only) { /* a network being started changes only when it is up */
+        const char *name = json_string_value(json_object_get(req, "name"));
+        if (name && starting_check_busy(registry_find(d, name), &err) < 0)
+            return proto_reply_error(&err);
+    }
     json_t *reply = def->fn(d, req, &err);
     if (!def->read_only) /* before the reply: the caller may look at the ruleset next */
         supervise_anchor_sync(d);
+    if (reply == pending_reply())
+        return reply;
     if (!reply) {
         if (!verr_is_set(&err))
             verr_set(&err, VERR_INTERNAL, "operation '%s' failed without a message", op);
@@ -91,6 +117,37 @@ json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid)
 }
 
 static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+static void conn_reply(conn *c, json_t *reply);
+
+json_t *control_wait(vnetd *d, json_t *ok)
+{
+    op_waiter *w = d->waiter;
+    d->waiter = NULL;
+    w->ok = ok;
+    return pending_reply();
+}
+
+void control_waiter_done(vnetd *d, void *waiter, const verr *err)
+{
+    op_waiter *w = waiter;
+    supervise_anchor_sync(d); /* before the reply, as control_dispatch does */
+    json_t *reply = w->ok;
+    if (err) {
+        log_warn("%s: %s", w->op, err->msg);
+        json_decref(reply);
+        reply = proto_reply_error(err);
+    }
+    if (w->c) {
+        conn *c = w->c;
+        c->waiter = NULL;
+        conn_reply(c, reply);
+        sd_event_source_set_enabled(c->io, SD_EVENT_ON);
+    } else {
+        json_decref(reply);
+    }
+    free(w->op);
+    free(w);
+}
 
 static void conn_arm_timer(conn *c, int ms)
 {
@@ -182,7 +239,22 @@ static bool conn_handle_request(conn *c)
         return handed;
     }
     long long t0 = proto_now_ms();
+    op_waiter *w = xcalloc(1, sizeof(*w));
+    w->c = c;
+    w->op = xstrdup(json_string_value(json_object_get(req, "op")));
+    c->daemon->waiter = w;
     json_t *reply = control_dispatch(c->daemon, req, c->uid);
+    if (c->daemon->waiter == w) { /* not taken: the reply is there */
+        c->daemon->waiter = NULL;
+        free(w->op);
+        free(w);
+    } else if (reply == pending_reply()) { /* it comes with control_waiter_done */
+        json_decref(req);
+        c->waiter = w;
+        sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+        sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+        return false;
+    }
     if (c->daemon->verbose)
         log_debug("op %s from uid %u pid %d: %s in %lld ms",
                   json_string_value(json_object_get(req, "op")), (unsigned)c->uid, (int)c->pid,
@@ -268,7 +340,7 @@ static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
             bool handed = conn_handle_request(c); /* (c is freed when handed over) */
             if (uid != 0)
                 limits_user_worked(&d->limits, t0, mono_us() - t0);
-            if (handed)
+            if (handed || c->waiter) /* handed over (c freed), or its reply comes later */
                 return 0;
         } else {
             return 0;

@@ -21,6 +21,7 @@
  *   forward_journal.c  forward changes saved as journal lines, folded at load
  *   resolv_watch.c  the host's resolv.conf -> dnsmasq servers-file, SIGHUP on change
  *   ops_uplink.c uplink-* requests: a host NIC into a bridge (see uplink.h)
+ *   starting.c   starts that wait for dnsmasq as events, not by blocking the loop
  */
 #pragma once
 
@@ -38,6 +39,7 @@
 #include "store/store.h"
 #include "util/error.h"
 
+#define VNETD_AUTOSTART_PARALLEL 32             /* autostarts waiting for dnsmasq at once */
 #define VNETD_REPAIR_BURST 5                       /* repairs allowed per network ... */
 #define VNETD_REPAIR_WINDOW_MS 60000               /* ... within this window */
 #define VNETD_RESCAN_USEC (60ULL * 1000000ULL)     /* safety-net re-adoption period */
@@ -93,6 +95,11 @@ typedef struct vnet_net {
     char *last_repair;        /* the last repair's sentence (info), NULL if none */
     time_t last_repair_time;
     json_t *findings;         /* current foreign-firewall findings (array), NULL if none */
+    /* A start waiting for its dnsmasq (starting.c): the definition it starts
+     * with (owned by the job). The network is not active until it is done;
+     * requests that would change it meanwhile are refused as busy. */
+    struct start_job *starting;
+    netdef *starting_def;
 } vnet_net;
 
 typedef struct vnetd {
@@ -142,6 +149,10 @@ typedef struct vnetd {
     int next_sub_id;
 
     struct rpc_server *rpc;    /* libvirt RPC sockets (rpc_server.c), NULL when off */
+    size_t n_starting;         /* starts waiting for their dnsmasq (starting.c) */
+    /* The caller of the request being dispatched, when it can take its reply
+     * later (control socket; NULL for libvirt RPC, which needs it now). */
+    struct op_waiter *waiter;
     struct ports_state *ports; /* network ports (ports.c) */
 } vnetd;
 
@@ -179,15 +190,46 @@ int registry_save_status(vnetd *d, vnet_net *net, verr *err);
 /* Start the network with `def` (becomes its live definition). On failure the
  * network stays inactive and err says why. */
 int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err);
+/* The rest of a start once the network is up on the host: `live` (taken)
+ * becomes its live definition, *run (taken) its run-state; the status file
+ * is written (failing that, the network is stopped again). */
+int registry_commit_start(vnetd *d, vnet_net *net, netdef *live, bool from_config, net_run *run,
+                          verr *err);
 /* Stop an active network; a transient one is removed from the registry (net
  * is freed then: do not use it afterwards). */
 int registry_stop(vnetd *d, vnet_net *net, verr *err);
+
+/* ---- starting.c ---- */
+/* Start `net` with `def` (copied) without blocking the loop on its dnsmasq.
+ * Returns 0 when the network is up already, -1 with err when the start failed
+ * (everything undone), 1 when it waits for dnsmasq: then done(d, ud, err) is
+ * called once, later, with err NULL when the network is up, or the error
+ * (everything undone). remove_on_failure: the entry was added for this start
+ * (create of a transient network) and goes when it fails. */
+typedef void (*start_done_fn)(vnetd *d, void *ud, const verr *err);
+int starting_begin(vnetd *d, vnet_net *net, const netdef *def, bool remove_on_failure,
+                   start_done_fn done, void *ud, verr *err);
+/* Its definition file changed by hand meanwhile: the status file will hold
+ * the running definition itself. */
+void starting_forget_config(vnet_net *net);
+/* A request naming a network that is starting is refused (VERR_BUSY). */
+int starting_check_busy(const vnet_net *net, verr *err);
+/* Give up on every pending start (vnetd stops): each is undone. */
+void starting_cancel_all(vnetd *d);
+/* Run the loop until no start is pending (boot: autostart networks). */
+void starting_wait_all(vnetd *d);
 
 /* ---- control.c ---- */
 int control_listen(vnetd *d, verr *err);
 void control_close(vnetd *d);
 /* Handle one parsed request from a peer; returns the reply (never NULL). */
 json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid);
+/* For an op whose work goes on after it returns (d->waiter set): it returns
+ * control_wait(d, ok) -- ok is the reply to send when the work succeeds --
+ * and passes control_waiter_done with the waiter (d->waiter, taken here) as
+ * the work's completion (start_done_fn). */
+json_t *control_wait(vnetd *d, json_t *ok);
+void control_waiter_done(vnetd *d, void *waiter, const verr *err);
 
 /* ---- ops.c, ops_update.c, ops_forward.c, ops_leases.c ---- */
 typedef json_t *(*op_fn)(vnetd *d, json_t *req, verr *err);

@@ -285,6 +285,7 @@ static void vnetd_teardown(vnetd *d)
 {
     if (d->listen_fd >= 0)
         unlink(d->paths.socket_path);
+    starting_cancel_all(d); /* undone: an unfinished start leaves nothing behind */
     control_close(d);
     health_close(d);
     rpc_server_stop(d);
@@ -353,7 +354,8 @@ int main(int argc, char **argv)
     } else {
         log_info("ready: %zu network(s), control socket %s", d.n_nets, d.paths.socket_path);
         sd_notify(0, "READY=1\nSTATUS=Serving the control socket");
-        int r = sd_event_loop(d.event);
+        /* (a SIGTERM while autostart networks started ended the loop already) */
+        int r = sd_event_get_state(d.event) == SD_EVENT_FINISHED ? 0 : sd_event_loop(d.event);
         if (r < 0) {
             log_err("event loop: %s", strerror(-r));
             rc = 1;

@@ -191,6 +191,10 @@ static void adopt_active(vnetd *d, const char *name)
 
 void reconcile_sweep(vnetd *d)
 {
+    if (d->n_starting > 0) { /* their pieces belong to no active network yet */
+        log_debug("sweep: skipped while %zu network(s) start", d->n_starting);
+        return;
+    }
     _cleanup_free_ network_owned *owned = xcalloc(d->n_nets + 1, sizeof(*owned));
     size_t n = 0;
     for (size_t i = 0; i < d->n_nets; i++) {
@@ -210,6 +214,12 @@ void reconcile_sweep(vnetd *d)
         log_err("%s", err.msg);
     if (removed)
         log_info("removed %u leftover object(s) of networks that are not active", removed);
+}
+
+static void autostart_done(vnetd *d, void *ud, const verr *err)
+{
+    if (err)
+        log_err("autostart: %s", err->msg);
 }
 
 int reconcile_startup(vnetd *d, verr *err)
@@ -232,14 +242,20 @@ int reconcile_startup(vnetd *d, verr *err)
 
     /* Host NICs into their bridges before networks that may sit on them. */
     uplink_startup(d);
+    /* Side by side: each start's dnsmasq gets ready while the next ones are
+     * set up; vnetd is ready (listens) once every autostart is done. */
     for (size_t i = 0; i < d->n_nets; i++) {
         vnet_net *net = d->nets[i];
         if (!net->autostart || net_active(net) || !net->config)
             continue;
+        while (d->n_starting >= VNETD_AUTOSTART_PARALLEL)
+            if (sd_event_run(d->event, UINT64_MAX) < 0)
+                break;
         verr e = VERR_INIT;
-        if (registry_start(d, net, net->config, &e) < 0)
+        if (starting_begin(d, net, net->config, false, autostart_done, NULL, &e) < 0)
             log_err("autostart: %s", e.msg);
     }
+    starting_wait_all(d);
     return 0;
 }
 

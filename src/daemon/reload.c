@@ -183,11 +183,18 @@ json_t *reload_definitions(vnetd *d, verr *err)
         return NULL;
     reload_counts c = {json_array(), json_array(), json_array()};
     json_t *problems = json_object();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        vnet_net *net = registry_find(d, names[i]);
+        if (net && net->starting) { /* changes when it is up: the next reload reads it */
+            log_info("reload: network '%s' is starting; its file is read on the next reload",
+                     names[i]);
+            continue;
+        }
         reload_one(d, names[i], &c, problems);
+    }
     for (size_t i = d->n_nets; i-- > 0;) {
         vnet_net *net = d->nets[i];
-        if (net->config && !name_listed(names, n, net->name))
+        if (net->config && !net->starting && !name_listed(names, n, net->name))
             reload_gone(d, net, &c);
     }
     store_free_names(names, n);
@@ -246,6 +253,10 @@ static int config_dir_changed(sd_event_source *s, const struct inotify_event *ev
         return 0;
     _cleanup_free_ char *name = xstrndup(ev->name, len - 4);
     vnet_net *n = registry_find(d, name);
+    if (n && n->starting) { /* it will run what it started with, whatever the file says now */
+        starting_forget_config(n);
+        return 0;
+    }
     if (!n || !n->live_is_config)
         return 0;
     _cleanup_free_ char *path = store_definition_path(&d->paths, name);

@@ -8,6 +8,7 @@
 
 #include "conf/netdef.h"
 #include "util/error.h"
+#include "util/strbuf.h"
 
 typedef struct dnsmasq_plan_opts {
     const char *state_dir;   /* where NAME.hostsfile / NAME.addnhosts / NAME.leases live */
@@ -55,6 +56,29 @@ int dnsmasq_servers_update(const char *resolv_path, const char *servers_path, bo
  * On failure, dnsmasq's own message is in err. */
 int dnsmasq_spawn(const char *binary, const char *conf_path, const char *pid_file, pid_t *ret_pid,
                   verr *err);
+/* The same in steps, for an event loop: launch dnsmasq without waiting; the
+ * launch is over when `pidfd` is readable (its daemonizing parent exited),
+ * or after DNSMASQ_SPAWN_TIMEOUT_MS; meanwhile `out_fd` (non-blocking) carries
+ * its messages. dnsmasq_launch_end then reaps the parent and checks that the
+ * daemon serves (fills *ret_pid) or explains the failure; dnsmasq_launch_kill
+ * gives up on a launch (kills the parent and any daemon it left). Either
+ * closes the launch. */
+#define DNSMASQ_SPAWN_TIMEOUT_MS 5000
+typedef struct dnsmasq_launch {
+    pid_t pid;  /* the daemonizing parent, 0 when none */
+    int pidfd;  /* its pidfd, -1 when none */
+    int out_fd; /* its stdout + stderr, -1 when none */
+    strbuf out; /* what it wrote so far (bounded) */
+} dnsmasq_launch;
+#define DNSMASQ_LAUNCH_INIT {.pid = 0, .pidfd = -1, .out_fd = -1, .out = STRBUF_INIT}
+int dnsmasq_launch_begin(const char *binary, const char *conf_path, dnsmasq_launch *l, verr *err);
+/* Block until the launch is over (true) or timeout_ms passed (false). */
+bool dnsmasq_launch_wait(dnsmasq_launch *l, int timeout_ms);
+/* Take what the parent wrote so far (call when out_fd is readable); false at EOF. */
+bool dnsmasq_launch_drain(dnsmasq_launch *l);
+int dnsmasq_launch_end(dnsmasq_launch *l, const char *binary, const char *conf_path,
+                       const char *pid_file, pid_t *ret_pid, verr *err);
+void dnsmasq_launch_kill(dnsmasq_launch *l, const char *conf_path, const char *pid_file);
 /* ---- health (dnsmasq_health.c) ---- */
 /* The state letter of /proc/PID/stat ('S', 'R', 'T' when stopped...), 0 if gone. */
 char dnsmasq_proc_state(pid_t pid);
