@@ -84,8 +84,8 @@ w3_extra() {
 
 w6_boot() {
     local n=$1 i t0 t1 active=0
-    set_cli vnet
     vn_start || return 1
+    set_cli vnet # (after vn_start: it names the root)
     mkdir -p "$WORK/xml/w6"
     for ((i = 1; i <= n; i++)); do
         netxml "$WORK/xml/w6/b$i.xml" "bb$i" "bb$i" nat "172.$((16 + i / 250)).$((i % 250))"

@@ -248,6 +248,10 @@ int reconcile_startup(vnetd *d, verr *err)
         vnet_net *net = d->nets[i];
         if (!net->autostart || net_active(net) || !net->config)
             continue;
+        /* finish the starts whose dnsmasq is ready (without waiting), and
+         * wait while too many are still getting ready */
+        while (d->n_starting > 0 && sd_event_run(d->event, 0) > 0)
+            ;
         while (d->n_starting >= VNETD_AUTOSTART_PARALLEL)
             if (sd_event_run(d->event, UINT64_MAX) < 0)
                 break;

@@ -10,6 +10,7 @@
  * so nothing stays half-started. Requests that would change a starting
  * network are refused as busy meanwhile (starting_check_busy).
  */
+#include <poll.h>
 #include <stdlib.h>
 
 #include "daemon/daemon.h"
@@ -90,6 +91,9 @@ static int job_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 {
     start_job *j = userdata;
     vnetd *d = j->d;
+    struct pollfd p = {.fd = j->st.launch.pidfd, .events = POLLIN};
+    if (poll(&p, 1, 0) > 0) /* it is over, the loop had not got to it yet */
+        return job_exited(j->exit_src, p.fd, EPOLLIN, j);
     job_unwatch(j);
     network_start_cancel(&d->env, j->def, &j->st);
     verr err = VERR_INIT;
@@ -115,8 +119,9 @@ static int job_watch(start_job *j, verr *err)
                               now + (uint64_t)DNSMASQ_SPAWN_TIMEOUT_MS * 1000, 0, job_timeout, j);
     if (r < 0)
         return verr_errno(err, -r, "watching dnsmasq's start");
-    /* readiness before output: the parent's last words are drained at exit */
-    sd_event_source_set_priority(j->exit_src, SD_EVENT_PRIORITY_NORMAL + 1);
+    /* a launch that is over is finished before any timeout is looked at
+     * (its output is drained then too) */
+    sd_event_source_set_priority(j->exit_src, SD_EVENT_PRIORITY_NORMAL - 1);
     return 0;
 }
 

@@ -111,6 +111,25 @@ typedef struct list_ctx {
     int ifindex; /* addresses: only this link, 0 = all */
 } list_ctx;
 
+/* A dump the kernel marks interrupted (NLM_F_DUMP_INTR: the list changed
+ * while it was read, e.g. an IPv6 link-local address of a bridge just up)
+ * fails with EINTR: read it again from the start, a few times. */
+#define DUMP_INTR_RETRIES 10
+
+static int dump_talk(struct nlmsghdr *nlh, mnl_cb_t cb, list_ctx *c, nl_error *e)
+{
+    int r = 0;
+    for (int i = 0; i < DUMP_INTR_RETRIES; i++) {
+        r = nl_talk(nlh, cb, c, e);
+        if (r >= 0 || e->code != EINTR)
+            return r;
+        free(c->items);
+        c->items = NULL;
+        c->n = 0;
+    }
+    return r;
+}
+
 static int link_list_cb(const struct nlmsghdr *nlh, void *data)
 {
     list_ctx *c = data;
@@ -130,7 +149,7 @@ int nl_link_list(netdev_link **ret, size_t *ret_n, verr *err)
     mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
     list_ctx c = {0};
     nl_error e;
-    if (nl_talk(nlh, link_list_cb, &c, &e) < 0) {
+    if (dump_talk(nlh, link_list_cb, &c, &e) < 0) {
         free(c.items);
         return nl_verr(err, &e, "listing interfaces");
     }
@@ -172,7 +191,7 @@ int nl_addr_list(int family, int ifindex, nl_addr **ret, size_t *ret_n, verr *er
     ifa->ifa_index = (uint32_t)ifindex; /* a filter under strict checking; we filter too */
     list_ctx c = {.family = family, .ifindex = ifindex};
     nl_error e;
-    if (nl_talk(nlh, addr_list_cb, &c, &e) < 0) {
+    if (dump_talk(nlh, addr_list_cb, &c, &e) < 0) {
         free(c.items);
         return nl_verr(err, &e, "listing addresses");
     }
@@ -234,7 +253,7 @@ int nl_route_list(int family, nl_route **ret, size_t *ret_n, verr *err)
     rtm->rtm_table = RT_TABLE_MAIN; /* a filter under strict checking; we filter too */
     list_ctx c = {.family = family};
     nl_error e;
-    if (nl_talk(nlh, route_list_cb, &c, &e) < 0) {
+    if (dump_talk(nlh, route_list_cb, &c, &e) < 0) {
         free(c.items);
         return nl_verr(err, &e, "listing routes");
     }
