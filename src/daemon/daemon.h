@@ -79,7 +79,8 @@ typedef struct vnet_net {
     long long repair_times[VNETD_REPAIR_BURST]; /* ms timestamps of recent repairs */
     bool repair_throttled_logged;
     unsigned repair_backoff_ms; /* current delay between repairs beyond the burst, 0 if none */
-    int probe_fd;               /* health.c: socket of the DNS probe in flight, 0 if none */
+    int probe_fd;               /* health.c: the DNS probe socket (kept per dnsmasq), 0 if none */
+    bool probe_sent;            /* a probe is out: its answer is read at the next turn */
     uint16_t probe_id;
     unsigned probe_misses; /* unanswered probes in a row */
     pid_t probe_pid;       /* the dnsmasq those count for */
@@ -121,6 +122,7 @@ typedef struct vnetd {
     sd_event_source *netconf_src;
     sd_event_source *rescan_timer;
     sd_event_source *health_timer; /* health.c */
+    size_t health_cursor;          /* the network whose turn to be probed is next */
     bool anchor_failed;            /* the NAT anchor could not be made (logged, not retried) */
     bool anchor_swept;             /* an unwanted anchor left by an earlier vnetd was removed */
     sd_event_source *post_src; /* bookkeeping after every event (supervise.c) */

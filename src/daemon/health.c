@@ -4,7 +4,8 @@
  *     serving DHCP or DNS, however alive its pid looks;
  *   - with a DNS probe to its address on the bridge, which it answers itself
  *     (dnsmasq_health.c): no answer to two probes in a row means its main
- *     loop is wedged.
+ *     loop is wedged. Up to HEALTH_PROBES_PER_TICK networks are probed each
+ *     second, taking turns (see health_fired).
  * Either way it is killed through its pidfd, and the exit starts the usual
  * repair, which starts a new one (paced like every repair: the retries back
  * off, to at most VNETD_REPAIR_BACKOFF_MAX_MS apart, and never stop). */
@@ -26,6 +27,7 @@
 
 #define HEALTH_PERIOD_USEC 1000000ULL /* one check per second */
 #define HEALTH_MISSES_MAX 2           /* unanswered probes in a row before a restart */
+#define HEALTH_PROBES_PER_TICK 64     /* DNS probes sent per second, networks taking turns */
 
 void health_forget(vnet_net *net)
 {
@@ -34,6 +36,7 @@ void health_forget(vnet_net *net)
     net->probe_fd = 0;
     net->probe_misses = 0;
     net->probe_pid = 0;
+    net->probe_sent = false;
 }
 
 /* The address the probe goes to: the first IPv4 address, if DNS is served. */
@@ -47,34 +50,51 @@ static const netdef_ip *probe_target(const netdef *def)
     return NULL;
 }
 
-/* Was the last probe answered? Reads what came back and closes its socket. */
+/* Was the last probe answered? Reads what came back (the socket stays). */
 static bool probe_answered(vnet_net *net)
 {
     uint8_t buf[512];
     bool ok = false;
     ssize_t n;
-    while ((n = recv(net->probe_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+    for (int i = 0; i < 16; i++) { /* (bounded: a flood of stray replies) */
+        n = recv(net->probe_fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            continue; /* an ICMP error queued on the socket: read on */
+        if (n < 0)
+            break;
         ok = ok || dnsmasq_probe_reply_ok(buf, (size_t)n, net->probe_id);
-    close(net->probe_fd);
-    net->probe_fd = 0;
+    }
     return ok;
 }
 
+/* One socket per network, connected to dnsmasq's address, kept while the
+ * same dnsmasq runs: every probe then belongs to one conntrack flow, so only
+ * the first one is looked at by the NAT chains of every network's table (a
+ * new socket per probe made each probe a new flow: with N networks, N probes
+ * a second each went through N tables' NAT chains). */
 static void probe_send(vnet_net *net, const netdef_ip *ip)
 {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
-    sa.sin_addr = ip->address.v4;
+    if (net->probe_fd <= 0) {
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return;
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
+        sa.sin_addr = ip->address.v4;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+            close(fd);
+            return;
+        }
+        net->probe_fd = fd;
+    }
     uint8_t q[64];
     net->probe_id = (uint16_t)(net->probe_id * 31u + 7u);
     size_t len = dnsmasq_probe_query(q, sizeof(q), net->probe_id);
-    if (sendto(fd, q, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        close(fd);
+    if (send(net->probe_fd, q, len, 0) < 0) {
+        close(net->probe_fd);
+        net->probe_fd = 0;
         return;
     }
-    net->probe_fd = fd;
+    net->probe_sent = true;
 }
 
 /* Kill it through the pidfd (no pid reuse race); its exit brings the repair. */
@@ -89,12 +109,14 @@ static void restart_dnsmasq(vnetd *d, vnet_net *net, pid_t pid, const char *why)
         reconcile_request_repair(d, net, what);
 }
 
-static void health_check(vnetd *d, vnet_net *net)
+/* The process state, every second for every network (a /proc read); true
+ * when the network's dnsmasq is to be probed. */
+static bool health_state(vnetd *d, vnet_net *net)
 {
     pid_t pid = net_active(net) ? net->run.dnsmasq_pid : 0;
     if (pid <= 0 || net->repair_timer) { /* none, or a repair is due anyway */
         health_forget(net);
-        return;
+        return false;
     }
     if (pid != net->probe_pid) { /* a new dnsmasq: start counting afresh */
         health_forget(net);
@@ -105,25 +127,46 @@ static void health_check(vnetd *d, vnet_net *net)
         char why[48];
         snprintf(why, sizeof(why), "is not running (state %c)", state);
         restart_dnsmasq(d, net, pid, why);
-        return;
+        return false;
     }
-    const netdef_ip *ip = probe_target(net->live);
-    if (!ip)
-        return;
-    if (net->probe_fd > 0)
-        net->probe_misses = probe_answered(net) ? 0 : net->probe_misses + 1;
-    if (net->probe_misses >= HEALTH_MISSES_MAX) {
-        restart_dnsmasq(d, net, pid, "does not answer DNS probes");
-        return;
-    }
-    probe_send(net, ip);
+    return probe_target(net->live) != NULL;
 }
 
+static void health_probe(vnetd *d, vnet_net *net)
+{
+    if (net->probe_sent) {
+        net->probe_misses = probe_answered(net) ? 0 : net->probe_misses + 1;
+        net->probe_sent = false;
+    }
+    if (net->probe_misses >= HEALTH_MISSES_MAX) {
+        restart_dnsmasq(d, net, net->probe_pid, "does not answer DNS probes");
+        return;
+    }
+    probe_send(net, probe_target(net->live));
+}
+
+/* Every network's process state each second; DNS probes for at most
+ * HEALTH_PROBES_PER_TICK of them, taking turns: each packet still passes
+ * every network's filter chains, so probing all of 1,000 networks each
+ * second would cost the kernel N x N chain runs a second. With more networks
+ * than that, each is probed every ceil(N / HEALTH_PROBES_PER_TICK) s. */
 static int health_fired(sd_event_source *s, uint64_t usec, void *userdata)
 {
     vnetd *d = userdata;
-    for (size_t i = 0; i < d->n_nets; i++)
-        health_check(d, d->nets[i]);
+    size_t n = d->n_nets, probes = 0;
+    bool *due = xcalloc(n ? n : 1, sizeof(*due));
+    for (size_t i = 0; i < n; i++)
+        due[i] = health_state(d, d->nets[i]);
+    /* (restart_dnsmasq does not change the registry: the index stays valid) */
+    for (size_t k = 0; k < n && probes < HEALTH_PROBES_PER_TICK; k++) {
+        size_t i = (d->health_cursor + k) % n;
+        if (!due[i])
+            continue;
+        health_probe(d, d->nets[i]);
+        probes++;
+        d->health_cursor = (i + 1) % n;
+    }
+    free(due);
     sd_event_source_set_time(s, usec + HEALTH_PERIOD_USEC);
     sd_event_source_set_enabled(s, SD_EVENT_ON);
     return 0;
