@@ -44,7 +44,9 @@ if [ "$MODE" = networks ] || [ "$MODE" = flush ]; then
         step() {
             local want deadline=$((SECONDS + 120))
             want=$(ip netns exec "$VN_NS" nft list tables | grep -c ' vnet-')
+            local tf=$EPOCHREALTIME
             ip netns exec "$VN_NS" nft flush ruleset
+            echo "(nft flush ruleset: $(echo "($EPOCHREALTIME - $tf) * 1000" | bc) ms)"
             while [ "$(ip netns exec "$VN_NS" nft list tables | grep -c ' vnet-')" -lt "$want" ] &&
                 [ $SECONDS -lt $deadline ]; do sleep 0.01; done
         }

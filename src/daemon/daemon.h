@@ -79,8 +79,8 @@ typedef struct vnet_net {
     long long repair_times[VNETD_REPAIR_BURST]; /* ms timestamps of recent repairs */
     bool repair_throttled_logged;
     unsigned repair_backoff_ms; /* current delay between repairs beyond the burst, 0 if none */
-    int probe_fd;               /* health.c: the DNS probe socket (kept per dnsmasq), 0 if none */
-    bool probe_sent;            /* a probe is out: its answer is read at the next turn */
+    int probe_fd;               /* health.c: socket of the DNS probe in flight, 0 if none */
+    uint64_t probe_sent_usec;   /* when it was sent (CLOCK_MONOTONIC) */
     uint16_t probe_id;
     unsigned probe_misses; /* unanswered probes in a row */
     pid_t probe_pid;       /* the dnsmasq those count for */
