@@ -41,14 +41,23 @@ if [ "$MODE" = networks ] || [ "$MODE" = flush ]; then
     done
     step() { "${CLI[@]}" net-start "bp$1" >/dev/null; }
     if [ "$MODE" = flush ]; then
+        # (tablecount: one dump; `nft list tables` reads the whole ruleset first
+        # and starts over while vnetd commits, seconds during a mass repair)
+        gcc -O2 -Wall -o "$WORK/tablecount" "$BENCH/tablecount.c" -lmnl || die "cannot compile tablecount"
+        TABLECOUNT=$WORK/tablecount
         step() {
             local want deadline=$((SECONDS + 120))
-            want=$(ip netns exec "$VN_NS" nft list tables | grep -c ' vnet-')
+            want=$(ip netns exec "$VN_NS" "$TABLECOUNT" vnet-)
             local tf=$EPOCHREALTIME
             ip netns exec "$VN_NS" nft flush ruleset
             echo "(nft flush ruleset: $(echo "($EPOCHREALTIME - $tf) * 1000" | bc) ms)"
-            while [ "$(ip netns exec "$VN_NS" nft list tables | grep -c ' vnet-')" -lt "$want" ] &&
-                [ $SECONDS -lt $deadline ]; do sleep 0.01; done
+            local have last=-1
+            while have=$(ip netns exec "$VN_NS" "$TABLECOUNT" vnet-) &&
+                [ "$have" -lt "$want" ] && [ $SECONDS -lt $deadline ]; do
+                [ "$have" != "$last" ] && echo "  $(echo "($EPOCHREALTIME - $tf) * 1000" | bc) ms: $have of $want tables"
+                last=$have
+                sleep 0.01
+            done
         }
     fi
 else
