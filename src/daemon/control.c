@@ -35,17 +35,43 @@ typedef struct conn {
     bool discard; /* request refused: read and drop the rest before closing */
     bool parked;  /* a non-root request waiting for the next slot (limits_user_busy) */
     bool in_eof;
-    struct op_waiter *waiter; /* its request's work goes on (control_wait) */
+    op_waiter *waiter; /* its request's work goes on (control_wait) */
     struct conn *next, *prev;
 } conn;
 
-/* The caller of a request whose reply comes when its work is done. It
- * outlives its connection (c NULL then): the work's completion frees it. */
-typedef struct op_waiter {
-    conn *c;
+/* The caller of a request whose reply comes when its work is done: a
+ * control connection, or a libvirt RPC call (rpc_dispatch.c). It outlives its
+ * caller (deliver NULL then): the work's completion frees it. */
+struct op_waiter {
+    control_deliver_fn deliver;
+    void *owner;
     char *op;
     json_t *ok; /* the reply on success */
-} op_waiter;
+};
+
+op_waiter *control_waiter_new(const char *op, control_deliver_fn deliver, void *owner)
+{
+    op_waiter *w = xcalloc(1, sizeof(*w));
+    w->op = xstrdup(op ? op : "?");
+    w->deliver = deliver;
+    w->owner = owner;
+    return w;
+}
+
+void control_waiter_detach(op_waiter *w)
+{
+    if (w)
+        w->deliver = NULL;
+}
+
+void control_waiter_free(op_waiter *w)
+{
+    if (!w)
+        return;
+    json_decref(w->ok);
+    free(w->op);
+    free(w);
+}
 
 static json_t *pending_reply(void)
 {
@@ -55,10 +81,14 @@ static json_t *pending_reply(void)
     return pending;
 }
 
+bool control_is_pending(const json_t *reply)
+{
+    return reply == pending_reply();
+}
+
 static void conn_free(conn *c)
 {
-    if (c->waiter)
-        c->waiter->c = NULL;
+    control_waiter_detach(c->waiter);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -104,7 +134,7 @@ json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid)
     json_t *reply = def->fn(d, req, &err);
     if (!def->read_only) /* before the reply: the caller may look at the ruleset next */
         supervise_anchor_sync(d);
-    if (reply == pending_reply())
+    if (control_is_pending(reply))
         return reply;
     if (!reply) {
         if (!verr_is_set(&err))
@@ -131,22 +161,26 @@ void control_waiter_done(vnetd *d, void *waiter, const verr *err)
 {
     op_waiter *w = waiter;
     supervise_anchor_sync(d); /* before the reply, as control_dispatch does */
-    json_t *reply = w->ok;
+    json_t *reply = TAKE_PTR(w->ok);
     if (err) {
         log_warn("%s: %s", w->op, err->msg);
         json_decref(reply);
         reply = proto_reply_error(err);
     }
-    if (w->c) {
-        conn *c = w->c;
-        c->waiter = NULL;
-        conn_reply(c, reply);
-        sd_event_source_set_enabled(c->io, SD_EVENT_ON);
-    } else {
+    if (w->deliver)
+        w->deliver(w->owner, reply);
+    else
         json_decref(reply);
-    }
-    free(w->op);
-    free(w);
+    control_waiter_free(w);
+}
+
+/* A control connection's reply, once its work is done. */
+static void conn_deliver(void *owner, json_t *reply)
+{
+    conn *c = owner;
+    c->waiter = NULL;
+    conn_reply(c, reply);
+    sd_event_source_set_enabled(c->io, SD_EVENT_ON);
 }
 
 static void conn_arm_timer(conn *c, int ms)
@@ -239,16 +273,14 @@ static bool conn_handle_request(conn *c)
         return handed;
     }
     long long t0 = proto_now_ms();
-    op_waiter *w = xcalloc(1, sizeof(*w));
-    w->c = c;
-    w->op = xstrdup(json_string_value(json_object_get(req, "op")));
+    op_waiter *w = control_waiter_new(json_string_value(json_object_get(req, "op")),
+                                      conn_deliver, c);
     c->daemon->waiter = w;
     json_t *reply = control_dispatch(c->daemon, req, c->uid);
     if (c->daemon->waiter == w) { /* not taken: the reply is there */
         c->daemon->waiter = NULL;
-        free(w->op);
-        free(w);
-    } else if (reply == pending_reply()) { /* it comes with control_waiter_done */
+        control_waiter_free(w);
+    } else if (control_is_pending(reply)) { /* it comes with control_waiter_done */
         json_decref(req);
         c->waiter = w;
         sd_event_source_set_enabled(c->io, SD_EVENT_OFF);

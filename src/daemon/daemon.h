@@ -43,11 +43,13 @@
 #define VNETD_REPAIR_BURST 5                       /* repairs allowed per network ... */
 #define VNETD_REPAIR_WINDOW_MS 60000               /* ... within this window */
 #define VNETD_RESCAN_USEC (60ULL * 1000000ULL)     /* safety-net re-adoption period */
+#define VNETD_RESCAN_BATCH 4u                      /* networks it checks between other work */
 #define VNETD_REPAIR_BACKOFF_MIN_MS 250        /* beyond the burst: first retry delay ... */
 #define VNETD_REPAIR_BACKOFF_MAX_MS 3000       /* ... doubling up to this (< 5 s broken) */
 
 struct vnetd;
 typedef struct resolv_watch resolv_watch;
+typedef struct op_waiter op_waiter;
 
 /* A port of a network's bridge, as link events told (supervise.c). */
 typedef struct net_port {
@@ -121,8 +123,11 @@ typedef struct vnetd {
     int netconf_fd;                  /* forwarding sysctl changes (rtnetlink netconf) */
     sd_event_source *netconf_src;
     sd_event_source *rescan_timer;
+    sd_event_source *rescan_step_src; /* the periodic check's next batch (idle priority) */
+    size_t rescan_next;               /* the network it checks next */
     sd_event_source *health_timer; /* health.c */
     size_t health_cursor;          /* the network whose turn to be probed is next */
+    size_t health_state_cursor;    /* ... whose process state is read next */
     bool anchor_failed;            /* the NAT anchor could not be made (logged, not retried) */
     bool anchor_swept;             /* an unwanted anchor left by an earlier vnetd was removed */
     sd_event_source *post_src; /* bookkeeping after every event (supervise.c) */
@@ -232,6 +237,15 @@ json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid);
  * the work's completion (start_done_fn). */
 json_t *control_wait(vnetd *d, json_t *ok);
 void control_waiter_done(vnetd *d, void *waiter, const verr *err);
+/* What control_dispatch returns for such a request (never sent). */
+bool control_is_pending(const json_t *reply);
+/* A caller that can wait (set as d->waiter around control_dispatch): deliver
+ * gets the reply (consumed) once the work is done, unless detached (its
+ * caller went away). A waiter no op took is freed with control_waiter_free. */
+typedef void (*control_deliver_fn)(void *owner, json_t *reply);
+op_waiter *control_waiter_new(const char *op, control_deliver_fn deliver, void *owner);
+void control_waiter_detach(op_waiter *w);
+void control_waiter_free(op_waiter *w);
 
 /* ---- ops.c, ops_update.c, ops_forward.c, ops_leases.c ---- */
 typedef json_t *(*op_fn)(vnetd *d, json_t *req, verr *err);

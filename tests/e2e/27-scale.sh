@@ -59,4 +59,24 @@ for i in 1 $((N / 2)) $N; do
         "$(guest_ask "g$i" "$UPLINK_UP" 7000)"
 done
 expect_match "the repairs were logged" "repaired" "$(cat "$VNETD_LOG")"
+
+# Starts side by side (issue 13: dnsmasq's readiness is an event, not a wait in the
+# loop): eight at once, each reply comes when its dnsmasq serves; others are served meanwhile.
+for i in $(seq 1 8); do vnet destroy "s$i" >/dev/null || e2e_fail "destroy s$i"; done
+starts=()
+for i in $(seq 1 8); do
+    timeout 30 vnet start "s$i" >"$E2E_TMP/start-s$i.out" 2>&1 &
+    starts+=($!)
+done
+expect_ok "vnet list answers while they start" vnet list --all
+failed=0
+for p in "${starts[@]}"; do wait "$p" || failed=$((failed + 1)); done
+expect_eq "eight starts side by side all succeed" 0 "$failed"
+serving=0
+for i in $(seq 1 8); do
+    p=$(dnsmasq_pid_of "s$i") && pid_alive "$p" && net_active "s$i" && serving=$((serving + 1))
+done
+expect_eq "each is active with its dnsmasq running once its start returned" 8 "$serving"
+expect_match "the dnsmasq of one started side by side answers DNS" 'dnsmasq' \
+    "$(ip netns exec "$HOST_NS" dig @10.64.8.1 version.bind CHAOS TXT +short +time=1 +tries=3 2>&1)"
 e2e_done
