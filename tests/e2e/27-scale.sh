@@ -65,13 +65,15 @@ expect_match "the repairs were logged" "repaired" "$(cat "$VNETD_LOG")"
 for i in $(seq 1 8); do vnet destroy "s$i" >/dev/null || e2e_fail "destroy s$i"; done
 starts=()
 for i in $(seq 1 8); do
-    timeout 30 vnet start "s$i" >"$E2E_TMP/start-s$i.out" 2>&1 &
+    timeout 30 ip netns exec "$HOST_NS" "$VNET_BIN" --root "$ROOT" start "s$i" \
+        >"$E2E_TMP/start-s$i.out" 2>&1 &
     starts+=($!)
 done
 expect_ok "vnet list answers while they start" vnet list --all
 failed=0
 for p in "${starts[@]}"; do wait "$p" || failed=$((failed + 1)); done
 expect_eq "eight starts side by side all succeed" 0 "$failed"
+[ "$failed" = 0 ] || e2e_diag "$(cat "$E2E_TMP"/start-s*.out)"
 serving=0
 for i in $(seq 1 8); do
     p=$(dnsmasq_pid_of "s$i") && pid_alive "$p" && net_active "s$i" && serving=$((serving + 1))
