@@ -327,7 +327,7 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     net->fw_dirty = false;
     if (fw_was_dirty) {
         verr aerr = VERR_INIT; /* a flush took the NAT anchor too: put it back first */
-        if (fw_anchor_is_open() && fw_anchor_open(&aerr) < 0)
+        if (fw_anchor_is_open() && !fw_anchor_present() && fw_anchor_open(&aerr) < 0)
             log_warn("%s", aerr.msg);
     }
     if (network_adopt(&d->env, net->live, &net->run, &newrun, &repaired, &err) < 0) {

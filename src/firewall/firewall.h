@@ -51,6 +51,11 @@ int fw_apply(const char *script, verr *err) __attribute__((nonnull(1)));
 int fw_anchor_open(verr *err);
 void fw_anchor_close(bool remove);
 bool fw_anchor_is_open(void);
+/* Is the anchor's table in the kernel (a query, no listing)? After a flush
+ * it is put back once, not with every network's repair. */
+bool fw_anchor_present(void);
+/* 1 when inet table `name` exists, 0 when not, -1 when it cannot be asked. */
+int fw_table_present(const char *name);
 /* Is this the anchor's table name? It is vnet's own (never foreign), but no
  * network's table: the sweep and the digests leave it alone. */
 bool fw_anchor_is_table(const char *table);

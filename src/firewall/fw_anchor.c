@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "firewall/firewall.h"
+#include "firewall/fw_internal.h"
 #include "util/strbuf.h"
 
 #define FW_ANCHOR_TABLE "vnetd_nat_anchor"
@@ -61,23 +62,36 @@ bool fw_anchor_is_open(void)
     return anchor_open;
 }
 
+#define ANCHOR_SCRIPT                                                                              \
+    "table inet " FW_ANCHOR_TABLE " {\n"                                                           \
+    "  chain pre { type nat hook prerouting priority -100; policy accept;\n"                       \
+    "    ct state untracked counter\n"                                                             \
+    "  }\n"                                                                                        \
+    "  chain out { type nat hook output priority -100; policy accept; }\n"                         \
+    "  chain in { type nat hook input priority 100; policy accept; }\n"                            \
+    "  chain post { type nat hook postrouting priority 100; policy accept; }\n"                    \
+    "}\n"
+
+/* (dstnat is -100, srcnat 100.) A libnftnl batch like a network's table
+ * when vnetd has its private namespace: libnftables on the host reads every
+ * table's rules first, which made each of 1,000 repairs after a flush cost
+ * O(all rules) (fw_nftnl.c). */
 int fw_anchor_open(verr *err)
 {
-    /* dstnat is -100, srcnat 100 */
-    if (anchor_run("add table inet " FW_ANCHOR_TABLE "\n"
-                   "delete table inet " FW_ANCHOR_TABLE "\n"
-                   "table inet " FW_ANCHOR_TABLE " {\n"
-                   "  chain pre { type nat hook prerouting priority -100; policy accept;\n"
-                   "    ct state untracked counter\n"
-                   "  }\n"
-                   "  chain out { type nat hook output priority -100; policy accept; }\n"
-                   "  chain in { type nat hook input priority 100; policy accept; }\n"
-                   "  chain post { type nat hook postrouting priority 100; policy accept; }\n"
-                   "}\n",
-                   err) < 0)
-        return -1;
+    int r = fw_nftnl_apply_script(FW_ANCHOR_TABLE, ANCHOR_SCRIPT, err);
+    if (r == -2)
+        r = anchor_run("add table inet " FW_ANCHOR_TABLE "\n"
+                       "delete table inet " FW_ANCHOR_TABLE "\n" ANCHOR_SCRIPT,
+                       err);
+    if (r < 0)
+        return verr_is_set(err) ? -1 : verr_set(err, VERR_SYSTEM, "nftables: the NAT anchor table");
     anchor_open = true;
     return 0;
+}
+
+bool fw_anchor_present(void)
+{
+    return fw_table_present(FW_ANCHOR_TABLE) != 0; /* (unknown counts as present) */
 }
 
 void fw_anchor_close(bool remove)

@@ -94,6 +94,11 @@ const char *fw_json_str(const json_t *o, const char *key);
  * context (while in that namespace), run a script there. */
 int fw_scratch_ctx_init(verr *err);
 int fw_scratch_apply(const char *script, verr *err);
+/* Compile `script` (one inet table named `table`, replacing it) in the
+ * private namespace and send it to the host as one libnftnl batch, without
+ * reading the host's ruleset (fw_nftnl.c). -2 when there is no private
+ * namespace (the caller falls back to libnftables), -1 with err. */
+int fw_nftnl_apply_script(const char *table, const char *script, verr *err);
 /* Close the private namespace's socket (fw_nftnl.c). */
 void fw_nftnl_close(void);
 /* fw_nftnl.c's batch socket in the host namespace (one per fw_handles). */

@@ -418,18 +418,11 @@ static int remove_in(nl_sock *s, const char *table, const char *what, verr *err)
     return r;
 }
 
-int fw_table_apply(const netdef *def, verr *err)
+int fw_nftnl_apply_script(const char *table, const char *script, verr *err)
 {
-    _cleanup_free_ char *script = fw_plan_network(def, err);
-    if (!script)
-        return -1;
-    if (!fw_wanted(def))
-        return fw_table_remove(def, err);
     verr e = VERR_INIT;
     if (scratch_open(&e) < 0 || sock_open(host_sock(), &e) < 0)
-        return fw_apply(script, err); /* no private namespace: libnftables on the host */
-    char table[FW_TABLE_NAME_MAX];
-    fw_table_name(def, table, sizeof(table));
+        return -2; /* no private namespace: the caller uses libnftables on the host */
     if (fw_scratch_apply(script, err) < 0)
         return -1;
     table_objs o = {0};
@@ -452,6 +445,21 @@ int fw_table_apply(const netdef *def, verr *err)
         batch_free(&b);
     }
     objs_free(&o);
+    return r;
+}
+
+int fw_table_apply(const netdef *def, verr *err)
+{
+    _cleanup_free_ char *script = fw_plan_network(def, err);
+    if (!script)
+        return -1;
+    if (!fw_wanted(def))
+        return fw_table_remove(def, err);
+    char table[FW_TABLE_NAME_MAX];
+    fw_table_name(def, table, sizeof(table));
+    int r = fw_nftnl_apply_script(table, script, err);
+    if (r == -2)
+        return fw_apply(script, err); /* no private namespace: libnftables on the host */
     return r;
 }
 

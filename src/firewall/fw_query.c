@@ -308,6 +308,13 @@ int fw_available(verr *err)
     return r < 0 ? -1 : 0;
 }
 
+int fw_table_present(const char *name)
+{
+    verr e = VERR_INIT;
+    int r = nft_ask(NFT_MSG_GETTABLE, name, &e);
+    return r == 0 ? 1 : r == -ENOENT ? 0 : -1;
+}
+
 int fw_table_exists(const netdef *def, verr *err)
 {
     char table[FW_TABLE_NAME_MAX];

@@ -246,11 +246,19 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 
 int nl_route_list(int family, nl_route **ret, size_t *ret_n, verr *err)
 {
+    return nl_route_list_oif(family, 0, ret, ret_n, err);
+}
+
+int nl_route_list_oif(int family, int oif, nl_route **ret, size_t *ret_n, verr *err)
+{
     char buf[NL_REQ_SIZE];
     struct rtmsg *rtm;
     struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm), (void **)&rtm);
     rtm->rtm_family = (uint8_t)family;
     rtm->rtm_table = RT_TABLE_MAIN; /* a filter under strict checking; we filter too */
+    /* the kernel then sends only this link's routes, not the host's thousands */
+    if (oif > 0)
+        mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
     list_ctx c = {.family = family};
     nl_error e;
     if (dump_talk(nlh, route_list_cb, &c, &e) < 0) {

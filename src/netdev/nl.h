@@ -72,6 +72,8 @@ int nl_link_list(netdev_link **ret, size_t *ret_n, verr *err);
 int nl_addr_list(int family, int ifindex, nl_addr **ret, size_t *ret_n, verr *err);
 /* Main-table routes of the family. */
 int nl_route_list(int family, nl_route **ret, size_t *ret_n, verr *err);
+/* Only the routes through link oif (0: all); callers still check r.oif. */
+int nl_route_list_oif(int family, int oif, nl_route **ret, size_t *ret_n, verr *err);
 
 /* Address bytes per family (4 or 16), 0 for anything else. */
 size_t nl_addr_len(int family);
