@@ -142,11 +142,19 @@ static int link_list_cb(const struct nlmsghdr *nlh, void *data)
 
 int nl_link_list(netdev_link **ret, size_t *ret_n, verr *err)
 {
+    return nl_link_list_master(0, ret, ret_n, err);
+}
+
+int nl_link_list_master(int master, netdev_link **ret, size_t *ret_n, verr *err)
+{
     char buf[NL_REQ_SIZE];
     struct ifinfomsg *ifi;
     struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi), (void **)&ifi);
     ifi->ifi_family = AF_UNSPEC;
     mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    /* the kernel then sends only the bridge's ports, not every link of the host */
+    if (master > 0)
+        mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
     list_ctx c = {0};
     nl_error e;
     if (dump_talk(nlh, link_list_cb, &c, &e) < 0) {

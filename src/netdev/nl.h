@@ -68,6 +68,8 @@ typedef struct nl_route {
 
 /* Dumps into malloc'ed arrays (caller frees). 0 or -1 with err. */
 int nl_link_list(netdev_link **ret, size_t *ret_n, verr *err);
+/* Only the links whose master is `master` (0: all); callers still check. */
+int nl_link_list_master(int master, netdev_link **ret, size_t *ret_n, verr *err);
 /* family AF_INET or AF_INET6; ifindex 0 = all links. */
 int nl_addr_list(int family, int ifindex, nl_addr **ret, size_t *ret_n, verr *err);
 /* Main-table routes of the family. */
