@@ -24,8 +24,7 @@ int cli_run_full(void)
         self[n] = '\0';
         char *slash = strrchr(self, '/');
         if (slash) {
-            _cleanup_free_ char *sibling =
-                xasprintf("%.*s/vnet-full", (int)(slash - self), self);
+            _cleanup_free_ char *sibling = xasprintf("%.*s/vnet-full", (int)(slash - self), self);
             if (access(sibling, X_OK) == 0)
                 execv(sibling, cli_argv);
         }

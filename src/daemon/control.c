@@ -273,8 +273,8 @@ static bool conn_handle_request(conn *c)
         return handed;
     }
     long long t0 = proto_now_ms();
-    op_waiter *w = control_waiter_new(json_string_value(json_object_get(req, "op")),
-                                      conn_deliver, c);
+    op_waiter *w =
+        control_waiter_new(json_string_value(json_object_get(req, "op")), conn_deliver, c);
     c->daemon->waiter = w;
     json_t *reply = control_dispatch(c->daemon, req, c->uid);
     if (c->daemon->waiter == w) { /* not taken: the reply is there */

@@ -39,7 +39,7 @@
 #include "store/store.h"
 #include "util/error.h"
 
-#define VNETD_AUTOSTART_PARALLEL 32             /* autostarts waiting for dnsmasq at once */
+#define VNETD_AUTOSTART_PARALLEL 32                /* autostarts waiting for dnsmasq at once */
 #define VNETD_REPAIR_BURST 5                       /* repairs allowed per network ... */
 #define VNETD_REPAIR_WINDOW_MS 60000               /* ... within this window */
 #define VNETD_RESCAN_USEC (60ULL * 1000000ULL)     /* safety-net re-adoption period */

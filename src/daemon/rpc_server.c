@@ -61,7 +61,7 @@ struct rpc_client {
     rpc_callback *cbs;
     size_t n_cbs;
     int next_cb_id;
-    const rpc_header *call; /* the call being dispatched (rpc_client_reply_later) */
+    const rpc_header *call;   /* the call being dispatched (rpc_client_reply_later) */
     struct rpc_later *laters; /* calls whose replies come later */
     struct rpc_client *next, *prev;
 };

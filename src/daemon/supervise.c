@@ -3,6 +3,7 @@
  * re-adopts everything as a safety net. Each one ends in a rate-limited
  * network_adopt of the affected network. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -336,6 +337,7 @@ static int rescan_step(sd_event_source *s, void *userdata)
     }
     if (d->rescan_next >= d->n_nets) {
         reconcile_sweep(d);
+        malloc_trim(0); /* once a minute: what a burst of work left on the heap goes back */
         sd_event_source_set_enabled(s, SD_EVENT_OFF);
     }
     return 0;

@@ -70,7 +70,10 @@ typedef struct dnsmasq_launch {
     int out_fd; /* its stdout + stderr, -1 when none */
     strbuf out; /* what it wrote so far (bounded) */
 } dnsmasq_launch;
-#define DNSMASQ_LAUNCH_INIT {.pid = 0, .pidfd = -1, .out_fd = -1, .out = STRBUF_INIT}
+#define DNSMASQ_LAUNCH_INIT                                                                        \
+    {                                                                                              \
+        .pid = 0, .pidfd = -1, .out_fd = -1, .out = STRBUF_INIT                                    \
+    }
 int dnsmasq_launch_begin(const char *binary, const char *conf_path, dnsmasq_launch *l, verr *err);
 /* Block until the launch is over (true) or timeout_ms passed (false). */
 bool dnsmasq_launch_wait(dnsmasq_launch *l, int timeout_ms);

@@ -355,8 +355,8 @@ static int dnsmasq_begin(const network_env *env, const netdef *def, dnsmasq_laun
     return dnsmasq_launch_begin(env->dnsmasq_bin, conf, l, err);
 }
 
-static int dnsmasq_end(const network_env *env, const netdef *def, dnsmasq_launch *l,
-                       pid_t *ret_pid, verr *err)
+static int dnsmasq_end(const network_env *env, const netdef *def, dnsmasq_launch *l, pid_t *ret_pid,
+                       verr *err)
 {
     _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
     _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
@@ -402,8 +402,7 @@ static void start_rollback(const network_env *env, const netdef *def, const net_
     store_unlink(journal, NULL);
 }
 
-int network_start_begin(const network_env *env, const netdef *def, network_starting *st,
-                        verr *err)
+int network_start_begin(const network_env *env, const netdef *def, network_starting *st, verr *err)
 {
     *st = (network_starting){.launch = DNSMASQ_LAUNCH_INIT};
     net_run *run = &st->run;

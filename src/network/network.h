@@ -69,8 +69,7 @@ typedef struct network_starting {
     net_run run;
     dnsmasq_launch launch;
 } network_starting;
-int network_start_begin(const network_env *env, const netdef *def, network_starting *st,
-                        verr *err);
+int network_start_begin(const network_env *env, const netdef *def, network_starting *st, verr *err);
 int network_start_finish(const network_env *env, const netdef *def, network_starting *st,
                          net_run *ret_run, verr *err);
 void network_start_cancel(const network_env *env, const netdef *def, network_starting *st);

@@ -45,8 +45,7 @@ int network_start(const network_env *env, const netdef *def, net_run *ret_run, v
     return 0;
 }
 
-int network_start_begin(const network_env *env, const netdef *def, network_starting *st,
-                        verr *err)
+int network_start_begin(const network_env *env, const netdef *def, network_starting *st, verr *err)
 {
     *st = (network_starting){.launch = DNSMASQ_LAUNCH_INIT};
     if (!def->title || strncmp(def->title, "slow", 4) != 0)
@@ -95,8 +94,7 @@ int network_start_finish(const network_env *env, const netdef *def, network_star
     stub_launch_close(st, false);
     if (strcmp(def->title, "slow-fail") == 0) {
         stub_log("start-undone", def);
-        return verr_set(err, VERR_SYSTEM, "starting network '%s': stub: dnsmasq failed",
-                        def->name);
+        return verr_set(err, VERR_SYSTEM, "starting network '%s': stub: dnsmasq failed", def->name);
     }
     stub_log("start-finish", def);
     *ret_run = st->run;

@@ -722,7 +722,8 @@ static void test_async_start(void)
 
     /* dnsmasq fails: the error, and the network stays inactive */
     CHECK_OK(call(req_xml("define", NET_XML("slowbad", "  <title>slow-fail</title>\n"))));
-    CHECK_ERR(call(req_name("start", "slowbad")), "starting network 'slowbad': stub: dnsmasq failed");
+    CHECK_ERR(call(req_name("start", "slowbad")),
+              "starting network 'slowbad': stub: dnsmasq failed");
     n = info("slowbad");
     CHECK(n && json_is_false(json_object_get(n, "active")));
     json_decref(n);
