@@ -3,8 +3,12 @@
 
 Usage: rpc_latency.py URI NETWORKS CALLS START_CYCLES PREFIX3
 Defines NETWORKS isolated networks (no DHCP) named rpcbNNN, then times CALLS
-calls of listAllNetworks and of networkLookupByName, and START_CYCLES
-create()+destroy() of one network with an address (192.168.PREFIX3.1/24).
+calls of listAllNetworks, of networkLookupByName and of getLibVersion (a call
+the daemon answers with a constant: the round trip's floor, client library and
+socket), and START_CYCLES create()+destroy() of one network with an address
+(192.168.PREFIX3.1/24): back to back ("start", "destroy"), then again with a
+0.5 s pause before each create ("start-settled": the kernel has finished what
+the previous destroy left it, e.g. a bridge deleted in the background).
 Prints one line per metric: "METRIC median min max n unit" (microseconds for
 the calls, milliseconds for start/destroy). Undefines what it defined.
 """
@@ -40,6 +44,7 @@ def main():
         c.networkDefineXML("<network><name>%s</name><bridge name='rb%d'/></network>" % (n, i))
     report("list", timed(lambda i: c.listAllNetworks(0), ncalls), 1000, "us")
     report("lookup", timed(lambda i: c.networkLookupByName(names[i % nnets]), ncalls), 1000, "us")
+    report("floor", timed(lambda i: c.getLibVersion(), ncalls), 1000, "us")
     s = c.networkDefineXML("<network><name>rpcbstart</name><bridge name='rbstart' stp='off'/>"
                            "<ip address='192.168.%s.1' prefix='24'/></network>" % p3)
     starts, stops = [], []
@@ -53,6 +58,14 @@ def main():
         stops.append(t2 - t1)
     report("start", starts, 1e6, "ms")
     report("destroy", stops, 1e6, "ms")
+    settled = []
+    for _ in range(ncycles):
+        time.sleep(0.5)
+        t0 = time.perf_counter_ns()
+        s.create()
+        settled.append(time.perf_counter_ns() - t0)
+        s.destroy()
+    report("start-settled", settled, 1e6, "ms")
     s.undefine()
     for n in names:
         c.networkLookupByName(n).undefine()

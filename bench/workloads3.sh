@@ -131,7 +131,9 @@ w6_rpc() {
         read -r metric med min max n unit <<<"$line"
         case $metric in
         list | lookup) result 6-rpc "$metric (1 call of 1000, 100 networks)" "$tool" "$med" "$min" "$max" "$n" "$unit" ;;
+        floor) result 6-rpc "getLibVersion (round-trip floor)" "$tool" "$med" "$min" "$max" "$n" "$unit" ;;
         start | destroy) result 6-rpc "$metric through the RPC" "$tool" "$med" "$min" "$max" "$n" "$unit" ;;
+        start-settled) result 6-rpc "start, 0.5 s after the last destroy" "$tool" "$med" "$min" "$max" "$n" "$unit" ;;
         esac
     done < <(timeout 600 /usr/bin/python3 "$BENCH/rpc_latency.py" "$uri" 100 1000 "$RUNS" 251 2>"$WORK/rpc-$tool.err")
     [ -s "$WORK/rpc-$tool.err" ] && { log "$tool: rpc workload said:"; cat "$WORK/rpc-$tool.err" >&2; }

@@ -17,11 +17,14 @@ static int refuse(verr *err, const netdef *def, unsigned line, const char *elem,
 
 static int plan_checks(const netdef *def, const struct netdef_extra *x, verr *err)
 {
+    /* a portgroup's <bandwidth> travels with each of its ports, for the
+     * hypervisor to apply on the port's device, as libvirt's; a 'floor' would
+     * need a class per port on the network's bridge */
     for (size_t i = 0; i < x->n_portgroups; i++)
-        if (x->portgroups[i].bandwidth.present)
-            return refuse(err, def, x->portgroups[i].line, "portgroup",
-                          "its <bandwidth> applies to each port as it is plugged, and vnet "
-                          "does not plug ports yet");
+        if (x->portgroups[i].bandwidth.present && x->portgroups[i].bandwidth.in.floor)
+            return refuse(err, def, x->portgroups[i].line, "inbound",
+                          "'floor' guarantees bandwidth to ports, and needs a class per port on "
+                          "the network's bridge, which vnet does not make");
     const netdef_bandwidth *bw = &x->bandwidth;
     if (!bw->present)
         return 0;
@@ -32,11 +35,8 @@ static int plan_checks(const netdef *def, const struct netdef_extra *x, verr *er
                       "a network-wide <bandwidth> applies to a bridge, and this network has none");
     if (bw->in.floor)
         return refuse(err, def, x->line_bandwidth, "inbound",
-                      "'floor' guarantees bandwidth to ports, and vnet does not plug ports yet");
-    if (bw->out.peak)
-        return refuse(err, def, x->line_bandwidth, "outbound",
-                      "'peak' needs the kernel's police action, which this kernel lacks; the "
-                      "nftables limit vnet uses instead takes an average and a burst only");
+                      "'floor' guarantees bandwidth to ports, and needs a class per port on the "
+                      "network's bridge, which vnet does not make");
     return 0;
 }
 
@@ -58,6 +58,7 @@ int netbw_plan_network(const netdef *def, netbw_plan *ret, verr *err)
     if (bw->present && bw->out.average) {
         ret->ingress = true;
         ret->ingress_rate = bw->out.average * KB;
+        ret->ingress_ceil = (bw->out.peak > bw->out.average ? bw->out.peak : bw->out.average) * KB;
         /* as libvirt's policer: no burst given means the average's worth */
         ret->ingress_burst = (bw->out.burst ? bw->out.burst : bw->out.average) * KIB;
     }

@@ -4,8 +4,9 @@
  * toward the guests) shapes the bridge's egress with an htb class (average =
  * rate, peak = ceil, burst); <outbound> (from the guests) is limited where
  * their traffic enters the host, at the bridge's ingress. libvirt uses the
- * police action there, which this kernel lacks; vnet uses an nftables limit
- * (rate and burst; no peak). What cannot be applied is refused with the
+ * police action there, which this kernel lacks; vnet redirects the bridge's
+ * ingress to an ifb device shaped by htb as the other direction (average,
+ * peak, burst). What cannot be applied is refused with the
  * reason, never ignored. Units as libvirt's: average/peak/floor in kilobytes
  * per second (1000 bytes), burst in kibibytes (1024 bytes). */
 #pragma once
@@ -21,13 +22,15 @@ typedef struct netbw_plan {
     uint64_t egress_rate;   /* bytes/s */
     uint64_t egress_ceil;   /* bytes/s (peak, else the rate) */
     uint64_t egress_burst;  /* bytes, 0: htb's default */
-    bool ingress;           /* guests -> host: nftables limit at the bridge's ingress */
+    bool ingress;           /* guests -> host: htb on the ifb the bridge's ingress goes to */
     uint64_t ingress_rate;  /* bytes/s */
+    uint64_t ingress_ceil;  /* bytes/s (peak, else the rate) */
     uint64_t ingress_burst; /* bytes (libvirt's default: the average's worth) */
 } netbw_plan;
 
 /* Plan def's network-wide <bandwidth> (all zero when it has none). Refused
- * (VERR_UNSUPPORTED, with the element and line): outbound peak, floor, a
- * bandwidth on a network without a bridge (macvtap and hostdev pools), portgroup
- * bandwidth (it applies to each port as it is plugged). */
+ * (VERR_UNSUPPORTED, with the element and line): floor, a bandwidth on a
+ * network without a bridge (macvtap and hostdev pools), a portgroup's floor.
+ * (A portgroup's bandwidth goes with its ports, for the hypervisor:
+ * netport_apply_network.) */
 int netbw_plan_network(const netdef *def, netbw_plan *ret, verr *err);

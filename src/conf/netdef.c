@@ -287,10 +287,17 @@ const netdef_ip *netdef_dhcp_ip(const netdef *def, int family)
 
 const char *netdef_uuid_str(const netdef *def, char buf[37])
 {
+    /* by hand, not snprintf: listing networks formats one per network */
+    static const char hex[] = "0123456789abcdef";
     const uint8_t *u = def->uuid;
-    snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
-             u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-             u[14], u[15]);
+    char *p = buf;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *p++ = '-';
+        *p++ = hex[u[i] >> 4];
+        *p++ = hex[u[i] & 15];
+    }
+    *p = '\0';
     return buf;
 }
 

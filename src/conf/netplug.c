@@ -85,7 +85,8 @@ static size_t uses_pci(const netport *const *ports, size_t n, const netplug_pci 
 static int exclusive_none(const netdef *def, verr *err)
 {
     return verr_set(err, VERR_BUSY,
-                    "network '%s' requires exclusive access to interfaces, but none are available",
+                    "internal error: network '%s' requires exclusive access to interfaces, but "
+                    "none are available",
                     def->name);
 }
 
@@ -94,8 +95,8 @@ static int choose_direct(const netdef *def, const netplug_pool *pool, const netp
 {
     if (pool->n_devs == 0)
         return verr_set(err, VERR_INVALID,
-                        "network '%s' uses a direct mode, but has no forward dev and no interface "
-                        "pool",
+                        "internal error: network '%s' uses a direct mode, but has no forward dev "
+                        "and no interface pool",
                         def->name);
     const char *dev = NULL;
     if (def->forward_mode == NETDEF_FWD_PASSTHROUGH) {
@@ -167,6 +168,85 @@ int netport_choose_plug(const netdef *def, const netplug_pool *pool, const netpo
         return verr_set(err, VERR_BUSY, "network '%s' cannot take ports now: %s", def->name,
                         pool->unusable);
     choose_bridge(def, NETPORT_PLUG_BRIDGE, port);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- reclaim */
+
+static void uuid_text(const uint8_t u[16], char buf[37]);
+
+static bool pool_has_dev(const netplug_pool *pool, const char *dev)
+{
+    for (size_t i = 0; dev && i < pool->n_devs; i++)
+        if (streq(pool->devs[i], dev))
+            return true;
+    return false;
+}
+
+static bool pool_has_pci(const netplug_pool *pool, const netplug_pci *p)
+{
+    for (size_t i = 0; i < pool->n_pcis; i++)
+        if (memcmp(&pool->pcis[i], p, sizeof(*p)) == 0)
+            return true;
+    return false;
+}
+
+static int reclaim_direct(const netdef *def, const netplug_pool *pool, const netport *const *ports,
+                          size_t n_ports, const netport *port, verr *err)
+{
+    char ubuf[37];
+    if (!pool_has_dev(pool, port->dev)) {
+        uuid_text(port->uuid, ubuf);
+        return verr_set(err, VERR_BUSY,
+                        "internal error: network '%s' doesn't have dev='%s' in use by network "
+                        "port '%s'",
+                        def->name, port->dev ? port->dev : "", ubuf);
+    }
+    if (def->forward_mode == NETDEF_FWD_PASSTHROUGH && uses_dev(ports, n_ports, port->dev))
+        return verr_set(err, VERR_BUSY,
+                        "internal error: network '%s' claims dev='%s' is already in use by a "
+                        "different port",
+                        def->name, port->dev);
+    return 0;
+}
+
+static int reclaim_hostdev(const netdef *def, const netplug_pool *pool, const netport *const *ports,
+                           size_t n_ports, const netport *port, verr *err)
+{
+    netplug_pci p = {port->pci_domain, port->pci_bus, port->pci_slot, port->pci_function};
+    char buf[16];
+    if (!pool_has_pci(pool, &p))
+        return verr_set(err, VERR_BUSY,
+                        "internal error: network '%s' doesn't have PCI device %s in use by "
+                        "network port",
+                        def->name, netplug_pci_str(&p, buf));
+    if (def->forward_mode == NETDEF_FWD_HOSTDEV && uses_pci(ports, n_ports, &p))
+        return verr_set(err, VERR_BUSY,
+                        "internal error: network '%s' claims the PCI device at domain=%u bus=%u "
+                        "slot=%u function=%u is already in use by a different network port",
+                        def->name, p.domain, p.bus, p.slot, p.function);
+    return 0;
+}
+
+int netport_check_reclaim(const netdef *def, const netplug_pool *pool, const netport *const *ports,
+                          size_t n_ports, const netport *port, verr *err)
+{
+    switch (port->plug) {
+    case NETPORT_PLUG_NONE:
+        return verr_set(err, VERR_INVALID,
+                        "internal error: Unexpectedly got a network port without a plug");
+    case NETPORT_PLUG_NETWORK:
+    case NETPORT_PLUG_BRIDGE:
+        if (!def->bridge_name)
+            return verr_set(err, VERR_INVALID,
+                            "internal error: Unexpectedly got a network port without a network "
+                            "bridge");
+        return 0;
+    case NETPORT_PLUG_DIRECT:
+        return reclaim_direct(def, pool, ports, n_ports, port, err);
+    case NETPORT_PLUG_HOSTDEV_PCI:
+        return reclaim_hostdev(def, pool, ports, n_ports, port, err);
+    }
     return 0;
 }
 

@@ -11,11 +11,13 @@
  *                                               port uses
  *
  * Wiring (a port being created on a running network): fill a netplug_pool from
- * the network's status with network_pool_from_status() (network/pool.h), call
+ * the network's status with network_pool_from_run() (network/pool.h), call
  * netport_choose_plug() with the ports the network already has, then
  * netport_apply_network() with fresh random bytes for an Open vSwitch
- * interfaceid, and network_pool_clear(). tests/e2e/plug_tool.c does exactly
- * this against a running vnetd's files.
+ * interfaceid, and network_pool_clear(). src/daemon/ports.c does exactly this
+ * for port-create (the `vnet port-create` command and libvirt's
+ * virNetworkPortCreateXML); a port's device counts as used while the port
+ * exists, so usage is rebuilt from the saved ports when vnetd restarts.
  */
 #pragma once
 
@@ -53,10 +55,18 @@ const char *netdef_forward_driver(const netdef *def);
 /* Fill port's plug (plug, bridge, mac_table_manager, dev, mode, managed,
  * driver, PCI address) for network def with pool, given the ports already
  * allocated on it. Fails (VERR_BUSY) when the host bridge is unusable or no
- * device is free for an exclusive mode, with libvirt's words; the port is
+ * device is free for an exclusive mode, with libvirt's words (libvirt's
+ * internal errors keep their "internal error: " prefix); the port is
  * unchanged then. */
 int netport_choose_plug(const netdef *def, const netplug_pool *pool, const netport *const *ports,
                         size_t n_ports, netport *port, verr *err);
+
+/* A port that comes back with its plug (libvirt's RECLAIM flag: a VM that
+ * was running when the daemon restarted), checked as libvirt's
+ * networkNotifyPort: its device must be in the pool, and not be in use by
+ * another port in the exclusive modes (passthrough, hostdev). */
+int netport_check_reclaim(const netdef *def, const netplug_pool *pool, const netport *const *ports,
+                          size_t n_ports, const netport *port, verr *err);
 
 /* What a port takes from its network, as libvirt's networkAllocatePort: its
  * portgroup (port->group, else the default one), the virtualport merged from

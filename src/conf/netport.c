@@ -300,3 +300,24 @@ char *netport_format(const netport *p)
     strbuf_add(&b, "</networkport>\n");
     return strbuf_take(&b);
 }
+
+size_t netport_bandwidth_params(const netport *port, const char *names[NETPORT_N_BW_PARAMS],
+                                uint64_t values[NETPORT_N_BW_PARAMS])
+{
+    const netdef_bandwidth *b = port->extra ? &port->extra->bandwidth : NULL;
+    size_t n = 0;
+#define BW_PARAM(name, v) (names[n] = (name), values[n++] = (v))
+    if (b && b->present && b->in.present) {
+        BW_PARAM("inbound.average", b->in.average);
+        BW_PARAM("inbound.peak", b->in.peak);
+        BW_PARAM("inbound.floor", b->in.floor);
+        BW_PARAM("inbound.burst", b->in.burst);
+    }
+    if (b && b->present && b->out.present) {
+        BW_PARAM("outbound.average", b->out.average);
+        BW_PARAM("outbound.peak", b->out.peak);
+        BW_PARAM("outbound.burst", b->out.burst);
+    }
+#undef BW_PARAM
+    return n;
+}

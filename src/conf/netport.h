@@ -44,4 +44,11 @@ typedef struct netport {
 /* Errors: VERR_INVALID, "SOURCE:LINE: <element> attribute 'x': what is wrong". */
 int netport_parse_string(const char *xml, const char *source, netport **ret, verr *err);
 char *netport_format(const netport *port); /* malloc'd */
+/* The port's <bandwidth> as libvirt's port parameters: inbound.average,
+ * .peak, .floor, .burst when it has an <inbound>, outbound.average, .peak,
+ * .burst when it has an <outbound> (none without a <bandwidth>, as libvirt's
+ * networkPortGetParameters). Returns how many were filled. */
+#define NETPORT_N_BW_PARAMS 7
+size_t netport_bandwidth_params(const netport *port, const char *names[NETPORT_N_BW_PARAMS],
+                                uint64_t values[NETPORT_N_BW_PARAMS]);
 void netport_free(netport *port);

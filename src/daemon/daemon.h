@@ -184,6 +184,8 @@ static inline bool net_persistent(const vnet_net *n)
 /* The definition to show: live when active, else config. */
 const netdef *net_current(const vnet_net *n);
 const char *net_bridge(const vnet_net *n);
+/* len random bytes from the kernel (getrandom). */
+int registry_random_bytes(void *buf, size_t len, verr *err);
 /* Fill what a definition may leave out: uuid, MAC, bridge name (lowest free
  * virbrN, or a "%d" template). `self` is the entry being (re)defined, if any. */
 int registry_fill_def(vnetd *d, netdef *def, const vnet_net *self, verr *err);
@@ -362,6 +364,8 @@ void reload_note_own_write(vnetd *d, const char *name);
 /* Hairpin mode on the network's bridge ports if it has forwards and
  * br_netfilter is active (a guest reaching its own forward); logs failures. */
 void hairpin_sync(vnetd *d, vnet_net *net);
+/* Hairpin mode off on its bridge ports once the network has no forwards left. */
+void hairpin_clear(vnetd *d, vnet_net *net);
 /* Watch ports joining bridges (through the link monitor). */
 void hairpin_setup(vnetd *d);
 /* ---- forward_journal.c ---- */

@@ -230,6 +230,8 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
     for (size_t i = 0; i < n_removed[1]; i++)
         network_forward_forget(n->name, &removed[1][i]);
     log_info("network '%s': forward %s %u removed", n->name, netdef_proto_name(proto), port);
+    if (n_removed[1] > 0)
+        hairpin_clear(d, n); /* the last forward: no guest needs it any more */
     reply = proto_reply_ok();
 out:
     netdef_free(defs[0]);

@@ -26,6 +26,7 @@ typedef struct uplink_entry {
     sd_event_source *timer; /* trial deadline, NULL once confirmed */
     uint64_t deadline;      /* CLOCK_MONOTONIC usec */
     vnetd *daemon;
+    bool broken; /* undone by another program, and re-creating it failed (said once) */
 } uplink_entry;
 
 static uplink_entry *entry_find(vnetd *d, const char *bridge, const char *nic)
@@ -311,6 +312,83 @@ json_t *op_uplink_list(vnetd *d, json_t *req, verr *err)
     json_t *r = proto_reply_ok();
     json_object_set_new(r, "uplinks", arr);
     return r;
+}
+
+/* ---------------------------------------------------------------- repair */
+
+/* An uplink that another program set down: set it up again, with the
+ * addresses and routes the kernel took away with it. */
+static void repair_up(vnetd *d, uplink_entry *e)
+{
+    netdev_link br, nic;
+    verr err = VERR_INIT;
+    if (netdev_link_get(e->rec.bridge, &br, NULL) <= 0 ||
+        netdev_link_get(e->rec.nic, &nic, NULL) <= 0 || (br.up && nic.up))
+        return;
+    if (uplink_reup(e->rec.nic, e->rec.bridge, &e->rec.cfg, &err) < 0)
+        uplink_finding(d, true, "uplink %s: set down by another program; setting it up: %s",
+                       e->rec.bridge, err.msg);
+    else
+        uplink_finding(d, false, "uplink %s: set down by another program: set up again",
+                       e->rec.bridge);
+}
+
+/* Another program deleted an uplink's bridge, or took the NIC out of it: the
+ * host has lost the addresses and routes that were on the bridge, or its way
+ * out. Put the attachment back as it was made (a trial keeps its timer), and
+ * say so on the event bus; a failure is said once, until a later event finds
+ * it repaired. */
+static void repair_one(vnetd *d, uplink_entry *e)
+{
+    verr err = VERR_INIT;
+    int r = uplink_is_attached(e->rec.nic, e->rec.bridge, &err);
+    if (r > 0 && e->broken) {
+        e->broken = false;
+        log_info("uplink %s: '%s' is a port of it again", e->rec.bridge, e->rec.nic);
+    }
+    if (r > 0)
+        repair_up(d, e);
+    if (r != 0)
+        return;
+    netdev_link br;
+    if (netdev_link_get(e->rec.bridge, &br, NULL) > 0 && streq(br.kind, "bridge")) {
+        /* the bridge is there, the NIC was taken out of it */
+        if (netdev_link_set_master(e->rec.nic, e->rec.bridge, &err) == 0 &&
+            uplink_reup(e->rec.nic, e->rec.bridge, &e->rec.cfg, &err) == 0) {
+            e->broken = false;
+            uplink_finding(d, false,
+                           "uplink %s: '%s' was taken out of it by another program: put back",
+                           e->rec.bridge, e->rec.nic);
+        } else if (!e->broken) {
+            e->broken = true;
+            uplink_finding(d, true,
+                           "uplink %s: '%s' was taken out of it by another program; putting it "
+                           "back failed: %s",
+                           e->rec.bridge, e->rec.nic, err.msg);
+        }
+        return;
+    }
+    if (uplink_attach(e->rec.nic, e->rec.bridge, &e->rec.cfg, &err) == 0) {
+        e->broken = false;
+        uplink_finding(d, false,
+                       "uplink %s: deleted or changed by another program: re-created with '%s'",
+                       e->rec.bridge, e->rec.nic);
+    } else if (!e->broken) {
+        e->broken = true;
+        uplink_finding(d, true,
+                       "uplink %s: deleted or changed by another program; re-creating it "
+                       "failed: %s",
+                       e->rec.bridge, err.msg);
+    }
+}
+
+void uplink_link_event(vnetd *d, const char *ifname)
+{
+    for (size_t i = 0; i < d->n_uplinks; i++) {
+        uplink_entry *e = d->uplinks[i];
+        if (!ifname || streq(ifname, e->rec.bridge) || streq(ifname, e->rec.nic))
+            repair_one(d, e);
+    }
 }
 
 /* ---------------------------------------------------------------- startup */

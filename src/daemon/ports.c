@@ -10,10 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf/netplug.h"
 #include "conf/netport.h"
 #include "daemon/events.h"
 #include "daemon/ports.h"
 #include "netdev/netdev.h"
+#include "network/pool.h"
 #include "proto/proto.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -255,71 +257,56 @@ static int on_watch(sd_event_source *src, int fd, uint32_t revents, void *userda
 
 /* ---- the plug ---- */
 
-static int fill_plug(vnetd *d, const vnet_net *net, netport *p, verr *err)
+/* The plug of a new port, as libvirt's networkAllocatePort chooses it: from
+ * the pool the network's start recorded, given the ports it already has (a
+ * device is used while a port holds it), then what the port takes from its
+ * network (portgroup, virtualport, VLAN). With reclaim (a VM that kept its
+ * plug across a restart), the plug is checked instead, as libvirt's
+ * networkNotifyPort. */
+static int allocate_plug(vnetd *d, const vnet_net *net, netport *port, bool reclaim, verr *err)
 {
-    const netdef *def = net->live;
-    free(p->bridge);
-    free(p->mac_table_manager);
-    free(p->dev);
-    free(p->mode);
-    p->bridge = p->mac_table_manager = p->dev = p->mode = NULL;
-    switch (def->forward_mode) {
-    case NETDEF_FWD_NONE:
-    case NETDEF_FWD_NAT:
-    case NETDEF_FWD_ROUTE:
-    case NETDEF_FWD_OPEN:
-        p->plug = NETPORT_PLUG_NETWORK;
-        p->bridge = xstrdup(def->bridge_name);
-        p->mac_table_manager = xstrdup(def->mac_table_manager);
-        return 0;
-    case NETDEF_FWD_BRIDGE:
-        if (def->bridge_name) {
-            p->plug = NETPORT_PLUG_BRIDGE;
-            p->bridge = xstrdup(def->bridge_name);
-            p->mac_table_manager = xstrdup(def->mac_table_manager);
-            return 0;
-        }
-        /* a macvtap pool in bridge mode */
-        __attribute__((fallthrough));
-    case NETDEF_FWD_PRIVATE:
-    case NETDEF_FWD_VEPA:
-    case NETDEF_FWD_PASSTHROUGH: {
-        if (def->n_forward_ifaces == 0)
-            return verr_set(err, VERR_UNSUPPORTED,
-                            "network '%s' has no <interface> in its <forward> to give a port",
-                            net->name);
-        /* the pool's device with the fewest ports */
-        ports_state *s = state(d);
-        size_t best = 0, best_n = SIZE_MAX;
-        for (size_t i = 0; i < def->n_forward_ifaces; i++) {
-            size_t used = 0;
-            for (size_t j = 0; j < s->n; j++)
-                used += s->items[j].port->dev && streq(s->items[j].network, net->name) &&
-                        streq(s->items[j].port->dev, def->forward_ifaces[i]);
-            if (used < best_n) {
-                best = i;
-                best_n = used;
-            }
-        }
-        if (def->forward_mode == NETDEF_FWD_PASSTHROUGH && best_n > 0)
-            return verr_set(err, VERR_BUSY,
-                            "Requested operation is not valid: every passthrough device of "
-                            "network '%s' is in use",
-                            net->name);
-        p->plug = NETPORT_PLUG_DIRECT;
-        p->dev = xstrdup(def->forward_ifaces[best]);
-        p->mode = xstrdup(netdef_forward_mode_name(def->forward_mode));
-        return 0;
-    }
-    default:
-        return verr_set(err, VERR_UNSUPPORTED,
-                        "unsupported configuration: network '%s': vnet does not hand out ports "
-                        "of '%s' networks (PCI hostdev pools)",
-                        net->name, netdef_forward_mode_name(def->forward_mode));
-    }
+    ports_state *s = state(d);
+    _cleanup_free_ const netport **others = xcalloc(s->n + 1, sizeof(*others));
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (streq(s->items[i].network, net->name))
+            others[n++] = s->items[i].port;
+    netplug_pool pool;
+    network_pool_from_run(&net->run, &pool);
+    int r = reclaim ? netport_check_reclaim(net->live, &pool, others, n, port, err)
+                    : netport_choose_plug(net->live, &pool, others, n, port, err);
+    network_pool_clear(&pool);
+    if (r < 0 || reclaim)
+        return r;
+    uint8_t fresh[16];
+    if (registry_random_bytes(fresh, sizeof(fresh), err) < 0)
+        return -1;
+    fresh[6] = (fresh[6] & 0x0f) | 0x40; /* a version 4 UUID, as libvirt's virUUIDGenerate */
+    fresh[8] = (fresh[8] & 0x3f) | 0x80;
+    return netport_apply_network(net->live, port, fresh, err);
 }
 
 /* ---- operations ---- */
+
+/* The plug in short, for `vnet port-list`: "network virbr0", "bridge br0",
+ * "direct eth1 vepa", "hostdev-pci 0000:03:10.0" (NULL without a plug). */
+static char *plug_summary(const netport *p)
+{
+    netplug_pci pci = {p->pci_domain, p->pci_bus, p->pci_slot, p->pci_function};
+    char buf[16];
+    switch (p->plug) {
+    case NETPORT_PLUG_NETWORK:
+        return xasprintf("network %s", p->bridge ? p->bridge : "");
+    case NETPORT_PLUG_BRIDGE:
+        return xasprintf("bridge %s", p->bridge ? p->bridge : "");
+    case NETPORT_PLUG_DIRECT:
+        return xasprintf("direct %s %s", p->dev ? p->dev : "", p->mode ? p->mode : "");
+    case NETPORT_PLUG_HOSTDEV_PCI:
+        return xasprintf("hostdev-pci %s", netplug_pci_str(&pci, buf));
+    default:
+        return NULL;
+    }
+}
 
 static json_t *port_reply(const vport *p)
 {
@@ -331,6 +318,16 @@ static json_t *port_reply(const vport *p)
     json_object_set_new(r, "owner",
                         p->port->owner_name ? json_string(p->port->owner_name) : json_null());
     json_object_set_new(r, "ifname", p->ifname ? json_string(p->ifname) : json_null());
+    _cleanup_free_ char *plug = plug_summary(p->port);
+    json_object_set_new(r, "plug", plug ? json_string(plug) : json_null());
+    const char *bw_names[NETPORT_N_BW_PARAMS];
+    uint64_t bw[NETPORT_N_BW_PARAMS];
+    size_t n_bw = netport_bandwidth_params(p->port, bw_names, bw);
+    json_t *bwa = json_array();
+    for (size_t i = 0; i < n_bw; i++)
+        json_array_append_new(
+            bwa, json_pack("{sssI}", "field", bw_names[i], "value", (json_int_t)bw[i]));
+    json_object_set_new(r, "bandwidth", bwa);
     json_object_set_new(r, "xml", json_string(xml));
     return r;
 }
@@ -358,7 +355,11 @@ static json_t *op_port_create(vnetd *d, json_t *req, verr *err)
         return NULL;
     }
     bool reclaim = proto_get_bool(req, "reclaim", false);
-    if (!(reclaim && port->plug != NETPORT_PLUG_NONE) && fill_plug(d, net, port, err) < 0)
+    if (reclaim && port->plug == NETPORT_PLUG_NONE) {
+        verr_set(err, VERR_INVALID, "internal error: Port reclaim requested but plug type is none");
+        return NULL;
+    }
+    if (allocate_plug(d, net, port, reclaim, err) < 0)
         return NULL;
     ports_state *s = state(d);
     vport *p = xarray_push(&s->items, &s->n, sizeof(*s->items));

@@ -206,7 +206,7 @@ void reconcile_sweep(vnetd *d)
         o->bridge = netdef_is_managed_bridge(net->live) ? net->live->bridge_name : NULL;
         o->table = o->bridge && fw_wanted(net->live);
         o->dnsmasq_pid = net->run.dnsmasq_pid;
-        o->shaped = net->live->bridge_name; /* managed or host bridge: its <bandwidth> table */
+        o->shaped = net->live->bridge_name; /* managed or host bridge: its <bandwidth> ifb */
     }
     unsigned removed = 0;
     verr err = VERR_INIT;
@@ -326,8 +326,10 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     bool fw_was_dirty = net->fw_dirty;
     net->fw_dirty = false;
     if (fw_was_dirty) {
-        verr aerr = VERR_INIT; /* a flush took the NAT anchor too: put it back first */
-        if (fw_anchor_is_open() && !fw_anchor_present() && fw_anchor_open(&aerr) < 0)
+        verr aerr = VERR_INIT; /* a flush took an unowned NAT anchor too: put it back first
+                                  (once: with 1,000 repairs, libnftables re-read the host each time) */
+        if (fw_anchor_is_open() && !fw_anchor_is_owned() && !fw_anchor_present() &&
+            fw_anchor_open(&aerr) < 0)
             log_warn("%s", aerr.msg);
     }
     if (network_adopt(&d->env, net->live, &net->run, &newrun, &repaired, &err) < 0) {

@@ -105,7 +105,7 @@ const char *net_bridge(const vnet_net *n)
     return def ? def->bridge_name : NULL;
 }
 
-static int random_bytes(void *buf, size_t len, verr *err)
+int registry_random_bytes(void *buf, size_t len, verr *err)
 {
     uint8_t *p = buf;
     while (len > 0) {
@@ -179,7 +179,7 @@ int registry_fill_def(vnetd *d, netdef *def, const vnet_net *self, verr *err)
     if (!def->has_uuid) {
         if (self)
             memcpy(def->uuid, self->uuid, 16);
-        else if (random_bytes(def->uuid, 16, err) < 0)
+        else if (registry_random_bytes(def->uuid, 16, err) < 0)
             return -1;
         if (!self) {
             def->uuid[6] = (uint8_t)((def->uuid[6] & 0x0f) | 0x40); /* version 4 */
@@ -194,7 +194,7 @@ int registry_fill_def(vnetd *d, netdef *def, const vnet_net *self, verr *err)
             memcpy(def->mac, prev->mac, 6);
         } else {
             def->mac[0] = 0x52, def->mac[1] = 0x54, def->mac[2] = 0x00;
-            if (random_bytes(def->mac + 3, 3, err) < 0)
+            if (registry_random_bytes(def->mac + 3, 3, err) < 0)
                 return -1;
         }
         def->has_mac = true;

@@ -67,6 +67,8 @@ static void reply_to_error(json_t *reply, int not_found_code, bool xml_input, rp
     int code = code_for_kind(kind, not_found_code, xml_input);
     /* vnet's messages already carry libvirt's prefixes ("Network not found: ...",
      * "Requested operation is not valid: ..."); others get the code's prefix. */
+    if (msg && strncmp(msg, "internal error: ", 16) == 0)
+        code = RPC_ERR_INTERNAL_ERROR; /* libvirt's own internal errors (port allocation) */
     if (code == RPC_ERR_XML_ERROR && msg && strstr(msg, "malformed XML"))
         code = RPC_ERR_XML_DETAIL; /* a syntax error: libvirt prints the parser's text alone */
     if (code == RPC_ERR_XML_ERROR && msg && strncmp(msg, "XML error", 9) != 0)
@@ -126,8 +128,8 @@ static json_t *h_void(rpc_client *c, const rpc_args *a, rpc_error *err)
 static json_t *h_open(rpc_client *c, const rpc_args *a, rpc_error *err)
 {
     if (a->str && *a->str && strncmp(a->str, "network:", 8) != 0) {
-        rpc_error_set(err, 5 /* VIR_ERR_NO_CONNECT */, 0,
-                      "no connection driver available for %s", a->str);
+        rpc_error_set(err, 5 /* VIR_ERR_NO_CONNECT */, 0, "no connection driver available for %s",
+                      a->str);
         return NULL;
     }
     rpc_client_opened(c);
@@ -215,29 +217,33 @@ static bool net_matches(bool active, bool persistent, bool autostart, uint32_t f
     return true;
 }
 
-/* Read straight from the registry (no side effects, nothing to check): the
- * most frequent call of every libvirt client, kept cheap. */
-static json_t *h_list_all(rpc_client *c, const rpc_args *a, rpc_error *err)
+/* CONNECT_LIST_ALL_NETWORKS, the most frequent call of every libvirt client:
+ * written straight from the registry into the reply (no JSON, no UUID text),
+ * nothing to check and no side effects. ret is the count of matches; the
+ * networks themselves only when the client asked for them. */
+static bool direct_list_all(XDR *x, const void *arg)
 {
-    vnetd *d = rpc_client_daemon(c);
-    json_t *out = json_array();
-    size_t count = 0;
+    const rpc_call_ctx *ctx = arg;
+    const vnetd *d = rpc_client_daemon(ctx->client);
+    const rpc_args *a = ctx->args;
+    uint32_t count = 0;
     for (size_t i = 0; i < d->n_nets; i++) {
+        const vnet_net *n = d->nets[i];
+        count += net_matches(net_active(n), net_persistent(n), n->autostart, a->flags);
+    }
+    uint32_t n_out = a->i1 ? count : 0;
+    if (!xdr_u_int(x, &n_out))
+        return false;
+    for (size_t i = 0; n_out && i < d->n_nets; i++) {
         const vnet_net *n = d->nets[i];
         if (!net_matches(net_active(n), net_persistent(n), n->autostart, a->flags))
             continue;
-        count++;
-        if (!a->i1)
-            continue;
-        char ubuf[37];
-        netdef tmp = {.uuid = {0}};
-        memcpy(tmp.uuid, n->uuid, 16);
-        json_array_append_new(
-            out, json_pack("{ssss}", "name", n->name, "uuid", netdef_uuid_str(&tmp, ubuf)));
+        rpc_network net = {.name = n->name};
+        memcpy(net.uuid, n->uuid, 16);
+        if (!rpc_xdr_network(x, &net))
+            return false;
     }
-    json_t *r = json_pack("{sI}", "ret", (json_int_t)count);
-    json_object_set_new(r, "nets", out);
-    return r;
+    return xdr_u_int(x, &count);
 }
 
 /* Names or count of active (want_active) or inactive networks. */
@@ -281,9 +287,19 @@ static json_t *h_list_defined(rpc_client *c, const rpc_args *a, rpc_error *err)
     return names(c, false, a->i1, false, err);
 }
 
+/* LOOKUP_BY_NAME, after listing the call clients make most: straight from the
+ * registry, by name only as libvirt's (the JSON op would build, check and
+ * answer a request per call). */
 static json_t *h_lookup_name(rpc_client *c, const rpc_args *a, rpc_error *err)
 {
-    return lookup_name(c, a->str, err);
+    const vnet_net *n = registry_find(rpc_client_daemon(c), a->str);
+    if (!n) {
+        rpc_error_set(err, RPC_ERR_NO_NETWORK, RPC_FROM_NETWORK,
+                      "Network not found: no network with matching name '%s'", a->str);
+        return NULL;
+    }
+    char ubuf[37];
+    return json_pack("{ssss}", "name", n->name, "uuid", netdef_uuid_str(net_current(n), ubuf));
 }
 
 static json_t *h_lookup_uuid(rpc_client *c, const rpc_args *a, rpc_error *err)
@@ -690,24 +706,19 @@ static json_t *h_port_delete(rpc_client *c, const rpc_args *a, rpc_error *err)
     return r ? json_object() : NULL;
 }
 
-/* Bandwidth parameters, as libvirt's network driver reports them. vnet does
- * not shape traffic (no QoS), so every value is 0 and setting one is refused. */
-static const char *const port_params[] = {"inbound.average", "inbound.peak",     "inbound.floor",
-                                          "inbound.burst",   "outbound.average", "outbound.peak",
-                                          "outbound.burst"};
-
+/* Bandwidth parameters, as libvirt's network driver reports them: those of
+ * the port's <bandwidth> (its own, or its portgroup's, which the hypervisor
+ * applies on its device; none without one), whatever nparams the client sent
+ * (the API allocates the list). Changing them is refused: vnet does not
+ * re-shape a plugged port. */
 static json_t *h_port_get_params(rpc_client *c, const rpc_args *a, rpc_error *err)
 {
     json_t *r = port_op(c, "port-dumpxml", &a->port.net, a->port.uuid, err);
     if (!r)
         return NULL;
+    json_t *params = json_incref(json_object_get(r, "bandwidth"));
     json_decref(r);
-    /* The API allocates the list: every parameter comes back, whatever
-     * nparams the client sent. */
-    json_t *params = json_array();
-    for (size_t i = 0; i < ARRAY_SIZE(port_params); i++)
-        json_array_append_new(params, json_pack("{sssi}", "field", port_params[i], "value", 0));
-    return json_pack("{sosi}", "params", params, "nparams", (int)ARRAY_SIZE(port_params));
+    return json_pack("{sosi}", "params", params, "nparams", (int)json_array_size(params));
 }
 
 static json_t *h_port_set_params(rpc_client *c, const rpc_args *a, rpc_error *err)
@@ -736,7 +747,7 @@ static json_t *h_port_set_params(rpc_client *c, const rpc_args *a, rpc_error *er
 
 typedef struct proc_impl {
     int32_t proc;
-    handler_fn fn;
+    handler_fn fn; /* NULL: enc writes the reply from the call (rpc_call_ctx) */
     rpc_body_fn enc;
 } proc_impl;
 
@@ -768,7 +779,7 @@ static const proc_impl impls[] = {
     {152, h_is_active, enc_int},
     {153, h_is_persistent, enc_int},
     {157, h_version, enc_uhyper},
-    {283, h_list_all, enc_network_list},
+    {283, NULL, direct_list_all},
     {291, h_update, NULL},
     {313, h_event_register, enc_int},
     {314, h_event_deregister, NULL},
@@ -795,11 +806,16 @@ int rpc_dispatch_call(rpc_client *c, const rpc_proc_info *p, const rpc_args *a, 
     for (size_t i = 0; i < ARRAY_SIZE(impls); i++) {
         if (impls[i].proc != p->proc)
             continue;
+        if (!impls[i].fn) {
+            *ret_res = NULL;
+            *ret_enc = impls[i].enc;
+            return 1;
+        }
         json_t *res = impls[i].fn(c, a, err);
         if (!res && err->message)
             return -1;
         if (res == pending_result())
-            return 1;
+            return 2;
         *ret_res = res;
         *ret_enc = impls[i].enc;
         return 0;

@@ -70,21 +70,6 @@ bool enc_names(XDR *x, const void *arg)
 }
 
 /* nets<> then the unsigned count */
-bool enc_network_list(XDR *x, const void *arg)
-{
-    json_t *arr = json_object_get(arg, "nets");
-    uint32_t n = (uint32_t)json_array_size(arr);
-    uint32_t ret = (uint32_t)json_integer_value(json_object_get(arg, "ret"));
-    if (!xdr_u_int(x, &n))
-        return false;
-    for (uint32_t i = 0; i < n; i++) {
-        rpc_network net;
-        if (!json_network(json_array_get(arr, i), &net) || !rpc_xdr_network(x, &net))
-            return false;
-    }
-    return xdr_u_int(x, &ret);
-}
-
 static bool json_port(const json_t *o, rpc_port *p)
 {
     const char *u = json_string_value(json_object_get(o, "uuid"));

@@ -1,6 +1,6 @@
 /* XDR encoders of the libvirt procedures' replies, from the JSON results of
  * rpc_dispatch.c's handlers: {"v": scalar}, {"name","uuid"} for a network,
- * {"nets"|"ports"|"leases": [...], "ret": count}, {"params": [...], "nparams"}. */
+ * {"ports"|"leases": [...], "ret": count}, {"params": [...], "nparams"}. */
 #pragma once
 
 #include "rpc/rpc.h"
@@ -11,7 +11,6 @@ bool enc_string(XDR *x, const void *arg);
 bool enc_network(XDR *x, const void *arg);
 bool enc_int_list(XDR *x, const void *arg);
 bool enc_names(XDR *x, const void *arg);
-bool enc_network_list(XDR *x, const void *arg);
 bool enc_port(XDR *x, const void *arg);
 bool enc_port_list(XDR *x, const void *arg);
 bool enc_leases(XDR *x, const void *arg);

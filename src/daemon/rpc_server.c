@@ -54,6 +54,11 @@ struct rpc_client {
     size_t in_have, in_need; /* in_need 0: reading the length word */
     outbuf *out_head, *out_tail;
     size_t out_bytes;
+    bool want_out; /* EPOLLOUT asked for: a reply did not fit in the socket */
+    bool in_io;    /* inside client_io: queued replies go out when it ends */
+    uint8_t *pend; /* read but not handled yet (the per-wakeup bound was reached) */
+    size_t pend_len;
+    sd_event_source *resume; /* handles `pend` on a later loop iteration */
     sd_event_source *io, *ka_timer, *open_timer;
     sd_event_source *reaper; /* set once the client is dropped: frees it from the loop */
     bool ka_enabled;
@@ -74,8 +79,11 @@ struct rpc_later {
     struct rpc_later *next, *prev;
 };
 
+#define RPC_READ_CHUNK 65536
+
 typedef struct rpc_server {
     vnetd *daemon;
+    uint8_t chunk[RPC_READ_CHUNK]; /* what one read() takes from a client */
     rpc_listener listeners[2];
     rpc_client *clients;
     size_t n_clients, n_unprivileged;
@@ -127,6 +135,8 @@ static void client_free(rpc_client *c)
     sd_event_source_disable_unref(c->io);
     sd_event_source_disable_unref(c->ka_timer);
     sd_event_source_disable_unref(c->open_timer);
+    sd_event_source_disable_unref(c->resume);
+    free(c->pend);
     sd_event_source_disable_unref(c->reaper);
     if (c->fd >= 0)
         close(c->fd);
@@ -159,6 +169,7 @@ static void client_drop(rpc_client *c, const char *why)
     sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
     sd_event_source_set_enabled(c->ka_timer, SD_EVENT_OFF);
     sd_event_source_set_enabled(c->open_timer, SD_EVENT_OFF);
+    sd_event_source_set_enabled(c->resume, SD_EVENT_OFF);
     if (sd_event_add_defer(c->srv->daemon->event, &c->reaper, client_reap, c) < 0)
         client_free(c); /* cannot defer (out of memory): nobody uses it after this */
 }
@@ -167,6 +178,8 @@ static bool client_dropped(const rpc_client *c)
 {
     return c->reaper != NULL;
 }
+
+static bool client_write(rpc_client *c);
 
 /* Queue a built message (consumed). false when the client was dropped. */
 static bool client_queue(rpc_client *c, uint8_t *data, size_t len)
@@ -189,8 +202,8 @@ static bool client_queue(rpc_client *c, uint8_t *data, size_t len)
         c->out_head = o;
     c->out_tail = o;
     c->out_bytes += len;
-    sd_event_source_set_io_events(c->io, EPOLLIN | EPOLLOUT);
-    return true;
+    /* a reply goes out when its call is done (client_io); an event at once */
+    return c->in_io || client_write(c);
 }
 
 static bool client_send(rpc_client *c, const rpc_header *h, rpc_body_fn body, const void *arg)
@@ -257,16 +270,21 @@ static bool client_call(rpc_client *c, const rpc_header *h, const uint8_t *body,
     c->call = h;
     int r = rpc_dispatch_call(c, p, &a, &res, &enc, &e);
     c->call = NULL;
-    rpc_args_free(&a);
-    if (r < 0)
+    if (r < 0) {
+        rpc_args_free(&a);
         return client_send_error(c, h, &e);
-    if (r > 0) /* its reply comes with rpc_later_done */
+    }
+    if (r == 2) { /* its reply comes with rpc_later_done */
+        rpc_args_free(&a);
         return true;
+    }
     rpc_header rh = *h;
     rh.type = RPC_REPLY;
     rh.status = RPC_OK;
-    bool ok = client_send(c, &rh, enc, res);
+    rpc_call_ctx ctx = {c, &a};
+    bool ok = client_send(c, &rh, enc, r == 1 ? (const void *)&ctx : res);
     json_decref(res);
+    rpc_args_free(&a);
     return ok;
 }
 
@@ -353,21 +371,82 @@ static bool client_message(rpc_client *c)
     return client_call(c, &h, body, len);
 }
 
-/* Read what is there; at most a few messages per wakeup so that one busy
- * client cannot starve the others. false when the client was dropped. */
+#define RPC_CALLS_PER_WAKEUP 16
+
+/* Take up to n bytes read from the client into the message being assembled,
+ * handling each whole message, until *budget messages were handled. Returns
+ * the bytes taken, or -1 when the client was dropped. */
+static ssize_t client_feed(rpc_client *c, const uint8_t *data, size_t n, int *budget)
+{
+    size_t used = 0;
+    while (used<n && * budget> 0) {
+        size_t take;
+        if (c->in_need == 0) {
+            take = MIN(n - used, RPC_LEN_SIZE - c->in_have);
+            memcpy(c->lenbuf + c->in_have, data + used, take);
+            c->in_have += take;
+            if (c->in_have == RPC_LEN_SIZE) {
+                int64_t total = rpc_frame_length(c->lenbuf);
+                if (total < 0) {
+                    client_drop(c, "bad message length");
+                    return -1;
+                }
+                c->in_need = (size_t)total;
+                c->in = xmalloc(c->in_need);
+                memcpy(c->in, c->lenbuf, RPC_LEN_SIZE);
+            }
+        } else {
+            take = MIN(n - used, c->in_need - c->in_have);
+            memcpy(c->in + c->in_have, data + used, take);
+            c->in_have += take;
+        }
+        used += take;
+        if (c->in_need == 0 || c->in_have < c->in_need)
+            continue;
+        bool alive = client_message(c);
+        free(c->in);
+        c->in = NULL;
+        c->in_have = c->in_need = 0;
+        (*budget)--;
+        if (!alive)
+            return -1;
+    }
+    return (ssize_t)used;
+}
+
+/* Keep what was read but not handled, for the next loop iteration. */
+static void client_keep(rpc_client *c, const uint8_t *data, size_t n)
+{
+    uint8_t *p = xmalloc(n);
+    memcpy(p, data, n);
+    free(c->pend);
+    c->pend = p;
+    c->pend_len = n;
+    sd_event_source_set_enabled(c->resume, SD_EVENT_ONESHOT);
+}
+
+/* Handle what is there: what an earlier wakeup left, then what the socket
+ * holds (one read() for the usual small call), at most RPC_CALLS_PER_WAKEUP
+ * calls, so that one busy client cannot starve the others; the rest waits for
+ * the next loop iteration. false when the client was dropped. */
 static bool client_read(rpc_client *c)
 {
-    for (int budget = 16; budget > 0;) {
-        uint8_t *dst;
-        size_t want;
-        if (c->in_need == 0) {
-            dst = c->lenbuf + c->in_have;
-            want = RPC_LEN_SIZE - c->in_have;
-        } else {
-            dst = c->in + c->in_have;
-            want = c->in_need - c->in_have;
+    int budget = RPC_CALLS_PER_WAKEUP;
+    if (c->pend_len) {
+        _cleanup_free_ uint8_t *pend = TAKE_PTR(c->pend);
+        size_t len = c->pend_len;
+        c->pend_len = 0;
+        ssize_t used = client_feed(c, pend, len, &budget);
+        if (used < 0)
+            return false;
+        if ((size_t)used < len) {
+            client_keep(c, pend + used, len - (size_t)used);
+            return true;
         }
-        ssize_t n = read(c->fd, dst, want);
+    }
+    uint8_t *chunk = c->srv->chunk;
+    while (budget > 0) {
+        ssize_t n = read(c->fd, chunk, RPC_READ_CHUNK);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -376,33 +455,21 @@ static bool client_read(rpc_client *c)
             client_drop(c, n == 0 ? "end of stream" : strerror(errno));
             return false;
         }
-        c->in_have += (size_t)n;
-        if (c->in_need == 0) {
-            if (c->in_have < RPC_LEN_SIZE)
-                continue;
-            int64_t total = rpc_frame_length(c->lenbuf);
-            if (total < 0) {
-                client_drop(c, "bad message length");
-                return false;
-            }
-            c->in_need = (size_t)total;
-            c->in = xmalloc(c->in_need);
-            memcpy(c->in, c->lenbuf, RPC_LEN_SIZE);
-            continue;
-        }
-        if (c->in_have < c->in_need)
-            continue;
-        bool alive = client_message(c);
-        if (!alive)
+        ssize_t used = client_feed(c, chunk, (size_t)n, &budget);
+        if (used < 0)
             return false;
-        free(c->in);
-        c->in = NULL;
-        c->in_have = c->in_need = 0;
-        budget--;
+        if (used < n) {
+            client_keep(c, chunk + used, (size_t)(n - used));
+            return true;
+        }
+        if (n < RPC_READ_CHUNK)
+            return true; /* drained: level-triggered epoll says when there is more */
     }
     return true;
 }
 
+/* Send what is queued; ask for EPOLLOUT only while something is left (no
+ * epoll_ctl per call in the usual case). false when the client was dropped. */
 static bool client_write(rpc_client *c)
 {
     while (c->out_head) {
@@ -410,8 +477,12 @@ static bool client_write(rpc_client *c)
         ssize_t n = write(c->fd, o->data + o->off, o->len - o->off);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (!c->want_out)
+                sd_event_source_set_io_events(c->io, EPOLLIN | EPOLLOUT);
+            c->want_out = true;
             return true;
+        }
         if (n < 0) {
             client_drop(c, strerror(errno));
             return false;
@@ -426,8 +497,19 @@ static bool client_write(rpc_client *c)
         free(o->data);
         free(o);
     }
-    sd_event_source_set_io_events(c->io, EPOLLIN);
+    if (c->want_out)
+        sd_event_source_set_io_events(c->io, EPOLLIN);
+    c->want_out = false;
     return true;
+}
+
+static void client_take_calls(rpc_client *c)
+{
+    c->in_io = true;
+    bool alive = client_read(c);
+    c->in_io = false;
+    if (alive && c->out_head)
+        client_write(c);
 }
 
 static int client_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -435,12 +517,15 @@ static int client_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
     rpc_client *c = userdata;
     if ((revents & EPOLLOUT) && !client_write(c))
         return 0;
-    if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        if (!client_read(c))
-            return 0;
-        if (c->out_head)
-            client_write(c);
-    }
+    if (revents & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        client_take_calls(c);
+    return 0;
+}
+
+/* Calls read on an earlier wakeup and left for fairness. */
+static int client_resume(sd_event_source *s, void *userdata)
+{
+    client_take_calls(userdata);
     return 0;
 }
 
@@ -628,7 +713,10 @@ static int listener_accept(sd_event_source *src, int lfd, uint32_t revents, void
         sd_event_now(s->daemon->event, CLOCK_MONOTONIC, &now);
         if (sd_event_add_io(s->daemon->event, &c->io, fd, EPOLLIN, client_io, c) < 0 ||
             sd_event_add_time(s->daemon->event, &c->open_timer, CLOCK_MONOTONIC,
-                              now + RPC_OPEN_TIMEOUT_S * 1000000ULL, 0, client_open_timeout, c) < 0)
+                              now + RPC_OPEN_TIMEOUT_S * 1000000ULL, 0, client_open_timeout,
+                              c) < 0 ||
+            sd_event_add_defer(s->daemon->event, &c->resume, client_resume, c) < 0 ||
+            sd_event_source_set_enabled(c->resume, SD_EVENT_OFF) < 0)
             client_free(c);
     }
 }

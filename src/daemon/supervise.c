@@ -12,6 +12,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/uplink.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
 #include "proto/proto.h"
@@ -52,6 +53,8 @@ static void link_event(const char *ifname, int ifindex, bool gone_or_down, bool 
     /* an address or route removed from a link that is gone: its link event says so */
     if (!gone_or_down && strempty(ifname))
         return;
+    if (gone_or_down)
+        uplink_link_event(d, ifname);
     /* ifname NULL: the kernel dropped events (socket overrun), check every network */
     for (size_t i = 0; i < d->n_nets; i++) {
         vnet_net *n = d->nets[i];
@@ -127,6 +130,8 @@ static vnet_net *net_of_port(vnetd *d, int master, const char *port, size_t *ret
  * that left as its bridge was deleted goes back on the re-created bridge. */
 static void port_event(const char *port, int master, bool joined, void *userdata)
 {
+    if (!joined) /* an uplink's NIC taken out of its bridge? */
+        uplink_link_event(userdata, port);
     size_t i = 0;
     vnet_net *n = net_of_port(userdata, master, port, &i);
     if (!n)
@@ -303,8 +308,10 @@ static void watch_dnsmasq(vnetd *d, vnet_net *net, pid_t pid)
 
 /* The one bookkeeping step after every dispatched event (a request, a repair,
  * a timer): each active network's dnsmasq is watched by pidfd, whatever pid
- * its status names now; inactive networks watch nothing. Handlers change the
- * status; they never call this themselves. */
+ * its status names now; inactive networks watch nothing; and the NAT anchor
+ * follows whether any network needs it. Handlers change the status; they never
+ * call this themselves. One post source only: sd-event runs one loop iteration
+ * per pending post source after every event, which a libvirt RPC call pays. */
 static int supervise_post(sd_event_source *s, void *userdata)
 {
     vnetd *d = userdata;
@@ -318,6 +325,7 @@ static int supervise_post(sd_event_source *s, void *userdata)
             watch_dnsmasq(d, net, pid);
         }
     }
+    supervise_anchor_sync(d);
     return 0;
 }
 
@@ -360,8 +368,9 @@ static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* The NAT anchor (fw_anchor.c) exists while any active network has rules, so
  * a missing table never resets a guest's connection. Checked after every
- * event the loop dispatches (a start, a stop, a repair); put back with a
- * network's table when another program changed the ruleset (reconcile.c). */
+ * event the loop dispatches (a start, a stop, a repair). It is an owner table,
+ * so no other program can remove it; only on a kernel without owner tables is
+ * it put back with a network's table after a flush (reconcile.c). */
 void supervise_anchor_sync(vnetd *d)
 {
     bool want = false;
@@ -383,17 +392,8 @@ void supervise_anchor_sync(vnetd *d)
     }
 }
 
-static int anchor_post(sd_event_source *s, void *userdata)
-{
-    supervise_anchor_sync(userdata);
-    return 0;
-}
-
 int supervise_setup(vnetd *d, verr *err)
 {
-    int pr = sd_event_add_post(d->event, NULL, anchor_post, d);
-    if (pr < 0)
-        return verr_errno(err, -pr, "setting up the NAT anchor check");
     hairpin_setup(d);
     d->monitor_fd = netdev_monitor_open(err);
     if (d->monitor_fd < 0) {
@@ -437,7 +437,9 @@ int supervise_setup(vnetd *d, verr *err)
 
 void supervise_close(vnetd *d)
 {
-    fw_anchor_close(false); /* kept for the networks that keep running */
+    /* the kernel deletes the owned anchor with its socket; the networks that
+     * keep running hold their own nat chains */
+    fw_anchor_close(false);
     d->monitor_src = sd_event_source_disable_unref(d->monitor_src);
     d->fw_monitor_src = sd_event_source_disable_unref(d->fw_monitor_src);
     if (d->fw_monitor_fd >= 0)

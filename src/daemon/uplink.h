@@ -53,4 +53,8 @@ json_t *op_uplink_list(struct vnetd *d, json_t *req, verr *err);
 /* At daemon start, before autostart networks: roll back trials left by a
  * daemon that died, re-create confirmed attachments that are missing (boot). */
 void uplink_startup(struct vnetd *d);
+/* Link ifname was deleted, set down or taken out of its bridge by another
+ * program (NULL: link events were lost): re-create any uplink it undid, set up
+ * one it set down, put its NIC back, and say so (vnet events). */
+void uplink_link_event(struct vnetd *d, const char *ifname);
 void uplink_free_all(struct vnetd *d);

@@ -46,16 +46,20 @@ char *fw_plan_remove(const char *bridge) __attribute__((nonnull, returns_nonnull
 int fw_apply(const char *script, verr *err) __attribute__((nonnull(1)));
 /* The NAT anchor (fw_anchor.c): a table of nat chains (one rule, using
  * conntrack) that keeps established connections translated while a network's
- * table is missing. open creates or replaces it (idempotent); close forgets
- * it, and deletes it when `remove`. */
+ * table is missing. An owner table, held by a socket kept open until close:
+ * it survives `nft flush ruleset`, and the kernel deletes it when vnetd exits.
+ * open creates it (idempotent; puts back an unowned one a flush took); close
+ * forgets it, deleting an owned one, and any anchor too when `remove`. */
 int fw_anchor_open(verr *err);
 void fw_anchor_close(bool remove);
 bool fw_anchor_is_open(void);
-/* Is the anchor's table in the kernel (a query, no listing)? After a flush
- * it is put back once, not with every network's repair. */
+/* Is the anchor's table in the kernel (a query, no listing)? An unowned one
+ * a flush took is put back once, not with every network's repair. */
 bool fw_anchor_present(void);
 /* 1 when inet table `name` exists, 0 when not, -1 when it cannot be asked. */
 int fw_table_present(const char *name);
+/* Open and owned: only vnetd can change it, so no repair needs to touch it. */
+bool fw_anchor_is_owned(void);
 /* Is this the anchor's table name? It is vnet's own (never foreign), but no
  * network's table: the sweep and the digests leave it alone. */
 bool fw_anchor_is_table(const char *table);
@@ -105,8 +109,9 @@ int fw_table_digest(const netdef *def, char ret[FW_DIGEST_LEN], verr *err);
 int fw_vnet_tables(char ***ret, size_t *ret_n, verr *err);
 /* Delete a vnet-* table by name; absent is success. */
 int fw_table_delete(const char *table, verr *err);
-/* The same for the netdev-family vnet-* tables, which hold a network's
- * outbound <bandwidth> limit (fw_bandwidth.h; named as the inet table). */
+/* The same for the netdev-family vnet-* tables, which held a network's
+ * outbound <bandwidth> limit in an earlier vnet (named as the inet table):
+ * the sweep removes any left. */
 int fw_vnet_netdev_tables(char ***ret, size_t *ret_n, verr *err);
 int fw_netdev_table_delete(const char *table, verr *err);
 
@@ -208,7 +213,9 @@ char *fw_foreign_docker_unplan(const json_t *ruleset, const char *bridge);
 /* Is there any nftables table that is not vnet's? One netlink dump of the
  * table names (libnftables would read every rule first). 1 yes, 0 no, -1. */
 int fw_foreign_tables_present(verr *err);
-/* The whole ruleset as libnftables JSON (fw_apply.c). */
+/* The whole ruleset as libnftables JSON, like `list ruleset` but without the
+ * NAT anchor and never asking nft 1.0.6 to list a table it would mislist
+ * (fw_listing.c). */
 int fw_list_ruleset_json(char **ret_json, verr *err);
 
 /* ---- nftrace (fw_trace.c) ---- */

@@ -1,6 +1,6 @@
 /* The NAT anchor: keeps established NAT and port-forward connections alive
- * while a network's table is missing (a deleted table) and until vnetd has
- * restored it.
+ * while a network's table is missing (a deleted table, a flushed ruleset)
+ * and until vnetd has restored it.
  *
  * Why they died: the kernel keeps each connection's NAT binding in conntrack,
  * but applies it only from a NAT hook, and NAT hooks exist only while some
@@ -14,22 +14,46 @@
  * The anchor is one table with a nat chain at each NAT hook, holding a
  * single rule that uses conntrack and matches almost nothing (untracked
  * packets, counted). It translates nothing itself, so it decides nothing for
- * new connections. A `nft flush ruleset` removes it too; vnetd puts it back in
- * the same repair as the network's table (fw_anchor_open is an atomic
- * replace). It is not an owner table ("flags owner" would keep it through a
- * flush, but nft 1.0.6 lists such a table as broken JSON). Its name cannot
- * clash with a network's table ("vnet-" + bridge). */
+ * new connections.
+ *
+ * It is an owner table (`flags owner`), made through a libnftables context
+ * whose netlink socket vnetd keeps open for its whole life: the kernel skips
+ * owned tables in `nft flush ruleset`, and refuses (EPERM) any change to one
+ * that does not come through the owning socket, so no other program can
+ * remove it. When vnetd exits (or is killed) the kernel deletes it with the
+ * socket; the networks that keep running still have their own tables, whose
+ * nat chains keep their connections translated, and the next vnetd makes a
+ * new anchor when it adopts them. (nft 1.0.6 cannot list a table with exactly
+ * one flag as JSON: a use-after-free in its output code. vnetd's ruleset
+ * reader, fw_listing.c, never asks it to.)
+ *
+ * Ownership cannot be added to or dropped from an existing table, so the
+ * anchor is not replaced atomically: any old one (an earlier vnetd's without
+ * the flag) is deleted first, then the owned one is created. A kernel without
+ * owner tables (before 5.12) gets the anchor without the flag; then a flush
+ * takes it too and vnetd puts it back with the network's table (see
+ * fw_anchor_is_owned). Its name cannot clash with a network's table
+ * ("vnet-" + bridge). */
 #include <nftables/libnftables.h>
 #include <string.h>
 
 #include "firewall/firewall.h"
-#include "firewall/fw_internal.h"
 #include "util/strbuf.h"
 
 #define FW_ANCHOR_TABLE "vnetd_nat_anchor"
 
+/* dstnat is -100, srcnat 100 */
+#define FW_ANCHOR_BODY                                                                             \
+    "  chain pre { type nat hook prerouting priority -100; policy accept;\n"                       \
+    "    ct state untracked counter\n"                                                             \
+    "  }\n"                                                                                        \
+    "  chain out { type nat hook output priority -100; policy accept; }\n"                         \
+    "  chain in { type nat hook input priority 100; policy accept; }\n"                            \
+    "  chain post { type nat hook postrouting priority 100; policy accept; }\n"
+
 static struct nft_ctx *anchor_ctx;
 static bool anchor_open;
+static bool anchor_owned;
 
 static int anchor_run(const char *cmd, verr *err)
 {
@@ -45,9 +69,8 @@ static int anchor_run(const char *cmd, verr *err)
     nft_ctx_get_output_buffer(anchor_ctx);
     if (r == 0)
         return 0;
-    size_t n = text ? strlen(text) : 0;
-    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
-        n--;
+    /* the first line of nft's message: the rest repeats the command */
+    size_t n = text ? strcspn(text, "\n") : 0;
     return verr_set(err, VERR_SYSTEM, "nftables: the NAT anchor table: %.*s", (int)n,
                     text ? text : "");
 }
@@ -62,36 +85,33 @@ bool fw_anchor_is_open(void)
     return anchor_open;
 }
 
-#define ANCHOR_SCRIPT                                                                              \
-    "table inet " FW_ANCHOR_TABLE " {\n"                                                           \
-    "  chain pre { type nat hook prerouting priority -100; policy accept;\n"                       \
-    "    ct state untracked counter\n"                                                             \
-    "  }\n"                                                                                        \
-    "  chain out { type nat hook output priority -100; policy accept; }\n"                         \
-    "  chain in { type nat hook input priority 100; policy accept; }\n"                            \
-    "  chain post { type nat hook postrouting priority 100; policy accept; }\n"                    \
-    "}\n"
-
-/* (dstnat is -100, srcnat 100.) A libnftnl batch like a network's table
- * when vnetd has its private namespace: libnftables on the host reads every
- * table's rules first, which made each of 1,000 repairs after a flush cost
- * O(all rules) (fw_nftnl.c). */
-int fw_anchor_open(verr *err)
+bool fw_anchor_is_owned(void)
 {
-    int r = fw_nftnl_apply_script(FW_ANCHOR_TABLE, ANCHOR_SCRIPT, err);
-    if (r == -2)
-        r = anchor_run("add table inet " FW_ANCHOR_TABLE "\n"
-                       "delete table inet " FW_ANCHOR_TABLE "\n" ANCHOR_SCRIPT,
-                       err);
-    if (r < 0)
-        return verr_is_set(err) ? -1 : verr_set(err, VERR_SYSTEM, "nftables: the NAT anchor table");
-    anchor_open = true;
-    return 0;
+    return anchor_open && anchor_owned;
 }
 
-bool fw_anchor_present(void)
+int fw_anchor_open(verr *err)
 {
-    return fw_table_present(FW_ANCHOR_TABLE) != 0; /* (unknown counts as present) */
+    if (anchor_open && anchor_owned)
+        return 0; /* nobody else can have changed it */
+    if (!anchor_open) {
+        verr derr = VERR_INIT; /* an earlier vnetd's, if any; absent is fine */
+        anchor_run("delete table inet " FW_ANCHOR_TABLE, &derr);
+        if (anchor_run("table inet " FW_ANCHOR_TABLE " { flags owner;\n" FW_ANCHOR_BODY "}\n",
+                       &derr) == 0) {
+            anchor_open = anchor_owned = true;
+            return 0;
+        }
+    }
+    /* no owner tables here, or this is a repair of an unowned one: replace */
+    if (anchor_run("add table inet " FW_ANCHOR_TABLE "\n"
+                   "delete table inet " FW_ANCHOR_TABLE "\n"
+                   "table inet " FW_ANCHOR_TABLE " {\n" FW_ANCHOR_BODY "}\n",
+                   err) < 0)
+        return -1;
+    anchor_open = true;
+    anchor_owned = false;
+    return 0;
 }
 
 void fw_anchor_close(bool remove)
@@ -100,8 +120,13 @@ void fw_anchor_close(bool remove)
         verr err = VERR_INIT;
         anchor_run("delete table inet " FW_ANCHOR_TABLE, &err);
     }
-    anchor_open = false;
-    if (anchor_ctx)
+    anchor_open = anchor_owned = false;
+    if (anchor_ctx) /* closes the socket: the kernel deletes an owned anchor */
         nft_ctx_free(anchor_ctx);
     anchor_ctx = NULL;
+}
+
+bool fw_anchor_present(void)
+{
+    return fw_table_present(FW_ANCHOR_TABLE) != 0; /* (unknown counts as present) */
 }

@@ -214,8 +214,3 @@ int fw_scratch_apply(const char *script, verr *err)
     nft_ctx_get_error_buffer(scratch_ctx);
     return r;
 }
-
-int fw_list_ruleset_json(char **ret_json, verr *err)
-{
-    return fw_run_nft("list ruleset", FW_OUT_JSON, "listing the ruleset", ret_json, err);
-}

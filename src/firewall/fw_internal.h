@@ -54,6 +54,16 @@ int fw_key_cmp(const void *a, const void *b);
 /* The network's table as libnftables JSON (fw_apply.c). */
 int fw_list_table_json(const netdef *def, char **ret_json, verr *err);
 
+/* A table as the kernel lists it (fw_query.c): family (NFPROTO_*), name,
+ * flags (NFT_TABLE_F_*). */
+typedef struct fw_table_ref {
+    uint8_t family;
+    char *name;
+    uint32_t flags;
+} fw_table_ref;
+int fw_table_refs(fw_table_ref **ret, size_t *ret_n, verr *err);
+void fw_table_refs_free(fw_table_ref *refs, size_t n);
+
 /* Output of a libnftables command (one long-lived context each, fw_apply.c). */
 typedef enum { FW_OUT_TEXT = 0, FW_OUT_JSON, FW_OUT_JSON_STATELESS, FW_OUT_COUNT } fw_output;
 /* Run one command or a multi-line script (one transaction); *ret_out (if

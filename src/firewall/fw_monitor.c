@@ -59,7 +59,7 @@ int fw_monitor_open(verr *err)
 static void touched_add(touched *t, int family, const char *name)
 {
     if (family == NFPROTO_NETDEV && fw_table_name_is_ours(name))
-        return; /* a network's <bandwidth> limit (fw_bandwidth.h): vnet's, not foreign */
+        return; /* an earlier vnet's <bandwidth> limit: vnet's, not foreign */
     if (family == NFPROTO_INET && fw_anchor_is_table(name))
         return; /* vnetd's NAT anchor: neither foreign nor a network's table */
     if (family != NFPROTO_INET || !fw_table_name_is_ours(name)) {

@@ -364,3 +364,53 @@ int fw_foreign_tables_present(verr *err)
         return verr_errno(err, -r, "nftables: listing the tables");
     return c.foreign ? 1 : 0;
 }
+
+/* ---- every table, with its family and flags (fw_listing.c) ---- */
+
+typedef struct tables_all {
+    fw_table_ref *refs;
+    size_t n;
+} tables_all;
+
+static int table_ref_cb(const struct nlmsghdr *nlh, void *data)
+{
+    tables_all *t = data;
+    const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+    const char *name = NULL;
+    uint32_t flags = 0;
+    const struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(*g))
+    {
+        if (mnl_attr_get_type(a) == NFTA_TABLE_NAME &&
+            mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+            name = mnl_attr_get_str(a);
+        else if (mnl_attr_get_type(a) == NFTA_TABLE_FLAGS &&
+                 mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+            flags = ntohl(mnl_attr_get_u32(a));
+    }
+    if (name) {
+        fw_table_ref *r = xarray_push(&t->refs, &t->n, sizeof(*r));
+        *r = (fw_table_ref){.family = g->nfgen_family, .name = xstrdup(name), .flags = flags};
+    }
+    return MNL_CB_OK;
+}
+
+void fw_table_refs_free(fw_table_ref *refs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(refs[i].name);
+    free(refs);
+}
+
+int fw_table_refs(fw_table_ref **ret, size_t *ret_n, verr *err)
+{
+    tables_all t = {0};
+    int r = nft_talk_family(AF_UNSPEC, NFT_MSG_GETTABLE, NLM_F_DUMP, NULL, NULL, table_ref_cb, &t);
+    if (r < 0) {
+        fw_table_refs_free(t.refs, t.n);
+        return verr_errno(err, -r, "nftables: listing the tables");
+    }
+    *ret = t.refs;
+    *ret_n = t.n;
+    return 0;
+}

@@ -92,7 +92,7 @@ static int ports_cb(const struct nlmsghdr *nlh, void *data)
     return MNL_CB_OK;
 }
 
-int netdev_bridge_hairpin_ports(const char *bridge, verr *err)
+int netdev_bridge_hairpin_ports(const char *bridge, bool on, verr *err)
 {
     int master = nl_ifindex(bridge, err);
     if (master < 0)
@@ -109,9 +109,9 @@ int netdev_bridge_hairpin_ports(const char *bridge, verr *err)
     }
     int changed = 0, r = 0;
     for (size_t i = 0; i < c.n && r == 0; i++) {
-        if (c.items[i].hairpin)
+        if (c.items[i].hairpin == on)
             continue;
-        r = netdev_port_set_hairpin(c.items[i].ifindex, true, err);
+        r = netdev_port_set_hairpin(c.items[i].ifindex, on, err);
         changed += r == 0;
     }
     free(c.items);

@@ -245,6 +245,11 @@ int netdev_dummy_create(const char *name, verr *err)
     return link_create_kind(name, "dummy", err);
 }
 
+int netdev_ifb_create(const char *name, verr *err)
+{
+    return link_create_kind(name, "ifb", err);
+}
+
 int netdev_veth_create(const char *name, const char *peer, verr *err)
 {
     if (nl_ifname_check(name, err) < 0 || nl_ifname_check(peer, err) < 0)

@@ -65,6 +65,8 @@ int netdev_link_delete_background(const char *name, verr *err);
 /* Create a dummy link / a veth pair (fail with VERR_EXISTS if a name is taken).
  * Mostly for tests and benchmarks. */
 int netdev_dummy_create(const char *name, verr *err);
+/* An "intermediate functional block" device: shapes what is redirected to it. */
+int netdev_ifb_create(const char *name, verr *err);
 int netdev_veth_create(const char *name, const char *peer, verr *err);
 /* A veth pair whose peer is created in the network namespace netns_fd. */
 int netdev_veth_create_netns(const char *name, const char *peer, int netns_fd, verr *err);
@@ -171,9 +173,9 @@ typedef struct netdev_port {
  * through the IP hooks (net.bridge.bridge-nf-call-ip(6)tables = 1)? */
 bool netdev_br_netfilter_active(void);
 int netdev_port_set_hairpin(int ifindex, bool on, verr *err);
-/* Hairpin mode on every port of `bridge` that lacks it; returns how many
- * ports were changed, or -1 with err. */
-int netdev_bridge_hairpin_ports(const char *bridge, verr *err);
+/* Hairpin mode on (or off) on every port of `bridge` not so already; returns
+ * how many ports were changed, or -1 with err. */
+int netdev_bridge_hairpin_ports(const char *bridge, bool on, verr *err);
 /* Called by netdev_monitor_drain() for each bridge-port notice (a port joined
  * a bridge or its settings changed), whatever drain's own callback is. */
 typedef void (*netdev_port_cb)(const netdev_port *port, void *userdata);

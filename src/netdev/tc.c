@@ -1,9 +1,13 @@
-/* htb over rtnetlink (see tc.h). */
+/* htb and the ingress redirect over rtnetlink (see tc.h). */
 #include "netdev/tc.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
+#include <linux/tc_act/tc_mirred.h>
 #include <string.h>
 
 #include "netdev/nl.h"
@@ -46,7 +50,10 @@ static void htb_class_opts(struct nlmsghdr *nlh, const netdev_htb *h)
 {
     uint64_t ceil = h->ceil > h->rate ? h->ceil : h->rate;
     uint64_t burst = h->burst ? h->burst : h->rate / 1000 + HTB_MTU;
-    uint64_t cburst = h->burst ? h->burst : ceil / 1000 + HTB_MTU;
+    /* The burst is sent at the peak: with a ceil above the rate, the ceil's
+     * own bucket stays small (tc's default, as libvirt's tc call leaves it),
+     * so the class sends its burst at the ceil; without one, at line speed. */
+    uint64_t cburst = h->burst && ceil == h->rate ? h->burst : ceil / 1000 + HTB_MTU;
     struct tc_htb_opt o = {0};
     ratespec(&o.rate, h->rate);
     ratespec(&o.ceil, ceil);
@@ -149,5 +156,167 @@ int netdev_qdisc_clear(const char *ifname, verr *err)
     if (nl_talk(nlh, NULL, NULL, &e) < 0 && e.code != ENOENT && e.code != EINVAL &&
         e.code != ENODEV)
         return nl_verr(err, &e, "removing the root qdisc of '%s'", ifname);
+    return 0;
+}
+
+/* ---- the ingress redirect: everything a link receives goes to an ifb ---- */
+
+#define INGRESS_HANDLE 0xffff0000u /* ffff: */
+#define REDIRECT_PRIO 1u
+
+static int ingress_add(int ifindex, const char *ifname, verr *err)
+{
+    char buf[NL_REQ_SIZE];
+    struct nlmsghdr *nlh =
+        tc_msg(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE, ifindex, INGRESS_HANDLE,
+               TC_H_INGRESS);
+    mnl_attr_put_strz(nlh, TCA_KIND, "ingress");
+    nl_error e;
+    if (nl_talk(nlh, NULL, NULL, &e) < 0)
+        return nl_verr(err, &e, "adding an ingress qdisc to '%s'", ifname);
+    return 0;
+}
+
+/* A u32 filter matching every packet, its one action mirred "egress redirect". */
+static void redirect_filter(struct nlmsghdr *nlh, int to_ifindex)
+{
+    mnl_attr_put_strz(nlh, TCA_KIND, "u32");
+    struct nlattr *opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+    struct {
+        struct tc_u32_sel sel;
+        struct tc_u32_key key;
+    } s = {.sel = {.flags = TC_U32_TERMINAL, .nkeys = 1}}; /* mask 0 at offset 0: all */
+    mnl_attr_put(nlh, TCA_U32_SEL, sizeof(s), &s);
+    struct nlattr *acts = mnl_attr_nest_start(nlh, TCA_U32_ACT);
+    struct nlattr *act = mnl_attr_nest_start(nlh, 1); /* the first action */
+    mnl_attr_put_strz(nlh, TCA_ACT_KIND, "mirred");
+    struct nlattr *aopts = mnl_attr_nest_start(nlh, TCA_ACT_OPTIONS);
+    struct tc_mirred m = {.action = TC_ACT_STOLEN, .eaction = TCA_EGRESS_REDIR,
+                          .ifindex = (uint32_t)to_ifindex};
+    mnl_attr_put(nlh, TCA_MIRRED_PARMS, sizeof(m), &m);
+    mnl_attr_nest_end(nlh, aopts);
+    mnl_attr_nest_end(nlh, act);
+    mnl_attr_nest_end(nlh, acts);
+    mnl_attr_nest_end(nlh, opts);
+}
+
+int netdev_redirect_set(const char *ifname, const char *to, verr *err)
+{
+    int ifindex = nl_ifindex(ifname, err);
+    int to_ifindex = ifindex < 0 ? -1 : nl_ifindex(to, err);
+    if (ifindex < 0 || to_ifindex < 0)
+        return verr_prefix(err, "redirecting what '%s' receives", ifname);
+    int present = netdev_redirect_present(ifname, to, err);
+    if (present != 0)
+        return present < 0 ? -1 : 0;
+    /* a fresh ingress qdisc: whatever filters were there go with the old one */
+    netdev_redirect_clear(ifname, NULL);
+    if (ingress_add(ifindex, ifname, err) < 0)
+        return -1;
+    char buf[NL_REQ_SIZE];
+    struct nlmsghdr *nlh = tc_msg(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, 0,
+                                  INGRESS_HANDLE);
+    struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+    tcm->tcm_info = TC_H_MAKE(REDIRECT_PRIO << 16, htons(ETH_P_ALL));
+    redirect_filter(nlh, to_ifindex);
+    nl_error e;
+    if (nl_talk(nlh, NULL, NULL, &e) < 0) {
+        nl_verr(err, &e, "redirecting what '%s' receives to '%s'", ifname, to);
+        netdev_redirect_clear(ifname, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct redirect_ctx {
+    int ifindex;
+    int to_ifindex;
+    bool found;
+} redirect_ctx;
+
+/* TCA_OPTIONS of a u32 filter: does its first action redirect to to_ifindex? */
+static bool redirects_to(const struct nlattr *opts, int to_ifindex)
+{
+    const struct nlattr *a, *b, *c, *d;
+    mnl_attr_for_each_nested(a, opts)
+    {
+        if (mnl_attr_get_type(a) != TCA_U32_ACT)
+            continue;
+        mnl_attr_for_each_nested(b, a) /* the actions, by order */
+        {
+            bool mirred = false;
+            mnl_attr_for_each_nested(c, b)
+            {
+                if (mnl_attr_get_type(c) == TCA_ACT_KIND &&
+                    mnl_attr_validate(c, MNL_TYPE_NUL_STRING) == 0)
+                    mirred = streq(mnl_attr_get_str(c), "mirred");
+                if (mnl_attr_get_type(c) != TCA_ACT_OPTIONS || !mirred)
+                    continue;
+                mnl_attr_for_each_nested(d, c)
+                {
+                    if (mnl_attr_get_type(d) != TCA_MIRRED_PARMS ||
+                        mnl_attr_get_payload_len(d) < sizeof(struct tc_mirred))
+                        continue;
+                    const struct tc_mirred *m = mnl_attr_get_payload(d);
+                    if (m->eaction == TCA_EGRESS_REDIR && (int)m->ifindex == to_ifindex)
+                        return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
+static int redirect_cb(const struct nlmsghdr *nlh, void *data)
+{
+    redirect_ctx *c = data;
+    if (nlh->nlmsg_type != RTM_NEWTFILTER || mnl_nlmsg_get_payload_len(nlh) < sizeof(struct tcmsg))
+        return MNL_CB_OK;
+    const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+    if (tcm->tcm_ifindex != c->ifindex)
+        return MNL_CB_OK;
+    bool u32 = false;
+    const struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(*tcm))
+    {
+        if (mnl_attr_get_type(a) == TCA_KIND && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+            u32 = streq(mnl_attr_get_str(a), "u32");
+        if (mnl_attr_get_type(a) == TCA_OPTIONS && u32 && redirects_to(a, c->to_ifindex))
+            c->found = true;
+    }
+    return MNL_CB_OK;
+}
+
+int netdev_redirect_present(const char *ifname, const char *to, verr *err)
+{
+    int ifindex = nl_ifindex(ifname, err);
+    int to_ifindex = ifindex < 0 ? -1 : nl_ifindex(to, err);
+    if (ifindex < 0 || to_ifindex < 0)
+        return -1;
+    char buf[NL_REQ_SIZE];
+    struct nlmsghdr *nlh = tc_msg(buf, RTM_GETTFILTER, NLM_F_DUMP, ifindex, 0, INGRESS_HANDLE);
+    redirect_ctx c = {.ifindex = ifindex, .to_ifindex = to_ifindex};
+    nl_error e;
+    if (nl_talk(nlh, redirect_cb, &c, &e) < 0) {
+        if (e.code == EINVAL || e.code == ENOENT) /* no ingress qdisc */
+            return 0;
+        return nl_verr(err, &e, "listing the ingress filters of '%s'", ifname);
+    }
+    return c.found ? 1 : 0;
+}
+
+int netdev_redirect_clear(const char *ifname, verr *err)
+{
+    netdev_link link;
+    int r = netdev_link_get(ifname, &link, err);
+    if (r <= 0)
+        return r;
+    char buf[NL_REQ_SIZE];
+    struct nlmsghdr *nlh =
+        tc_msg(buf, RTM_DELQDISC, 0, link.ifindex, INGRESS_HANDLE, TC_H_INGRESS);
+    nl_error e;
+    if (nl_talk(nlh, NULL, NULL, &e) < 0 && e.code != ENOENT && e.code != EINVAL &&
+        e.code != ENODEV)
+        return nl_verr(err, &e, "removing the ingress qdisc of '%s'", ifname);
     return 0;
 }

@@ -519,6 +519,21 @@ int uplink_detach(const char *nic, const char *bridge, const uplink_config *c, v
     return failed ? verr_prefix(err, "detaching '%s' from bridge '%s'", nic, bridge) : 0;
 }
 
+int uplink_reup(const char *nic, const char *bridge, const uplink_config *c, verr *err)
+{
+    int br_index = nl_ifindex(bridge, err);
+    if (br_index < 0 || netdev_link_set_up(nic, true, err) < 0 ||
+        netdev_link_set_up(bridge, true, err) < 0)
+        return -1;
+    for (size_t i = 0; i < c->n_addrs; i++)
+        if (addr_change(RTM_NEWADDR, br_index, bridge, nic, &c->addrs[i], IFA_F_NODAD, err) < 0)
+            return -1;
+    for (size_t i = 0; i < c->n_routes; i++)
+        if (route_change(RTM_NEWROUTE, br_index, bridge, &c->routes[i], err) < 0)
+            return -1;
+    return 0;
+}
+
 int uplink_is_attached(const char *nic, const char *bridge, verr *err)
 {
     netdev_link br, n;

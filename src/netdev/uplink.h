@@ -79,5 +79,11 @@ int uplink_attach(const char *nic, const char *bridge, const uplink_config *c, v
  * the NIC is gone); carries on past errors and reports the first. */
 int uplink_detach(const char *nic, const char *bridge, const uplink_config *c, verr *err);
 
+/* An attached uplink set down by another program: bring the NIC and the bridge
+ * up, and put c's addresses and routes back on the bridge (the kernel drops
+ * the routes, and IPv6 addresses, of a link set down); those still there are
+ * left as they are. */
+int uplink_reup(const char *nic, const char *bridge, const uplink_config *c, verr *err);
+
 /* 1 when `bridge` is a bridge and `nic` is its port, 0 when not, -1 error. */
 int uplink_is_attached(const char *nic, const char *bridge, verr *err);

@@ -1,13 +1,15 @@
 /* A network's <bandwidth> on its bridge (see bandwidth.h). */
 #include "network/bandwidth.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "conf/netbw.h"
-#include "firewall/firewall.h"
-#include "firewall/fw_bandwidth.h"
+#include "netdev/netdev.h"
 #include "netdev/tc.h"
 #include "util/cleanup.h"
+#include "util/strbuf.h"
 
 int network_bandwidth_check(const netdef *def, verr *err)
 {
@@ -15,15 +17,70 @@ int network_bandwidth_check(const netdef *def, verr *err)
     return netbw_plan_network(def, &p, err);
 }
 
-static int apply_ingress(const netdef *def, const netbw_plan *p, verr *err)
+const char *network_bandwidth_ifb_name(const char *bridge, char *buf, size_t len)
 {
-    _cleanup_free_ char *script =
-        p->ingress ? fw_plan_bandwidth(def->bridge_name, p->ingress_rate, p->ingress_burst)
-                   : fw_plan_bandwidth_remove(def->bridge_name);
-    if (!script)
-        return verr_set(err, VERR_INVALID, "bridge name '%s' cannot be used in a rule",
-                        def->bridge_name);
-    return fw_apply(script, err);
+    if (strlen(bridge) + 4 < IF_NAMESIZE) {
+        snprintf(buf, len, "ifb-%s", bridge);
+        return buf;
+    }
+    uint32_t h = 2166136261u; /* FNV-1a: a long bridge name in 8 hex digits */
+    for (const char *c = bridge; *c; c++)
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    snprintf(buf, len, "ifb-%08x", h);
+    return buf;
+}
+
+static char *ifb_alias(const char *bridge)
+{
+    return xasprintf(NETWORK_IFB_ALIAS "%s", bridge);
+}
+
+/* The network's ifb exists, is ours (kind and alias) and is up. */
+static int ifb_ensure(const char *ifb, const char *bridge, verr *err)
+{
+    _cleanup_free_ char *alias = ifb_alias(bridge);
+    netdev_link l;
+    int r = netdev_link_get(ifb, &l, err);
+    if (r < 0)
+        return -1;
+    if (r > 0 && (!streq(l.kind, "ifb") || !streq(l.alias, alias)))
+        return verr_set(err, VERR_EXISTS,
+                        "an interface '%s' exists and is not the ifb device vnet shapes "
+                        "'%s' with (kind '%s', alias '%s')",
+                        ifb, bridge, l.kind, l.alias);
+    if (r == 0 && (netdev_ifb_create(ifb, err) < 0 || netdev_link_set_alias(ifb, alias, err) < 0))
+        return -1;
+    return netdev_link_set_up(ifb, true, err);
+}
+
+/* Delete the ifb device if it is ours. */
+static void ifb_delete(const char *ifb, const char *bridge)
+{
+    _cleanup_free_ char *alias = ifb_alias(bridge);
+    netdev_link l;
+    if (netdev_link_get(ifb, &l, NULL) > 0 && streq(l.kind, "ifb") && streq(l.alias, alias))
+        netdev_link_delete(ifb, NULL);
+}
+
+static int apply_outbound(const netdef *def, const netbw_plan *p, verr *err)
+{
+    char ifb[IF_NAMESIZE];
+    network_bandwidth_ifb_name(def->bridge_name, ifb, sizeof(ifb));
+    if (!p->ingress) {
+        netdev_redirect_clear(def->bridge_name, NULL);
+        ifb_delete(ifb, def->bridge_name);
+        return 0;
+    }
+    netdev_htb h = {.rate = p->ingress_rate, .ceil = p->ingress_ceil, .burst = p->ingress_burst};
+    if (ifb_ensure(ifb, def->bridge_name, err) < 0 || netdev_htb_set(ifb, &h, err) < 0 ||
+        netdev_redirect_set(def->bridge_name, ifb, err) < 0) {
+        if (!err || err->kind != VERR_EXISTS) { /* undo, unless the name is someone else's */
+            netdev_redirect_clear(def->bridge_name, NULL);
+            ifb_delete(ifb, def->bridge_name);
+        }
+        return -1;
+    }
+    return 0;
 }
 
 int network_bandwidth_apply(const netdef *def, verr *err)
@@ -38,7 +95,7 @@ int network_bandwidth_apply(const netdef *def, verr *err)
         if (netdev_htb_set(def->bridge_name, &h, err) < 0)
             return verr_prefix(err, "applying <bandwidth><inbound>");
     }
-    if (apply_ingress(def, &p, err) < 0)
+    if (apply_outbound(def, &p, err) < 0)
         return verr_prefix(err, "applying <bandwidth><outbound>");
     return 0;
 }
@@ -58,7 +115,8 @@ void network_bandwidth_remove(const netdef *def)
     netbw_plan p;
     if (netbw_plan_network(def, &p, NULL) < 0 || !p.ingress)
         return;
-    _cleanup_free_ char *script = fw_plan_bandwidth_remove(def->bridge_name);
-    if (script)
-        fw_apply(script, NULL);
+    char ifb[IF_NAMESIZE];
+    network_bandwidth_ifb_name(def->bridge_name, ifb, sizeof(ifb));
+    netdev_redirect_clear(def->bridge_name, NULL);
+    ifb_delete(ifb, def->bridge_name);
 }

@@ -107,11 +107,11 @@ typedef struct network_owned {
     const char *bridge; /* managed bridge, NULL if none */
     bool table;         /* its vnet-BRIDGE table is wanted */
     pid_t dnsmasq_pid;  /* 0 if none */
-    /* the bridge its netdev <bandwidth> table is named after (a managed
+    /* the bridge its <bandwidth> ifb device is named after (a managed
      * bridge or a host bridge of <forward mode='bridge'>), NULL if none */
     const char *shaped;
 } network_owned;
-/* Remove every marked bridge, vnet-* table (inet, and netdev for bandwidth),
+/* Remove every marked bridge and ifb device, vnet-* table (inet, and netdev),
  * dnsmasq process and runtime file that belongs to none of the `n` active
  * networks. Unmarked bridges (host bridges, uplink bridges) are never touched. *ret_removed (optional)
  * gets how many objects went. Failures are logged and the sweep goes on;

@@ -7,8 +7,11 @@
  *   bridges    the ifalias mark "vnet:NAME" (also on a bridge renamed
  *              vnetgcN by a background delete), or a ROOT/run/vnet/NAME.creating
  *              journal naming a bridge created but not yet marked;
+ *   ifbs       ifb devices with the ifalias mark "vnet-ifb:BRIDGE" (<bandwidth>
+ *              <outbound>), kept while an active network shapes BRIDGE;
  *   tables     inet tables named by fw_table_name_of (vnet-BRIDGE, vnet_ESCAPED),
- *              and netdev tables of the same names (<bandwidth> limits);
+ *              and netdev tables of the same names (an earlier vnet's
+ *              <bandwidth> limits: all removed);
  *
  * Bridges without the mark are never removed: host bridges that networks of
  * <forward mode='bridge'> use, and the bridges of uplinks (vnet uplink-*),
@@ -24,6 +27,7 @@
 #include "dnsmasq/dnsmasq.h"
 #include "firewall/firewall.h"
 #include "netdev/netdev.h"
+#include "network/bandwidth.h"
 #include "network/network.h"
 #include "network/status.h"
 #include "util/cleanup.h"
@@ -62,10 +66,10 @@ static void note_failure(sweep *s, verr *e)
     verr_clear(e);
 }
 
-static void remove_link(sweep *s, const char *ifname, const char *why)
+static void remove_link(sweep *s, const char *kind, const char *ifname, const char *why)
 {
     verr e = VERR_INIT;
-    log_info("sweep: deleting bridge %s (%s)", ifname, why);
+    log_info("sweep: deleting %s %s (%s)", kind, ifname, why);
     if (netdev_link_delete(ifname, &e) < 0)
         note_failure(s, &e);
     else
@@ -92,11 +96,24 @@ static void sweep_journals(sweep *s)
             _cleanup_free_ char *mark = network_bridge_mark(names[i]);
             if (netdev_link_get(bridge, &link, NULL) > 0 && streq(link.kind, "bridge") &&
                 (!link.alias[0] || streq(link.alias, mark)))
-                remove_link(s, bridge, "created by a start that did not finish");
+                remove_link(s, "bridge", bridge, "created by a start that did not finish");
         }
         store_unlink(path, NULL);
     }
     store_free_names(names, n);
+}
+
+/* An ifb device marked "vnet-ifb:BRIDGE": kept while an active network shapes
+ * that bridge (its own or a host bridge) and it has the name vnet gives it. */
+static void sweep_ifb(sweep *s, const netdev_link *l)
+{
+    const char *bridge = l->alias + strlen(NETWORK_IFB_ALIAS);
+    char want[IF_NAMESIZE];
+    for (size_t k = 0; k < s->n; k++)
+        if (s->owned[k].shaped && streq(s->owned[k].shaped, bridge) &&
+            streq(l->name, network_bandwidth_ifb_name(bridge, want, sizeof(want))))
+            return;
+    remove_link(s, "ifb device", l->name, "no active network shapes its bridge");
 }
 
 static void sweep_links(sweep *s)
@@ -110,12 +127,16 @@ static void sweep_links(sweep *s)
     }
     for (size_t i = 0; i < n; i++) {
         const netdev_link *l = &links[i];
+        if (streq(l->kind, "ifb") && strncmp(l->alias, NETWORK_IFB_ALIAS, strlen(NETWORK_IFB_ALIAS)) == 0) {
+            sweep_ifb(s, l);
+            continue;
+        }
         if (strncmp(l->alias, "vnet:", 5) != 0 || !streq(l->kind, "bridge"))
             continue;
         const network_owned *o = owner(s, l->alias + 5);
         if (o && o->bridge && streq(o->bridge, l->name))
             continue;
-        remove_link(s, l->name, o ? "no longer the network's bridge" : "its network is not active");
+        remove_link(s, "bridge", l->name, o ? "no longer the network's bridge" : "its network is not active");
     }
 }
 
@@ -146,8 +167,8 @@ static void sweep_tables(sweep *s)
     store_free_names(tables, n);
 }
 
-/* The netdev tables of <bandwidth> limits: kept while an active network
- * shapes that bridge (its own or a host bridge). */
+/* The netdev tables that held an earlier vnet's <outbound> limits: none is
+ * wanted now (the ifb devices shape that direction). */
 static void sweep_netdev_tables(sweep *s)
 {
     char **tables = NULL;
@@ -158,19 +179,11 @@ static void sweep_netdev_tables(sweep *s)
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        bool keep = false;
-        for (size_t k = 0; k < s->n && !keep; k++) {
-            char name[FW_TABLE_NAME_MAX];
-            keep = s->owned[k].shaped &&
-                   streq(tables[i], fw_table_name_of(s->owned[k].shaped, name, sizeof(name)));
-        }
-        if (!keep) {
-            log_info("sweep: deleting table netdev %s (no active network owns it)", tables[i]);
-            if (fw_netdev_table_delete(tables[i], &e) < 0)
-                note_failure(s, &e);
-            else
-                s->removed++;
-        }
+        log_info("sweep: deleting table netdev %s (vnet shapes with ifb devices now)", tables[i]);
+        if (fw_netdev_table_delete(tables[i], &e) < 0)
+            note_failure(s, &e);
+        else
+            s->removed++;
     }
     store_free_names(tables, n);
 }

@@ -403,4 +403,17 @@ udp_send "$UP_NS" $UPLINK_HOST 5000 40000 three
 expect_false "the same flow no longer reaches g1" wait_for 2 grep -qx three "$E2E_TMP/udp5000.log"
 expect_eq "forward-list after the removals" "5001 5002 5006 8081 8082 9100" \
     "$( (vnet forward-list fwd --json; vnet forward-list fwd2 --json) | sed -n 's/.*"port": \([0-9]*\).*/\1/p' | sort | tr '\n' ' ' | sed 's/ $//')"
+
+# the last forward of network fwd removed: its ports leave the hairpin mode vnetd set
+hairpin_before=off
+hairpin_of ve-g1 && hairpin_before=on
+while read -r proto port addr; do
+    vnet forward-del fwd --proto "$proto" --port "$port" ${addr:+--address "$addr"} >/dev/null
+done < <(vnet forward-list fwd --json | jq -r '.[] | "\(.proto) \(.port) \(.address // "")"')
+expect_eq "network fwd has no forwards left" 0 "$(vnet forward-list fwd --json | jq length)"
+if [ "$(ip netns exec "$HOST_NS" cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null)" = 1 ]; then
+    expect_eq "br_netfilter is active: g1's port was in hairpin mode while fwd had forwards" on "$hairpin_before"
+fi
+expect_false "no forwards left: g1's port is out of hairpin mode" hairpin_of ve-g1
+expect_false "no forwards left: g2's port is out of hairpin mode" hairpin_of ve-g2
 e2e_done

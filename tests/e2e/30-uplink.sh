@@ -6,8 +6,10 @@
 # back in time; a vnetd killed during the trial rolls back when it starts again; a confirmed
 # uplink is re-created at boot; a NIC holding a DHCP lease is refused with advice.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/libvirt-lib.sh"
 e2e_init
 e2e_check_binaries
+lv_require
 install -m 755 "$E2E_DIR/dhclient-lease-script.sh" "$E2E_TMP/"
 FAKE_OWNER=$VNET_BUILD_DIR/tests/e2e/fake-owner
 # vnetd's "system bus" is a private dbus-daemon of this test, where a stand-in NetworkManager
@@ -194,8 +196,9 @@ expect_eq "eth2 keeps its address" "$LAN.12/24 " "$(addrs_of eth2)"
 f=$(net_xml_file mvlan "<network><name>mvlan</name><forward mode='bridge'><interface dev='eth2'/></forward></network>")
 expect_ok "define a macvtap-pool network on eth2" vnet define "$f"
 expect_ok "start it" vnet start mvlan
-# the port a hypervisor would ask for (plug-tool stands in until ports have their RPC)
-read -r kind dev mode < <(ip netns exec "$HOST_NS" "$VNET_BUILD_DIR/tests/e2e/plug-tool" "$ROOT" mvlan 2>&1)
+# the port a hypervisor asks for (libvirt's binding on vnetd's virtnetworkd socket)
+lv_py plug "$(lv_sock)" mvlan
+read -r _ kind dev mode port <<<"$E2E_PY_OUT"
 expect_eq "a port gets a direct plug on eth2 in bridge mode" "direct eth2 bridge" "$kind $dev $mode"
 # what the hypervisor then does: a macvtap on the device (a macvlan, for a namespace guest)
 e2e_netns_add "$(guest_ns mv1)" || e2e_fatal "guest mv1"
@@ -206,6 +209,7 @@ ip -n "$(guest_ns mv1)" link set eth0 up
 mip=$(dhcp_udhcpc mv1)
 expect_match "the macvtap guest leases from the LAN's DHCP server" "^$LAN\.1[0-9][0-9]$" "$mip"
 expect_eq "and reaches the router" "$mip" "$(guest_ask mv1 "$LAN.1" 7200)"
+expect_ok "the port is deleted (virsh net-port-delete)" virsh_rw net-port-delete mvlan "$port"
 expect_ok "destroy mvlan" vnet destroy mvlan
 
 # --- confirmed, then a reboot: re-created before autostart networks
@@ -246,6 +250,29 @@ expect_match "and finds br0 up (the uplink came first)" "Bridge state: +up" "$(v
 expect_match "the log shows the uplink before the network" "uplink br0: re-created.*network 'lan' started" \
     "$(sed -n '/host ns '"$HOST_NS"'/,$p' "$VNETD_LOG" | tr '\n' ' ')"
 expect_ok "destroy lan" vnet destroy lan
+# another program deletes the uplink's bridge: the host loses its addresses; vnetd puts it back
+uplink_back() { [ "$(master_of eth0)" = br0 ] && [ "$(addrs_of br0)" = "$ORIG_ADDRS" ]; }
+ip -n "$HOST_NS" link del br0
+expect_true "an uplink bridge deleted by another program is re-created" wait_for 10 uplink_back
+expect_match "with the default route" "default via $LAN.1 .*metric 50" "$(ip -n "$HOST_NS" route show dev br0)"
+expect_match "and vnetd says so" "uplink br0: deleted or changed by another program: re-created with 'eth0'" \
+    "$(cat "$VNETD_LOG")"
+expect_eq "the LAN reaches the host through br0 again" "$LAN.1" "$(tcp_ask "$LAN_NS" "$HOSTIP" 7101)"
+expect_match "vnet uplink-list shows it present" '"present": true' "$(vnet uplink-list --json)"
+br_up() { ip -n "$HOST_NS" -o link show dev br0 | grep -q '[<,]UP[,>]'; }
+ip -n "$HOST_NS" link set br0 down
+expect_true "an uplink bridge set down by another program is set up again" wait_for 10 br_up
+expect_match "and vnetd says so" "uplink br0: set down by another program: set up again" "$(cat "$VNETD_LOG")"
+expect_match "with the default route the kernel dropped" "default via $LAN.1 .*metric 50" \
+    "$(ip -n "$HOST_NS" route show dev br0)"
+expect_eq "and the addresses" "$ORIG_ADDRS" "$(addrs_of br0)"
+expect_eq "the LAN reaches the host through br0 after that" "$LAN.1" "$(tcp_ask "$LAN_NS" "$HOSTIP" 7101)"
+eth0_in_br0() { [ "$(master_of eth0)" = br0 ]; }
+ip -n "$HOST_NS" link set eth0 nomaster
+expect_true "the NIC taken out of the uplink bridge by another program is put back" wait_for 10 eth0_in_br0
+expect_match "and vnetd says so" "uplink br0: 'eth0' was taken out of it by another program: put back" \
+    "$(cat "$VNETD_LOG")"
+expect_eq "the LAN reaches the host through br0 again" "$LAN.1" "$(tcp_ask "$LAN_NS" "$HOSTIP" 7101)"
 expect_ok "uplink-detach after the reboot" vnet uplink-detach br0
 expect_true "eth0 is as it was" eth0_restored
 e2e_done

@@ -102,14 +102,16 @@ static void test_direct(void)
     CHECK_STR(ports[0]->dev, "eth1");
     CHECK_STR(ports[1]->dev, "eth2");
     CHECK_STR(ports[0]->mode, "passthrough");
-    CHECK_STR(err.msg,
-              "network 'pt' requires exclusive access to interfaces, but none are available");
+    CHECK_STR(err.msg, "internal error: network 'pt' requires exclusive access to interfaces, but "
+                       "none are available");
     free_ports(ports, 3);
     netplug_pool empty = {0};
     netport *p = port_new();
     CHECK(netport_choose_plug(pt, &empty, NULL, 0, p, &err) < 0);
-    CHECK_STR(err.msg, "network 'pt' uses a direct mode, but has no forward dev and no interface "
-                       "pool");
+    CHECK_STR(
+        err.msg,
+        "internal error: network 'pt' uses a direct mode, but has no forward dev and no interface "
+        "pool");
     netport_free(p);
     netdef_free(pt);
 }
@@ -136,8 +138,24 @@ static void test_hostdev(void)
           ports[0]->pci_function == 0 && ports[0]->managed == VT_YES);
     CHECK_STR(ports[0]->driver, "vfio");
     CHECK(ports[1]->pci_function == 2);
+    CHECK_STR(err.msg, "internal error: network 'hd' requires exclusive access to interfaces, but "
+                       "none are available");
+    /* reclaim (libvirt's networkNotifyPort): the address must be in the pool and free */
+    netport *back = port_new();
+    back->plug = NETPORT_PLUG_HOSTDEV_PCI;
+    back->pci_bus = 3;
+    back->pci_slot = 0x10;
+    CHECK(netport_check_reclaim(hd, &pool, (const netport *const *)ports, 2, back, &err) < 0);
+    CHECK_STR(err.msg, "internal error: network 'hd' claims the PCI device at domain=0 bus=3 "
+                       "slot=16 function=0 is already in use by a different network port");
+    CHECK(netport_check_reclaim(hd, &pool, (const netport *const *)ports, 1 /* ports[1] gone */,
+                                ports[1], &err) == 0);
+    back->pci_function = 5;
+    CHECK(netport_check_reclaim(hd, &pool, NULL, 0, back, &err) < 0);
     CHECK_STR(err.msg,
-              "network 'hd' requires exclusive access to interfaces, but none are available");
+              "internal error: network 'hd' doesn't have PCI device 0000:03:10.5 in use by network "
+              "port");
+    netport_free(back);
     free_ports(ports, 3);
     netdef_free(hd);
 

@@ -16,7 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "conf/netplug.h"
 #include "network/network.h"
+#include "util/strbuf.h"
 
 static void stub_log(const char *what, const netdef *def)
 {
@@ -30,10 +32,34 @@ static void stub_log(const char *what, const netdef *def)
     fclose(f);
 }
 
+/* A pool network's run-state as network_pool_start records it: its
+ * <interface> devices (direct modes) or PCI addresses (hostdev), as if each
+ * existed on the host. */
+static void stub_pool(const netdef *def, net_run *ret)
+{
+    ret->pool = true;
+    if (def->forward_mode == NETDEF_FWD_HOSTDEV) {
+        netplug_pci *pcis = NULL;
+        size_t n = netdef_forward_pcis(def, &pcis);
+        for (size_t i = 0; i < n; i++) {
+            char buf[16];
+            *(char **)xarray_push(&ret->pool_pcis, &ret->n_pool_pcis, sizeof(char *)) =
+                xstrdup(netplug_pci_str(&pcis[i], buf));
+        }
+        free(pcis);
+        return;
+    }
+    for (size_t i = 0; !def->bridge_name && i < def->n_forward_ifaces; i++)
+        *(char **)xarray_push(&ret->pool_devs, &ret->n_pool_devs, sizeof(char *)) =
+            xstrdup(def->forward_ifaces[i]);
+}
+
 static void stub_run(const netdef *def, net_run *ret)
 {
     memset(ret, 0, sizeof(*ret));
     snprintf(ret->bridge, sizeof(ret->bridge), "%s", def->bridge_name ? def->bridge_name : "");
+    if (!netdef_is_managed_bridge(def))
+        stub_pool(def, ret);
 }
 
 int network_start(const network_env *env, const netdef *def, net_run *ret_run, verr *err)
@@ -124,8 +150,8 @@ void network_forget_leases(const network_env *env, const char *name)
 {
 }
 
-int network_adopt(const network_env *env, const netdef *def, const net_run *run,
-                  net_run *ret_run, bool *ret_repaired, verr *err)
+int network_adopt(const network_env *env, const netdef *def, const net_run *run, net_run *ret_run,
+                  bool *ret_repaired, verr *err)
 {
     stub_log("adopt", def);
     stub_run(def, ret_run);
@@ -145,8 +171,8 @@ int network_update_live(const network_env *env, const netdef *def, netdef_sectio
 }
 
 int network_forwards_change(const network_env *env, const netdef *oldlive, const netdef *newlive,
-                            const netdef_port_forward *pfs, size_t n, bool add,
-                            const net_run *run, net_run *ret_run, verr *err)
+                            const netdef_port_forward *pfs, size_t n, bool add, const net_run *run,
+                            net_run *ret_run, verr *err)
 {
     stub_log(add ? "forward-add" : "forward-del", newlive);
     stub_run(newlive, ret_run);

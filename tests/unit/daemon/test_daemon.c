@@ -902,6 +902,159 @@ static void test_restart(pid_t *pid)
               "Network not found: no network with matching name 'default'");
 }
 
+/* ---- network ports on pool networks: allocation through conf's chooser */
+
+#define PORT_XML(u, mac)                                                                           \
+    "<networkport><uuid>" u "</uuid><owner><name>vm</name>"                                        \
+    "<uuid>11111111-2222-3333-4444-555555555555</uuid></owner><mac address='" mac "'/>"            \
+    "</networkport>"
+
+static json_t *port_create(const char *net, const char *xml, bool reclaim)
+{
+    json_t *r = req_name("port-create", net);
+    json_object_set_new(r, "xml", json_string(xml));
+    if (reclaim)
+        json_object_set_new(r, "reclaim", json_true());
+    return call(r);
+}
+
+/* The plug summary of a new port ("direct eth1 vepa"), or the error; freed by the caller. */
+static char *port_plug(const char *net, const char *xml)
+{
+    json_t *r = port_create(net, xml, false);
+    const char *s = json_is_true(json_object_get(r, "ok"))
+                        ? json_string_value(json_object_get(r, "plug"))
+                        : json_string_value(json_object_get(r, "error"));
+    char *ret = xstrdup(s ? s : "(none)");
+    json_decref(r);
+    return ret;
+}
+
+static json_t *port_delete(const char *net, const char *uuid)
+{
+    json_t *r = req_name("port-delete", net);
+    json_object_set_new(r, "uuid", json_string(uuid));
+    return call(r);
+}
+
+#define CHECK_PLUG(net, xml, want)                                                                 \
+    do {                                                                                           \
+        char *_p = port_plug(net, xml);                                                            \
+        CHECK_STR(_p, want);                                                                       \
+        free(_p);                                                                                  \
+    } while (0)
+
+static void test_port_pools(pid_t *pid)
+{
+    CHECK_OK(call(req_xml("create", NET_XML("mv", "  <forward mode='vepa'><interface dev='eth1'/>"
+                                                  "<interface dev='eth2'/></forward>\n"))));
+    CHECK_PLUG("mv", PORT_XML("00000000-0000-4000-8000-000000000001", "52:54:00:00:01:01"),
+               "direct eth1 vepa");
+    CHECK_PLUG("mv", PORT_XML("00000000-0000-4000-8000-000000000002", "52:54:00:00:01:02"),
+               "direct eth2 vepa");
+    CHECK_PLUG("mv", PORT_XML("00000000-0000-4000-8000-000000000003", "52:54:00:00:01:03"),
+               "direct eth1 vepa");
+    /* deleting eth2's port frees it: the least used again */
+    CHECK_OK(port_delete("mv", "00000000-0000-4000-8000-000000000002"));
+    CHECK_PLUG("mv", PORT_XML("00000000-0000-4000-8000-000000000004", "52:54:00:00:01:04"),
+               "direct eth2 vepa");
+
+    CHECK_OK(call(req_xml("create", NET_XML("pt", "  <forward mode='passthrough'>"
+                                                  "<interface dev='eth3'/></forward>\n"))));
+    CHECK_PLUG("pt", PORT_XML("00000000-0000-4000-8000-000000000011", "52:54:00:00:02:01"),
+               "direct eth3 passthrough");
+    CHECK_ERR(port_create("pt",
+                          PORT_XML("00000000-0000-4000-8000-000000000012", "52:54:00:00:02:02"),
+                          false),
+              "internal error: network 'pt' requires exclusive access to interfaces, but none are "
+              "available");
+    /* a reclaimed port is checked as libvirt's networkNotifyPort */
+    CHECK_ERR(port_create("pt",
+                          "<networkport><uuid>00000000-0000-4000-8000-000000000013</uuid>"
+                          "<owner><name>vm</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"
+                          "</owner><mac address='52:54:00:00:02:03'/>"
+                          "<plug type='direct' dev='eth3' mode='passthrough'/></networkport>",
+                          true),
+              "internal error: network 'pt' claims dev='eth3' is already in use by a different "
+              "port");
+    CHECK_ERR(port_create("pt",
+                          "<networkport><uuid>00000000-0000-4000-8000-000000000013</uuid>"
+                          "<owner><name>vm</name><uuid>11111111-2222-3333-4444-555555555555</uuid>"
+                          "</owner><mac address='52:54:00:00:02:03'/>"
+                          "<plug type='direct' dev='eth9' mode='passthrough'/></networkport>",
+                          true),
+              "internal error: network 'pt' doesn't have dev='eth9' in use by network port "
+              "'00000000-0000-4000-8000-000000000013'");
+    CHECK_ERR(port_create("pt",
+                          PORT_XML("00000000-0000-4000-8000-000000000016", "52:54:00:00:02:06"),
+                          true),
+              "internal error: Port reclaim requested but plug type is none");
+
+    CHECK_OK(
+        call(req_xml("create", NET_XML("hd", "  <forward mode='hostdev' managed='yes'>"
+                                             "<address type='pci' domain='0' bus='3' slot='16' "
+                                             "function='0'/><address type='pci' domain='0' "
+                                             "bus='3' slot='16' function='2'/></forward>\n"))));
+    CHECK_PLUG("hd", PORT_XML("00000000-0000-4000-8000-000000000021", "52:54:00:00:03:01"),
+               "hostdev-pci 0000:03:10.0");
+
+    /* vnetd restarts: the devices' use is rebuilt from the saved ports */
+    CHECK(daemon_stop(*pid) == 0);
+    *pid = daemon_start();
+    CHECK(daemon_wait_ready(*pid));
+    CHECK_PLUG("hd", PORT_XML("00000000-0000-4000-8000-000000000022", "52:54:00:00:03:02"),
+               "hostdev-pci 0000:03:10.2");
+    CHECK_ERR(port_create("hd",
+                          PORT_XML("00000000-0000-4000-8000-000000000023", "52:54:00:00:03:03"),
+                          false),
+              "internal error: network 'hd' requires exclusive access to interfaces, but none are "
+              "available");
+    CHECK_ERR(port_create("pt",
+                          PORT_XML("00000000-0000-4000-8000-000000000014", "52:54:00:00:02:04"),
+                          false),
+              "internal error: network 'pt' requires exclusive access to interfaces, but none are "
+              "available");
+    /* eth1 holds two ports, eth2 one */
+    CHECK_PLUG("mv", PORT_XML("00000000-0000-4000-8000-000000000005", "52:54:00:00:01:05"),
+               "direct eth2 vepa");
+    CHECK_PLUG("mv", PORT_XML("00000000-0000-4000-8000-000000000006", "52:54:00:00:01:06"),
+               "direct eth1 vepa");
+    CHECK_OK(port_delete("pt", "00000000-0000-4000-8000-000000000011"));
+    CHECK_PLUG("pt", PORT_XML("00000000-0000-4000-8000-000000000015", "52:54:00:00:02:05"),
+               "direct eth3 passthrough");
+
+    /* a host bridge: the stub sees no bridge, so ports are refused */
+    CHECK_OK(call(req_xml("create", NET_XML("hb", "  <forward mode='bridge'/>"
+                                                  "<bridge name='br7'/>\n"))));
+    CHECK_ERR(port_create("hb",
+                          PORT_XML("00000000-0000-4000-8000-000000000031", "52:54:00:00:04:01"),
+                          false),
+              "network 'hb' cannot take ports now: bridge 'br7' does not exist");
+    /* a port takes its portgroup's bandwidth, reported as libvirt's port parameters */
+    CHECK_OK(
+        call(req_xml("create", NET_XML("pg", "  <bridge name='virbr77'/>"
+                                             "<portgroup name='slow' default='yes'><bandwidth>"
+                                             "<inbound average='1000' peak='2000' burst='512'/>"
+                                             "<outbound average='500'/></bandwidth>"
+                                             "</portgroup>\n"))));
+    json_t *r = port_create(
+        "pg", PORT_XML("00000000-0000-4000-8000-000000000041", "52:54:00:00:05:01"), false);
+    CHECK(reply_ok(r));
+    _cleanup_free_ char *bw = json_dumps(json_object_get(r, "bandwidth"), JSON_COMPACT);
+    CHECK_STR(bw, "[{\"field\":\"inbound.average\",\"value\":1000},"
+                  "{\"field\":\"inbound.peak\",\"value\":2000},"
+                  "{\"field\":\"inbound.floor\",\"value\":0},"
+                  "{\"field\":\"inbound.burst\",\"value\":512},"
+                  "{\"field\":\"outbound.average\",\"value\":500},"
+                  "{\"field\":\"outbound.peak\",\"value\":0},"
+                  "{\"field\":\"outbound.burst\",\"value\":0}]");
+    CHECK(strstr(json_string_value(json_object_get(r, "xml")), "<inbound average='1000'") != NULL);
+    json_decref(r);
+    const char *nets[] = {"mv", "pt", "hd", "hb", "pg"};
+    for (size_t i = 0; i < ARRAY_SIZE(nets); i++)
+        CHECK_OK(call(req_name("destroy", nets[i])));
+}
+
 /* Read one line of an event stream (bounded wait); NULL on EOF or timeout. */
 static json_t *stream_line(int fd, strbuf *buf)
 {
@@ -1002,6 +1155,7 @@ int main(int argc, char **argv)
     test_list_speed();
     test_drift();
     test_events_stream();
+    test_port_pools(&pid);
     test_restart(&pid);
     CHECK(daemon_stop(pid) == 0);
 

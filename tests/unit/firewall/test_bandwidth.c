@@ -1,10 +1,12 @@
 /* A network's <bandwidth>: the plan (conf/netbw.c: units, refusals with the
- * reason) and the outbound limit's nftables text (firewall/fw_bandwidth.c). */
+ * reason) and the name of the ifb device of the outbound direction
+ * (network/bandwidth.c). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../testlib.h"
 #include "conf/netbw.h"
-#include "firewall/fw_bandwidth.h"
+#include "network/bandwidth.h"
 
 static netdef *def_of(const char *bw, const char *extra)
 {
@@ -41,7 +43,17 @@ static void test_plan(void)
     CHECK(def && netbw_plan_network(def, &p, &err) == 0);
     CHECK(p.egress && p.egress_rate == 1250000 && p.egress_ceil == 2500000 &&
           p.egress_burst == 256 * 1024);
-    CHECK(p.ingress && p.ingress_rate == 625000 && p.ingress_burst == 625 * 1024);
+    CHECK(p.ingress && p.ingress_rate == 625000 && p.ingress_ceil == 625000 &&
+          p.ingress_burst == 625 * 1024);
+    netdef_free(def);
+    /* an outbound peak is the ifb's htb ceil; a peak below the average is none */
+    def = def_of("<bandwidth><outbound average='625' peak='1250' burst='2048'/></bandwidth>", "");
+    CHECK(def && netbw_plan_network(def, &p, &err) == 0);
+    CHECK(p.ingress && p.ingress_rate == 625000 && p.ingress_ceil == 1250000 &&
+          p.ingress_burst == 2048 * 1024);
+    netdef_free(def);
+    def = def_of("<bandwidth><outbound average='625' peak='600'/></bandwidth>", "");
+    CHECK(def && netbw_plan_network(def, &p, &err) == 0 && p.ingress_ceil == 625000);
     netdef_free(def);
     def = def_of("", "");
     CHECK(def && netbw_plan_network(def, &p, &err) == 0 && !p.egress && !p.ingress);
@@ -50,39 +62,38 @@ static void test_plan(void)
 
 static void test_refusals(void)
 {
-    check_refused("<bandwidth><outbound average='10' peak='20'/></bandwidth>", "",
-                  "bw.xml:1: <outbound>: cannot be applied: 'peak' needs the kernel's police "
-                  "action, which this kernel lacks; the nftables limit vnet uses instead takes "
-                  "an average and a burst only");
     check_refused("",
-                  "<portgroup name='pg'><bandwidth><inbound average='10'/></bandwidth>"
+                  "<portgroup name='pg'><bandwidth><inbound average='10' floor='5'/></bandwidth>"
                   "</portgroup>",
-                  "bw.xml:1: <portgroup>: cannot be applied: its <bandwidth> applies to each "
-                  "port as it is plugged, and vnet does not plug ports yet");
+                  "bw.xml:1: <inbound>: cannot be applied: 'floor' guarantees bandwidth to "
+                  "ports, and needs a class per port on the network's bridge, which vnet does "
+                  "not make");
+    /* a portgroup's own bandwidth goes with its ports (for the hypervisor) */
+    netbw_plan p;
+    verr err = VERR_INIT;
+    netdef *def = def_of("", "<portgroup name='pg'><bandwidth><inbound average='10'/></bandwidth>"
+                             "</portgroup>");
+    CHECK(def && netbw_plan_network(def, &p, &err) == 0 && !p.egress && !p.ingress);
+    netdef_free(def);
 }
 
-static void test_nft(void)
+static void test_ifb_name(void)
 {
-    char *s = fw_plan_bandwidth("vbw0", 625000, 262144);
-    CHECK_STR(s, "add table netdev vnet-vbw0\n"
-                 "delete table netdev vnet-vbw0\n"
-                 "table netdev vnet-vbw0 {\n"
-                 "  chain ingress {\n"
-                 "    type filter hook ingress device \"vbw0\" priority -500; policy accept;\n"
-                 "    limit rate over 625000 bytes/second burst 262144 bytes drop\n"
-                 "  }\n"
-                 "}\n");
-    free(s);
-    s = fw_plan_bandwidth_remove("vbw0");
-    CHECK_STR(s, "add table netdev vnet-vbw0\ndelete table netdev vnet-vbw0\n");
-    free(s);
-    CHECK(fw_plan_bandwidth("bad\"name", 1, 1) == NULL);
+    char buf[IF_NAMESIZE];
+    CHECK_STR(network_bandwidth_ifb_name("virbr0", buf, sizeof(buf)), "ifb-virbr0");
+    CHECK_STR(network_bandwidth_ifb_name("abcdefghijk", buf, sizeof(buf)), "ifb-abcdefghijk");
+    /* too long for "ifb-": a hash, the same for the same name, 12 characters */
+    const char *a = network_bandwidth_ifb_name("abcdefghijkl", buf, sizeof(buf));
+    CHECK(strlen(a) == 12 && strncmp(a, "ifb-", 4) == 0);
+    char other[IF_NAMESIZE];
+    CHECK_STR(network_bandwidth_ifb_name("abcdefghijkl", other, sizeof(other)), buf);
+    CHECK(strcmp(network_bandwidth_ifb_name("abcdefghijkm", other, sizeof(other)), buf) != 0);
 }
 
 int main(void)
 {
     test_plan();
     test_refusals();
-    test_nft();
+    test_ifb_name();
     return testlib_done("bandwidth");
 }

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +234,91 @@ static void test_observe(void)
     def_free(d);
 }
 
+/* does the ruleset JSON hold an object of `kind` in table `table` named `name`? */
+static bool ruleset_has(const json_t *rs, const char *kind, const char *table, const char *name)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(json_object_get(rs, "nftables"), i, o)
+    {
+        json_t *x = json_object_get(o, kind);
+        const char *t =
+            json_string_value(json_object_get(x, streq(kind, "table") ? "name" : "table"));
+        const char *nm =
+            json_string_value(json_object_get(x, streq(kind, "rule") ? "chain" : "name"));
+        if (x && t && streq(t, table) && (!name || (nm && streq(nm, name))))
+            return true;
+    }
+    return false;
+}
+
+static json_t *read_ruleset(void)
+{
+    _cleanup_free_ char *text = NULL;
+    verr err = VERR_INIT;
+    if (fw_list_ruleset_json(&text, &err) < 0) {
+        fprintf(stderr, "ruleset: %s\n", err.msg);
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *rs = json_loads(text, 0, &jerr);
+    if (!rs)
+        fprintf(stderr, "ruleset JSON: %s: %s\n", jerr.text, text);
+    return rs;
+}
+
+/* The NAT anchor is an owner table: it survives `nft flush ruleset`, nobody
+ * else can delete it, it goes with vnetd's socket; and the ruleset reader
+ * handles it, another program's owner table, and a dormant table (nft 1.0.6
+ * mislists any table with exactly one flag as JSON). */
+static void test_anchor(void)
+{
+    CHECK_OK(fw_anchor_open(&_e));
+    CHECK(fw_anchor_is_owned());
+    CHECK(system("nft flush ruleset") == 0);
+    CHECK(system("nft list tables | grep -qx 'table inet vnetd_nat_anchor'") == 0);
+    CHECK(system("nft delete table inet vnetd_nat_anchor 2>/dev/null") != 0);
+    CHECK(system("nft flush chain inet vnetd_nat_anchor pre 2>/dev/null") != 0);
+    CHECK_OK(fw_anchor_open(&_e)); /* idempotent */
+
+    CHECK(system("nft add table ip dorm '{ flags dormant; }' && "
+                 "nft add chain ip dorm fchain '{ type filter hook forward priority 0; }' && "
+                 "nft add rule ip dorm fchain counter drop && "
+                 "nft add table inet other && nft add chain inet other c && "
+                 "nft add rule inet other c counter accept") == 0);
+    /* another program's owner table, held by this context until freed */
+    struct nft_ctx *owner = nft_ctx_new(NFT_CTX_DEFAULT);
+    nft_ctx_buffer_output(owner);
+    nft_ctx_buffer_error(owner);
+    CHECK(nft_run_cmd_from_buffer(owner, "table ip owned { flags owner;\n"
+                                         "  chain fw { type filter hook forward priority 0;\n"
+                                         "    oifname \"virbr9\" drop\n  }\n}\n") == 0);
+    json_t *rs = read_ruleset();
+    CHECK(rs != NULL);
+    if (rs) {
+        CHECK(!ruleset_has(rs, "table", "vnetd_nat_anchor", NULL));
+        CHECK(!ruleset_has(rs, "chain", "vnetd_nat_anchor", NULL));
+        CHECK(!ruleset_has(rs, "chain", "dorm", NULL)); /* dormant: filters nothing */
+        CHECK(ruleset_has(rs, "chain", "owned", "fw"));
+        CHECK(ruleset_has(rs, "rule", "owned", "fw"));
+        CHECK(ruleset_has(rs, "table", "other", "other"));
+        CHECK(ruleset_has(rs, "rule", "other", "c"));
+        json_decref(rs);
+    }
+    nft_ctx_free(owner);
+    CHECK(system("nft delete table ip dorm && nft delete table inet other") == 0);
+
+    fw_anchor_close(false); /* the socket goes: the kernel deletes the owned anchor */
+    CHECK(!fw_anchor_is_open());
+    CHECK(system("nft list tables | grep -q vnetd_nat_anchor") != 0);
+    CHECK(system("nft add table inet vnetd_nat_anchor") == 0); /* an older vnetd's, unowned */
+    CHECK_OK(fw_anchor_open(&_e));                             /* replaced by an owned one */
+    CHECK(fw_anchor_is_owned());
+    CHECK(system("nft list table inet vnetd_nat_anchor | grep -q 'flags owner'") == 0);
+    fw_anchor_close(true);
+    CHECK(system("nft list tables | grep -q vnetd_nat_anchor") != 0);
+}
+
 static void test_scale(void)
 {
     netdef *d = def_new("big", "virbr2", NETDEF_FWD_NAT, NULL);
@@ -290,6 +376,7 @@ int main(void)
     test_errors();
     test_forwards();
     test_observe();
+    test_anchor();
     test_scale();
     return testlib_done("firewall-apply");
 }
