@@ -47,7 +47,8 @@ bench_init
 
 gcc -O2 -Wall -Wextra -o "$WORK/timeit" "$BENCH/timeit.c" || die "cannot compile timeit"
 gcc -O2 -Wall -Wextra -o "$WORK/connrate" "$BENCH/connrate.c" || die "cannot compile connrate"
-TIMEIT=$WORK/timeit CONNRATE=$WORK/connrate
+gcc -O2 -Wall -Wextra -o "$WORK/tablecount" "$BENCH/tablecount.c" -lmnl || die "cannot compile tablecount"
+TIMEIT=$WORK/timeit CONNRATE=$WORK/connrate TABLECOUNT=$WORK/tablecount
 
 # vnet: built from this tree into build-bench/ (missing vnet is reported, the
 # anchors are still measured)
@@ -94,6 +95,9 @@ for tool in "${TOOLS[@]}"; do
         done
     fi
 done
+if want 6 && [ "$WANT_VNET" = 1 ]; then
+    for n in $SCALE_NS; do log "== 6 boot N=$n: vnet"; w6_boot "$n"; done
+fi
 want 4 && w4_forwards_all
 want 5 && w5_datapath_all
 want 6 && w6_rpc_all

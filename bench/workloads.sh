@@ -82,6 +82,7 @@ w3_scale() {
     for ((i = 1; i <= n; i++)); do
         netxml "$WORK/xml/w3/s$i.xml" "bs$i" "bs$i" nat "172.$((16 + i / 250)).$((i % 250))"
     done
+    w3_latency_start
     t0=$EPOCHREALTIME
     for ((i = 1; i <= n; i++)); do
         ta=$EPOCHREALTIME
@@ -99,6 +100,7 @@ w3_scale() {
     t1=$EPOCHREALTIME
     local t0_start=$t0 t1_start=$t1 note=""
     [ "$done_n" -lt "$n" ] && note="only $done_n of $n within ${budget}s"
+    w3_latency_stop "$tool" "$n" "$note"
     result 3-scale "N=$n define+start total" "$tool" "$(printf %.3f "$(echo "$t1 - $t0" | bc)")" - - 1 s "$note"
     read -r a b c d < <(printf '%s\n' "${start_ms[@]}" | stats)
     result 3-scale "N=$n define+start per network" "$tool" "$a" "$b" "$c" "$d" ms "$note"
@@ -107,6 +109,7 @@ w3_scale() {
     result 3-scale "N=$n processes" "$tool" "$(ns_nprocs "$HOSTNS")" - - 1 procs "$note"
     result 3-scale "N=$n RSS daemon+dnsmasq" "$tool" \
         "$(echo "scale=1; $(ns_rss_kb "$HOSTNS" "$DPID") / 1024" | bc)" - - 1 MiB "$note"
+    w3_extra "$tool" "$n" "$note"
     t0=$EPOCHREALTIME
     local destroyed=0
     for ((i = 1; i <= done_n; i++)); do

@@ -8,7 +8,7 @@ pkgs=(
   gcc meson ninja-build pkg-config
   # fuzzing (tests/fuzz): clang with libFuzzer's runtime
   clang libclang-rt-14-dev
-  libxml2-dev libnftables-dev libmnl-dev libjansson-dev libsystemd-dev libnetfilter-conntrack-dev libtirpc-dev
+  libxml2-dev libnftables-dev libmnl-dev libjansson-dev libsystemd-dev libnetfilter-conntrack-dev libtirpc-dev libnftnl-dev
   # run
   dnsmasq-base
   # tests and demo: namespaces, real clients, inspection

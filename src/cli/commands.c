@@ -121,6 +121,7 @@ static const char *reply_str(json_t *reply, const char *key, const char *dflt)
     return json_is_string(v) ? json_string_value(v) : dflt;
 }
 
+#ifndef VNET_CLI_LEAN /* these need libxml2: the lean vnet runs vnet-full for them (lean.c) */
 /* Read FILE ("-" = stdin) whole, as UTF-8; NUL bytes are refused (XML has none). */
 int cli_read_input(const char *path, char **ret)
 {
@@ -244,6 +245,8 @@ int cmd_create(const cli_ctx *ctx, const args *a)
     return send_definition(ctx, a, "create", "created");
 }
 
+#endif
+
 /* Commands whose request is just the name and whose reply is a fixed line. */
 static int simple(const cli_ctx *ctx, const args *a, const char *op, const char *done)
 {
@@ -350,21 +353,27 @@ int cmd_dumpxml(const cli_ctx *ctx, const args *a)
     const char *xpath = args_get(a, "xpath");
     if (args_has(a, "wrap") && !xpath)
         return cli_error("option --wrap requires option --xpath");
+#ifdef VNET_CLI_LEAN
+    if (xpath) /* XPath is libxml2's: the full client asks and selects */
+        return cli_run_full();
+#endif
     json_t *req = request_for("dumpxml", a->pos[0]);
     REQ_SET(bool, req, "inactive", args_has(a, "inactive"));
     _cleanup_(json_decrefp) json_t *reply = NULL;
     if (call(ctx, req, &reply) < 0)
         return -1;
     const char *xml = reply_str(reply, "xml", "");
-    if (!xpath) {
-        print_text(xml);
+#ifndef VNET_CLI_LEAN
+    if (xpath) {
+        _cleanup_free_ char *out = NULL;
+        verr err = VERR_INIT;
+        if (xpath_select(xml, xpath, args_has(a, "wrap"), &out, &err) < 0)
+            return cli_error("%s", err.msg);
+        fputs(out, stdout);
         return 0;
     }
-    _cleanup_free_ char *out = NULL;
-    verr err = VERR_INIT;
-    if (xpath_select(xml, xpath, args_has(a, "wrap"), &out, &err) < 0)
-        return cli_error("%s", err.msg);
-    fputs(out, stdout);
+#endif
+    print_text(xml);
     return 0;
 }
 
@@ -490,8 +499,13 @@ int cmd_update(const cli_ctx *ctx, const args *a)
     _cleanup_free_ char *xml = NULL;
     if (what[0] == '<')
         xml = xstrdup(what);
+#ifdef VNET_CLI_LEAN
+    else /* a file, in any encoding: read by the full client */
+        return cli_run_full();
+#else
     else if (cli_read_input(what, &xml) < 0)
         return -1;
+#endif
     bool live = args_has(a, "live"), config = args_has(a, "config");
     json_t *req = request_for("update", name);
     REQ_SET(str, req, "command", cmd);

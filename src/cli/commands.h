@@ -31,6 +31,13 @@ typedef struct command {
     command_fn run;
 } command;
 
+/* The command line as main() got it (for cli_run_full). */
+extern char **cli_argv;
+/* The lean vnet (no libxml2, quick to start) runs the full client, vnet-full,
+ * with the same command line for what needs XML: validate, define, create,
+ * edit, import-libvirt, dumpxml --xpath (lean.c). Returns only on failure. */
+int cli_run_full(void);
+
 /* Print "error: MESSAGE" on stderr; returns -1. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A confirmation message ("Network lab started") on stdout, unless quiet. */

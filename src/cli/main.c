@@ -551,8 +551,11 @@ static int complete_words(int argc, char **argv)
     return 1;
 }
 
+char **cli_argv;
+
 int main(int argc, char **argv)
 {
+    cli_argv = argv;
     if (argc >= 2 && streq(argv[1], "__complete"))
         return complete_words(argc, argv);
     setlocale(LC_CTYPE, ""); /* display widths of non-ASCII table cells */

@@ -302,48 +302,6 @@ const char *netdef_uuid_str(const netdef *def, char buf[37])
     return buf;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Accepts the canonical 8-4-4-4-12 form and, like libvirt, 32 bare hex
- * digits; surrounding whitespace is not allowed. */
-int netdef_uuid_parse(const char *s, uint8_t ret[16])
-{
-    uint8_t u[16];
-    size_t n = 0, len;
-
-    if (!s)
-        return -1;
-    len = strlen(s);
-    if (len != 36 && len != 32)
-        return -1;
-    for (size_t i = 0; i < len;) {
-        if (len == 36 && (i == 8 || i == 13 || i == 18 || i == 23)) {
-            if (s[i] != '-')
-                return -1;
-            i++;
-            continue;
-        }
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-        if (hi < 0 || lo < 0 || n >= 16)
-            return -1;
-        u[n++] = (uint8_t)(hi << 4 | lo);
-        i += 2;
-    }
-    if (n != 16)
-        return -1;
-    memcpy(ret, u, 16);
-    return 0;
-}
-
 /* Classful default for IPv4 addresses without prefix or netmask (libvirt's
  * rule), /64 for IPv6. */
 unsigned netdef_ip_effective_prefix(const netdef_ip *ip)

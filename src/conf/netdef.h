@@ -266,6 +266,19 @@ static inline bool netdef_is_ovn(const netdef *def)
     return def->ovn.nb != NULL;
 }
 
+/* Forward changes (netdef_forwards.c). Append range `range` of pf as a
+ * one-range forward; remove every range starting at `port` with this
+ * protocol and host address, each removed range appended to *ret (when ret
+ * is not NULL) as a one-range forward. */
+void netdef_forward_append(netdef *def, const netdef_port_forward *pf, size_t range);
+void netdef_forward_remove(netdef *def, int proto, const vnet_addr *addr, unsigned port,
+                           netdef_port_forward **ret, size_t *n_ret);
+/* The daemon's forward journal: one line per change (no newline), and its
+ * idempotent replay onto a definition. */
+char *netdef_forward_journal_add(const netdef_port_forward *pf);
+char *netdef_forward_journal_del(int proto, const vnet_addr *addr, unsigned port);
+int netdef_forward_journal_apply(netdef *def, const char *line, verr *err);
+
 /* Parsing. `source` names the input in error messages ("FILE" or "<stdin>").
  * Errors: VERR_INVALID with "SOURCE:LINE: <element> attribute 'x': what is wrong". */
 int netdef_parse_file(const char *path, netdef **ret, verr *err);
@@ -366,6 +379,7 @@ typedef enum {
 } netdef_section;
 int netdef_update_cmd_from_string(const char *s);     /* "add-last", "add", "add-first", "delete", "modify"; -1 */
 int netdef_section_from_string(const char *s);        /* "ip-dhcp-host", ...; -1 */
+const char *netdef_section_name(int section);          /* "ip-dhcp-host", ...; "?" */
 /* Apply `xml` (one element) to def in place. parent_index selects the <ip>
  * (-1: the first one that fits). On error def is unchanged. */
 int netdef_update(netdef *def, netdef_update_cmd cmd, netdef_section section, int parent_index,

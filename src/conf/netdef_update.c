@@ -12,44 +12,6 @@
 
 #define UPD_SRC "<update>"
 
-static const char *const section_names[] = {
-    [NETDEF_SECTION_BRIDGE] = "bridge",
-    [NETDEF_SECTION_DOMAIN] = "domain",
-    [NETDEF_SECTION_IP] = "ip",
-    [NETDEF_SECTION_IP_DHCP_HOST] = "ip-dhcp-host",
-    [NETDEF_SECTION_IP_DHCP_RANGE] = "ip-dhcp-range",
-    [NETDEF_SECTION_FORWARD] = "forward",
-    [NETDEF_SECTION_FORWARD_INTERFACE] = "forward-interface",
-    [NETDEF_SECTION_FORWARD_PF] = "forward-pf",
-    [NETDEF_SECTION_PORTGROUP] = "portgroup",
-    [NETDEF_SECTION_DNS_HOST] = "dns-host",
-    [NETDEF_SECTION_DNS_TXT] = "dns-txt",
-    [NETDEF_SECTION_DNS_SRV] = "dns-srv",
-};
-
-int netdef_update_cmd_from_string(const char *s)
-{
-    if (!s)
-        return -1;
-    if (streq(s, "add") || streq(s, "add-last"))
-        return NETDEF_UPDATE_ADD_LAST;
-    if (streq(s, "add-first"))
-        return NETDEF_UPDATE_ADD_FIRST;
-    if (streq(s, "delete"))
-        return NETDEF_UPDATE_DELETE;
-    if (streq(s, "modify"))
-        return NETDEF_UPDATE_MODIFY;
-    return -1;
-}
-
-int netdef_section_from_string(const char *s)
-{
-    for (size_t i = 0; s && i < ARRAY_SIZE(section_names); i++)
-        if (streq(s, section_names[i]))
-            return (int)i;
-    return -1;
-}
-
 typedef struct upd {
     netdef *def; /* the working copy */
     netdef_update_cmd cmd;
@@ -447,8 +409,7 @@ static int apply(upd *u, netdef_section section)
         return verr_set(u->c.err, VERR_UNSUPPORTED,
                         "net-update of section '%s' is not supported; edit the whole "
                         "definition instead (net-edit / net-define)",
-                        (unsigned)section < ARRAY_SIZE(section_names) ? section_names[section]
-                                                                      : "?");
+                        netdef_section_name(section));
     }
 }
 

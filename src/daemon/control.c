@@ -35,11 +35,60 @@ typedef struct conn {
     bool discard; /* request refused: read and drop the rest before closing */
     bool parked;  /* a non-root request waiting for the next slot (limits_user_busy) */
     bool in_eof;
+    op_waiter *waiter; /* its request's work goes on (control_wait) */
     struct conn *next, *prev;
 } conn;
 
+/* The caller of a request whose reply comes when its work is done: a
+ * control connection, or a libvirt RPC call (rpc_dispatch.c). It outlives its
+ * caller (deliver NULL then): the work's completion frees it. */
+struct op_waiter {
+    control_deliver_fn deliver;
+    void *owner;
+    char *op;
+    json_t *ok; /* the reply on success */
+};
+
+op_waiter *control_waiter_new(const char *op, control_deliver_fn deliver, void *owner)
+{
+    op_waiter *w = xcalloc(1, sizeof(*w));
+    w->op = xstrdup(op ? op : "?");
+    w->deliver = deliver;
+    w->owner = owner;
+    return w;
+}
+
+void control_waiter_detach(op_waiter *w)
+{
+    if (w)
+        w->deliver = NULL;
+}
+
+void control_waiter_free(op_waiter *w)
+{
+    if (!w)
+        return;
+    json_decref(w->ok);
+    free(w->op);
+    free(w);
+}
+
+static json_t *pending_reply(void)
+{
+    static json_t *pending;
+    if (!pending)
+        pending = json_object(); /* a marker, never sent */
+    return pending;
+}
+
+bool control_is_pending(const json_t *reply)
+{
+    return reply == pending_reply();
+}
+
 static void conn_free(conn *c)
 {
+    control_waiter_detach(c->waiter);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -77,9 +126,16 @@ json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid)
         err.sys_errno = EPERM;
         return proto_reply_error(&err);
     }
+    if (!def->read_only) { /* a network being started changes only when it is up */
+        const char *name = json_string_value(json_object_get(req, "name"));
+        if (name && starting_check_busy(registry_find(d, name), &err) < 0)
+            return proto_reply_error(&err);
+    }
     json_t *reply = def->fn(d, req, &err);
     if (!def->read_only) /* before the reply: the caller may look at the ruleset next */
         supervise_anchor_sync(d);
+    if (control_is_pending(reply))
+        return reply;
     if (!reply) {
         if (!verr_is_set(&err))
             verr_set(&err, VERR_INTERNAL, "operation '%s' failed without a message", op);
@@ -91,6 +147,41 @@ json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid)
 }
 
 static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+static void conn_reply(conn *c, json_t *reply);
+
+json_t *control_wait(vnetd *d, json_t *ok)
+{
+    op_waiter *w = d->waiter;
+    d->waiter = NULL;
+    w->ok = ok;
+    return pending_reply();
+}
+
+void control_waiter_done(vnetd *d, void *waiter, const verr *err)
+{
+    op_waiter *w = waiter;
+    supervise_anchor_sync(d); /* before the reply, as control_dispatch does */
+    json_t *reply = TAKE_PTR(w->ok);
+    if (err) {
+        log_warn("%s: %s", w->op, err->msg);
+        json_decref(reply);
+        reply = proto_reply_error(err);
+    }
+    if (w->deliver)
+        w->deliver(w->owner, reply);
+    else
+        json_decref(reply);
+    control_waiter_free(w);
+}
+
+/* A control connection's reply, once its work is done. */
+static void conn_deliver(void *owner, json_t *reply)
+{
+    conn *c = owner;
+    c->waiter = NULL;
+    conn_reply(c, reply);
+    sd_event_source_set_enabled(c->io, SD_EVENT_ON);
+}
 
 static void conn_arm_timer(conn *c, int ms)
 {
@@ -182,7 +273,20 @@ static bool conn_handle_request(conn *c)
         return handed;
     }
     long long t0 = proto_now_ms();
+    op_waiter *w =
+        control_waiter_new(json_string_value(json_object_get(req, "op")), conn_deliver, c);
+    c->daemon->waiter = w;
     json_t *reply = control_dispatch(c->daemon, req, c->uid);
+    if (c->daemon->waiter == w) { /* not taken: the reply is there */
+        c->daemon->waiter = NULL;
+        control_waiter_free(w);
+    } else if (control_is_pending(reply)) { /* it comes with control_waiter_done */
+        json_decref(req);
+        c->waiter = w;
+        sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+        sd_event_source_set_enabled(c->timer, SD_EVENT_OFF);
+        return false;
+    }
     if (c->daemon->verbose)
         log_debug("op %s from uid %u pid %d: %s in %lld ms",
                   json_string_value(json_object_get(req, "op")), (unsigned)c->uid, (int)c->pid,
@@ -268,7 +372,7 @@ static int conn_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
             bool handed = conn_handle_request(c); /* (c is freed when handed over) */
             if (uid != 0)
                 limits_user_worked(&d->limits, t0, mono_us() - t0);
-            if (handed)
+            if (handed || c->waiter) /* handed over (c freed), or its reply comes later */
                 return 0;
         } else {
             return 0;

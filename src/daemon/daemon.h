@@ -18,7 +18,10 @@
  *   ops_events.c event streams (`vnet events`): one JSON line per event
  *   reload.c     re-reading the definitions directory (vnet reload, SIGHUP)
  *   hairpin.c    hairpin mode on bridge ports (a guest reaching its own forward)
+ *   forward_journal.c  forward changes saved as journal lines, folded at load
+ *   resolv_watch.c  the host's resolv.conf -> dnsmasq servers-file, SIGHUP on change
  *   ops_uplink.c uplink-* requests: a host NIC into a bridge (see uplink.h)
+ *   starting.c   starts that wait for dnsmasq as events, not by blocking the loop
  */
 #pragma once
 
@@ -36,13 +39,17 @@
 #include "store/store.h"
 #include "util/error.h"
 
+#define VNETD_AUTOSTART_PARALLEL 32                /* autostarts waiting for dnsmasq at once */
 #define VNETD_REPAIR_BURST 5                       /* repairs allowed per network ... */
 #define VNETD_REPAIR_WINDOW_MS 60000               /* ... within this window */
 #define VNETD_RESCAN_USEC (60ULL * 1000000ULL)     /* safety-net re-adoption period */
+#define VNETD_RESCAN_BATCH 4u                      /* networks it checks between other work */
 #define VNETD_REPAIR_BACKOFF_MIN_MS 250        /* beyond the burst: first retry delay ... */
 #define VNETD_REPAIR_BACKOFF_MAX_MS 3000       /* ... doubling up to this (< 5 s broken) */
 
 struct vnetd;
+typedef struct resolv_watch resolv_watch;
+typedef struct op_waiter op_waiter;
 
 /* A port of a network's bridge, as link events told (supervise.c). */
 typedef struct net_port {
@@ -75,6 +82,7 @@ typedef struct vnet_net {
     bool repair_throttled_logged;
     unsigned repair_backoff_ms; /* current delay between repairs beyond the burst, 0 if none */
     int probe_fd;               /* health.c: socket of the DNS probe in flight, 0 if none */
+    uint64_t probe_sent_usec;   /* when it was sent (CLOCK_MONOTONIC) */
     uint16_t probe_id;
     unsigned probe_misses; /* unanswered probes in a row */
     pid_t probe_pid;       /* the dnsmasq those count for */
@@ -90,6 +98,11 @@ typedef struct vnet_net {
     char *last_repair;        /* the last repair's sentence (info), NULL if none */
     time_t last_repair_time;
     json_t *findings;         /* current foreign-firewall findings (array), NULL if none */
+    /* A start waiting for its dnsmasq (starting.c): the definition it starts
+     * with (owned by the job). The network is not active until it is done;
+     * requests that would change it meanwhile are refused as busy. */
+    struct start_job *starting;
+    netdef *starting_def;
 } vnet_net;
 
 typedef struct vnetd {
@@ -110,7 +123,11 @@ typedef struct vnetd {
     int netconf_fd;                  /* forwarding sysctl changes (rtnetlink netconf) */
     sd_event_source *netconf_src;
     sd_event_source *rescan_timer;
+    sd_event_source *rescan_step_src; /* the periodic check's next batch (idle priority) */
+    size_t rescan_next;               /* the network it checks next */
     sd_event_source *health_timer; /* health.c */
+    size_t health_cursor;          /* the network whose turn to be probed is next */
+    size_t health_state_cursor;    /* ... whose process state is read next */
     bool anchor_failed;            /* the NAT anchor could not be made (logged, not retried) */
     bool anchor_swept;             /* an unwanted anchor left by an earlier vnetd was removed */
     sd_event_source *post_src; /* bookkeeping after every event (supervise.c) */
@@ -130,6 +147,7 @@ typedef struct vnetd {
      * "line", "error", "keeps"}; from startup and the last reload. */
     json_t *def_problems;
     json_t *own_writes; /* name -> identity of the definition file vnetd last wrote */
+    resolv_watch *resolv; /* resolv_watch.c */
     struct uplink_entry **uplinks; /* host NICs moved into bridges (ops_uplink.c) */
     size_t n_uplinks;
 
@@ -138,6 +156,10 @@ typedef struct vnetd {
     int next_sub_id;
 
     struct rpc_server *rpc;    /* libvirt RPC sockets (rpc_server.c), NULL when off */
+    size_t n_starting;         /* starts waiting for their dnsmasq (starting.c) */
+    /* The caller of the request being dispatched, when it can take its reply
+     * later (control socket; NULL for libvirt RPC, which needs it now). */
+    struct op_waiter *waiter;
     struct ports_state *ports; /* network ports (ports.c) */
     struct ovn_state *ovn;     /* OVN chassis options and NB monitors (ovn_watch.c) */
 } vnetd;
@@ -178,15 +200,55 @@ int registry_save_status(vnetd *d, vnet_net *net, verr *err);
 /* Start the network with `def` (becomes its live definition). On failure the
  * network stays inactive and err says why. */
 int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err);
+/* The rest of a start once the network is up on the host: `live` (taken)
+ * becomes its live definition, *run (taken) its run-state; the status file
+ * is written (failing that, the network is stopped again). */
+int registry_commit_start(vnetd *d, vnet_net *net, netdef *live, bool from_config, net_run *run,
+                          verr *err);
 /* Stop an active network; a transient one is removed from the registry (net
  * is freed then: do not use it afterwards). */
 int registry_stop(vnetd *d, vnet_net *net, verr *err);
+
+/* ---- starting.c ---- */
+/* Start `net` with `def` (copied) without blocking the loop on its dnsmasq.
+ * Returns 0 when the network is up already, -1 with err when the start failed
+ * (everything undone), 1 when it waits for dnsmasq: then done(d, ud, err) is
+ * called once, later, with err NULL when the network is up, or the error
+ * (everything undone). remove_on_failure: the entry was added for this start
+ * (create of a transient network) and goes when it fails. */
+typedef void (*start_done_fn)(vnetd *d, void *ud, const verr *err);
+int starting_begin(vnetd *d, vnet_net *net, const netdef *def, bool remove_on_failure,
+                   start_done_fn done, void *ud, verr *err);
+/* Its definition file changed by hand meanwhile: the status file will hold
+ * the running definition itself. */
+void starting_forget_config(vnet_net *net);
+/* A request naming a network that is starting is refused (VERR_BUSY). */
+int starting_check_busy(const vnet_net *net, verr *err);
+/* Give up on every pending start (vnetd stops): each is undone. */
+void starting_cancel_all(vnetd *d);
+/* Run the loop until no start is pending (boot: autostart networks). */
+void starting_wait_all(vnetd *d);
 
 /* ---- control.c ---- */
 int control_listen(vnetd *d, verr *err);
 void control_close(vnetd *d);
 /* Handle one parsed request from a peer; returns the reply (never NULL). */
 json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid);
+/* For an op whose work goes on after it returns (d->waiter set): it returns
+ * control_wait(d, ok) -- ok is the reply to send when the work succeeds --
+ * and passes control_waiter_done with the waiter (d->waiter, taken here) as
+ * the work's completion (start_done_fn). */
+json_t *control_wait(vnetd *d, json_t *ok);
+void control_waiter_done(vnetd *d, void *waiter, const verr *err);
+/* What control_dispatch returns for such a request (never sent). */
+bool control_is_pending(const json_t *reply);
+/* A caller that can wait (set as d->waiter around control_dispatch): deliver
+ * gets the reply (consumed) once the work is done, unless detached (its
+ * caller went away). A waiter no op took is freed with control_waiter_free. */
+typedef void (*control_deliver_fn)(void *owner, json_t *reply);
+op_waiter *control_waiter_new(const char *op, control_deliver_fn deliver, void *owner);
+void control_waiter_detach(op_waiter *w);
+void control_waiter_free(op_waiter *w);
 
 /* ---- ops.c, ops_update.c, ops_forward.c, ops_leases.c ---- */
 typedef json_t *(*op_fn)(vnetd *d, json_t *req, verr *err);
@@ -310,6 +372,18 @@ void hairpin_sync(vnetd *d, vnet_net *net);
 void hairpin_clear(vnetd *d, vnet_net *net);
 /* Watch ports joining bridges (through the link monitor). */
 void hairpin_setup(vnetd *d);
+/* ---- forward_journal.c ---- */
+/* Save newconf after a one-forward change: append `line` (its journal form)
+ * to the network's journal, folding the journal into the definition when it
+ * is large; line NULL: a full save. */
+int forward_journal_save(vnetd *d, const netdef *newconf, const char *line, verr *err);
+/* At load: apply the network's journal to def and fold it (save + remove). */
+int forward_journal_replay(vnetd *d, netdef *def);
+
+/* ---- resolv_watch.c ---- */
+/* Write the servers file and watch resolv.conf (one inotify instance). */
+int resolv_watch_setup(vnetd *d, verr *err);
+void resolv_watch_close(vnetd *d);
 
 /* ---- supervise.c ---- */
 int supervise_setup(vnetd *d, verr *err);

@@ -5,6 +5,8 @@
  *   - with a DNS probe to its address on the bridge, which it answers itself
  *     (dnsmasq_health.c): no answer to two probes in a row means its main
  *     loop is wedged.
+ * Up to HEALTH_STATES_PER_TICK / HEALTH_PROBES_PER_TICK networks are checked
+ * each second, taking turns (see health_fired).
  * Either way it is killed through its pidfd, and the exit starts the usual
  * repair, which starts a new one (paced like every repair: the retries back
  * off, to at most VNETD_REPAIR_BACKOFF_MAX_MS apart, and never stop). */
@@ -26,6 +28,9 @@
 
 #define HEALTH_PERIOD_USEC 1000000ULL /* one check per second */
 #define HEALTH_MISSES_MAX 2           /* unanswered probes in a row before a restart */
+#define HEALTH_PROBES_PER_TICK 64     /* DNS probes sent per second, networks taking turns */
+#define HEALTH_STATES_PER_TICK 128    /* /proc state reads per second, likewise */
+#define HEALTH_PROBE_MIN_AGE_USEC 250000ULL /* a probe younger than this is not judged yet */
 
 void health_forget(vnet_net *net)
 {
@@ -89,42 +94,90 @@ static void restart_dnsmasq(vnetd *d, vnet_net *net, pid_t pid, const char *why)
         reconcile_request_repair(d, net, what);
 }
 
-static void health_check(vnetd *d, vnet_net *net)
+/* The process state, every second for every network (a /proc read); true
+ * when the network's dnsmasq is to be probed. */
+/* Bookkeeping for every network each second (no system call): true when
+ * its dnsmasq is to be checked. */
+static bool health_due(vnet_net *net)
 {
     pid_t pid = net_active(net) ? net->run.dnsmasq_pid : 0;
     if (pid <= 0 || net->repair_timer) { /* none, or a repair is due anyway */
         health_forget(net);
-        return;
+        return false;
     }
     if (pid != net->probe_pid) { /* a new dnsmasq: start counting afresh */
         health_forget(net);
         net->probe_pid = pid;
     }
-    char state = dnsmasq_proc_state(pid);
+    return true;
+}
+
+/* Its process state (a /proc read); false when it was found not serving. */
+static bool health_state(vnetd *d, vnet_net *net)
+{
+    char state = dnsmasq_proc_state(net->probe_pid);
     if (state && dnsmasq_state_unhealthy(state)) {
         char why[48];
         snprintf(why, sizeof(why), "is not running (state %c)", state);
-        restart_dnsmasq(d, net, pid, why);
-        return;
+        restart_dnsmasq(d, net, net->probe_pid, why);
+        return false;
     }
-    const netdef_ip *ip = probe_target(net->live);
-    if (!ip)
-        return;
+    return true;
+}
+
+static void health_probe(vnetd *d, vnet_net *net, uint64_t now)
+{
+    if (net->probe_fd > 0 && now - net->probe_sent_usec < HEALTH_PROBE_MIN_AGE_USEC)
+        return; /* sent moments ago (the loop was busy): judged at the next turn */
     if (net->probe_fd > 0)
         net->probe_misses = probe_answered(net) ? 0 : net->probe_misses + 1;
     if (net->probe_misses >= HEALTH_MISSES_MAX) {
-        restart_dnsmasq(d, net, pid, "does not answer DNS probes");
+        restart_dnsmasq(d, net, net->probe_pid, "does not answer DNS probes");
         return;
     }
-    probe_send(net, ip);
+    probe_send(net, probe_target(net->live));
+    net->probe_sent_usec = now;
 }
 
+/* Each second: the process state of up to HEALTH_STATES_PER_TICK networks
+ * and a DNS probe for up to HEALTH_PROBES_PER_TICK, networks taking turns
+ * (all of them each second up to those numbers). Each probe is a new flow
+ * that passes every network's NAT and filter chains: probing all of 1,000
+ * networks each second cost the kernel N x N chain runs a second (92% of
+ * vnetd's CPU time while 1,000 networks booted), and 1,000 /proc reads a
+ * second held clients up too. */
 static int health_fired(sd_event_source *s, uint64_t usec, void *userdata)
 {
     vnetd *d = userdata;
-    for (size_t i = 0; i < d->n_nets; i++)
-        health_check(d, d->nets[i]);
-    sd_event_source_set_time(s, usec + HEALTH_PERIOD_USEC);
+    size_t n = d->n_nets, states = 0, probes = 0;
+    uint64_t now;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+    bool *due = xcalloc(n ? n : 1, sizeof(*due));
+    for (size_t i = 0; i < n; i++)
+        due[i] = health_due(d->nets[i]);
+    /* (restart_dnsmasq does not change the registry: the indexes stay valid) */
+    size_t first = n ? d->health_state_cursor % n : 0;
+    for (size_t k = 0; k < n && states < HEALTH_STATES_PER_TICK; k++) {
+        size_t i = (first + k) % n;
+        if (!due[i])
+            continue;
+        due[i] = health_state(d, d->nets[i]);
+        states++;
+        d->health_state_cursor = (i + 1) % n;
+    }
+    first = n ? d->health_cursor % n : 0;
+    for (size_t k = 0; k < n && probes < HEALTH_PROBES_PER_TICK; k++) {
+        size_t i = (first + k) % n;
+        if (!due[i] || !probe_target(d->nets[i]->live))
+            continue;
+        health_probe(d, d->nets[i], now);
+        probes++;
+        d->health_cursor = (i + 1) % n;
+    }
+    free(due);
+    /* a second from now, not from when it was due: after the loop was busy
+     * for a while, the next check still gives the probes just sent time */
+    sd_event_source_set_time(s, now + HEALTH_PERIOD_USEC);
     sd_event_source_set_enabled(s, SD_EVENT_ON);
     return 0;
 }

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -310,6 +312,8 @@ static int vnetd_setup(vnetd *d, const vnetd_args *args, verr *err)
     fw_use_handles(d->fw);
     if (supervise_setup(d, err) < 0 || health_setup(d, err) < 0)
         return -1;
+    if (resolv_watch_setup(d, err) < 0)
+        return -1;
     foreign_setup(d);
     if (reconcile_startup(d, err) < 0)
         return -1;
@@ -337,6 +341,7 @@ static void vnetd_teardown(vnetd *d)
 {
     if (d->listen_fd >= 0)
         unlink(d->paths.socket_path);
+    starting_cancel_all(d); /* undone: an unfinished start leaves nothing behind */
     control_close(d);
     health_close(d);
     rpc_server_stop(d);
@@ -344,6 +349,7 @@ static void vnetd_teardown(vnetd *d)
     ports_close(d);
     foreign_close(d);
     supervise_close(d);
+    resolv_watch_close(d);
     registry_free_all(d);
     json_decref(d->def_problems);
     json_decref(d->own_writes);
@@ -369,6 +375,12 @@ int main(int argc, char **argv)
         return pr > 0 ? 0 : 2;
 
     signal(SIGPIPE, SIG_IGN);
+    /* Fixed thresholds (glibc raises them as large blocks come and go): a
+     * large reply (the list of 1,000 networks) is mmapped and given back when
+     * freed, and the heap's free top is returned, so the daemon's footprint
+     * stays what its networks need (PSS, issue 13). */
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024);
     umask(022); /* directories must stay traversable for dnsmasq's unprivileged user */
     /* Under systemd (INVOCATION_ID) log to the journal too, unless stderr is
      * already connected to it (JOURNAL_STREAM): no line twice. */
@@ -420,7 +432,8 @@ int main(int argc, char **argv)
     } else {
         log_info("ready: %zu network(s), control socket %s", d.n_nets, d.paths.socket_path);
         sd_notify(0, "READY=1\nSTATUS=Serving the control socket");
-        int r = sd_event_loop(d.event);
+        /* (a SIGTERM while autostart networks started ended the loop already) */
+        int r = sd_event_get_state(d.event) == SD_EVENT_FINISHED ? 0 : sd_event_loop(d.event);
         if (r < 0) {
             log_err("event loop: %s", strerror(-r));
             rc = 1;

@@ -183,6 +183,8 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
     _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
     if (!def)
         return NULL;
+    if (starting_check_busy(n, err) < 0)
+        return NULL;
     _cleanup_free_ char *warnings = netdef_warnings(def);
     if (ops_detach_live(d, n, err) < 0 || registry_save_config(d, def, err) < 0)
         return NULL;
@@ -259,6 +261,8 @@ static json_t *op_create(vnetd *d, json_t *req, verr *err)
     _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
     if (!def)
         return NULL;
+    if (starting_check_busy(n, err) < 0)
+        return NULL;
     if (n && net_active(n)) {
         verr_set(err, VERR_BUSY, "Requested operation is not valid: network '%s' is already active",
                  n->name);
@@ -270,16 +274,19 @@ static json_t *op_create(vnetd *d, json_t *req, verr *err)
         memcpy(n->uuid, def->uuid, 16);
         added = true;
     }
+    json_t *r = proto_reply_ok();
+    json_object_set_new(r, "name", json_string(n->name));
     /* An inactive persistent network of that name starts with this definition
      * as its live one and keeps its saved config. */
-    if (registry_start(d, n, def, err) < 0) {
+    int s = d->waiter ? starting_begin(d, n, def, added, control_waiter_done, d->waiter, err)
+                      : registry_start(d, n, def, err);
+    if (s < 0) {
+        json_decref(r);
         if (added)
             registry_remove(d, n);
         return NULL;
     }
-    json_t *r = proto_reply_ok();
-    json_object_set_new(r, "name", json_string(n->name));
-    return r;
+    return s == 1 ? control_wait(d, r) : r;
 }
 
 static json_t *op_start(vnetd *d, json_t *req, verr *err)
@@ -293,9 +300,12 @@ static json_t *op_start(vnetd *d, json_t *req, verr *err)
                  n->name);
         return NULL;
     }
-    if (registry_start(d, n, n->config, err) < 0)
+    if (!d->waiter)
+        return registry_start(d, n, n->config, err) < 0 ? NULL : proto_reply_ok();
+    int s = starting_begin(d, n, n->config, false, control_waiter_done, d->waiter, err);
+    if (s < 0)
         return NULL;
-    return proto_reply_ok();
+    return s == 1 ? control_wait(d, proto_reply_ok()) : proto_reply_ok();
 }
 
 static json_t *op_destroy(vnetd *d, json_t *req, verr *err)

@@ -60,22 +60,13 @@ static int forward_port_free(const netdef_port_forward *pf, verr *err)
     return 0;
 }
 
-static void pf_append(netdef *def, const netdef_port_forward *pf)
-{
-    netdef_port_forward *slot =
-        xarray_push(&def->port_forwards, &def->n_port_forwards, sizeof(*slot));
-    *slot = *pf;
-    slot->ranges = xmalloc(sizeof(*slot->ranges));
-    slot->ranges[0] = pf->ranges[0];
-    slot->n_ranges = 1;
-}
-
 /* Commit a forward change: apply it to the live table, save the config
- * (atomically: temporary file + rename), then record both in memory. If the
+ * (a durable journal line, see forward_journal.c), then record both in memory. If the
  * save fails the live change is undone, so a failure leaves the definition
  * and the ruleset as they were. Takes newconf and newlive on success. */
 static int forward_commit(vnetd *d, vnet_net *n, netdef *newconf, netdef *newlive,
-                          const netdef_port_forward *pfs, size_t npf, bool add, verr *err)
+                          const netdef_port_forward *pfs, size_t npf, bool add,
+                          const char *journal_line, verr *err)
 {
     net_run newrun = {0};
     if (newlive && network_forwards_change(&d->env, n->live, newlive, pfs, npf, add, &n->run,
@@ -83,7 +74,7 @@ static int forward_commit(vnetd *d, vnet_net *n, netdef *newconf, netdef *newliv
         return verr_prefix(err, "%s the port forward in network '%s'", add ? "adding" : "removing",
                            n->name);
     if ((newconf && !newlive && ops_detach_live(d, n, err) < 0) ||
-        (newconf && registry_save_config(d, newconf, err) < 0)) {
+        (newconf && forward_journal_save(d, newconf, journal_line, err) < 0)) {
         if (newlive) {
             verr e = VERR_INIT;
             net_run back = {0};
@@ -161,6 +152,7 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
     }
     if (range.end == 0)
         range.end = range.start;
+    _cleanup_free_ char *line = NULL;
     netdef *defs[2] = {n->config ? netdef_dup(n->config) : NULL,
                        n->live ? netdef_dup(n->live) : NULL};
     const netdef *owner = n->live ? n->live : n->config;
@@ -169,11 +161,12 @@ json_t *op_forward_add(vnetd *d, json_t *req, verr *err)
         goto fail;
     for (int i = 0; i < 2; i++)
         if (defs[i])
-            pf_append(defs[i], &pf);
+            netdef_forward_append(defs[i], &pf, 0);
     if (forward_defs_valid(n, defs, "forward-add", err) < 0 ||
         (!ovn && forward_port_free(&pf, err) < 0) || forward_def_fits(n, defs, err) < 0)
         goto fail;
-    if (forward_commit(d, n, defs[0], defs[1], &pf, 1, true, err) < 0)
+    line = netdef_forward_journal_add(&pf);
+    if (forward_commit(d, n, defs[0], defs[1], &pf, 1, true, line, err) < 0)
         goto fail;
     if (net_active(n) && !ovn) /* (defs now belong to n) */
         network_forward_forget_stale(n->name, &pf);
@@ -185,38 +178,6 @@ fail:
     netdef_free(defs[0]);
     netdef_free(defs[1]);
     return NULL;
-}
-
-/* Remove every range starting at `port` with this protocol and host address
- * from def (should IPv4 and IPv6 forwards ever share a port, both go). Each
- * removed range is appended to *ret as a one-range forward (pf_list_free). */
-static void pf_remove(netdef *def, int proto, const vnet_addr *addr, unsigned port,
-                      netdef_port_forward **ret, size_t *n_ret)
-{
-    for (size_t i = 0; i < def->n_port_forwards;) {
-        netdef_port_forward *o = &def->port_forwards[i];
-        size_t k = 0;
-        while (o->proto == proto && vnet_addr_equal(&o->address, addr) && k < o->n_ranges) {
-            if (o->ranges[k].start != port) {
-                k++;
-                continue;
-            }
-            netdef_port_forward *r = xarray_push(ret, n_ret, sizeof(**ret));
-            *r = *o;
-            r->ranges = xmalloc(sizeof(*r->ranges));
-            r->ranges[0] = o->ranges[k];
-            r->n_ranges = 1;
-            memmove(o->ranges + k, o->ranges + k + 1, (o->n_ranges - k - 1) * sizeof(*o->ranges));
-            o->n_ranges--;
-        }
-        if (o->n_ranges == 0) {
-            free(o->ranges);
-            memmove(o, o + 1, (def->n_port_forwards - i - 1) * sizeof(*o));
-            def->n_port_forwards--;
-        } else {
-            i++;
-        }
-    }
 }
 
 static void pf_list_free(netdef_port_forward *list, size_t n)
@@ -239,6 +200,7 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
         parse_addr_opt(proto_get_str_opt(req, "address"), "host address", &addr, err) < 0 ||
         parse_port(req, "port", true, &port, err) < 0)
         return NULL;
+    _cleanup_free_ char *line = NULL;
     netdef *defs[2] = {n->config ? netdef_dup(n->config) : NULL,
                        n->live ? netdef_dup(n->live) : NULL};
     netdef_port_forward *removed[2] = {NULL, NULL};
@@ -246,7 +208,7 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
     json_t *reply = NULL;
     for (int i = 0; i < 2; i++)
         if (defs[i])
-            pf_remove(defs[i], proto, &addr, port, &removed[i], &n_removed[i]);
+            netdef_forward_remove(defs[i], proto, &addr, port, &removed[i], &n_removed[i]);
     if (n_removed[0] + n_removed[1] == 0) {
         char abuf[VNET_ADDR_STRLEN];
         verr_set(err, VERR_NOT_FOUND, "network '%s' has no %s port forward from %s%sport %u",
@@ -263,7 +225,8 @@ json_t *op_forward_del(vnetd *d, json_t *req, verr *err)
     }
     if (forward_defs_valid(n, defs, "forward-del", err) < 0)
         goto out;
-    if (forward_commit(d, n, defs[0], defs[1], removed[1], n_removed[1], false, err) < 0)
+    line = netdef_forward_journal_del(proto, &addr, port);
+    if (forward_commit(d, n, defs[0], defs[1], removed[1], n_removed[1], false, line, err) < 0)
         goto out;
     defs[0] = defs[1] = NULL;
     for (size_t i = 0; i < n_removed[1] && !netdef_is_ovn(n->live); i++)

@@ -192,7 +192,14 @@ static void ports_reattach(vnetd *d, vnet_net *net)
         return;
     }
     const char *br = net_bridge(net);
-    if (!br || !netdef_is_managed_bridge(net->live))
+    if (!s || !br || !netdef_is_managed_bridge(net->live))
+        return;
+    /* no port of this network: no dump of every link of the host (which at
+     * 1,000 bridges made each start and each repair cost O(N)) */
+    bool any = false;
+    for (size_t i = 0; i < s->n && !any; i++)
+        any = streq(s->items[i].network, net->name);
+    if (!any)
         return;
     _cleanup_free_ netdev_link *links = NULL;
     size_t nl = 0;

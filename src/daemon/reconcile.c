@@ -41,6 +41,7 @@ static void load_definition(vnetd *d, const char *name)
         reload_record_problem(d, d->def_problems, name, path, msg);
         return;
     }
+    forward_journal_replay(d, def);
     bool complete =
         def->has_uuid && (!netdef_is_managed_bridge(def) ||
                           (def->has_mac && def->bridge_name && !strchr(def->bridge_name, '%')));
@@ -190,6 +191,10 @@ static void adopt_active(vnetd *d, const char *name)
 
 void reconcile_sweep(vnetd *d)
 {
+    if (d->n_starting > 0) { /* their pieces belong to no active network yet */
+        log_debug("sweep: skipped while %zu network(s) start", d->n_starting);
+        return;
+    }
     _cleanup_free_ network_owned *owned = xcalloc(d->n_nets + 1, sizeof(*owned));
     size_t n = 0;
     for (size_t i = 0; i < d->n_nets; i++) {
@@ -209,6 +214,12 @@ void reconcile_sweep(vnetd *d)
         log_err("%s", err.msg);
     if (removed)
         log_info("removed %u leftover object(s) of networks that are not active", removed);
+}
+
+static void autostart_done(vnetd *d, void *ud, const verr *err)
+{
+    if (err)
+        log_err("autostart: %s", err->msg);
 }
 
 int reconcile_startup(vnetd *d, verr *err)
@@ -231,14 +242,24 @@ int reconcile_startup(vnetd *d, verr *err)
 
     /* Host NICs into their bridges before networks that may sit on them. */
     uplink_startup(d);
+    /* Side by side: each start's dnsmasq gets ready while the next ones are
+     * set up; vnetd is ready (listens) once every autostart is done. */
     for (size_t i = 0; i < d->n_nets; i++) {
         vnet_net *net = d->nets[i];
         if (!net->autostart || net_active(net) || !net->config)
             continue;
+        /* finish the starts whose dnsmasq is ready (without waiting), and
+         * wait while too many are still getting ready */
+        while (d->n_starting > 0 && sd_event_run(d->event, 0) > 0)
+            ;
+        while (d->n_starting >= VNETD_AUTOSTART_PARALLEL)
+            if (sd_event_run(d->event, UINT64_MAX) < 0)
+                break;
         verr e = VERR_INIT;
-        if (registry_start(d, net, net->config, &e) < 0)
+        if (starting_begin(d, net, net->config, false, autostart_done, NULL, &e) < 0)
             log_err("autostart: %s", e.msg);
     }
+    starting_wait_all(d);
     return 0;
 }
 
@@ -305,8 +326,10 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     bool fw_was_dirty = net->fw_dirty;
     net->fw_dirty = false;
     if (fw_was_dirty) {
-        verr aerr = VERR_INIT; /* a flush took an unowned NAT anchor too: put it back first */
-        if (fw_anchor_is_open() && !fw_anchor_is_owned() && fw_anchor_open(&aerr) < 0)
+        verr aerr = VERR_INIT; /* a flush took an unowned NAT anchor too: put it back first
+                                  (once: with 1,000 repairs, libnftables re-read the host each time) */
+        if (fw_anchor_is_open() && !fw_anchor_is_owned() && !fw_anchor_present() &&
+            fw_anchor_open(&aerr) < 0)
             log_warn("%s", aerr.msg);
     }
     if (network_adopt(&d->env, net->live, &net->run, &newrun, &repaired, &err) < 0) {

@@ -96,7 +96,7 @@ void registry_free_all(vnetd *d)
 
 const netdef *net_current(const vnet_net *n)
 {
-    return n->live ? n->live : n->config;
+    return n->live ? n->live : n->config ? n->config : n->starting_def;
 }
 
 const char *net_bridge(const vnet_net *n)
@@ -131,6 +131,9 @@ static bool bridge_used_by_other(vnetd *d, const char *bridge, const vnet_net *s
         if (n->config && n->config->bridge_name && streq(n->config->bridge_name, bridge))
             return true;
         if (n->live && n->live->bridge_name && streq(n->live->bridge_name, bridge))
+            return true;
+        if (n->starting_def && n->starting_def->bridge_name &&
+            streq(n->starting_def->bridge_name, bridge))
             return true;
     }
     return false;
@@ -228,8 +231,8 @@ int registry_check_conflicts(vnetd *d, const netdef *def, bool check_bridge, ver
             vnet_net *n = d->nets[i];
             if (streq(n->name, def->name))
                 continue;
-            const netdef *defs[] = {n->config, n->live};
-            for (size_t k = 0; k < 2; k++)
+            const netdef *defs[] = {n->config, n->live, n->starting_def};
+            for (size_t k = 0; k < ARRAY_SIZE(defs); k++)
                 if (defs[k] && defs[k]->bridge_name && netdef_is_managed_bridge(defs[k]) &&
                     streq(defs[k]->bridge_name, def->bridge_name))
                     return verr_set(err, VERR_EXISTS,
@@ -278,20 +281,20 @@ int registry_save_status(vnetd *d, vnet_net *net, verr *err)
     return 0;
 }
 
-int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
+int registry_commit_start(vnetd *d, vnet_net *net, netdef *live, bool from_config, net_run *run,
+                          verr *err)
 {
-    net_run run;
-    if (network_start(&d->env, def, &run, err) < 0)
-        return -1;
-    net->live = netdef_dup(def);
-    net->live_is_config = net->config && def == net->config;
-    net->run = run;
+    net->live = live;
+    net->live_is_config = from_config && net->config;
+    net->run = *run;
+    *run = (net_run){0};
     if (registry_save_status(d, net, err) < 0) {
         verr undo = VERR_INIT;
         if (network_stop(&d->env, net->live, &net->run, &undo) < 0)
             log_err("%s", undo.msg);
         netdef_free(net->live);
         net->live = NULL;
+        net->live_is_config = false;
         net_run_clear(&net->run);
         return verr_prefix(err, "starting network '%s'", net->name);
     }
@@ -300,6 +303,15 @@ int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
     log_info("network '%s' started", net->name);
     events_emit_net(d, VNET_EV_STARTED, net->name, net->uuid, NULL);
     return 0;
+}
+
+int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
+{
+    net_run run;
+    if (network_start(&d->env, def, &run, err) < 0)
+        return -1;
+    return registry_commit_start(d, net, netdef_dup(def), net->config && def == net->config, &run,
+                                 err);
 }
 
 int registry_stop(vnetd *d, vnet_net *net, verr *err)

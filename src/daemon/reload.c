@@ -96,6 +96,8 @@ static int reload_one(vnetd *d, const char *name, reload_counts *c, json_t *prob
         reload_record_problem(d, problems, name, path, msg);
         return -1;
     }
+    /* Forward changes since the file was written live in its journal. */
+    forward_journal_replay(d, def);
     vnet_net *n = registry_find(d, name);
     if (n && n->config) {
         _cleanup_free_ char *old = netdef_format(n->config, NETDEF_FORMAT_INACTIVE);
@@ -181,11 +183,18 @@ json_t *reload_definitions(vnetd *d, verr *err)
         return NULL;
     reload_counts c = {json_array(), json_array(), json_array()};
     json_t *problems = json_object();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        vnet_net *net = registry_find(d, names[i]);
+        if (net && net->starting) { /* changes when it is up: the next reload reads it */
+            log_info("reload: network '%s' is starting; its file is read on the next reload",
+                     names[i]);
+            continue;
+        }
         reload_one(d, names[i], &c, problems);
+    }
     for (size_t i = d->n_nets; i-- > 0;) {
         vnet_net *net = d->nets[i];
-        if (net->config && !name_listed(names, n, net->name))
+        if (net->config && !net->starting && !name_listed(names, n, net->name))
             reload_gone(d, net, &c);
     }
     store_free_names(names, n);
@@ -244,6 +253,10 @@ static int config_dir_changed(sd_event_source *s, const struct inotify_event *ev
         return 0;
     _cleanup_free_ char *name = xstrndup(ev->name, len - 4);
     vnet_net *n = registry_find(d, name);
+    if (n && n->starting) { /* it will run what it started with, whatever the file says now */
+        starting_forget_config(n);
+        return 0;
+    }
     if (!n || !n->live_is_config)
         return 0;
     _cleanup_free_ char *path = store_definition_path(&d->paths, name);

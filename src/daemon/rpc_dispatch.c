@@ -45,6 +45,8 @@ static int code_for_kind(verr_kind kind, int not_found_code, bool xml_input)
 
 /* Run a JSON request (consumed) as the daemon's own op. NULL with err set
  * when the op failed. */
+static void reply_to_error(json_t *reply, int not_found_code, bool xml_input, rpc_error *err);
+
 static json_t *run_op(rpc_client *c, json_t *req, int not_found_code, bool xml_input,
                       rpc_error *err)
 {
@@ -53,6 +55,13 @@ static json_t *run_op(rpc_client *c, json_t *req, int not_found_code, bool xml_i
     json_decref(req);
     if (json_is_true(json_object_get(reply, "ok")))
         return reply;
+    reply_to_error(reply, not_found_code, xml_input, err);
+    return NULL;
+}
+
+/* A failed op's reply (consumed) as libvirt's error. */
+static void reply_to_error(json_t *reply, int not_found_code, bool xml_input, rpc_error *err)
+{
     const char *msg = json_string_value(json_object_get(reply, "error"));
     verr_kind kind = proto_kind_from_name(json_string_value(json_object_get(reply, "kind")));
     int code = code_for_kind(kind, not_found_code, xml_input);
@@ -67,7 +76,15 @@ static json_t *run_op(rpc_client *c, json_t *req, int not_found_code, bool xml_i
     else
         rpc_error_set(err, code, RPC_FROM_NETWORK, "%s", msg ? msg : "operation failed");
     json_decref(reply);
-    return NULL;
+}
+
+/* A handler's result meaning "the reply comes later" (rpc_later). */
+static json_t *pending_result(void)
+{
+    static json_t *pending;
+    if (!pending)
+        pending = json_object(); /* a marker, never sent */
+    return pending;
 }
 
 static json_t *net_op(rpc_client *c, const char *op, const char *name, rpc_error *err)
@@ -345,9 +362,40 @@ static json_t *void_op(rpc_client *c, const char *op, const rpc_args *a, rpc_err
     return json_object(); /* empty body */
 }
 
+/* networkCreate's reply once the start is done (its dnsmasq serves, or it failed). */
+static void start_delivered(void *owner, json_t *reply)
+{
+    rpc_error e = {0};
+    if (json_is_true(json_object_get(reply, "ok")))
+        json_decref(reply);
+    else
+        reply_to_error(reply, RPC_ERR_NO_NETWORK, false, &e);
+    rpc_later_done(owner, NULL, NULL, &e);
+}
+
+/* networkCreate (virsh net-start): as the control socket's start, the reply
+ * waits for dnsmasq without holding up the daemon (starting.c). */
 static json_t *h_create(rpc_client *c, const rpc_args *a, rpc_error *err)
 {
-    return void_op(c, "start", a, err);
+    vnetd *d = rpc_client_daemon(c);
+    json_t *req = proto_request("start");
+    json_object_set_new(req, "name", json_string(a->net.name));
+    rpc_later *later = rpc_client_reply_later(c);
+    op_waiter *w = control_waiter_new("start", start_delivered, later);
+    d->waiter = w;
+    json_t *reply = control_dispatch(d, req, rpc_client_read_only(c) ? UID_NOBODY : 0);
+    json_decref(req);
+    if (control_is_pending(reply))
+        return pending_result(); /* d->waiter was taken */
+    d->waiter = NULL;
+    control_waiter_free(w);
+    rpc_later_cancel(later); /* the reply is sent now */
+    if (json_is_true(json_object_get(reply, "ok"))) {
+        json_decref(reply);
+        return json_object(); /* empty body */
+    }
+    reply_to_error(reply, RPC_ERR_NO_NETWORK, false, err);
+    return NULL;
 }
 
 static json_t *h_destroy(rpc_client *c, const rpc_args *a, rpc_error *err)
@@ -766,6 +814,8 @@ int rpc_dispatch_call(rpc_client *c, const rpc_proc_info *p, const rpc_args *a, 
         json_t *res = impls[i].fn(c, a, err);
         if (!res && err->message)
             return -1;
+        if (res == pending_result())
+            return 2;
         *ret_res = res;
         *ret_enc = impls[i].enc;
         return 0;

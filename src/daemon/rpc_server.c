@@ -66,7 +66,17 @@ struct rpc_client {
     rpc_callback *cbs;
     size_t n_cbs;
     int next_cb_id;
+    const rpc_header *call;   /* the call being dispatched (rpc_client_reply_later) */
+    struct rpc_later *laters; /* calls whose replies come later */
     struct rpc_client *next, *prev;
+};
+
+/* A call answered when its work is done (a start waiting for dnsmasq). It
+ * outlives its client (c NULL then). */
+struct rpc_later {
+    rpc_client *c;
+    rpc_header h;
+    struct rpc_later *next, *prev;
 };
 
 #define RPC_READ_CHUNK 65536
@@ -138,6 +148,8 @@ static void client_free(rpc_client *c)
         free(o);
     }
     free(c->cbs);
+    for (rpc_later *l = c->laters; l; l = l->next)
+        l->c = NULL;
     free(c);
 }
 
@@ -255,10 +267,16 @@ static bool client_call(rpc_client *c, const rpc_header *h, const uint8_t *body,
     }
     json_t *res = NULL;
     rpc_body_fn enc = NULL;
+    c->call = h;
     int r = rpc_dispatch_call(c, p, &a, &res, &enc, &e);
+    c->call = NULL;
     if (r < 0) {
         rpc_args_free(&a);
         return client_send_error(c, h, &e);
+    }
+    if (r == 2) { /* its reply comes with rpc_later_done */
+        rpc_args_free(&a);
+        return true;
     }
     rpc_header rh = *h;
     rh.type = RPC_REPLY;
@@ -268,6 +286,56 @@ static bool client_call(rpc_client *c, const rpc_header *h, const uint8_t *body,
     json_decref(res);
     rpc_args_free(&a);
     return ok;
+}
+
+rpc_later *rpc_client_reply_later(rpc_client *c)
+{
+    rpc_later *l = xcalloc(1, sizeof(*l));
+    l->c = c;
+    l->h = *c->call;
+    l->next = c->laters;
+    if (c->laters)
+        c->laters->prev = l;
+    c->laters = l;
+    return l;
+}
+
+static void later_unlink(rpc_later *l)
+{
+    rpc_client *c = l->c;
+    if (!c)
+        return;
+    if (l->prev)
+        l->prev->next = l->next;
+    else
+        c->laters = l->next;
+    if (l->next)
+        l->next->prev = l->prev;
+}
+
+void rpc_later_cancel(rpc_later *l)
+{
+    later_unlink(l);
+    free(l);
+}
+
+void rpc_later_done(rpc_later *l, json_t *res, rpc_body_fn enc, rpc_error *err)
+{
+    rpc_client *c = l->c;
+    later_unlink(l);
+    if (c && err && err->message) {
+        client_send_error(c, &l->h, err);
+    } else if (c && !client_dropped(c)) {
+        rpc_header rh = l->h;
+        rh.type = RPC_REPLY;
+        rh.status = RPC_OK;
+        client_send(c, &rh, enc, res);
+    }
+    if (err) {
+        free(err->message);
+        err->message = NULL;
+    }
+    free(l);
 }
 
 /* One whole message in c->in. false when the client was dropped. */

@@ -49,6 +49,16 @@ enum { RPC_EVENT_LIFECYCLE = 0, RPC_EVENT_METADATA_CHANGE = 1 };
 int rpc_client_add_callback(rpc_client *c, int event_id, const uint8_t *uuid_or_null);
 bool rpc_client_remove_callback(rpc_client *c, int id);
 
+/* A call whose reply comes later (rpc_dispatch_call returned 2): taken while
+ * it is dispatched; rpc_later_done sends the reply (res/enc as for a
+ * dispatch, a JSON result) or the error (err->message set, freed), then
+ * frees l. When the client went away meanwhile nothing is sent. */
+typedef struct rpc_later rpc_later;
+rpc_later *rpc_client_reply_later(rpc_client *c);
+void rpc_later_done(rpc_later *l, json_t *res, rpc_body_fn enc, rpc_error *err);
+/* The reply was sent the usual way after all: forget l. */
+void rpc_later_cancel(rpc_later *l);
+
 /* A call as a direct encoder sees it (rpc_dispatch_call returning 1). */
 typedef struct rpc_call_ctx {
     rpc_client *client;
@@ -59,7 +69,8 @@ typedef struct rpc_call_ctx {
  * and *ret_enc (NULL for an empty body) describe the reply body; on failure
  * err is filled (message malloc'd). Returns 1 (and *ret_res NULL) for a call
  * whose encoder writes the reply straight from the daemon's state: pass it
- * an rpc_call_ctx of the call. */
+ * an rpc_call_ctx of the call. Returns 2 when the reply comes later
+ * (rpc_later). */
 int rpc_dispatch_call(rpc_client *c, const rpc_proc_info *p, const rpc_args *a, json_t **ret_res,
                       rpc_body_fn *ret_enc, rpc_error *err);
 void rpc_error_set(rpc_error *err, int code, int domain, const char *fmt, ...)

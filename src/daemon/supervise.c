@@ -3,6 +3,7 @@
  * re-adopts everything as a safety net. Each one ends in a rate-limited
  * network_adopt of the affected network. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/pidfd.h>
@@ -328,14 +329,38 @@ static int supervise_post(sd_event_source *s, void *userdata)
     return 0;
 }
 
+/* The periodic check goes through the networks a few at a time, each batch
+ * when the loop has nothing else to do: checking all of 1,000 networks in one
+ * go held every client up for over 10 s once a minute. (The registry may
+ * change between batches: a network skipped or checked twice is harmless.) */
+static int rescan_step(sd_event_source *s, void *userdata)
+{
+    vnetd *d = userdata;
+    for (unsigned done = 0; d->rescan_next < d->n_nets && done < VNETD_RESCAN_BATCH;) {
+        vnet_net *net = d->nets[d->rescan_next++];
+        if (!net_active(net))
+            continue;
+        reconcile_repair_now(d, net, "periodic check");
+        done++;
+    }
+    if (d->rescan_next >= d->n_nets) {
+        reconcile_sweep(d);
+        malloc_trim(0); /* once a minute: what a burst of work left on the heap goes back */
+        sd_event_source_set_enabled(s, SD_EVENT_OFF);
+    }
+    return 0;
+}
+
 static int rescan_fired(sd_event_source *s, uint64_t usec, void *userdata)
 {
     vnetd *d = userdata;
     foreign_request_scan(d); /* iptables-legacy changes send no events */
-    for (size_t i = 0; i < d->n_nets; i++)
-        if (net_active(d->nets[i]))
-            reconcile_repair_now(d, d->nets[i], "periodic check");
-    reconcile_sweep(d);
+    d->rescan_next = 0;
+    if (!d->rescan_step_src &&
+        sd_event_add_defer(d->event, &d->rescan_step_src, rescan_step, d) >= 0)
+        sd_event_source_set_priority(d->rescan_step_src, SD_EVENT_PRIORITY_IDLE);
+    if (d->rescan_step_src)
+        sd_event_source_set_enabled(d->rescan_step_src, SD_EVENT_ON);
     sd_event_source_set_time(s, usec + VNETD_RESCAN_USEC);
     sd_event_source_set_enabled(s, SD_EVENT_ON);
     return 0;
@@ -421,6 +446,7 @@ void supervise_close(vnetd *d)
         close(d->fw_monitor_fd);
     d->fw_monitor_fd = -1;
     d->rescan_timer = sd_event_source_disable_unref(d->rescan_timer);
+    d->rescan_step_src = sd_event_source_disable_unref(d->rescan_step_src);
     d->post_src = sd_event_source_disable_unref(d->post_src);
     if (d->monitor_fd >= 0)
         close(d->monitor_fd);

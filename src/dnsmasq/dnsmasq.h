@@ -8,12 +8,16 @@
 
 #include "conf/netdef.h"
 #include "util/error.h"
+#include "util/strbuf.h"
 
 typedef struct dnsmasq_plan_opts {
     const char *state_dir;   /* where NAME.hostsfile / NAME.addnhosts / NAME.leases live */
     const char *pid_file;    /* NULL: no pid-file line */
     bool libvirt_compat;     /* emit exactly libvirt's config (conformance tests) */
     bool fast_dhcp;          /* vnet default: no ping check before offering (no-ping) */
+    /* Upstream servers from this file (no-resolv + servers-file=) instead of
+     * dnsmasq reading resolv.conf itself; NULL: dnsmasq's default. */
+    const char *servers_file;
     const char *user;      /* user= and group= lines (a dedicated account); NULL: none */
 } dnsmasq_plan_opts;
 
@@ -28,12 +32,56 @@ bool dnsmasq_needed(const netdef *def);
 int dnsmasq_plan_build(const netdef *def, const dnsmasq_plan_opts *opts, dnsmasq_plan *ret,
                        verr *err);
 void dnsmasq_plan_free(dnsmasq_plan *p);
+/* Does the planned dnsmasq take its upstream servers from opts->servers_file
+ * (DNS on, not isolated, no forwarder without a domain)? Such a dnsmasq is
+ * SIGHUPed when the servers file changes. */
+bool dnsmasq_uses_servers_file(const netdef *def);
+
+/* The host's resolver configuration, in vnetd's view. */
+#define DNSMASQ_RESOLV_CONF "/etc/resolv.conf"
+/* The shared servers-file: STATE_DIR/vnet-resolv.servers (caller frees). No
+ * network's files collide with it: theirs end in .conf/.hostsfile/... */
+char *dnsmasq_servers_path(const char *state_dir);
+/* Upstream servers (dnsmasq_servers.c). The servers-file text ("server=ADDR"
+ * per usable nameserver line) for a resolv.conf's contents (NULL: none). */
+char *dnsmasq_servers_from_resolv(const char *resolv);
+/* Re-write servers_path from resolv_path when its contents differ (an absent
+ * or unreadable resolv.conf gives no servers). only_if_missing: leave an
+ * existing file alone. *ret_changed (may be NULL) says whether it was written. */
+int dnsmasq_servers_update(const char *resolv_path, const char *servers_path, bool only_if_missing,
+                           bool *ret_changed, verr *err);
 
 /* Start dnsmasq with the config file; returns once it is serving (its
  * daemonizing parent exited 0) with the daemon's pid (read from pid_file).
  * On failure, dnsmasq's own message is in err. */
 int dnsmasq_spawn(const char *binary, const char *conf_path, const char *pid_file, pid_t *ret_pid,
                   verr *err);
+/* The same in steps, for an event loop: launch dnsmasq without waiting; the
+ * launch is over when `pidfd` is readable (its daemonizing parent exited),
+ * or after DNSMASQ_SPAWN_TIMEOUT_MS; meanwhile `out_fd` (non-blocking) carries
+ * its messages. dnsmasq_launch_end then reaps the parent and checks that the
+ * daemon serves (fills *ret_pid) or explains the failure; dnsmasq_launch_kill
+ * gives up on a launch (kills the parent and any daemon it left). Either
+ * closes the launch. */
+#define DNSMASQ_SPAWN_TIMEOUT_MS 5000
+typedef struct dnsmasq_launch {
+    pid_t pid;  /* the daemonizing parent, 0 when none */
+    int pidfd;  /* its pidfd, -1 when none */
+    int out_fd; /* its stdout + stderr, -1 when none */
+    strbuf out; /* what it wrote so far (bounded) */
+} dnsmasq_launch;
+#define DNSMASQ_LAUNCH_INIT                                                                        \
+    {                                                                                              \
+        .pid = 0, .pidfd = -1, .out_fd = -1, .out = STRBUF_INIT                                    \
+    }
+int dnsmasq_launch_begin(const char *binary, const char *conf_path, dnsmasq_launch *l, verr *err);
+/* Block until the launch is over (true) or timeout_ms passed (false). */
+bool dnsmasq_launch_wait(dnsmasq_launch *l, int timeout_ms);
+/* Take what the parent wrote so far (call when out_fd is readable); false at EOF. */
+bool dnsmasq_launch_drain(dnsmasq_launch *l);
+int dnsmasq_launch_end(dnsmasq_launch *l, const char *binary, const char *conf_path,
+                       const char *pid_file, pid_t *ret_pid, verr *err);
+void dnsmasq_launch_kill(dnsmasq_launch *l, const char *conf_path, const char *pid_file);
 /* ---- health (dnsmasq_health.c) ---- */
 /* The state letter of /proc/PID/stat ('S', 'R', 'T' when stopped...), 0 if gone. */
 char dnsmasq_proc_state(pid_t pid);

@@ -26,7 +26,7 @@
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
-#define SPAWN_TIMEOUT_MS 5000
+#define SPAWN_TIMEOUT_MS DNSMASQ_SPAWN_TIMEOUT_MS
 #define STOP_TERM_TIMEOUT_MS 2000
 #define STOP_KILL_TIMEOUT_MS 1000
 #define OUTPUT_MAX 8192
@@ -112,6 +112,30 @@ static int wait_child(pid_t pid, int pidfd, int out_fd, int timeout_ms, strbuf *
                     return -1;
             return 0;
         }
+    }
+}
+
+/* Wait up to timeout_ms for the process behind pidfd to exit, collecting
+ * its output; false on timeout. It is not reaped. */
+static bool wait_exit(int pidfd, int out_fd, int timeout_ms, strbuf *out)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    bool out_open = true;
+    for (;;) {
+        struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
+                              {.fd = out_open ? out_fd : -1, .events = POLLIN}};
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            return false;
+        int r = poll(p, 2, (int)left);
+        if (r < 0 && errno != EINTR)
+            return false;
+        if (r <= 0)
+            continue;
+        if (p[1].revents)
+            out_open = drain(out_fd, out);
+        if (p[0].revents & POLLIN)
+            return true;
     }
 }
 
@@ -209,25 +233,77 @@ static int read_pid_file(const char *path, pid_t *ret, verr *err)
     return 0;
 }
 
-int dnsmasq_spawn(const char *binary, const char *conf_path, const char *pid_file, pid_t *ret_pid,
-                  verr *err)
+int dnsmasq_launch_begin(const char *binary, const char *conf_path, dnsmasq_launch *l, verr *err)
 {
-    if (!binary || !conf_path || !pid_file)
-        return verr_set(err, VERR_INTERNAL, "dnsmasq_spawn: binary, config and pid file needed");
+    *l = (dnsmasq_launch)DNSMASQ_LAUNCH_INIT;
+    if (!binary || !conf_path)
+        return verr_set(err, VERR_INTERNAL, "dnsmasq_launch_begin: binary and config needed");
     _cleanup_free_ char *conf_arg = xasprintf("--conf-file=%s", conf_path);
     char *argv[] = {(char *)binary, conf_arg, NULL};
-    strbuf out = STRBUF_INIT;
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return verr_errno(err, errno, "cannot create a pipe for %s", binary);
+    pid_t pid = 0;
+    int r = spawn_clean(argv, p[1], &pid);
+    close(p[1]);
+    if (r != 0) {
+        close(p[0]);
+        return verr_errno(err, r, "cannot execute %s", binary);
+    }
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    int pidfd = pidfd_open(pid, 0);
+    if (pidfd < 0) {
+        int e = errno;
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        close(p[0]);
+        return verr_errno(err, e, "cannot watch %s (pid %d)", binary, (int)pid);
+    }
+    l->pid = pid;
+    l->pidfd = pidfd;
+    l->out_fd = p[0];
+    return 0;
+}
+
+bool dnsmasq_launch_drain(dnsmasq_launch *l)
+{
+    return l->out_fd >= 0 && drain(l->out_fd, &l->out);
+}
+
+bool dnsmasq_launch_wait(dnsmasq_launch *l, int timeout_ms)
+{
+    return wait_exit(l->pidfd, l->out_fd, timeout_ms, &l->out);
+}
+
+static void launch_close(dnsmasq_launch *l)
+{
+    if (l->pidfd >= 0)
+        close(l->pidfd);
+    if (l->out_fd >= 0)
+        close(l->out_fd);
+    strbuf_free(&l->out);
+    *l = (dnsmasq_launch)DNSMASQ_LAUNCH_INIT;
+}
+
+int dnsmasq_launch_end(dnsmasq_launch *l, const char *binary, const char *conf_path,
+                       const char *pid_file, pid_t *ret_pid, verr *err)
+{
     int status = 0;
-    if (run_capture(argv, SPAWN_TIMEOUT_MS, &out, &status, err) < 0) {
-        strbuf_free(&out);
-        return -1;
+    dnsmasq_launch_drain(l); /* the daemon may still hold the pipe: no EOF wait */
+    while (waitpid(l->pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            int e = errno;
+            launch_close(l);
+            return verr_errno(err, e, "cannot learn how %s ended", binary);
+        }
     }
+    l->pid = 0;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        report_failure(binary, status, &out, err);
-        strbuf_free(&out);
+        report_failure(binary, status, &l->out, err);
+        launch_close(l);
         return -1;
     }
-    strbuf_free(&out);
+    launch_close(l);
     pid_t pid = 0;
     if (read_pid_file(pid_file, &pid, err) < 0)
         return -1;
@@ -237,6 +313,40 @@ int dnsmasq_spawn(const char *binary, const char *conf_path, const char *pid_fil
                         (int)pid, pid_file, conf_path);
     *ret_pid = pid;
     return 0;
+}
+
+void dnsmasq_launch_kill(dnsmasq_launch *l, const char *conf_path, const char *pid_file)
+{
+    if (l->pid > 0) {
+        if (l->pidfd >= 0)
+            pidfd_send_signal(l->pidfd, SIGKILL, NULL, 0);
+        else
+            kill(l->pid, SIGKILL);
+        waitpid(l->pid, NULL, 0);
+    }
+    launch_close(l);
+    /* a daemon the parent had already forked: found by its pid file */
+    pid_t pid = 0;
+    verr e = VERR_INIT;
+    if (conf_path && pid_file && read_pid_file(pid_file, &pid, &e) == 0 &&
+        dnsmasq_is_ours(pid, conf_path))
+        dnsmasq_stop(pid, &e);
+}
+
+int dnsmasq_spawn(const char *binary, const char *conf_path, const char *pid_file, pid_t *ret_pid,
+                  verr *err)
+{
+    if (!binary || !conf_path || !pid_file)
+        return verr_set(err, VERR_INTERNAL, "dnsmasq_spawn: binary, config and pid file needed");
+    dnsmasq_launch l;
+    if (dnsmasq_launch_begin(binary, conf_path, &l, err) < 0)
+        return -1;
+    if (!dnsmasq_launch_wait(&l, SPAWN_TIMEOUT_MS)) {
+        dnsmasq_launch_kill(&l, conf_path, pid_file);
+        return verr_set(err, VERR_SYSTEM, "%s did not finish within %d ms; killed it", binary,
+                        SPAWN_TIMEOUT_MS);
+    }
+    return dnsmasq_launch_end(&l, binary, conf_path, pid_file, ret_pid, err);
 }
 
 /* Read /proc/PID/cmdline (NUL-separated arguments). NULL when gone. */

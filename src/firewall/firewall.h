@@ -53,6 +53,11 @@ int fw_apply(const char *script, verr *err) __attribute__((nonnull(1)));
 int fw_anchor_open(verr *err);
 void fw_anchor_close(bool remove);
 bool fw_anchor_is_open(void);
+/* Is the anchor's table in the kernel (a query, no listing)? An unowned one
+ * a flush took is put back once, not with every network's repair. */
+bool fw_anchor_present(void);
+/* 1 when inet table `name` exists, 0 when not, -1 when it cannot be asked. */
+int fw_table_present(const char *name);
 /* Open and owned: only vnetd can change it, so no repair needs to touch it. */
 bool fw_anchor_is_owned(void);
 /* Is this the anchor's table name? It is vnet's own (never foreign), but no
@@ -68,6 +73,15 @@ bool fw_anchor_is_table(const char *table);
 typedef void (*fw_monitor_cb)(const char *table, void *userdata);
 int fw_monitor_open(verr *err); /* the caller owns (and closes) the fd */
 int fw_monitor_drain(int fd, fw_monitor_cb cb, void *userdata);
+
+/* The same work without reading the host's ruleset (fw_nftnl.c): libnftnl
+ * batches sent with libmnl. Create or replace the network's table (or remove
+ * it when the definition wants no rules); remove it (absent is success); add
+ * or remove forwards' elements in the live table (one transaction). */
+int fw_table_apply(const netdef *def, verr *err);
+int fw_table_remove(const netdef *def, verr *err);
+int fw_forwards_apply(const netdef *def, const netdef_port_forward *pfs, size_t n, bool add,
+                      verr *err);
 
 /* The handles firewall/ works with: libnftables contexts (one per output
  * kind, long-lived: see fw_apply.c) and a netfilter netlink socket. The

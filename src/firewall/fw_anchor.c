@@ -125,3 +125,8 @@ void fw_anchor_close(bool remove)
         nft_ctx_free(anchor_ctx);
     anchor_ctx = NULL;
 }
+
+bool fw_anchor_present(void)
+{
+    return fw_table_present(FW_ANCHOR_TABLE) != 0; /* (unknown counts as present) */
+}

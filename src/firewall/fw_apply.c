@@ -38,6 +38,7 @@ void fw_handles_free(fw_handles *h)
         if (h->ctx[i])
             nft_ctx_free(h->ctx[i]);
     nlsock_free(h->nfnl);
+    fw_nftnl_sock_free(h->nftnl);
     free(h);
 }
 
@@ -80,8 +81,15 @@ static struct nft_ctx *nft_context(fw_output kind, verr *err)
     return ctx;
 }
 
+/* The libnftables context of the private namespace (fw_nftnl.c). */
+static struct nft_ctx *scratch_ctx;
+
 void fw_close(void)
 {
+    fw_nftnl_close();
+    if (scratch_ctx)
+        nft_ctx_free(scratch_ctx);
+    scratch_ctx = NULL;
     fw_handles_free(fw_default);
     fw_default = NULL;
 }
@@ -178,4 +186,31 @@ int fw_list_table_json(const netdef *def, char **ret_json, verr *err)
     _cleanup_free_ char *cmd =
         xasprintf("list table inet %s", fw_table_name(def, table, sizeof(table)));
     return fw_run_nft(cmd, FW_OUT_JSON, "listing the network's table", ret_json, err);
+}
+
+/* Called by fw_nftnl.c while this process is in its private namespace: the
+ * context's netlink socket (made at its first command) must be made there. */
+int fw_scratch_ctx_init(verr *err)
+{
+    if (scratch_ctx)
+        return 0;
+    struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+    if (!ctx)
+        return verr_set(err, VERR_SYSTEM, "nftables: cannot create a libnftables context");
+    if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0) {
+        nft_ctx_free(ctx);
+        return verr_set(err, VERR_SYSTEM, "nftables: cannot buffer libnftables output");
+    }
+    scratch_ctx = ctx;
+    return 0;
+}
+
+int fw_scratch_apply(const char *script, verr *err)
+{
+    if (!scratch_ctx)
+        return verr_set(err, VERR_INTERNAL, "nftables: no private namespace context");
+    int r = run_nft_script(scratch_ctx, script, "applying the ruleset", err);
+    nft_ctx_get_output_buffer(scratch_ctx);
+    nft_ctx_get_error_buffer(scratch_ctx);
+    return r;
 }

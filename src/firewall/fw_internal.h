@@ -8,6 +8,7 @@
 #include "conf/netdef.h"
 #include "firewall/firewall.h"
 #include "util/ipaddr.h"
+#include "util/error.h"
 #include "util/strbuf.h"
 
 /* The four port-forward maps of a table. */
@@ -73,6 +74,7 @@ int fw_run_nft(const char *cmd, fw_output out, const char *what, char **ret_out,
 struct fw_handles {
     struct nft_ctx *ctx[FW_OUT_COUNT]; /* libnftables contexts, created on first use */
     struct nlsock *nfnl;               /* NETLINK_NETFILTER, for the cheap queries */
+    struct fw_nftnl_sock *nftnl;       /* fw_nftnl.c's batches, created on first use */
 };
 fw_handles *fw_handles_current(void);
 
@@ -97,3 +99,18 @@ fw_fchain *fw_fruleset_chain(fw_fruleset *rs, const char *family, const char *ta
                              const char *name);
 /* A string member of a JSON object, NULL when absent or not a string. */
 const char *fw_json_str(const json_t *o, const char *key);
+
+/* libnftables in fw_nftnl.c's private namespace (fw_apply.c): make the
+ * context (while in that namespace), run a script there. */
+int fw_scratch_ctx_init(verr *err);
+int fw_scratch_apply(const char *script, verr *err);
+/* Compile `script` (one inet table named `table`, replacing it) in the
+ * private namespace and send it to the host as one libnftnl batch, without
+ * reading the host's ruleset (fw_nftnl.c). -2 when there is no private
+ * namespace (the caller falls back to libnftables), -1 with err. */
+int fw_nftnl_apply_script(const char *table, const char *script, verr *err);
+/* Close the private namespace's socket (fw_nftnl.c). */
+void fw_nftnl_close(void);
+/* fw_nftnl.c's batch socket in the host namespace (one per fw_handles). */
+struct fw_nftnl_sock;
+void fw_nftnl_sock_free(struct fw_nftnl_sock *s);

@@ -46,6 +46,13 @@ int fw_monitor_open(verr *err)
     if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
         setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
         return verr_errno(err, errno, "nftables events: subscribing");
+    /* Applying a table with thousands of forwards makes thousands of events
+     * at once (one per element); without room for them the socket overruns
+     * (ENOBUFS), and lost events mean re-checking every network. The memory
+     * is only used while events wait to be read. */
+    int rcvbuf = 32 * 1024 * 1024;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     return TAKE_FD(fd);
 }
 

@@ -276,10 +276,6 @@ static void add_count_chains(plan *p)
             strbuf_addf(&p->b, "meta l4proto . ct original proto-dst @%s\n", fw_count_set_name(m));
         }
     chain_end(p);
-    chain_start(p, "pf_count_out", "filter", "postrouting", "filter");
-    strbuf_addf(&p->b, "\t\toifname \"%s\" ct direction original ct status dnat jump pf_count\n",
-                p->br);
-    chain_end(p);
     chain_start(p, "pf_count_in", "filter", "prerouting", "filter");
     strbuf_addf(&p->b, "\t\tiifname \"%s\" ct direction reply ct status dnat jump pf_count\n",
                 p->br);
@@ -356,13 +352,22 @@ static void add_postrouting_nat(plan *p)
     chain_end(p);
 }
 
-/* Some DHCP clients drop offers whose UDP checksum was left to offload. */
-static void add_checksum_fix(plan *p)
+/* The one filter-type base chain at postrouting: the kernel takes at most
+ * 1024 base chains per hook (NAT chains apart), so two per network would cap
+ * a host at ~510 networks. Some DHCP clients drop offers whose UDP checksum
+ * was left to offload; and the original direction of forwarded connections
+ * is counted here (pf_count). */
+static void add_postrouting_filter(plan *p, bool dhcp4, bool fwd)
 {
     chain_start(p, "postrouting_mangle", "filter", "postrouting", "mangle");
-    strbuf_addf(&p->b,
-                "\t\toifname \"%s\" meta nfproto ipv4 udp dport 68 counter udp checksum set 0\n",
-                p->br);
+    if (dhcp4)
+        strbuf_addf(&p->b,
+                    "\t\toifname \"%s\" meta nfproto ipv4 udp dport 68 counter udp checksum set 0\n",
+                    p->br);
+    if (fwd)
+        strbuf_addf(&p->b,
+                    "\t\toifname \"%s\" ct direction original ct status dnat jump pf_count\n",
+                    p->br);
     chain_end(p);
 }
 
@@ -421,8 +426,8 @@ char *fw_plan_network(const netdef *def, verr *err)
         add_postrouting_nat(&p);
         add_count_chains(&p);
     }
-    if (has_dhcp4(def))
-        add_checksum_fix(&p);
+    if (has_dhcp4(def) || fwd)
+        add_postrouting_filter(&p, has_dhcp4(def), fwd);
     strbuf_add(&p.b, "}\n");
     return strbuf_take(&p.b);
 }

@@ -210,12 +210,9 @@ static int digest_elems_cb(const struct nlmsghdr *nlh, void *data)
     return MNL_CB_OK;
 }
 
-int fw_table_digest(const netdef *def, char ret[FW_DIGEST_LEN], verr *err)
+/* One reading of the table: 1 with the digest, 0 when absent, -errno. */
+static int digest_once(const char *table, char ret[FW_DIGEST_LEN])
 {
-    char table[FW_TABLE_NAME_MAX];
-    if (!def->bridge_name)
-        return verr_set(err, VERR_INVALID, "network '%s': no bridge name", def->name);
-    fw_table_name(def, table, sizeof(table));
     digest d = {.table = table, .h = 0xcbf29ce484222325ULL};
     int r = nft_talk2(NFT_MSG_GETTABLE, 0, table, NULL, digest_object_cb, &d);
     if (r == -ENOENT)
@@ -229,9 +226,24 @@ int fw_table_digest(const netdef *def, char ret[FW_DIGEST_LEN], verr *err)
     if (r == -ENOENT) /* deleted while we read it */
         return 0;
     if (r < 0)
-        return verr_errno(err, -r, "nftables: reading table inet %s", table);
+        return r;
     snprintf(ret, FW_DIGEST_LEN, "%016llx", (unsigned long long)(d.h ^ d.elems));
     return 1;
+}
+
+int fw_table_digest(const netdef *def, char ret[FW_DIGEST_LEN], verr *err)
+{
+    char table[FW_TABLE_NAME_MAX];
+    if (!def->bridge_name)
+        return verr_set(err, VERR_INVALID, "network '%s': no bridge name", def->name);
+    fw_table_name(def, table, sizeof(table));
+    /* EINTR: the ruleset changed while it was dumped (NLM_F_DUMP_INTR); read again */
+    int r = -EINTR;
+    for (int i = 0; i < 10 && r == -EINTR; i++)
+        r = digest_once(table, ret);
+    if (r < 0)
+        return verr_errno(err, -r, "nftables: reading table inet %s", table);
+    return r;
 }
 
 static int nft_ask(uint16_t msg, const char *table, verr *err)
@@ -294,6 +306,13 @@ int fw_available(verr *err)
         verr_errno(err, -r, "the kernel's nf_tables does not answer (is the nf_tables module "
                             "available?)");
     return r < 0 ? -1 : 0;
+}
+
+int fw_table_present(const char *name)
+{
+    verr e = VERR_INIT;
+    int r = nft_ask(NFT_MSG_GETTABLE, name, &e);
+    return r == 0 ? 1 : r == -ENOENT ? 0 : -1;
 }
 
 int fw_table_exists(const netdef *def, verr *err)

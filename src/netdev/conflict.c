@@ -1,5 +1,6 @@
 /* Subnet collision check: is a network's subnet already used on this host? */
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,11 +36,13 @@ static bool route_ignored(const nl_route *r)
     return r->dst_len == 0 || addr_is_link_local6(&r->dst) || addr_is_multicast6(&r->dst);
 }
 
+/* The name of a conflicting interface, for the message: asked only when a
+ * conflict is found (one ioctl), not by dumping every link for each check. */
 static const char *link_name(const conflict_ctx *c, int ifindex, char buf[IF_NAMESIZE + 8])
 {
-    for (size_t i = 0; i < c->n_links; i++)
-        if (c->links[i].ifindex == ifindex)
-            return c->links[i].name;
+    (void)c;
+    if (ifindex > 0 && if_indextoname((unsigned)ifindex, buf))
+        return buf;
     snprintf(buf, IF_NAMESIZE + 8, "#%d", ifindex);
     return buf;
 }
@@ -122,11 +125,8 @@ int netdev_subnet_conflict(const vnet_addr *net, unsigned prefix, const char *ow
             return -1;
         c.own_ifindex = r > 0 ? own.ifindex : 0;
     }
-    if (nl_link_list(&c.links, &c.n_links, err) < 0)
-        return -1;
     int r = conflict_addrs(&c, err);
     if (r == 0)
         r = conflict_routes(&c, err);
-    free(c.links);
     return r;
 }

@@ -111,6 +111,25 @@ typedef struct list_ctx {
     int ifindex; /* addresses: only this link, 0 = all */
 } list_ctx;
 
+/* A dump the kernel marks interrupted (NLM_F_DUMP_INTR: the list changed
+ * while it was read, e.g. an IPv6 link-local address of a bridge just up)
+ * fails with EINTR: read it again from the start, a few times. */
+#define DUMP_INTR_RETRIES 10
+
+static int dump_talk(struct nlmsghdr *nlh, mnl_cb_t cb, list_ctx *c, nl_error *e)
+{
+    int r = 0;
+    for (int i = 0; i < DUMP_INTR_RETRIES; i++) {
+        r = nl_talk(nlh, cb, c, e);
+        if (r >= 0 || e->code != EINTR)
+            return r;
+        free(c->items);
+        c->items = NULL;
+        c->n = 0;
+    }
+    return r;
+}
+
 static int link_list_cb(const struct nlmsghdr *nlh, void *data)
 {
     list_ctx *c = data;
@@ -123,14 +142,22 @@ static int link_list_cb(const struct nlmsghdr *nlh, void *data)
 
 int nl_link_list(netdev_link **ret, size_t *ret_n, verr *err)
 {
+    return nl_link_list_master(0, ret, ret_n, err);
+}
+
+int nl_link_list_master(int master, netdev_link **ret, size_t *ret_n, verr *err)
+{
     char buf[NL_REQ_SIZE];
     struct ifinfomsg *ifi;
     struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi), (void **)&ifi);
     ifi->ifi_family = AF_UNSPEC;
     mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    /* the kernel then sends only the bridge's ports, not every link of the host */
+    if (master > 0)
+        mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
     list_ctx c = {0};
     nl_error e;
-    if (nl_talk(nlh, link_list_cb, &c, &e) < 0) {
+    if (dump_talk(nlh, link_list_cb, &c, &e) < 0) {
         free(c.items);
         return nl_verr(err, &e, "listing interfaces");
     }
@@ -172,7 +199,7 @@ int nl_addr_list(int family, int ifindex, nl_addr **ret, size_t *ret_n, verr *er
     ifa->ifa_index = (uint32_t)ifindex; /* a filter under strict checking; we filter too */
     list_ctx c = {.family = family, .ifindex = ifindex};
     nl_error e;
-    if (nl_talk(nlh, addr_list_cb, &c, &e) < 0) {
+    if (dump_talk(nlh, addr_list_cb, &c, &e) < 0) {
         free(c.items);
         return nl_verr(err, &e, "listing addresses");
     }
@@ -227,14 +254,22 @@ static int route_list_cb(const struct nlmsghdr *nlh, void *data)
 
 int nl_route_list(int family, nl_route **ret, size_t *ret_n, verr *err)
 {
+    return nl_route_list_oif(family, 0, ret, ret_n, err);
+}
+
+int nl_route_list_oif(int family, int oif, nl_route **ret, size_t *ret_n, verr *err)
+{
     char buf[NL_REQ_SIZE];
     struct rtmsg *rtm;
     struct nlmsghdr *nlh = nl_msg_start(buf, RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm), (void **)&rtm);
     rtm->rtm_family = (uint8_t)family;
     rtm->rtm_table = RT_TABLE_MAIN; /* a filter under strict checking; we filter too */
+    /* the kernel then sends only this link's routes, not the host's thousands */
+    if (oif > 0)
+        mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
     list_ctx c = {.family = family};
     nl_error e;
-    if (nl_talk(nlh, route_list_cb, &c, &e) < 0) {
+    if (dump_talk(nlh, route_list_cb, &c, &e) < 0) {
         free(c.items);
         return nl_verr(err, &e, "listing routes");
     }

@@ -68,10 +68,14 @@ typedef struct nl_route {
 
 /* Dumps into malloc'ed arrays (caller frees). 0 or -1 with err. */
 int nl_link_list(netdev_link **ret, size_t *ret_n, verr *err);
+/* Only the links whose master is `master` (0: all); callers still check. */
+int nl_link_list_master(int master, netdev_link **ret, size_t *ret_n, verr *err);
 /* family AF_INET or AF_INET6; ifindex 0 = all links. */
 int nl_addr_list(int family, int ifindex, nl_addr **ret, size_t *ret_n, verr *err);
 /* Main-table routes of the family. */
 int nl_route_list(int family, nl_route **ret, size_t *ret_n, verr *err);
+/* Only the routes through link oif (0: all); callers still check r.oif. */
+int nl_route_list_oif(int family, int oif, nl_route **ret, size_t *ret_n, verr *err);
 
 /* Address bytes per family (4 or 16), 0 for anything else. */
 size_t nl_addr_len(int family);

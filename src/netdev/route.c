@@ -89,7 +89,7 @@ static int route_exists_same(const route_spec *r, verr *err)
 {
     _cleanup_free_ nl_route *list = NULL;
     size_t n = 0;
-    if (nl_route_list(r->dst.family, &list, &n, err) < 0)
+    if (nl_route_list_oif(r->dst.family, r->oif, &list, &n, err) < 0)
         return -1;
     unsigned metric = r->metric;
     if (metric == 0 && r->dst.family == AF_INET6)
@@ -177,7 +177,7 @@ int netdev_route_list_static(const char *ifname, netdev_route **ret, size_t *ret
     for (size_t f = 0; f < ARRAY_SIZE(families); f++) {
         _cleanup_free_ nl_route *routes = NULL;
         size_t nr = 0;
-        if (nl_route_list(families[f], &routes, &nr, err) < 0) {
+        if (nl_route_list_oif(families[f], ifindex, &routes, &nr, err) < 0) {
             free(list);
             return -1;
         }

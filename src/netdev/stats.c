@@ -60,7 +60,7 @@ int netdev_bridge_ports(const char *bridge, netdev_link **ret, size_t *ret_n, ve
     }
     _cleanup_free_ netdev_link *all = NULL;
     size_t n = 0, k = 0;
-    if (nl_link_list(&all, &n, err) < 0)
+    if (nl_link_list_master(br.ifindex, &all, &n, err) < 0)
         return -1;
     netdev_link *ports = xcalloc(n ? n : 1, sizeof(*ports));
     for (size_t i = 0; i < n; i++)

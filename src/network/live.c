@@ -45,11 +45,8 @@ int network_update_live(const network_env *env, const netdef *def, netdef_sectio
         net_run_copy(ret_run, run);
         return 0;
     }
-    if (fw_wanted(def)) {
-        _cleanup_free_ char *script = fw_plan_network(def, err);
-        if (!script || fw_apply(script, err) < 0)
-            return verr_prefix(err, "updating the firewall of network '%s'", def->name);
-    }
+    if (fw_wanted(def) && fw_table_apply(def, err) < 0) /* libnftnl batches (fw_nftnl.c) */
+        return verr_prefix(err, "updating the firewall of network '%s'", def->name);
     net_run st;
     if (run_refresh_digest(def, run, &st, err) < 0)
         return -1;
@@ -77,18 +74,8 @@ static int forwards_apply(const netdef *oldlive, const netdef *newlive,
     bool localnet_changes = localnet != fw_needs_route_localnet(oldlive);
     if (localnet_changes && localnet && forward_set_localnet(newlive, true, err) < 0)
         return -1;
-    strbuf b = STRBUF_INIT;
-    for (size_t i = 0; i < n; i++) {
-        _cleanup_free_ char *part = add ? fw_plan_forward_add(oldlive, &pfs[i], err)
-                                        : fw_plan_forward_del(oldlive, &pfs[i], err);
-        if (!part) {
-            strbuf_free(&b);
-            return -1;
-        }
-        strbuf_add(&b, part);
-    }
-    int r = fw_apply(b.s, err);
-    strbuf_free(&b);
+    /* map-element changes only, one libnftnl transaction (fw_nftnl.c) */
+    int r = fw_forwards_apply(oldlive, pfs, n, add, err);
     if (r == 0 && localnet_changes && !localnet) {
         verr e = VERR_INIT;
         if (forward_set_localnet(newlive, false, &e) < 0)
@@ -122,6 +109,13 @@ int network_forwards_change(const network_env *env, const netdef *oldlive, const
     return 0;
 }
 
+/* Conntrack clean-up for forward changes, done before the reply. Dropping
+ * the stale entries of a new forward's port (so a stream already knocking is
+ * DNATed at once) and a removed forward's connections (so its flows stop)
+ * walks the kernel's whole conntrack table: ~10-15 ms even when it holds
+ * little. Both are promises of the command ("reaches the guest right after
+ * forward-add", "stops when forward-del returns"); deferring them after the
+ * reply broke exactly those promises. */
 void network_forward_forget(const char *net, const netdef_port_forward *pf)
 {
     verr e = VERR_INIT;

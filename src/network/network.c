@@ -202,8 +202,7 @@ char *network_bridge_mark(const char *name)
 /* Apply the network's table and record the kernel's digest of it. */
 static int firewall_apply(const netdef *def, net_run *run, verr *err)
 {
-    _cleanup_free_ char *script = fw_plan_network(def, err);
-    if (!script || fw_apply(script, err) < 0)
+    if (fw_table_apply(def, err) < 0) /* libnftnl batches (fw_nftnl.c) */
         return -1;
     if (!run)
         return 0;
@@ -215,8 +214,7 @@ static int firewall_remove(const netdef *def, verr *err)
 {
     if (!def->bridge_name)
         return 0; /* no bridge, no table */
-    _cleanup_free_ char *script = fw_plan_remove(def->bridge_name);
-    return fw_apply(script, err);
+    return fw_table_remove(def, err);
 }
 
 static int static_routes(const netdef *def, verr *err)
@@ -279,13 +277,20 @@ static int static_routes_drop_extra(const netdef *def, bool *repaired, verr *err
 static int dnsmasq_write_files(const network_env *env, const netdef *def, bool conf_too, verr *err)
 {
     _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
+    _cleanup_free_ char *servers = dnsmasq_servers_path(env->paths->dnsmasq_dir);
     dnsmasq_plan_opts opts = {
         .state_dir = env->paths->dnsmasq_dir,
         .pid_file = pidfile,
         .libvirt_compat = false,
         .fast_dhcp = true,
+        .servers_file = servers,
         .user = env->dnsmasq_user,
     };
+    /* vnetd keeps the servers file current; make sure it exists (e.g. a
+     * network started before the daemon's first write, or by a test). */
+    if (conf_too && dnsmasq_uses_servers_file(def) &&
+        dnsmasq_servers_update(DNSMASQ_RESOLV_CONF, servers, true, NULL, err) < 0)
+        return verr_prefix(err, "writing the upstream DNS servers file");
     dnsmasq_plan plan = {0};
     if (dnsmasq_plan_build(def, &opts, &plan, err) < 0)
         return -1;
@@ -340,14 +345,44 @@ void network_forget_leases(const network_env *env, const char *name)
     store_unlink(path, NULL);
 }
 
-static int dnsmasq_launch(const network_env *env, const netdef *def, pid_t *ret_pid, verr *err)
+/* Write dnsmasq's files and launch it (see network_start_begin). */
+static int dnsmasq_begin(const network_env *env, const netdef *def, dnsmasq_launch *l, verr *err)
 {
     if (dnsmasq_write_files(env, def, true, err) < 0)
         return -1;
     _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
     _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
     store_unlink(pidfile, NULL);
-    return dnsmasq_spawn(env->dnsmasq_bin, conf, pidfile, ret_pid, err);
+    return dnsmasq_launch_begin(env->dnsmasq_bin, conf, l, err);
+}
+
+static int dnsmasq_end(const network_env *env, const netdef *def, dnsmasq_launch *l, pid_t *ret_pid,
+                       verr *err)
+{
+    _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
+    _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
+    return dnsmasq_launch_end(l, env->dnsmasq_bin, conf, pidfile, ret_pid, err);
+}
+
+static void dnsmasq_kill_launch(const network_env *env, const netdef *def, dnsmasq_launch *l)
+{
+    _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
+    _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
+    dnsmasq_launch_kill(l, conf, pidfile);
+}
+
+/* Launch dnsmasq and wait for it (adoption and live updates). */
+static int dnsmasq_launch_now(const network_env *env, const netdef *def, pid_t *ret_pid, verr *err)
+{
+    dnsmasq_launch l;
+    if (dnsmasq_begin(env, def, &l, err) < 0)
+        return -1;
+    if (!dnsmasq_launch_wait(&l, DNSMASQ_SPAWN_TIMEOUT_MS)) {
+        dnsmasq_kill_launch(env, def, &l);
+        return verr_set(err, VERR_SYSTEM, "%s did not finish within %d ms; killed it",
+                        env->dnsmasq_bin, DNSMASQ_SPAWN_TIMEOUT_MS);
+    }
+    return dnsmasq_end(env, def, &l, ret_pid, err);
 }
 
 /* Undo what a failed start did, newest first. Errors here are logged: the
@@ -368,24 +403,25 @@ static void start_rollback(const network_env *env, const netdef *def, const net_
     store_unlink(journal, NULL);
 }
 
-int network_start(const network_env *env, const netdef *def, net_run *ret_run, verr *err)
+int network_start_begin(const network_env *env, const netdef *def, network_starting *st, verr *err)
 {
-    net_run run = {0};
-    snprintf(run.bridge, sizeof(run.bridge), "%s", def->bridge_name ? def->bridge_name : "");
+    *st = (network_starting){.launch = DNSMASQ_LAUNCH_INIT};
+    net_run *run = &st->run;
+    snprintf(run->bridge, sizeof(run->bridge), "%s", def->bridge_name ? def->bridge_name : "");
 
     if (netdef_is_ovn(def)) { /* nothing on the host: an empty run-state */
         if (ovn_network_start(def, env->ovn_host, err) < 0)
             return -1;
-        memset(ret_run, 0, sizeof(*ret_run));
+        memset(run, 0, sizeof(*run));
         return 0;
     }
     if (!netdef_is_managed_bridge(def))
-        return network_pool_start(env, def, ret_run, err); /* creates nothing */
+        return network_pool_start(env, def, run, err); /* creates nothing */
     if (start_preflight(env, def, err) < 0)
         goto fail_early;
 
-    if (bridge_create_marked(env, def, &run.bridge_created, err) < 0) {
-        if (run.bridge_created)
+    if (bridge_create_marked(env, def, &run->bridge_created, err) < 0) {
+        if (run->bridge_created)
             goto fail;
         goto fail_early;
     }
@@ -395,13 +431,13 @@ int network_start(const network_env *env, const netdef *def, net_run *ret_run, v
         verr_prefix(err, "configuring bridge '%s'", def->bridge_name);
         goto fail;
     }
-    if (forwarding_sysctls(env, def, &run, err) < 0) {
+    if (forwarding_sysctls(env, def, run, err) < 0) {
         verr_prefix(err, "enabling forwarding");
         goto fail;
     }
     if (fw_wanted(def)) {
-        run.firewall = true; /* a failed apply changes nothing, removing is harmless */
-        if (firewall_apply(def, &run, err) < 0) {
+        run->firewall = true; /* a failed apply changes nothing, removing is harmless */
+        if (firewall_apply(def, run, err) < 0) {
             verr_prefix(err, "installing firewall rules");
             goto fail;
         }
@@ -411,21 +447,60 @@ int network_start(const network_env *env, const netdef *def, net_run *ret_run, v
     if (network_bandwidth_apply(def, err) < 0) /* the bridge's removal undoes it */
         goto fail;
     if (dnsmasq_needed(def)) {
-        run.dnsmasq_files = true;
-        if (dnsmasq_launch(env, def, &run.dnsmasq_pid, err) < 0) {
+        run->dnsmasq_files = true;
+        if (dnsmasq_begin(env, def, &st->launch, err) < 0) {
             verr_prefix(err, "starting dnsmasq");
             goto fail;
         }
+        return 1;
     }
-
-    *ret_run = run; /* (takes its sysctls) */
     return 0;
 
 fail:
-    start_rollback(env, def, &run);
+    start_rollback(env, def, run);
 fail_early:
-    net_run_clear(&run);
+    net_run_clear(run);
     return verr_prefix(err, "starting network '%s'", def->name);
+}
+
+int network_start_finish(const network_env *env, const netdef *def, network_starting *st,
+                         net_run *ret_run, verr *err)
+{
+    if (dnsmasq_end(env, def, &st->launch, &st->run.dnsmasq_pid, err) < 0) {
+        verr_prefix(err, "starting dnsmasq");
+        start_rollback(env, def, &st->run);
+        net_run_clear(&st->run);
+        return verr_prefix(err, "starting network '%s'", def->name);
+    }
+    *ret_run = st->run; /* (takes its sysctls) */
+    st->run = (net_run){0};
+    return 0;
+}
+
+void network_start_cancel(const network_env *env, const netdef *def, network_starting *st)
+{
+    dnsmasq_kill_launch(env, def, &st->launch);
+    start_rollback(env, def, &st->run);
+    net_run_clear(&st->run);
+}
+
+int network_start(const network_env *env, const netdef *def, net_run *ret_run, verr *err)
+{
+    network_starting st;
+    int r = network_start_begin(env, def, &st, err);
+    if (r <= 0) {
+        if (r == 0)
+            *ret_run = st.run;
+        return r;
+    }
+    if (!dnsmasq_launch_wait(&st.launch, DNSMASQ_SPAWN_TIMEOUT_MS)) {
+        network_start_cancel(env, def, &st);
+        verr_set(err, VERR_SYSTEM, "%s did not finish within %d ms; killed it", env->dnsmasq_bin,
+                 DNSMASQ_SPAWN_TIMEOUT_MS);
+        verr_prefix(err, "starting dnsmasq");
+        return verr_prefix(err, "starting network '%s'", def->name);
+    }
+    return network_start_finish(env, def, &st, ret_run, err);
 }
 
 int network_stop(const network_env *env, const netdef *def, const net_run *runp, verr *err)
@@ -604,10 +679,14 @@ static int dnsmasq_files_check(const network_env *env, const netdef *def, bool *
                                bool *ret_hosts_ok, verr *err)
 {
     _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
+    _cleanup_free_ char *servers = dnsmasq_servers_path(env->paths->dnsmasq_dir);
+    /* the same options as dnsmasq_write_files */
     dnsmasq_plan_opts opts = {
         .state_dir = env->paths->dnsmasq_dir,
         .pid_file = pidfile,
+        .libvirt_compat = false,
         .fast_dhcp = true,
+        .servers_file = servers,
         .user = env->dnsmasq_user, /* as dnsmasq_write_files plans it */
     };
     dnsmasq_plan plan = {0};
@@ -696,7 +775,7 @@ static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run
         log_warn("network '%s': dnsmasq (pid %d) is gone, restarting it", def->name,
                  (int)run->dnsmasq_pid);
     run->dnsmasq_pid = 0;
-    if (dnsmasq_launch(env, def, &run->dnsmasq_pid, err) < 0)
+    if (dnsmasq_launch_now(env, def, &run->dnsmasq_pid, err) < 0)
         return verr_prefix(err, "restarting dnsmasq");
     *repaired = true;
     return 0;

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "conf/netdef.h"
+#include "dnsmasq/dnsmasq.h"
 #include "firewall/firewall.h"
 #include "store/store.h"
 #include "util/error.h"
@@ -58,6 +59,21 @@ typedef struct network_env {
  * success *ret_run describes what was created. */
 int network_start(const network_env *env, const netdef *def, net_run *ret_run, verr *err);
 /* (Networks without a bridge of their own go through network_pool_start, pool.h.) */
+/* The same in steps, for an event loop that does not wait for dnsmasq:
+ * network_start_begin does everything up to launching dnsmasq and returns 0
+ * when the network is up (st->run describes it), 1 when dnsmasq was launched
+ * (wait until st->launch.pidfd is readable, draining st->launch.out_fd, then
+ * call network_start_finish), or -1 with everything undone. finish returns 0
+ * with *ret_run, or -1 with everything undone; network_start_cancel gives up
+ * on a launched start (a timeout, or vnetd stopping) and undoes it. */
+typedef struct network_starting {
+    net_run run;
+    dnsmasq_launch launch;
+} network_starting;
+int network_start_begin(const network_env *env, const netdef *def, network_starting *st, verr *err);
+int network_start_finish(const network_env *env, const netdef *def, network_starting *st,
+                         net_run *ret_run, verr *err);
+void network_start_cancel(const network_env *env, const netdef *def, network_starting *st);
 /* Stop: reverse of start, driven by the run-state (not by the definition). */
 int network_stop(const network_env *env, const netdef *def, const net_run *run, verr *err);
 /* Put interfaces that were ports of the network's bridge, and now exist with no

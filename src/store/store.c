@@ -279,7 +279,10 @@ int store_save_definition(const vnet_paths *p, const char *name, const char *xml
     _cleanup_free_ char *path = store_definition_path(p, name);
     if (store_mkdir_p(p->config_dir, 0755, err) < 0)
         return -1;
-    return store_write_atomic(path, xml, strlen(xml), 0644, err);
+    if (store_write_atomic(path, xml, strlen(xml), 0644, err) < 0)
+        return -1;
+    /* The definition now holds every journaled change: fold the journal. */
+    return store_journal_remove(p, name, err);
 }
 
 static char *store_autostart_path(const vnet_paths *p, const char *name)
@@ -292,7 +295,9 @@ int store_delete_definition(const vnet_paths *p, const char *name, verr *err)
     if (store_autostart_set(p, name, false, err) < 0)
         return -1;
     _cleanup_free_ char *path = store_definition_path(p, name);
-    return store_unlink_durable(path, err);
+    if (store_unlink_durable(path, err) < 0)
+        return -1;
+    return store_journal_remove(p, name, err); /* a leftover is never read without NAME.xml */
 }
 
 int store_autostart_set(const vnet_paths *p, const char *name, bool on, verr *err)

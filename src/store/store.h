@@ -63,6 +63,18 @@ char *store_definition_path(const vnet_paths *p, const char *name);
 int store_save_definition(const vnet_paths *p, const char *name, const char *xml, verr *err);
 int store_delete_definition(const vnet_paths *p, const char *name, verr *err);
 
+/* The forward journal of a network (journal.c): NAME.journal beside the
+ * definition. Append one line durably (*ret_size: the file's size after);
+ * read the complete lines (1 read, 0 absent, -1 error; free with
+ * store_free_names); remove it. store_save_definition and
+ * store_delete_definition remove it. */
+char *store_journal_path(const vnet_paths *p, const char *name);
+int store_journal_append(const vnet_paths *p, const char *name, const char *line,
+                         size_t *ret_size, verr *err);
+int store_journal_read(const vnet_paths *p, const char *name, char ***ret_lines, size_t *ret_n,
+                       verr *err);
+int store_journal_remove(const vnet_paths *p, const char *name, verr *err);
+
 int store_autostart_set(const vnet_paths *p, const char *name, bool on, verr *err);
 bool store_autostart_get(const vnet_paths *p, const char *name);
 

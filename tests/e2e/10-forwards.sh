@@ -220,8 +220,11 @@ expect_ok "forward-add udp 5002" vnet forward-add fwd --proto udp --port 5002 --
 udp_send "$UP_NS" $UPLINK_HOST 5002 40002 late
 expect_true "the same stream reaches g1 right after forward-add" wait_for 3 grep -qx late "$E2E_TMP/udp5002.log"
 expect_eq "and only from then on" "late" "$(cat "$E2E_TMP/udp5002.log")"
-expect_match "added forwards are saved to the definition file" "start='9000' end='9002' to='7000'" \
-    "$(cat "$ROOT/etc/vnet/networks/fwd.xml")"
+# saved durably as a journal line beside the definition (folded into it at load: 26-journal.sh)
+expect_match "added forwards are saved (the definition's forward journal)" \
+    "^\+ tcp - 9000 9002 7000 $NET\.11\$" "$(cat "$ROOT/etc/vnet/networks/fwd.journal")"
+expect_match "and in the saved definition vnet shows" "start='9000' end='9002' to='7000'" \
+    "$(vnet dumpxml --inactive fwd)"
 
 expect_eq "upstream -> uplink:5001 reaches g1 (UDP, IPv4)" "g1udp $UPLINK_UP" "$(udp4 "$UP_NS" $UPLINK_HOST 5001)"
 expect_match "upstream -> [uplink]:5006 reaches g1 (UDP, IPv6)" "^g1udp6 $UP6_UP_X$" \

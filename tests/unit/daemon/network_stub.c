@@ -2,10 +2,19 @@
  * nothing on the host and logs each call ("start NAME", ...) to the file named
  * by $VNET_STUB_LOG, so the tests can check what vnetd asked for. A network
  * whose <title> is "fail" fails to start; reloading hosts fails when a DHCP
- * host has MAC 52:54:00:00:0f:a1. */
+ * host has MAC 52:54:00:00:0f:a1. A network whose title starts with "slow"
+ * waits for a stand-in dnsmasq (a 0.5 s sleep) when started step by step
+ * (network_start_begin); "slow-fail" then fails, "slow-hang" never gets
+ * ready (vnetd gives up after DNSMASQ_SPAWN_TIMEOUT_MS). */
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "conf/netplug.h"
 #include "network/network.h"
@@ -60,6 +69,68 @@ int network_start(const network_env *env, const netdef *def, net_run *ret_run, v
         return verr_set(err, VERR_SYSTEM, "starting network '%s': stub: refused", def->name);
     stub_run(def, ret_run);
     return 0;
+}
+
+int network_start_begin(const network_env *env, const netdef *def, network_starting *st, verr *err)
+{
+    *st = (network_starting){.launch = DNSMASQ_LAUNCH_INIT};
+    if (!def->title || strncmp(def->title, "slow", 4) != 0)
+        return network_start(env, def, &st->run, err);
+    stub_log("start-begin", def);
+    const char *secs = strcmp(def->title, "slow-hang") == 0 ? "30" : "0.5";
+    char *argv[] = {"/bin/sleep", (char *)secs, NULL};
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return verr_set(err, VERR_SYSTEM, "stub: pipe");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    pid_t pid;
+    int r = posix_spawn(&pid, argv[0], &fa, NULL, argv, NULL);
+    posix_spawn_file_actions_destroy(&fa);
+    close(p[1]);
+    if (r != 0) {
+        close(p[0]);
+        return verr_set(err, VERR_SYSTEM, "stub: spawn");
+    }
+    fcntl(p[0], F_SETFL, O_NONBLOCK);
+    st->launch.pid = pid;
+    st->launch.pidfd = pidfd_open(pid, 0);
+    st->launch.out_fd = p[0];
+    stub_run(def, &st->run);
+    return 1;
+}
+
+static void stub_launch_close(network_starting *st, bool kill_it)
+{
+    if (st->launch.pid > 0) {
+        if (kill_it)
+            kill(st->launch.pid, SIGKILL);
+        waitpid(st->launch.pid, NULL, 0);
+    }
+    close(st->launch.pidfd);
+    close(st->launch.out_fd);
+    strbuf_free(&st->launch.out);
+    st->launch = (dnsmasq_launch)DNSMASQ_LAUNCH_INIT;
+}
+
+int network_start_finish(const network_env *env, const netdef *def, network_starting *st,
+                         net_run *ret_run, verr *err)
+{
+    stub_launch_close(st, false);
+    if (strcmp(def->title, "slow-fail") == 0) {
+        stub_log("start-undone", def);
+        return verr_set(err, VERR_SYSTEM, "starting network '%s': stub: dnsmasq failed", def->name);
+    }
+    stub_log("start-finish", def);
+    *ret_run = st->run;
+    return 0;
+}
+
+void network_start_cancel(const network_env *env, const netdef *def, network_starting *st)
+{
+    stub_launch_close(st, true);
+    stub_log("start-undone", def);
 }
 
 int network_stop(const network_env *env, const netdef *def, const net_run *run, verr *err)

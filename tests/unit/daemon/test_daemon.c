@@ -639,6 +639,124 @@ static char *raw_call(const char *data, size_t len, bool shut)
     return out;
 }
 
+/* Send a request on a connection of its own and return the connection,
+ * without reading the reply (read_reply does). */
+static int send_request(json_t *req)
+{
+    size_t len;
+    char *text = proto_dump(req, &len);
+    json_decref(req);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    strcpy(sa.sun_path, paths.socket_path);
+    verr err = VERR_INIT;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        proto_write_all(fd, text, len, proto_now_ms() + 5000, &err) < 0) {
+        close(fd);
+        fd = -1;
+    } else {
+        shutdown(fd, SHUT_WR);
+    }
+    free(text);
+    return fd;
+}
+
+static json_t *read_reply(int fd)
+{
+    char *out = NULL;
+    verr err = VERR_INIT;
+    json_t *reply = NULL;
+    if (fd >= 0 && proto_read_all(fd, PROTO_MAX_MSG, proto_now_ms() + 10000, &out, NULL, &err) == 0)
+        reply = json_loads(out, 0, NULL);
+    free(out);
+    if (fd >= 0)
+        close(fd);
+    return reply ? reply : json_pack("{s:b, s:s}", "ok", 0, "error", "no reply");
+}
+
+static bool stub_logged(const char *line)
+{
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    return store_read_file(stub_log, &text, &len, NULL) > 0 && strstr(text, line) != NULL;
+}
+
+/* A start waits for its dnsmasq (the stub's stand-in sleeps) as an event:
+ * other requests are served meanwhile; requests that would change the
+ * starting network are refused as busy; the reply comes when it is up, or
+ * with the error once it is undone. */
+static void test_async_start(void)
+{
+    CHECK_OK(call(req_xml("define", NET_XML("slowy", "  <title>slow</title>\n"))));
+    int fd = send_request(req_name("start", "slowy"));
+    CHECK(fd >= 0);
+    /* wait (bounded) until the daemon has begun it */
+    for (int i = 0; i < 200 && !stub_logged("start-begin slowy"); i++)
+        usleep(5000);
+    CHECK(stub_logged("start-begin slowy"));
+    json_t *n = info("slowy");
+    CHECK(n && json_is_false(json_object_get(n, "active")));
+    json_decref(n);
+    CHECK_OK(call(proto_request("list")));
+    const char *busy = "Requested operation is not valid: network 'slowy' is starting (waiting "
+                       "for its dnsmasq); try again when it is active";
+    CHECK_ERR(call(req_name("destroy", "slowy")), busy);
+    CHECK_ERR(call(req_name("start", "slowy")), busy);
+    CHECK_ERR(call(req_name("undefine", "slowy")), busy);
+    CHECK_ERR(call(req_xml("define", NET_XML("slowy", ""))), busy);
+    CHECK_OK(read_reply(fd));
+    CHECK(stub_logged("start-finish slowy"));
+    n = info("slowy");
+    CHECK(n && json_is_true(json_object_get(n, "active")));
+    json_decref(n);
+    CHECK_OK(call(req_name("destroy", "slowy")));
+
+    /* two at once, both up */
+    CHECK_OK(call(req_xml("define", NET_XML("slow2", "  <title>slow</title>\n"))));
+    int fd1 = send_request(req_name("start", "slowy"));
+    int fd2 = send_request(req_name("start", "slow2"));
+    CHECK_OK(read_reply(fd1));
+    CHECK_OK(read_reply(fd2));
+    CHECK_OK(call(req_name("destroy", "slowy")));
+    CHECK_OK(call(req_name("destroy", "slow2")));
+
+    /* dnsmasq fails: the error, and the network stays inactive */
+    CHECK_OK(call(req_xml("define", NET_XML("slowbad", "  <title>slow-fail</title>\n"))));
+    CHECK_ERR(call(req_name("start", "slowbad")),
+              "starting network 'slowbad': stub: dnsmasq failed");
+    n = info("slowbad");
+    CHECK(n && json_is_false(json_object_get(n, "active")));
+    json_decref(n);
+    /* a transient network whose start fails is not kept */
+    CHECK_ERR(call(req_xml("create", NET_XML("slowtr", "  <title>slow-fail</title>\n"))),
+              "starting network 'slowtr': stub: dnsmasq failed");
+    CHECK_ERR(call(req_name("info", "slowtr")),
+              "Network not found: no network with matching name 'slowtr'");
+    /* dnsmasq never gets ready: given up after the timeout, undone */
+    CHECK_OK(call(req_xml("define", NET_XML("slowhang", "  <title>slow-hang</title>\n"))));
+    json_t *r = call(req_name("start", "slowhang"));
+    CHECK(json_is_false(json_object_get(r, "ok")));
+    const char *msg = json_string_value(json_object_get(r, "error"));
+    CHECK(msg && strstr(msg, "did not finish within 5000 ms"));
+    json_decref(r);
+    CHECK(stub_logged("start-undone slowhang"));
+    /* the caller goes away: the start still completes */
+    close(send_request(req_name("start", "slowy")));
+    bool up = false;
+    for (int i = 0; i < 300 && !up; i++) {
+        n = info("slowy");
+        up = n && json_is_true(json_object_get(n, "active"));
+        json_decref(n);
+        if (!up)
+            usleep(10000);
+    }
+    CHECK(up);
+    CHECK_OK(call(req_name("destroy", "slowy")));
+    const char *names[] = {"slowy", "slow2", "slowbad", "slowhang"};
+    for (size_t i = 0; i < 4; i++)
+        CHECK_OK(call(req_name("undefine", names[i])));
+}
+
 static void test_bad_requests(void)
 {
     char *out = raw_call("{not json", 9, true);
@@ -1029,6 +1147,7 @@ int main(int argc, char **argv)
     test_define();
     test_lifecycle();
     test_transient();
+    test_async_start();
     test_update_and_forwards();
     test_leases();
     test_bad_requests();

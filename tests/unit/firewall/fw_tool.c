@@ -1,10 +1,14 @@
 /* Test helper for the datapath test: drives the firewall layer from a shell
  * script (run inside a namespace the script made).
  *   fw-tool plan|apply|remove|counters NETWORK.xml
+ *   fw-tool table-apply|table-remove|forwards-add|forwards-del NETWORK.xml
+ *     (the libnftnl paths: the table via the private namespace; the
+ *     definition's forwards as elements of the live table)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "firewall/firewall.h"
 #include "util/cleanup.h"
@@ -20,6 +24,13 @@ static int run(const char *cmd, const netdef *def, verr *err)
             return fputs(plan, stdout) < 0 ? -1 : 0;
         return fw_apply(plan, err);
     }
+    if (streq(cmd, "table-apply"))
+        return fw_table_apply(def, err);
+    if (streq(cmd, "table-remove"))
+        return fw_table_remove(def, err);
+    if (streq(cmd, "forwards-add") || streq(cmd, "forwards-del"))
+        return fw_forwards_apply(def, def->port_forwards, def->n_port_forwards,
+                                 streq(cmd, "forwards-add"), err);
     if (streq(cmd, "remove")) {
         if (!def->bridge_name)
             return verr_set(err, VERR_INVALID, "no bridge name");
@@ -41,14 +52,25 @@ static int run(const char *cmd, const netdef *def, verr *err)
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: %s plan|apply|remove|counters NETWORK.xml\n", argv[0]);
+        fprintf(stderr, "usage: %s plan|apply|remove|counters|table-apply|table-remove|forwards-add|"
+                        "forwards-del NETWORK.xml\n", argv[0]);
         return 2;
     }
     netdef *def = NULL;
     verr err = VERR_INIT;
     int r = netdef_parse_file(argv[2], &def, &err);
-    if (r == 0)
+    /* FW_TOOL_REPEAT=N: run the command N times, print the mean time per run
+     * (a measurement aid for bench/, not used by tests). */
+    const char *rep = getenv("FW_TOOL_REPEAT");
+    int n = rep ? atoi(rep) : 1;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; r == 0 && i < (n > 0 ? n : 1); i++)
         r = run(argv[1], def, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rep && r == 0)
+        fprintf(stderr, "%s: %.3f ms per run (%d runs)\n", argv[1],
+                ((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6) / n, n);
     if (r < 0)
         fprintf(stderr, "fw-tool: %s\n", err.msg);
     netdef_freep(&def);
