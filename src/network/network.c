@@ -272,9 +272,13 @@ static int static_routes_drop_extra(const netdef *def, bool *repaired, verr *err
     return 0;
 }
 
-/* Write the dnsmasq config, hosts files; world-readable, since dnsmasq
- * re-reads the hosts files after dropping privileges. */
-static int dnsmasq_write_files(const network_env *env, const netdef *def, bool conf_too, verr *err)
+/* The files of a network's dnsmasq in DNSMASQ_DIR, by extension: the plan's
+ * conf, hostsfile and addnhosts. */
+static const char *const dnsmasq_exts[] = {"conf", "hostsfile", "addnhosts"};
+
+/* Plan def's dnsmasq files with the options vnetd runs dnsmasq with (the
+ * same for writing them and for checking them). */
+static int dnsmasq_plan_of(const network_env *env, const netdef *def, dnsmasq_plan *ret, verr *err)
 {
     _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
     _cleanup_free_ char *servers = dnsmasq_servers_path(env->paths->dnsmasq_dir);
@@ -286,19 +290,28 @@ static int dnsmasq_write_files(const network_env *env, const netdef *def, bool c
         .servers_file = servers,
         .user = env->dnsmasq_user,
     };
+    *ret = (dnsmasq_plan){0};
+    return dnsmasq_plan_build(def, &opts, ret, err);
+}
+
+/* Write the dnsmasq config, hosts files; world-readable, since dnsmasq
+ * re-reads the hosts files after dropping privileges. */
+static int dnsmasq_write_files(const network_env *env, const netdef *def, bool conf_too, verr *err)
+{
     /* vnetd keeps the servers file current; make sure it exists (e.g. a
      * network started before the daemon's first write, or by a test). */
-    if (conf_too && dnsmasq_uses_servers_file(def) &&
-        dnsmasq_servers_update(DNSMASQ_RESOLV_CONF, servers, true, NULL, err) < 0)
-        return verr_prefix(err, "writing the upstream DNS servers file");
-    dnsmasq_plan plan = {0};
-    if (dnsmasq_plan_build(def, &opts, &plan, err) < 0)
+    if (conf_too && dnsmasq_uses_servers_file(def)) {
+        _cleanup_free_ char *servers = dnsmasq_servers_path(env->paths->dnsmasq_dir);
+        if (dnsmasq_servers_update(DNSMASQ_RESOLV_CONF, servers, true, NULL, err) < 0)
+            return verr_prefix(err, "writing the upstream DNS servers file");
+    }
+    dnsmasq_plan plan;
+    if (dnsmasq_plan_of(env, def, &plan, err) < 0)
         return -1;
-    static const char *const exts[] = {"conf", "hostsfile", "addnhosts"};
     const char *texts[] = {plan.conf, plan.hostsfile, plan.addnhosts};
     int r = 0;
-    for (size_t i = conf_too ? 0 : 1; i < ARRAY_SIZE(exts) && r == 0; i++) {
-        _cleanup_free_ char *path = store_dnsmasq_path(env->paths, def->name, exts[i]);
+    for (size_t i = conf_too ? 0 : 1; i < ARRAY_SIZE(dnsmasq_exts) && r == 0; i++) {
+        _cleanup_free_ char *path = store_dnsmasq_path(env->paths, def->name, dnsmasq_exts[i]);
         r = store_write_runtime(path, texts[i], strlen(texts[i]), 0644, err);
     }
     dnsmasq_plan_free(&plan);
@@ -310,9 +323,8 @@ static int dnsmasq_write_files(const network_env *env, const netdef *def, bool c
  * undefined (network_forget_leases). */
 static void dnsmasq_remove_files(const network_env *env, const netdef *def)
 {
-    static const char *const exts[] = {"conf", "hostsfile", "addnhosts"};
-    for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
-        _cleanup_free_ char *path = store_dnsmasq_path(env->paths, def->name, exts[i]);
+    for (size_t i = 0; i < ARRAY_SIZE(dnsmasq_exts); i++) {
+        _cleanup_free_ char *path = store_dnsmasq_path(env->paths, def->name, dnsmasq_exts[i]);
         store_unlink(path, NULL);
     }
     _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
@@ -678,25 +690,13 @@ static int adopt_firewall(const netdef *def, net_run *run, bool *repaired, verr 
 static int dnsmasq_files_check(const network_env *env, const netdef *def, bool *ret_conf_ok,
                                bool *ret_hosts_ok, verr *err)
 {
-    _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
-    _cleanup_free_ char *servers = dnsmasq_servers_path(env->paths->dnsmasq_dir);
-    /* the same options as dnsmasq_write_files */
-    dnsmasq_plan_opts opts = {
-        .state_dir = env->paths->dnsmasq_dir,
-        .pid_file = pidfile,
-        .libvirt_compat = false,
-        .fast_dhcp = true,
-        .servers_file = servers,
-        .user = env->dnsmasq_user, /* as dnsmasq_write_files plans it */
-    };
-    dnsmasq_plan plan = {0};
-    if (dnsmasq_plan_build(def, &opts, &plan, err) < 0)
+    dnsmasq_plan plan;
+    if (dnsmasq_plan_of(env, def, &plan, err) < 0)
         return -1;
-    static const char *const exts[] = {"conf", "hostsfile", "addnhosts"};
     const char *texts[] = {plan.conf, plan.hostsfile, plan.addnhosts};
     bool same[3];
-    for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
-        _cleanup_free_ char *path = store_dnsmasq_path(env->paths, def->name, exts[i]);
+    for (size_t i = 0; i < ARRAY_SIZE(dnsmasq_exts); i++) {
+        _cleanup_free_ char *path = store_dnsmasq_path(env->paths, def->name, dnsmasq_exts[i]);
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
         same[i] = store_read_file(path, &text, &len, NULL) > 0 && streq(text, texts[i]);
