@@ -109,6 +109,9 @@ char *output_info(json_t *n)
 {
     strbuf b = STRBUF_INIT;
     const char *bridge = get_str(n, "bridge");
+    /* a host bridge that cannot take guests: its state, then why */
+    const char *state = get_str(n, "bridge_state"), *why = get_str(n, "bridge_why");
+    _cleanup_free_ char *state_why = state && why ? xasprintf("%s (%s)", state, why) : NULL;
     const char *lines[][2] = {
         {"Name:", get_str(n, "name")},
         {"UUID:", get_str(n, "uuid")},
@@ -116,7 +119,7 @@ char *output_info(json_t *n)
         {"Persistent:", yes_no(get_bool(n, "persistent"))},
         {"Autostart:", yes_no(get_bool(n, "autostart"))},
         {"Bridge:", bridge && *bridge ? bridge : NULL},
-        {"Bridge state:", get_str(n, "bridge_state")}, /* host bridges only (vnet) */
+        {"Bridge state:", state_why ? state_why : state}, /* host bridges only (vnet) */
     };
     for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
         if (!lines[i][1])

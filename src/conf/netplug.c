@@ -47,6 +47,24 @@ const char *netdef_forward_driver(const netdef *def)
     return def->extra ? def->extra->forward_driver : NULL;
 }
 
+static bool vport_is_ovs(const netdef_vport *vp)
+{
+    return vp && vp->type && streq(vp->type, "openvswitch");
+}
+
+bool netdef_bridge_is_ovs(const netdef *def)
+{
+    const struct netdef_extra *x = def->extra;
+    if (def->forward_mode != NETDEF_FWD_BRIDGE || !def->bridge_name || !x)
+        return false;
+    if (vport_is_ovs(x->vport))
+        return true;
+    for (size_t i = 0; i < x->n_portgroups; i++)
+        if (vport_is_ovs(x->portgroups[i].vport))
+            return true;
+    return false;
+}
+
 static bool is_direct_mode(const netdef *def)
 {
     switch (def->forward_mode) {

@@ -38,7 +38,7 @@ typedef struct netplug_pool {
     netplug_pci *pcis; /* hostdev: PCI addresses (a <pf> expanded to its VFs) */
     size_t n_pcis;
     const char *unusable;   /* bridge mode: why the host bridge cannot take ports, NULL if it can */
-    char unusable_buf[160]; /* storage for `unusable`, for fillers that need it */
+    char unusable_buf[320]; /* storage for `unusable`, for fillers that need it */
 } netplug_pool;
 
 /* "0000:03:10.2" <-> netplug_pci. parse: 0 or -1. */
@@ -51,6 +51,10 @@ const char *netdef_forward_pf(const netdef *def); /* <pf dev=..> or NULL */
 size_t netdef_forward_pcis(const netdef *def, netplug_pci **ret);
 /* <driver name=..> of a hostdev <forward>, NULL for the default. */
 const char *netdef_forward_driver(const netdef *def);
+/* Whether a bridge-mode network's host bridge is an Open vSwitch bridge: the
+ * network, or one of its portgroups, has <virtualport type='openvswitch'>
+ * (libvirt then plugs guests with ovs-vsctl, not as Linux bridge ports). */
+bool netdef_bridge_is_ovs(const netdef *def);
 
 /* Fill port's plug (plug, bridge, mac_table_manager, dev, mode, managed,
  * driver, PCI address) for network def with pool, given the ports already

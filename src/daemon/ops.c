@@ -95,9 +95,13 @@ static json_t *op_info(vnetd *d, json_t *req, verr *err)
     const char *br = net_bridge(n);
     if (!netdef_is_managed_bridge(net_current(n)) && br) {
         /* a host bridge vnet does not own: say whether it can take guests */
-        char why[160];
-        const char *state = network_bridge_state(br, why, sizeof(why));
+        char why[320];
+        const ovn_opts *o = ovn_daemon_opts(d);
+        const char *state =
+            network_bridge_state(o ? o->ovs_db : NULL, net_current(n), br, why, sizeof(why));
         json_object_set_new(summary, "bridge_state", json_string(state ? state : "unknown"));
+        if (why[0])
+            json_object_set_new(summary, "bridge_why", json_string(why));
     }
     json_t *r = proto_reply_ok();
     json_object_set_new(r, "network", summary);

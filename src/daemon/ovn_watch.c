@@ -278,8 +278,7 @@ int ovn_daemon_setup(vnetd *d, const ovn_opts *o, verr *err)
     s->sub = events_subscribe(d, on_event, NULL);
     if (o->chassis && !o->ovs_db)
         return verr_set(err, VERR_INVALID, "--ovn-chassis needs --ovs-db unix:PATH");
-    if (o->ovs_db && !o->chassis)
-        return verr_set(err, VERR_INVALID, "--ovs-db needs --ovn-chassis NAME");
+    /* --ovs-db alone is fine: Open vSwitch host bridges are asked there */
     if (o->chassis) {
         if (chassis_configure(o, err) < 0)
             return -1;

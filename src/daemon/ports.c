@@ -287,7 +287,8 @@ static int allocate_plug(vnetd *d, const vnet_net *net, netport *port, bool recl
         if (streq(s->items[i].network, net->name))
             others[n++] = s->items[i].port;
     netplug_pool pool;
-    network_pool_from_run(&net->run, &pool);
+    const ovn_opts *o = ovn_daemon_opts(d);
+    network_pool_from_run(&net->run, net->live, o ? o->ovs_db : NULL, &pool);
     int r = reclaim ? netport_check_reclaim(net->live, &pool, others, n, port, err)
                     : netport_choose_plug(net->live, &pool, others, n, port, err);
     network_pool_clear(&pool);

@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "netdev/netdev.h"
 #include "netdev/sriov.h"
 #include "network/bandwidth.h"
 #include "network/status.h"
+#include "ovn/ovsdb.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -134,7 +136,9 @@ int network_pool_start(const network_env *env, const netdef *def, net_run *ret_r
     return 0;
 }
 
-const char *network_bridge_state(const char *name, char *ret_why, size_t len)
+/* A Linux bridge (or an Open vSwitch bridge of the kernel datapath, whose
+ * device is of kind "openvswitch"), judged by its kernel link. */
+static const char *kernel_bridge_state(const char *name, char *ret_why, size_t len)
 {
     netdev_link l;
     int r = netdev_link_get(name, &l, NULL);
@@ -156,4 +160,83 @@ const char *network_bridge_state(const char *name, char *ret_why, size_t len)
     }
     ret_why[0] = '\0';
     return "up";
+}
+
+const char *network_ovs_db(const char *configured)
+{
+    static const char *const defaults[] = {"unix:/run/openvswitch/db.sock",
+                                           "unix:/var/run/openvswitch/db.sock"};
+    if (configured && *configured)
+        return configured;
+    for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+        if (access(defaults[i] + strlen("unix:"), F_OK) == 0)
+            return defaults[i];
+    return defaults[0];
+}
+
+/* 1 when the Open_vSwitch database has a Bridge row named name, 0 when not. */
+static int ovs_has_bridge(const char *remote, const char *name, verr *err)
+{
+    _cleanup_(ovsdb_closep) ovsdb *c = NULL;
+    json_t *rows = NULL;
+    if (ovsdb_connect(remote, NETWORK_OVS_TIMEOUT_MS, &c, err) < 0 ||
+        ovsdb_select(c, "Open_vSwitch", "Bridge", json_pack("[[sss]]", "name", "==", name),
+                     json_pack("[s]", "name"), &rows, err) < 0)
+        return -1;
+    int r = json_array_size(rows) > 0;
+    json_decref(rows);
+    return r;
+}
+
+/* An Open vSwitch bridge: its Bridge row, then its device. With the kernel
+ * datapath the device is of kind "openvswitch"; with the userspace (netdev)
+ * datapath ovs-vswitchd makes it a tap ("tun"). */
+static const char *ovs_bridge_state(const char *ovs_db, const char *name, char *ret_why,
+                                    size_t len)
+{
+    verr e = VERR_INIT;
+    int has = ovs_has_bridge(network_ovs_db(ovs_db), name, &e);
+    if (has < 0) {
+        snprintf(ret_why, len, "cannot ask Open vSwitch about bridge '%s': %s", name, e.msg);
+        return NULL;
+    }
+    netdev_link l;
+    int r = netdev_link_get(name, &l, NULL);
+    if (r < 0) {
+        snprintf(ret_why, len, "the state of bridge '%s' cannot be read", name);
+        return NULL;
+    }
+    if (!has && r > 0) {
+        snprintf(ret_why, len, "'%s' is not an Open vSwitch bridge (%s)", name,
+                 streq(l.kind, "bridge") ? "a Linux bridge" : l.kind[0] ? l.kind : "no kind");
+        return "not a bridge";
+    }
+    if (!has) {
+        snprintf(ret_why, len, "Open vSwitch has no bridge '%s'", name);
+        return "missing";
+    }
+    if (r == 0) {
+        snprintf(ret_why, len, "Open vSwitch bridge '%s' has no device (is ovs-vswitchd running?)",
+                 name);
+        return "down";
+    }
+    if (!streq(l.kind, "openvswitch") && !streq(l.kind, "tun")) {
+        snprintf(ret_why, len, "'%s' is an Open vSwitch bridge, but its device is a %s link", name,
+                 l.kind[0] ? l.kind : "kind-less");
+        return "not a bridge";
+    }
+    if (!l.up) {
+        snprintf(ret_why, len, "Open vSwitch bridge '%s' is down", name);
+        return "down";
+    }
+    ret_why[0] = '\0';
+    return "up";
+}
+
+const char *network_bridge_state(const char *ovs_db, const netdef *def, const char *name,
+                                 char *ret_why, size_t len)
+{
+    if (def && netdef_bridge_is_ovs(def))
+        return ovs_bridge_state(ovs_db, name, ret_why, len);
+    return kernel_bridge_state(name, ret_why, len);
 }

@@ -11,13 +11,24 @@
 #include "network/network.h"
 
 int network_pool_start(const network_env *env, const netdef *def, net_run *ret_run, verr *err);
-/* The pool a run-state recorded (devs point into run: keep it alive);
- * unusable is set for a host bridge that cannot take ports now. Free with
- * network_pool_clear. */
 /* Stop: undo what start did to a host bridge (its bandwidth). */
 void network_pool_stop(const netdef *def);
-void network_pool_from_run(const net_run *run, netplug_pool *ret);
+/* The pool a run-state recorded (devs point into run: keep it alive);
+ * unusable is set for a host bridge that cannot take ports now (judged as
+ * network_bridge_state, with def and ovs_db). Free with network_pool_clear. */
+void network_pool_from_run(const net_run *run, const netdef *def, const char *ovs_db,
+                           netplug_pool *ret);
 void network_pool_clear(netplug_pool *pool);
-/* A host bridge's state for `vnet info`: "up", "down", "missing", "not a
- * bridge" (NULL on a netlink error); ret_why gets a sentence when not "up". */
-const char *network_bridge_state(const char *name, char *ret_why, size_t len);
+/* A host bridge's state for `vnet info` and ports: "up", "down", "missing",
+ * "not a bridge", or NULL when it cannot be found out; ret_why gets a
+ * sentence when not "up". A network with an openvswitch virtualport
+ * (netdef_bridge_is_ovs) is judged by Open vSwitch: its Bridge row in the
+ * database at ovs_db (see network_ovs_db), then its device; any other by the
+ * kernel link, which must be a bridge. def NULL: the kernel link only. */
+const char *network_bridge_state(const char *ovs_db, const netdef *def, const char *name,
+                                 char *ret_why, size_t len);
+/* The local Open_vSwitch database: configured (vnetd --ovs-db) when given,
+ * else OVS's default socket, /run/openvswitch/db.sock or
+ * /var/run/openvswitch/db.sock, whichever exists (the first if neither). */
+const char *network_ovs_db(const char *configured);
+#define NETWORK_OVS_TIMEOUT_MS 2000
