@@ -254,6 +254,13 @@ CASES = [
      "Name:           lan\nUUID:           11111111-2222-3333-4444-555555555555\n"
      "Active:         no\nPersistent:     yes\nAutostart:      no\nBridge:         br0\n"
      "Bridge state:   missing\n", "", 0),
+    # the daemon says why a host bridge cannot take guests: after the state
+    (["info", "ovs"], {"op": "info", "name": "ovs"},
+     {"ok": True, "network": dict(NETS[1], name="ovs", bridge="br0", bridge_state="down",
+                                  bridge_why="Open vSwitch bridge 'br0' is down")},
+     "Name:           ovs\nUUID:           11111111-2222-3333-4444-555555555555\n"
+     "Active:         no\nPersistent:     yes\nAutostart:      no\nBridge:         br0\n"
+     "Bridge state:   down (Open vSwitch bridge 'br0' is down)\n", "", 0),
 ]
 
 

@@ -184,6 +184,7 @@ static void test_ovs_portgroups(void)
     CHECK(ovs != NULL);
     if (!ovs)
         return;
+    CHECK(netdef_bridge_is_ovs(ovs)); /* the network's virtualport */
     netplug_pool pool = {0};
     const uint8_t u[16] = {0xde, 0xad, 0xbe, 0xef, 0, 1, 0x40, 2, 0x80, 3, 4, 5, 6, 7, 8, 9};
     verr err = VERR_INIT;
@@ -220,6 +221,30 @@ static void test_ovs_portgroups(void)
         CHECK(strstr(err.msg, "'floor' cannot be applied") != NULL);
         netport_free(p);
         netdef_free(fl);
+    }
+
+    /* an Open vSwitch bridge by a portgroup's virtualport alone; a Linux
+     * bridge without one; never a managed bridge or a macvtap pool */
+    const char *kinds[][2] = {
+        {"<forward mode='bridge'/><bridge name='b'/><portgroup name='p'><virtualport "
+         "type='openvswitch'/></portgroup>",
+         "y"},
+        {"<forward mode='bridge'/><bridge name='b'/><portgroup name='p'/>", "n"},
+        {"<forward mode='bridge'/><bridge name='b'/><virtualport type='802.1Qbh'/>", "n"},
+        {"<forward mode='bridge'><interface dev='eth1'/></forward><virtualport "
+         "type='openvswitch'/>",
+         "n"},
+        {"<forward mode='nat'/><bridge name='b'/><ip address='10.4.0.1' prefix='24'/>", "n"},
+    };
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        char *text = NULL;
+        CHECK(asprintf(&text, "<network><name>k</name>%s</network>", kinds[i][0]) > 0);
+        netdef *k = def_of(text);
+        CHECK(k != NULL);
+        if (k)
+            CHECK(netdef_bridge_is_ovs(k) == (kinds[i][1][0] == 'y'));
+        netdef_free(k);
+        free(text);
     }
 
     netdef *qbh = def_of("<network><name>q</name><forward mode='bridge'/><bridge name='br1'/>"
