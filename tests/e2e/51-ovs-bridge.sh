@@ -82,26 +82,16 @@ port() {
 xml_attr() { sed -n "s/.*<$2[^>]* $3='\\([^']*\\)'.*/\\1/p" <<<"$1" | head -n1; } # XML ELEM ATTR
 UUID_RE='[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
 
-cat >"$T/ovslan.xml" <<'XML'
-<network>
-  <name>ovslan</name>
-  <forward mode='bridge'/>
-  <bridge name='br0'/>
-  <virtualport type='openvswitch'/>
-  <portgroup name='lan' default='yes'/>
-  <portgroup name='vlan10'>
-    <vlan>
-      <tag id='10'/>
-    </vlan>
-  </portgroup>
-  <portgroup name='trunk'>
-    <vlan trunk='yes'>
-      <tag id='10'/>
-      <tag id='20' nativeMode='untagged'/>
-    </vlan>
-  </portgroup>
-</network>
-XML
+# the network and libvirt 9.0's ports on it (see tests/data/libvirt-ports/README.md)
+GOLD=$E2E_SRC_DIR/tests/data/libvirt-ports
+cp "$GOLD/ovslan.xml" "$T/ovslan.xml"
+# same_as_libvirt DESC GOLDEN XML: the port XML equals libvirt's, UUIDs/MACs/interfaceids aside
+same_as_libvirt() {
+    local given=0badc0de-1111-4222-8333-444444444444
+    expect_eq "$1" "$(cat "$GOLD/$2.xml")" "$(sed -E "s/$given/GIVEN/;
+        s/<uuid>[0-9a-f-]{36}</<uuid>UUID</; s/address='[0-9a-f:]{17}'/address='MAC'/;
+        s/interfaceid='[0-9a-f-]{36}'/interfaceid='IFID'/; s/GIVEN/$given/" <<<"$3")"
+}
 expect_ok "define a bridge-mode network on OVS bridge br0 with portgroups" vnet define "$T/ovslan.xml"
 before=$(host_state)
 expect_ok "it starts while Open vSwitch is not running, as libvirt's does" vnet start ovslan
@@ -155,6 +145,7 @@ expect_match "with an openvswitch virtualport whose interfaceid is a random UUID
     "^$UUID_RE\$" "$IF1"
 expect_match "(the virtualport element)" "<virtualport type='openvswitch'>" "$X1"
 expect_no_match "and no vlan (the 'lan' portgroup has none)" "<vlan" "$X1"
+same_as_libvirt "the port's XML is libvirt 9.0's" ovs-default "$X1"
 MAC1=$(xml_attr "$X1" mac address)
 port ovslan vlan10 0badc0de-1111-4222-8333-444444444444
 P2=$PORT X2=$PORT_XML
@@ -163,11 +154,13 @@ expect_eq "an interfaceid given with the port is kept" 0badc0de-1111-4222-8333-4
 expect_match "the vlan10 portgroup's tag" "<vlan>.*" "$X2"
 expect_eq "(tag 10)" 10 "$(xml_attr "$X2" tag id)"
 MAC2=$(xml_attr "$X2" mac address)
+same_as_libvirt "the port's XML is libvirt 9.0's" ovs-vlan10-interfaceid "$X2"
 port ovslan trunk
 P3=$PORT X3=$PORT_XML
 expect_match "the trunk portgroup: trunk='yes'" "<vlan trunk='yes'>" "$X3"
 expect_match "with the native untagged tag" "<tag id='20' nativeMode='untagged'/>" "$X3"
 expect_no_match "each port its own interfaceid" "$IF1" "$X3"
+same_as_libvirt "the port's XML is libvirt 9.0's" ovs-trunk "$X3"
 e2e_run virsh_rw net-port-dumpxml ovslan "$P2"
 expect_match "virsh net-port-dumpxml shows the same port" "interfaceid='0badc0de-1111-4222-8333-444444444444'" \
     "$E2E_OUT"
@@ -201,6 +194,7 @@ ovs_guest g2 "$MAC2" "$(xml_attr "$X2" parameters interfaceid)" "$(xml_attr "$X2
     e2e_fatal "guest g2 plugged into br0 on VLAN 10"
 port ovslan vlan10
 P4=$PORT X4=$PORT_XML
+same_as_libvirt "a vlan10 port's XML (interfaceid made up) is libvirt 9.0's" ovs-vlan10 "$X4"
 ovs_guest g3 "$(xml_attr "$X4" mac address)" "$(xml_attr "$X4" parameters interfaceid)" \
     "$(xml_attr "$X4" tag id)" || e2e_fatal "guest g3 plugged into br0 on VLAN 10"
 expect_eq "the OVS port carries the port's interfaceid" '"0badc0de-1111-4222-8333-444444444444"' \
