@@ -164,8 +164,22 @@ same_as_libvirt "the port's XML is libvirt 9.0's" ovs-trunk "$X3"
 e2e_run virsh_rw net-port-dumpxml ovslan "$P2"
 expect_match "virsh net-port-dumpxml shows the same port" "interfaceid='0badc0de-1111-4222-8333-444444444444'" \
     "$E2E_OUT"
+# the same through vnet's CLI: port-create, then port-dumpxml
+P5=$(cat /proc/sys/kernel/random/uuid)
+cat >"$T/p5.xml" <<XML
+<networkport>
+  <uuid>$P5</uuid>
+  <owner><name>vm-cli</name><uuid>$(cat /proc/sys/kernel/random/uuid)</uuid></owner>
+  <group>trunk</group>
+  <mac address='52:54:00:00:51:05'/>
+</networkport>
+XML
+expect_ok "vnet port-create on the trunk portgroup" vnet port-create ovslan "$T/p5.xml"
+e2e_run vnet port-dumpxml ovslan "$P5"
+same_as_libvirt "vnet port-dumpxml: the same port libvirt 9.0 makes (owner aside)" ovs-trunk \
+    "$(sed 's/vm-cli/vm-trunk/' <<<"$E2E_OUT")"
 e2e_run vnet port-list ovslan --json
-expect_eq "vnet port-list --json lists the three ports on br0" 3 "$(grep -c '"bridge br0"' <<<"$E2E_OUT")"
+expect_eq "vnet port-list --json lists the four ports on br0" 4 "$(grep -c '"bridge br0"' <<<"$E2E_OUT")"
 
 # ---- what libvirt's VM driver does with such a port: the guest's interface into br0 by
 # ovs-vsctl, with the interfaceid and the vlan tag; then real traffic
@@ -211,7 +225,7 @@ expect_eq "br0 deleted from Open vSwitch: missing" "missing (Open vSwitch has no
 port ovslan vlan10
 expect_eq "a port is refused, with the reason" \
     "ERROR 55 network 'ovslan' cannot take ports now: Open vSwitch has no bridge 'br0'" "$PORT_XML"
-expect_eq "the ports made before are kept" 4 "$(virsh_rw net-port-list ovslan | grep -c .)"
+expect_eq "the ports made before are kept" 5 "$(virsh_rw net-port-list ovslan | grep -c .)"
 
 # ---- an openvswitch virtualport on a Linux bridge: not an Open vSwitch bridge
 ip -n "$HOST_NS" link add brl type bridge && ip -n "$HOST_NS" link set brl up
@@ -230,7 +244,7 @@ expect_ok "undefine ovslinux" vnet undefine ovslinux
 ip -n "$HOST_NS" link del brl
 
 # ---- destroy: nothing left behind
-for p in $P1 $P2 $P3 $P4; do
+for p in $P1 $P2 $P3 $P4 $P5; do
     expect_ok "virsh net-port-delete $p" virsh_rw net-port-delete ovslan "$p"
 done
 for g in g1 g2 g3; do ip -n "$HOST_NS" link del "vg$g"; done
