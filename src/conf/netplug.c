@@ -65,6 +65,11 @@ bool netdef_bridge_is_ovs(const netdef *def)
     return false;
 }
 
+bool netport_is_ovs(const netport *port)
+{
+    return port->extra && vport_is_ovs(port->extra->vport);
+}
+
 static bool is_direct_mode(const netdef *def)
 {
     switch (def->forward_mode) {

@@ -55,6 +55,9 @@ const char *netdef_forward_driver(const netdef *def);
  * network, or one of its portgroups, has <virtualport type='openvswitch'>
  * (libvirt then plugs guests with ovs-vsctl, not as Linux bridge ports). */
 bool netdef_bridge_is_ovs(const netdef *def);
+/* Whether a port asks for <virtualport type='openvswitch'> itself (a
+ * domain's <interface> may, on a network that has none). */
+bool netport_is_ovs(const netport *port);
 
 /* Fill port's plug (plug, bridge, mac_table_manager, dev, mode, managed,
  * driver, PCI address) for network def with pool, given the ports already

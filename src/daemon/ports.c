@@ -288,7 +288,9 @@ static int allocate_plug(vnetd *d, const vnet_net *net, netport *port, bool recl
             others[n++] = s->items[i].port;
     netplug_pool pool;
     const ovn_opts *o = ovn_daemon_opts(d);
-    network_pool_from_run(&net->run, net->live, o ? o->ovs_db : NULL, &pool);
+    /* an Open vSwitch bridge when the network or the port says so */
+    bool ovs = netdef_bridge_is_ovs(net->live) || netport_is_ovs(port);
+    network_pool_from_run(&net->run, o ? o->ovs_db : NULL, ovs, &pool);
     int r = reclaim ? netport_check_reclaim(net->live, &pool, others, n, port, err)
                     : netport_choose_plug(net->live, &pool, others, n, port, err);
     network_pool_clear(&pool);

@@ -233,10 +233,10 @@ static const char *ovs_bridge_state(const char *ovs_db, const char *name, char *
     return "up";
 }
 
-const char *network_bridge_state(const char *ovs_db, const netdef *def, const char *name,
-                                 char *ret_why, size_t len)
+const char *network_bridge_state(const char *ovs_db, bool ovs, const char *name, char *ret_why,
+                                 size_t len)
 {
-    if (def && netdef_bridge_is_ovs(def))
+    if (ovs)
         return ovs_bridge_state(ovs_db, name, ret_why, len);
     return kernel_bridge_state(name, ret_why, len);
 }

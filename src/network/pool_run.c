@@ -7,8 +7,7 @@
 #include "network/pool.h"
 #include "util/strbuf.h"
 
-void network_pool_from_run(const net_run *run, const netdef *def, const char *ovs_db,
-                           netplug_pool *ret)
+void network_pool_from_run(const net_run *run, const char *ovs_db, bool ovs, netplug_pool *ret)
 {
     memset(ret, 0, sizeof(*ret));
     for (size_t i = 0; i < run->n_pool_devs; i++)
@@ -20,7 +19,7 @@ void network_pool_from_run(const net_run *run, const netdef *def, const char *ov
     }
     const char *bridge = run->bridge[0] ? run->bridge : NULL;
     if (run->pool && !run->n_pool_devs && !run->n_pool_pcis && bridge) {
-        const char *state = network_bridge_state(ovs_db, def, bridge, ret->unusable_buf,
+        const char *state = network_bridge_state(ovs_db, ovs, bridge, ret->unusable_buf,
                                                  sizeof(ret->unusable_buf));
         if (!state || !streq(state, "up"))
             ret->unusable = ret->unusable_buf;

@@ -11,7 +11,9 @@
 # bridge missing, without a device, down, a Linux bridge; ports through python3-libvirt carry
 # the virtualport (interfaceid made up, or kept) and the portgroup's vlan; a guest on the
 # untagged portgroup leases from the LAN and reaches it; guests on VLAN 10 reach each other and
-# not the LAN; deleting the OVS bridge is reported; destroy leaves nothing behind.
+# not the LAN; on a network without a virtualport, only a port that asks for Open vSwitch itself
+# gets br0; deleting the OVS bridge is reported; destroy leaves nothing behind. Each port's XML
+# is compared with the one libvirt 9.0 makes (tests/data/libvirt-ports).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/libvirt-lib.sh"
 e2e_init
@@ -217,6 +219,29 @@ ip -n "$(guest_ns g2)" addr add "$LAN.202/24" dev eth0
 ip -n "$(guest_ns g3)" addr add "$LAN.203/24" dev eth0
 expect_true "two guests on VLAN 10 reach each other" wait_for 10 pings g2 "$LAN.203"
 expect_false "a guest on VLAN 10 does not reach the untagged LAN" pings g2 "$LAN.1"
+
+# ---- a network without a virtualport on br0: a Linux bridge is expected, unless the port
+# itself asks for Open vSwitch (a domain's <interface> with <virtualport type='openvswitch'/>)
+cat >"$T/ovsplain.xml" <<'XML'
+<network><name>ovsplain</name><forward mode='bridge'/><bridge name='br0'/></network>
+XML
+expect_ok "define and start a bridge-mode network on br0 without a virtualport" \
+    sh -c "ip netns exec $HOST_NS $VNET_BIN --root $ROOT define $T/ovsplain.xml &&
+           ip netns exec $HOST_NS $VNET_BIN --root $ROOT start ovsplain"
+expect_eq "vnet info judges br0 by its kernel link: a tap, not a bridge" \
+    "not a bridge ('br0' is not a bridge (tun))" "$(state_line ovsplain)"
+port ovsplain ""
+expect_eq "a port without a virtualport is refused" \
+    "ERROR 55 network 'ovsplain' cannot take ports now: 'br0' is not a bridge (tun)" "$PORT_XML"
+port ovsplain "" 5ca1ab1e-0000-4000-8000-000000000051
+expect_match "a port with its own openvswitch virtualport: Open vSwitch is asked, br0 is fine" \
+    "<plug type='bridge' bridge='br0'/>" "$PORT_XML"
+expect_eq "(its interfaceid is kept)" 5ca1ab1e-0000-4000-8000-000000000051 \
+    "$(xml_attr "$PORT_XML" parameters interfaceid)"
+expect_ok "delete it" virsh_rw net-port-delete ovsplain "$PORT"
+expect_ok "destroy and undefine ovsplain" \
+    sh -c "ip netns exec $HOST_NS $VNET_BIN --root $ROOT destroy ovsplain &&
+           ip netns exec $HOST_NS $VNET_BIN --root $ROOT undefine ovsplain"
 
 # ---- the bridge goes away: reported, ports refused, existing ports kept
 vsctl del-br br0

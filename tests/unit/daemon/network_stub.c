@@ -211,10 +211,10 @@ int network_sweep(const network_env *env, const network_owned *owned, size_t n,
 }
 
 /* Host bridges are never looked at: "missing" names none. */
-const char *network_bridge_state(const char *ovs_db, const netdef *def, const char *name,
-                                 char *ret_why, size_t len);
-const char *network_bridge_state(const char *ovs_db, const netdef *def, const char *name,
-                                 char *ret_why, size_t len)
+const char *network_bridge_state(const char *ovs_db, bool ovs, const char *name, char *ret_why,
+                                 size_t len);
+const char *network_bridge_state(const char *ovs_db, bool ovs, const char *name, char *ret_why,
+                                 size_t len)
 {
     snprintf(ret_why, len, "bridge '%s' does not exist", name);
     return "missing";
