@@ -97,9 +97,8 @@ static json_t *op_info(vnetd *d, json_t *req, verr *err)
         /* a host bridge vnet does not own: say whether it can take guests */
         char why[320];
         const ovn_opts *o = ovn_daemon_opts(d);
-        const char *state =
-            network_bridge_state(o ? o->ovs_db : NULL, netdef_bridge_is_ovs(net_current(n)), br,
-                                 why, sizeof(why));
+        const char *state = network_bridge_state(
+            o ? o->ovs_db : NULL, netdef_bridge_is_ovs(net_current(n)), br, why, sizeof(why));
         json_object_set_new(summary, "bridge_state", json_string(state ? state : "unknown"));
         if (why[0])
             json_object_set_new(summary, "bridge_why", json_string(why));

@@ -191,8 +191,7 @@ static int ovs_has_bridge(const char *remote, const char *name, verr *err)
 /* An Open vSwitch bridge: its Bridge row, then its device. With the kernel
  * datapath the device is of kind "openvswitch"; with the userspace (netdev)
  * datapath ovs-vswitchd makes it a tap ("tun"). */
-static const char *ovs_bridge_state(const char *ovs_db, const char *name, char *ret_why,
-                                    size_t len)
+static const char *ovs_bridge_state(const char *ovs_db, const char *name, char *ret_why, size_t len)
 {
     verr e = VERR_INIT;
     int has = ovs_has_bridge(network_ovs_db(ovs_db), name, &e);
@@ -208,7 +207,9 @@ static const char *ovs_bridge_state(const char *ovs_db, const char *name, char *
     }
     if (!has && r > 0) {
         snprintf(ret_why, len, "'%s' is not an Open vSwitch bridge (%s)", name,
-                 streq(l.kind, "bridge") ? "a Linux bridge" : l.kind[0] ? l.kind : "no kind");
+                 streq(l.kind, "bridge") ? "a Linux bridge"
+                 : l.kind[0]             ? l.kind
+                                         : "no kind");
         return "not a bridge";
     }
     if (!has) {

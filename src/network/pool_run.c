@@ -19,8 +19,8 @@ void network_pool_from_run(const net_run *run, const char *ovs_db, bool ovs, net
     }
     const char *bridge = run->bridge[0] ? run->bridge : NULL;
     if (run->pool && !run->n_pool_devs && !run->n_pool_pcis && bridge) {
-        const char *state = network_bridge_state(ovs_db, ovs, bridge, ret->unusable_buf,
-                                                 sizeof(ret->unusable_buf));
+        const char *state =
+            network_bridge_state(ovs_db, ovs, bridge, ret->unusable_buf, sizeof(ret->unusable_buf));
         if (!state || !streq(state, "up"))
             ret->unusable = ret->unusable_buf;
     }
