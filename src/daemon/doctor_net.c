@@ -10,6 +10,7 @@
 #include "daemon/doctor.h"
 #include "daemon/ovn_daemon.h"
 #include "netdev/netdev.h"
+#include "network/pool.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -270,6 +271,34 @@ static void check_forward_listeners(vnet_net *n, const netdef *def, json_t *c)
                     "%zu forward(s), none clashes with a local listener", def->n_port_forwards);
 }
 
+/* A host bridge of a bridge-mode network (vnet does not own it): can it
+ * take guests? As `vnet info` judges it (network/pool.h). */
+static void check_host_bridge(vnetd *d, vnet_net *n, const netdef *def, json_t *c)
+{
+    const ovn_opts *o = ovn_daemon_opts(d);
+    const char *br = def->bridge_name;
+    bool ovs = netdef_bridge_is_ovs(def);
+    char why[320], fix[200] = "";
+    const char *state = network_bridge_state(o ? o->ovs_db : NULL, ovs, br, why, sizeof(why));
+    if (state && streq(state, "up")) {
+        doctor_addf(c, n->name, "host-bridge", DOCTOR_OK, NULL,
+                    "host bridge %s is up%s: ports can be made", br,
+                    ovs ? " (an Open vSwitch bridge)" : "");
+        return;
+    }
+    if (!state && ovs)
+        snprintf(fix, sizeof(fix), "start Open vSwitch, or give vnetd --ovs-db unix:PATH");
+    else if (state && streq(state, "missing"))
+        snprintf(fix, sizeof(fix), ovs ? "ovs-vsctl add-br %s" : "create bridge %s", br);
+    else if (state && streq(state, "down"))
+        snprintf(fix, sizeof(fix),
+                 ovs ? "ip link set %s up (with ovs-vswitchd running)" : "ip link set %s up", br);
+    else if (state)
+        snprintf(fix, sizeof(fix), "point <bridge name='%s'/> at a bridge", br);
+    doctor_addf(c, n->name, "host-bridge", DOCTOR_BROKEN, fix[0] ? fix : NULL,
+                "%s: ports are refused until it is usable", why);
+}
+
 void doctor_check_network(vnetd *d, vnet_net *n, json_t *c, bool probe)
 {
     if (!net_active(n)) {
@@ -284,6 +313,8 @@ void doctor_check_network(vnetd *d, vnet_net *n, json_t *c, bool probe)
     if (!netdef_is_managed_bridge(def) || !def->bridge_name) {
         doctor_add(c, n->name, "state", DOCTOR_OK,
                    "active; uses a bridge or devices vnet does not manage", NULL);
+        if (def->forward_mode == NETDEF_FWD_BRIDGE && def->bridge_name)
+            check_host_bridge(d, n, def, c);
         return;
     }
     check_bridge(n, def, c);

@@ -118,6 +118,10 @@ expect_eq "ovsdb-server up, no bridge: missing" "missing (Open vSwitch has no br
 port ovslan ""
 expect_eq "a port is refused while br0 is missing" \
     "ERROR 55 network 'ovslan' cannot take ports now: Open vSwitch has no bridge 'br0'" "$PORT_XML"
+expect_rc "vnet doctor: broken (exit 2)" 2 vnet doctor ovslan
+expect_match "its host-bridge check says why and how to fix it" \
+    "host-bridge.*Open vSwitch has no bridge 'br0': ports are refused until it is usable" "$E2E_OUT"
+expect_match "(the fix)" "ovs-vsctl add-br br0" "$E2E_OUT"
 vsctl --no-wait add-br br0 -- set bridge br0 datapath_type=netdev || e2e_fatal "add-br br0"
 expect_eq "br0 in the database, ovs-vswitchd not running: down" \
     "down (Open vSwitch bridge 'br0' has no device (is ovs-vswitchd running?))" "$(state_line ovslan)"
@@ -136,6 +140,9 @@ vsctl add-port br0 lan0 || e2e_fatal "the LAN port in br0"
 expect_eq "br0 up: up" "up" "$(state_line ovslan)"
 e2e_run vnet info ovslan --json
 expect_match "--json carries bridge_state up" '"bridge_state": "up"' "$E2E_OUT"
+e2e_run vnet doctor ovslan
+expect_match "vnet doctor: the host bridge is fine" \
+    "host-bridge.*host bridge br0 is up \(an Open vSwitch bridge\): ports can be made" "$E2E_OUT"
 
 # ---- ports: the openvswitch virtualport and the portgroup's vlan
 port ovslan ""
