@@ -8,7 +8,8 @@
 #   guests   namespaces whose veth the test puts into br0 as libvirt's VM driver would
 #            (ovs-vsctl add-port, external_ids:iface-id = the port's interfaceid, tag = its vlan)
 # Checked: start creates nothing; vnet info and port refusals while OVS is unreachable, the
-# bridge missing, without a device, down, a Linux bridge; ports through python3-libvirt carry
+# bridge missing, without a device, down, a Linux bridge (and vnet doctor); ports through
+# python3-libvirt, virsh net-port-create and vnet port-create carry
 # the virtualport (interfaceid made up, or kept) and the portgroup's vlan; a guest on the
 # untagged portgroup leases from the LAN and reaches it; guests on VLAN 10 reach each other and
 # not the LAN; on a network without a virtualport, only a port that asks for Open vSwitch itself
@@ -187,8 +188,15 @@ expect_ok "vnet port-create on the trunk portgroup" vnet port-create ovslan "$T/
 e2e_run vnet port-dumpxml ovslan "$P5"
 same_as_libvirt "vnet port-dumpxml: the same port libvirt 9.0 makes (owner aside)" ovs-trunk \
     "$(sed 's/vm-cli/vm-trunk/' <<<"$E2E_OUT")"
+# and through virsh net-port-create (the VLAN 10 portgroup)
+P6=$(cat /proc/sys/kernel/random/uuid)
+sed "s/$P5/$P6/; s/trunk/vlan10/; s/51:05/51:06/" "$T/p5.xml" >"$T/p6.xml"
+expect_ok "virsh net-port-create on the vlan10 portgroup" virsh_rw net-port-create ovslan "$T/p6.xml"
+e2e_run virsh_rw net-port-dumpxml ovslan "$P6"
+same_as_libvirt "virsh net-port-dumpxml: libvirt 9.0's port (owner aside)" ovs-vlan10 \
+    "$(sed 's/vm-cli/vm-vlan10/' <<<"$E2E_OUT")"
 e2e_run vnet port-list ovslan --json
-expect_eq "vnet port-list --json lists the four ports on br0" 4 "$(grep -c '"bridge br0"' <<<"$E2E_OUT")"
+expect_eq "vnet port-list --json lists the five ports on br0" 5 "$(grep -c '"bridge br0"' <<<"$E2E_OUT")"
 
 # ---- what libvirt's VM driver does with such a port: the guest's interface into br0 by
 # ovs-vsctl, with the interfaceid and the vlan tag; then real traffic
@@ -257,7 +265,7 @@ expect_eq "br0 deleted from Open vSwitch: missing" "missing (Open vSwitch has no
 port ovslan vlan10
 expect_eq "a port is refused, with the reason" \
     "ERROR 55 network 'ovslan' cannot take ports now: Open vSwitch has no bridge 'br0'" "$PORT_XML"
-expect_eq "the ports made before are kept" 5 "$(virsh_rw net-port-list ovslan | grep -c .)"
+expect_eq "the ports made before are kept" 6 "$(virsh_rw net-port-list ovslan | grep -c .)"
 
 # ---- an openvswitch virtualport on a Linux bridge: not an Open vSwitch bridge
 ip -n "$HOST_NS" link add brl type bridge && ip -n "$HOST_NS" link set brl up
@@ -276,7 +284,7 @@ expect_ok "undefine ovslinux" vnet undefine ovslinux
 ip -n "$HOST_NS" link del brl
 
 # ---- destroy: nothing left behind
-for p in $P1 $P2 $P3 $P4 $P5; do
+for p in $P1 $P2 $P3 $P4 $P5 $P6; do
     expect_ok "virsh net-port-delete $p" virsh_rw net-port-delete ovslan "$p"
 done
 for g in g1 g2 g3; do ip -n "$HOST_NS" link del "vg$g"; done
