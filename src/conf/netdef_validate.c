@@ -340,6 +340,40 @@ static bool vlan_allowed(const netdef *def)
            streq(x->vport->type, "openvswitch");
 }
 
+/* Who may carry a <vlan>, as libvirt's networkValidate: the network's own
+ * needs vlan_allowed(), unless a default portgroup decides for every port; a
+ * portgroup that gets a vlan (its own or the network's) needs its own
+ * openvswitch virtualport in bridge mode, or, without a virtualport of its
+ * own, a network that allows vlans. */
+static int check_vlans(const vctx *v)
+{
+    const netdef *def = v->def;
+    const struct netdef_extra *x = def->extra;
+    if (!x)
+        return 0;
+    bool allowed = vlan_allowed(def), used = x->vlan.n_tags > 0, has_default = false;
+    for (size_t i = 0; i < x->n_portgroups; i++) {
+        const netdef_portgroup *pg = &x->portgroups[i];
+        has_default = has_default || pg->is_default;
+        if (!used && !pg->vlan.n_tags)
+            continue;
+        bool ok = pg->vport ? def->forward_mode == NETDEF_FWD_BRIDGE && pg->vport->type &&
+                                  streq(pg->vport->type, "openvswitch")
+                            : allowed;
+        if (!ok)
+            return fail(v, pg->line, "portgroup", NULL,
+                        "'%s' gets a <vlan>, which needs an openvswitch virtualport in mode "
+                        "bridge (its own, or the network's when it has none), or modes hostdev "
+                        "and passthrough",
+                        pg->name);
+    }
+    if (used && !allowed && !has_default)
+        return fail(v, x->line_vlan, "vlan", NULL,
+                    "only allowed in modes hostdev and passthrough, or bridge with an "
+                    "openvswitch virtualport");
+    return 0;
+}
+
 /* Bridge and pass-through modes have no addresses or services of ours. */
 static int check_mode_features(const vctx *v)
 {
@@ -357,10 +391,8 @@ static int check_mode_features(const vctx *v)
         (def->forward_mode == NETDEF_FWD_PASSTHROUGH || def->forward_mode == NETDEF_FWD_PRIVATE ||
          def->forward_mode == NETDEF_FWD_HOSTDEV))
         return fail(v, x->line_bandwidth, "bandwidth", NULL, "not allowed in mode '%s'", mode);
-    if (x && x->vlan.n_tags && !vlan_allowed(def))
-        return fail(v, x->line_vlan, "vlan", NULL,
-                    "only allowed in modes hostdev and passthrough, or bridge with an "
-                    "openvswitch virtualport");
+    if (check_vlans(v) < 0)
+        return -1;
     if (def->n_port_forwards && def->forward_mode != NETDEF_FWD_NAT &&
         def->forward_mode != NETDEF_FWD_ROUTE)
         return fail(v, def->port_forwards[0].line, "vnet:portForward", NULL,

@@ -178,7 +178,8 @@ static void test_ovs_portgroups(void)
                          "<portgroup name='alice' default='yes'><vlan><tag id='10'/></vlan>"
                          "</portgroup>"
                          "<portgroup name='bob'><vlan trunk='yes'><tag id='20'/><tag id='21'/>"
-                         "</vlan><virtualport><parameters profileid='bobprof'/></virtualport>"
+                         "</vlan><virtualport type='openvswitch'><parameters profileid='bobprof'/>"
+                         "</virtualport>"
                          "<bandwidth><inbound average='100' burst='10'/></bandwidth>"
                          "</portgroup></network>");
     CHECK(ovs != NULL);
