@@ -89,11 +89,11 @@ UUID_RE='[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
 GOLD=$E2E_SRC_DIR/tests/data/libvirt-ports
 cp "$GOLD/ovslan.xml" "$T/ovslan.xml"
 # same_as_libvirt DESC GOLDEN XML: the port XML equals libvirt's, UUIDs/MACs/interfaceids aside
-same_as_libvirt() {
-    local given=0badc0de-1111-4222-8333-444444444444
-    expect_eq "$1" "$(cat "$GOLD/$2.xml")" "$(sed -E "s/$given/GIVEN/;
+same_as_libvirt() { # (interfaceids given in a port or a network are kept)
+    local given=0badc0de-1111-4222-8333-444444444444 docs=09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f
+    expect_eq "$1" "$(cat "$GOLD/$2.xml")" "$(sed -E "s/$given/GIVEN/; s/$docs/DOCS/;
         s/<uuid>[0-9a-f-]{36}</<uuid>UUID</; s/address='[0-9a-f:]{17}'/address='MAC'/;
-        s/interfaceid='[0-9a-f-]{36}'/interfaceid='IFID'/; s/GIVEN/$given/" <<<"$3")"
+        s/interfaceid='[0-9a-f-]{36}'/interfaceid='IFID'/; s/GIVEN/$given/; s/DOCS/$docs/" <<<"$3")"
 }
 expect_ok "define a bridge-mode network on OVS bridge br0 with portgroups" vnet define "$T/ovslan.xml"
 before=$(host_state)
@@ -195,6 +195,22 @@ expect_ok "virsh net-port-create on the vlan10 portgroup" virsh_rw net-port-crea
 e2e_run virsh_rw net-port-dumpxml ovslan "$P6"
 same_as_libvirt "virsh net-port-dumpxml: libvirt 9.0's port (owner aside)" ovs-vlan10 \
     "$(sed 's/vm-cli/vm-vlan10/' <<<"$E2E_OUT")"
+# libvirt's docs example (network-wide interfaceid and trunk, a portgroup's access vlan): every
+# port gets the network's interfaceid, as libvirt's do
+expect_ok "define and start libvirt's docs example on br0" \
+    sh -c "ip netns exec $HOST_NS $VNET_BIN --root $ROOT define $GOLD/ovsdocs.xml &&
+           ip netns exec $HOST_NS $VNET_BIN --root $ROOT start ovsdocs"
+port ovsdocs ""
+same_as_libvirt "its default port is libvirt 9.0's (the network's interfaceid and trunk)" \
+    ovsdocs-default "$PORT_XML"
+virsh_rw net-port-delete ovsdocs "$PORT" >/dev/null
+port ovsdocs dontpanic
+same_as_libvirt "its 'dontpanic' port is libvirt 9.0's (the portgroup's vlan)" \
+    ovsdocs-dontpanic "$PORT_XML"
+virsh_rw net-port-delete ovsdocs "$PORT" >/dev/null
+expect_ok "destroy and undefine it" \
+    sh -c "ip netns exec $HOST_NS $VNET_BIN --root $ROOT destroy ovsdocs &&
+           ip netns exec $HOST_NS $VNET_BIN --root $ROOT undefine ovsdocs"
 e2e_run vnet port-list ovslan --json
 expect_eq "vnet port-list --json lists the five ports on br0" 5 "$(grep -c '"bridge br0"' <<<"$E2E_OUT")"
 
