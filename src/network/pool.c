@@ -174,18 +174,22 @@ const char *network_ovs_db(const char *configured)
     return defaults[0];
 }
 
-/* 1 when the Open_vSwitch database has a Bridge row named name, 0 when not. */
-static int ovs_has_bridge(const char *remote, const char *name, verr *err)
+/* 1 when the Open_vSwitch database has a Bridge row named name (its
+ * datapath_type into ret_dp: "" for the default, the kernel's), 0 when not. */
+static int ovs_find_bridge(const char *remote, const char *name, char *ret_dp, size_t dp_len,
+                           verr *err)
 {
     _cleanup_(ovsdb_closep) ovsdb *c = NULL;
     json_t *rows = NULL;
     if (ovsdb_connect(remote, NETWORK_OVS_TIMEOUT_MS, &c, err) < 0 ||
         ovsdb_select(c, "Open_vSwitch", "Bridge", json_pack("[[sss]]", "name", "==", name),
-                     json_pack("[s]", "name"), &rows, err) < 0)
+                     json_pack("[ss]", "name", "datapath_type"), &rows, err) < 0)
         return -1;
-    int r = json_array_size(rows) > 0;
+    json_t *row = json_array_get(rows, 0);
+    const char *dp = json_string_value(json_object_get(row, "datapath_type"));
+    snprintf(ret_dp, dp_len, "%s", dp ? dp : "");
     json_decref(rows);
-    return r;
+    return row != NULL;
 }
 
 /* An Open vSwitch bridge: its Bridge row, then its device. With the kernel
@@ -194,7 +198,8 @@ static int ovs_has_bridge(const char *remote, const char *name, verr *err)
 static const char *ovs_bridge_state(const char *ovs_db, const char *name, char *ret_why, size_t len)
 {
     verr e = VERR_INIT;
-    int has = ovs_has_bridge(network_ovs_db(ovs_db), name, &e);
+    char dp[32];
+    int has = ovs_find_bridge(network_ovs_db(ovs_db), name, dp, sizeof(dp), &e);
     if (has < 0) {
         snprintf(ret_why, len, "cannot ask Open vSwitch about bridge '%s': %s", name, e.msg);
         return NULL;
@@ -217,8 +222,15 @@ static const char *ovs_bridge_state(const char *ovs_db, const char *name, char *
         return "missing";
     }
     if (r == 0) {
-        snprintf(ret_why, len, "Open vSwitch bridge '%s' has no device (is ovs-vswitchd running?)",
-                 name);
+        if (streq(dp, "netdev"))
+            snprintf(ret_why, len,
+                     "Open vSwitch bridge '%s' has no device (is ovs-vswitchd running?)", name);
+        else /* the kernel's datapath also needs its openvswitch module */
+            snprintf(ret_why, len,
+                     "Open vSwitch bridge '%s' has no device (is ovs-vswitchd running? its "
+                     "datapath is the kernel's, which needs the openvswitch module; "
+                     "datapath_type=netdev does not)",
+                     name);
         return "down";
     }
     if (!streq(l.kind, "openvswitch") && !streq(l.kind, "tun")) {

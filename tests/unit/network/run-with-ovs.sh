@@ -1,9 +1,10 @@
 #!/bin/bash
 # Start a private ovsdb-server with Open vSwitch's schema in a temp dir (never
-# the machine's) holding one bridge, brx (no ovs-vswitchd: it has no device),
-# then run the test binary against its socket in a network namespace of its
-# own (unshare -n: only lo), so the kernel links it reads are the test's. The
-# server is stopped by PID.
+# the machine's) holding two bridges, brx (the kernel's datapath) and bru (the
+# userspace one), without ovs-vswitchd, so they have no device; then run the
+# test binary against its socket in a network namespace of its own (unshare
+# -n: only lo), so the kernel links it reads are the test's. The server is
+# stopped by PID.
 set -euo pipefail
 test_bin=$1
 schema=/usr/share/openvswitch/vswitch.ovsschema
@@ -24,5 +25,6 @@ ovsdb-server "$dir/conf.db" --remote="punix:$dir/db.sock" --unixctl="$dir/db.ctl
 pid=$!
 for _ in $(seq 100); do [ -S "$dir/db.sock" ] && break; sleep 0.05; done
 [ -S "$dir/db.sock" ] || { echo "ovsdb-server did not start" >&2; cat "$dir/db.log" >&2; exit 1; }
-ovs-vsctl --db="unix:$dir/db.sock" --timeout=10 --no-wait init -- add-br brx
+ovs-vsctl --db="unix:$dir/db.sock" --timeout=10 --no-wait init -- add-br brx \
+    -- add-br bru -- set bridge bru datapath_type=netdev
 unshare -n "$test_bin" "unix:$dir/db.sock" "$dir"

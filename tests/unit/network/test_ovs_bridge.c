@@ -1,7 +1,7 @@
 /* network_bridge_state for Open vSwitch bridges, against a private
- * ovsdb-server holding bridge brx (started by run-with-ovs.sh, which runs
- * this in a network namespace where only lo exists). The bridge's device
- * being up (a tap of the netdev datapath) is e2e-ovs-bridge's part. */
+ * ovsdb-server holding bridges brx and bru (started by run-with-ovs.sh, which
+ * runs this in a network namespace where only lo exists). The bridge's
+ * device being up (a tap of the netdev datapath) is e2e-ovs-bridge's part. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,8 +58,13 @@ int main(int argc, char **argv)
     CHECK_STR(network_bridge_state(db, true, "bry", why, sizeof(why)), "missing");
     CHECK_STR(why, "Open vSwitch has no bridge 'bry'");
     /* a Bridge row without a device (ovs-vswitchd not running): down */
+    CHECK_STR(network_bridge_state(db, true, "bru", why, sizeof(why)), "down");
+    CHECK_STR(why, "Open vSwitch bridge 'bru' has no device (is ovs-vswitchd running?)");
+    /* (the kernel's datapath needs a module this kernel may lack) */
     CHECK_STR(network_bridge_state(db, true, "brx", why, sizeof(why)), "down");
-    CHECK_STR(why, "Open vSwitch bridge 'brx' has no device (is ovs-vswitchd running?)");
+    CHECK_STR(why, "Open vSwitch bridge 'brx' has no device (is ovs-vswitchd running? its datapath "
+                   "is the kernel's, which needs the openvswitch module; datapath_type=netdev does "
+                   "not)");
     /* a link that Open vSwitch does not know: not an Open vSwitch bridge */
     CHECK_STR(network_bridge_state(db, true, "lo", why, sizeof(why)), "not a bridge");
     CHECK_STR(why, "'lo' is not an Open vSwitch bridge (no kind)");
