@@ -13,8 +13,6 @@ typedef struct conflict_ctx {
     vnet_addr net;
     unsigned prefix;
     int own_ifindex; /* 0 = no own link (yet) */
-    netdev_link *links;
-    size_t n_links;
     char *what;
     size_t what_len;
 } conflict_ctx;
@@ -49,13 +47,12 @@ static const char *link_name(const conflict_ctx *c, int ifindex, char buf[IF_NAM
 
 /* A link being deleted in the background (netdev_link_delete_background
  * renamed it vnetgcN) still holds its addresses for a moment: its subnet is
- * already free. */
+ * already free. Asked by name (one ioctl) only for an overlapping address or
+ * route, as link_name. */
 static bool link_is_going(const conflict_ctx *c, int ifindex)
 {
-    for (size_t i = 0; i < c->n_links; i++)
-        if (c->links[i].ifindex == ifindex)
-            return strncmp(c->links[i].name, "vnetgc", 6) == 0;
-    return false;
+    char buf[IF_NAMESIZE + 8];
+    return ifindex > 0 && strncmp(link_name(c, ifindex, buf), "vnetgc", 6) == 0;
 }
 
 static int conflict_addrs(conflict_ctx *c, verr *err)
@@ -67,10 +64,10 @@ static int conflict_addrs(conflict_ctx *c, verr *err)
         return -1;
     for (size_t i = 0; i < n; i++) {
         const nl_addr *x = &list[i];
-        if (x->ifindex == c->own_ifindex || addr_is_link_local6(&x->addr) ||
-            link_is_going(c, x->ifindex))
+        if (x->ifindex == c->own_ifindex || addr_is_link_local6(&x->addr))
             continue;
-        if (!vnet_subnet_overlap(&c->net, c->prefix, &x->addr, x->prefix))
+        if (!vnet_subnet_overlap(&c->net, c->prefix, &x->addr, x->prefix) ||
+            link_is_going(c, x->ifindex))
             continue;
         snprintf(c->what, c->what_len, "%s/%u is already in use by interface %s (%s/%u)",
                  vnet_addr_str(&c->net, net), c->prefix, link_name(c, x->ifindex, name),
@@ -89,10 +86,10 @@ static int conflict_routes(conflict_ctx *c, verr *err)
         return -1;
     for (size_t i = 0; i < n; i++) {
         const nl_route *r = &list[i];
-        if (route_ignored(r) || (r->oif && r->oif == c->own_ifindex) ||
-            (r->oif && link_is_going(c, r->oif)))
+        if (route_ignored(r) || (r->oif && r->oif == c->own_ifindex))
             continue;
-        if (!vnet_subnet_overlap(&c->net, c->prefix, &r->dst, r->dst_len))
+        if (!vnet_subnet_overlap(&c->net, c->prefix, &r->dst, r->dst_len) ||
+            (r->oif && link_is_going(c, r->oif)))
             continue;
         int k =
             snprintf(c->what, c->what_len, "%s/%u is already in use by a route to %s/%u",

@@ -384,6 +384,19 @@ static void test_conflict(void)
     CHECK_STR(what, "2001:db8:78:1::/64 is already in use by a route to 2001:db8:78::/48 via " DUM);
     net = addr("fd00:99::");
     CHECK(netdev_subnet_conflict(&net, 64, BR, what, sizeof(what), &err) == 0);
+    /* a bridge being deleted in the background (renamed vnetgcN) frees its
+     * subnet and routes at once */
+    netdev_bridge_opts gc = {.name = "vnetgc77"};
+    vnet_addr gca = addr("192.168.151.1"), n91 = addr("10.91.0.0");
+    CHECK(netdev_bridge_create(&gc, &err) == 0);
+    CHECK(netdev_link_set_up("vnetgc77", true, &err) == 0);
+    CHECK(netdev_addr_add("vnetgc77", &gca, 24, &err) == 0);
+    CHECK(netdev_route_add(&n91, 16, NULL, "vnetgc77", 0, &err) == 0);
+    net = addr("192.168.151.0");
+    CHECK(netdev_subnet_conflict(&net, 24, NULL, what, sizeof(what), &err) == 0);
+    net = addr("10.91.3.0");
+    CHECK(netdev_subnet_conflict(&net, 24, NULL, what, sizeof(what), &err) == 0);
+    CHECK(netdev_link_delete("vnetgc77", &err) == 0);
     if (verr_is_set(&err))
         fprintf(stderr, "  conflict: %s\n", err.msg);
     CHECK(netdev_route_del(&any4, 0, &gw4, NULL, 0, &err) == 0);
