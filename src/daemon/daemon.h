@@ -22,6 +22,7 @@
  *   resolv_watch.c  the host's resolv.conf -> dnsmasq servers-file, SIGHUP on change
  *   ops_uplink.c uplink-* requests: a host NIC into a bridge (see uplink.h)
  *   starting.c   starts that wait for dnsmasq as events, not by blocking the loop
+ *   stopping.c   stops that wait for dnsmasq's exit as events, the same way
  */
 #pragma once
 
@@ -103,6 +104,10 @@ typedef struct vnet_net {
      * requests that would change it meanwhile are refused as busy. */
     struct start_job *starting;
     netdef *starting_def;
+    /* A stop waiting for its dnsmasq to exit (stopping.c). The network is
+     * active until it is down; requests that would change it are refused as
+     * busy, and drift on it is not repaired. */
+    struct stop_job *stopping;
 } vnet_net;
 
 typedef struct vnetd {
@@ -157,6 +162,7 @@ typedef struct vnetd {
 
     struct rpc_server *rpc;    /* libvirt RPC sockets (rpc_server.c), NULL when off */
     size_t n_starting;         /* starts waiting for their dnsmasq (starting.c) */
+    size_t n_stopping;         /* stops waiting for their dnsmasq's exit (stopping.c) */
     /* The caller of the request being dispatched, when it can take its reply
      * later (control socket; NULL for libvirt RPC, which needs it now). */
     struct op_waiter *waiter;
@@ -208,6 +214,9 @@ int registry_commit_start(vnetd *d, vnet_net *net, netdef *live, bool from_confi
 /* Stop an active network; a transient one is removed from the registry (net
  * is freed then: do not use it afterwards). */
 int registry_stop(vnetd *d, vnet_net *net, verr *err);
+/* The rest of a stop once the network is down on the host: its status file
+ * goes, the stopped event; a transient network is removed (net freed). */
+void registry_commit_stop(vnetd *d, vnet_net *net);
 
 /* ---- starting.c ---- */
 /* Start `net` with `def` (copied) without blocking the loop on its dnsmasq.
@@ -222,12 +231,23 @@ int starting_begin(vnetd *d, vnet_net *net, const netdef *def, bool remove_on_fa
 /* Its definition file changed by hand meanwhile: the status file will hold
  * the running definition itself. */
 void starting_forget_config(vnet_net *net);
-/* A request naming a network that is starting is refused (VERR_BUSY). */
+/* A request naming a network that is starting or stopping is refused
+ * (VERR_BUSY). */
 int starting_check_busy(const vnet_net *net, verr *err);
 /* Give up on every pending start (vnetd stops): each is undone. */
 void starting_cancel_all(vnetd *d);
 /* Run the loop until no start is pending (boot: autostart networks). */
 void starting_wait_all(vnetd *d);
+
+/* ---- stopping.c ---- */
+/* Stop the active `net` without blocking the loop on its dnsmasq's exit.
+ * Returns 0 when it is down already (a transient net is freed then), -1 with
+ * err when the stop failed, 1 when it waits for dnsmasq: then done(d, ud,
+ * err) is called once, later, with err NULL when the network is down (net
+ * freed if transient) or the error. */
+int stopping_begin(vnetd *d, vnet_net *net, start_done_fn done, void *ud, verr *err);
+/* vnetd stops: finish every pending stop, waiting (blocking) for dnsmasq. */
+void stopping_finish_all(vnetd *d);
 
 /* ---- control.c ---- */
 int control_listen(vnetd *d, verr *err);

@@ -8,6 +8,7 @@
 #include "network/network.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -515,22 +516,76 @@ int network_start(const network_env *env, const netdef *def, net_run *ret_run, v
     return network_start_finish(env, def, &st, ret_run, err);
 }
 
-int network_stop(const network_env *env, const netdef *def, const net_run *runp, verr *err)
+bool network_stop_begin(const network_env *env, const netdef *def, const net_run *run,
+                       network_stopping *st)
 {
+    *st = (network_stopping){.dnsmasq_pidfd = -1, .err = VERR_INIT};
+    if (netdef_is_ovn(def) || run->dnsmasq_pid <= 0)
+        return 0;
+    _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
+    if (!dnsmasq_is_ours(run->dnsmasq_pid, conf))
+        return 0;
+    /* a failure is remembered; the rest of the stop still runs */
+    int r = dnsmasq_stop_begin(run->dnsmasq_pid, &st->dnsmasq_pidfd, &st->err);
+    st->dnsmasq_pid = r > 0 ? run->dnsmasq_pid : 0;
+    return r > 0;
+}
+
+void network_stop_kill(network_stopping *st)
+{
+    if (st->dnsmasq_pidfd < 0 || st->killed)
+        return;
+    st->killed = true;
+    verr e = VERR_INIT;
+    if (dnsmasq_stop_kill(st->dnsmasq_pid, st->dnsmasq_pidfd, &e) < 0 && !verr_is_set(&st->err))
+        st->err = e;
+}
+
+/* Wait for a stopped dnsmasq (poll on its pidfd) for up to timeout_ms. */
+bool network_stop_wait(const network_stopping *st, int timeout_ms)
+{
+    if (st->dnsmasq_pidfd < 0)
+        return true;
+    struct pollfd p = {.fd = st->dnsmasq_pidfd, .events = POLLIN};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long spent = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        int r = poll(&p, 1, spent >= timeout_ms ? 0 : (int)(timeout_ms - spent));
+        if (r > 0)
+            return true;
+        if (r == 0 || errno != EINTR)
+            return false;
+    }
+}
+
+/* dnsmasq is gone, or was given up on (then it is the stop's first error). */
+static void stop_dnsmasq_end(network_stopping *st, bool gone, verr *first)
+{
+    if (st->dnsmasq_pidfd >= 0 && !gone) {
+        if (!verr_is_set(first))
+            verr_set(first, VERR_SYSTEM, "dnsmasq (pid %d) did not exit after SIGKILL",
+                     (int)st->dnsmasq_pid);
+        close(st->dnsmasq_pidfd);
+    } else {
+        dnsmasq_stop_end(st->dnsmasq_pidfd);
+    }
+    st->dnsmasq_pidfd = -1;
+}
+
+int network_stop_finish(const network_env *env, const netdef *def, const net_run *runp,
+                        network_stopping *st, bool dnsmasq_gone, verr *err)
+{
+    verr first = st->err;
+    stop_dnsmasq_end(st, dnsmasq_gone, &first);
     if (netdef_is_ovn(def))
         return ovn_network_stop(def, env->ovn_host, err);
     net_run run;
     net_run_copy(&run, runp);
     const char *bridge = run.bridge[0] ? run.bridge : def->bridge_name;
-    verr first = VERR_INIT;
     verr e = VERR_INIT;
 
-    if (run.dnsmasq_pid > 0) {
-        _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
-        if (dnsmasq_is_ours(run.dnsmasq_pid, conf) && dnsmasq_stop(run.dnsmasq_pid, &e) < 0 &&
-            !verr_is_set(&first))
-            first = e;
-    }
     if (run.dnsmasq_files)
         dnsmasq_remove_files(env, def);
     if (netdef_is_managed_bridge(def))
@@ -554,6 +609,18 @@ int network_stop(const network_env *env, const netdef *def, const net_run *runp,
         return verr_prefix(err, "stopping network '%s'", def->name);
     }
     return 0;
+}
+
+int network_stop(const network_env *env, const netdef *def, const net_run *run, verr *err)
+{
+    network_stopping st;
+    bool gone = true;
+    if (network_stop_begin(env, def, run, &st) &&
+        !network_stop_wait(&st, DNSMASQ_STOP_TERM_TIMEOUT_MS)) {
+        network_stop_kill(&st);
+        gone = network_stop_wait(&st, DNSMASQ_STOP_KILL_TIMEOUT_MS);
+    }
+    return network_stop_finish(env, def, run, &st, gone, err);
 }
 
 /* The subnet route the kernel made with each IPv4 address, if someone removed

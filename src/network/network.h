@@ -74,8 +74,31 @@ int network_start_begin(const network_env *env, const netdef *def, network_start
 int network_start_finish(const network_env *env, const netdef *def, network_starting *st,
                          net_run *ret_run, verr *err);
 void network_start_cancel(const network_env *env, const netdef *def, network_starting *st);
-/* Stop: reverse of start, driven by the run-state (not by the definition). */
+/* Stop: reverse of start, driven by the run-state (not by the definition):
+ * dnsmasq first (SIGTERM, waiting for it to exit, SIGKILL after
+ * DNSMASQ_STOP_TERM_TIMEOUT_MS), then its files, shaping, the firewall table,
+ * the bridge. Every step runs; err is the first failure. */
 int network_stop(const network_env *env, const netdef *def, const net_run *run, verr *err);
+/* The same in steps, for an event loop that does not wait for dnsmasq:
+ * network_stop_begin sends dnsmasq SIGTERM and returns true when there is an
+ * exit to wait for (st->dnsmasq_pidfd becomes readable), false when not (call
+ * finish at once). network_stop_kill sends SIGKILL (after
+ * DNSMASQ_STOP_TERM_TIMEOUT_MS); network_stop_finish removes the rest, once
+ * dnsmasq is gone (dnsmasq_gone) or given up on (after
+ * DNSMASQ_STOP_KILL_TIMEOUT_MS more: an error, the rest still removed).
+ * network_stop_wait blocks up to timeout_ms for the exit (true: gone). */
+typedef struct network_stopping {
+    pid_t dnsmasq_pid;
+    int dnsmasq_pidfd; /* -1 when there is nothing to wait for */
+    bool killed;       /* SIGKILL sent */
+    verr err;          /* the first failure so far */
+} network_stopping;
+bool network_stop_begin(const network_env *env, const netdef *def, const net_run *run,
+                        network_stopping *st);
+void network_stop_kill(network_stopping *st);
+bool network_stop_wait(const network_stopping *st, int timeout_ms);
+int network_stop_finish(const network_env *env, const netdef *def, const net_run *run,
+                        network_stopping *st, bool dnsmasq_gone, verr *err);
 /* Put interfaces that were ports of the network's bridge, and now exist with no
  * master (the bridge was deleted and re-created), back on it. *ret_count gets
  * how many. */

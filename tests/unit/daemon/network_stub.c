@@ -7,6 +7,7 @@
  * (network_start_begin); "slow-fail" then fails, "slow-hang" never gets
  * ready (vnetd gives up after DNSMASQ_SPAWN_TIMEOUT_MS). */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -137,6 +138,49 @@ int network_stop(const network_env *env, const netdef *def, const net_run *run, 
 {
     stub_log("stop", def);
     return 0;
+}
+
+/* A title with "stopslow" (or "stophang"): its stand-in dnsmasq takes 0.5 s
+ * (or 30 s: vnetd kills it after DNSMASQ_STOP_TERM_TIMEOUT_MS) to exit. */
+bool network_stop_begin(const network_env *env, const netdef *def, const net_run *run,
+                        network_stopping *st)
+{
+    *st = (network_stopping){.dnsmasq_pidfd = -1, .err = VERR_INIT};
+    bool hang = def->title && strstr(def->title, "stophang");
+    if (!def->title || (!strstr(def->title, "stopslow") && !hang))
+        return false;
+    stub_log("stop-begin", def);
+    char *argv[] = {"/bin/sleep", hang ? "30" : "0.5", NULL};
+    pid_t pid;
+    if (posix_spawn(&pid, argv[0], NULL, NULL, argv, NULL) != 0)
+        return false;
+    st->dnsmasq_pid = pid;
+    st->dnsmasq_pidfd = pidfd_open(pid, 0);
+    return true;
+}
+
+void network_stop_kill(network_stopping *st)
+{
+    st->killed = true;
+    kill(st->dnsmasq_pid, SIGKILL);
+}
+
+bool network_stop_wait(const network_stopping *st, int timeout_ms)
+{
+    struct pollfd p = {.fd = st->dnsmasq_pidfd, .events = POLLIN};
+    return st->dnsmasq_pidfd < 0 || poll(&p, 1, timeout_ms) > 0;
+}
+
+int network_stop_finish(const network_env *env, const netdef *def, const net_run *run,
+                        network_stopping *st, bool dnsmasq_gone, verr *err)
+{
+    if (st->dnsmasq_pidfd >= 0) {
+        waitpid(st->dnsmasq_pid, NULL, 0);
+        close(st->dnsmasq_pidfd);
+        st->dnsmasq_pidfd = -1;
+        stub_log(st->killed ? "stop-killed" : "stop-finish", def);
+    }
+    return network_stop(env, def, run, err);
 }
 
 int network_reattach_ports(const netdef *def, char *const *ports, size_t n, unsigned *ret_count,
