@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Scenario 28: vnetd's loop never waits for dnsmasq (issue 13). With a dnsmasq that is slow to get
+# ready and slow to exit (tests/e2e/slow-dnsmasq.sh, given with --dnsmasq: it ignores SIGTERM for a
+# while, as long as the test holds it), while a destroy (control socket, then libvirt's
+# networkDestroy) and a libvirt networkCreateXML wait for it: `vnet list` and another client's
+# python3-libvirt listNetworks() answer before the pending call does; a second destroy or a start
+# of the stopping network is refused as busy; each pending call answers once dnsmasq has exited
+# (the network then fully down: dnsmasq, bridge, table, files gone) or serves. virsh net-create /
+# net-destroy on vnetd's libvirt socket work with it. Ordering is checked, not timings.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/libvirt-lib.sh"
+e2e_init
+lv_require
+CTL=$E2E_TMP/ctl
+mkdir -p "$CTL"
+SLOW=$E2E_TMP/slow-dnsmasq
+sed "s|@CTL@|$CTL|" "$E2E_DIR/slow-dnsmasq.sh" >"$SLOW"
+chmod 755 "$SLOW"
+e2e_start --dnsmasq "$SLOW"
+expect_true "the default network came up with the slow dnsmasq" grep -qx ready "$CTL/default.log"
+
+# ---- destroy over the control socket
+net_define_start a1 "$(net_xml a1 vt-a10 192.168.191 nat)" || e2e_fatal "network a1 is up"
+real=$(dnsmasq_pid_of a1)
+expect_match "a dnsmasq runs for a1" '^[0-9]+$' "$real"
+touch "$CTL/a1.hold-stop"
+vnet destroy a1 >"$E2E_TMP/destroy.out" 2>&1 &
+destroyer=$!
+expect_true "a1's dnsmasq got SIGTERM" wait_for 20 grep -qx term "$CTL/a1.log"
+expect_ok "vnet list answers while the destroy waits for dnsmasq" vnet list
+expect_match "... listing a1 as still active" '^ *a1 +active' "$E2E_OUT"
+expect_true "... before the destroy answered" pid_alive "$destroyer"
+expect_rc "a second destroy meanwhile is refused" 1 vnet destroy a1
+expect_match "... as busy" "network 'a1' is stopping \(waiting for its dnsmasq to exit\)" "$E2E_OUT"
+expect_rc "starting it meanwhile is refused" 1 vnet start a1
+expect_match "... as busy" "network 'a1' is stopping" "$E2E_OUT"
+expect_true "... and the destroy is still pending" pid_alive "$destroyer"
+rm -f "$CTL/a1.hold-stop"
+wait "$destroyer"
+expect_eq "the destroy succeeds once dnsmasq has exited" 0 "$?"
+expect_eq "... with virsh's message" "Network a1 destroyed" "$(cat "$E2E_TMP/destroy.out")"
+expect_true "dnsmasq's exit came before the reply" grep -qx exited "$CTL/a1.log"
+expect_true "a1's dnsmasq is gone" pid_dead "$real"
+expect_false "bridge vt-a10 is gone" link_exists vt-a10
+expect_false "table vnet-vt-a10 is gone" table_exists vt-a10
+expect_eq "only the definition and the leases are left of a1" \
+    "$ROOT/etc/vnet/networks/a1.xml $ROOT/var/lib/vnet/dnsmasq/a1.leases" "$(files_of a1 | xargs)"
+expect_false "a1 is inactive" net_active a1
+
+# ---- libvirt RPC: networkDestroy and networkCreateXML wait without holding anyone up
+net_define_start a2 "$(net_xml a2 vt-a20 192.168.192 nat)" || e2e_fatal "network a2 is up"
+real=$(dnsmasq_pid_of a2)
+f=$(net_xml_file a3 "$(net_xml a3 vt-a30 192.168.193 nat)")
+lv_py async "$(lv_sock)" "$CTL" a2 "$f"
+expect_true "a2's dnsmasq is gone" pid_dead "$real"
+expect_false "bridge vt-a20 is gone" link_exists vt-a20
+expect_false "table vnet-vt-a20 is gone" table_exists vt-a20
+expect_true "a3 (created through libvirt) is active" net_active a3
+pid=$(dnsmasq_pid_of a3)
+expect_match "a dnsmasq runs for a3" '^[0-9]+$' "$pid"
+expect_match "a3's dnsmasq answers DNS" 'dnsmasq' \
+    "$(ip netns exec "$HOST_NS" dig +short +time=2 +tries=2 @192.168.193.1 version.bind chaos txt)"
+
+# ---- virsh net-destroy / net-create on vnetd's libvirt socket
+expect_ok "virsh net-destroy a3 (transient)" virsh_full net-destroy a3
+expect_match "... says so" "Network a3 destroyed" "$E2E_OUT"
+expect_true "... after its dnsmasq exited" grep -qx exited "$CTL/a3.log"
+expect_true "a3's dnsmasq is gone" pid_dead "$pid"
+expect_eq "nothing is left of a3" "" "$(files_of a3 | grep -v "^$E2E_TMP/a3.xml$")"
+expect_ok "virsh net-create" virsh_full net-create "$f"
+expect_match "... says so" "Network a3 created from" "$E2E_OUT"
+expect_true "a3 is active again" net_active a3
+expect_ok "virsh net-destroy a3 again" virsh_rw net-destroy a3
+expect_false "bridge vt-a30 is gone" link_exists vt-a30
+expect_ok "virsh net-start a2" virsh_rw net-start a2
+expect_ok "virsh net-destroy a2" virsh_rw net-destroy a2
+expect_false "bridge vt-a20 is gone" link_exists vt-a20
+e2e_run ip netns exec "$HOST_NS" nft list tables
+expect_no_match "no table of a1-a3 is left" 'vt-a[123]0' "$E2E_OUT"
+e2e_done
