@@ -23,6 +23,7 @@
  *   ops_uplink.c uplink-* requests: a host NIC into a bridge (see uplink.h)
  *   starting.c   starts that wait for dnsmasq as events, not by blocking the loop
  *   stopping.c   stops that wait for dnsmasq's exit as events, the same way
+ *   restarting.c net-update's dnsmasq restarts, the same way
  */
 #pragma once
 
@@ -108,6 +109,8 @@ typedef struct vnet_net {
      * active until it is down; requests that would change it are refused as
      * busy, and drift on it is not repaired. */
     struct stop_job *stopping;
+    /* A live net-update restarting its dnsmasq (restarting.c), the same way. */
+    struct restart_job *restarting;
 } vnet_net;
 
 typedef struct vnetd {
@@ -188,6 +191,13 @@ static inline bool net_persistent(const vnet_net *n)
 {
     return n->config != NULL;
 }
+/* A start, stop or dnsmasq restart of the network waits for dnsmasq: requests
+ * that would change it are refused as busy (starting_check_busy), its drift
+ * is not repaired and its dnsmasq not probed. */
+static inline bool net_busy(const vnet_net *n)
+{
+    return n->starting || n->stopping || n->restarting;
+}
 /* The definition to show: live when active, else config. */
 const netdef *net_current(const vnet_net *n);
 const char *net_bridge(const vnet_net *n);
@@ -248,6 +258,24 @@ void starting_wait_all(vnetd *d);
 int stopping_begin(vnetd *d, vnet_net *net, start_done_fn done, void *ud, verr *err);
 /* vnetd stops: finish every pending stop, waiting (blocking) for dnsmasq. */
 void stopping_finish_all(vnetd *d);
+
+/* ---- restarting.c ---- */
+/* Apply a live net-update of `section` to the active `net` (newlive and
+ * newconf, which may be NULL, are taken) without blocking the loop on its
+ * dnsmasq's restart; `what` names the change for the log. Returns 0 when it
+ * is done and committed, -1 with err when it failed (the network put back as
+ * it was), 1 when it waits for dnsmasq: then done(d, ud, err) is called once,
+ * later. */
+int restarting_begin(vnetd *d, vnet_net *net, netdef *newlive, netdef *newconf,
+                     netdef_section section, const char *what, start_done_fn done, void *ud,
+                     verr *err);
+/* vnetd stops: finish every pending restart, waiting (blocking) for dnsmasq. */
+void restarting_finish_all(vnetd *d);
+/* ops_update.c: commit an update (newlive, newconf taken; either may be NULL;
+ * *newrun taken with newlive) / put a failed live update back (blocking). */
+void ops_update_commit(vnetd *d, vnet_net *n, netdef *newlive, netdef *newconf, net_run *newrun,
+                       const char *what);
+void ops_update_rollback(vnetd *d, vnet_net *n, netdef_section section, bool config_saved);
 
 /* ---- control.c ---- */
 int control_listen(vnetd *d, verr *err);

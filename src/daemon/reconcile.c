@@ -309,7 +309,7 @@ static bool reattach_ports(vnet_net *net, long long seen_ms)
 
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
 {
-    if (!net_active(net) || net->stopping) /* (stopping.c: it is going away) */
+    if (!net_active(net) || net_busy(net)) /* (stopping.c, restarting.c) */
         return;
     verr err = VERR_INIT;
     net_run newrun;
@@ -391,7 +391,7 @@ static void repair_say_throttled(vnetd *d, vnet_net *net, const char *reason, un
  * or after the pacing delay. */
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
 {
-    if (!net_active(net) || net->repair_timer || net->stopping)
+    if (!net_active(net) || net->repair_timer || net_busy(net))
         return;
     unsigned delay = repair_pace(net);
     uint64_t now;

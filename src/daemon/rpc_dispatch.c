@@ -569,9 +569,16 @@ static json_t *h_update(rpc_client *c, const rpc_args *a, rpc_error *err)
     json_object_set_new(req, "parent_index", json_integer(a->i1));
     json_object_set_new(req, "live", json_boolean(a->flags & 1));
     json_object_set_new(req, "config", json_boolean(a->flags & 2));
-    json_t *r = run_op(c, req, RPC_ERR_NO_NETWORK, true, err);
-    json_decref(r);
-    return r ? json_object() : NULL;
+    /* a live change that restarts dnsmasq replies once the new one serves */
+    json_t *reply = run_op_later(c, req, void_delivered);
+    if (reply == pending_result())
+        return reply;
+    if (json_is_true(json_object_get(reply, "ok"))) {
+        json_decref(reply);
+        return json_object();
+    }
+    reply_to_error(reply, RPC_ERR_NO_NETWORK, true, err);
+    return NULL;
 }
 
 static json_t *h_leases(rpc_client *c, const rpc_args *a, rpc_error *err)

@@ -359,7 +359,7 @@ void network_forget_leases(const network_env *env, const char *name)
 }
 
 /* Write dnsmasq's files and launch it (see network_start_begin). */
-static int dnsmasq_begin(const network_env *env, const netdef *def, dnsmasq_launch *l, verr *err)
+int network_dnsmasq_begin(const network_env *env, const netdef *def, dnsmasq_launch *l, verr *err)
 {
     if (dnsmasq_write_files(env, def, true, err) < 0)
         return -1;
@@ -369,7 +369,7 @@ static int dnsmasq_begin(const network_env *env, const netdef *def, dnsmasq_laun
     return dnsmasq_launch_begin(env->dnsmasq_bin, conf, l, err);
 }
 
-static int dnsmasq_end(const network_env *env, const netdef *def, dnsmasq_launch *l, pid_t *ret_pid,
+int network_dnsmasq_end(const network_env *env, const netdef *def, dnsmasq_launch *l, pid_t *ret_pid,
                        verr *err)
 {
     _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
@@ -377,7 +377,7 @@ static int dnsmasq_end(const network_env *env, const netdef *def, dnsmasq_launch
     return dnsmasq_launch_end(l, env->dnsmasq_bin, conf, pidfile, ret_pid, err);
 }
 
-static void dnsmasq_kill_launch(const network_env *env, const netdef *def, dnsmasq_launch *l)
+void network_dnsmasq_kill(const network_env *env, const netdef *def, dnsmasq_launch *l)
 {
     _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
     _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
@@ -388,14 +388,14 @@ static void dnsmasq_kill_launch(const network_env *env, const netdef *def, dnsma
 static int dnsmasq_launch_now(const network_env *env, const netdef *def, pid_t *ret_pid, verr *err)
 {
     dnsmasq_launch l;
-    if (dnsmasq_begin(env, def, &l, err) < 0)
+    if (network_dnsmasq_begin(env, def, &l, err) < 0)
         return -1;
     if (!dnsmasq_launch_wait(&l, DNSMASQ_SPAWN_TIMEOUT_MS)) {
-        dnsmasq_kill_launch(env, def, &l);
+        network_dnsmasq_kill(env, def, &l);
         return verr_set(err, VERR_SYSTEM, "%s did not finish within %d ms; killed it",
                         env->dnsmasq_bin, DNSMASQ_SPAWN_TIMEOUT_MS);
     }
-    return dnsmasq_end(env, def, &l, ret_pid, err);
+    return network_dnsmasq_end(env, def, &l, ret_pid, err);
 }
 
 /* Undo what a failed start did, newest first. Errors here are logged: the
@@ -461,7 +461,7 @@ int network_start_begin(const network_env *env, const netdef *def, network_start
         goto fail;
     if (dnsmasq_needed(def)) {
         run->dnsmasq_files = true;
-        if (dnsmasq_begin(env, def, &st->launch, err) < 0) {
+        if (network_dnsmasq_begin(env, def, &st->launch, err) < 0) {
             verr_prefix(err, "starting dnsmasq");
             goto fail;
         }
@@ -479,7 +479,7 @@ fail_early:
 int network_start_finish(const network_env *env, const netdef *def, network_starting *st,
                          net_run *ret_run, verr *err)
 {
-    if (dnsmasq_end(env, def, &st->launch, &st->run.dnsmasq_pid, err) < 0) {
+    if (network_dnsmasq_end(env, def, &st->launch, &st->run.dnsmasq_pid, err) < 0) {
         verr_prefix(err, "starting dnsmasq");
         start_rollback(env, def, &st->run);
         net_run_clear(&st->run);
@@ -492,7 +492,7 @@ int network_start_finish(const network_env *env, const netdef *def, network_star
 
 void network_start_cancel(const network_env *env, const netdef *def, network_starting *st)
 {
-    dnsmasq_kill_launch(env, def, &st->launch);
+    network_dnsmasq_kill(env, def, &st->launch);
     start_rollback(env, def, &st->run);
     net_run_clear(&st->run);
 }

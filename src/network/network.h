@@ -152,6 +152,35 @@ int network_sweep(const network_env *env, const network_owned *owned, size_t n,
  * what adopt repairs; restart for those. */
 int network_update_live(const network_env *env, const netdef *def, netdef_section section,
                         const net_run *run, net_run *ret_run, verr *err);
+/* The same in steps, for an event loop that does not wait for dnsmasq
+ * (sections that restart it): network_update_live_begin replaces the table
+ * and sends the old dnsmasq SIGTERM; it returns 0 when all is done (*ret_run;
+ * hosts sections, OVN, no dnsmasq to wait for and none needed), 1 when it
+ * waits for u->stop.dnsmasq_pidfd (SIGKILL after DNSMASQ_STOP_TERM_TIMEOUT_MS:
+ * network_stop_kill(&u->stop)), -1 with err. network_update_live_relaunch
+ * then (dnsmasq_gone: it exited) launches the new dnsmasq: 0 done (*ret_run),
+ * 1 waiting for u->launch.pidfd (drain u->launch.out_fd), -1. At last
+ * network_update_live_finish (0 with *ret_run: adopt checked the rest, or -1).
+ * network_update_live_cancel gives up at any stage (its dnsmasq is killed). */
+typedef struct network_updating {
+    net_run run;           /* the run-state so far */
+    network_stopping stop; /* the old dnsmasq going */
+    dnsmasq_launch launch; /* the new one getting ready */
+} network_updating;
+int network_update_live_begin(const network_env *env, const netdef *def, netdef_section section,
+                              const net_run *run, network_updating *u, net_run *ret_run,
+                              verr *err);
+int network_update_live_relaunch(const network_env *env, const netdef *def, network_updating *u,
+                                 bool dnsmasq_gone, net_run *ret_run, verr *err);
+int network_update_live_finish(const network_env *env, const netdef *def, network_updating *u,
+                               net_run *ret_run, verr *err);
+void network_update_live_cancel(const network_env *env, const netdef *def, network_updating *u);
+/* dnsmasq's files written and dnsmasq launched / the launch's end (its pid) /
+ * a launch given up on (network.c, for live.c). */
+int network_dnsmasq_begin(const network_env *env, const netdef *def, dnsmasq_launch *l, verr *err);
+int network_dnsmasq_end(const network_env *env, const netdef *def, dnsmasq_launch *l,
+                        pid_t *ret_pid, verr *err);
+void network_dnsmasq_kill(const network_env *env, const netdef *def, dnsmasq_launch *l);
 /* Add (add=true) or remove the forwards pfs[0..n) of a running network whose
  * definition goes from oldlive to newlive: map-element changes only, in one
  * transaction; route_localnet follows loopback forwards. *ret_run is the new

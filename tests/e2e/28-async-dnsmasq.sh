@@ -47,6 +47,30 @@ expect_eq "only the definition and the leases are left of a1" \
     "$ROOT/etc/vnet/networks/a1.xml $ROOT/var/lib/vnet/dnsmasq/a1.leases" "$(files_of a1 | xargs)"
 expect_false "a1 is inactive" net_active a1
 
+# ---- a live net-update that restarts dnsmasq: the old one's exit and the new one's readiness
+expect_ok "start a1 again" vnet start a1
+old=$(dnsmasq_pid_of a1)
+touch "$CTL/a1.hold-stop"
+: >"$CTL/a1.log"
+vnet update a1 add dns-txt "<txt name='probe.a1' value='updated'/>" --live >"$E2E_TMP/update.out" 2>&1 &
+updater=$!
+expect_true "the old dnsmasq got SIGTERM" wait_for 20 grep -qx term "$CTL/a1.log"
+expect_ok "vnet list answers while the update waits for dnsmasq" vnet list
+expect_true "... before the update answered" pid_alive "$updater"
+expect_rc "another update meanwhile is refused" 1 \
+    vnet update a1 add dns-txt "<txt name='other.a1' value='x'/>" --live
+expect_match "... as busy" "network 'a1' is restarting its dnsmasq" "$E2E_OUT"
+expect_rc "destroying it meanwhile is refused" 1 vnet destroy a1
+rm -f "$CTL/a1.hold-stop"
+wait "$updater"
+expect_eq "the update succeeds once the new dnsmasq serves" 0 "$?"
+expect_eq "the old dnsmasq exited, then the new one got ready" "term exited starting ready" \
+    "$(xargs <"$CTL/a1.log")"
+expect_true "the old dnsmasq is gone" pid_dead "$old"
+expect_match "the new dnsmasq serves the new record" 'updated' \
+    "$(ip netns exec "$HOST_NS" dig +short +time=2 +tries=2 @192.168.191.1 probe.a1 txt)"
+expect_ok "destroy a1" vnet destroy a1
+
 # ---- libvirt RPC: networkDestroy and networkCreateXML wait without holding anyone up
 net_define_start a2 "$(net_xml a2 vt-a20 192.168.192 nat)" || e2e_fatal "network a2 is up"
 real=$(dnsmasq_pid_of a2)
@@ -73,6 +97,11 @@ expect_true "a3 is active again" net_active a3
 expect_ok "virsh net-destroy a3 again" virsh_rw net-destroy a3
 expect_false "bridge vt-a30 is gone" link_exists vt-a30
 expect_ok "virsh net-start a2" virsh_rw net-start a2
+expect_ok "virsh net-update --live (dnsmasq restarted)" \
+    virsh_full net-update a2 add dns-txt "<txt name='probe.a2' value='viavirsh'/>" --live
+expect_match "... says so" "updated successfully" "$E2E_OUT"
+expect_match "... and the new dnsmasq serves the record" 'viavirsh' \
+    "$(ip netns exec "$HOST_NS" dig +short +time=2 +tries=2 @192.168.192.1 probe.a2 txt)"
 expect_ok "virsh net-destroy a2" virsh_rw net-destroy a2
 expect_false "bridge vt-a20 is gone" link_exists vt-a20
 e2e_run ip netns exec "$HOST_NS" nft list tables

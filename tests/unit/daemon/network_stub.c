@@ -214,6 +214,33 @@ int network_update_live(const network_env *env, const netdef *def, netdef_sectio
     return 0;
 }
 
+/* Never waits for a dnsmasq: the update is done at once. */
+int network_update_live_begin(const network_env *env, const netdef *def, netdef_section section,
+                              const net_run *run, network_updating *u, net_run *ret_run,
+                              verr *err)
+{
+    *u = (network_updating){.stop = {.dnsmasq_pidfd = -1}, .launch = DNSMASQ_LAUNCH_INIT};
+    return network_update_live(env, def, section, run, ret_run, err);
+}
+
+int network_update_live_relaunch(const network_env *env, const netdef *def, network_updating *u,
+                                 bool dnsmasq_gone, net_run *ret_run, verr *err)
+{
+    stub_run(def, ret_run);
+    return 0;
+}
+
+int network_update_live_finish(const network_env *env, const netdef *def, network_updating *u,
+                               net_run *ret_run, verr *err)
+{
+    stub_run(def, ret_run);
+    return 0;
+}
+
+void network_update_live_cancel(const network_env *env, const netdef *def, network_updating *u)
+{
+}
+
 int network_forwards_change(const network_env *env, const netdef *oldlive, const netdef *newlive,
                             const netdef_port_forward *pfs, size_t n, bool add, const net_run *run,
                             net_run *ret_run, verr *err)
