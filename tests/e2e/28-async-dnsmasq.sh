@@ -99,7 +99,7 @@ expect_false "bridge vt-a30 is gone" link_exists vt-a30
 expect_ok "virsh net-start a2" virsh_rw net-start a2
 expect_ok "virsh net-update --live (dnsmasq restarted)" \
     virsh_full net-update a2 add dns-txt "<txt name='probe.a2' value='viavirsh'/>" --live
-expect_match "... says so" "updated successfully" "$E2E_OUT"
+expect_match "... says so" "Updated network a2 live state" "$E2E_OUT"
 expect_match "... and the new dnsmasq serves the record" 'viavirsh' \
     "$(ip netns exec "$HOST_NS" dig +short +time=2 +tries=2 @192.168.192.1 probe.a2 txt)"
 expect_ok "virsh net-destroy a2" virsh_rw net-destroy a2
