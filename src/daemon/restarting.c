@@ -162,8 +162,12 @@ int restarting_begin(vnetd *d, vnet_net *net, netdef *newlive, netdef *newconf,
                      verr *err)
 {
     restart_job *j = xcalloc(1, sizeof(*j));
-    *j = (restart_job){.d = d, .net = net, .newlive = newlive, .newconf = newconf,
-                       .section = section, .what = xstrdup(what)};
+    *j = (restart_job){.d = d,
+                       .net = net,
+                       .newlive = newlive,
+                       .newconf = newconf,
+                       .section = section,
+                       .what = xstrdup(what)};
     net_run newrun = {0};
     int r = network_update_live_begin(&d->env, newlive, section, &net->run, &j->u, &newrun, err);
     j->launching = j->u.launch.pidfd >= 0; /* (no old dnsmasq to wait for) */
