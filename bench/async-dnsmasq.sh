@@ -6,6 +6,7 @@
 # host namespace asks `vnet list` in a loop; printed: that client's median and p99 per phase.
 #
 #   sudo bench/async-dnsmasq.sh [N] [VNETD VNET]   # default N=20, this tree's build
+#   sudo REAL=1 bench/async-dnsmasq.sh 100         # Debian's dnsmasq itself, not slowed down
 #
 # Give another vnetd/vnet (e.g. an older build) to compare. Not part of CI.
 set -u
@@ -20,7 +21,12 @@ mkdir -p "$CTL"
 SLOW=$E2E_TMP/slow-dnsmasq
 sed "s|@CTL@|$CTL|" "$E2E_DIR/slow-dnsmasq.sh" >"$SLOW"
 chmod 755 "$SLOW"
-e2e_start --dnsmasq "$SLOW"
+if [ "${REAL:-0}" = 1 ]; then
+    SLOW=/usr/sbin/dnsmasq
+    e2e_start
+else
+    e2e_start --dnsmasq "$SLOW"
+fi
 
 for i in $(seq "$N"); do
     f=$(net_xml_file "b$i" "$(net_xml "b$i" "vt-b$i" "10.$((i / 250)).$((i % 250))" nat)")
@@ -65,7 +71,11 @@ phase() { # OP
         "$1" "$N" "$(echo "$t1 - $t0" | bc)" "$failed" "$med" "$p99" "$cnt"
 }
 
-echo "# vnetd $VNETD_BIN; dnsmasq: slow-dnsmasq.sh (0.5 s to serve, 1.8 s from SIGTERM to exit)"
+if [ "${REAL:-0}" = 1 ]; then
+    echo "# vnetd $VNETD_BIN; dnsmasq: $SLOW"
+else
+    echo "# vnetd $VNETD_BIN; dnsmasq: slow-dnsmasq.sh (0.5 s to serve, 1.8 s from SIGTERM to exit)"
+fi
 phase start
 phase destroy
 e2e_done

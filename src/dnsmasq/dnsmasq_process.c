@@ -29,6 +29,8 @@
 #define SPAWN_TIMEOUT_MS DNSMASQ_SPAWN_TIMEOUT_MS
 #define OUTPUT_MAX 8192
 
+static bool wait_pidfd(int pidfd, int timeout_ms);
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -323,12 +325,19 @@ void dnsmasq_launch_kill(dnsmasq_launch *l, const char *conf_path, const char *p
         waitpid(l->pid, NULL, 0);
     }
     launch_close(l);
-    /* a daemon the parent had already forked: found by its pid file */
+    /* a daemon the parent had already forked: found by its pid file. It never
+     * served, so it is killed outright (SIGKILL takes effect at once; no
+     * waiting for a graceful exit, which a slow dnsmasq takes seconds for) */
     pid_t pid = 0;
     verr e = VERR_INIT;
+    int pidfd = -1;
     if (conf_path && pid_file && read_pid_file(pid_file, &pid, &e) == 0 &&
-        dnsmasq_is_ours(pid, conf_path))
-        dnsmasq_stop(pid, &e);
+        dnsmasq_is_ours(pid, conf_path) && (pidfd = pidfd_open(pid, 0)) >= 0) {
+        if (dnsmasq_stop_kill(pid, pidfd, &e) == 0 &&
+            wait_pidfd(pidfd, DNSMASQ_STOP_KILL_TIMEOUT_MS))
+            waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){0}, WEXITED | WNOHANG);
+        close(pidfd);
+    }
 }
 
 int dnsmasq_spawn(const char *binary, const char *conf_path, const char *pid_file, pid_t *ret_pid,
