@@ -24,6 +24,7 @@
  *   starting.c   starts that wait for dnsmasq as events, not by blocking the loop
  *   stopping.c   stops that wait for dnsmasq's exit as events, the same way
  *   restarting.c net-update's dnsmasq restarts, the same way
+ *   repairing.c  one repair (network_adopt); a dnsmasq it restarts, the same way
  */
 #pragma once
 
@@ -111,6 +112,8 @@ typedef struct vnet_net {
     struct stop_job *stopping;
     /* A live net-update restarting its dnsmasq (restarting.c), the same way. */
     struct restart_job *restarting;
+    /* A repair waiting for the dnsmasq it restarted (repairing.c). */
+    struct repair_job *repairing;
 } vnet_net;
 
 typedef struct vnetd {
@@ -196,7 +199,7 @@ static inline bool net_persistent(const vnet_net *n)
  * is not repaired and its dnsmasq not probed. */
 static inline bool net_busy(const vnet_net *n)
 {
-    return n->starting || n->stopping || n->restarting;
+    return n->starting || n->stopping || n->restarting || n->repairing;
 }
 /* The definition to show: live when active, else config. */
 const netdef *net_current(const vnet_net *n);
@@ -387,8 +390,17 @@ int reconcile_startup(vnetd *d, verr *err);
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
 /* {"throttled", "backoff_ms", "pending"}: repair pacing, for `vnet info`. */
 json_t *reconcile_repair_state(const vnet_net *net);
-/* Re-adopt now (used by the slow timer and by pending repairs). */
+/* Re-adopt now (used by the slow timer and by pending repairs); a dnsmasq it
+ * restarts is waited for as an event (repairing.c). */
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
+/* ---- repairing.c ---- */
+/* A repair of the network waits for its dnsmasq: note that drift was seen
+ * meanwhile (one more repair follows); false when none is pending. */
+bool repairing_note_again(vnet_net *net, const char *reason);
+/* Before a request changes the network (net may be NULL): finish its pending
+ * repair, waiting for the dnsmasq (blocking, bounded). */
+void repairing_settle(vnet_net *net);
+void repairing_settle_all(vnetd *d);
 /* Remove what vnet made that belongs to no active network (network_sweep). */
 void reconcile_sweep(vnetd *d);
 

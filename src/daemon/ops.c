@@ -183,6 +183,7 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
     _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
     if (!def)
         return NULL;
+    repairing_settle(n);
     if (starting_check_busy(n, err) < 0)
         return NULL;
     _cleanup_free_ char *warnings = netdef_warnings(def);
@@ -261,6 +262,7 @@ static json_t *op_create(vnetd *d, json_t *req, verr *err)
     _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
     if (!def)
         return NULL;
+    repairing_settle(n);
     if (starting_check_busy(n, err) < 0)
         return NULL;
     if (n && net_active(n)) {

@@ -805,7 +805,7 @@ static int adopt_dnsmasq_by_conf(const network_env *env, const netdef *def, net_
  * (dnsmasq's DHCP state belongs to the old device). Hosts files that differ
  * are rewritten and re-read (SIGHUP). */
 static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run, bool restart,
-                         bool *repaired, verr *err)
+                         bool *repaired, dnsmasq_launch *l, verr *err)
 {
     if (!dnsmasq_needed(def))
         return 0;
@@ -842,14 +842,35 @@ static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run
         log_warn("network '%s': dnsmasq (pid %d) is gone, restarting it", def->name,
                  (int)run->dnsmasq_pid);
     run->dnsmasq_pid = 0;
+    *repaired = true;
+    if (l) { /* the caller waits for it (network_adopt_finish) */
+        if (network_dnsmasq_begin(env, def, l, err) < 0)
+            return verr_prefix(err, "restarting dnsmasq");
+        return 1;
+    }
     if (dnsmasq_launch_now(env, def, &run->dnsmasq_pid, err) < 0)
         return verr_prefix(err, "restarting dnsmasq");
-    *repaired = true;
     return 0;
 }
 
 int network_adopt(const network_env *env, const netdef *def, const net_run *old,
                   net_run *ret_run, bool *ret_repaired, verr *err)
+{
+    return network_adopt_begin(env, def, old, ret_run, ret_repaired, NULL, err);
+}
+
+int network_adopt_finish(const network_env *env, const netdef *def, dnsmasq_launch *l,
+                         net_run *run, verr *err)
+{
+    if (network_dnsmasq_end(env, def, l, &run->dnsmasq_pid, err) < 0) {
+        verr_prefix(err, "restarting dnsmasq");
+        return verr_prefix(err, "repairing network '%s'", def->name);
+    }
+    return 0;
+}
+
+int network_adopt_begin(const network_env *env, const netdef *def, const net_run *old,
+                        net_run *ret_run, bool *ret_repaired, dnsmasq_launch *l, verr *err)
 {
     net_run run;
     bool repaired = false, recreated = false;
@@ -892,7 +913,7 @@ int network_adopt(const network_env *env, const netdef *def, const net_run *old,
     if (r == 0)
         r = network_bandwidth_apply(def, err);
     if (r == 0)
-        r = adopt_dnsmasq(env, def, &run, recreated, &repaired, err);
+        r = adopt_dnsmasq(env, def, &run, recreated, &repaired, l, err);
     if (r < 0) {
         net_run_clear(&run);
         return verr_prefix(err, "repairing network '%s'", def->name);
@@ -900,7 +921,7 @@ int network_adopt(const network_env *env, const netdef *def, const net_run *old,
     *ret_run = run; /* (takes its sysctls) */
     if (ret_repaired)
         *ret_repaired = repaired;
-    return 0;
+    return r;
 }
 
 int network_reload_hosts(const network_env *env, const netdef *def, const net_run *run,

@@ -113,6 +113,15 @@ void network_forget_leases(const network_env *env, const char *name);
  * updated run-state; *ret_repaired (optional) says whether anything changed. */
 int network_adopt(const network_env *env, const netdef *def, const net_run *run,
                   net_run *ret_run, bool *ret_repaired, verr *err);
+/* The same without waiting for a dnsmasq it (re)starts: with l, returns 1
+ * when it launched one (everything else done, *ret_run without its pid):
+ * wait until l->pidfd is readable (draining l->out_fd), then
+ * network_adopt_finish fills run->dnsmasq_pid, or fails (-1); give up with
+ * network_dnsmasq_kill. */
+int network_adopt_begin(const network_env *env, const netdef *def, const net_run *run,
+                        net_run *ret_run, bool *ret_repaired, dnsmasq_launch *l, verr *err);
+int network_adopt_finish(const network_env *env, const netdef *def, dnsmasq_launch *l,
+                         net_run *run, verr *err);
 
 /* ---- what vnet leaves on the host, and finding it again (sweep.c) ----
  *

@@ -5,7 +5,8 @@
 # networkDestroy) and a libvirt networkCreateXML wait for it: `vnet list` and another client's
 # python3-libvirt listNetworks() answer before the pending call does; a second destroy or a start
 # of the stopping network is refused as busy; each pending call answers once dnsmasq has exited
-# (the network then fully down: dnsmasq, bridge, table, files gone) or serves. virsh net-create /
+# (the network then fully down: dnsmasq, bridge, table, files gone) or serves; a live net-update
+# and a repair that restart dnsmasq wait for it the same way. virsh net-create /
 # net-destroy on vnetd's libvirt socket work with it. Ordering is checked, not timings.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/libvirt-lib.sh"
@@ -17,11 +18,24 @@ SLOW=$E2E_TMP/slow-dnsmasq
 sed "s|@CTL@|$CTL|" "$E2E_DIR/slow-dnsmasq.sh" >"$SLOW"
 chmod 755 "$SLOW"
 e2e_start --dnsmasq "$SLOW"
+
+# real_dnsmasq_of NAME: the pid of the dnsmasq itself (not the wrapper) serving NAME
+real_dnsmasq_of() {
+    local pid
+    for pid in $(ip netns pids "$HOST_NS" 2>/dev/null); do
+        [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dnsmasq ] || continue
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "/$1\.conf"; then
+            echo "$pid"
+            return 0
+        fi
+    done
+    return 1
+}
 expect_true "the default network came up with the slow dnsmasq" grep -qx ready "$CTL/default.log"
 
 # ---- destroy over the control socket
 net_define_start a1 "$(net_xml a1 vt-a10 192.168.191 nat)" || e2e_fatal "network a1 is up"
-real=$(dnsmasq_pid_of a1)
+real=$(real_dnsmasq_of a1)
 expect_match "a dnsmasq runs for a1" '^[0-9]+$' "$real"
 touch "$CTL/a1.hold-stop"
 vnet destroy a1 >"$E2E_TMP/destroy.out" 2>&1 &
@@ -49,7 +63,7 @@ expect_false "a1 is inactive" net_active a1
 
 # ---- a live net-update that restarts dnsmasq: the old one's exit and the new one's readiness
 expect_ok "start a1 again" vnet start a1
-old=$(dnsmasq_pid_of a1)
+old=$(real_dnsmasq_of a1)
 touch "$CTL/a1.hold-stop"
 : >"$CTL/a1.log"
 vnet update a1 add dns-txt "<txt name='probe.a1' value='updated'/>" --live >"$E2E_TMP/update.out" 2>&1 &
@@ -69,18 +83,33 @@ expect_eq "the old dnsmasq exited, then the new one got ready" "term exited star
 expect_true "the old dnsmasq is gone" pid_dead "$old"
 expect_match "the new dnsmasq serves the new record" 'updated' \
     "$(ip netns exec "$HOST_NS" dig +short +time=2 +tries=2 @192.168.191.1 probe.a1 txt)"
+
+# ---- a repair that restarts a dead dnsmasq waits for the new one as an event too
+: >"$CTL/a1.log"
+touch "$CTL/a1.hold-start"
+old=$(real_dnsmasq_of a1)
+expect_match "the real dnsmasq of a1 is found" '^[0-9]+$' "$old"
+kill -KILL "$old"
+expect_true "the repair launched a new dnsmasq" wait_for 20 grep -qx starting "$CTL/a1.log"
+expect_ok "vnet list answers while the repair waits for dnsmasq" vnet list
+expect_false "... before the new dnsmasq is ready" grep -qx ready "$CTL/a1.log"
+rm -f "$CTL/a1.hold-start"
+expect_true "the new dnsmasq gets ready" wait_for 20 grep -qx ready "$CTL/a1.log"
+expect_true "vnetd logs the repair" wait_for 20 grep -q "network 'a1': repaired (dnsmasq" "$VNETD_LOG"
+expect_match "the new dnsmasq serves" 'updated' \
+    "$(ip netns exec "$HOST_NS" dig +short +time=2 +tries=2 @192.168.191.1 probe.a1 txt)"
 expect_ok "destroy a1" vnet destroy a1
 
 # ---- libvirt RPC: networkDestroy and networkCreateXML wait without holding anyone up
 net_define_start a2 "$(net_xml a2 vt-a20 192.168.192 nat)" || e2e_fatal "network a2 is up"
-real=$(dnsmasq_pid_of a2)
+real=$(real_dnsmasq_of a2)
 f=$(net_xml_file a3 "$(net_xml a3 vt-a30 192.168.193 nat)")
 lv_py async "$(lv_sock)" "$CTL" a2 "$f"
 expect_true "a2's dnsmasq is gone" pid_dead "$real"
 expect_false "bridge vt-a20 is gone" link_exists vt-a20
 expect_false "table vnet-vt-a20 is gone" table_exists vt-a20
 expect_true "a3 (created through libvirt) is active" net_active a3
-pid=$(dnsmasq_pid_of a3)
+pid=$(real_dnsmasq_of a3)
 expect_match "a dnsmasq runs for a3" '^[0-9]+$' "$pid"
 expect_match "a3's dnsmasq answers DNS" 'dnsmasq' \
     "$(ip netns exec "$HOST_NS" dig +short +time=2 +tries=2 @192.168.193.1 version.bind chaos txt)"

@@ -204,6 +204,22 @@ int network_adopt(const network_env *env, const netdef *def, const net_run *run,
     return 0;
 }
 
+int network_adopt_begin(const network_env *env, const netdef *def, const net_run *run,
+                        net_run *ret_run, bool *ret_repaired, dnsmasq_launch *l, verr *err)
+{
+    return network_adopt(env, def, run, ret_run, ret_repaired, err);
+}
+
+int network_adopt_finish(const network_env *env, const netdef *def, dnsmasq_launch *l,
+                         net_run *run, verr *err)
+{
+    return 0;
+}
+
+void network_dnsmasq_kill(const network_env *env, const netdef *def, dnsmasq_launch *l)
+{
+}
+
 int network_update_live(const network_env *env, const netdef *def, netdef_section section,
                         const net_run *run, net_run *ret_run, verr *err)
 {
