@@ -32,7 +32,8 @@ typedef struct repair_job {
     uint64_t t0, seen;
     long long start_ms;
     net_run newrun;
-    dnsmasq_launch launch;
+    network_adopting a; /* the old dnsmasq going (stopping), the new one getting ready */
+    bool stopping;
     sd_event_source *exit_src, *out_src, *timer;
     char *again; /* drift seen meanwhile: repair once more, for this reason */
 } repair_job;
@@ -68,8 +69,8 @@ static void repair_end(repair_job *j, int r, verr *err)
             long long now_ms = proto_now_ms();
             long long since = (long long)(j->t0 - j->seen) / 1000 + (now_ms - j->start_ms);
             log_info("network '%s': repaired (%s; in %lld ms)", net->name, j->reason, since);
-            repair_note_emit(d, net, j->reason, &j->before, j->fw_was_dirty,
-                             now_ms - j->start_ms, since);
+            repair_note_emit(d, net, j->reason, &j->before, j->fw_was_dirty, now_ms - j->start_ms,
+                             since);
         }
         verr e = VERR_INIT;
         if (changed && registry_save_status(d, net, &e) < 0)
@@ -94,41 +95,73 @@ static void job_free(repair_job *j)
     free(j);
 }
 
-/* The launch is over (finish) or given up on (timeout): end the repair. */
-static void job_end(repair_job *j, bool timed_out)
+/* The end of the repair, r 0 or -1 (err): *j is freed. */
+static void job_close(repair_job *j, int r, verr *err)
 {
     vnetd *d = j->d;
     vnet_net *net = j->net;
     job_unwatch(j);
     net->repairing = NULL;
-    verr err = VERR_INIT;
-    int r;
-    if (timed_out) {
-        network_dnsmasq_kill(&d->env, net->live, &j->launch);
-        verr_set(&err, VERR_SYSTEM, "%s did not finish within %d ms; killed it",
-                 d->env.dnsmasq_bin, DNSMASQ_SPAWN_TIMEOUT_MS);
-        verr_prefix(&err, "restarting dnsmasq");
-        r = verr_prefix(&err, "repairing network '%s'", net->name);
-    } else {
-        r = network_adopt_finish(&d->env, net->live, &j->launch, &j->newrun, &err);
-    }
-    repair_end(j, r, &err);
+    repair_end(j, r, err);
     _cleanup_free_ char *again = TAKE_PTR(j->again);
     job_free(j);
     if (again)
         reconcile_request_repair(d, net, again);
 }
 
+/* The launch is over (finish) or given up on (timeout): end the repair. */
+static void job_end(repair_job *j, bool timed_out)
+{
+    vnetd *d = j->d;
+    vnet_net *net = j->net;
+    job_unwatch(j);
+    verr err = VERR_INIT;
+    int r;
+    if (timed_out) {
+        network_dnsmasq_kill(&d->env, net->live, &j->a.launch);
+        verr_set(&err, VERR_SYSTEM, "%s did not finish within %d ms; killed it", d->env.dnsmasq_bin,
+                 DNSMASQ_SPAWN_TIMEOUT_MS);
+        verr_prefix(&err, "restarting dnsmasq");
+        r = verr_prefix(&err, "repairing network '%s'", net->name);
+    } else {
+        r = network_adopt_finish(&d->env, net->live, &j->a, &j->newrun, &err);
+    }
+    job_close(j, r, &err);
+}
+
+static int job_watch(repair_job *j);
+static void repair_wait(repair_job *j);
+
+/* The old dnsmasq exited (or was given up on): launch the new one. */
+static void job_relaunch(repair_job *j, bool gone)
+{
+    job_unwatch(j);
+    j->stopping = false;
+    verr err = VERR_INIT;
+    int r = network_adopt_relaunch(&j->d->env, j->net->live, &j->a, gone, &err);
+    if (r == 1 && job_watch(j) >= 0)
+        return;
+    if (r == 1) { /* cannot watch it: wait here */
+        job_end(j, !dnsmasq_launch_wait(&j->a.launch, DNSMASQ_SPAWN_TIMEOUT_MS));
+        return;
+    }
+    job_close(j, -1, &err);
+}
+
 static int job_exited(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-    job_end(userdata, false);
+    repair_job *j = userdata;
+    if (j->stopping)
+        job_relaunch(j, true);
+    else
+        job_end(j, false);
     return 0;
 }
 
 static int job_output(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
     repair_job *j = userdata;
-    if (!dnsmasq_launch_drain(&j->launch))
+    if (!dnsmasq_launch_drain(&j->a.launch))
         j->out_src = sd_event_source_disable_unref(j->out_src);
     return 0;
 }
@@ -136,8 +169,20 @@ static int job_output(sd_event_source *s, int fd, uint32_t revents, void *userda
 static int job_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 {
     repair_job *j = userdata;
-    struct pollfd p = {.fd = j->launch.pidfd, .events = POLLIN};
-    job_end(j, poll(&p, 1, 0) <= 0); /* (over, the loop had not got to it yet) */
+    int fd = j->stopping ? j->a.stop.dnsmasq_pidfd : j->a.launch.pidfd;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    bool over = poll(&p, 1, 0) > 0; /* (the loop had not got to it yet) */
+    if (!j->stopping) {
+        job_end(j, !over);
+    } else if (over || j->a.stop.killed) {
+        job_relaunch(j, over);
+    } else { /* SIGTERM ignored: SIGKILL, and a last while */
+        network_stop_kill(&j->a.stop);
+        uint64_t now;
+        sd_event_now(j->d->event, CLOCK_MONOTONIC, &now);
+        sd_event_source_set_time(j->timer, now + DNSMASQ_STOP_KILL_TIMEOUT_MS * 1000ULL);
+        sd_event_source_set_enabled(j->timer, SD_EVENT_ONESHOT);
+    }
     return 0;
 }
 
@@ -146,12 +191,14 @@ static int job_watch(repair_job *j)
     sd_event *e = j->d->event;
     uint64_t now;
     sd_event_now(e, CLOCK_MONOTONIC, &now);
-    int r = sd_event_add_io(e, &j->exit_src, j->launch.pidfd, EPOLLIN, job_exited, j);
+    int fd = j->stopping ? j->a.stop.dnsmasq_pidfd : j->a.launch.pidfd;
+    int ms = j->stopping ? DNSMASQ_STOP_TERM_TIMEOUT_MS : DNSMASQ_SPAWN_TIMEOUT_MS;
+    int r = sd_event_add_io(e, &j->exit_src, fd, EPOLLIN, job_exited, j);
+    if (r >= 0 && !j->stopping)
+        r = sd_event_add_io(e, &j->out_src, j->a.launch.out_fd, EPOLLIN, job_output, j);
     if (r >= 0)
-        r = sd_event_add_io(e, &j->out_src, j->launch.out_fd, EPOLLIN, job_output, j);
-    if (r >= 0)
-        r = sd_event_add_time(e, &j->timer, CLOCK_MONOTONIC,
-                              now + (uint64_t)DNSMASQ_SPAWN_TIMEOUT_MS * 1000, 0, job_timeout, j);
+        r = sd_event_add_time(e, &j->timer, CLOCK_MONOTONIC, now + (uint64_t)ms * 1000, 0,
+                              job_timeout, j);
     if (r >= 0)
         r = sd_event_source_set_priority(j->exit_src, SD_EVENT_PRIORITY_NORMAL - 1);
     return r;
@@ -162,8 +209,7 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     if (!net_active(net) || net_busy(net)) /* (starting/stopping/restarting/repairing) */
         return;
     repair_job *j = xcalloc(1, sizeof(*j));
-    *j = (repair_job){.d = d, .net = net, .reason = xstrdup(reason),
-                      .launch = DNSMASQ_LAUNCH_INIT};
+    *j = (repair_job){.d = d, .net = net, .reason = xstrdup(reason)};
     sd_event_now(d->event, CLOCK_MONOTONIC, &j->t0);
     j->start_ms = proto_now_ms();
     j->seen = net->drift_seen_usec ? net->drift_seen_usec : j->t0;
@@ -174,27 +220,46 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     j->fw_was_dirty = net->fw_dirty;
     net->fw_dirty = false;
     if (j->fw_was_dirty) {
-        verr aerr = VERR_INIT; /* a flush took an unowned NAT anchor too: put it back first
-                                  (once: with 1,000 repairs, libnftables re-read the host each time) */
+        verr aerr =
+            VERR_INIT; /* a flush took an unowned NAT anchor too: put it back first
+                          (once: with 1,000 repairs, libnftables re-read the host each time) */
         if (fw_anchor_is_open() && !fw_anchor_is_owned() && !fw_anchor_present() &&
             fw_anchor_open(&aerr) < 0)
             log_warn("%s", aerr.msg);
     }
     verr err = VERR_INIT;
-    int r = network_adopt_begin(&d->env, net->live, &net->run, &j->newrun, &j->repaired,
-                                &j->launch, &err);
-    if (r == 1 && job_watch(j) >= 0) {
-        net->repairing = j; /* its dnsmasq's readiness is an event */
+    int r =
+        network_adopt_begin(&d->env, net->live, &net->run, &j->newrun, &j->repaired, &j->a, &err);
+    if (r <= 0) {
+        repair_end(j, r, &err);
+        job_free(j);
         return;
     }
-    if (r == 1) { /* cannot watch it: wait here */
+    net->repairing = j; /* the old dnsmasq's exit / the new one's readiness is an event */
+    j->stopping = r == 2;
+    if (job_watch(j) >= 0)
+        return;
+    job_unwatch(j); /* cannot watch it: wait here */
+    repair_wait(j);
+}
+
+/* Finish the repair here, waiting (bounded) for the old dnsmasq's exit and
+ * the new one's readiness. */
+static void repair_wait(repair_job *j)
+{
+    vnet_net *net = j->net;
+    if (j->stopping) {
+        bool gone = network_stop_wait(&j->a.stop, DNSMASQ_STOP_TERM_TIMEOUT_MS);
+        if (!gone) {
+            network_stop_kill(&j->a.stop);
+            gone = network_stop_wait(&j->a.stop, DNSMASQ_STOP_KILL_TIMEOUT_MS);
+        }
+        job_relaunch(j, gone); /* (watches the launch, or ends the repair) */
+        if (!net->repairing)
+            return;
         job_unwatch(j);
-        net->repairing = j;
-        job_end(j, !dnsmasq_launch_wait(&j->launch, DNSMASQ_SPAWN_TIMEOUT_MS));
-        return;
     }
-    repair_end(j, r, &err);
-    job_free(j);
+    job_end(j, !dnsmasq_launch_wait(&j->a.launch, DNSMASQ_SPAWN_TIMEOUT_MS));
 }
 
 bool repairing_note_again(vnet_net *net, const char *reason)
@@ -209,9 +274,8 @@ bool repairing_note_again(vnet_net *net, const char *reason)
 
 void repairing_settle(vnet_net *net)
 {
-    repair_job *j = net ? net->repairing : NULL;
-    if (j)
-        job_end(j, !dnsmasq_launch_wait(&j->launch, DNSMASQ_SPAWN_TIMEOUT_MS));
+    if (net && net->repairing)
+        repair_wait(net->repairing);
 }
 
 void repairing_settle_all(vnetd *d)

@@ -805,7 +805,7 @@ static int adopt_dnsmasq_by_conf(const network_env *env, const netdef *def, net_
  * (dnsmasq's DHCP state belongs to the old device). Hosts files that differ
  * are rewritten and re-read (SIGHUP). */
 static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run, bool restart,
-                         bool *repaired, dnsmasq_launch *l, verr *err)
+                         bool *repaired, network_adopting *a, verr *err)
 {
     if (!dnsmasq_needed(def))
         return 0;
@@ -834,8 +834,19 @@ static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run
         if (!conf_ok)
             log_warn("network '%s': dnsmasq's config is not as planned, restarting it",
                      def->name);
-        if (dnsmasq_stop(run->dnsmasq_pid, err) < 0)
+        if (a) { /* the caller waits for its exit (network_adopt_relaunch) */
+            *repaired = true;
+            if (network_stop_begin(env, def, run, &a->stop)) {
+                run->dnsmasq_pid = 0;
+                return 2;
+            }
+            if (verr_is_set(&a->stop.err)) {
+                *err = a->stop.err;
+                return verr_prefix(err, "restarting dnsmasq");
+            }
+        } else if (dnsmasq_stop(run->dnsmasq_pid, err) < 0) {
             return verr_prefix(err, "restarting dnsmasq");
+        }
         run->dnsmasq_pid = 0;
     }
     if (run->dnsmasq_pid > 0)
@@ -843,8 +854,8 @@ static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run
                  (int)run->dnsmasq_pid);
     run->dnsmasq_pid = 0;
     *repaired = true;
-    if (l) { /* the caller waits for it (network_adopt_finish) */
-        if (network_dnsmasq_begin(env, def, l, err) < 0)
+    if (a) { /* the caller waits for it (network_adopt_finish) */
+        if (network_dnsmasq_begin(env, def, &a->launch, err) < 0)
             return verr_prefix(err, "restarting dnsmasq");
         return 1;
     }
@@ -859,10 +870,28 @@ int network_adopt(const network_env *env, const netdef *def, const net_run *old,
     return network_adopt_begin(env, def, old, ret_run, ret_repaired, NULL, err);
 }
 
-int network_adopt_finish(const network_env *env, const netdef *def, dnsmasq_launch *l,
+int network_adopt_relaunch(const network_env *env, const netdef *def, network_adopting *a,
+                           bool dnsmasq_gone, verr *err)
+{
+    if (!dnsmasq_gone) {
+        close(a->stop.dnsmasq_pidfd);
+        a->stop.dnsmasq_pidfd = -1;
+        verr_set(err, VERR_SYSTEM, "dnsmasq (pid %d) did not exit after SIGKILL",
+                 (int)a->stop.dnsmasq_pid);
+    } else {
+        dnsmasq_stop_end(a->stop.dnsmasq_pidfd);
+        a->stop.dnsmasq_pidfd = -1;
+        if (network_dnsmasq_begin(env, def, &a->launch, err) == 0)
+            return 1;
+    }
+    verr_prefix(err, "restarting dnsmasq");
+    return verr_prefix(err, "repairing network '%s'", def->name);
+}
+
+int network_adopt_finish(const network_env *env, const netdef *def, network_adopting *a,
                          net_run *run, verr *err)
 {
-    if (network_dnsmasq_end(env, def, l, &run->dnsmasq_pid, err) < 0) {
+    if (network_dnsmasq_end(env, def, &a->launch, &run->dnsmasq_pid, err) < 0) {
         verr_prefix(err, "restarting dnsmasq");
         return verr_prefix(err, "repairing network '%s'", def->name);
     }
@@ -870,8 +899,10 @@ int network_adopt_finish(const network_env *env, const netdef *def, dnsmasq_laun
 }
 
 int network_adopt_begin(const network_env *env, const netdef *def, const net_run *old,
-                        net_run *ret_run, bool *ret_repaired, dnsmasq_launch *l, verr *err)
+                        net_run *ret_run, bool *ret_repaired, network_adopting *a, verr *err)
 {
+    if (a)
+        *a = (network_adopting){.stop = {.dnsmasq_pidfd = -1}, .launch = DNSMASQ_LAUNCH_INIT};
     net_run run;
     bool repaired = false, recreated = false;
     int r = 0;
@@ -913,7 +944,7 @@ int network_adopt_begin(const network_env *env, const netdef *def, const net_run
     if (r == 0)
         r = network_bandwidth_apply(def, err);
     if (r == 0)
-        r = adopt_dnsmasq(env, def, &run, recreated, &repaired, l, err);
+        r = adopt_dnsmasq(env, def, &run, recreated, &repaired, a, err);
     if (r < 0) {
         net_run_clear(&run);
         return verr_prefix(err, "repairing network '%s'", def->name);

@@ -113,14 +113,23 @@ void network_forget_leases(const network_env *env, const char *name);
  * updated run-state; *ret_repaired (optional) says whether anything changed. */
 int network_adopt(const network_env *env, const netdef *def, const net_run *run,
                   net_run *ret_run, bool *ret_repaired, verr *err);
-/* The same without waiting for a dnsmasq it (re)starts: with l, returns 1
- * when it launched one (everything else done, *ret_run without its pid):
- * wait until l->pidfd is readable (draining l->out_fd), then
- * network_adopt_finish fills run->dnsmasq_pid, or fails (-1); give up with
- * network_dnsmasq_kill. */
+/* The same without waiting for a dnsmasq it (re)starts: with a, everything
+ * else is done and *ret_run filled (without a dnsmasq pid) when it returns
+ * 2: an old dnsmasq (changed config, re-created bridge) got SIGTERM: wait
+ * until a->stop.dnsmasq_pidfd is readable (network_stop_kill(&a->stop) after
+ * DNSMASQ_STOP_TERM_TIMEOUT_MS), then network_adopt_relaunch (1, or -1);
+ * 1: a new dnsmasq was launched: wait until a->launch.pidfd is readable
+ * (draining a->launch.out_fd), then network_adopt_finish fills
+ * run->dnsmasq_pid, or fails (-1). Give a launch up with network_dnsmasq_kill. */
+typedef struct network_adopting {
+    network_stopping stop;
+    dnsmasq_launch launch;
+} network_adopting;
 int network_adopt_begin(const network_env *env, const netdef *def, const net_run *run,
-                        net_run *ret_run, bool *ret_repaired, dnsmasq_launch *l, verr *err);
-int network_adopt_finish(const network_env *env, const netdef *def, dnsmasq_launch *l,
+                        net_run *ret_run, bool *ret_repaired, network_adopting *a, verr *err);
+int network_adopt_relaunch(const network_env *env, const netdef *def, network_adopting *a,
+                           bool dnsmasq_gone, verr *err);
+int network_adopt_finish(const network_env *env, const netdef *def, network_adopting *a,
                          net_run *run, verr *err);
 
 /* ---- what vnet leaves on the host, and finding it again (sweep.c) ----

@@ -98,6 +98,22 @@ expect_true "the new dnsmasq gets ready" wait_for 20 grep -qx ready "$CTL/a1.log
 expect_true "vnetd logs the repair" wait_for 20 grep -q "network 'a1': repaired (dnsmasq" "$VNETD_LOG"
 expect_match "the new dnsmasq serves" 'updated' \
     "$(ip netns exec "$HOST_NS" dig +short +time=2 +tries=2 @192.168.191.1 probe.a1 txt)"
+# the bridge deleted by someone: re-created, and the old dnsmasq (bound to the old device)
+# replaced: its exit and the new one's readiness are both waited for as events
+: >"$CTL/a1.log"
+touch "$CTL/a1.hold-stop"
+old=$(real_dnsmasq_of a1)
+ip -n "$HOST_NS" link del vt-a10
+expect_true "the repair asked the old dnsmasq to exit" wait_for 20 grep -qx term "$CTL/a1.log"
+expect_ok "vnet list answers while the repair waits for it" vnet list
+expect_false "... before it exited" grep -qx exited "$CTL/a1.log"
+rm -f "$CTL/a1.hold-stop"
+expect_true "then the new dnsmasq gets ready" wait_for 20 grep -qx ready "$CTL/a1.log"
+expect_eq "in that order" "term exited starting ready" "$(xargs <"$CTL/a1.log")"
+expect_true "the bridge is back" link_exists vt-a10
+expect_true "the old dnsmasq is gone" pid_dead "$old"
+expect_true "the new dnsmasq answers" wait_for 10 sh -c \
+    "ip netns exec '$HOST_NS' dig +short +time=1 +tries=1 @192.168.191.1 probe.a1 txt | grep -q updated"
 expect_ok "destroy a1" vnet destroy a1
 
 # ---- libvirt RPC: networkDestroy and networkCreateXML wait without holding anyone up

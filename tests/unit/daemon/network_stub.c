@@ -205,12 +205,18 @@ int network_adopt(const network_env *env, const netdef *def, const net_run *run,
 }
 
 int network_adopt_begin(const network_env *env, const netdef *def, const net_run *run,
-                        net_run *ret_run, bool *ret_repaired, dnsmasq_launch *l, verr *err)
+                        net_run *ret_run, bool *ret_repaired, network_adopting *a, verr *err)
 {
     return network_adopt(env, def, run, ret_run, ret_repaired, err);
 }
 
-int network_adopt_finish(const network_env *env, const netdef *def, dnsmasq_launch *l,
+int network_adopt_relaunch(const network_env *env, const netdef *def, network_adopting *a,
+                           bool dnsmasq_gone, verr *err)
+{
+    return verr_set(err, VERR_INTERNAL, "stub: never waits for a dnsmasq");
+}
+
+int network_adopt_finish(const network_env *env, const netdef *def, network_adopting *a,
                          net_run *run, verr *err)
 {
     return 0;
