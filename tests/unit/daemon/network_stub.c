@@ -236,18 +236,28 @@ int network_update_live(const network_env *env, const netdef *def, netdef_sectio
     return 0;
 }
 
-/* Never waits for a dnsmasq: the update is done at once. */
+/* A network titled "stopslow" or "stophang" (network_stop_begin) waits for
+ * its stand-in dnsmasq's exit in a live update that would restart it; then
+ * the update is done (no new dnsmasq to wait for). Others: at once. */
 int network_update_live_begin(const network_env *env, const netdef *def, netdef_section section,
                               const net_run *run, network_updating *u, net_run *ret_run,
                               verr *err)
 {
     *u = (network_updating){.stop = {.dnsmasq_pidfd = -1}, .launch = DNSMASQ_LAUNCH_INIT};
-    return network_update_live(env, def, section, run, ret_run, err);
+    bool hosts = section == NETDEF_SECTION_IP_DHCP_HOST || section == NETDEF_SECTION_DNS_HOST;
+    if (hosts || !network_stop_begin(env, def, run, &u->stop))
+        return network_update_live(env, def, section, run, ret_run, err);
+    stub_log("update-begin", def);
+    return 1;
 }
 
 int network_update_live_relaunch(const network_env *env, const netdef *def, network_updating *u,
                                  bool dnsmasq_gone, net_run *ret_run, verr *err)
 {
+    waitpid(u->stop.dnsmasq_pid, NULL, 0);
+    close(u->stop.dnsmasq_pidfd);
+    u->stop.dnsmasq_pidfd = -1;
+    stub_log(u->stop.killed ? "update-killed" : "update-relaunch", def);
     stub_run(def, ret_run);
     return 0;
 }

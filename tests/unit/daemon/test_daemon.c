@@ -811,6 +811,36 @@ static void test_async_stop(void)
     CHECK(down);
     CHECK_OK(call(req_name("undefine", "stopy")));
     CHECK_OK(call(req_name("undefine", "stophang")));
+
+    /* a live update that restarts dnsmasq waits for the old one's exit the same way */
+    CHECK_OK(call(req_xml("define", NET_XML("upd", "  <title>stopslow</title>\n"))));
+    CHECK_OK(call(req_name("start", "upd")));
+    json_t *req = req_name("update", "upd");
+    json_object_set_new(req, "command", json_string("add-last"));
+    json_object_set_new(req, "section", json_string("dns-txt"));
+    json_object_set_new(req, "xml", json_string("<txt name='probe' value='later'/>"));
+    json_object_set_new(req, "live", json_true());
+    json_object_set_new(req, "config", json_true());
+    fd = send_request(req);
+    CHECK(fd >= 0);
+    for (int i = 0; i < 200 && !stub_logged("update-begin upd"); i++)
+        usleep(5000);
+    CHECK(stub_logged("update-begin upd"));
+    CHECK_OK(call(proto_request("list")));
+    CHECK_ERR(call(req_name("destroy", "upd")),
+              "Requested operation is not valid: network 'upd' is restarting its dnsmasq "
+              "(net-update); try again when that is done");
+    _cleanup_free_ char *before = dumpxml("upd", false);
+    CHECK(before && !strstr(before, "later")); /* committed only when done */
+    json_t *r = read_reply(fd);
+    CHECK(reply_ok(r) && json_is_true(json_object_get(r, "live")));
+    json_decref(r);
+    CHECK(stub_logged("update-relaunch upd"));
+    _cleanup_free_ char *live = dumpxml("upd", false);
+    _cleanup_free_ char *saved = dumpxml("upd", true);
+    CHECK(live && strstr(live, "later") && saved && strstr(saved, "later"));
+    CHECK_OK(call(req_name("destroy", "upd")));
+    CHECK_OK(call(req_name("undefine", "upd")));
 }
 
 static void test_bad_requests(void)
