@@ -7,7 +7,8 @@
 # of the stopping network is refused as busy; each pending call answers once dnsmasq has exited
 # (the network then fully down: dnsmasq, bridge, table, files gone) or serves; a live net-update
 # and a repair that restart dnsmasq wait for it the same way. virsh net-create /
-# net-destroy on vnetd's libvirt socket work with it. Ordering is checked, not timings.
+# net-destroy on vnetd's libvirt socket work with it; a vnetd killed while a destroy waits adopts the
+# network at its next start. Ordering is checked, not timings.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/libvirt-lib.sh"
 e2e_init
@@ -151,4 +152,26 @@ expect_ok "virsh net-destroy a2" virsh_rw net-destroy a2
 expect_false "bridge vt-a20 is gone" link_exists vt-a20
 e2e_run ip netns exec "$HOST_NS" nft list tables
 expect_no_match "no table of a1-a3 is left" 'vt-a[123]0' "$E2E_OUT"
+
+# ---- vnetd killed while a destroy waits for dnsmasq: the destroy never answered, so the
+# network is still active after the restart (adopted from its status file), and a destroy then works
+expect_ok "start a2 again" vnet start a2
+old=$(real_dnsmasq_of a2)
+: >"$CTL/a2.log"
+touch "$CTL/a2.hold-stop"
+vnet destroy a2 >"$E2E_TMP/destroy2.out" 2>&1 &
+destroyer=$!
+expect_true "a2's dnsmasq got SIGTERM" wait_for 20 grep -qx term "$CTL/a2.log"
+vnetd_stop KILL
+wait "$destroyer"
+expect_true "the destroy got no success reply" test "$?" -ne 0
+rm -f "$CTL/a2.hold-stop"
+expect_true "the old dnsmasq exits" wait_for 10 pid_dead "$old"
+vnetd_start --dnsmasq "$SLOW" || e2e_fatal "vnetd starts again"
+expect_true "a2 is active again (adopted)" net_active a2
+expect_true "with its bridge" link_exists vt-a20
+expect_match "and a new dnsmasq" '^[0-9]+$' "$(real_dnsmasq_of a2)"
+expect_ok "destroy a2 now" vnet destroy a2
+expect_false "its bridge is gone" link_exists vt-a20
+expect_false "its table is gone" table_exists vt-a20
 e2e_done
