@@ -100,7 +100,7 @@ static void restart_dnsmasq(vnetd *d, vnet_net *net, pid_t pid, const char *why)
  * its dnsmasq is to be checked. */
 static bool health_due(vnet_net *net)
 {
-    pid_t pid = net_active(net) ? net->run.dnsmasq_pid : 0;
+    pid_t pid = net_active(net) && !net_busy(net) ? net->run.dnsmasq_pid : 0; /* (stopping.c) */
     if (pid <= 0 || net->repair_timer) { /* none, or a repair is due anyway */
         health_forget(net);
         return false;

@@ -343,7 +343,10 @@ static void vnetd_teardown(vnetd *d)
 {
     if (d->listen_fd >= 0)
         unlink(d->paths.socket_path);
+    repairing_settle_all(d);
     starting_cancel_all(d); /* undone: an unfinished start leaves nothing behind */
+    stopping_finish_all(d); /* a destroy asked for is done (blocking is fine now) */
+    restarting_finish_all(d);
     control_close(d);
     health_close(d);
     rpc_server_stop(d);

@@ -187,6 +187,7 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
     _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
     if (!def)
         return NULL;
+    repairing_settle(n);
     if (starting_check_busy(n, err) < 0)
         return NULL;
     _cleanup_free_ char *warnings = netdef_warnings(def);
@@ -265,6 +266,7 @@ static json_t *op_create(vnetd *d, json_t *req, verr *err)
     _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
     if (!def)
         return NULL;
+    repairing_settle(n);
     if (starting_check_busy(n, err) < 0)
         return NULL;
     if (n && net_active(n)) {
@@ -278,8 +280,10 @@ static json_t *op_create(vnetd *d, json_t *req, verr *err)
         memcpy(n->uuid, def->uuid, 16);
         added = true;
     }
+    char ubuf[37];
     json_t *r = proto_reply_ok();
     json_object_set_new(r, "name", json_string(n->name));
+    json_object_set_new(r, "uuid", json_string(netdef_uuid_str(def, ubuf)));
     /* An inactive persistent network of that name starts with this definition
      * as its live one and keeps its saved config. */
     int s = d->waiter ? starting_begin(d, n, def, added, control_waiter_done, d->waiter, err)
@@ -323,9 +327,13 @@ static json_t *op_destroy(vnetd *d, json_t *req, verr *err)
                  n->name);
         return NULL;
     }
-    if (registry_stop(d, n, err) < 0)
+    if (!d->waiter)
+        return registry_stop(d, n, err) < 0 ? NULL : proto_reply_ok();
+    /* the reply comes when dnsmasq has exited and the rest is removed */
+    int s = stopping_begin(d, n, control_waiter_done, d->waiter, err);
+    if (s < 0)
         return NULL;
-    return proto_reply_ok();
+    return s == 1 ? control_wait(d, proto_reply_ok()) : proto_reply_ok();
 }
 
 static json_t *op_autostart(vnetd *d, json_t *req, verr *err)

@@ -296,64 +296,6 @@ static void repair_record(vnet_net *net)
     net->repair_times[oldest] = proto_now_ms();
 }
 
-/* After a bridge was re-created: the ports it lost go back on it (those that
- * left since shortly before the drift was seen, not earlier on purpose). */
-static bool reattach_ports(vnet_net *net, long long seen_ms)
-{
-    unsigned count = supervise_reattach_ports(net, seen_ms - 2000);
-    if (count)
-        log_info("network '%s': put %u port(s) back on bridge %s", net->name, count,
-                 net->live->bridge_name);
-    return count > 0;
-}
-
-void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
-{
-    if (!net_active(net))
-        return;
-    verr err = VERR_INIT;
-    net_run newrun;
-    bool repaired = false;
-    uint64_t t0;
-    sd_event_now(d->event, CLOCK_MONOTONIC, &t0);
-    long long start_ms = proto_now_ms();
-    uint64_t seen = net->drift_seen_usec ? net->drift_seen_usec : t0;
-    net->drift_seen_usec = 0;
-    repair_note before;
-    repair_note_take(net, &before);
-    /* adopt compares the table with what vnet installed: a table another
-     * program changed (fw_dirty) is restored there */
-    bool fw_was_dirty = net->fw_dirty;
-    net->fw_dirty = false;
-    if (fw_was_dirty) {
-        verr aerr = VERR_INIT; /* a flush took an unowned NAT anchor too: put it back first
-                                  (once: with 1,000 repairs, libnftables re-read the host each time) */
-        if (fw_anchor_is_open() && !fw_anchor_is_owned() && !fw_anchor_present() &&
-            fw_anchor_open(&aerr) < 0)
-            log_warn("%s", aerr.msg);
-    }
-    if (network_adopt(&d->env, net->live, &net->run, &newrun, &repaired, &err) < 0) {
-        log_err("network '%s': %s: %s", net->name, reason, err.msg);
-        _cleanup_free_ char *what = xasprintf("%s: %s", reason, err.msg);
-        events_emit_net(d, VNET_EV_REPAIR_FAILED, net->name, net->uuid, what);
-    } else {
-        bool changed = !net_run_equal(&newrun, &net->run);
-        net_run_clear(&net->run);
-        net->run = newrun;
-        repaired |= reattach_ports(net, (long long)(seen / 1000));
-        if (repaired) {
-            long long now_ms = proto_now_ms();
-            long long since = (long long)(t0 - seen) / 1000 + (now_ms - start_ms);
-            log_info("network '%s': repaired (%s; in %lld ms)", net->name, reason, since);
-            bool firewall_restored = fw_was_dirty; /* (and adopt repaired something) */
-            repair_note_emit(d, net, reason, &before, firewall_restored, now_ms - start_ms, since);
-        }
-        if (changed && registry_save_status(d, net, &err) < 0)
-            log_err("%s", err.msg);
-    }
-    hairpin_sync(d, net);
-}
-
 static int repair_fired(sd_event_source *s, void *userdata)
 {
     vnet_net *net = userdata;
@@ -391,7 +333,8 @@ static void repair_say_throttled(vnetd *d, vnet_net *net, const char *reason, un
  * or after the pacing delay. */
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
 {
-    if (!net_active(net) || net->repair_timer)
+    if (!net_active(net) || net->repair_timer || repairing_note_again(net, reason) ||
+        net_busy(net))
         return;
     unsigned delay = repair_pace(net);
     uint64_t now;
