@@ -307,7 +307,9 @@ static bool reattach_ports(vnet_net *net, long long seen_ms)
     return count > 0;
 }
 
-void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
+/* full: network_adopt; else only the firewall (network_adopt_firewall), for a
+ * repair asked for by the nftables monitor alone. */
+static void repair_run(vnetd *d, vnet_net *net, const char *reason, bool full)
 {
     if (!net_active(net))
         return;
@@ -332,7 +334,9 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
             fw_anchor_open(&aerr) < 0)
             log_warn("%s", aerr.msg);
     }
-    if (network_adopt(&d->env, net->live, &net->run, &newrun, &repaired, &err) < 0) {
+    int r = full ? network_adopt(&d->env, net->live, &net->run, &newrun, &repaired, &err)
+                 : network_adopt_firewall(&d->env, net->live, &net->run, &newrun, &repaired, &err);
+    if (r < 0) {
         log_err("network '%s': %s: %s", net->name, reason, err.msg);
         _cleanup_free_ char *what = xasprintf("%s: %s", reason, err.msg);
         events_emit_net(d, VNET_EV_REPAIR_FAILED, net->name, net->uuid, what);
@@ -340,7 +344,8 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
         bool changed = !net_run_equal(&newrun, &net->run);
         net_run_clear(&net->run);
         net->run = newrun;
-        repaired |= reattach_ports(net, (long long)(seen / 1000));
+        if (full)
+            repaired |= reattach_ports(net, (long long)(seen / 1000));
         if (repaired) {
             long long now_ms = proto_now_ms();
             long long since = (long long)(t0 - seen) / 1000 + (now_ms - start_ms);
@@ -354,14 +359,21 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
     hairpin_sync(d, net);
 }
 
+void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
+{
+    repair_run(d, net, reason, true);
+}
+
 static int repair_fired(sd_event_source *s, void *userdata)
 {
     vnet_net *net = userdata;
     _cleanup_free_ char *reason = net->repair_reason;
     net->repair_reason = NULL;
     net->repair_timer = sd_event_source_disable_unref(net->repair_timer);
+    bool full = net->repair_full;
+    net->repair_full = false;
     repair_record(net); /* drift repairs count toward the burst; periodic checks do not */
-    reconcile_repair_now(net->daemon, net, reason ? reason : "drift");
+    repair_run(net->daemon, net, reason ? reason : "drift", full);
     return 0;
 }
 
@@ -389,9 +401,13 @@ static void repair_say_throttled(vnetd *d, vnet_net *net, const char *reason, un
 /* Repair as soon as the events now pending are read (a burst of them becomes
  * one repair: the monitors drain their sockets before the defer source runs),
  * or after the pacing delay. */
-void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
+static void request_repair(vnetd *d, vnet_net *net, const char *reason, bool full)
 {
-    if (!net_active(net) || net->repair_timer)
+    if (!net_active(net))
+        return;
+    if (full)
+        net->repair_full = true;
+    if (net->repair_timer)
         return;
     unsigned delay = repair_pace(net);
     uint64_t now;
@@ -414,6 +430,17 @@ void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
     free(net->repair_reason);
     net->repair_reason = xstrdup(reason);
     net->drift_seen_usec = now;
+}
+
+void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
+{
+    request_repair(d, net, reason, true);
+}
+
+void reconcile_request_firewall_repair(vnetd *d, vnet_net *net, const char *reason)
+{
+    net->fw_dirty = true;
+    request_repair(d, net, reason, false);
 }
 
 json_t *reconcile_repair_state(const vnet_net *net)

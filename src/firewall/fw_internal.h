@@ -108,7 +108,27 @@ int fw_scratch_apply(const char *script, verr *err);
  * private namespace and send it to the host as one libnftnl batch, without
  * reading the host's ruleset (fw_nftnl.c). -2 when there is no private
  * namespace (the caller falls back to libnftables), -1 with err. */
-int fw_nftnl_apply_script(const char *table, const char *script, verr *err);
+/* ret_digest (if given) gets the table's digest, as fw_table_digest would
+ * read it back from the host, computed from the compiled table in the private
+ * namespace (same kernel, same objects: no second reading of the host). */
+int fw_nftnl_apply_script(const char *table, const char *script, char *ret_digest, verr *err);
+
+/* A table's digest (fw_query.c), fed with the objects' netlink messages in
+ * the order fw_table_digest reads them: the table, its chains, rules, sets,
+ * then the sets' elements (in any order). */
+struct nlmsghdr;
+typedef struct fw_digest {
+    const char *table; /* dumps may hold other tables' objects too: skipped */
+    uint64_t h;        /* ordered part: table, chains, rules, sets */
+    uint64_t elems;    /* sum of element hashes */
+    char (*sets)[FW_TABLE_NAME_MAX];
+    size_t n_sets;
+} fw_digest;
+void fw_digest_init(fw_digest *d, const char *table);
+void fw_digest_object(fw_digest *d, const struct nlmsghdr *nlh);
+void fw_digest_elems(fw_digest *d, const struct nlmsghdr *nlh);
+/* Writes the digest (if ret) and frees what d holds. */
+void fw_digest_finish(fw_digest *d, char ret[FW_DIGEST_LEN]);
 /* Close the private namespace's socket (fw_nftnl.c). */
 void fw_nftnl_close(void);
 /* fw_nftnl.c's batch socket in the host namespace (one per fw_handles). */

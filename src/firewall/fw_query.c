@@ -74,13 +74,7 @@ static int nft_talk(uint16_t msg, uint16_t flags, const char *table, mnl_cb_t cb
  * only). Set elements are hashed one by one and summed, so their order does
  * not matter. */
 
-typedef struct digest {
-    const char *table; /* dumps may hold other tables' objects too: skipped */
-    uint64_t h;     /* ordered part: table, chains, rules, sets */
-    uint64_t elems; /* sum of element hashes */
-    char (*sets)[FW_TABLE_NAME_MAX];
-    size_t n_sets;
-} digest;
+typedef fw_digest digest;
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
@@ -208,6 +202,30 @@ static int digest_elems_cb(const struct nlmsghdr *nlh, void *data)
         mnl_attr_for_each_nested(e, a) d->elems += hash_elem(e);
     }
     return MNL_CB_OK;
+}
+
+void fw_digest_init(fw_digest *d, const char *table)
+{
+    *d = (fw_digest){.table = table, .h = 0xcbf29ce484222325ULL};
+}
+
+void fw_digest_object(fw_digest *d, const struct nlmsghdr *nlh)
+{
+    digest_object_cb(nlh, d);
+}
+
+void fw_digest_elems(fw_digest *d, const struct nlmsghdr *nlh)
+{
+    digest_elems_cb(nlh, d);
+}
+
+void fw_digest_finish(fw_digest *d, char ret[FW_DIGEST_LEN])
+{
+    if (ret)
+        snprintf(ret, FW_DIGEST_LEN, "%016llx", (unsigned long long)(d->h ^ d->elems));
+    free(d->sets);
+    d->sets = NULL;
+    d->n_sets = 0;
 }
 
 /* One reading of the table: 1 with the digest, 0 when absent, -errno. */

@@ -90,6 +90,12 @@ void network_forget_leases(const network_env *env, const char *name);
  * updated run-state; *ret_repaired (optional) says whether anything changed. */
 int network_adopt(const network_env *env, const netdef *def, const net_run *run,
                   net_run *ret_run, bool *ret_repaired, verr *err);
+/* network_adopt's firewall part only: the nftables table as vnet installed it,
+ * for a change the nftables monitor saw, without the bridge, route, sysctl,
+ * tc and dnsmasq checks, whose own monitors ask for those (with 1,000
+ * networks, a ruleset flush repairs 1,000 tables). */
+int network_adopt_firewall(const network_env *env, const netdef *def, const net_run *old,
+                           net_run *ret_run, bool *ret_repaired, verr *err);
 
 /* ---- what vnet leaves on the host, and finding it again (sweep.c) ----
  *
