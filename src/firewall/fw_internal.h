@@ -113,16 +113,21 @@ int fw_scratch_apply(const char *script, verr *err);
  * namespace (same kernel, same objects: no second reading of the host). */
 int fw_nftnl_apply_script(const char *table, const char *script, char *ret_digest, verr *err);
 
-/* A table's digest (fw_query.c), fed with the objects' netlink messages in
- * the order fw_table_digest reads them: the table, its chains, rules, sets,
- * then the sets' elements (in any order). */
+/* A table's digest (fw_query.c), fed with the objects' netlink messages: the
+ * table, its rules, then its chains (only those the rules named count, in the
+ * order they were named: the kernel cannot dump one table's chains, only every
+ * table's), its sets, then the sets' elements (in any order). Chains added or
+ * deleted show in the table's use count. */
 struct nlmsghdr;
+#define FW_CHAIN_NAME_MAX 256
 typedef struct fw_digest {
-    const char *table; /* dumps may hold other tables' objects too: skipped */
-    uint64_t h;        /* ordered part: table, chains, rules, sets */
-    uint64_t elems;    /* sum of element hashes */
+    const char *table;   /* dumps may hold other tables' objects too: skipped */
+    uint64_t h_table, h_rules, h_chains, h_sets; /* each ordered */
+    uint64_t elems;                              /* sum of element hashes */
     char (*sets)[FW_TABLE_NAME_MAX];
     size_t n_sets;
+    char (*chains)[FW_CHAIN_NAME_MAX]; /* chains with rules, in rule order */
+    size_t n_chains;
 } fw_digest;
 void fw_digest_init(fw_digest *d, const char *table);
 void fw_digest_object(fw_digest *d, const struct nlmsghdr *nlh);

@@ -369,10 +369,10 @@ static int dump_scratch(table_objs *o, verr *err)
     o->sets = nftnl_set_list_alloc();
     o->rules = nftnl_rule_list_alloc();
     o->err = err;
-    /* (in fw_table_digest's order: table, chains, rules, sets, elements) */
+    /* (in fw_table_digest's order: table, rules, chains, sets, elements) */
     if (dump(&scratch_sock, NFT_MSG_GETTABLE, NULL, NULL, table_cb, o, err) < 0 ||
-        dump(&scratch_sock, NFT_MSG_GETCHAIN, NULL, NULL, chain_cb, o, err) < 0 ||
         dump(&scratch_sock, NFT_MSG_GETRULE, NULL, NULL, rule_cb, o, err) < 0 ||
+        dump(&scratch_sock, NFT_MSG_GETCHAIN, NULL, NULL, chain_cb, o, err) < 0 ||
         dump(&scratch_sock, NFT_MSG_GETSET, NULL, NULL, set_cb, o, err) < 0)
         return -1;
     if (!o->table)
