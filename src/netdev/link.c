@@ -318,12 +318,6 @@ int netdev_link_set_master(const char *name, const char *master, verr *err)
     return 0;
 }
 
-/* Deleting a net device takes the kernel 30-50 ms (RCU grace periods while it
- * unregisters), in the caller's own sendmsg(). So instead: take the link down,
- * rename it out of the way (its name is free for a new network at once), and
- * let a detached grandchild process send the delete and wait for it. The
- * grandchild is independent of the caller: it finishes even if the daemon
- * exits, and needs no reaping beyond the immediate child. */
 /* The deletion of a renamed link, on a thread of its own with a socket of
  * its own (nl_talk's is the caller's): deleting a bridge waits for the
  * kernel's RCU grace periods, tens of ms on a busy host. (A forked helper
@@ -354,6 +348,10 @@ static void *delete_thread(void *arg)
     return NULL;
 }
 
+/* Deleting a net device takes the kernel 30-50 ms (RCU grace periods while it
+ * unregisters), in the caller's own sendmsg(). So instead: take the link down,
+ * rename it out of the way (its name is free for a new network at once), and
+ * let delete_thread send the delete and wait for it. */
 int netdev_link_delete_background(const char *name, verr *err)
 {
     if (nl_ifname_check(name, err) < 0)
