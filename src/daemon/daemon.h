@@ -90,6 +90,7 @@ typedef struct vnet_net {
     unsigned probe_misses; /* unanswered probes in a row */
     pid_t probe_pid;       /* the dnsmasq those count for */
     bool fw_dirty; /* another program changed the network's nftables table */
+    bool repair_full;       /* the pending repair checks everything, not only the firewall */
     struct net_port *ports; /* interfaces on its bridge, put back if the bridge is re-created */
     size_t n_ports;
     /* The live definition equals the saved one (started from it, changed only
@@ -388,12 +389,18 @@ void repair_note_emit(vnetd *d, vnet_net *net, const char *reason, const repair_
 int reconcile_startup(vnetd *d, verr *err);
 /* Ask for a repair of an active network (coalesced, rate-limited). */
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
+/* The same for a change to the network's nftables table alone (fw_dirty): the
+ * repair restores the firewall only, unless a full one is asked for too. */
+void reconcile_request_firewall_repair(vnetd *d, vnet_net *net, const char *reason);
 /* {"throttled", "backoff_ms", "pending"}: repair pacing, for `vnet info`. */
 json_t *reconcile_repair_state(const vnet_net *net);
 /* Re-adopt now (used by the slow timer and by pending repairs); a dnsmasq it
  * restarts is waited for as an event (repairing.c). */
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
 /* ---- repairing.c ---- */
+/* One repair now: full (network_adopt, a dnsmasq it restarts awaited as an
+ * event) or of the nftables table only (network_adopt_firewall). */
+void repairing_run(vnetd *d, vnet_net *net, const char *reason, bool full);
 /* A repair of the network waits for its dnsmasq: note that drift was seen
  * meanwhile (one more repair follows); false when none is pending. */
 bool repairing_note_again(vnet_net *net, const char *reason);

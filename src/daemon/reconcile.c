@@ -302,8 +302,10 @@ static int repair_fired(sd_event_source *s, void *userdata)
     _cleanup_free_ char *reason = net->repair_reason;
     net->repair_reason = NULL;
     net->repair_timer = sd_event_source_disable_unref(net->repair_timer);
+    bool full = net->repair_full;
+    net->repair_full = false;
     repair_record(net); /* drift repairs count toward the burst; periodic checks do not */
-    reconcile_repair_now(net->daemon, net, reason ? reason : "drift");
+    repairing_run(net->daemon, net, reason ? reason : "drift", full);
     return 0;
 }
 
@@ -331,10 +333,13 @@ static void repair_say_throttled(vnetd *d, vnet_net *net, const char *reason, un
 /* Repair as soon as the events now pending are read (a burst of them becomes
  * one repair: the monitors drain their sockets before the defer source runs),
  * or after the pacing delay. */
-void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
+static void request_repair(vnetd *d, vnet_net *net, const char *reason, bool full)
 {
-    if (!net_active(net) || net->repair_timer || repairing_note_again(net, reason) ||
-        net_busy(net))
+    if (!net_active(net) || repairing_note_again(net, reason) || net_busy(net))
+        return;
+    if (full)
+        net->repair_full = true;
+    if (net->repair_timer)
         return;
     unsigned delay = repair_pace(net);
     uint64_t now;
@@ -357,6 +362,17 @@ void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
     free(net->repair_reason);
     net->repair_reason = xstrdup(reason);
     net->drift_seen_usec = now;
+}
+
+void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
+{
+    request_repair(d, net, reason, true);
+}
+
+void reconcile_request_firewall_repair(vnetd *d, vnet_net *net, const char *reason)
+{
+    net->fw_dirty = true;
+    request_repair(d, net, reason, false);
 }
 
 json_t *reconcile_repair_state(const vnet_net *net)

@@ -28,6 +28,7 @@ typedef struct repair_job {
     char *reason;
     repair_note before;
     bool fw_was_dirty;
+    bool full; /* everything (network_adopt), or only the firewall (network_adopt_firewall) */
     bool repaired;
     uint64_t t0, seen;
     long long start_ms;
@@ -64,7 +65,9 @@ static void repair_end(repair_job *j, int r, verr *err)
         net_run_clear(&net->run);
         net->run = j->newrun;
         j->newrun = (net_run){0};
-        bool repaired = j->repaired | reattach_ports(net, (long long)(j->seen / 1000));
+        bool repaired = j->repaired;
+        if (j->full)
+            repaired |= reattach_ports(net, (long long)(j->seen / 1000));
         if (repaired) {
             long long now_ms = proto_now_ms();
             long long since = (long long)(j->t0 - j->seen) / 1000 + (now_ms - j->start_ms);
@@ -204,12 +207,12 @@ static int job_watch(repair_job *j)
     return r;
 }
 
-void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
+void repairing_run(vnetd *d, vnet_net *net, const char *reason, bool full)
 {
     if (!net_active(net) || net_busy(net)) /* (starting/stopping/restarting/repairing) */
         return;
     repair_job *j = xcalloc(1, sizeof(*j));
-    *j = (repair_job){.d = d, .net = net, .reason = xstrdup(reason)};
+    *j = (repair_job){.d = d, .net = net, .reason = xstrdup(reason), .full = full};
     sd_event_now(d->event, CLOCK_MONOTONIC, &j->t0);
     j->start_ms = proto_now_ms();
     j->seen = net->drift_seen_usec ? net->drift_seen_usec : j->t0;
@@ -228,8 +231,12 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
             log_warn("%s", aerr.msg);
     }
     verr err = VERR_INIT;
-    int r =
-        network_adopt_begin(&d->env, net->live, &net->run, &j->newrun, &j->repaired, &j->a, &err);
+    /* a repair asked for by the nftables monitor alone checks the table only
+     * (no dnsmasq to wait for); the other monitors ask for the rest */
+    int r = full ? network_adopt_begin(&d->env, net->live, &net->run, &j->newrun, &j->repaired,
+                                       &j->a, &err)
+                 : network_adopt_firewall(&d->env, net->live, &net->run, &j->newrun, &j->repaired,
+                                          &err);
     if (r <= 0) {
         repair_end(j, r, &err);
         job_free(j);
@@ -241,6 +248,11 @@ void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
         return;
     job_unwatch(j); /* cannot watch it: wait here */
     repair_wait(j);
+}
+
+void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
+{
+    repairing_run(d, net, reason, true);
 }
 
 /* Finish the repair here, waiting (bounded) for the old dnsmasq's exit and

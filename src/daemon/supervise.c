@@ -185,8 +185,7 @@ static void firewall_event(const char *table, void *userdata)
             log_warn("network '%s': its nftables table was changed by another program; "
                      "restoring it",
                      n->name);
-        n->fw_dirty = true;
-        reconcile_request_repair(d, n, "nftables table changed by another program");
+        reconcile_request_firewall_repair(d, n, "nftables table changed by another program");
     }
 }
 

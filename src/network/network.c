@@ -203,12 +203,8 @@ char *network_bridge_mark(const char *name)
 /* Apply the network's table and record the kernel's digest of it. */
 static int firewall_apply(const netdef *def, net_run *run, verr *err)
 {
-    if (fw_table_apply(def, err) < 0) /* libnftnl batches (fw_nftnl.c) */
-        return -1;
-    if (!run)
-        return 0;
-    run->fw_digest[0] = '\0';
-    return fw_table_digest(def, run->fw_digest, err) < 0 ? -1 : 0;
+    /* libnftnl batches (fw_nftnl.c); the digest comes with the compiled table */
+    return fw_table_apply_digest(def, run ? run->fw_digest : NULL, err) < 0 ? -1 : 0;
 }
 
 static int firewall_remove(const netdef *def, verr *err)
@@ -439,8 +435,11 @@ int network_start_begin(const network_env *env, const netdef *def, network_start
         goto fail_early;
     }
 
-    if (bridge_ipv6_sysctls(def, err) < 0 || bridge_addresses(def, err) < 0 ||
-        netdev_link_set_up(def->bridge_name, true, err) < 0) {
+    /* Up first, then the addresses: each address then comes with its routes in
+     * one burst of netlink events, which wakes every running dnsmasq (they
+     * all listen for address and route changes) once instead of twice. */
+    if (bridge_ipv6_sysctls(def, err) < 0 || netdev_link_set_up(def->bridge_name, true, err) < 0 ||
+        bridge_addresses(def, err) < 0) {
         verr_prefix(err, "configuring bridge '%s'", def->bridge_name);
         goto fail;
     }
@@ -953,6 +952,24 @@ int network_adopt_begin(const network_env *env, const netdef *def, const net_run
     if (ret_repaired)
         *ret_repaired = repaired;
     return r;
+}
+
+int network_adopt_firewall(const network_env *env, const netdef *def, const net_run *old,
+                           net_run *ret_run, bool *ret_repaired, verr *err)
+{
+    if (netdef_is_ovn(def) || !netdef_is_managed_bridge(def) || !mode_supported(def->forward_mode))
+        return network_adopt(env, def, old, ret_run, ret_repaired, err);
+    net_run run;
+    bool repaired = false;
+    net_run_copy(&run, old);
+    if (adopt_firewall(def, &run, &repaired, err) < 0) {
+        net_run_clear(&run);
+        return verr_prefix(err, "repairing the firewall of network '%s'", def->name);
+    }
+    *ret_run = run;
+    if (ret_repaired)
+        *ret_repaired = repaired;
+    return 0;
 }
 
 int network_reload_hosts(const network_env *env, const netdef *def, const net_run *run,

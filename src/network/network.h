@@ -131,6 +131,12 @@ int network_adopt_relaunch(const network_env *env, const netdef *def, network_ad
                            bool dnsmasq_gone, verr *err);
 int network_adopt_finish(const network_env *env, const netdef *def, network_adopting *a,
                          net_run *run, verr *err);
+/* network_adopt's firewall part only: the nftables table as vnet installed it,
+ * for a change the nftables monitor saw, without the bridge, route, sysctl,
+ * tc and dnsmasq checks, whose own monitors ask for those (with 1,000
+ * networks, a ruleset flush repairs 1,000 tables). */
+int network_adopt_firewall(const network_env *env, const netdef *def, const net_run *old,
+                           net_run *ret_run, bool *ret_repaired, verr *err);
 
 /* ---- what vnet leaves on the host, and finding it again (sweep.c) ----
  *

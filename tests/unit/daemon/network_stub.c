@@ -226,6 +226,16 @@ void network_dnsmasq_kill(const network_env *env, const netdef *def, dnsmasq_lau
 {
 }
 
+int network_adopt_firewall(const network_env *env, const netdef *def, const net_run *run,
+                           net_run *ret_run, bool *ret_repaired, verr *err)
+{
+    stub_log("adopt-firewall", def);
+    stub_run(def, ret_run);
+    if (ret_repaired)
+        *ret_repaired = false;
+    return 0;
+}
+
 int network_update_live(const network_env *env, const netdef *def, netdef_section section,
                         const net_run *run, net_run *ret_run, verr *err)
 {
