@@ -247,6 +247,19 @@ static void floors_resync(vnetd *d, vnet_net *net)
     }
 }
 
+int ports_check_start(vnetd *d, const vnet_net *net, const netdef *def, verr *err)
+{
+    ports_state *s = state(d);
+    if (!s)
+        return 0;
+    _cleanup_free_ netport **mine = xcalloc(s->n + 1, sizeof(*mine));
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (streq(s->items[i].network, net->name))
+            mine[n++] = s->items[i].port;
+    return ports_floor_check_start(def, mine, n, err);
+}
+
 void ports_resync(vnetd *d, vnet_net *net)
 {
     ports_reattach(d, net);

@@ -5,7 +5,9 @@
 
 #include "conf/netbw.h"
 #include "network/bandwidth.h"
+#include "util/cleanup.h"
 #include "util/log.h"
+#include "util/strbuf.h"
 
 /* Make run (a copy, then taken) the network's run-state and save its status. */
 static void commit_run(vnetd *d, vnet_net *net, net_run *run)
@@ -54,6 +56,41 @@ void ports_floor_unplug(vnetd *d, vnet_net *net, netport *port)
     commit_run(d, net, &run);
 }
 
+/* The ports with a floor, in the order their classes are given: those that
+ * had a class first (so they keep it), then the others. */
+static size_t floor_order(netport *const *ports, size_t n, netport **ret)
+{
+    size_t k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++)
+            if (netport_inbound_floor(ports[i]) && (pass == 0) == (ports[i]->class_id != 0))
+                ret[k++] = ports[i];
+    return k;
+}
+
+int ports_floor_check_start(const netdef *def, netport *const *ports, size_t n, verr *err)
+{
+    _cleanup_free_ netport **order = xcalloc(n + 1, sizeof(*order));
+    size_t k = floor_order(ports, n, order);
+    _cleanup_free_ netbw_floor *floors = xcalloc(k + 1, sizeof(*floors));
+    for (size_t i = 0; i < k; i++) {
+        unsigned id;
+        uint64_t floor = netport_inbound_floor(order[i]);
+        if (netbw_floor_plug(def, floors, i, order[i]->mac, floor, order[i]->class_id, &id, err) <
+            0) {
+            verr_prefix(err,
+                        "network '%s' keeps ports with an inbound floor, and this "
+                        "definition cannot guarantee them (delete those ports, or give the "
+                        "network the <bandwidth> they need)",
+                        def->name);
+            err->kind = VERR_BUSY;
+            return -1;
+        }
+        floors[i] = (netbw_floor){.class_id = id, .floor = floor};
+    }
+    return 0;
+}
+
 /* Plug port's floor into run (no host change); false when it no longer fits. */
 static bool sync_one(vnet_net *net, net_run *run, netport *port, bool *changed)
 {
@@ -86,11 +123,10 @@ bool ports_floor_sync(vnetd *d, vnet_net *net, netport *const *ports, size_t n)
     run.floors = NULL;
     run.n_floors = 0;
     bool changed = false;
-    /* ports that had a class first, so they keep it; then the others */
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < n; i++)
-            if (netport_inbound_floor(ports[i]) && (pass == 0) == (ports[i]->class_id != 0))
-                sync_one(net, &run, ports[i], &changed);
+    _cleanup_free_ netport **order = xcalloc(n + 1, sizeof(*order));
+    size_t k = floor_order(ports, n, order);
+    for (size_t i = 0; i < k; i++)
+        sync_one(net, &run, order[i], &changed);
     if (run.n_floors == 0 && net->run.n_floors == 0) {
         net_run_clear(&run);
         return changed;

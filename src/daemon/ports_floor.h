@@ -17,6 +17,10 @@ int ports_floor_plug(vnetd *d, vnet_net *net, netport *port, verr *err);
 /* The port goes: its class and filter go, the floor returns to the default
  * class. Logged, never fails. */
 void ports_floor_unplug(vnetd *d, vnet_net *net, netport *port);
+/* Before network def starts: the saved ports' floors must fit it (a network
+ * that gives floors, their sum within its inbound average); refused
+ * (VERR_BUSY) saying which port does not fit and why. */
+int ports_floor_check_start(const netdef *def, netport *const *ports, size_t n, verr *err);
 /* Rebuild net's floors from its ports (a start, a vnetd restart): ports keep
  * their class ids where they can; a floor that no longer fits (the network's
  * <bandwidth> changed while it was stopped) is logged and left without a

@@ -149,4 +149,17 @@ expect_match "on a host bridge: refused" \
     "$E2E_OUT"
 expect_ok "destroy fl" vnet destroy fl
 expect_false "its bridge (and classes) are gone" link_exists $BR
+# its port (floor 1250 kB/s) stays with the stopped network: a definition that cannot guarantee
+# it does not start; one that can gets the class back at start
+f=$(net_xml_file fl "$(net_xml fl $BR $NET nat "<bandwidth><inbound average='625'/></bandwidth>")")
+expect_ok "redefine fl with half the average" vnet define "$f"
+expect_fail "its start is refused" vnet start fl
+expect_match "saying why" "network 'fl' keeps ports with an inbound floor, and this definition cannot guarantee them .*new combined inbound floor=1250 would overcommit inbound average=625" "$E2E_OUT"
+expect_false "nothing was made" link_exists $BR
+f=$(net_xml_file fl "$(net_xml fl $BR $NET nat "<bandwidth><inbound average='1250'/></bandwidth>")")
+expect_ok "redefine fl as before" vnet define "$f"
+expect_ok "start fl" vnet start fl
+cls_back() { tc_classes | grep -Eq "class htb 1:3 parent 1:1 .*rate 10Mbit"; }
+expect_true "the port's class is made again at start" wait_for 10 cls_back
+expect_match "with its filter" "fh 800::3 .*flowid 1:3" "$(tc_filters)"
 e2e_done
