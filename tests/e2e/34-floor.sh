@@ -121,6 +121,14 @@ expect_match "after the restart class 1:3 is back" "class htb 1:3 parent 1:1 .*r
 expect_match "and the default class has the rest" "class htb 1:2 parent 1:1 .*rate 3Mbit" "$(tc_classes)"
 expect_match "and the filter" "fh 800::3 .*flowid 1:3" "$(tc_filters)"
 expect_match "the port still has its class" "<bandwidth classID='3'>" "$(vnet port-dumpxml fl $PORT_A)"
+# drift: someone removes the port's filter and class; a repair (here after the bridge went down)
+# makes them again from the network's run-state
+expect_ok "A's filter removed by hand" ip netns exec "$HOST_NS" tc filter del dev $BR parent 1: prio 2 handle 800::3 u32
+expect_ok "and its class" ip netns exec "$HOST_NS" tc class del dev $BR classid 1:3
+expect_ok "the bridge set down" ip -n "$HOST_NS" link set $BR down
+filter_back() { tc_filters | grep -q "fh 800::3 .*flowid 1:3"; }
+expect_true "the repair puts the filter back" wait_for 15 filter_back
+expect_match "and the class" "class htb 1:3 parent 1:1 .*rate 7Mbit" "$(tc_classes)"
 
 # deleting the port frees its floor: class and filter go, a port may take the whole average
 floor_port delete fl $PORT_A
