@@ -228,16 +228,26 @@ static void ports_reattach(vnetd *d, vnet_net *net)
     }
 }
 
+/* The ports of network `name` (caller frees the array). */
+static netport **ports_of(vnetd *d, const char *name, size_t *ret_n)
+{
+    ports_state *s = state(d);
+    netport **mine = xcalloc(s->n + 1, sizeof(*mine));
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (streq(s->items[i].network, name))
+            mine[n++] = s->items[i].port;
+    *ret_n = n;
+    return mine;
+}
+
 /* Rebuild the network's floor classes from its ports; save the ports whose
  * class id changed. */
 static void floors_resync(vnetd *d, vnet_net *net)
 {
     ports_state *s = state(d);
-    _cleanup_free_ netport **mine = xcalloc(s->n + 1, sizeof(*mine));
-    size_t n = 0;
-    for (size_t i = 0; i < s->n; i++)
-        if (streq(s->items[i].network, net->name))
-            mine[n++] = s->items[i].port;
+    size_t n;
+    _cleanup_free_ netport **mine = ports_of(d, net->name, &n);
     if (!ports_floor_sync(d, net, mine, n))
         return;
     for (size_t i = 0; i < s->n; i++) {
@@ -249,14 +259,10 @@ static void floors_resync(vnetd *d, vnet_net *net)
 
 int ports_check_start(vnetd *d, const vnet_net *net, const netdef *def, verr *err)
 {
-    ports_state *s = state(d);
-    if (!s)
+    if (!state(d)) /* (autostart, before the saved ports are loaded) */
         return 0;
-    _cleanup_free_ netport **mine = xcalloc(s->n + 1, sizeof(*mine));
-    size_t n = 0;
-    for (size_t i = 0; i < s->n; i++)
-        if (streq(s->items[i].network, net->name))
-            mine[n++] = s->items[i].port;
+    size_t n;
+    _cleanup_free_ netport **mine = ports_of(d, net->name, &n);
     return ports_floor_check_start(def, mine, n, err);
 }
 
@@ -459,8 +465,9 @@ static json_t *op_port_delete(vnetd *d, json_t *req, verr *err)
     vnet_net *net = registry_find(d, p->network);
     if (net && net_active(net) && netdef_is_ovn(net->live) &&
         ovn_port_unplug(d, net, p->port, err) < 0)
-        return NULL;                     /* the NB database is unreachable: the port stays */
-    ports_floor_unplug(d, net, p->port); /* its floor goes back to the network */
+        return NULL; /* the NB database is unreachable: the port stays */
+    /* its floor goes back to the network */
+    ports_floor_unplug(d, net, p->port);
     char ubuf[37];
     log_info("network '%s': port %s deleted", p->network, uuid_text(p->port->uuid, ubuf));
     port_remove(d, (size_t)(p - state(d)->items));
