@@ -29,7 +29,8 @@ tc_classes() { ip netns exec "$HOST_NS" tc class show dev $BR; }
 tc_filters() { ip netns exec "$HOST_NS" tc filter show dev $BR parent 1:; }
 
 # a network whose bridge vnet manages, 10 Mbit/s toward the guests (libvirt's kilobytes/s)
-net_define_start fl "$(net_xml fl $BR $NET nat "<bandwidth><inbound average='1250'/></bandwidth>")" ||
+net_define_start fl "$(net_xml fl $BR $NET nat "<bandwidth><inbound average='1250'/></bandwidth>
+  <ip family='ipv6' address='fd00:177::1' prefix='64'/>")" ||
     e2e_fatal "network fl starts"
 expect_match "the root qdisc sends unclassified traffic to 1:2" "qdisc htb 1: root .*default 0x2" \
     "$(ip netns exec "$HOST_NS" tc qdisc show dev $BR)"
@@ -66,6 +67,15 @@ for _ in range(5):
     s.sendto(b'x' * 100, ('$BR', 0x88b5, 0, 0, bytes.fromhex('${MAC_A//:/}')))"
 after=$(class_pkts 1:3)
 e2e_log "class 1:3: $before packets before the 5 frames, $after after"
+expect_true "they went through class 1:3" test "$((${after:-0} - ${before:-0}))" -ge 5
+# and IPv6: pings from the host to A's link-local address
+lla() { ip -n "$(guest_ns ga)" -6 -o addr show dev eth0 scope link | awk '{ split($4, a, "/"); print a[1]; exit }'; }
+lla_ready() { [ -n "$(lla)" ] && ! ip -n "$(guest_ns ga)" -6 -o addr show dev eth0 | grep -q tentative; }
+wait_for 10 lla_ready || e2e_log "guest A has no usable IPv6 link-local address"
+before=$(class_pkts 1:3)
+expect_ok "5 IPv6 pings from the host to A" ip netns exec "$HOST_NS" ping -6 -c 5 -i 0.2 -W 2 "$(lla)%$BR"
+after=$(class_pkts 1:3)
+e2e_log "class 1:3: $before packets before the pings, $after after"
 expect_true "they went through class 1:3" test "$((${after:-0} - ${before:-0}))" -ge 5
 expect_match "the network's status keeps the floor sum" '"sum": 875' "$(cat "$ROOT/run/vnet/status/fl.json")"
 
