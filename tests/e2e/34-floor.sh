@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Scenario 34: a port's inbound floor (guaranteed bandwidth toward one guest), as libvirt's
 # network driver gives it: an htb hierarchy on the bridge (1:1 the network, 1:2 the default
-# class with the average minus the floors, 1:N per port with a floor, a u32 filter by the guest's
-# destination MAC). Ports made through python3-libvirt as libvirt's VM driver makes them. Two
-# guests receive from the host at once: A (floor 7 Mbit/s) gets its floor, B the rest; alone, B
-# gets the whole average. An overcommitting port is refused; deleting a port frees its floor; the
-# classes come back after a vnetd restart that finds them gone.
+# class with the average minus the floors, 1:N per port with a floor, a u32 filter by the
+# guest's destination MAC, every protocol). Ports made through python3-libvirt as libvirt's VM
+# driver makes them, and one with `vnet port-create`. Two guests receive from the host at once:
+# A (floor 7 Mbit/s) gets its floor, B the rest; alone, B gets the whole average. An
+# overcommitting port is refused; deleting a port frees its floor; the classes come back after
+# a vnetd restart that finds them gone and after drift; a definition that cannot keep the saved
+# ports' floors does not start.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/libvirt-lib.sh"
 e2e_init
@@ -146,8 +148,13 @@ expect_eq "port A deleted through python3-libvirt" "DELETED" "$E2E_OUT"
 expect_no_match "its class is gone" "class htb 1:3" "$(tc_classes)"
 expect_no_match "and its filter" "800::3" "$(tc_filters)"
 expect_match "the default class has the whole average again" "class htb 1:2 parent 1:1 .*rate 10Mbit" "$(tc_classes)"
-floor_port create fl $PORT_D 52:54:00:77:00:0d 1250
-expect_eq "a port with the freed floor (all of the average) is created, in the lowest free class" "CLASS 3" "$E2E_OUT"
+# (through vnet's own CLI this time)
+cat >"$E2E_TMP/port-d.xml" <<XML
+<networkport><uuid>$PORT_D</uuid><owner><name>guest-d</name><uuid>11111111-2222-3333-4444-00000000000d</uuid></owner>
+  <mac address='52:54:00:77:00:0d'/><bandwidth><inbound floor='1250'/></bandwidth></networkport>
+XML
+expect_ok "a port with the freed floor (all of the average) is created (vnet port-create)" vnet port-create fl "$E2E_TMP/port-d.xml"
+expect_match "in the lowest free class" "<bandwidth classID='3'>" "$(vnet port-dumpxml fl $PORT_D)"
 
 # a floor where the network cannot give one is refused with libvirt's reasons
 net_define_start nq "$(net_xml nq vt-nq 192.168.178 nat)" || e2e_fatal "network nq starts"
