@@ -121,32 +121,57 @@ static const char *reply_str(json_t *reply, const char *key, const char *dflt)
     return json_is_string(v) ? json_string_value(v) : dflt;
 }
 
-#ifndef VNET_CLI_LEAN /* these need libxml2: the lean vnet runs vnet-full for them (lean.c) */
-/* Read FILE ("-" = stdin) whole, as UTF-8; NUL bytes are refused (XML has none). */
-int cli_read_input(const char *path, char **ret)
+/* Read FILE ("-" = stdin) whole into b; NUL bytes are refused (XML has none). */
+static int read_input_raw(const char *path, strbuf *b)
 {
     _cleanup_fclose_ FILE *f = streq(path, "-") ? NULL : fopen(path, "re");
     FILE *in = streq(path, "-") ? stdin : f;
     if (!in)
         return cli_error("Failed to open file '%s': %s", path, strerror(errno)); /* virsh's */
-    strbuf b = STRBUF_INIT;
     char chunk[8192];
     size_t n;
     while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0) {
         if (memchr(chunk, '\0', n)) {
-            strbuf_free(&b);
+            strbuf_free(b);
             return cli_error("cannot read '%s': it contains NUL bytes (not an XML file)", path);
         }
-        strbuf_addn(&b, chunk, n);
-        if (b.len > PROTO_MAX_MSG) {
-            strbuf_free(&b);
+        strbuf_addn(b, chunk, n);
+        if (b->len > PROTO_MAX_MSG) {
+            strbuf_free(b);
             return cli_error("cannot read '%s': larger than %d bytes", path, PROTO_MAX_MSG);
         }
     }
     if (ferror(in)) {
-        strbuf_free(&b);
+        strbuf_free(b);
         return cli_error("cannot read '%s': %s", path, strerror(errno));
     }
+    return 0;
+}
+
+#ifdef VNET_CLI_LEAN
+/* The lean vnet sends a definition as read when it is UTF-8 (jansson checks
+ * that); 1: it is not, the full client converts it (libxml2). */
+static int read_definition(const char *path, char **ret)
+{
+    strbuf b = STRBUF_INIT;
+    if (read_input_raw(path, &b) < 0)
+        return -1;
+    json_t *s = json_stringn(strbuf_str(&b), b.len);
+    if (!s) {
+        strbuf_free(&b);
+        return 1;
+    }
+    json_decref(s);
+    *ret = strbuf_take(&b);
+    return 0;
+}
+#else
+/* Read FILE ("-" = stdin) whole, as UTF-8. */
+int cli_read_input(const char *path, char **ret)
+{
+    strbuf b = STRBUF_INIT;
+    if (read_input_raw(path, &b) < 0)
+        return -1;
     /* the protocol carries UTF-8: a document in another encoding is converted */
     verr err = VERR_INIT;
     int r = netdef_xml_to_utf8(strbuf_str(&b), streq(path, "-") ? "<stdin>" : path, ret, &err);
@@ -155,6 +180,12 @@ int cli_read_input(const char *path, char **ret)
         return cli_error("%s", err.msg);
     return 0;
 }
+
+static int read_definition(const char *path, char **ret)
+{
+    return cli_read_input(path, ret);
+}
+#endif
 
 /* "warning: LINE" on stderr for each line of text. */
 static void print_warnings(const char *text)
@@ -166,6 +197,63 @@ static void print_warnings(const char *text)
         p += n + (nl ? 1 : 0);
     }
 }
+
+/* define and create: send the file's text, named by the file for messages.
+ * With --validate the definition is checked here first (the daemon checks it
+ * anyway; this names the problem before anything is sent). The lean vnet
+ * sends it itself unless it is asked to check it, reads stdin or meets a file
+ * that is not UTF-8: then vnet-full (libxml2) does the command. */
+static int send_definition(const cli_ctx *ctx, const args *a, const char *op, const char *verb)
+{
+    const char *path = a->pos[0];
+    _cleanup_free_ char *xml = NULL;
+    _cleanup_free_ char *failed = xasprintf("Failed to %s network from %s", op, path);
+#ifdef VNET_CLI_LEAN
+    if (args_has(a, "validate") || streq(path, "-"))
+        return cli_run_full();
+#endif
+    int rd = read_definition(path, &xml);
+    if (rd < 0)
+        return -1;
+#ifdef VNET_CLI_LEAN
+    if (rd > 0)
+        return cli_run_full();
+#endif
+    const char *source = streq(path, "-") ? "<stdin>" : path;
+#ifndef VNET_CLI_LEAN
+    if (args_has(a, "validate")) {
+        verr err = VERR_INIT;
+        _cleanup_(netdef_freep) netdef *def = NULL;
+        if (netdef_parse_string(xml, source, &def, &err) < 0) {
+            cli_error("%s", failed);
+            return cli_error("XML document failed to validate: %s", err.msg);
+        }
+    }
+#endif
+    json_t *req = proto_request(op);
+    REQ_SET(str, req, "xml", xml);
+    REQ_SET(str, req, "source", source);
+    _cleanup_(json_decrefp) json_t *reply = NULL;
+    if (call_what(ctx, req, &reply, failed) < 0)
+        return -1;
+    const char *warnings = reply_str(reply, "warnings", NULL);
+    if (warnings)
+        print_warnings(warnings);
+    cli_extra(ctx, "Network %s %s from %s\n", reply_str(reply, "name", "?"), verb, path);
+    return 0;
+}
+
+int cmd_define(const cli_ctx *ctx, const args *a)
+{
+    return send_definition(ctx, a, "define", "defined");
+}
+
+int cmd_create(const cli_ctx *ctx, const args *a)
+{
+    return send_definition(ctx, a, "create", "created");
+}
+
+#ifndef VNET_CLI_LEAN /* these need libxml2: the lean vnet runs vnet-full for them (lean.c) */
 
 /* Parse one file ("-" = stdin) with the conf layer. */
 static int validate_one(const char *path, netdef **ret, verr *err)
@@ -201,48 +289,6 @@ int cmd_validate(const cli_ctx *ctx, const args *a)
         }
     }
     return rc;
-}
-
-/* define and create: send the file's text, named by the file for messages.
- * With --validate the definition is checked here first (the daemon checks it
- * anyway; this names the problem before anything is sent). */
-static int send_definition(const cli_ctx *ctx, const args *a, const char *op, const char *verb)
-{
-    const char *path = a->pos[0];
-    _cleanup_free_ char *xml = NULL;
-    _cleanup_free_ char *failed = xasprintf("Failed to %s network from %s", op, path);
-    if (cli_read_input(path, &xml) < 0)
-        return -1;
-    const char *source = streq(path, "-") ? "<stdin>" : path;
-    if (args_has(a, "validate")) {
-        verr err = VERR_INIT;
-        _cleanup_(netdef_freep) netdef *def = NULL;
-        if (netdef_parse_string(xml, source, &def, &err) < 0) {
-            cli_error("%s", failed);
-            return cli_error("XML document failed to validate: %s", err.msg);
-        }
-    }
-    json_t *req = proto_request(op);
-    REQ_SET(str, req, "xml", xml);
-    REQ_SET(str, req, "source", source);
-    _cleanup_(json_decrefp) json_t *reply = NULL;
-    if (call_what(ctx, req, &reply, failed) < 0)
-        return -1;
-    const char *warnings = reply_str(reply, "warnings", NULL);
-    if (warnings)
-        print_warnings(warnings);
-    cli_extra(ctx, "Network %s %s from %s\n", reply_str(reply, "name", "?"), verb, path);
-    return 0;
-}
-
-int cmd_define(const cli_ctx *ctx, const args *a)
-{
-    return send_definition(ctx, a, "define", "defined");
-}
-
-int cmd_create(const cli_ctx *ctx, const args *a)
-{
-    return send_definition(ctx, a, "create", "created");
 }
 
 #endif
@@ -309,16 +355,22 @@ int cmd_list(const cli_ctx *ctx, const args *a)
         .uuid = args_has(a, "uuid"),
         .title = args_has(a, "title"),
     };
+    bool json = args_has(a, "json");
     _cleanup_(json_decrefp) json_t *reply = NULL;
-    if (call(ctx, proto_request("list"), &reply) < 0)
+    json_t *req = proto_request("list");
+    if (!json) /* a row per network, what the table shows: with 1,000 networks,
+                  reading summaries was most of the command's time */
+        REQ_SET(bool, req, "rows", true);
+    if (call(ctx, req, &reply) < 0)
         return -1;
-    _cleanup_(json_decrefp) json_t *nets =
-        output_list_filter(json_object_get(reply, "networks"), &o);
-    if (args_has(a, "json")) {
+    if (json) {
+        _cleanup_(json_decrefp) json_t *nets =
+            output_list_filter(json_object_get(reply, "networks"), &o);
         print_json(nets);
         return 0;
     }
-    _cleanup_free_ char *text = output_list(nets, &o);
+    json_t *rows = json_object_get(reply, "rows");
+    _cleanup_free_ char *text = output_list(rows ? rows : json_object_get(reply, "networks"), &o);
     fputs(text, stdout);
     cli_warn_problems(json_object_get(reply, "problems"));
     return 0;

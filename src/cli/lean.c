@@ -39,16 +39,6 @@ int cmd_validate(const cli_ctx *ctx, const args *a)
     return cli_run_full();
 }
 
-int cmd_define(const cli_ctx *ctx, const args *a)
-{
-    return cli_run_full();
-}
-
-int cmd_create(const cli_ctx *ctx, const args *a)
-{
-    return cli_run_full();
-}
-
 int cmd_edit(const cli_ctx *ctx, const args *a)
 {
     return cli_run_full();

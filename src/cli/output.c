@@ -40,18 +40,44 @@ static const char *yes_no(bool b)
     return b ? "yes" : "no";
 }
 
-static bool list_wants(json_t *n, const output_list_opts *o)
+/* What the list shows of one network, from a network summary or from a row
+ * of `list` with "rows" (docs/protocol.md). */
+typedef struct list_entry {
+    const char *name, *uuid, *title;
+    bool active, persistent, autostart;
+} list_entry;
+
+static const char *str_or_null(json_t *v)
 {
-    bool active = get_bool(n, "active");
-    bool persistent = get_bool(n, "persistent");
-    bool autostart = get_bool(n, "autostart");
-    if (o->inactive && !o->all && active)
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* false: neither a summary nor a row */
+static bool list_entry_of(json_t *n, list_entry *e)
+{
+    if (json_is_object(n)) {
+        *e = (list_entry){get_str(n, "name"),        get_str(n, "uuid"),
+                          get_str(n, "title"),       get_bool(n, "active"),
+                          get_bool(n, "persistent"), get_bool(n, "autostart")};
+        return true;
+    }
+    if (!json_is_array(n) || json_array_size(n) < 6)
         return false;
-    if (!o->inactive && !o->all && !active)
+    *e = (list_entry){str_or_null(json_array_get(n, 0)),  str_or_null(json_array_get(n, 1)),
+                      str_or_null(json_array_get(n, 5)),  json_is_true(json_array_get(n, 2)),
+                      json_is_true(json_array_get(n, 3)), json_is_true(json_array_get(n, 4))};
+    return true;
+}
+
+static bool list_wants(const list_entry *e, const output_list_opts *o)
+{
+    if (o->inactive && !o->all && e->active)
         return false;
-    if (o->persistent != o->transient && persistent != o->persistent)
+    if (!o->inactive && !o->all && !e->active)
         return false;
-    if (o->autostart != o->no_autostart && autostart != o->autostart)
+    if (o->persistent != o->transient && e->persistent != o->persistent)
+        return false;
+    if (o->autostart != o->no_autostart && e->autostart != o->autostart)
         return false;
     return true;
 }
@@ -61,47 +87,47 @@ json_t *output_list_filter(json_t *networks, const output_list_opts *o)
     json_t *out = json_array();
     size_t i;
     json_t *n;
+    list_entry e;
     json_array_foreach(networks, i, n)
     {
-        if (json_is_object(n) && list_wants(n, o))
+        if (list_entry_of(n, &e) && list_wants(&e, o))
             json_array_append(out, n);
     }
     return out;
 }
 
-static char *list_lines(json_t *networks, const output_list_opts *o)
+static void list_line(strbuf *b, const list_entry *e, const output_list_opts *o)
 {
-    strbuf b = STRBUF_INIT;
-    size_t i;
-    json_t *n;
-    json_array_foreach(networks, i, n)
-    {
-        _cleanup_free_ char *name = table_escape(get_str(n, "name"));
-        _cleanup_free_ char *uuid = table_escape(get_str(n, "uuid"));
-        if (o->name && o->uuid)
-            strbuf_addf(&b, "%-36s  %s\n", uuid, name);
-        else
-            strbuf_addf(&b, "%s\n", o->uuid ? uuid : name);
-    }
-    return strbuf_take(&b);
+    _cleanup_free_ char *name = table_escape(e->name);
+    _cleanup_free_ char *uuid = table_escape(e->uuid);
+    if (o->name && o->uuid)
+        strbuf_addf(b, "%-36s  %s\n", uuid, name);
+    else
+        strbuf_addf(b, "%s\n", o->uuid ? uuid : name);
 }
 
 char *output_list(json_t *networks, const output_list_opts *o)
 {
-    if (o->name || o->uuid)
-        return list_lines(networks, o);
     static const char *headers[] = {"Name", "State", "Autostart", "Persistent", "Title"};
     _cleanup_(table_freep) table *t = table_new(o->title ? 5 : 4, headers);
+    strbuf lines = STRBUF_INIT;
     size_t i;
     json_t *n;
+    list_entry e;
     json_array_foreach(networks, i, n)
     {
-        const char *title = get_str(n, "title");
-        const char *row[] = {get_str(n, "name"), get_bool(n, "active") ? "active" : "inactive",
-                             yes_no(get_bool(n, "autostart")), yes_no(get_bool(n, "persistent")),
-                             title ? title : ""};
+        if (!list_entry_of(n, &e) || !list_wants(&e, o))
+            continue;
+        if (o->name || o->uuid) {
+            list_line(&lines, &e, o);
+            continue;
+        }
+        const char *row[] = {e.name, e.active ? "active" : "inactive", yes_no(e.autostart),
+                             yes_no(e.persistent), e.title ? e.title : ""};
         table_add_row(t, row);
     }
+    if (o->name || o->uuid)
+        return strbuf_take(&lines);
     return table_format(t, !quiet);
 }
 

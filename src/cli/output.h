@@ -20,7 +20,8 @@ typedef struct output_list_opts {
 
 /* The networks (reply "networks") selected by opts, as a new array. */
 json_t *output_list_filter(json_t *networks, const output_list_opts *o);
-/* Text for net-list over already filtered networks. Caller frees. */
+/* Text for net-list: the networks selected by opts, from network summaries or
+ * from the rows of a `list` asked with "rows". Caller frees. */
 char *output_list(json_t *networks, const output_list_opts *o);
 /* net-info lines for one network object. */
 char *output_info(json_t *network);

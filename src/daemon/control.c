@@ -128,6 +128,8 @@ json_t *control_dispatch(vnetd *d, json_t *req, uid_t peer_uid)
     }
     if (!def->read_only) { /* a network being started changes only when it is up */
         const char *name = json_string_value(json_object_get(req, "name"));
+        if (name)
+            repairing_settle(registry_find(d, name)); /* (repairing.c) */
         if (name && starting_check_busy(registry_find(d, name), &err) < 0)
             return proto_reply_error(&err);
     }

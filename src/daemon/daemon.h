@@ -22,6 +22,9 @@
  *   resolv_watch.c  the host's resolv.conf -> dnsmasq servers-file, SIGHUP on change
  *   ops_uplink.c uplink-* requests: a host NIC into a bridge (see uplink.h)
  *   starting.c   starts that wait for dnsmasq as events, not by blocking the loop
+ *   stopping.c   stops that wait for dnsmasq's exit as events, the same way
+ *   restarting.c net-update's dnsmasq restarts, the same way
+ *   repairing.c  one repair (network_adopt); a dnsmasq it restarts, the same way
  */
 #pragma once
 
@@ -87,6 +90,7 @@ typedef struct vnet_net {
     unsigned probe_misses; /* unanswered probes in a row */
     pid_t probe_pid;       /* the dnsmasq those count for */
     bool fw_dirty; /* another program changed the network's nftables table */
+    bool repair_full;       /* the pending repair checks everything, not only the firewall */
     struct net_port *ports; /* interfaces on its bridge, put back if the bridge is re-created */
     size_t n_ports;
     /* The live definition equals the saved one (started from it, changed only
@@ -103,6 +107,14 @@ typedef struct vnet_net {
      * requests that would change it meanwhile are refused as busy. */
     struct start_job *starting;
     netdef *starting_def;
+    /* A stop waiting for its dnsmasq to exit (stopping.c). The network is
+     * active until it is down; requests that would change it are refused as
+     * busy, and drift on it is not repaired. */
+    struct stop_job *stopping;
+    /* A live net-update restarting its dnsmasq (restarting.c), the same way. */
+    struct restart_job *restarting;
+    /* A repair waiting for the dnsmasq it restarted (repairing.c). */
+    struct repair_job *repairing;
 } vnet_net;
 
 typedef struct vnetd {
@@ -157,6 +169,7 @@ typedef struct vnetd {
 
     struct rpc_server *rpc;    /* libvirt RPC sockets (rpc_server.c), NULL when off */
     size_t n_starting;         /* starts waiting for their dnsmasq (starting.c) */
+    size_t n_stopping;         /* stops waiting for their dnsmasq's exit (stopping.c) */
     /* The caller of the request being dispatched, when it can take its reply
      * later (control socket; NULL for libvirt RPC, which needs it now). */
     struct op_waiter *waiter;
@@ -181,6 +194,13 @@ static inline bool net_active(const vnet_net *n)
 static inline bool net_persistent(const vnet_net *n)
 {
     return n->config != NULL;
+}
+/* A start, stop or dnsmasq restart of the network waits for dnsmasq: requests
+ * that would change it are refused as busy (starting_check_busy), its drift
+ * is not repaired and its dnsmasq not probed. */
+static inline bool net_busy(const vnet_net *n)
+{
+    return n->starting || n->stopping || n->restarting || n->repairing;
 }
 /* The definition to show: live when active, else config. */
 const netdef *net_current(const vnet_net *n);
@@ -208,6 +228,9 @@ int registry_commit_start(vnetd *d, vnet_net *net, netdef *live, bool from_confi
 /* Stop an active network; a transient one is removed from the registry (net
  * is freed then: do not use it afterwards). */
 int registry_stop(vnetd *d, vnet_net *net, verr *err);
+/* The rest of a stop once the network is down on the host: its status file
+ * goes, the stopped event; a transient network is removed (net freed). */
+void registry_commit_stop(vnetd *d, vnet_net *net);
 
 /* ---- starting.c ---- */
 /* Start `net` with `def` (copied) without blocking the loop on its dnsmasq.
@@ -222,12 +245,41 @@ int starting_begin(vnetd *d, vnet_net *net, const netdef *def, bool remove_on_fa
 /* Its definition file changed by hand meanwhile: the status file will hold
  * the running definition itself. */
 void starting_forget_config(vnet_net *net);
-/* A request naming a network that is starting is refused (VERR_BUSY). */
+/* A request naming a network that is starting or stopping is refused
+ * (VERR_BUSY). */
 int starting_check_busy(const vnet_net *net, verr *err);
 /* Give up on every pending start (vnetd stops): each is undone. */
 void starting_cancel_all(vnetd *d);
 /* Run the loop until no start is pending (boot: autostart networks). */
 void starting_wait_all(vnetd *d);
+
+/* ---- stopping.c ---- */
+/* Stop the active `net` without blocking the loop on its dnsmasq's exit.
+ * Returns 0 when it is down already (a transient net is freed then), -1 with
+ * err when the stop failed, 1 when it waits for dnsmasq: then done(d, ud,
+ * err) is called once, later, with err NULL when the network is down (net
+ * freed if transient) or the error. */
+int stopping_begin(vnetd *d, vnet_net *net, start_done_fn done, void *ud, verr *err);
+/* vnetd stops: finish every pending stop, waiting (blocking) for dnsmasq. */
+void stopping_finish_all(vnetd *d);
+
+/* ---- restarting.c ---- */
+/* Apply a live net-update of `section` to the active `net` (newlive and
+ * newconf, which may be NULL, are taken) without blocking the loop on its
+ * dnsmasq's restart; `what` names the change for the log. Returns 0 when it
+ * is done and committed, -1 with err when it failed (the network put back as
+ * it was), 1 when it waits for dnsmasq: then done(d, ud, err) is called once,
+ * later. */
+int restarting_begin(vnetd *d, vnet_net *net, netdef *newlive, netdef *newconf,
+                     netdef_section section, const char *what, start_done_fn done, void *ud,
+                     verr *err);
+/* vnetd stops: finish every pending restart, waiting (blocking) for dnsmasq. */
+void restarting_finish_all(vnetd *d);
+/* ops_update.c: commit an update (newlive, newconf taken; either may be NULL;
+ * *newrun taken with newlive) / put a failed live update back (blocking). */
+void ops_update_commit(vnetd *d, vnet_net *n, netdef *newlive, netdef *newconf, net_run *newrun,
+                       const char *what);
+void ops_update_rollback(vnetd *d, vnet_net *n, netdef_section section, bool config_saved);
 
 /* ---- control.c ---- */
 int control_listen(vnetd *d, verr *err);
@@ -337,10 +389,25 @@ void repair_note_emit(vnetd *d, vnet_net *net, const char *reason, const repair_
 int reconcile_startup(vnetd *d, verr *err);
 /* Ask for a repair of an active network (coalesced, rate-limited). */
 void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason);
+/* The same for a change to the network's nftables table alone (fw_dirty): the
+ * repair restores the firewall only, unless a full one is asked for too. */
+void reconcile_request_firewall_repair(vnetd *d, vnet_net *net, const char *reason);
 /* {"throttled", "backoff_ms", "pending"}: repair pacing, for `vnet info`. */
 json_t *reconcile_repair_state(const vnet_net *net);
-/* Re-adopt now (used by the slow timer and by pending repairs). */
+/* Re-adopt now (used by the slow timer and by pending repairs); a dnsmasq it
+ * restarts is waited for as an event (repairing.c). */
 void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason);
+/* ---- repairing.c ---- */
+/* One repair now: full (network_adopt, a dnsmasq it restarts awaited as an
+ * event) or of the nftables table only (network_adopt_firewall). */
+void repairing_run(vnetd *d, vnet_net *net, const char *reason, bool full);
+/* A repair of the network waits for its dnsmasq: note that drift was seen
+ * meanwhile (one more repair follows); false when none is pending. */
+bool repairing_note_again(vnet_net *net, const char *reason);
+/* Before a request changes the network (net may be NULL): finish its pending
+ * repair, waiting for the dnsmasq (blocking, bounded). */
+void repairing_settle(vnet_net *net);
+void repairing_settle_all(vnetd *d);
 /* Remove what vnet made that belongs to no active network (network_sweep). */
 void reconcile_sweep(vnetd *d);
 

@@ -52,7 +52,8 @@ static const netdef_ip *probe_target(const netdef *def)
     return NULL;
 }
 
-/* Was the last probe answered? Reads what came back and closes its socket. */
+/* Was the last probe answered? Reads what came back (the socket stays for
+ * the next probe). */
 static bool probe_answered(vnet_net *net)
 {
     uint8_t buf[512];
@@ -60,26 +61,31 @@ static bool probe_answered(vnet_net *net)
     ssize_t n;
     while ((n = recv(net->probe_fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
         ok = ok || dnsmasq_probe_reply_ok(buf, (size_t)n, net->probe_id);
-    close(net->probe_fd);
-    net->probe_fd = 0;
+    net->probe_sent_usec = 0; /* judged */
     return ok;
 }
 
+/* Each network's probes go out of one socket (closed by health_forget, when
+ * its dnsmasq changes): one flow, whose connection-tracking entry lives on
+ * between probes, so a probe passes every network's filter chains but not,
+ * as a new flow does, every network's NAT chains (with 1,000 networks, 4,000
+ * FIB lookups per probe: the most of an idle vnetd's CPU). */
 static void probe_send(vnet_net *net, const netdef_ip *ip)
 {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    int fd = net->probe_fd > 0 ? net->probe_fd
+                               : socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd <= 0)
         return;
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
     sa.sin_addr = ip->address.v4;
     uint8_t q[64];
     net->probe_id = (uint16_t)(net->probe_id * 31u + 7u);
     size_t len = dnsmasq_probe_query(q, sizeof(q), net->probe_id);
+    net->probe_fd = fd;
     if (sendto(fd, q, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         close(fd);
-        return;
+        net->probe_fd = 0;
     }
-    net->probe_fd = fd;
 }
 
 /* Kill it through the pidfd (no pid reuse race); its exit brings the repair. */
@@ -100,7 +106,7 @@ static void restart_dnsmasq(vnetd *d, vnet_net *net, pid_t pid, const char *why)
  * its dnsmasq is to be checked. */
 static bool health_due(vnet_net *net)
 {
-    pid_t pid = net_active(net) ? net->run.dnsmasq_pid : 0;
+    pid_t pid = net_active(net) && !net_busy(net) ? net->run.dnsmasq_pid : 0; /* (stopping.c) */
     if (pid <= 0 || net->repair_timer) { /* none, or a repair is due anyway */
         health_forget(net);
         return false;
@@ -127,9 +133,10 @@ static bool health_state(vnetd *d, vnet_net *net)
 
 static void health_probe(vnetd *d, vnet_net *net, uint64_t now)
 {
-    if (net->probe_fd > 0 && now - net->probe_sent_usec < HEALTH_PROBE_MIN_AGE_USEC)
+    bool pending = net->probe_fd > 0 && net->probe_sent_usec;
+    if (pending && now - net->probe_sent_usec < HEALTH_PROBE_MIN_AGE_USEC)
         return; /* sent moments ago (the loop was busy): judged at the next turn */
-    if (net->probe_fd > 0)
+    if (pending)
         net->probe_misses = probe_answered(net) ? 0 : net->probe_misses + 1;
     if (net->probe_misses >= HEALTH_MISSES_MAX) {
         restart_dnsmasq(d, net, net->probe_pid, "does not answer DNS probes");

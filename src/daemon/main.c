@@ -341,7 +341,10 @@ static void vnetd_teardown(vnetd *d)
 {
     if (d->listen_fd >= 0)
         unlink(d->paths.socket_path);
+    repairing_settle_all(d);
     starting_cancel_all(d); /* undone: an unfinished start leaves nothing behind */
+    stopping_finish_all(d); /* a destroy asked for is done (blocking is fine now) */
+    restarting_finish_all(d);
     control_close(d);
     health_close(d);
     rpc_server_stop(d);
@@ -381,6 +384,9 @@ int main(int argc, char **argv)
      * stays what its networks need (PSS, issue 13). */
     mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+    /* one heap: the threads that delete bridges (netdev) allocate a few
+     * bytes each, not worth an arena of their own apiece */
+    mallopt(M_ARENA_MAX, 1);
     umask(022); /* directories must stay traversable for dnsmasq's unprivileged user */
     /* Under systemd (INVOCATION_ID) log to the journal too, unless stderr is
      * already connected to it (JOURNAL_STREAM): no line twice. */

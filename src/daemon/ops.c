@@ -61,13 +61,30 @@ static json_t *problems_array(vnetd *d)
     return arr;
 }
 
+/* [name, uuid, active, persistent, autostart, title or null]: what a table
+ * of networks shows, in a fraction of a summary's size and parsing. */
+static json_t *net_row(const vnet_net *n)
+{
+    char ubuf[37];
+    const netdef *def = net_current(n);
+    json_t *row = json_array();
+    json_array_append_new(row, json_string(n->name));
+    json_array_append_new(row, json_string(netdef_uuid_str(def, ubuf)));
+    json_array_append_new(row, json_boolean(net_active(n)));
+    json_array_append_new(row, json_boolean(net_persistent(n)));
+    json_array_append_new(row, json_boolean(n->autostart));
+    json_array_append_new(row, def->title ? json_string(def->title) : json_null());
+    return row;
+}
+
 static json_t *op_list(vnetd *d, json_t *req, verr *err)
 {
+    bool rows = proto_get_bool(req, "rows", false);
     json_t *arr = json_array();
     for (size_t i = 0; i < d->n_nets; i++)
-        json_array_append_new(arr, net_summary(d->nets[i], true));
+        json_array_append_new(arr, rows ? net_row(d->nets[i]) : net_summary(d->nets[i], true));
     json_t *r = proto_reply_ok();
-    json_object_set_new(r, "networks", arr);
+    json_object_set_new(r, rows ? "rows" : "networks", arr);
     json_object_set_new(r, "problems", problems_array(d));
     return r;
 }
@@ -183,6 +200,7 @@ static json_t *op_define(vnetd *d, json_t *req, verr *err)
     _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
     if (!def)
         return NULL;
+    repairing_settle(n);
     if (starting_check_busy(n, err) < 0)
         return NULL;
     _cleanup_free_ char *warnings = netdef_warnings(def);
@@ -261,6 +279,7 @@ static json_t *op_create(vnetd *d, json_t *req, verr *err)
     _cleanup_(netdef_freep) netdef *def = parse_request_def(d, req, &n, err);
     if (!def)
         return NULL;
+    repairing_settle(n);
     if (starting_check_busy(n, err) < 0)
         return NULL;
     if (n && net_active(n)) {
@@ -274,8 +293,10 @@ static json_t *op_create(vnetd *d, json_t *req, verr *err)
         memcpy(n->uuid, def->uuid, 16);
         added = true;
     }
+    char ubuf[37];
     json_t *r = proto_reply_ok();
     json_object_set_new(r, "name", json_string(n->name));
+    json_object_set_new(r, "uuid", json_string(netdef_uuid_str(def, ubuf)));
     /* An inactive persistent network of that name starts with this definition
      * as its live one and keeps its saved config. */
     int s = d->waiter ? starting_begin(d, n, def, added, control_waiter_done, d->waiter, err)
@@ -319,9 +340,13 @@ static json_t *op_destroy(vnetd *d, json_t *req, verr *err)
                  n->name);
         return NULL;
     }
-    if (registry_stop(d, n, err) < 0)
+    if (!d->waiter)
+        return registry_stop(d, n, err) < 0 ? NULL : proto_reply_ok();
+    /* the reply comes when dnsmasq has exited and the rest is removed */
+    int s = stopping_begin(d, n, control_waiter_done, d->waiter, err);
+    if (s < 0)
         return NULL;
-    return proto_reply_ok();
+    return s == 1 ? control_wait(d, proto_reply_ok()) : proto_reply_ok();
 }
 
 static json_t *op_autostart(vnetd *d, json_t *req, verr *err)

@@ -25,6 +25,37 @@ void ops_commit_live(vnetd *d, vnet_net *net, netdef *newlive, net_run *newrun)
         log_err("%s", e.msg);
 }
 
+void ops_update_rollback(vnetd *d, vnet_net *n, netdef_section section, bool config_saved)
+{
+    /* Put the running network back to its previous definition. */
+    verr e = VERR_INIT;
+    net_run back = {0};
+    if (network_update_live(&d->env, n->live, section, &n->run, &back, &e) < 0)
+        log_err("%s", e.msg);
+    else
+        ops_commit_live(d, n, netdef_dup(n->live), &back);
+    verr_clear(&e);
+    if (config_saved && registry_save_config(d, n->config, &e) < 0)
+        log_err("network '%s': the update failed live and its saved definition could not "
+                "be restored: %s",
+                n->name, e.msg);
+}
+
+void ops_update_commit(vnetd *d, vnet_net *n, netdef *newlive, netdef *newconf, net_run *newrun,
+                       const char *what)
+{
+    if (newlive) {
+        if (!newconf)
+            n->live_is_config = false;
+        ops_commit_live(d, n, newlive, newrun);
+    }
+    if (newconf) {
+        netdef_free(n->config);
+        n->config = newconf;
+    }
+    log_info("network '%s' updated (%s)", n->name, what);
+}
+
 json_t *op_update(vnetd *d, json_t *req, verr *err)
 {
     const char *name = proto_get_str(req, "name", err);
@@ -79,34 +110,25 @@ json_t *op_update(vnetd *d, json_t *req, verr *err)
      * fails: a full disk must not leave the host running what is not saved. */
     if (newconf && registry_save_config(d, newconf, err) < 0)
         return NULL;
-    net_run newrun = {0};
-    if (newlive && network_update_live(&d->env, newlive, section, &n->run, &newrun, err) < 0) {
-        /* Put the running network back to its previous definition. */
-        verr e = VERR_INIT;
-        net_run back = {0};
-        if (network_update_live(&d->env, n->live, section, &n->run, &back, &e) < 0)
-            log_err("%s", e.msg);
-        else
-            ops_commit_live(d, n, netdef_dup(n->live), &back);
-        verr_clear(&e);
-        if (newconf && registry_save_config(d, n->config, &e) < 0)
-            log_err("network '%s': the update failed live and its saved definition could not "
-                    "be restored: %s",
-                    n->name, e.msg);
-        return NULL;
-    }
-    if (newlive) {
-        if (!newconf)
-            n->live_is_config = false;
-        ops_commit_live(d, n, TAKE_PTR(newlive), &newrun);
-    }
-    if (newconf) {
-        netdef_free(n->config);
-        n->config = TAKE_PTR(newconf);
-    }
-    log_info("network '%s' updated (%s %s)", n->name, cmd_s, sec_s);
+    _cleanup_free_ char *what = xasprintf("%s %s", cmd_s, sec_s);
     json_t *r = proto_reply_ok();
     json_object_set_new(r, "live", json_boolean(live));
     json_object_set_new(r, "config", json_boolean(config));
+    if (newlive && d->waiter) { /* dnsmasq's restart is waited for as events */
+        int s = restarting_begin(d, n, TAKE_PTR(newlive), TAKE_PTR(newconf), section, what,
+                                 control_waiter_done, d->waiter, err);
+        if (s < 0) {
+            json_decref(r);
+            return NULL;
+        }
+        return s == 1 ? control_wait(d, r) : r;
+    }
+    net_run newrun = {0};
+    if (newlive && network_update_live(&d->env, newlive, section, &n->run, &newrun, err) < 0) {
+        json_decref(r);
+        ops_update_rollback(d, n, section, newconf != NULL);
+        return NULL;
+    }
+    ops_update_commit(d, n, TAKE_PTR(newlive), TAKE_PTR(newconf), &newrun, what);
     return r;
 }

@@ -296,72 +296,16 @@ static void repair_record(vnet_net *net)
     net->repair_times[oldest] = proto_now_ms();
 }
 
-/* After a bridge was re-created: the ports it lost go back on it (those that
- * left since shortly before the drift was seen, not earlier on purpose). */
-static bool reattach_ports(vnet_net *net, long long seen_ms)
-{
-    unsigned count = supervise_reattach_ports(net, seen_ms - 2000);
-    if (count)
-        log_info("network '%s': put %u port(s) back on bridge %s", net->name, count,
-                 net->live->bridge_name);
-    return count > 0;
-}
-
-void reconcile_repair_now(vnetd *d, vnet_net *net, const char *reason)
-{
-    if (!net_active(net))
-        return;
-    verr err = VERR_INIT;
-    net_run newrun;
-    bool repaired = false;
-    uint64_t t0;
-    sd_event_now(d->event, CLOCK_MONOTONIC, &t0);
-    long long start_ms = proto_now_ms();
-    uint64_t seen = net->drift_seen_usec ? net->drift_seen_usec : t0;
-    net->drift_seen_usec = 0;
-    repair_note before;
-    repair_note_take(net, &before);
-    /* adopt compares the table with what vnet installed: a table another
-     * program changed (fw_dirty) is restored there */
-    bool fw_was_dirty = net->fw_dirty;
-    net->fw_dirty = false;
-    if (fw_was_dirty) {
-        verr aerr = VERR_INIT; /* a flush took an unowned NAT anchor too: put it back first
-                                  (once: with 1,000 repairs, libnftables re-read the host each time) */
-        if (fw_anchor_is_open() && !fw_anchor_is_owned() && !fw_anchor_present() &&
-            fw_anchor_open(&aerr) < 0)
-            log_warn("%s", aerr.msg);
-    }
-    if (network_adopt(&d->env, net->live, &net->run, &newrun, &repaired, &err) < 0) {
-        log_err("network '%s': %s: %s", net->name, reason, err.msg);
-        _cleanup_free_ char *what = xasprintf("%s: %s", reason, err.msg);
-        events_emit_net(d, VNET_EV_REPAIR_FAILED, net->name, net->uuid, what);
-    } else {
-        bool changed = !net_run_equal(&newrun, &net->run);
-        net_run_clear(&net->run);
-        net->run = newrun;
-        repaired |= reattach_ports(net, (long long)(seen / 1000));
-        if (repaired) {
-            long long now_ms = proto_now_ms();
-            long long since = (long long)(t0 - seen) / 1000 + (now_ms - start_ms);
-            log_info("network '%s': repaired (%s; in %lld ms)", net->name, reason, since);
-            bool firewall_restored = fw_was_dirty; /* (and adopt repaired something) */
-            repair_note_emit(d, net, reason, &before, firewall_restored, now_ms - start_ms, since);
-        }
-        if (changed && registry_save_status(d, net, &err) < 0)
-            log_err("%s", err.msg);
-    }
-    hairpin_sync(d, net);
-}
-
 static int repair_fired(sd_event_source *s, void *userdata)
 {
     vnet_net *net = userdata;
     _cleanup_free_ char *reason = net->repair_reason;
     net->repair_reason = NULL;
     net->repair_timer = sd_event_source_disable_unref(net->repair_timer);
+    bool full = net->repair_full;
+    net->repair_full = false;
     repair_record(net); /* drift repairs count toward the burst; periodic checks do not */
-    reconcile_repair_now(net->daemon, net, reason ? reason : "drift");
+    repairing_run(net->daemon, net, reason ? reason : "drift", full);
     return 0;
 }
 
@@ -389,9 +333,13 @@ static void repair_say_throttled(vnetd *d, vnet_net *net, const char *reason, un
 /* Repair as soon as the events now pending are read (a burst of them becomes
  * one repair: the monitors drain their sockets before the defer source runs),
  * or after the pacing delay. */
-void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
+static void request_repair(vnetd *d, vnet_net *net, const char *reason, bool full)
 {
-    if (!net_active(net) || net->repair_timer)
+    if (!net_active(net) || repairing_note_again(net, reason) || net_busy(net))
+        return;
+    if (full)
+        net->repair_full = true;
+    if (net->repair_timer)
         return;
     unsigned delay = repair_pace(net);
     uint64_t now;
@@ -414,6 +362,17 @@ void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
     free(net->repair_reason);
     net->repair_reason = xstrdup(reason);
     net->drift_seen_usec = now;
+}
+
+void reconcile_request_repair(vnetd *d, vnet_net *net, const char *reason)
+{
+    request_repair(d, net, reason, true);
+}
+
+void reconcile_request_firewall_repair(vnetd *d, vnet_net *net, const char *reason)
+{
+    net->fw_dirty = true;
+    request_repair(d, net, reason, false);
 }
 
 json_t *reconcile_repair_state(const vnet_net *net)

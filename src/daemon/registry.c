@@ -320,6 +320,12 @@ int registry_stop(vnetd *d, vnet_net *net, verr *err)
     net->repair_timer = sd_event_source_disable_unref(net->repair_timer);
     if (network_stop(&d->env, net->live, &net->run, err) < 0)
         return -1;
+    registry_commit_stop(d, net);
+    return 0;
+}
+
+void registry_commit_stop(vnetd *d, vnet_net *net)
+{
     supervise_forget_ports(net);
     network_forwards_forget_all(net->live);
     verr e = VERR_INIT;
@@ -336,5 +342,4 @@ int registry_stop(vnetd *d, vnet_net *net, verr *err)
         events_emit_net(d, VNET_EV_UNDEFINED, net->name, net->uuid, NULL);
         registry_remove(d, net);
     }
-    return 0;
 }

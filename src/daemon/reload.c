@@ -185,8 +185,9 @@ json_t *reload_definitions(vnetd *d, verr *err)
     json_t *problems = json_object();
     for (size_t i = 0; i < n; i++) {
         vnet_net *net = registry_find(d, names[i]);
-        if (net && net->starting) { /* changes when it is up: the next reload reads it */
-            log_info("reload: network '%s' is starting; its file is read on the next reload",
+        if (net && net_busy(net)) { /* changes when it is up (down): the next reload reads it */
+            log_info("reload: network '%s' is starting or stopping; its file is read on the "
+                     "next reload",
                      names[i]);
             continue;
         }
@@ -194,7 +195,7 @@ json_t *reload_definitions(vnetd *d, verr *err)
     }
     for (size_t i = d->n_nets; i-- > 0;) {
         vnet_net *net = d->nets[i];
-        if (net->config && !net->starting && !name_listed(names, n, net->name))
+        if (net->config && !net_busy(net) && !name_listed(names, n, net->name))
             reload_gone(d, net, &c);
     }
     store_free_names(names, n);

@@ -318,17 +318,66 @@ static json_t *h_lookup_uuid(rpc_client *c, const rpc_args *a, rpc_error *err)
     return o;
 }
 
-static json_t *define_or_create(rpc_client *c, const char *op, const char *xml, rpc_error *err)
+static json_t *def_request(const char *op, const char *xml)
 {
     json_t *req = proto_request(op);
     json_object_set_new(req, "xml", json_string(xml));
     json_object_set_new(req, "source", json_string("(network_definition)"));
-    json_t *r = run_op(c, req, RPC_ERR_NO_NETWORK, true, err);
+    return req;
+}
+
+static json_t *define_or_create(rpc_client *c, const char *op, const char *xml, rpc_error *err)
+{
+    json_t *r = run_op(c, def_request(op, xml), RPC_ERR_NO_NETWORK, true, err);
     if (!r)
         return NULL;
     _cleanup_free_ char *name = xstrdup(json_string_value(json_object_get(r, "name")));
     json_decref(r);
     return lookup_name(c, name, err);
+}
+
+/* Run req (consumed) as an op whose work may go on after it returns (start,
+ * create, destroy: they wait for dnsmasq's readiness or exit without holding
+ * up the daemon): then its reply comes through deliver (owner: the call's
+ * rpc_later) and this returns pending_result(). Otherwise the reply, now. */
+static json_t *run_op_later(rpc_client *c, json_t *req, control_deliver_fn deliver)
+{
+    vnetd *d = rpc_client_daemon(c);
+    rpc_later *later = rpc_client_reply_later(c);
+    op_waiter *w =
+        control_waiter_new(json_string_value(json_object_get(req, "op")), deliver, later);
+    d->waiter = w;
+    json_t *reply = control_dispatch(d, req, rpc_client_read_only(c) ? UID_NOBODY : 0);
+    json_decref(req);
+    if (control_is_pending(reply))
+        return pending_result(); /* d->waiter was taken */
+    d->waiter = NULL;
+    control_waiter_free(w);
+    rpc_later_cancel(later); /* the reply is sent now */
+    return reply;
+}
+
+/* create's result: the network as enc_network writes it ({"name", "uuid"}). */
+static json_t *created_network(json_t *reply)
+{
+    json_t *o = json_pack("{sOsO}", "name", json_object_get(reply, "name"), "uuid",
+                          json_object_get(reply, "uuid"));
+    json_decref(reply);
+    return o;
+}
+
+/* networkCreateXML's reply once the start is done (dnsmasq serves, or it failed). */
+static void create_delivered(void *owner, json_t *reply)
+{
+    rpc_error e = {0};
+    if (json_is_true(json_object_get(reply, "ok"))) {
+        json_t *res = created_network(reply);
+        rpc_later_done(owner, res, enc_network, NULL);
+        json_decref(res);
+        return;
+    }
+    reply_to_error(reply, RPC_ERR_NO_NETWORK, false, &e);
+    rpc_later_done(owner, NULL, NULL, &e);
 }
 
 /* VIR_NETWORK_DEFINE_VALIDATE / VIR_NETWORK_CREATE_VALIDATE (1): vnet's parser
@@ -348,9 +397,19 @@ static json_t *h_define(rpc_client *c, const rpc_args *a, rpc_error *err)
     return check_flags(a->flags, 1, err) ? define_or_create(c, "define", a->str, err) : NULL;
 }
 
+/* networkCreateXML(Flags) (virsh net-create): replies when the network's
+ * dnsmasq serves, or with the start's error; the daemon serves others meanwhile. */
 static json_t *h_create_xml(rpc_client *c, const rpc_args *a, rpc_error *err)
 {
-    return check_flags(a->flags, 1, err) ? define_or_create(c, "create", a->str, err) : NULL;
+    if (!check_flags(a->flags, 1, err))
+        return NULL;
+    json_t *reply = run_op_later(c, def_request("create", a->str), create_delivered);
+    if (reply == pending_result())
+        return reply;
+    if (json_is_true(json_object_get(reply, "ok")))
+        return created_network(reply);
+    reply_to_error(reply, RPC_ERR_NO_NETWORK, true, err);
+    return NULL;
 }
 
 static json_t *void_op(rpc_client *c, const char *op, const rpc_args *a, rpc_error *err)
@@ -362,8 +421,9 @@ static json_t *void_op(rpc_client *c, const char *op, const rpc_args *a, rpc_err
     return json_object(); /* empty body */
 }
 
-/* networkCreate's reply once the start is done (its dnsmasq serves, or it failed). */
-static void start_delivered(void *owner, json_t *reply)
+/* networkCreate's or networkDestroy's reply once the start or stop is done
+ * (dnsmasq serves or has exited, or it failed). */
+static void void_delivered(void *owner, json_t *reply)
 {
     rpc_error e = {0};
     if (json_is_true(json_object_get(reply, "ok")))
@@ -373,23 +433,14 @@ static void start_delivered(void *owner, json_t *reply)
     rpc_later_done(owner, NULL, NULL, &e);
 }
 
-/* networkCreate (virsh net-start): as the control socket's start, the reply
- * waits for dnsmasq without holding up the daemon (starting.c). */
-static json_t *h_create(rpc_client *c, const rpc_args *a, rpc_error *err)
+/* A start or stop by name whose reply may come later (void_delivered). */
+static json_t *void_op_later(rpc_client *c, const char *op, const rpc_args *a, rpc_error *err)
 {
-    vnetd *d = rpc_client_daemon(c);
-    json_t *req = proto_request("start");
+    json_t *req = proto_request(op);
     json_object_set_new(req, "name", json_string(a->net.name));
-    rpc_later *later = rpc_client_reply_later(c);
-    op_waiter *w = control_waiter_new("start", start_delivered, later);
-    d->waiter = w;
-    json_t *reply = control_dispatch(d, req, rpc_client_read_only(c) ? UID_NOBODY : 0);
-    json_decref(req);
-    if (control_is_pending(reply))
-        return pending_result(); /* d->waiter was taken */
-    d->waiter = NULL;
-    control_waiter_free(w);
-    rpc_later_cancel(later); /* the reply is sent now */
+    json_t *reply = run_op_later(c, req, void_delivered);
+    if (reply == pending_result())
+        return reply;
     if (json_is_true(json_object_get(reply, "ok"))) {
         json_decref(reply);
         return json_object(); /* empty body */
@@ -398,9 +449,18 @@ static json_t *h_create(rpc_client *c, const rpc_args *a, rpc_error *err)
     return NULL;
 }
 
+/* networkCreate (virsh net-start): as the control socket's start, the reply
+ * waits for dnsmasq without holding up the daemon (starting.c). */
+static json_t *h_create(rpc_client *c, const rpc_args *a, rpc_error *err)
+{
+    return void_op_later(c, "start", a, err);
+}
+
+/* networkDestroy (virsh net-destroy): the reply comes once dnsmasq has exited
+ * and the network is down (stopping.c); others are served meanwhile. */
 static json_t *h_destroy(rpc_client *c, const rpc_args *a, rpc_error *err)
 {
-    return void_op(c, "destroy", a, err);
+    return void_op_later(c, "destroy", a, err);
 }
 
 static json_t *h_undefine(rpc_client *c, const rpc_args *a, rpc_error *err)
@@ -509,9 +569,16 @@ static json_t *h_update(rpc_client *c, const rpc_args *a, rpc_error *err)
     json_object_set_new(req, "parent_index", json_integer(a->i1));
     json_object_set_new(req, "live", json_boolean(a->flags & 1));
     json_object_set_new(req, "config", json_boolean(a->flags & 2));
-    json_t *r = run_op(c, req, RPC_ERR_NO_NETWORK, true, err);
-    json_decref(r);
-    return r ? json_object() : NULL;
+    /* a live change that restarts dnsmasq replies once the new one serves */
+    json_t *reply = run_op_later(c, req, void_delivered);
+    if (reply == pending_result())
+        return reply;
+    if (json_is_true(json_object_get(reply, "ok"))) {
+        json_decref(reply);
+        return json_object();
+    }
+    reply_to_error(reply, RPC_ERR_NO_NETWORK, true, err);
+    return NULL;
 }
 
 static json_t *h_leases(rpc_client *c, const rpc_args *a, rpc_error *err)

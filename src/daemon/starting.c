@@ -168,6 +168,16 @@ void starting_forget_config(vnet_net *net)
 
 int starting_check_busy(const vnet_net *net, verr *err)
 {
+    if (net && net->stopping)
+        return verr_set(err, VERR_BUSY,
+                        "Requested operation is not valid: network '%s' is stopping (waiting for "
+                        "its dnsmasq to exit); try again when it is inactive",
+                        net->name);
+    if (net && net->restarting)
+        return verr_set(err, VERR_BUSY,
+                        "Requested operation is not valid: network '%s' is restarting its dnsmasq "
+                        "(net-update); try again when that is done",
+                        net->name);
     if (!net || !net->starting)
         return 0;
     return verr_set(err, VERR_BUSY,

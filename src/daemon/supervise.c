@@ -185,8 +185,7 @@ static void firewall_event(const char *table, void *userdata)
             log_warn("network '%s': its nftables table was changed by another program; "
                      "restoring it",
                      n->name);
-        n->fw_dirty = true;
-        reconcile_request_repair(d, n, "nftables table changed by another program");
+        reconcile_request_firewall_repair(d, n, "nftables table changed by another program");
     }
 }
 
@@ -268,8 +267,8 @@ static int dnsmasq_exited(sd_event_source *s, int fd, uint32_t revents, void *us
     /* Keep dnsmasq_watch_pid: the post step must not watch this pid again (a
      * dead dnsmasq that is not reaped yet would fire at once, forever). */
     net->dnsmasq_watch = sd_event_source_disable_unref(net->dnsmasq_watch);
-    if (!net_active(net) || net->run.dnsmasq_pid != pid)
-        return 0; /* not the network's dnsmasq any more (vnet replaced it) */
+    if (!net_active(net) || net->run.dnsmasq_pid != pid || net_busy(net))
+        return 0; /* not the network's dnsmasq any more (vnet replaced or stops it) */
     char reason[96];
     snprintf(reason, sizeof(reason), "dnsmasq (pid %d) exited", (int)pid);
     log_warn("network '%s': %s", net->name, reason);

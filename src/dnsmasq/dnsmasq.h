@@ -105,6 +105,17 @@ int dnsmasq_find_all(const char *conf_dir, dnsmasq_proc **ret, size_t *ret_n, ve
 int dnsmasq_reload(pid_t pid, verr *err); /* SIGHUP: re-read hosts files */
 /* SIGTERM, wait (bounded) for exit, SIGKILL if needed. Absent is success. */
 int dnsmasq_stop(pid_t pid, verr *err);
+/* The same in steps, for an event loop: dnsmasq_stop_begin sends SIGTERM and
+ * returns 1 with a pidfd that becomes readable when the process is gone (0:
+ * it was gone already, no pidfd; -1 with err). After
+ * DNSMASQ_STOP_TERM_TIMEOUT_MS, dnsmasq_stop_kill sends SIGKILL; give up
+ * DNSMASQ_STOP_KILL_TIMEOUT_MS later. dnsmasq_stop_end reaps (when it is our
+ * child) and closes the pidfd. */
+#define DNSMASQ_STOP_TERM_TIMEOUT_MS 2000
+#define DNSMASQ_STOP_KILL_TIMEOUT_MS 1000
+int dnsmasq_stop_begin(pid_t pid, int *ret_pidfd, verr *err);
+int dnsmasq_stop_kill(pid_t pid, int pidfd, verr *err);
+void dnsmasq_stop_end(int pidfd);
 /* Check the binary exists and is runnable; fills version "2.90". */
 int dnsmasq_check_binary(const char *binary, char *version, size_t len, verr *err);
 

@@ -27,9 +27,9 @@
 #include "util/strbuf.h"
 
 #define SPAWN_TIMEOUT_MS DNSMASQ_SPAWN_TIMEOUT_MS
-#define STOP_TERM_TIMEOUT_MS 2000
-#define STOP_KILL_TIMEOUT_MS 1000
 #define OUTPUT_MAX 8192
+
+static bool wait_pidfd(int pidfd, int timeout_ms);
 
 static int64_t now_ms(void)
 {
@@ -325,12 +325,19 @@ void dnsmasq_launch_kill(dnsmasq_launch *l, const char *conf_path, const char *p
         waitpid(l->pid, NULL, 0);
     }
     launch_close(l);
-    /* a daemon the parent had already forked: found by its pid file */
+    /* a daemon the parent had already forked: found by its pid file. It never
+     * served, so it is killed outright (SIGKILL takes effect at once; no
+     * waiting for a graceful exit, which a slow dnsmasq takes seconds for) */
     pid_t pid = 0;
     verr e = VERR_INIT;
+    int pidfd = -1;
     if (conf_path && pid_file && read_pid_file(pid_file, &pid, &e) == 0 &&
-        dnsmasq_is_ours(pid, conf_path))
-        dnsmasq_stop(pid, &e);
+        dnsmasq_is_ours(pid, conf_path) && (pidfd = pidfd_open(pid, 0)) >= 0) {
+        if (dnsmasq_stop_kill(pid, pidfd, &e) == 0 &&
+            wait_pidfd(pidfd, DNSMASQ_STOP_KILL_TIMEOUT_MS))
+            waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){0}, WEXITED | WNOHANG);
+        close(pidfd);
+    }
 }
 
 int dnsmasq_spawn(const char *binary, const char *conf_path, const char *pid_file, pid_t *ret_pid,
@@ -461,26 +468,57 @@ static bool wait_pidfd(int pidfd, int timeout_ms)
 
 /* The pidfd pins the process identity, so a pid reused after exit is never
  * signalled. dnsmasq is not our child once daemonized, hence poll, not wait. */
-int dnsmasq_stop(pid_t pid, verr *err)
+int dnsmasq_stop_begin(pid_t pid, int *ret_pidfd, verr *err)
 {
+    *ret_pidfd = -1;
     if (pid <= 0)
         return verr_set(err, VERR_INTERNAL, "dnsmasq_stop: invalid pid %d", (int)pid);
-    _cleanup_close_ int pidfd = pidfd_open(pid, 0);
+    int pidfd = pidfd_open(pid, 0);
     if (pidfd < 0)
         return errno == ESRCH ? 0
                               : verr_errno(err, errno, "cannot watch dnsmasq (pid %d)", (int)pid);
-    if (pidfd_send_signal(pidfd, SIGTERM, NULL, 0) < 0)
-        return errno == ESRCH ? 0
-                              : verr_errno(err, errno, "cannot stop dnsmasq (pid %d)", (int)pid);
-    if (wait_pidfd(pidfd, STOP_TERM_TIMEOUT_MS))
-        goto reap;
+    if (pidfd_send_signal(pidfd, SIGTERM, NULL, 0) < 0) {
+        int e = errno;
+        close(pidfd);
+        return e == ESRCH ? 0 : verr_errno(err, e, "cannot stop dnsmasq (pid %d)", (int)pid);
+    }
+    *ret_pidfd = pidfd;
+    return 1;
+}
+
+int dnsmasq_stop_kill(pid_t pid, int pidfd, verr *err)
+{
     if (pidfd_send_signal(pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
         return verr_errno(err, errno, "cannot kill dnsmasq (pid %d)", (int)pid);
-    if (!wait_pidfd(pidfd, STOP_KILL_TIMEOUT_MS))
-        return verr_set(err, VERR_SYSTEM, "dnsmasq (pid %d) did not exit after SIGKILL", (int)pid);
-reap:
+    return 0;
+}
+
+void dnsmasq_stop_end(int pidfd)
+{
+    if (pidfd < 0)
+        return;
     /* Reap it if it happens to be our child (not daemonized); harmless otherwise. */
     waitid(P_PIDFD, (id_t)pidfd, &(siginfo_t){0}, WEXITED | WNOHANG);
+    close(pidfd);
+}
+
+int dnsmasq_stop(pid_t pid, verr *err)
+{
+    int pidfd;
+    int r = dnsmasq_stop_begin(pid, &pidfd, err);
+    if (r <= 0)
+        return r;
+    if (!wait_pidfd(pidfd, DNSMASQ_STOP_TERM_TIMEOUT_MS)) {
+        if (dnsmasq_stop_kill(pid, pidfd, err) < 0 ||
+            !wait_pidfd(pidfd, DNSMASQ_STOP_KILL_TIMEOUT_MS)) {
+            if (!verr_is_set(err))
+                verr_set(err, VERR_SYSTEM, "dnsmasq (pid %d) did not exit after SIGKILL",
+                         (int)pid);
+            close(pidfd);
+            return -1;
+        }
+    }
+    dnsmasq_stop_end(pidfd);
     return 0;
 }
 

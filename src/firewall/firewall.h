@@ -78,7 +78,11 @@ int fw_monitor_drain(int fd, fw_monitor_cb cb, void *userdata);
  * batches sent with libmnl. Create or replace the network's table (or remove
  * it when the definition wants no rules); remove it (absent is success); add
  * or remove forwards' elements in the live table (one transaction). */
+#define FW_DIGEST_LEN 17 /* 16 hex digits + NUL */
 int fw_table_apply(const netdef *def, verr *err);
+/* The same, and ret_digest gets the digest fw_table_digest gives of the table
+ * just installed (without reading the host's table back). */
+int fw_table_apply_digest(const netdef *def, char ret_digest[FW_DIGEST_LEN], verr *err);
 int fw_table_remove(const netdef *def, verr *err);
 int fw_forwards_apply(const netdef *def, const netdef_port_forward *pfs, size_t n, bool add,
                       verr *err);
@@ -100,7 +104,6 @@ int fw_available(verr *err);
 int fw_table_exists(const netdef *def, verr *err);
 
 /* ---- Observing (fw_observe.c, fw_query.c): what the kernel holds ---- */
-#define FW_DIGEST_LEN 17 /* 16 hex digits + NUL */
 /* A digest of the network's table as the kernel holds it (rules, sets, map
  * elements; not counters, not handles). 1 and ret filled when the table
  * exists, 0 when it does not, -1 on error. */

@@ -108,7 +108,32 @@ int fw_scratch_apply(const char *script, verr *err);
  * private namespace and send it to the host as one libnftnl batch, without
  * reading the host's ruleset (fw_nftnl.c). -2 when there is no private
  * namespace (the caller falls back to libnftables), -1 with err. */
-int fw_nftnl_apply_script(const char *table, const char *script, verr *err);
+/* ret_digest (if given) gets the table's digest, as fw_table_digest would
+ * read it back from the host, computed from the compiled table in the private
+ * namespace (same kernel, same objects: no second reading of the host). */
+int fw_nftnl_apply_script(const char *table, const char *script, char *ret_digest, verr *err);
+
+/* A table's digest (fw_query.c), fed with the objects' netlink messages: the
+ * table, its rules, then its chains (only those the rules named count, in the
+ * order they were named: the kernel cannot dump one table's chains, only every
+ * table's), its sets, then the sets' elements (in any order). Chains added or
+ * deleted show in the table's use count. */
+struct nlmsghdr;
+#define FW_CHAIN_NAME_MAX 256
+typedef struct fw_digest {
+    const char *table;   /* dumps may hold other tables' objects too: skipped */
+    uint64_t h_table, h_rules, h_chains, h_sets; /* each ordered */
+    uint64_t elems;                              /* sum of element hashes */
+    char (*sets)[FW_TABLE_NAME_MAX];
+    size_t n_sets;
+    char (*chains)[FW_CHAIN_NAME_MAX]; /* chains with rules, in rule order */
+    size_t n_chains;
+} fw_digest;
+void fw_digest_init(fw_digest *d, const char *table);
+void fw_digest_object(fw_digest *d, const struct nlmsghdr *nlh);
+void fw_digest_elems(fw_digest *d, const struct nlmsghdr *nlh);
+/* Writes the digest (if ret) and frees what d holds. */
+void fw_digest_finish(fw_digest *d, char ret[FW_DIGEST_LEN]);
 /* Close the private namespace's socket (fw_nftnl.c). */
 void fw_nftnl_close(void);
 /* fw_nftnl.c's batch socket in the host namespace (one per fw_handles). */

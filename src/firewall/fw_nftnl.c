@@ -269,11 +269,14 @@ typedef struct table_objs {
     struct nftnl_chain_list *chains;
     struct nftnl_set_list *sets;
     struct nftnl_rule_list *rules;
+    fw_digest *digest; /* the same objects, hashed as fw_table_digest does */
+    verr *err;
 } table_objs;
 
 static int table_cb(const struct nlmsghdr *nlh, void *data)
 {
     table_objs *o = data;
+    fw_digest_object(o->digest, nlh);
     struct nftnl_table *t = nftnl_table_alloc();
     if (nftnl_table_nlmsg_parse(nlh, t) < 0 || o->table) {
         nftnl_table_free(t);
@@ -286,6 +289,7 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
     table_objs *o = data;
+    fw_digest_object(o->digest, nlh);
     struct nftnl_chain *c = nftnl_chain_alloc();
     if (nftnl_chain_nlmsg_parse(nlh, c) < 0) {
         nftnl_chain_free(c);
@@ -298,6 +302,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 static int set_cb(const struct nlmsghdr *nlh, void *data)
 {
     table_objs *o = data;
+    fw_digest_object(o->digest, nlh);
     struct nftnl_set *s = nftnl_set_alloc();
     if (nftnl_set_nlmsg_parse(nlh, s) < 0) {
         nftnl_set_free(s);
@@ -307,15 +312,24 @@ static int set_cb(const struct nlmsghdr *nlh, void *data)
     return MNL_CB_OK;
 }
 
+typedef struct set_dump {
+    struct nftnl_set *set;
+    fw_digest *digest;
+    verr *err;
+} set_dump;
+
 static int elem_cb(const struct nlmsghdr *nlh, void *data)
 {
-    nftnl_set_elems_nlmsg_parse(nlh, data);
+    set_dump *sd = data;
+    fw_digest_elems(sd->digest, nlh);
+    nftnl_set_elems_nlmsg_parse(nlh, sd->set);
     return MNL_CB_OK;
 }
 
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
 {
     table_objs *o = data;
+    fw_digest_object(o->digest, nlh);
     struct nftnl_rule *r = nftnl_rule_alloc();
     if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
         nftnl_rule_free(r);
@@ -344,8 +358,9 @@ static void objs_free(table_objs *o)
 
 static int elems_of_set(struct nftnl_set *s, void *data)
 {
-    verr *err = data;
-    return dump(&scratch_sock, NFT_MSG_GETSETELEM, elem_req, s, elem_cb, s, err);
+    table_objs *o = data;
+    set_dump sd = {.set = s, .digest = o->digest, .err = o->err};
+    return dump(&scratch_sock, NFT_MSG_GETSETELEM, elem_req, s, elem_cb, &sd, o->err);
 }
 
 static int dump_scratch(table_objs *o, verr *err)
@@ -353,14 +368,16 @@ static int dump_scratch(table_objs *o, verr *err)
     o->chains = nftnl_chain_list_alloc();
     o->sets = nftnl_set_list_alloc();
     o->rules = nftnl_rule_list_alloc();
+    o->err = err;
+    /* (in fw_table_digest's order: table, rules, chains, sets, elements) */
     if (dump(&scratch_sock, NFT_MSG_GETTABLE, NULL, NULL, table_cb, o, err) < 0 ||
+        dump(&scratch_sock, NFT_MSG_GETRULE, NULL, NULL, rule_cb, o, err) < 0 ||
         dump(&scratch_sock, NFT_MSG_GETCHAIN, NULL, NULL, chain_cb, o, err) < 0 ||
-        dump(&scratch_sock, NFT_MSG_GETSET, NULL, NULL, set_cb, o, err) < 0 ||
-        dump(&scratch_sock, NFT_MSG_GETRULE, NULL, NULL, rule_cb, o, err) < 0)
+        dump(&scratch_sock, NFT_MSG_GETSET, NULL, NULL, set_cb, o, err) < 0)
         return -1;
     if (!o->table)
         return verr_set(err, VERR_INTERNAL, "nftables: the compiled table is missing");
-    return nftnl_set_list_foreach(o->sets, elems_of_set, err) < 0 ? -1 : 0;
+    return nftnl_set_list_foreach(o->sets, elems_of_set, o) < 0 ? -1 : 0;
 }
 
 /* ---- host batch from the dumped objects ---- */
@@ -418,14 +435,16 @@ static int remove_in(nl_sock *s, const char *table, const char *what, verr *err)
     return r;
 }
 
-int fw_nftnl_apply_script(const char *table, const char *script, verr *err)
+int fw_nftnl_apply_script(const char *table, const char *script, char *ret_digest, verr *err)
 {
     verr e = VERR_INIT;
     if (scratch_open(&e) < 0 || sock_open(host_sock(), &e) < 0)
         return -2; /* no private namespace: the caller uses libnftables on the host */
     if (fw_scratch_apply(script, err) < 0)
         return -1;
-    table_objs o = {0};
+    fw_digest dg;
+    fw_digest_init(&dg, table);
+    table_objs o = {.digest = &dg};
     int r = dump_scratch(&o, err);
     verr e2 = VERR_INIT;
     remove_in(&scratch_sock, table, "clearing the private namespace", &e2);
@@ -445,22 +464,33 @@ int fw_nftnl_apply_script(const char *table, const char *script, verr *err)
         batch_free(&b);
     }
     objs_free(&o);
+    fw_digest_finish(&dg, r == 0 ? ret_digest : NULL);
+    return r;
+}
+
+int fw_table_apply_digest(const netdef *def, char ret_digest[FW_DIGEST_LEN], verr *err)
+{
+    _cleanup_free_ char *script = fw_plan_network(def, err);
+    if (!script)
+        return -1;
+    if (ret_digest)
+        ret_digest[0] = '\0';
+    if (!fw_wanted(def))
+        return fw_table_remove(def, err);
+    char table[FW_TABLE_NAME_MAX];
+    fw_table_name(def, table, sizeof(table));
+    int r = fw_nftnl_apply_script(table, script, ret_digest, err);
+    if (r == -2) { /* no private namespace: libnftables on the host, then read it back */
+        if (fw_apply(script, err) < 0)
+            return -1;
+        return ret_digest && fw_table_digest(def, ret_digest, err) < 0 ? -1 : 0;
+    }
     return r;
 }
 
 int fw_table_apply(const netdef *def, verr *err)
 {
-    _cleanup_free_ char *script = fw_plan_network(def, err);
-    if (!script)
-        return -1;
-    if (!fw_wanted(def))
-        return fw_table_remove(def, err);
-    char table[FW_TABLE_NAME_MAX];
-    fw_table_name(def, table, sizeof(table));
-    int r = fw_nftnl_apply_script(table, script, err);
-    if (r == -2)
-        return fw_apply(script, err); /* no private namespace: libnftables on the host */
-    return r;
+    return fw_table_apply_digest(def, NULL, err);
 }
 
 int fw_table_remove(const netdef *def, verr *err)

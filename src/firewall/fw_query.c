@@ -74,13 +74,7 @@ static int nft_talk(uint16_t msg, uint16_t flags, const char *table, mnl_cb_t cb
  * only). Set elements are hashed one by one and summed, so their order does
  * not matter. */
 
-typedef struct digest {
-    const char *table; /* dumps may hold other tables' objects too: skipped */
-    uint64_t h;     /* ordered part: table, chains, rules, sets */
-    uint64_t elems; /* sum of element hashes */
-    char (*sets)[FW_TABLE_NAME_MAX];
-    size_t n_sets;
-} digest;
+typedef fw_digest digest;
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
@@ -96,8 +90,8 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 static bool attr_volatile(uint16_t msg, uint16_t type)
 {
     switch (msg) {
-    case NFT_MSG_NEWTABLE:
-        return type == NFTA_TABLE_HANDLE || type == NFTA_TABLE_USE;
+    case NFT_MSG_NEWTABLE: /* (its use counts chains and sets: one added or deleted shows) */
+        return type == NFTA_TABLE_HANDLE;
     case NFT_MSG_NEWCHAIN:
         return type == NFTA_CHAIN_HANDLE || type == NFTA_CHAIN_USE || type == NFTA_CHAIN_COUNTERS;
     case NFT_MSG_NEWRULE:
@@ -153,13 +147,55 @@ static bool in_table(const struct nlmsghdr *nlh, const char *table)
     return false;
 }
 
+/* The hash a message of this type goes to; a chain only if the rules named it. */
+static uint64_t *digest_part(digest *d, uint16_t msg, const struct nlmsghdr *nlh)
+{
+    switch (msg) {
+    case NFT_MSG_NEWTABLE:
+        return &d->h_table;
+    case NFT_MSG_NEWRULE:
+        return &d->h_rules;
+    case NFT_MSG_NEWSET:
+        return &d->h_sets;
+    case NFT_MSG_NEWCHAIN:
+        break;
+    default:
+        return NULL;
+    }
+    const struct nlattr *a;
+    mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+    {
+        if (mnl_attr_get_type(a) != NFTA_CHAIN_NAME || mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+            continue;
+        for (size_t i = 0; i < d->n_chains; i++)
+            if (streq(d->chains[i], mnl_attr_get_str(a)))
+                return &d->h_chains;
+    }
+    return NULL;
+}
+
+/* A rule's chain, remembered once (a chain's rules come together). */
+static void digest_rule_chain(digest *d, const struct nlattr *a)
+{
+    if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+        return;
+    const char *name = mnl_attr_get_str(a);
+    if (d->n_chains && streq(d->chains[d->n_chains - 1], name))
+        return;
+    char(*slot)[FW_CHAIN_NAME_MAX] = xarray_push(&d->chains, &d->n_chains, sizeof(*slot));
+    snprintf(*slot, sizeof(*slot), "%s", name);
+}
+
 static int digest_object_cb(const struct nlmsghdr *nlh, void *data)
 {
     digest *d = data;
     uint16_t msg = NFNL_MSG_TYPE(nlh->nlmsg_type);
     if (!in_table(nlh, d->table))
         return MNL_CB_OK;
-    d->h = fnv(d->h, &msg, sizeof(msg));
+    uint64_t *h = digest_part(d, msg, nlh);
+    if (!h)
+        return MNL_CB_OK;
+    *h = fnv(*h, &msg, sizeof(msg));
     const struct nlattr *a;
     mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
     {
@@ -171,7 +207,9 @@ static int digest_object_cb(const struct nlmsghdr *nlh, void *data)
             char(*slot)[FW_TABLE_NAME_MAX] = xarray_push(&d->sets, &d->n_sets, sizeof(*slot));
             snprintf(*slot, sizeof(*slot), "%s", mnl_attr_get_str(a));
         }
-        d->h = hash_attr(d->h, msg, a);
+        if (msg == NFT_MSG_NEWRULE && type == NFTA_RULE_CHAIN)
+            digest_rule_chain(d, a);
+        *h = hash_attr(*h, msg, a);
     }
     return MNL_CB_OK;
 }
@@ -210,25 +248,79 @@ static int digest_elems_cb(const struct nlmsghdr *nlh, void *data)
     return MNL_CB_OK;
 }
 
-/* One reading of the table: 1 with the digest, 0 when absent, -errno. */
+#define FNV_BASIS 0xcbf29ce484222325ULL
+
+void fw_digest_init(fw_digest *d, const char *table)
+{
+    *d = (fw_digest){.table = table,
+                     .h_table = FNV_BASIS,
+                     .h_rules = FNV_BASIS,
+                     .h_chains = FNV_BASIS,
+                     .h_sets = FNV_BASIS};
+}
+
+void fw_digest_object(fw_digest *d, const struct nlmsghdr *nlh)
+{
+    digest_object_cb(nlh, d);
+}
+
+void fw_digest_elems(fw_digest *d, const struct nlmsghdr *nlh)
+{
+    digest_elems_cb(nlh, d);
+}
+
+void fw_digest_finish(fw_digest *d, char ret[FW_DIGEST_LEN])
+{
+    if (ret) {
+        uint64_t parts[] = {d->h_table, d->h_chains, d->h_rules, d->h_sets};
+        uint64_t h = fnv(FNV_BASIS, parts, sizeof(parts));
+        snprintf(ret, FW_DIGEST_LEN, "%016llx", (unsigned long long)(h ^ d->elems));
+    }
+    free(d->sets);
+    free(d->chains);
+    d->sets = NULL;
+    d->chains = NULL;
+    d->n_sets = d->n_chains = 0;
+}
+
+/* One chain of the table, by name (NFTA_CHAIN_NAME). */
+static int digest_chain(digest *d, const char *chain)
+{
+    char buf[NFT_REQ_SIZE];
+    memset(buf, 0, sizeof(buf));
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETCHAIN;
+    nlh->nlmsg_flags = NLM_F_REQUEST;
+    struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+    g->nfgen_family = NFPROTO_INET;
+    g->version = NFNETLINK_V0;
+    mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, d->table);
+    mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, chain);
+    nl_error e;
+    return nlsock_talk(fw_handles_current()->nfnl, nlh, false, digest_object_cb, d, &e);
+}
+
+/* One reading of the table: 1 with the digest, 0 when absent, -errno. The
+ * chains are asked for one by one: a chain dump holds every table's. */
 static int digest_once(const char *table, char ret[FW_DIGEST_LEN])
 {
-    digest d = {.table = table, .h = 0xcbf29ce484222325ULL};
+    digest d;
+    fw_digest_init(&d, table);
     int r = nft_talk2(NFT_MSG_GETTABLE, 0, table, NULL, digest_object_cb, &d);
     if (r == -ENOENT)
         return 0;
-    static const uint16_t dumps[] = {NFT_MSG_GETCHAIN, NFT_MSG_GETRULE, NFT_MSG_GETSET};
-    for (size_t i = 0; r == 0 && i < ARRAY_SIZE(dumps); i++)
-        r = nft_talk2(dumps[i], NLM_F_DUMP, table, NULL, digest_object_cb, &d);
+    if (r == 0)
+        r = nft_talk2(NFT_MSG_GETRULE, NLM_F_DUMP, table, NULL, digest_object_cb, &d);
+    for (size_t i = 0; r == 0 && i < d.n_chains; i++)
+        r = digest_chain(&d, d.chains[i]);
+    if (r == 0)
+        r = nft_talk2(NFT_MSG_GETSET, NLM_F_DUMP, table, NULL, digest_object_cb, &d);
     for (size_t i = 0; r == 0 && i < d.n_sets; i++)
         r = nft_talk2(NFT_MSG_GETSETELEM, NLM_F_DUMP, table, d.sets[i], digest_elems_cb, &d);
-    free(d.sets);
+    fw_digest_finish(&d, r == 0 ? ret : NULL);
     if (r == -ENOENT) /* deleted while we read it */
         return 0;
-    if (r < 0)
-        return r;
-    snprintf(ret, FW_DIGEST_LEN, "%016llx", (unsigned long long)(d.h ^ d.elems));
-    return 1;
+    return r < 0 ? r : 1;
 }
 
 int fw_table_digest(const netdef *def, char ret[FW_DIGEST_LEN], verr *err)

@@ -59,7 +59,7 @@ int netdev_link_list(netdev_link **ret, size_t *ret_n, verr *err);
 /* Delete a link; absent is success. */
 int netdev_link_delete(const char *name, verr *err);
 /* Take a link down, free its name (rename to vnetgcIFINDEX) and delete it in
- * a detached process, so the caller does not wait the kernel's 30-50 ms of
+ * a detached thread, so the caller does not wait the kernel's 30-50 ms of
  * device teardown. Absent is success. */
 int netdev_link_delete_background(const char *name, verr *err);
 /* Create a dummy link / a veth pair (fail with VERR_EXISTS if a name is taken).

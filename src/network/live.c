@@ -5,6 +5,7 @@
  * does not take vnet's own change for drift). */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dnsmasq/dnsmasq.h"
 #include "firewall/firewall.h"
@@ -58,6 +59,88 @@ int network_update_live(const network_env *env, const netdef *def, netdef_sectio
     int r = network_adopt(env, def, &st, ret_run, NULL, err);
     net_run_clear(&st);
     return r;
+}
+
+static bool update_restarts_dnsmasq(const netdef *def, netdef_section section)
+{
+    return !netdef_is_ovn(def) && section != NETDEF_SECTION_IP_DHCP_HOST &&
+           section != NETDEF_SECTION_DNS_HOST;
+}
+
+int network_update_live_begin(const network_env *env, const netdef *def, netdef_section section,
+                              const net_run *run, network_updating *u, net_run *ret_run,
+                              verr *err)
+{
+    *u = (network_updating){.stop = {.dnsmasq_pidfd = -1}, .launch = DNSMASQ_LAUNCH_INIT};
+    if (!update_restarts_dnsmasq(def, section))
+        return network_update_live(env, def, section, run, ret_run, err);
+    if (fw_wanted(def) && fw_table_apply(def, err) < 0)
+        return verr_prefix(err, "updating the firewall of network '%s'", def->name);
+    if (run_refresh_digest(def, run, &u->run, err) < 0)
+        return -1;
+    if (network_stop_begin(env, def, &u->run, &u->stop))
+        return 1;
+    return network_update_live_relaunch(env, def, u, true, ret_run, err);
+}
+
+int network_update_live_relaunch(const network_env *env, const netdef *def, network_updating *u,
+                                 bool dnsmasq_gone, net_run *ret_run, verr *err)
+{
+    verr first = u->stop.err;
+    if (u->stop.dnsmasq_pidfd >= 0 && !dnsmasq_gone && !verr_is_set(&first))
+        verr_set(&first, VERR_SYSTEM, "dnsmasq (pid %d) did not exit after SIGKILL",
+                 (int)u->stop.dnsmasq_pid);
+    if (dnsmasq_gone)
+        dnsmasq_stop_end(u->stop.dnsmasq_pidfd);
+    else if (u->stop.dnsmasq_pidfd >= 0)
+        close(u->stop.dnsmasq_pidfd);
+    u->stop.dnsmasq_pidfd = -1;
+    if (verr_is_set(&first)) {
+        *err = first;
+        net_run_clear(&u->run);
+        return verr_prefix(err, "restarting dnsmasq of network '%s'", def->name);
+    }
+    u->run.dnsmasq_pid = 0;
+    if (dnsmasq_needed(def)) {
+        u->run.dnsmasq_files = true;
+        if (network_dnsmasq_begin(env, def, &u->launch, err) < 0) {
+            net_run_clear(&u->run);
+            return verr_prefix(err, "restarting dnsmasq of network '%s'", def->name);
+        }
+        return 1;
+    }
+    int r = network_adopt(env, def, &u->run, ret_run, NULL, err);
+    net_run_clear(&u->run);
+    return r;
+}
+
+int network_update_live_finish(const network_env *env, const netdef *def, network_updating *u,
+                               net_run *ret_run, verr *err)
+{
+    int r = network_dnsmasq_end(env, def, &u->launch, &u->run.dnsmasq_pid, err);
+    if (r < 0) {
+        verr_prefix(err, "restarting dnsmasq of network '%s'", def->name);
+    } else {
+        /* adopt finds the new dnsmasq serving and checks everything else */
+        r = network_adopt(env, def, &u->run, ret_run, NULL, err);
+    }
+    net_run_clear(&u->run);
+    return r;
+}
+
+void network_update_live_cancel(const network_env *env, const netdef *def, network_updating *u)
+{
+    if (u->stop.dnsmasq_pidfd >= 0) {
+        network_stop_kill(&u->stop);
+        if (network_stop_wait(&u->stop, DNSMASQ_STOP_KILL_TIMEOUT_MS))
+            dnsmasq_stop_end(u->stop.dnsmasq_pidfd);
+        else
+            close(u->stop.dnsmasq_pidfd);
+        u->stop.dnsmasq_pidfd = -1;
+    }
+    if (u->launch.pidfd >= 0)
+        network_dnsmasq_kill(env, def, &u->launch);
+    net_run_clear(&u->run);
 }
 
 /* route_localnet on the bridge follows whether a forward on 127.0.0.1 exists. */

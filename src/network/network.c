@@ -8,6 +8,7 @@
 #include "network/network.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -202,12 +203,8 @@ char *network_bridge_mark(const char *name)
 /* Apply the network's table and record the kernel's digest of it. */
 static int firewall_apply(const netdef *def, net_run *run, verr *err)
 {
-    if (fw_table_apply(def, err) < 0) /* libnftnl batches (fw_nftnl.c) */
-        return -1;
-    if (!run)
-        return 0;
-    run->fw_digest[0] = '\0';
-    return fw_table_digest(def, run->fw_digest, err) < 0 ? -1 : 0;
+    /* libnftnl batches (fw_nftnl.c); the digest comes with the compiled table */
+    return fw_table_apply_digest(def, run ? run->fw_digest : NULL, err) < 0 ? -1 : 0;
 }
 
 static int firewall_remove(const netdef *def, verr *err)
@@ -358,7 +355,7 @@ void network_forget_leases(const network_env *env, const char *name)
 }
 
 /* Write dnsmasq's files and launch it (see network_start_begin). */
-static int dnsmasq_begin(const network_env *env, const netdef *def, dnsmasq_launch *l, verr *err)
+int network_dnsmasq_begin(const network_env *env, const netdef *def, dnsmasq_launch *l, verr *err)
 {
     if (dnsmasq_write_files(env, def, true, err) < 0)
         return -1;
@@ -368,7 +365,7 @@ static int dnsmasq_begin(const network_env *env, const netdef *def, dnsmasq_laun
     return dnsmasq_launch_begin(env->dnsmasq_bin, conf, l, err);
 }
 
-static int dnsmasq_end(const network_env *env, const netdef *def, dnsmasq_launch *l, pid_t *ret_pid,
+int network_dnsmasq_end(const network_env *env, const netdef *def, dnsmasq_launch *l, pid_t *ret_pid,
                        verr *err)
 {
     _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
@@ -376,7 +373,7 @@ static int dnsmasq_end(const network_env *env, const netdef *def, dnsmasq_launch
     return dnsmasq_launch_end(l, env->dnsmasq_bin, conf, pidfile, ret_pid, err);
 }
 
-static void dnsmasq_kill_launch(const network_env *env, const netdef *def, dnsmasq_launch *l)
+void network_dnsmasq_kill(const network_env *env, const netdef *def, dnsmasq_launch *l)
 {
     _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
     _cleanup_free_ char *pidfile = net_pidfile_path(env->paths, def->name);
@@ -387,14 +384,14 @@ static void dnsmasq_kill_launch(const network_env *env, const netdef *def, dnsma
 static int dnsmasq_launch_now(const network_env *env, const netdef *def, pid_t *ret_pid, verr *err)
 {
     dnsmasq_launch l;
-    if (dnsmasq_begin(env, def, &l, err) < 0)
+    if (network_dnsmasq_begin(env, def, &l, err) < 0)
         return -1;
     if (!dnsmasq_launch_wait(&l, DNSMASQ_SPAWN_TIMEOUT_MS)) {
-        dnsmasq_kill_launch(env, def, &l);
+        network_dnsmasq_kill(env, def, &l);
         return verr_set(err, VERR_SYSTEM, "%s did not finish within %d ms; killed it",
                         env->dnsmasq_bin, DNSMASQ_SPAWN_TIMEOUT_MS);
     }
-    return dnsmasq_end(env, def, &l, ret_pid, err);
+    return network_dnsmasq_end(env, def, &l, ret_pid, err);
 }
 
 /* Undo what a failed start did, newest first. Errors here are logged: the
@@ -438,8 +435,11 @@ int network_start_begin(const network_env *env, const netdef *def, network_start
         goto fail_early;
     }
 
-    if (bridge_ipv6_sysctls(def, err) < 0 || bridge_addresses(def, err) < 0 ||
-        netdev_link_set_up(def->bridge_name, true, err) < 0) {
+    /* Up first, then the addresses: each address then comes with its routes in
+     * one burst of netlink events, which wakes every running dnsmasq (they
+     * all listen for address and route changes) once instead of twice. */
+    if (bridge_ipv6_sysctls(def, err) < 0 || netdev_link_set_up(def->bridge_name, true, err) < 0 ||
+        bridge_addresses(def, err) < 0) {
         verr_prefix(err, "configuring bridge '%s'", def->bridge_name);
         goto fail;
     }
@@ -460,7 +460,7 @@ int network_start_begin(const network_env *env, const netdef *def, network_start
         goto fail;
     if (dnsmasq_needed(def)) {
         run->dnsmasq_files = true;
-        if (dnsmasq_begin(env, def, &st->launch, err) < 0) {
+        if (network_dnsmasq_begin(env, def, &st->launch, err) < 0) {
             verr_prefix(err, "starting dnsmasq");
             goto fail;
         }
@@ -478,7 +478,7 @@ fail_early:
 int network_start_finish(const network_env *env, const netdef *def, network_starting *st,
                          net_run *ret_run, verr *err)
 {
-    if (dnsmasq_end(env, def, &st->launch, &st->run.dnsmasq_pid, err) < 0) {
+    if (network_dnsmasq_end(env, def, &st->launch, &st->run.dnsmasq_pid, err) < 0) {
         verr_prefix(err, "starting dnsmasq");
         start_rollback(env, def, &st->run);
         net_run_clear(&st->run);
@@ -491,7 +491,7 @@ int network_start_finish(const network_env *env, const netdef *def, network_star
 
 void network_start_cancel(const network_env *env, const netdef *def, network_starting *st)
 {
-    dnsmasq_kill_launch(env, def, &st->launch);
+    network_dnsmasq_kill(env, def, &st->launch);
     start_rollback(env, def, &st->run);
     net_run_clear(&st->run);
 }
@@ -515,22 +515,76 @@ int network_start(const network_env *env, const netdef *def, net_run *ret_run, v
     return network_start_finish(env, def, &st, ret_run, err);
 }
 
-int network_stop(const network_env *env, const netdef *def, const net_run *runp, verr *err)
+bool network_stop_begin(const network_env *env, const netdef *def, const net_run *run,
+                       network_stopping *st)
 {
+    *st = (network_stopping){.dnsmasq_pidfd = -1, .err = VERR_INIT};
+    if (netdef_is_ovn(def) || run->dnsmasq_pid <= 0)
+        return 0;
+    _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
+    if (!dnsmasq_is_ours(run->dnsmasq_pid, conf))
+        return 0;
+    /* a failure is remembered; the rest of the stop still runs */
+    int r = dnsmasq_stop_begin(run->dnsmasq_pid, &st->dnsmasq_pidfd, &st->err);
+    st->dnsmasq_pid = r > 0 ? run->dnsmasq_pid : 0;
+    return r > 0;
+}
+
+void network_stop_kill(network_stopping *st)
+{
+    if (st->dnsmasq_pidfd < 0 || st->killed)
+        return;
+    st->killed = true;
+    verr e = VERR_INIT;
+    if (dnsmasq_stop_kill(st->dnsmasq_pid, st->dnsmasq_pidfd, &e) < 0 && !verr_is_set(&st->err))
+        st->err = e;
+}
+
+/* Wait for a stopped dnsmasq (poll on its pidfd) for up to timeout_ms. */
+bool network_stop_wait(const network_stopping *st, int timeout_ms)
+{
+    if (st->dnsmasq_pidfd < 0)
+        return true;
+    struct pollfd p = {.fd = st->dnsmasq_pidfd, .events = POLLIN};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        long spent = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        int r = poll(&p, 1, spent >= timeout_ms ? 0 : (int)(timeout_ms - spent));
+        if (r > 0)
+            return true;
+        if (r == 0 || errno != EINTR)
+            return false;
+    }
+}
+
+/* dnsmasq is gone, or was given up on (then it is the stop's first error). */
+static void stop_dnsmasq_end(network_stopping *st, bool gone, verr *first)
+{
+    if (st->dnsmasq_pidfd >= 0 && !gone) {
+        if (!verr_is_set(first))
+            verr_set(first, VERR_SYSTEM, "dnsmasq (pid %d) did not exit after SIGKILL",
+                     (int)st->dnsmasq_pid);
+        close(st->dnsmasq_pidfd);
+    } else {
+        dnsmasq_stop_end(st->dnsmasq_pidfd);
+    }
+    st->dnsmasq_pidfd = -1;
+}
+
+int network_stop_finish(const network_env *env, const netdef *def, const net_run *runp,
+                        network_stopping *st, bool dnsmasq_gone, verr *err)
+{
+    verr first = st->err;
+    stop_dnsmasq_end(st, dnsmasq_gone, &first);
     if (netdef_is_ovn(def))
         return ovn_network_stop(def, env->ovn_host, err);
     net_run run;
     net_run_copy(&run, runp);
     const char *bridge = run.bridge[0] ? run.bridge : def->bridge_name;
-    verr first = VERR_INIT;
     verr e = VERR_INIT;
 
-    if (run.dnsmasq_pid > 0) {
-        _cleanup_free_ char *conf = store_dnsmasq_path(env->paths, def->name, "conf");
-        if (dnsmasq_is_ours(run.dnsmasq_pid, conf) && dnsmasq_stop(run.dnsmasq_pid, &e) < 0 &&
-            !verr_is_set(&first))
-            first = e;
-    }
     if (run.dnsmasq_files)
         dnsmasq_remove_files(env, def);
     if (netdef_is_managed_bridge(def))
@@ -554,6 +608,18 @@ int network_stop(const network_env *env, const netdef *def, const net_run *runp,
         return verr_prefix(err, "stopping network '%s'", def->name);
     }
     return 0;
+}
+
+int network_stop(const network_env *env, const netdef *def, const net_run *run, verr *err)
+{
+    network_stopping st;
+    bool gone = true;
+    if (network_stop_begin(env, def, run, &st) &&
+        !network_stop_wait(&st, DNSMASQ_STOP_TERM_TIMEOUT_MS)) {
+        network_stop_kill(&st);
+        gone = network_stop_wait(&st, DNSMASQ_STOP_KILL_TIMEOUT_MS);
+    }
+    return network_stop_finish(env, def, run, &st, gone, err);
 }
 
 /* The subnet route the kernel made with each IPv4 address, if someone removed
@@ -738,7 +804,7 @@ static int adopt_dnsmasq_by_conf(const network_env *env, const netdef *def, net_
  * (dnsmasq's DHCP state belongs to the old device). Hosts files that differ
  * are rewritten and re-read (SIGHUP). */
 static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run, bool restart,
-                         bool *repaired, verr *err)
+                         bool *repaired, network_adopting *a, verr *err)
 {
     if (!dnsmasq_needed(def))
         return 0;
@@ -767,23 +833,75 @@ static int adopt_dnsmasq(const network_env *env, const netdef *def, net_run *run
         if (!conf_ok)
             log_warn("network '%s': dnsmasq's config is not as planned, restarting it",
                      def->name);
-        if (dnsmasq_stop(run->dnsmasq_pid, err) < 0)
+        if (a) { /* the caller waits for its exit (network_adopt_relaunch) */
+            *repaired = true;
+            if (network_stop_begin(env, def, run, &a->stop)) {
+                run->dnsmasq_pid = 0;
+                return 2;
+            }
+            if (verr_is_set(&a->stop.err)) {
+                *err = a->stop.err;
+                return verr_prefix(err, "restarting dnsmasq");
+            }
+        } else if (dnsmasq_stop(run->dnsmasq_pid, err) < 0) {
             return verr_prefix(err, "restarting dnsmasq");
+        }
         run->dnsmasq_pid = 0;
     }
     if (run->dnsmasq_pid > 0)
         log_warn("network '%s': dnsmasq (pid %d) is gone, restarting it", def->name,
                  (int)run->dnsmasq_pid);
     run->dnsmasq_pid = 0;
+    *repaired = true;
+    if (a) { /* the caller waits for it (network_adopt_finish) */
+        if (network_dnsmasq_begin(env, def, &a->launch, err) < 0)
+            return verr_prefix(err, "restarting dnsmasq");
+        return 1;
+    }
     if (dnsmasq_launch_now(env, def, &run->dnsmasq_pid, err) < 0)
         return verr_prefix(err, "restarting dnsmasq");
-    *repaired = true;
     return 0;
 }
 
 int network_adopt(const network_env *env, const netdef *def, const net_run *old,
                   net_run *ret_run, bool *ret_repaired, verr *err)
 {
+    return network_adopt_begin(env, def, old, ret_run, ret_repaired, NULL, err);
+}
+
+int network_adopt_relaunch(const network_env *env, const netdef *def, network_adopting *a,
+                           bool dnsmasq_gone, verr *err)
+{
+    if (!dnsmasq_gone) {
+        close(a->stop.dnsmasq_pidfd);
+        a->stop.dnsmasq_pidfd = -1;
+        verr_set(err, VERR_SYSTEM, "dnsmasq (pid %d) did not exit after SIGKILL",
+                 (int)a->stop.dnsmasq_pid);
+    } else {
+        dnsmasq_stop_end(a->stop.dnsmasq_pidfd);
+        a->stop.dnsmasq_pidfd = -1;
+        if (network_dnsmasq_begin(env, def, &a->launch, err) == 0)
+            return 1;
+    }
+    verr_prefix(err, "restarting dnsmasq");
+    return verr_prefix(err, "repairing network '%s'", def->name);
+}
+
+int network_adopt_finish(const network_env *env, const netdef *def, network_adopting *a,
+                         net_run *run, verr *err)
+{
+    if (network_dnsmasq_end(env, def, &a->launch, &run->dnsmasq_pid, err) < 0) {
+        verr_prefix(err, "restarting dnsmasq");
+        return verr_prefix(err, "repairing network '%s'", def->name);
+    }
+    return 0;
+}
+
+int network_adopt_begin(const network_env *env, const netdef *def, const net_run *old,
+                        net_run *ret_run, bool *ret_repaired, network_adopting *a, verr *err)
+{
+    if (a)
+        *a = (network_adopting){.stop = {.dnsmasq_pidfd = -1}, .launch = DNSMASQ_LAUNCH_INIT};
     net_run run;
     bool repaired = false, recreated = false;
     int r = 0;
@@ -825,12 +943,30 @@ int network_adopt(const network_env *env, const netdef *def, const net_run *old,
     if (r == 0)
         r = network_bandwidth_apply_floors(def, run.floors, run.n_floors, err);
     if (r == 0)
-        r = adopt_dnsmasq(env, def, &run, recreated, &repaired, err);
+        r = adopt_dnsmasq(env, def, &run, recreated, &repaired, a, err);
     if (r < 0) {
         net_run_clear(&run);
         return verr_prefix(err, "repairing network '%s'", def->name);
     }
     *ret_run = run; /* (takes its sysctls) */
+    if (ret_repaired)
+        *ret_repaired = repaired;
+    return r;
+}
+
+int network_adopt_firewall(const network_env *env, const netdef *def, const net_run *old,
+                           net_run *ret_run, bool *ret_repaired, verr *err)
+{
+    if (netdef_is_ovn(def) || !netdef_is_managed_bridge(def) || !mode_supported(def->forward_mode))
+        return network_adopt(env, def, old, ret_run, ret_repaired, err);
+    net_run run;
+    bool repaired = false;
+    net_run_copy(&run, old);
+    if (adopt_firewall(def, &run, &repaired, err) < 0) {
+        net_run_clear(&run);
+        return verr_prefix(err, "repairing the firewall of network '%s'", def->name);
+    }
+    *ret_run = run;
     if (ret_repaired)
         *ret_repaired = repaired;
     return 0;

@@ -79,8 +79,31 @@ int network_start_begin(const network_env *env, const netdef *def, network_start
 int network_start_finish(const network_env *env, const netdef *def, network_starting *st,
                          net_run *ret_run, verr *err);
 void network_start_cancel(const network_env *env, const netdef *def, network_starting *st);
-/* Stop: reverse of start, driven by the run-state (not by the definition). */
+/* Stop: reverse of start, driven by the run-state (not by the definition):
+ * dnsmasq first (SIGTERM, waiting for it to exit, SIGKILL after
+ * DNSMASQ_STOP_TERM_TIMEOUT_MS), then its files, shaping, the firewall table,
+ * the bridge. Every step runs; err is the first failure. */
 int network_stop(const network_env *env, const netdef *def, const net_run *run, verr *err);
+/* The same in steps, for an event loop that does not wait for dnsmasq:
+ * network_stop_begin sends dnsmasq SIGTERM and returns true when there is an
+ * exit to wait for (st->dnsmasq_pidfd becomes readable), false when not (call
+ * finish at once). network_stop_kill sends SIGKILL (after
+ * DNSMASQ_STOP_TERM_TIMEOUT_MS); network_stop_finish removes the rest, once
+ * dnsmasq is gone (dnsmasq_gone) or given up on (after
+ * DNSMASQ_STOP_KILL_TIMEOUT_MS more: an error, the rest still removed).
+ * network_stop_wait blocks up to timeout_ms for the exit (true: gone). */
+typedef struct network_stopping {
+    pid_t dnsmasq_pid;
+    int dnsmasq_pidfd; /* -1 when there is nothing to wait for */
+    bool killed;       /* SIGKILL sent */
+    verr err;          /* the first failure so far */
+} network_stopping;
+bool network_stop_begin(const network_env *env, const netdef *def, const net_run *run,
+                        network_stopping *st);
+void network_stop_kill(network_stopping *st);
+bool network_stop_wait(const network_stopping *st, int timeout_ms);
+int network_stop_finish(const network_env *env, const netdef *def, const net_run *run,
+                        network_stopping *st, bool dnsmasq_gone, verr *err);
 /* Put interfaces that were ports of the network's bridge, and now exist with no
  * master (the bridge was deleted and re-created), back on it. *ret_count gets
  * how many. */
@@ -95,6 +118,30 @@ void network_forget_leases(const network_env *env, const char *name);
  * updated run-state; *ret_repaired (optional) says whether anything changed. */
 int network_adopt(const network_env *env, const netdef *def, const net_run *run,
                   net_run *ret_run, bool *ret_repaired, verr *err);
+/* The same without waiting for a dnsmasq it (re)starts: with a, everything
+ * else is done and *ret_run filled (without a dnsmasq pid) when it returns
+ * 2: an old dnsmasq (changed config, re-created bridge) got SIGTERM: wait
+ * until a->stop.dnsmasq_pidfd is readable (network_stop_kill(&a->stop) after
+ * DNSMASQ_STOP_TERM_TIMEOUT_MS), then network_adopt_relaunch (1, or -1);
+ * 1: a new dnsmasq was launched: wait until a->launch.pidfd is readable
+ * (draining a->launch.out_fd), then network_adopt_finish fills
+ * run->dnsmasq_pid, or fails (-1). Give a launch up with network_dnsmasq_kill. */
+typedef struct network_adopting {
+    network_stopping stop;
+    dnsmasq_launch launch;
+} network_adopting;
+int network_adopt_begin(const network_env *env, const netdef *def, const net_run *run,
+                        net_run *ret_run, bool *ret_repaired, network_adopting *a, verr *err);
+int network_adopt_relaunch(const network_env *env, const netdef *def, network_adopting *a,
+                           bool dnsmasq_gone, verr *err);
+int network_adopt_finish(const network_env *env, const netdef *def, network_adopting *a,
+                         net_run *run, verr *err);
+/* network_adopt's firewall part only: the nftables table as vnet installed it,
+ * for a change the nftables monitor saw, without the bridge, route, sysctl,
+ * tc and dnsmasq checks, whose own monitors ask for those (with 1,000
+ * networks, a ruleset flush repairs 1,000 tables). */
+int network_adopt_firewall(const network_env *env, const netdef *def, const net_run *old,
+                           net_run *ret_run, bool *ret_repaired, verr *err);
 
 /* ---- what vnet leaves on the host, and finding it again (sweep.c) ----
  *
@@ -134,6 +181,35 @@ int network_sweep(const network_env *env, const network_owned *owned, size_t n,
  * what adopt repairs; restart for those. */
 int network_update_live(const network_env *env, const netdef *def, netdef_section section,
                         const net_run *run, net_run *ret_run, verr *err);
+/* The same in steps, for an event loop that does not wait for dnsmasq
+ * (sections that restart it): network_update_live_begin replaces the table
+ * and sends the old dnsmasq SIGTERM; it returns 0 when all is done (*ret_run;
+ * hosts sections, OVN, no dnsmasq to wait for and none needed), 1 when it
+ * waits for u->stop.dnsmasq_pidfd (SIGKILL after DNSMASQ_STOP_TERM_TIMEOUT_MS:
+ * network_stop_kill(&u->stop)), -1 with err. network_update_live_relaunch
+ * then (dnsmasq_gone: it exited) launches the new dnsmasq: 0 done (*ret_run),
+ * 1 waiting for u->launch.pidfd (drain u->launch.out_fd), -1. At last
+ * network_update_live_finish (0 with *ret_run: adopt checked the rest, or -1).
+ * network_update_live_cancel gives up at any stage (its dnsmasq is killed). */
+typedef struct network_updating {
+    net_run run;           /* the run-state so far */
+    network_stopping stop; /* the old dnsmasq going */
+    dnsmasq_launch launch; /* the new one getting ready */
+} network_updating;
+int network_update_live_begin(const network_env *env, const netdef *def, netdef_section section,
+                              const net_run *run, network_updating *u, net_run *ret_run,
+                              verr *err);
+int network_update_live_relaunch(const network_env *env, const netdef *def, network_updating *u,
+                                 bool dnsmasq_gone, net_run *ret_run, verr *err);
+int network_update_live_finish(const network_env *env, const netdef *def, network_updating *u,
+                               net_run *ret_run, verr *err);
+void network_update_live_cancel(const network_env *env, const netdef *def, network_updating *u);
+/* dnsmasq's files written and dnsmasq launched / the launch's end (its pid) /
+ * a launch given up on (network.c, for live.c). */
+int network_dnsmasq_begin(const network_env *env, const netdef *def, dnsmasq_launch *l, verr *err);
+int network_dnsmasq_end(const network_env *env, const netdef *def, dnsmasq_launch *l,
+                        pid_t *ret_pid, verr *err);
+void network_dnsmasq_kill(const network_env *env, const netdef *def, dnsmasq_launch *l);
 /* Add (add=true) or remove the forwards pfs[0..n) of a running network whose
  * definition goes from oldlive to newlive: map-element changes only, in one
  * transaction; route_localnet follows loopback forwards. *ret_run is the new

@@ -23,6 +23,7 @@
 
 static const proto_field f_none[] = {F_END};
 static const proto_field f_name[] = {F_NAME, F_END};
+static const proto_field f_list[] = {{"rows", PROTO_BOOL, false, 0, 0}, F_END};
 static const proto_field f_lookup[] = {
     {"name", PROTO_STR, false, 0, 0},
     {"uuid", PROTO_STR, false, 0, 0},
@@ -102,7 +103,7 @@ static const proto_field f_uplink_attach[] = {
 
 static const proto_op ops[] = {
     {"ping", f_none},
-    {"list", f_none},
+    {"list", f_list},
     {"info", f_name},
     {"lookup", f_lookup},
     {"dumpxml", f_dumpxml},

@@ -18,6 +18,7 @@ expect_eq "long-lived connection answers before the kill" "$UPLINK_HOST before" 
 dns_pid=$(dnsmasq_pid_of default)
 expect_match "default's dnsmasq runs" '^[0-9]+$' "$dns_pid"
 
+log_mark=$(wc -l <"$VNETD_LOG")
 vnetd_stop KILL
 expect_true "after SIGKILL, virbr0 is still there" link_exists virbr0
 expect_true "after SIGKILL, dnsmasq still runs" pid_alive "$dns_pid"
@@ -31,6 +32,8 @@ expect_match "vnet list shows default active after the restart" '^ *default +act
 conn_say after
 expect_eq "the connection opened before the kill still works" "$UPLINK_HOST after" "$CONN_REPLY"
 expect_eq "dnsmasq was adopted, not restarted" "$dns_pid" "$(dnsmasq_pid_of default)"
+expect_false "the table was adopted as it was, not re-installed (its recorded digest is the kernel's)" \
+    grep -q "firewall table was" <(tail -n +$((log_mark + 1)) "$VNETD_LOG")
 expect_eq "a new connection after the restart is NAT'd" "$UPLINK_HOST new" \
     "$(line_ask "$(guest_ns g1)" $UPLINK_UP 7001 new)"
 e2e_run vnet dhcp-leases default

@@ -337,12 +337,17 @@ expect_eq "the forward saved while fwd2 was inactive is in force once it starts"
 
 # ------------------------------------------------------------------ persistence
 
+log_mark=$(wc -l <"$VNETD_LOG")
 vnetd_stop KILL
 expect_eq "with vnetd killed, forwards keep working" "g1 $UPLINK_UP" "$(tcp4 "$UP_NS" $UPLINK_HOST 8080)"
 vnetd_start || e2e_fatal "vnetd starts again after SIGKILL"
 e2e_pass "vnetd starts again after SIGKILL"
 e2e_run vnet forward-list fwd --json
 expect_eq "after the restart forward-list still lists all 12" 12 "$(grep -c '"proto"' <<<"$E2E_OUT")"
+# the digest recorded at start (computed from the compiled table, not read back)
+# is the kernel's: the tables are adopted as they are, not re-installed
+expect_false "after the restart no table is re-installed (recorded digests match the kernel's)" \
+    grep -q "firewall table was" <(tail -n +$((log_mark + 1)) "$VNETD_LOG")
 expect_eq "after the restart uplink:8080 reaches g1" "g1 $UPLINK_UP" "$(tcp4 "$UP_NS" $UPLINK_HOST 8080)"
 expect_eq "after the restart the range works" "g2-7001 $UPLINK_UP" "$(tcp4 "$UP_NS" $UPLINK_HOST 9001)"
 expect_ok "forward-add after the restart" vnet forward-add fwd --proto tcp --port 8082 --to $NET.10:80

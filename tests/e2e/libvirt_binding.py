@@ -718,6 +718,101 @@ def check_unprivileged(sock_ro, limit):
     os.waitpid(pid, 0)
 
 
+def wait_line(path, word, timeout=30):
+    """Wait (bounded) until the file at path has a line `word`."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            with open(path) as f:
+                if word in f.read().split():
+                    return True
+        except OSError:
+            pass
+        if time.time() >= deadline:
+            return False
+        time.sleep(0.02)
+
+
+def in_thread(fn, *args):
+    """Run fn in a thread; its outcome lands in the returned dict ("ok"/"error")."""
+    out = {}
+
+    def run():
+        try:
+            out["ok"] = fn(*args)
+        except libvirt.libvirtError as e:
+            out["error"] = e.get_error_message()
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t, out
+
+
+def vnet_list():
+    r = subprocess.run(os.environ["VNET_CMD"].split() + ["list"], capture_output=True, text=True,
+                       timeout=60)
+    return r.returncode, r.stdout + r.stderr
+
+
+def check_async(sock, ctl, dname, xml_path):
+    """networkDestroy and networkCreateXML wait for a slow dnsmasq (tests/e2e/slow-dnsmasq.sh,
+    held by CTL/NAME.hold-stop / hold-start) without holding up other clients: another
+    connection's listNetworks() and `vnet list` answer while they are pending; requests on the
+    network meanwhile are refused as busy; each replies once dnsmasq has exited / serves."""
+    busy = libvirt.VIR_ERR_OPERATION_INVALID
+    a, b = libvirt.open(uri(sock)), libvirt.open(uri(sock))
+    log = lambda n: os.path.join(ctl, n + ".log")  # noqa: E731
+    hold = os.path.join(ctl, dname + ".hold-stop")
+    open(hold, "w").close()
+    t, out = in_thread(a.networkLookupByName(dname).destroy)
+    check("rpc destroy: the wrapped dnsmasq got SIGTERM", wait_line(log(dname), "term"))
+    names = b.listNetworks()
+    check("rpc destroy: another client's listNetworks() answers while it waits for dnsmasq",
+          "default" in names, names)
+    check("rpc destroy: ... before the destroy replied", t.is_alive(), out)
+    check("rpc destroy: the stopping network is still listed active", dname in names, names)
+    e = expect_error("rpc destroy: a second destroy meanwhile is refused", busy,
+                     b.networkLookupByName(dname).destroy)
+    check("rpc destroy: ... as busy (stopping)", e is not None and "is stopping" in str(e), e)
+    expect_error("rpc destroy: starting it meanwhile is refused", busy,
+                 b.networkLookupByName(dname).create)
+    rc, text = vnet_list()
+    check("rpc destroy: vnet list answers meanwhile", rc == 0 and dname in text, text)
+    check("rpc destroy: ... and the destroy is still pending", t.is_alive(), out)
+    os.unlink(hold)
+    t.join(30)
+    check("rpc destroy: replies once dnsmasq has exited", not t.is_alive() and "ok" in out, out)
+    check("rpc destroy: dnsmasq's exit came before the reply", wait_line(log(dname), "exited", 0))
+    check("rpc destroy: the network is inactive", dname not in b.listNetworks())
+
+    with open(xml_path) as f:
+        xml = f.read()
+    cname = xml.split("<name>")[1].split("</name>")[0]
+    hold = os.path.join(ctl, cname + ".hold-start")
+    open(hold, "w").close()
+    t, out = in_thread(a.networkCreateXML, xml)
+    check("rpc create: its dnsmasq was launched", wait_line(log(cname), "starting"))
+    names = b.listNetworks()
+    check("rpc create: another client's listNetworks() answers while it waits for dnsmasq",
+          "default" in names, names)
+    check("rpc create: ... before the create replied", t.is_alive(), out)
+    check("rpc create: the starting network is not listed active yet", cname not in names, names)
+    e = expect_error("rpc create: a second create meanwhile is refused", busy,
+                     b.networkCreateXML, xml)
+    check("rpc create: ... as busy (starting)", e is not None and "is starting" in str(e), e)
+    rc, text = vnet_list()
+    check("rpc create: vnet list answers meanwhile", rc == 0, text)
+    check("rpc create: ... and the create is still pending", t.is_alive(), out)
+    os.unlink(hold)
+    t.join(30)
+    net = out.get("ok")
+    check("rpc create: replies once dnsmasq serves, with the network",
+          not t.is_alive() and net is not None and net.name() == cname, out)
+    check("rpc create: dnsmasq was ready before the reply", wait_line(log(cname), "ready", 0))
+    check("rpc create: the network is active", net is not None and net.isActive() == 1)
+    a.close()
+    b.close()
+
+
 def main():
     silence_errors()
     what, sock = sys.argv[1], sys.argv[2]
@@ -746,6 +841,8 @@ def main():
             check_unprivileged(sock, int(sys.argv[3]))
         elif what == "replay":
             check_replay(sock, sys.argv[3])
+        elif what == "async":
+            check_async(sock, *sys.argv[3:6])
         elif what == "malformed":
             check_malformed(sock, int(sys.argv[3]), int(sys.argv[4]))
     except libvirt.libvirtError as e:

@@ -36,14 +36,27 @@ FWD = [{"proto": "tcp", "address": "", "port": 8080, "port_end": 0,
         "to_addr": "192.168.122.10", "to_port": 80, "to_port_end": 0,
         "packets": 3, "bytes": 180}]
 
+# `list` with "rows": what the table shows, per network
+ROWS = [[n["name"], n["uuid"], n["active"], n["persistent"], n["autostart"], None] for n in NETS]
+LIST_ROWS = {"op": "list", "rows": True}
+
 # (argv, expected request or None if no request may be sent, reply, stdout, stderr, rc)
 CASES = [
-    (["list"], {"op": "list"}, {"ok": True, "networks": NETS},
+    (["list"], LIST_ROWS, {"ok": True, "rows": ROWS},
      " Name      State    Autostart   Persistent\n" + "-" * 44 + "\n"
      " default   active   yes         yes\n", "", 0),
-    (["net-list", "--all", "--name"], {"op": "list"}, {"ok": True, "networks": NETS},
+    (["list", "--all", "--title"], LIST_ROWS,
+     {"ok": True, "rows": ROWS[:1] + [ROWS[1][:5] + ["Lab net"]]},
+     " Name      State      Autostart   Persistent   Title\n" + "-" * 56 + "\n"
+     " default   active     yes         yes          \n"
+     " lab       inactive   no          yes          Lab net\n", "", 0),
+    # an older vnetd, which answers with summaries
+    (["list"], LIST_ROWS, {"ok": True, "networks": NETS},
+     " Name      State    Autostart   Persistent\n" + "-" * 44 + "\n"
+     " default   active   yes         yes\n", "", 0),
+    (["net-list", "--all", "--name"], LIST_ROWS, {"ok": True, "rows": ROWS},
      "default\nlab\n", "", 0),
-    (["list", "--inactive", "--uuid"], {"op": "list"}, {"ok": True, "networks": NETS},
+    (["list", "--inactive", "--uuid"], LIST_ROWS, {"ok": True, "rows": ROWS},
      "11111111-2222-3333-4444-555555555555\n", "", 0),
     (["list", "--all", "--json"], {"op": "list"}, {"ok": True, "networks": NETS},
      json.dumps(NETS, indent=2) + "\n", "", 0),
@@ -58,9 +71,9 @@ CASES = [
      {"ok": True, "network": NETS[0]},
      "Name:           default\nUUID:           " + UUID + "\nActive:         yes\n"
      "Persistent:     yes\nAutostart:      yes\nBridge:         virbr0\n", "", 0),
-    (["-q", "list"], {"op": "list"}, {"ok": True, "networks": NETS},
+    (["-q", "list"], LIST_ROWS, {"ok": True, "networks": NETS},
      " default   active   yes   yes\n", "", 0),
-    (["-c", "network:///system", "list", "--name"], {"op": "list"},
+    (["-c", "network:///system", "list", "--name"], LIST_ROWS,
      {"ok": True, "networks": NETS}, "default\n", "", 0),
     (["--connect", "qemu:///system", "list"], None, None, "",
      "error: cannot use connection URI 'qemu:///system': vnet manages virtual networks only, "

@@ -378,6 +378,18 @@ static void test_output_list(void)
     CHECK_STR(s5, " Name   State   Autostart   Persistent\n"
                   "----------------------------------------\n");
 
+    /* the same from `list` rows (docs/protocol.md): filtered as it is formatted */
+    _cleanup_(json_decrefp) json_t *rows =
+        parse("[[\"default\",\"3e3fce45-4f53-4fa7-bb32-11f34168b82b\",true,true,true,null],"
+              "[\"lab\",\"11111111-2222-3333-4444-555555555555\",false,true,false,\"Lab net\"],"
+              "[\"short\"]]");
+    _cleanup_free_ char *r1 = output_list(rows, &o);
+    CHECK_STR(r1, s);
+    _cleanup_free_ char *r2 = output_list(rows, &all);
+    CHECK_STR(r2, s2);
+    _cleanup_free_ char *r4 = output_list(rows, &uu);
+    CHECK_STR(r4, s4);
+
     _cleanup_free_ char *info = output_info(json_array_get(nets, 0));
     CHECK_STR(info, "Name:           default\n"
                     "UUID:           3e3fce45-4f53-4fa7-bb32-11f34168b82b\n"

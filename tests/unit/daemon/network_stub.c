@@ -7,6 +7,7 @@
  * (network_start_begin); "slow-fail" then fails, "slow-hang" never gets
  * ready (vnetd gives up after DNSMASQ_SPAWN_TIMEOUT_MS). */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -140,6 +141,49 @@ int network_stop(const network_env *env, const netdef *def, const net_run *run, 
     return 0;
 }
 
+/* A title with "stopslow" (or "stophang"): its stand-in dnsmasq takes 0.5 s
+ * (or 30 s: vnetd kills it after DNSMASQ_STOP_TERM_TIMEOUT_MS) to exit. */
+bool network_stop_begin(const network_env *env, const netdef *def, const net_run *run,
+                        network_stopping *st)
+{
+    *st = (network_stopping){.dnsmasq_pidfd = -1, .err = VERR_INIT};
+    bool hang = def->title && strstr(def->title, "stophang");
+    if (!def->title || (!strstr(def->title, "stopslow") && !hang))
+        return false;
+    stub_log("stop-begin", def);
+    char *argv[] = {"/bin/sleep", hang ? "30" : "0.5", NULL};
+    pid_t pid;
+    if (posix_spawn(&pid, argv[0], NULL, NULL, argv, NULL) != 0)
+        return false;
+    st->dnsmasq_pid = pid;
+    st->dnsmasq_pidfd = pidfd_open(pid, 0);
+    return true;
+}
+
+void network_stop_kill(network_stopping *st)
+{
+    st->killed = true;
+    kill(st->dnsmasq_pid, SIGKILL);
+}
+
+bool network_stop_wait(const network_stopping *st, int timeout_ms)
+{
+    struct pollfd p = {.fd = st->dnsmasq_pidfd, .events = POLLIN};
+    return st->dnsmasq_pidfd < 0 || poll(&p, 1, timeout_ms) > 0;
+}
+
+int network_stop_finish(const network_env *env, const netdef *def, const net_run *run,
+                        network_stopping *st, bool dnsmasq_gone, verr *err)
+{
+    if (st->dnsmasq_pidfd >= 0) {
+        waitpid(st->dnsmasq_pid, NULL, 0);
+        close(st->dnsmasq_pidfd);
+        st->dnsmasq_pidfd = -1;
+        stub_log(st->killed ? "stop-killed" : "stop-finish", def);
+    }
+    return network_stop(env, def, run, err);
+}
+
 int network_reattach_ports(const netdef *def, char *const *ports, size_t n, unsigned *ret_count,
                            verr *err)
 {
@@ -164,6 +208,38 @@ int network_adopt(const network_env *env, const netdef *def, const net_run *run,
     return 0;
 }
 
+int network_adopt_begin(const network_env *env, const netdef *def, const net_run *run,
+                        net_run *ret_run, bool *ret_repaired, network_adopting *a, verr *err)
+{
+    return network_adopt(env, def, run, ret_run, ret_repaired, err);
+}
+
+int network_adopt_relaunch(const network_env *env, const netdef *def, network_adopting *a,
+                           bool dnsmasq_gone, verr *err)
+{
+    return verr_set(err, VERR_INTERNAL, "stub: never waits for a dnsmasq");
+}
+
+int network_adopt_finish(const network_env *env, const netdef *def, network_adopting *a,
+                         net_run *run, verr *err)
+{
+    return 0;
+}
+
+void network_dnsmasq_kill(const network_env *env, const netdef *def, dnsmasq_launch *l)
+{
+}
+
+int network_adopt_firewall(const network_env *env, const netdef *def, const net_run *run,
+                           net_run *ret_run, bool *ret_repaired, verr *err)
+{
+    stub_log("adopt-firewall", def);
+    stub_run(def, ret_run);
+    if (ret_repaired)
+        *ret_repaired = false;
+    return 0;
+}
+
 int network_update_live(const network_env *env, const netdef *def, netdef_section section,
                         const net_run *run, net_run *ret_run, verr *err)
 {
@@ -172,6 +248,43 @@ int network_update_live(const network_env *env, const netdef *def, netdef_sectio
         return network_reload_hosts(env, def, run, err);
     stub_log("update", def);
     return 0;
+}
+
+/* A network titled "stopslow" or "stophang" (network_stop_begin) waits for
+ * its stand-in dnsmasq's exit in a live update that would restart it; then
+ * the update is done (no new dnsmasq to wait for). Others: at once. */
+int network_update_live_begin(const network_env *env, const netdef *def, netdef_section section,
+                              const net_run *run, network_updating *u, net_run *ret_run,
+                              verr *err)
+{
+    *u = (network_updating){.stop = {.dnsmasq_pidfd = -1}, .launch = DNSMASQ_LAUNCH_INIT};
+    bool hosts = section == NETDEF_SECTION_IP_DHCP_HOST || section == NETDEF_SECTION_DNS_HOST;
+    if (hosts || !network_stop_begin(env, def, run, &u->stop))
+        return network_update_live(env, def, section, run, ret_run, err);
+    stub_log("update-begin", def);
+    return 1;
+}
+
+int network_update_live_relaunch(const network_env *env, const netdef *def, network_updating *u,
+                                 bool dnsmasq_gone, net_run *ret_run, verr *err)
+{
+    waitpid(u->stop.dnsmasq_pid, NULL, 0);
+    close(u->stop.dnsmasq_pidfd);
+    u->stop.dnsmasq_pidfd = -1;
+    stub_log(u->stop.killed ? "update-killed" : "update-relaunch", def);
+    stub_run(def, ret_run);
+    return 0;
+}
+
+int network_update_live_finish(const network_env *env, const netdef *def, network_updating *u,
+                               net_run *ret_run, verr *err)
+{
+    stub_run(def, ret_run);
+    return 0;
+}
+
+void network_update_live_cancel(const network_env *env, const netdef *def, network_updating *u)
+{
 }
 
 int network_forwards_change(const network_env *env, const netdef *oldlive, const netdef *newlive,

@@ -757,6 +757,92 @@ static void test_async_start(void)
         CHECK_OK(call(req_name("undefine", names[i])));
 }
 
+/* A stop waits for its dnsmasq's exit (the stub's stand-in sleeps) as an
+ * event: other requests are served meanwhile, the network is still active
+ * until it is down, requests that would change it are refused as busy, and
+ * the reply comes once it is down. A dnsmasq that ignores SIGTERM is killed. */
+static void test_async_stop(void)
+{
+    CHECK_OK(call(req_xml("define", NET_XML("stopy", "  <title>stopslow</title>\n"))));
+    CHECK_OK(call(req_name("start", "stopy")));
+    int fd = send_request(req_name("destroy", "stopy"));
+    CHECK(fd >= 0);
+    for (int i = 0; i < 200 && !stub_logged("stop-begin stopy"); i++)
+        usleep(5000);
+    CHECK(stub_logged("stop-begin stopy"));
+    CHECK_OK(call(proto_request("list")));
+    json_t *n = info("stopy");
+    CHECK(n && json_is_true(json_object_get(n, "active")));
+    json_decref(n);
+    const char *busy = "Requested operation is not valid: network 'stopy' is stopping (waiting "
+                       "for its dnsmasq to exit); try again when it is inactive";
+    CHECK_ERR(call(req_name("destroy", "stopy")), busy);
+    CHECK_ERR(call(req_name("start", "stopy")), busy);
+    CHECK_ERR(call(req_name("undefine", "stopy")), busy);
+    CHECK_ERR(call(req_xml("define", NET_XML("stopy", ""))), busy);
+    CHECK(!stub_logged("stop-finish stopy"));
+    CHECK_OK(read_reply(fd));
+    CHECK(stub_logged("stop-finish stopy"));
+    n = info("stopy");
+    CHECK(n && json_is_false(json_object_get(n, "active")));
+    json_decref(n);
+
+    /* a transient one is gone once its reply came */
+    CHECK_OK(call(req_xml("create", NET_XML("stoptr", "  <title>stopslow</title>\n"))));
+    CHECK_OK(call(req_name("destroy", "stoptr")));
+    CHECK_ERR(call(req_name("info", "stoptr")),
+              "Network not found: no network with matching name 'stoptr'");
+    /* SIGTERM ignored: SIGKILL after DNSMASQ_STOP_TERM_TIMEOUT_MS, still down */
+    CHECK_OK(call(req_xml("define", NET_XML("stophang", "  <title>stophang</title>\n"))));
+    CHECK_OK(call(req_name("start", "stophang")));
+    CHECK_OK(call(req_name("destroy", "stophang")));
+    CHECK(stub_logged("stop-killed stophang"));
+    /* the caller goes away: the stop still completes */
+    CHECK_OK(call(req_name("start", "stopy")));
+    close(send_request(req_name("destroy", "stopy")));
+    bool down = false;
+    for (int i = 0; i < 300 && !down; i++) {
+        n = info("stopy");
+        down = n && json_is_false(json_object_get(n, "active"));
+        json_decref(n);
+        if (!down)
+            usleep(10000);
+    }
+    CHECK(down);
+    CHECK_OK(call(req_name("undefine", "stopy")));
+    CHECK_OK(call(req_name("undefine", "stophang")));
+
+    /* a live update that restarts dnsmasq waits for the old one's exit the same way */
+    CHECK_OK(call(req_xml("define", NET_XML("upd", "  <title>stopslow</title>\n"))));
+    CHECK_OK(call(req_name("start", "upd")));
+    json_t *req = req_name("update", "upd");
+    json_object_set_new(req, "command", json_string("add-last"));
+    json_object_set_new(req, "section", json_string("dns-txt"));
+    json_object_set_new(req, "xml", json_string("<txt name='probe' value='later'/>"));
+    json_object_set_new(req, "live", json_true());
+    json_object_set_new(req, "config", json_true());
+    fd = send_request(req);
+    CHECK(fd >= 0);
+    for (int i = 0; i < 200 && !stub_logged("update-begin upd"); i++)
+        usleep(5000);
+    CHECK(stub_logged("update-begin upd"));
+    CHECK_OK(call(proto_request("list")));
+    CHECK_ERR(call(req_name("destroy", "upd")),
+              "Requested operation is not valid: network 'upd' is restarting its dnsmasq "
+              "(net-update); try again when that is done");
+    _cleanup_free_ char *before = dumpxml("upd", false);
+    CHECK(before && !strstr(before, "later")); /* committed only when done */
+    json_t *r = read_reply(fd);
+    CHECK(reply_ok(r) && json_is_true(json_object_get(r, "live")));
+    json_decref(r);
+    CHECK(stub_logged("update-relaunch upd"));
+    _cleanup_free_ char *live = dumpxml("upd", false);
+    _cleanup_free_ char *saved = dumpxml("upd", true);
+    CHECK(live && strstr(live, "later") && saved && strstr(saved, "later"));
+    CHECK_OK(call(req_name("destroy", "upd")));
+    CHECK_OK(call(req_name("undefine", "upd")));
+}
+
 static void test_bad_requests(void)
 {
     char *out = raw_call("{not json", 9, true);
@@ -1218,6 +1304,7 @@ int main(int argc, char **argv)
     test_lifecycle();
     test_transient();
     test_async_start();
+    test_async_stop();
     test_update_and_forwards();
     test_leases();
     test_bad_requests();

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -271,6 +272,83 @@ static void test_stop_stubborn(void)
     CHECK(waitpid(child, &status, WNOHANG) == child || errno == ECHILD);
 }
 
+static bool fd_readable(int fd, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, ms) > 0;
+}
+
+/* The stop in steps (an event loop's): SIGTERM and a pidfd that becomes
+ * readable at the exit; a process ignoring SIGTERM goes with the SIGKILL
+ * step; an absent one needs no waiting. */
+static void test_stop_steps(void)
+{
+    verr err = VERR_INIT;
+    int pidfd = -1;
+    pid_t polite = fork();
+    if (polite == 0) {
+        for (;;)
+            pause();
+    }
+    CHECK(dnsmasq_stop_begin(polite, &pidfd, &err) == 1 && pidfd >= 0);
+    CHECK(fd_readable(pidfd, 5000));
+    dnsmasq_stop_end(pidfd); /* (reaps our child) */
+    CHECK(waitpid(polite, NULL, WNOHANG) < 0 && errno == ECHILD);
+
+    pid_t stubborn = fork();
+    if (stubborn == 0) {
+        signal(SIGTERM, SIG_IGN);
+        for (;;)
+            pause();
+    }
+    usleep(20000);
+    CHECK(dnsmasq_stop_begin(stubborn, &pidfd, &err) == 1);
+    CHECK(!fd_readable(pidfd, 200)); /* SIGTERM ignored: still there */
+    CHECK(dnsmasq_stop_kill(stubborn, pidfd, &err) == 0);
+    CHECK(fd_readable(pidfd, 5000));
+    dnsmasq_stop_end(pidfd);
+    CHECK(dnsmasq_stop_begin(stubborn, &pidfd, &err) == 0 && pidfd == -1); /* gone */
+}
+
+/* A launch given up on (its parent never exits) takes the daemon it forked
+ * (named in the pid file) with it, even one that ignores SIGTERM. */
+static void test_launch_kill(void)
+{
+    char *bin = xasprintf("%s/hanging-dnsmasq", tmpdir);
+    char *pid_file = xasprintf("%s/hang.pid", tmpdir);
+    char *conf = xasprintf("%s/hang.conf", tmpdir);
+    char *script = xasprintf("#!/bin/bash\n"
+                             "( trap '' TERM; while :; do sleep 0.2; done ) &\n"
+                             "echo $! >%s\n"
+                             "sleep 30\n",
+                             pid_file);
+    write_file(tmpdir, "hanging-dnsmasq", script);
+    chmod(bin, 0755);
+    write_file(tmpdir, "hang.conf", "");
+    dnsmasq_launch l;
+    verr err = VERR_INIT;
+    CHECK(dnsmasq_launch_begin(bin, conf, &l, &err) == 0);
+    pid_t daemon = 0;
+    for (int i = 0; i < 500 && !daemon; i++) {
+        FILE *f = fopen(pid_file, "r");
+        if (!f || fscanf(f, "%d", &daemon) != 1 || !dnsmasq_is_ours(daemon, conf))
+            daemon = 0;
+        if (f)
+            fclose(f);
+        if (!daemon)
+            usleep(10000);
+    }
+    CHECK(daemon > 0);
+    CHECK(!dnsmasq_launch_wait(&l, 100)); /* its parent is still there */
+    dnsmasq_launch_kill(&l, conf, pid_file);
+    CHECK(l.pid == 0 && l.pidfd == -1);
+    CHECK(!dnsmasq_is_ours(daemon, conf)); /* killed, not asked */
+    free(bin);
+    free(pid_file);
+    free(conf);
+    free(script);
+}
+
 int main(int argc, char **argv)
 {
     if (geteuid() != 0) {
@@ -290,6 +368,8 @@ int main(int argc, char **argv)
     test_golden_syntax(argc > 1 ? argv[1] : NULL);
     test_lifecycle();
     test_stop_stubborn();
+    test_stop_steps();
+    test_launch_kill();
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
     sh(cmd);
