@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/netbw.h"
 #include "conf/netdef_priv.h"
 #include "util/strbuf.h"
 
@@ -371,15 +372,12 @@ int netport_apply_network(const netdef *def, netport *port, const uint8_t fresh_
         return -1;
     apply_vlan(def, pg, port);
     /* the portgroup's bandwidth travels with the port, for the hypervisor to
-     * apply on its device, as libvirt's; a floor would need per-port classes
-     * on the network's bridge, which vnet does not make */
+     * apply on its device, as libvirt's; a floor is the network's: a class
+     * on its bridge (netbw_floor_plug), where the network can have one */
     if (!port->extra->bandwidth.present && pg && pg->bandwidth.present)
         port->extra->bandwidth = pg->bandwidth;
-    if (port->extra->bandwidth.in.floor)
-        return verr_set(err, VERR_UNSUPPORTED,
-                        "network '%s': an inbound 'floor' cannot be applied: it needs a class per "
-                        "port on the network's bridge, which vnet does not make",
-                        def->name);
+    if (port->extra->bandwidth.in.floor && netbw_floor_check(def, port->mac, err) < 0)
+        return -1;
     if (port->trust_guest_rx_filters == VT_ABSENT)
         port->trust_guest_rx_filters = pg && pg->trust_guest_rx_filters
                                            ? pg->trust_guest_rx_filters

@@ -80,6 +80,8 @@ int netport_check_reclaim(const netdef *def, const netplug_pool *pool, const net
  * port, portgroup and network (on a bridge only type 'openvswitch', whose
  * missing interfaceid becomes `fresh_uuid`), the VLAN tags and trustGuestRxFilters
  * of the portgroup, else the network, when the port has none, and the
- * portgroup's <bandwidth> (for the hypervisor to apply; a 'floor' is refused). */
+ * portgroup's <bandwidth> (for the hypervisor to apply; a 'floor' where the
+ * network cannot give one is refused by netbw_floor_check: the network then
+ * makes the port's class with netbw_floor_plug). */
 int netport_apply_network(const netdef *def, netport *port, const uint8_t fresh_uuid[16],
                           verr *err);

@@ -331,3 +331,9 @@ size_t netport_bandwidth_params(const netport *port, const char *names[NETPORT_N
 #undef BW_PARAM
     return n;
 }
+
+uint64_t netport_inbound_floor(const netport *port)
+{
+    const netdef_bandwidth *b = port->extra ? &port->extra->bandwidth : NULL;
+    return b && b->present && b->in.present ? b->in.floor : 0;
+}

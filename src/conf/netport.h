@@ -37,7 +37,7 @@ typedef struct netport {
     char *driver;            /* hostdev-pci: kvm | vfio | NULL */
     unsigned pci_domain, pci_bus, pci_slot, pci_function; /* hostdev-pci */
 
-    unsigned class_id; /* <bandwidth classID=> */
+    unsigned class_id; /* <bandwidth classID=>: the class of its floor on the bridge, 0 none */
     struct netport_extra *extra;
 } netport;
 
@@ -52,6 +52,8 @@ char *netport_format(const netport *port); /* malloc'd */
 size_t netport_bandwidth_params(const netport *port, const char *names[NETPORT_N_BW_PARAMS],
                                 uint64_t values[NETPORT_N_BW_PARAMS]);
 void netport_free(netport *port);
+/* The port's <inbound floor> in kilobytes/s, 0 when none. */
+uint64_t netport_inbound_floor(const netport *port);
 /* Give the port <virtualport type='openvswitch'><parameters interfaceid=../>
  * (replacing any virtualport): the plug of an OVN network's port. */
 void netport_set_ovs_interfaceid(netport *port, const char *interfaceid);

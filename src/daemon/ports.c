@@ -15,6 +15,7 @@
 #include "daemon/events.h"
 #include "daemon/ovn_daemon.h"
 #include "daemon/ports.h"
+#include "daemon/ports_floor.h"
 #include "netdev/netdev.h"
 #include "network/pool.h"
 #include "proto/proto.h"
@@ -227,6 +228,44 @@ static void ports_reattach(vnetd *d, vnet_net *net)
     }
 }
 
+/* The ports of network `name` (caller frees the array). */
+static netport **ports_of(vnetd *d, const char *name, size_t *ret_n)
+{
+    ports_state *s = state(d);
+    netport **mine = xcalloc(s->n + 1, sizeof(*mine));
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (streq(s->items[i].network, name))
+            mine[n++] = s->items[i].port;
+    *ret_n = n;
+    return mine;
+}
+
+/* Rebuild the network's floor classes from its ports; save the ports whose
+ * class id changed. */
+static void floors_resync(vnetd *d, vnet_net *net)
+{
+    ports_state *s = state(d);
+    size_t n;
+    _cleanup_free_ netport **mine = ports_of(d, net->name, &n);
+    if (!ports_floor_sync(d, net, mine, n))
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        verr e = VERR_INIT;
+        if (streq(s->items[i].network, net->name) && port_save(d, &s->items[i], &e) < 0)
+            log_warn("%s", e.msg);
+    }
+}
+
+int ports_check_start(vnetd *d, const vnet_net *net, const netdef *def, verr *err)
+{
+    if (!state(d)) /* (autostart, before the saved ports are loaded) */
+        return 0;
+    size_t n;
+    _cleanup_free_ netport **mine = ports_of(d, net->name, &n);
+    return ports_floor_check_start(def, mine, n, err);
+}
+
 void ports_resync(vnetd *d, vnet_net *net)
 {
     ports_reattach(d, net);
@@ -248,6 +287,8 @@ static void on_event(vnetd *d, const vnet_event *ev, void *userdata)
     vnet_net *net = registry_find(d, ev->network);
     if (net && net_active(net))
         ports_reattach(d, net);
+    if (net && net_active(net) && ev->type == VNET_EV_STARTED)
+        floors_resync(d, net);
 }
 
 /* A link changed: learn it if it carries a port's MAC and sits on a bridge
@@ -380,7 +421,8 @@ static json_t *op_port_create(vnetd *d, json_t *req, verr *err)
     if (netdef_is_ovn(net->live)) {
         if (ovn_port_plug(d, net, port, err) < 0) /* the logical switch port */
             return NULL;
-    } else if (allocate_plug(d, net, port, reclaim, err) < 0) {
+    } else if (allocate_plug(d, net, port, reclaim, err) < 0 ||
+               ports_floor_plug(d, net, port, err) < 0) {
         return NULL;
     }
     ports_state *s = state(d);
@@ -388,6 +430,7 @@ static json_t *op_port_create(vnetd *d, json_t *req, verr *err)
     p->network = xstrdup(net->name);
     p->port = TAKE_PTR(port);
     if (port_save(d, p, err) < 0) {
+        ports_floor_unplug(d, net, p->port);
         vport_clear(p);
         s->n--;
         return NULL;
@@ -426,6 +469,8 @@ static json_t *op_port_delete(vnetd *d, json_t *req, verr *err)
     if (net && net_active(net) && netdef_is_ovn(net->live) &&
         ovn_port_unplug(d, net, p->port, err) < 0)
         return NULL; /* the NB database is unreachable: the port stays */
+    /* its floor goes back to the network */
+    ports_floor_unplug(d, net, p->port);
     char ubuf[37];
     log_info("network '%s': port %s deleted", p->network, uuid_text(p->port->uuid, ubuf));
     port_remove(d, (size_t)(p - state(d)->items));
@@ -534,8 +579,10 @@ int ports_setup(vnetd *d, verr *err)
     ports_learn(d);
     /* Networks already running (adopted at startup) get their interfaces back. */
     for (size_t i = 0; i < d->n_nets; i++)
-        if (net_active(d->nets[i]))
+        if (net_active(d->nets[i])) {
             ports_reattach(d, d->nets[i]);
+            floors_resync(d, d->nets[i]); /* the saved ports' floors, as they were */
+        }
     return 0;
 }
 

@@ -12,6 +12,8 @@ int ports_setup(vnetd *d, verr *err);
 void ports_close(vnetd *d);
 /* The port-* JSON operations (NULL when name is not one of them). */
 const op_def *ports_ops_find(const char *name);
+/* Before net starts with def: its saved ports' floors must fit def. */
+int ports_check_start(vnetd *d, const vnet_net *net, const netdef *def, verr *err);
 /* Put the network's ports back: interfaces on its bridge, or on an OVN
  * network the logical switch ports. */
 void ports_resync(vnetd *d, vnet_net *net);

@@ -8,6 +8,7 @@
 #include "daemon/daemon.h"
 #include "network/status.h"
 #include "daemon/events.h"
+#include "daemon/ports.h"
 #include "netdev/netdev.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -308,7 +309,7 @@ int registry_commit_start(vnetd *d, vnet_net *net, netdef *live, bool from_confi
 int registry_start(vnetd *d, vnet_net *net, const netdef *def, verr *err)
 {
     net_run run;
-    if (network_start(&d->env, def, &run, err) < 0)
+    if (ports_check_start(d, net, def, err) < 0 || network_start(&d->env, def, &run, err) < 0)
         return -1;
     return registry_commit_start(d, net, netdef_dup(def), net->config && def == net->config, &run,
                                  err);

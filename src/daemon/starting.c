@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "daemon/daemon.h"
+#include "daemon/ports.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -129,6 +130,8 @@ int starting_begin(vnetd *d, vnet_net *net, const netdef *def, bool remove_on_fa
                    start_done_fn done, void *ud, verr *err)
 {
     bool from_config = net->config && def == net->config;
+    if (ports_check_start(d, net, def, err) < 0) /* ports' floors it could not give */
+        return -1;
     start_job *j = xcalloc(1, sizeof(*j));
     int r = network_start_begin(&d->env, def, &j->st, err);
     if (r <= 0) {

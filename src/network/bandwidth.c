@@ -83,20 +83,80 @@ static int apply_outbound(const netdef *def, const netbw_plan *p, verr *err)
     return 0;
 }
 
+/* The bridge's egress as libvirt's hierarchy (tc.h): the network's class,
+ * the default class with what the floors leave, a class per floor. */
+static int apply_inbound(const netdef *def, const netbw_plan *p, const netbw_floor *floors,
+                         size_t n, verr *err)
+{
+    netdev_htb_tree t = {
+        .top = {.rate = p->egress_rate, .ceil = p->egress_ceil, .burst = p->egress_burst}};
+    /* without a peak the burst goes at line speed: the children may too */
+    uint64_t cburst = p->egress_ceil <= p->egress_rate ? p->egress_burst : 0;
+    t.rest = (netdev_htb){.rate = netbw_default_rate(p, netbw_floor_sum(floors, n)),
+                          .ceil = p->egress_ceil,
+                          .cburst = cburst};
+    _cleanup_free_ netdev_htb_leaf *leaves = xcalloc(n + 1, sizeof(*leaves));
+    for (size_t i = 0; i < n; i++) {
+        leaves[i].id = floors[i].class_id;
+        memcpy(leaves[i].mac, floors[i].mac, 6);
+        leaves[i].h = (netdev_htb){
+            .rate = netbw_floor_rate(floors[i].floor), .ceil = p->egress_ceil, .cburst = cburst};
+    }
+    t.leaves = leaves;
+    t.n_leaves = n;
+    return netdev_htb_tree_set(def->bridge_name, &t, err);
+}
+
 int network_bandwidth_apply(const netdef *def, verr *err)
+{
+    return network_bandwidth_apply_floors(def, NULL, 0, err);
+}
+
+int network_bandwidth_apply_floors(const netdef *def, const netbw_floor *floors, size_t n,
+                                   verr *err)
 {
     netbw_plan p;
     if (netbw_plan_network(def, &p, err) < 0)
         return -1;
     if (!p.egress && !p.ingress)
         return 0;
-    if (p.egress) {
-        netdev_htb h = {.rate = p.egress_rate, .ceil = p.egress_ceil, .burst = p.egress_burst};
-        if (netdev_htb_set(def->bridge_name, &h, err) < 0)
-            return verr_prefix(err, "applying <bandwidth><inbound>");
-    }
+    if (p.egress && apply_inbound(def, &p, floors, n, err) < 0)
+        return verr_prefix(err, "applying <bandwidth><inbound>");
     if (apply_outbound(def, &p, err) < 0)
         return verr_prefix(err, "applying <bandwidth><outbound>");
+    return 0;
+}
+
+int network_bandwidth_plug(const netdef *def, net_run *run, const uint8_t mac[6], uint64_t floor,
+                           unsigned want, unsigned *ret_id, verr *err)
+{
+    unsigned id;
+    if (netbw_floor_plug(def, run->floors, run->n_floors, mac, floor, want, &id, err) < 0)
+        return -1;
+    netbw_floor *f = xarray_push(&run->floors, &run->n_floors, sizeof(*f));
+    *f = (netbw_floor){.class_id = id, .floor = floor};
+    memcpy(f->mac, mac, 6);
+    if (network_bandwidth_apply_floors(def, run->floors, run->n_floors, err) < 0) {
+        run->n_floors--; /* back as it was, as far as the kernel lets us */
+        network_bandwidth_apply_floors(def, run->floors, run->n_floors, NULL);
+        return verr_prefix(err, "giving the port its floor");
+    }
+    *ret_id = id;
+    return 0;
+}
+
+int network_bandwidth_unplug(const netdef *def, net_run *run, unsigned class_id, verr *err)
+{
+    for (size_t i = 0; i < run->n_floors; i++) {
+        if (run->floors[i].class_id != class_id)
+            continue;
+        memmove(&run->floors[i], &run->floors[i + 1],
+                (run->n_floors - i - 1) * sizeof(*run->floors));
+        run->n_floors--;
+        if (network_bandwidth_apply_floors(def, run->floors, run->n_floors, err) < 0)
+            return verr_prefix(err, "removing the class of a port's floor");
+        return 0;
+    }
     return 0;
 }
 

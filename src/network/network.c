@@ -941,7 +941,7 @@ int network_adopt_begin(const network_env *env, const netdef *def, const net_run
     if (r == 0)
         r = static_routes_drop_extra(def, &repaired, err);
     if (r == 0)
-        r = network_bandwidth_apply(def, err);
+        r = network_bandwidth_apply_floors(def, run.floors, run.n_floors, err);
     if (r == 0)
         r = adopt_dnsmasq(env, def, &run, recreated, &repaired, a, err);
     if (r < 0) {

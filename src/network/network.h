@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "conf/netbw.h"
 #include "conf/netdef.h"
 #include "dnsmasq/dnsmasq.h"
 #include "firewall/firewall.h"
@@ -36,6 +37,10 @@ typedef struct net_run {
     size_t n_pool_devs;
     char **pool_pcis;
     size_t n_pool_pcis;
+    /* the ports' inbound floors (bandwidth.h), each an htb class and a
+     * filter on the bridge; the network's floor sum is theirs */
+    netbw_floor *floors;
+    size_t n_floors;
 } net_run;
 
 void net_run_note_sysctl(net_run *run, const char *path);

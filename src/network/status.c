@@ -71,6 +71,37 @@ static void pool_from_json(const json_t *pool, net_run *run)
     }
 }
 
+/* {"sum": KB/s, "classes": [{"class_id", "mac", "floor"}]} */
+static json_t *floors_to_json(const net_run *run)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < run->n_floors; i++) {
+        char mac[18];
+        const netbw_floor *f = &run->floors[i];
+        json_array_append_new(a,
+                              json_pack("{sIsssI}", "class_id", (json_int_t)f->class_id, "mac",
+                                        vnet_mac_str(f->mac, mac), "floor", (json_int_t)f->floor));
+    }
+    return json_pack("{sIso}", "sum", (json_int_t)netbw_floor_sum(run->floors, run->n_floors),
+                     "classes", a);
+}
+
+static void floors_from_json(const json_t *o, net_run *run)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(o, "classes"), i, v)
+    {
+        netbw_floor f = {.class_id = (unsigned)json_integer_value(json_object_get(v, "class_id")),
+                         .floor = (uint64_t)json_integer_value(json_object_get(v, "floor"))};
+        const char *mac = json_string_value(json_object_get(v, "mac"));
+        if (!mac || vnet_mac_parse(mac, f.mac) < 0 || f.class_id < NETBW_CLASS_MIN ||
+            f.class_id > NETBW_CLASS_MAX || !f.floor)
+            continue;
+        *(netbw_floor *)xarray_push(&run->floors, &run->n_floors, sizeof(f)) = f;
+    }
+}
+
 json_t *net_run_to_json(const net_run *run, const network_env *env, const netdef *def)
 {
     json_t *o = json_object();
@@ -115,6 +146,8 @@ json_t *net_run_to_json(const net_run *run, const network_env *env, const netdef
     json_object_set_new(o, "sysctls_enabled", sys);
     if (run->pool)
         json_object_set_new(o, "pool", pool_to_json(run, def));
+    if (run->n_floors)
+        json_object_set_new(o, "floor", floors_to_json(run));
     json_object_set_new(o, "updated", json_integer((json_int_t)time(NULL)));
     return o;
 }
@@ -146,6 +179,7 @@ void net_run_from_json(const json_t *status, net_run *run)
             net_run_note_sysctl(run, json_string_value(v));
     }
     pool_from_json(json_object_get(status, "pool"), run);
+    floors_from_json(json_object_get(status, "floor"), run);
 }
 
 void net_run_note_sysctl(net_run *run, const char *path)
@@ -169,6 +203,23 @@ void net_run_copy(net_run *dst, const net_run *src)
         strv_push(&dst->pool_devs, &dst->n_pool_devs, src->pool_devs[i]);
     for (size_t i = 0; i < src->n_pool_pcis; i++)
         strv_push(&dst->pool_pcis, &dst->n_pool_pcis, src->pool_pcis[i]);
+    dst->floors = NULL;
+    dst->n_floors = 0;
+    for (size_t i = 0; i < src->n_floors; i++)
+        *(netbw_floor *)xarray_push(&dst->floors, &dst->n_floors, sizeof(netbw_floor)) =
+            src->floors[i];
+}
+
+static bool floors_equal(const net_run *a, const net_run *b)
+{
+    if (a->n_floors != b->n_floors)
+        return false;
+    for (size_t i = 0; i < a->n_floors; i++) {
+        const netbw_floor *x = &a->floors[i], *y = &b->floors[i];
+        if (x->class_id != y->class_id || x->floor != y->floor || memcmp(x->mac, y->mac, 6))
+            return false;
+    }
+    return true;
 }
 
 bool net_run_equal(const net_run *a, const net_run *b)
@@ -178,7 +229,8 @@ bool net_run_equal(const net_run *a, const net_run *b)
         a->dnsmasq_files != b->dnsmasq_files || a->dnsmasq_pid != b->dnsmasq_pid ||
         a->n_sysctls != b->n_sysctls || a->pool != b->pool ||
         !strv_equal(a->pool_devs, a->n_pool_devs, b->pool_devs, b->n_pool_devs) ||
-        !strv_equal(a->pool_pcis, a->n_pool_pcis, b->pool_pcis, b->n_pool_pcis))
+        !strv_equal(a->pool_pcis, a->n_pool_pcis, b->pool_pcis, b->n_pool_pcis) ||
+        !floors_equal(a, b))
         return false;
     for (size_t i = 0; i < a->n_sysctls; i++)
         if (!streq(a->sysctls[i], b->sysctls[i]))
@@ -193,6 +245,7 @@ void net_run_clear(net_run *run)
     free(run->sysctls);
     strv_free(run->pool_devs, run->n_pool_devs);
     strv_free(run->pool_pcis, run->n_pool_pcis);
+    free(run->floors);
     memset(run, 0, sizeof(*run));
 }
 

@@ -8,6 +8,8 @@
 
 /* {"version", "bridge", "bridge_created", "addresses", "firewall_table",
  *  "firewall_digest", "dnsmasq": {"pid", "conf"} | null, "sysctls_enabled",
+ *  "pool" (networks without a bridge of their own), "floor": {"sum",
+ *  "classes": [{"class_id", "mac", "floor"}]} (when ports hold floors),
  *  "updated"}; addresses and paths are derived from def and env. */
 json_t *net_run_to_json(const net_run *run, const network_env *env, const netdef *def);
 /* Missing keys leave the fields zero; never fails. */

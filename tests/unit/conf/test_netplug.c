@@ -215,11 +215,38 @@ static void test_ovs_portgroups(void)
                         "<portgroup name='g' default='yes'><bandwidth><inbound average='10' "
                         "floor='5'/></bandwidth></portgroup>"
                         "<ip address='10.3.0.1' prefix='24'/></network>");
-    if (fl) {
+    if (fl) { /* a floor needs the network's inbound average */
         p = port_new();
         CHECK(netport_choose_plug(fl, &pool, NULL, 0, p, &err) == 0);
         CHECK(netport_apply_network(fl, p, u, &err) < 0 && err.kind == VERR_UNSUPPORTED);
-        CHECK(strstr(err.msg, "'floor' cannot be applied") != NULL);
+        CHECK(strstr(err.msg, "Invalid use of 'floor' on interface with MAC address") != NULL);
+        CHECK(strstr(err.msg, "network 'fl' has no inbound QoS set") != NULL);
+        netport_free(p);
+        netdef_free(fl);
+    }
+    fl = def_of("<network><name>fl</name><forward mode='nat'/><bridge name='vfl0'/>"
+                "<bandwidth><inbound average='1250'/></bandwidth>"
+                "<portgroup name='g' default='yes'><bandwidth><inbound average='10' "
+                "floor='5'/></bandwidth></portgroup>"
+                "<ip address='10.3.0.1' prefix='24'/></network>");
+    if (fl) { /* with one, the port takes the portgroup's floor (its class comes later) */
+        p = port_new();
+        CHECK(netport_choose_plug(fl, &pool, NULL, 0, p, &err) == 0);
+        CHECK(netport_apply_network(fl, p, u, &err) == 0);
+        CHECK(netport_inbound_floor(p) == 5);
+        netport_free(p);
+        netdef_free(fl);
+    }
+    fl = def_of("<network><name>fb</name><forward mode='bridge'/><bridge name='br0'/>"
+                "<bandwidth><inbound average='1250'/></bandwidth>"
+                "<portgroup name='g' default='yes'><bandwidth><inbound average='10' "
+                "floor='5'/></bandwidth></portgroup></network>");
+    if (fl) { /* a bridge vnet does not manage: no floor, as libvirt */
+        p = port_new();
+        CHECK(netport_choose_plug(fl, &pool, NULL, 0, p, &err) == 0);
+        CHECK(netport_apply_network(fl, p, u, &err) < 0 && err.kind == VERR_UNSUPPORTED);
+        CHECK(strstr(err.msg, "'floor' is only supported for interface type 'network' with "
+                              "forward type 'nat', 'route', 'open' or none") != NULL);
         netport_free(p);
         netdef_free(fl);
     }

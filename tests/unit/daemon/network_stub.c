@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "conf/netplug.h"
+#include "network/bandwidth.h"
 #include "network/network.h"
 #include "util/strbuf.h"
 
@@ -199,6 +200,9 @@ int network_adopt(const network_env *env, const netdef *def, const net_run *run,
 {
     stub_log("adopt", def);
     stub_run(def, ret_run);
+    for (size_t i = 0; i < run->n_floors; i++) /* the ports' floors stay */
+        *(netbw_floor *)xarray_push(&ret_run->floors, &ret_run->n_floors, sizeof(netbw_floor)) =
+            run->floors[i];
     if (ret_repaired)
         *ret_repaired = false;
     return 0;
@@ -331,4 +335,43 @@ const char *network_bridge_state(const char *ovs_db, bool ovs, const char *name,
 {
     snprintf(ret_why, len, "bridge '%s' does not exist", name);
     return "missing";
+}
+
+/* Ports' floors: planned as the real layer plans them (conf/netbw.h), applied
+ * nowhere; logged as "floor NET ID" / "unfloor NET ID". */
+int network_bandwidth_apply_floors(const netdef *def, const netbw_floor *floors, size_t n,
+                                   verr *err)
+{
+    return 0;
+}
+
+int network_bandwidth_plug(const netdef *def, net_run *run, const uint8_t mac[6], uint64_t floor,
+                           unsigned want, unsigned *ret_id, verr *err)
+{
+    unsigned id;
+    if (netbw_floor_plug(def, run->floors, run->n_floors, mac, floor, want, &id, err) < 0)
+        return -1;
+    netbw_floor *f = xarray_push(&run->floors, &run->n_floors, sizeof(*f));
+    *f = (netbw_floor){.class_id = id, .floor = floor};
+    memcpy(f->mac, mac, 6);
+    *ret_id = id;
+    char what[32];
+    snprintf(what, sizeof(what), "floor %u", id);
+    stub_log(what, def);
+    return 0;
+}
+
+int network_bandwidth_unplug(const netdef *def, net_run *run, unsigned class_id, verr *err)
+{
+    for (size_t i = 0; i < run->n_floors; i++)
+        if (run->floors[i].class_id == class_id) {
+            memmove(&run->floors[i], &run->floors[i + 1],
+                    (run->n_floors - i - 1) * sizeof(*run->floors));
+            run->n_floors--;
+            break;
+        }
+    char what[32];
+    snprintf(what, sizeof(what), "unfloor %u", class_id);
+    stub_log(what, def);
+    return 0;
 }

@@ -1141,6 +1141,76 @@ static void test_port_pools(pid_t *pid)
         CHECK_OK(call(req_name("destroy", nets[i])));
 }
 
+/* ---- ports' inbound floors: class ids, overcommit, delete, restart (the
+ * stub plans them as the network layer does, and applies nothing) */
+
+#define FLOOR_XML(u, mac, floor)                                                                   \
+    "<networkport><uuid>" u "</uuid><owner><name>vm</name>"                                        \
+    "<uuid>11111111-2222-3333-4444-555555555555</uuid></owner><mac address='" mac "'/>"            \
+    "<bandwidth><inbound floor='" floor "'/></bandwidth></networkport>"
+
+/* The classID of a new port with a floor ("3"), or the error. */
+static char *port_class(const char *net, const char *xml)
+{
+    json_t *r = port_create(net, xml, false);
+    char *ret;
+    if (reply_ok(r)) {
+        const char *x = json_string_value(json_object_get(r, "xml"));
+        const char *c = x ? strstr(x, "classID='") : NULL;
+        ret = c ? strndup(c + 9, strcspn(c + 9, "'")) : xstrdup("(no class)");
+    } else {
+        ret = xstrdup(json_string_value(json_object_get(r, "error")));
+    }
+    json_decref(r);
+    return ret;
+}
+
+#define CHECK_CLASS(net, xml, want)                                                                \
+    do {                                                                                           \
+        char *_c = port_class(net, xml);                                                           \
+        CHECK_STR(_c, want);                                                                       \
+        free(_c);                                                                                  \
+    } while (0)
+
+static void test_port_floors(pid_t *pid)
+{
+    CHECK_OK(call(req_xml("create", NET_XML("fl", "  <bridge name='virbr78'/>"
+                                                  "<bandwidth><inbound average='1250'/>"
+                                                  "</bandwidth>\n"))));
+    CHECK_CLASS("fl", FLOOR_XML("00000000-0000-4000-8000-0000000000f1", "52:54:00:00:0f:01", "875"),
+                "3");
+    CHECK_CLASS("fl", FLOOR_XML("00000000-0000-4000-8000-0000000000f2", "52:54:00:00:0f:02", "500"),
+                "Cannot plug '52:54:00:00:0f:02' interface into 'virbr78' because new combined "
+                "inbound floor=1375 would overcommit inbound average=1250 on network 'fl'");
+    CHECK_CLASS("fl", FLOOR_XML("00000000-0000-4000-8000-0000000000f3", "52:54:00:00:0f:03", "300"),
+                "4");
+    /* a port without a floor takes no class */
+    CHECK_CLASS("fl", PORT_XML("00000000-0000-4000-8000-0000000000f4", "52:54:00:00:0f:04"),
+                "(no class)");
+    /* deleting a port frees its floor and its class id */
+    CHECK_OK(port_delete("fl", "00000000-0000-4000-8000-0000000000f1"));
+    CHECK(stub_log_has("unfloor 3 fl"));
+    CHECK_CLASS("fl", FLOOR_XML("00000000-0000-4000-8000-0000000000f5", "52:54:00:00:0f:05", "950"),
+                "3");
+    /* a restarted vnetd has the same floors (from the saved ports): 1250 of 1250 */
+    CHECK(daemon_stop(*pid) == 0);
+    *pid = daemon_start();
+    CHECK(daemon_wait_ready(*pid));
+    CHECK_CLASS("fl", FLOOR_XML("00000000-0000-4000-8000-0000000000f6", "52:54:00:00:0f:06", "1"),
+                "Cannot plug '52:54:00:00:0f:06' interface into 'virbr78' because new combined "
+                "inbound floor=1251 would overcommit inbound average=1250 on network 'fl'");
+    CHECK_OK(port_delete("fl", "00000000-0000-4000-8000-0000000000f3"));
+    CHECK_CLASS("fl", FLOOR_XML("00000000-0000-4000-8000-0000000000f6", "52:54:00:00:0f:06", "300"),
+                "4");
+    /* networks that cannot give a floor refuse the port, with libvirt's words */
+    CHECK_OK(call(req_xml("create", NET_XML("nq", "  <bridge name='virbr79'/>\n"))));
+    CHECK_CLASS("nq", FLOOR_XML("00000000-0000-4000-8000-0000000000f7", "52:54:00:00:0f:07", "1"),
+                "Invalid use of 'floor' on interface with MAC address 52:54:00:00:0f:07 - network "
+                "'nq' has no inbound QoS set (an <inbound average=...> in its <bandwidth>)");
+    CHECK_OK(call(req_name("destroy", "fl")));
+    CHECK_OK(call(req_name("destroy", "nq")));
+}
+
 /* Read one line of an event stream (bounded wait); NULL on EOF or timeout. */
 static json_t *stream_line(int fd, strbuf *buf)
 {
@@ -1243,6 +1313,7 @@ int main(int argc, char **argv)
     test_drift();
     test_events_stream();
     test_port_pools(&pid);
+    test_port_floors(&pid);
     test_restart(&pid);
     CHECK(daemon_stop(pid) == 0);
 

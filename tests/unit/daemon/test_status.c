@@ -1,5 +1,6 @@
 /* The status file's JSON for a net_run (src/network/status.c): the pool of a
- * network without a bridge of its own goes through the run-state and back.
+ * network without a bridge of its own, and the floors of a network's ports,
+ * go through the run-state and back.
  * Pure: no host access. */
 #include <stdlib.h>
 
@@ -76,6 +77,33 @@ int main(void)
     netdef *nat = parse("<network><name>n</name><bridge name='virbr9'/></network>");
     net_run n = {.bridge = "virbr9", .bridge_created = true};
     roundtrip(nat, &n, "(none)"); /* networks with their own bridge have no pool */
+
+    /* ports' floors: the sum and each class, and back */
+    net_run f = {.bridge = "virbr9", .bridge_created = true};
+    netbw_floor fl[2] = {{.class_id = 3, .mac = {0x52, 0x54, 0, 0x77, 0, 0x0a}, .floor = 875},
+                         {.class_id = 5, .mac = {0x52, 0x54, 0, 0x77, 0, 0x0b}, .floor = 100}};
+    for (size_t i = 0; i < 2; i++)
+        *(netbw_floor *)xarray_push(&f.floors, &f.n_floors, sizeof(netbw_floor)) = fl[i];
+    roundtrip(nat, &f, "(none)");
+    vnet_paths paths = {0};
+    vnet_paths_init(&paths, "/nonexistent");
+    network_env env = {.paths = &paths};
+    json_t *j = net_run_to_json(&f, &env, nat);
+    char *text = json_dumps(json_object_get(j, "floor"), JSON_COMPACT);
+    CHECK_STR(text,
+              "{\"sum\":975,\"classes\":[{\"class_id\":3,\"mac\":\"52:54:00:77:00:0a\","
+              "\"floor\":875},{\"class_id\":5,\"mac\":\"52:54:00:77:00:0b\",\"floor\":100}]}");
+    free(text);
+    json_decref(j);
+    vnet_paths_free(&paths);
+    CHECK(!net_run_equal(&f, &n)); /* the floors count */
+    f.floors[1].floor = 101;
+    net_run g;
+    net_run_copy(&g, &f);
+    g.floors[1].floor = 100;
+    CHECK(!net_run_equal(&f, &g));
+    net_run_clear(&g);
+    net_run_clear(&f);
 
     netdef_free(direct);
     netdef_free(hostdev);

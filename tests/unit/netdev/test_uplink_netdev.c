@@ -180,15 +180,15 @@ static void test_htb(void)
 {
     verr err = VERR_INIT;
     netdev_htb h = {.rate = 1250000, .ceil = 2500000, .burst = 65536};
-    CHECK(netdev_htb_present(PEER, &err) == 0);
+    CHECK(netdev_htb_present(PEER, NULL, &err) == 0);
     CHECK(netdev_htb_set(PEER, &h, &err) == 0);
-    CHECK(netdev_htb_present(PEER, &err) == 1);
+    CHECK(netdev_htb_present(PEER, NULL, &err) == 1);
     h.rate = 2500000;
     CHECK(netdev_htb_set(PEER, &h, &err) == 0); /* again: the class changes */
     if (err.msg[0])
         fprintf(stderr, "htb again: %s\n", err.msg);
     CHECK(netdev_qdisc_clear(PEER, &err) == 0);
-    CHECK(netdev_htb_present(PEER, &err) == 0);
+    CHECK(netdev_htb_present(PEER, NULL, &err) == 0);
     CHECK(netdev_qdisc_clear(PEER, &err) == 0); /* none: fine */
     netdev_htb zero = {0};
     CHECK(netdev_htb_set(PEER, &zero, &err) < 0);
