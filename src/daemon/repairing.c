@@ -261,12 +261,8 @@ static void repair_wait(repair_job *j)
 {
     vnet_net *net = j->net;
     if (j->stopping) {
-        bool gone = network_stop_wait(&j->a.stop, DNSMASQ_STOP_TERM_TIMEOUT_MS);
-        if (!gone) {
-            network_stop_kill(&j->a.stop);
-            gone = network_stop_wait(&j->a.stop, DNSMASQ_STOP_KILL_TIMEOUT_MS);
-        }
-        job_relaunch(j, gone); /* (watches the launch, or ends the repair) */
+        job_relaunch(
+            j, network_stop_wait_all(&j->a.stop)); /* (watches the launch, or ends the repair) */
         if (!net->repairing)
             return;
         job_unwatch(j);

@@ -192,12 +192,7 @@ void restarting_finish_all(vnetd *d)
         if (!j)
             continue;
         if (!j->launching) {
-            bool gone = network_stop_wait(&j->u.stop, DNSMASQ_STOP_TERM_TIMEOUT_MS);
-            if (!gone) {
-                network_stop_kill(&j->u.stop);
-                gone = network_stop_wait(&j->u.stop, DNSMASQ_STOP_KILL_TIMEOUT_MS);
-            }
-            job_relaunch(j, gone);
+            job_relaunch(j, network_stop_wait_all(&j->u.stop));
             j = d->nets[i]->restarting; /* NULL when that ended it */
         }
         if (!j)

@@ -111,11 +111,7 @@ int stopping_begin(vnetd *d, vnet_net *net, start_done_fn done, void *ud, verr *
     if (!network_stop_begin(&d->env, net->live, &net->run, &j->st) || job_watch(j, err) < 0) {
         /* nothing to wait for (or no way to watch it): the blocking way */
         job_unwatch(j);
-        bool gone = network_stop_wait(&j->st, DNSMASQ_STOP_TERM_TIMEOUT_MS);
-        if (!gone) {
-            network_stop_kill(&j->st);
-            gone = network_stop_wait(&j->st, DNSMASQ_STOP_KILL_TIMEOUT_MS);
-        }
+        bool gone = network_stop_wait_all(&j->st);
         int r = network_stop_finish(&d->env, net->live, &net->run, &j->st, gone, err);
         free(j);
         if (r < 0)
@@ -139,13 +135,7 @@ void stopping_finish_all(vnetd *d)
             continue;
         }
         bool transient = !net_persistent(j->net);
-        bool gone = network_stop_wait(&j->st, j->st.killed ? DNSMASQ_STOP_KILL_TIMEOUT_MS
-                                                           : DNSMASQ_STOP_TERM_TIMEOUT_MS);
-        if (!gone && !j->st.killed) {
-            network_stop_kill(&j->st);
-            gone = network_stop_wait(&j->st, DNSMASQ_STOP_KILL_TIMEOUT_MS);
-        }
-        job_finish(j, gone);
+        job_finish(j, network_stop_wait_all(&j->st));
         if (!transient)
             i++;
     }

@@ -610,15 +610,18 @@ int network_stop_finish(const network_env *env, const netdef *def, const net_run
     return 0;
 }
 
+bool network_stop_wait_all(network_stopping *st)
+{
+    if (!st->killed && network_stop_wait(st, DNSMASQ_STOP_TERM_TIMEOUT_MS))
+        return true;
+    network_stop_kill(st);
+    return network_stop_wait(st, DNSMASQ_STOP_KILL_TIMEOUT_MS);
+}
+
 int network_stop(const network_env *env, const netdef *def, const net_run *run, verr *err)
 {
     network_stopping st;
-    bool gone = true;
-    if (network_stop_begin(env, def, run, &st) &&
-        !network_stop_wait(&st, DNSMASQ_STOP_TERM_TIMEOUT_MS)) {
-        network_stop_kill(&st);
-        gone = network_stop_wait(&st, DNSMASQ_STOP_KILL_TIMEOUT_MS);
-    }
+    bool gone = !network_stop_begin(env, def, run, &st) || network_stop_wait_all(&st);
     return network_stop_finish(env, def, run, &st, gone, err);
 }
 

@@ -102,6 +102,10 @@ bool network_stop_begin(const network_env *env, const netdef *def, const net_run
                         network_stopping *st);
 void network_stop_kill(network_stopping *st);
 bool network_stop_wait(const network_stopping *st, int timeout_ms);
+/* Wait here for the exit, the blocking way: the SIGTERM grace, then SIGKILL and
+ * its grace (what was done already, SIGKILL sent, is not repeated); true when
+ * dnsmasq is gone. */
+bool network_stop_wait_all(network_stopping *st);
 int network_stop_finish(const network_env *env, const netdef *def, const net_run *run,
                         network_stopping *st, bool dnsmasq_gone, verr *err);
 /* Put interfaces that were ports of the network's bridge, and now exist with no

@@ -172,6 +172,15 @@ bool network_stop_wait(const network_stopping *st, int timeout_ms)
     return st->dnsmasq_pidfd < 0 || poll(&p, 1, timeout_ms) > 0;
 }
 
+/* as network.c's, over the stand-ins above */
+bool network_stop_wait_all(network_stopping *st)
+{
+    if (!st->killed && network_stop_wait(st, DNSMASQ_STOP_TERM_TIMEOUT_MS))
+        return true;
+    network_stop_kill(st);
+    return network_stop_wait(st, DNSMASQ_STOP_KILL_TIMEOUT_MS);
+}
+
 int network_stop_finish(const network_env *env, const netdef *def, const net_run *run,
                         network_stopping *st, bool dnsmasq_gone, verr *err)
 {
@@ -254,8 +263,7 @@ int network_update_live(const network_env *env, const netdef *def, netdef_sectio
  * its stand-in dnsmasq's exit in a live update that would restart it; then
  * the update is done (no new dnsmasq to wait for). Others: at once. */
 int network_update_live_begin(const network_env *env, const netdef *def, netdef_section section,
-                              const net_run *run, network_updating *u, net_run *ret_run,
-                              verr *err)
+                              const net_run *run, network_updating *u, net_run *ret_run, verr *err)
 {
     *u = (network_updating){.stop = {.dnsmasq_pidfd = -1}, .launch = DNSMASQ_LAUNCH_INIT};
     bool hosts = section == NETDEF_SECTION_IP_DHCP_HOST || section == NETDEF_SECTION_DNS_HOST;
